@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from "commander";
+import { createRequire } from "node:module";
+import { ExitCode, isSafebuildError } from "./errors.js";
+import type { CommandContext, ReportFormat } from "./commands/context.js";
+import { createMasker } from "./redact/masker.js";
+import { createIo } from "./io-process.js";
+
+const require = createRequire(import.meta.url);
+const { version } = require("../package.json") as { version: string };
+
+const REPORT_URL = "https://github.com/safebuild/safebuild/issues";
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function reportOptions(command: Command): Command {
+  return command
+    .addOption(new Option("--format <format>", "report format").choices(["text", "json", "sarif"]).default("text"))
+    .option("--output <file>", "write the report to a file instead of stdout/stderr")
+    .option("--secret <spec>", "a secret: id=ID,src=PATH | id=ID,env=VAR | ID=PATH | ID=env:VAR | ID=dotenv:PATH#KEY | ID=vault:PATH#FIELD | ID=cmd:COMMAND (repeatable)", collect, [])
+    .option("--config <file>", "a safebuild.yml (default: the one in the context or the current directory)");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const masker = createMasker();
+  const io = createIo(masker);
+  const controller = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (caught !== undefined) return;
+    caught = signal;
+    controller.abort(signal);
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
+
+  const ctx: CommandContext = {
+    io,
+    masker,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+    signalName: () => caught,
+  };
+
+  let code: number = ExitCode.ok;
+  const program = new Command("safebuild")
+    .description("Build container images with secrets, and prove no secret ended up in them.")
+    .version(version)
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => io.err.write(text),
+      outputError: (text, write) => write(text),
+    });
+
+  reportOptions(
+    program
+      .command("build", { isDefault: true })
+      .description("build an image with BuildKit, handing secrets through private temp files, then scan it")
+      .argument("[context]", "build context", ".")
+      .option("-t, --tag <name>", "name and optionally a tag (repeatable)", collect, [])
+      .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
+      .option("--build-arg <K=V>", "a build-time variable (repeatable); never put secrets here", collect, [])
+      .option("--label <K=V>", "an image label (repeatable)", collect, [])
+      .option("--target <stage>", "the build stage to build")
+      .option("--platform <platform>", "the target platform")
+      .option("--no-cache", "do not use the build cache")
+      .option("--pull", "always try to pull newer base images", false)
+      .option("--no-scan", "build only, do not audit the image")
+      .option("--iidfile <file>", "also write the image id to this file")
+      .option("--docker <path>", "the docker CLI to use (default: $SAFEBUILD_DOCKER, then docker on PATH)"),
+  ).action(async (context: string, options: Record<string, unknown>, command: Command) => {
+    const { buildCommand } = await import("./commands/build.js");
+    code = await buildCommand(
+      {
+        context,
+        secrets: options["secret"] as string[],
+        tags: options["tag"] as string[],
+        file: options["file"] as string | undefined,
+        buildArgs: options["buildArg"] as string[],
+        labels: options["label"] as string[],
+        target: options["target"] as string | undefined,
+        platform: options["platform"] as string | undefined,
+        noCache: options["cache"] === false,
+        pull: options["pull"] === true,
+        scan: options["scan"] !== false,
+        docker: options["docker"] as string | undefined,
+        iidfile: options["iidfile"] as string | undefined,
+        config: options["config"] as string | undefined,
+        format: options["format"] as ReportFormat,
+        output: options["output"] as string | undefined,
+        passthrough: passthroughOf(argv, command),
+      },
+      ctx,
+    );
+  });
+
+  reportOptions(
+    program
+      .command("scan")
+      .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
+      .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind")
+      .option("--platform <platform>", "the platform to scan in a multi-platform index (default: this host's)"),
+  ).action(async (image: string, options: Record<string, unknown>) => {
+    const { scanCommand } = await import("./commands/scan.js");
+    code = await scanCommand(
+      {
+        image,
+        secrets: options["secret"] as string[],
+        platform: options["platform"] as string | undefined,
+        config: options["config"] as string | undefined,
+        format: options["format"] as ReportFormat,
+        output: options["output"] as string | undefined,
+      },
+      ctx,
+    );
+  });
+
+  program
+    .command("check")
+    .description("resolve every secret and run the pre-build checks without building")
+    .argument("[context]", "build context", ".")
+    .option("--secret <spec>", "a secret spec, as for build (repeatable)", collect, [])
+    .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
+    .option("--config <file>", "a safebuild.yml")
+    .action(async (context: string, options: Record<string, unknown>) => {
+      const { checkCommand } = await import("./commands/check.js");
+      code = await checkCommand(
+        {
+          context,
+          secrets: options["secret"] as string[],
+          file: options["file"] as string | undefined,
+          config: options["config"] as string | undefined,
+        },
+        ctx,
+      );
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    code = exitCodeFor(error, io.err, ctx);
+  } finally {
+    masker.wipe();
+  }
+  await io.drain();
+  return code;
+}
+
+/** Arguments after a literal `--` belong to the builder, untouched. */
+function passthroughOf(argv: string[], _command: Command): string[] {
+  const at = argv.indexOf("--");
+  return at === -1 ? [] : argv.slice(at + 1);
+}
+
+function exitCodeFor(error: unknown, err: NodeJS.WritableStream, ctx: CommandContext): number {
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") {
+      return ExitCode.ok;
+    }
+    // commander has already printed its one-line message.
+    return ExitCode.usage;
+  }
+  if (isSafebuildError(error)) {
+    if (error.kind !== "interrupted" || ctx.signalName() !== undefined) {
+      err.write(`safebuild: ${error.message}\n`);
+    }
+    return error.exitCode;
+  }
+  const where = error instanceof Error && error.stack ? error.stack : String(error);
+  err.write(`safebuild: internal error (a bug). Please report it at ${REPORT_URL} with this output:\n${where}\n`);
+  return ExitCode.internal;
+}
+
+// Only unexpected errors escape main; they are still masked by the process-level handler below.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`safebuild: internal error (a bug). Please report it at ${REPORT_URL}\n`);
+    void error;
+    process.exit(ExitCode.internal);
+  },
+);
+

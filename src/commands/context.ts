@@ -1,0 +1,53 @@
+import type { Io } from "../io.js";
+import type { Masker } from "../redact/masker-api.js";
+
+/** What every command gets from cli.ts. Commands never touch process.* themselves. */
+export interface CommandContext {
+  readonly io: Io;
+  readonly masker: Masker;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  /** Aborted on SIGINT/SIGTERM/SIGHUP; `signalName()` tells which. */
+  readonly signal: AbortSignal;
+  readonly signalName: () => NodeJS.Signals | undefined;
+}
+
+export type ReportFormat = "text" | "json" | "sarif";
+
+export interface ReportOptions {
+  readonly format: ReportFormat;
+  readonly output: string | undefined;
+}
+
+export interface BuildOptions extends ReportOptions {
+  readonly context: string;
+  readonly secrets: readonly string[];
+  readonly tags: readonly string[];
+  readonly file: string | undefined;
+  readonly buildArgs: readonly string[];
+  readonly labels: readonly string[];
+  readonly target: string | undefined;
+  readonly platform: string | undefined;
+  readonly noCache: boolean;
+  readonly pull: boolean;
+  readonly scan: boolean;
+  readonly docker: string | undefined;
+  readonly iidfile: string | undefined;
+  readonly config: string | undefined;
+  /** Everything after `--`, verbatim. */
+  readonly passthrough: readonly string[];
+}
+
+export interface ScanOptions extends ReportOptions {
+  readonly image: string;
+  readonly secrets: readonly string[];
+  readonly platform: string | undefined;
+  readonly config: string | undefined;
+}
+
+export interface CheckOptions {
+  readonly context: string;
+  readonly secrets: readonly string[];
+  readonly file: string | undefined;
+  readonly config: string | undefined;
+}

@@ -1,0 +1,38 @@
+import type { Encoding } from "../match/variant.js";
+
+export type FindingWhere = "file" | "path" | "linkname" | "env" | "label" | "history" | "config";
+
+/** A layer as reports name it: index from the bottom (0-based), digest, and its history line. */
+export interface LayerRef {
+  readonly index: number;
+  readonly digest: string;
+  readonly createdBy: string | null;
+}
+
+/** One place a secret (or a rule) matched. Never holds any part of a value. */
+export interface Finding {
+  readonly secret: string | null;
+  readonly rule: string | null;
+  readonly where: FindingWhere;
+  readonly layer: LayerRef | null;
+  readonly path: string;
+  readonly encoding: Encoding;
+  readonly deleted: boolean;
+  /** Set when several images were in one archive; index in manifest order. */
+  readonly image?: number;
+}
+
+export interface ScanStats {
+  readonly layers: number;
+  readonly files: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+}
+
+export interface ScanResult {
+  readonly image: { readonly ref: string; readonly id: string | null };
+  readonly findings: readonly Finding[];
+  readonly stats: ScanStats;
+  /** Human-readable notes (short secrets skipped, a platform chosen); already free of values. */
+  readonly warnings: readonly string[];
+}

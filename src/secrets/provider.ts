@@ -1,0 +1,18 @@
+import type { Masker } from "../redact/masker-api.js";
+import type { SecretRef } from "./secret.js";
+
+export interface ProviderContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly home: string;
+  readonly masker: Masker;
+  readonly signal?: AbortSignal | undefined;
+  /** Per-run memo shared by all refs of one kind (one Vault read per path, one parse per .env). */
+  readonly memo: Map<string, Promise<unknown>>;
+}
+
+/**
+ * Reads one secret's bytes. Returns a fresh Buffer the caller owns (and wipes). Throws
+ * SafebuildError (input) whose message names `ref.id` and the reference, never the value.
+ */
+export type Provider = (ref: SecretRef, ctx: ProviderContext) => Promise<Buffer>;

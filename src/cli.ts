@@ -140,10 +140,9 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     code = exitCodeFor(error, io.err, ctx);
-  } finally {
-    masker.wipe();
   }
   await io.drain();
+  masker.wipe();
   return code;
 }
 

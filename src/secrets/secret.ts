@@ -11,6 +11,11 @@ export interface SecretRef {
   readonly target: string;
   /** The original spec text, for error messages (it holds references, not values). */
   readonly spec: string;
+  /**
+   * Docker form with neither `src` nor `env`: the env var named ID if set, else this file
+   * (BuildKit's own rule), decided when resolving, not when parsing.
+   */
+  readonly fallbackFile?: string;
 }
 
 export interface ResolvedSecret {

@@ -56,7 +56,7 @@ export function parseDockerForm(spec: string): SecretRef {
     const value = field.slice(eq + 1);
     if (key === "type") {
       if (value !== "file" && value !== "env") {
-        throw usageError(`--secret ${quoteSpec(spec)}: unsupported type "${value}" (file or env)`);
+        throw usageError(`--secret ${quoteSpec(spec)}: unsupported type ${JSON.stringify(value)} (file or env)`);
       }
       type = value;
     } else if (key === "id") id = value;

@@ -6,7 +6,7 @@ const ID = /^[A-Za-z0-9._-]+$/;
 export function checkSecretId(id: string, spec: string): string {
   if (id === "") throw usageError(`--secret ${quoteSpec(spec)}: the id is empty`);
   if (!ID.test(id)) {
-    throw usageError(`--secret ${quoteSpec(spec)}: id "${id}" may only hold letters, digits, '.', '_' and '-'`);
+    throw usageError(`--secret ${quoteSpec(spec)}: id ${JSON.stringify(id)} may only hold letters, digits, '.', '_' and '-'`);
   }
   return id;
 }

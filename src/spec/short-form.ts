@@ -27,7 +27,7 @@ export function parseShortForm(spec: string): SecretRef {
   }
   if (target === "" && kind !== "dotenv") throw usageError(`--secret ${quoteSpec(spec)}: nothing after "${scheme[1]}:"`);
   if (kind === "env" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(target)) {
-    throw usageError(`--secret ${quoteSpec(spec)}: "${target}" is not an environment variable name`);
+    throw usageError(`--secret ${quoteSpec(spec)}: ${JSON.stringify(target)} is not an environment variable name`);
   }
   if (kind === "dotenv" || kind === "vault") {
     const hash = target.lastIndexOf("#");

@@ -1,0 +1,73 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const cliPath = path.join(repoRoot, "dist/cli.js");
+/** Where every CLI run of the suite is recorded for the output audit (test/audit-outputs.mjs). */
+export const auditDir = process.env["SAFEBUILD_AUDIT_DIR"] ?? path.join(repoRoot, ".test-audit");
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: Buffer;
+  readonly stderr: Buffer;
+  /** stdout + stderr as text, for assertions. */
+  readonly output: string;
+}
+
+export interface CliOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Secret values this run knows; the audit checks them (and all others) against every output. */
+  readonly secrets?: readonly (string | Buffer)[];
+  /** Called with the child once it is running (to send signals, say). */
+  readonly onSpawn?: (child: import("node:child_process").ChildProcess) => void;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Runs the built CLI as a user would, and records what it printed so that one audit at the
+ * end of the suite can prove no secret, in any encoding, appeared in any output of any test.
+ */
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      cwd: options.cwd ?? repoRoot,
+      env: { ...process.env, SAFEBUILD_DOCKER: process.env["SAFEBUILD_DOCKER"] ?? "/usr/bin/docker", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 280_000);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out);
+      const stderr = Buffer.concat(err);
+      record(args, stdout, stderr, options.secrets ?? []);
+      resolve({ code, signal, stdout, stderr, output: `${stdout.toString()}${stderr.toString()}` });
+    });
+    options.onSpawn?.(child);
+  });
+}
+
+/** Registers secret values used by a test outside runCli (a fixture's token, say). */
+export function recordSecrets(secrets: readonly (string | Buffer)[]): void {
+  record([], Buffer.alloc(0), Buffer.alloc(0), secrets);
+}
+
+function record(args: readonly string[], stdout: Buffer, stderr: Buffer, secrets: readonly (string | Buffer)[]): void {
+  mkdirSync(auditDir, { recursive: true });
+  const entry = {
+    args: [...args],
+    stdout: stdout.toString("base64"),
+    stderr: stderr.toString("base64"),
+    secrets: secrets.map((s) => Buffer.from(s).toString("base64")),
+  };
+  writeFileSync(path.join(auditDir, `${Date.now()}-${randomBytes(4).toString("hex")}.json`), JSON.stringify(entry));
+}

@@ -20,6 +20,8 @@ export interface Finding {
   readonly deleted: boolean;
   /** Set when several images were in one archive; index in manifest order. */
   readonly image?: number;
+  /** Set when the match is inside a compressed file of the layer (its decompressed content). */
+  readonly container?: "gzip";
 }
 
 export interface ScanStats {

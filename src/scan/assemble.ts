@@ -1,0 +1,62 @@
+import { censor } from "./censor.js";
+import type { ConfigHit, ImageConfig } from "./config-scan.js";
+import { isDeleted } from "./deleted.js";
+import type { Finding, LayerRef } from "./finding.js";
+import type { LayerScan } from "./layer-scan.js";
+import type { NeedleTable } from "./needles.js";
+
+export interface ScannedImage {
+  readonly config: ImageConfig;
+  readonly layers: readonly LayerScan[];
+  readonly blobDigests: readonly (string | null)[];
+}
+
+/**
+ * A layer's digest is its diff_id (the sha256 of the uncompressed tar, from the config's
+ * rootfs): the same whatever the compression or the source. The blob digest stands in only
+ * when the config lacks diff_ids.
+ */
+export function layerRef(image: ScannedImage, index: number, needles: NeedleTable): LayerRef {
+  const createdBy = image.config.layerHistory[index] ?? null;
+  return {
+    index,
+    digest: image.config.diffIds[index] ?? image.blobDigests[index] ?? "unknown",
+    createdBy: createdBy === null ? null : censor(createdBy, needles),
+  };
+}
+
+/** Findings of one image, deduplicated; `imageIndex` is set only when the source held several images. */
+export function assembleFindings(image: ScannedImage, needles: NeedleTable, imageIndex: number | undefined): Finding[] {
+  const out = new Map<string, Finding>();
+  // Paths are censored after `deleted` is known, and before deduplication.
+  const add = (finding: Finding): void => {
+    const key = JSON.stringify([finding.secret, finding.where, finding.layer?.index ?? null, finding.path, finding.encoding, finding.container ?? null]);
+    if (!out.has(key)) out.set(key, finding);
+  };
+  const extra = imageIndex === undefined ? {} : { image: imageIndex };
+  const fromConfig = (hit: ConfigHit): void => {
+    const variant = needles.variants[hit.tag];
+    if (!variant) return;
+    add({ secret: variant.secretId, rule: null, where: hit.where, layer: null, path: hit.path, encoding: variant.encoding, deleted: false, ...extra });
+  };
+  image.config.hits.forEach(fromConfig);
+  image.layers.forEach((layer, index) => {
+    const ref = layerRef(image, index, needles);
+    for (const hit of layer.hits) {
+      const variant = needles.variants[hit.tag];
+      if (!variant) continue;
+      add({
+        secret: variant.secretId,
+        rule: null,
+        where: hit.where,
+        layer: ref,
+        path: censor(hit.path, needles),
+        encoding: variant.encoding,
+        deleted: isDeleted(image.layers, index, hit.path),
+        ...extra,
+        ...(hit.container === null ? {} : { container: hit.container }),
+      });
+    }
+  });
+  return [...out.values()];
+}

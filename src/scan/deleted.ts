@@ -1,0 +1,31 @@
+import type { LayerScan } from "./layer-scan.js";
+
+/** "a/b/c" → ["a/b", "a", ""]: every directory that holds the path, the root last. */
+function ancestors(path: string): string[] {
+  const out: string[] = [];
+  for (let at = path.lastIndexOf("/"); at !== -1; at = path.lastIndexOf("/", at - 1)) out.push(path.slice(0, at));
+  out.push("");
+  return out;
+}
+
+/**
+ * Whether a later layer hides `path` of layer `index`: a whiteout of it or of a parent, an opaque
+ * parent, a new entry at the same path (unless both are directories), or a parent turned into a
+ * non-directory. The bytes still ship in the lower layer; `deleted` only says they are not visible.
+ */
+export function isDeleted(layers: readonly LayerScan[], index: number, path: string): boolean {
+  const isDir = layers[index]?.entries.get(path) === true;
+  const parents = ancestors(path);
+  for (let j = index + 1; j < layers.length; j++) {
+    const later = layers[j];
+    if (!later) continue;
+    if (later.whiteouts.has(path)) return true;
+    const same = later.entries.get(path);
+    if (same !== undefined && !(same && isDir)) return true;
+    for (const parent of parents) {
+      if (later.opaque.has(parent) || later.whiteouts.has(parent)) return true;
+      if (parent !== "" && later.entries.get(parent) === false) return true;
+    }
+  }
+  return false;
+}

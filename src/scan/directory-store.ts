@@ -1,0 +1,59 @@
+import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
+import { relative, resolve, sep } from "node:path";
+import { describeFsError, inputError } from "../errors.js";
+import { JSON_CAP, type BlobStore } from "./blob-store.js";
+import { scanLayer, type LayerScan, type LayerScanContext } from "./layer-scan.js";
+import { peek } from "./peek.js";
+
+const HIGH_WATER_MARK = 1024 * 1024;
+
+/** An OCI image layout directory: files are read on demand, each layer once. */
+export function directoryStore(root: string, ctx: LayerScanContext, label: string): BlobStore {
+  const scans = new Map<string, Promise<LayerScan>>();
+  const inside = (path: string): string => {
+    const full = resolve(root, path);
+    const rel = relative(root, full);
+    if (rel === "" || rel.startsWith("..") || rel.startsWith(sep)) throw inputError(`${label}: path ${path} leaves the layout`);
+    return full;
+  };
+  return {
+    async json(path) {
+      let handle;
+      try {
+        handle = await open(inside(path), "r");
+      } catch (error) {
+        if (error && typeof error === "object" && "code" in error && error.code === "ENOENT") return undefined;
+        throw inputError(`${label}: cannot read ${path}: ${describeFsError(error)}`, error);
+      }
+      try {
+        const { size } = await handle.stat();
+        if (size > JSON_CAP) throw inputError(`${label}: ${path} is larger than ${JSON_CAP} bytes`);
+        return await handle.readFile();
+      } finally {
+        await handle.close();
+      }
+    },
+    layer(path) {
+      const known = scans.get(path);
+      if (known) return known;
+      const scan = (async () => {
+        const stream = createReadStream(inside(path), { highWaterMark: HIGH_WATER_MARK, signal: ctx.signal });
+        let result: LayerScan;
+        try {
+          result = await scanLayer(await peek(stream, 512), ctx);
+        } catch (error) {
+          if (ctx.signal?.aborted) throw error;
+          throw inputError(`${label}: cannot read layer ${path}: ${describeFsError(error)}`, error);
+        } finally {
+          stream.destroy();
+        }
+        if (result.error !== null) throw inputError(`${label}: layer ${path} is unreadable (${result.error})`);
+        return result;
+      })();
+      scans.set(path, scan);
+      return scan;
+    },
+  };
+}
+

@@ -1,0 +1,84 @@
+import { request, type IncomingMessage, type RequestOptions } from "node:http";
+import { environmentError, inputError } from "../errors.js";
+import { JSON_CAP } from "./blob-store.js";
+
+/** Where the engine listens, as node:http options. */
+export interface EngineEndpoint {
+  readonly options: Pick<RequestOptions, "socketPath" | "host" | "port">;
+  readonly display: string;
+}
+
+const DEFAULT_SOCKET = "/var/run/docker.sock";
+
+export function engineEndpoint(env: NodeJS.ProcessEnv): EngineEndpoint {
+  const host = env["DOCKER_HOST"];
+  if (!host) return { options: { socketPath: DEFAULT_SOCKET }, display: `unix://${DEFAULT_SOCKET}` };
+  if (host.startsWith("unix://")) {
+    const socketPath = host.slice("unix://".length);
+    return { options: { socketPath }, display: host };
+  }
+  if (host.startsWith("tcp://") || host.startsWith("http://")) {
+    const url = new URL(host.replace(/^tcp:/, "http:"));
+    if (env["DOCKER_TLS_VERIFY"]) throw environmentError(`DOCKER_HOST ${url.host}: TLS engines are not supported yet`);
+    return { options: { host: url.hostname, port: Number(url.port || 2375) }, display: `tcp://${url.host}` };
+  }
+  throw environmentError(`DOCKER_HOST: unsupported scheme (expected unix:// or tcp://)`);
+}
+
+function get(endpoint: EngineEndpoint, path: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request({ ...endpoint.options, path, method: "GET", headers: { Host: "docker" }, signal }, resolvePromise);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (signal?.aborted) reject(error);
+      else reject(environmentError(`cannot reach the Docker engine at ${endpoint.display} (${error.code ?? "connection failed"})`, error));
+    });
+    req.end();
+  });
+}
+
+async function readCapped(response: IncomingMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > JSON_CAP) {
+      response.destroy();
+      throw environmentError("the Docker engine sent an oversized reply");
+    }
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Engine paths take the reference as is (`local/busybox:1`); only characters unsafe in a URL path are escaped. */
+const refPath = (ref: string): string => encodeURI(ref).replace(/[?#]/g, encodeURIComponent);
+
+/** `GET /images/{name}/json`: the image id, or an input error when the engine has no such image. */
+export async function inspectImageId(endpoint: EngineEndpoint, ref: string, signal?: AbortSignal): Promise<string> {
+  const response = await get(endpoint, `/images/${refPath(ref)}/json`, signal);
+  const body = await readCapped(response);
+  if (response.statusCode === 404) throw inputError(`no such image: ${ref}`);
+  if (response.statusCode !== undefined && response.statusCode >= 300 && response.statusCode < 500) {
+    throw inputError(`${ref}: not a valid image reference (engine status ${response.statusCode})`);
+  }
+  if (response.statusCode !== 200) throw environmentError(`the Docker engine answered ${response.statusCode} to an image inspect`);
+  let id: unknown;
+  try {
+    id = (JSON.parse(body.toString("utf8")) as { Id?: unknown }).Id;
+  } catch {
+    id = undefined;
+  }
+  if (typeof id !== "string" || !/^sha256:[0-9a-f]{64}$/.test(id)) throw environmentError("the Docker engine sent an image inspect without an id");
+  return id;
+}
+
+/** `GET /images/{id}/get`: the same bytes as `docker save`, streamed straight from the socket. */
+export async function exportImage(endpoint: EngineEndpoint, id: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  const response = await get(endpoint, `/images/${refPath(id)}/get`, signal);
+  if (response.statusCode !== 200) {
+    response.destroy();
+    if (response.statusCode === 404) throw inputError(`no such image: ${id}`);
+    throw environmentError(`the Docker engine answered ${response.statusCode} to an image export`);
+  }
+  return response;
+}

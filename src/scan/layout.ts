@@ -1,0 +1,143 @@
+import { createHash } from "node:crypto";
+import type { z } from "zod";
+import { inputError } from "../errors.js";
+import type { BlobStore } from "./blob-store.js";
+import {
+  dockerManifestSchema,
+  imageManifestSchema,
+  indexSchema,
+  type Descriptor,
+} from "./manifest-schemas.js";
+import { formatPlatform, hostPlatform, parsePlatform, platformMatches, type Platform } from "./platform.js";
+
+/** One image to scan: its config and its layers, bottom first, as paths in the store. */
+export interface ImagePlan {
+  readonly configPath: string;
+  readonly config: Buffer;
+  /** sha256 of the config: the image id */
+  readonly configDigest: string;
+  readonly layerPaths: readonly string[];
+  /** descriptor digests of the layers when the layout gives them (OCI), else null */
+  readonly blobDigests: readonly (string | null)[];
+}
+
+const INDEX_TYPES = new Set([
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+]);
+const MAX_INDEX_DEPTH = 4;
+
+async function parseJson<T>(store: BlobStore, path: string, schema: z.ZodType<T>, label: string): Promise<T | undefined> {
+  const bytes = await store.json(path);
+  if (bytes === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw inputError(`${label}: ${path} is not valid JSON`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw inputError(`${label}: ${path} is not a valid image ${path === "manifest.json" ? "manifest list" : "document"}`);
+  return parsed.data;
+}
+
+/** `sha256:abc…` → `blobs/sha256/abc…`, refusing anything that could name another file. */
+export function blobPath(digest: string, label: string): string {
+  const match = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/.exec(digest);
+  if (!match) throw inputError(`${label}: invalid digest in the image index`);
+  return `blobs/${match[1]}/${match[2]}`;
+}
+
+async function configOf(store: BlobStore, path: string, label: string): Promise<{ config: Buffer; configDigest: string }> {
+  const config = await required(store, path, label);
+  return { config, configDigest: `sha256:${createHash("sha256").update(config).digest("hex")}` };
+}
+
+async function required(store: BlobStore, path: string, label: string): Promise<Buffer> {
+  const bytes = await store.json(path);
+  if (bytes === undefined) throw inputError(`${label}: ${path} is missing`);
+  return bytes;
+}
+
+/**
+ * Finds the images in a layout: docker save's manifest.json when present (Docker 25+ writes it
+ * next to index.json; it is the simpler of the two), else the OCI index. Several images in a
+ * manifest.json are all scanned; an OCI index of several platforms yields the host's (or
+ * `--platform`'s; `--platform all` scans every one).
+ */
+export async function planImages(store: BlobStore, platform: string | undefined, label: string, warnings: string[]): Promise<ImagePlan[]> {
+  const docker = await parseJson(store, "manifest.json", dockerManifestSchema, label);
+  if (docker) {
+    return Promise.all(
+      docker.map(async (entry) => ({
+        configPath: entry.Config,
+        ...(await configOf(store, entry.Config, label)),
+        layerPaths: entry.Layers,
+        blobDigests: entry.Layers.map(() => null),
+      })),
+    );
+  }
+  const index = await parseJson(store, "index.json", indexSchema, label);
+  if (!index) throw inputError(`${label}: not an image: no manifest.json or index.json`);
+  const candidates: Candidate[] = [];
+  await collectManifests(store, index.manifests ?? [], 0, label, candidates);
+  const chosen = choose(candidates, platform, label, warnings);
+  return Promise.all(chosen.map((c) => planOci(store, c.descriptor, label)));
+}
+
+interface Candidate {
+  readonly descriptor: Descriptor;
+  readonly platform: Platform | undefined;
+}
+
+async function collectManifests(store: BlobStore, descriptors: readonly Descriptor[], depth: number, label: string, out: Candidate[]): Promise<void> {
+  if (depth > MAX_INDEX_DEPTH) throw inputError(`${label}: image indexes nested too deeply`);
+  for (const d of descriptors) {
+    if (d.annotations?.["vnd.docker.reference.type"] === "attestation-manifest") continue;
+    if (d.platform?.os === "unknown") continue;
+    if (d.mediaType !== undefined && INDEX_TYPES.has(d.mediaType)) {
+      const nested = await parseJson(store, blobPath(d.digest, label), indexSchema, label);
+      if (!nested) throw inputError(`${label}: image index ${d.digest} is missing`);
+      await collectManifests(store, nested.manifests ?? [], depth + 1, label, out);
+    } else {
+      out.push({ descriptor: d, platform: d.platform });
+    }
+  }
+}
+
+function choose(candidates: readonly Candidate[], platform: string | undefined, label: string, warnings: string[]): Candidate[] {
+  if (candidates.length === 0) throw inputError(`${label}: the image index lists no image`);
+  const names = (list: readonly Candidate[]): string => list.map((c) => (c.platform ? formatPlatform(c.platform) : "?")).join(", ");
+  if (platform === "all") return [...candidates];
+  if (platform !== undefined) {
+    const wanted = parsePlatform(platform);
+    const matching = candidates.filter((c) => c.platform && platformMatches(wanted, c.platform));
+    if (matching.length === 0) throw inputError(`${label}: no image for platform ${platform} (the index has: ${names(candidates)})`);
+    return matching;
+  }
+  if (candidates.length === 1) return [...candidates];
+  const host = hostPlatform();
+  const matching = candidates.filter((c) => c.platform && platformMatches(host, c.platform));
+  if (matching.length === 0) {
+    warnings.push(`${candidates.length} images in the index and none for ${formatPlatform(host)}: scanned them all`);
+    return [...candidates];
+  }
+  warnings.push(
+    `${candidates.length} images in the index (${names(candidates)}): scanned ${formatPlatform(host)}; use --platform to pick another, --platform all for every one`,
+  );
+  return matching;
+}
+
+async function planOci(store: BlobStore, descriptor: Descriptor, label: string): Promise<ImagePlan> {
+  const path = blobPath(descriptor.digest, label);
+  const manifest = await parseJson(store, path, imageManifestSchema, label);
+  if (!manifest) throw inputError(`${label}: image manifest ${descriptor.digest} is missing`);
+  const configPath = blobPath(manifest.config.digest, label);
+  const layers = manifest.layers ?? [];
+  return {
+    configPath,
+    ...(await configOf(store, configPath, label)),
+    layerPaths: layers.map((l) => blobPath(l.digest, label)),
+    blobDigests: layers.map((l) => l.digest),
+  };
+}

@@ -1,0 +1,38 @@
+import type { ResolvedSecret } from "../secrets/secret.js";
+import type { Variant } from "../match/variant.js";
+import { compileMatcher, type Matcher } from "../match/matcher.js";
+import { variantsOf } from "../match/variants.js";
+
+/** Shorter values match by chance in any large image; they are skipped with a warning. */
+export const MIN_NEEDLE_BYTES = 8;
+
+/** Every variant of every secret, indexed by matcher tag. */
+export interface NeedleTable {
+  readonly variants: readonly Variant[];
+  readonly lengths: readonly number[];
+  readonly matcher: Matcher;
+  readonly warnings: readonly string[];
+}
+
+export function buildNeedles(secrets: readonly ResolvedSecret[]): NeedleTable {
+  const variants: Variant[] = [];
+  const warnings: string[] = [];
+  const seen = new Set<string>();
+  for (const secret of secrets) {
+    const value = secret.value.expose();
+    if (value.length < MIN_NEEDLE_BYTES) {
+      warnings.push(`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes: not scanned`);
+      continue;
+    }
+    for (const variant of variantsOf(secret.id, value)) {
+      if (variant.bytes.length < MIN_NEEDLE_BYTES) continue;
+      // Same bytes under the same secret would only yield duplicate findings.
+      const key = `${secret.id}\0${variant.encoding}\0${variant.bytes.toString("latin1")}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      variants.push(variant);
+    }
+  }
+  const matcher = compileMatcher(variants.map((v, tag) => ({ bytes: v.bytes, tag })));
+  return { variants, lengths: variants.map((v) => v.bytes.length), matcher, warnings };
+}

@@ -1,6 +1,117 @@
-import type { CommandContext, CheckOptions } from "./context.js";
-import { usageError } from "../errors.js";
+import { access } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Writable } from "node:stream";
+import { checkDockerfile, type DockerfileCheck } from "../buildkit/preflight.js";
+import { loadConfig } from "../config/load-config.js";
+import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
+import { ExitCode, interruptedError, isSafebuildError } from "../errors.js";
+import type { ProviderContext } from "../secrets/provider.js";
+import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
+import type { ResolvedSecret, SecretRef } from "../secrets/secret.js";
+import type { CheckOptions, CommandContext } from "./context.js";
 
-export async function checkCommand(_options: CheckOptions, _ctx: CommandContext): Promise<number> {
-  throw usageError("check: not implemented yet");
+/**
+ * `safebuild check`: everything a build does before starting the builder (config, specs, every
+ * secret resolved and size-checked, the Dockerfile's mounts cross-checked), then a table of
+ * ids, sources, sizes and keyed fingerprints, never values. Every secret is tried, so one run
+ * lists every problem. Exit 0, or 2 when anything failed.
+ */
+export async function checkCommand(options: CheckOptions, ctx: CommandContext): Promise<number> {
+  const config = await loadConfig({ explicit: options.config, contextDir: options.context, cwd: ctx.cwd });
+  const refs = mergeSecretSpecs(options.secrets, config);
+  const context = options.context === "." && config?.build.context !== undefined ? config.build.context : options.context;
+  // The config's path is absolute; messages read better relative to where the user stands.
+  const file = options.file ?? (config?.build.file === undefined ? undefined : shortPath(ctx.cwd, config.build.file));
+  const dockerfile = await dockerfileCheck(ctx, context, file, config?.build.target, refs);
+  for (const warning of dockerfile?.warnings ?? []) ctx.io.warn(warning);
+
+  const resolved: ResolvedSecret[] = [];
+  const failed: string[] = [];
+  const providerCtx = providerContextOf(ctx);
+  try {
+    for (const ref of refs) {
+      try {
+        resolved.push(...(await resolveSecrets([ref], providerCtx)));
+      } catch (error) {
+        if (ctx.signal.aborted) throw interruptedError(ctx.signalName() ?? "SIGINT");
+        if (!isSafebuildError(error) || error.kind === "interrupted") throw error;
+        failed.push(ref.id);
+        await write(ctx.io.err, `safebuild: ${error.message}\n`);
+      }
+    }
+    await write(ctx.io.out, renderTable(refs, resolved, dockerfile));
+    const where = config === undefined ? "" : ` (config ${config.display})`;
+    await write(
+      ctx.io.err,
+      failed.length === 0
+        ? `safebuild: ${resolved.length} secret${resolved.length === 1 ? "" : "s"} ready${where}\n`
+        : `safebuild: ${failed.length} of ${refs.length} secrets could not be resolved: ${failed.join(", ")}${where}\n`,
+    );
+    return failed.length === 0 ? ExitCode.ok : ExitCode.usage;
+  } finally {
+    wipeSecrets(resolved);
+  }
+}
+
+/** A Dockerfile given (flag or config) must exist; the default one may be absent (a secrets-only check). */
+async function dockerfileCheck(
+  ctx: CommandContext,
+  context: string,
+  file: string | undefined,
+  target: string | undefined,
+  refs: readonly SecretRef[],
+): Promise<DockerfileCheck | undefined> {
+  if (file === undefined) {
+    const fallback = path.resolve(ctx.cwd, context, "Dockerfile");
+    const exists = await access(fallback).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) {
+      ctx.io.warn(`no Dockerfile at ${path.join(context, "Dockerfile")}: secret mounts not checked`);
+      return undefined;
+    }
+  }
+  return checkDockerfile({ cwd: ctx.cwd, context, file, target, secretIds: refs.map((r) => r.id) });
+}
+
+const shortPath = (cwd: string, file: string): string => {
+  const relative = path.relative(cwd, file);
+  return relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+};
+
+/** Waits for each write, so lines keep their order with the child output written in between. */
+const write = (stream: Writable, text: string): Promise<void> =>
+  new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
+
+function renderTable(refs: readonly SecretRef[], resolved: readonly ResolvedSecret[], dockerfile: DockerfileCheck | undefined): string {
+  const header = ["ID", "SOURCE", "BYTES", "FINGERPRINT", "MOUNTED BY"];
+  const rows = refs.map((ref) => {
+    const secret = resolved.find((s) => s.id === ref.id);
+    const mounts = (dockerfile?.mounts ?? []).filter((m) => m.id === ref.id && m.reachable).map((m) => `${dockerfile?.dockerfile ?? ""}:${m.line}`);
+    return [
+      ref.id,
+      secret?.kind ?? ref.kind,
+      secret === undefined ? "-" : String(secret.value.length),
+      secret === undefined ? "(unresolved)" : secret.value.fingerprint(),
+      dockerfile === undefined ? "(not checked)" : mounts.length === 0 ? "-" : mounts.join(", "),
+    ];
+  });
+  if (rows.length === 0) return "no secrets (give --secret or a secrets: map in safebuild.yml)\n";
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string => `${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ")}\n`;
+  return [header, ...rows].map(line).join("");
+}
+
+function providerContextOf(ctx: CommandContext): ProviderContext {
+  return {
+    env: ctx.env,
+    cwd: ctx.cwd,
+    home: ctx.env["HOME"] ?? os.homedir(),
+    masker: ctx.masker,
+    signal: ctx.signal,
+    memo: new Map(),
+    stderr: ctx.io.err,
+  };
 }

@@ -19,10 +19,18 @@ export interface RunOptions {
   /** Where the child's stderr goes; default: captured and returned as bytes. */
   readonly stderr?: Writable | undefined;
   readonly timeoutMs?: number | undefined;
-  /** Signal sent when `signal` aborts (default SIGTERM); the child is then awaited. */
-  readonly killSignal?: NodeJS.Signals;
+  /**
+   * Signal sent when `signal` aborts (default SIGTERM); the child is then awaited. A function
+   * is asked at abort time, so the signal that stopped us can be forwarded as it is.
+   */
+  readonly killSignal?: NodeJS.Signals | (() => NodeJS.Signals);
   /** Cap on captured stdout/stderr bytes. */
   readonly maxBuffer?: number;
+  /**
+   * Start the child in a process group of its own and also signal the whole group on timeout
+   * or abort, so a grandchild (`sh -c "a; sleep 60"`) cannot keep the pipes, and us, waiting.
+   */
+  readonly killGroup?: boolean;
 }
 
 export interface RunResult {
@@ -42,6 +50,7 @@ export interface RunResult {
  * the facts and word their own error, because execa's messages embed argv and stderr.
  */
 export async function runCommand(spec: CommandSpec, options: RunOptions = {}): Promise<RunResult> {
+  const forward = typeof options.killSignal === "function" ? options.killSignal : undefined;
   const child = execa(spec.command, [...spec.args], {
     env: spec.env ?? {},
     extendEnv: spec.inheritEnv ?? true,
@@ -52,24 +61,68 @@ export async function runCommand(spec: CommandSpec, options: RunOptions = {}): P
     encoding: "buffer",
     reject: false,
     stripFinalNewline: false,
-    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+    ...(options.signal === undefined || forward !== undefined ? {} : { cancelSignal: options.signal }),
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-    killSignal: options.killSignal ?? "SIGTERM",
+    killSignal: typeof options.killSignal === "string" ? options.killSignal : "SIGTERM",
     forceKillAfterDelay: 10_000,
     maxBuffer: options.maxBuffer ?? 16 * 1024 * 1024,
     windowsHide: true,
+    detached: options.killGroup === true,
   });
-  const result = await child;
+  const stopForwarding = forward === undefined ? () => {} : forwardAbort(child, options.signal, forward);
+  const stopGroup = options.killGroup === true ? signalGroupOnStop(child.pid, options) : () => {};
+  const result = await child.finally(() => (stopForwarding(), stopGroup()));
   const code = (result as { code?: string }).code;
   const spawnFailed = result.failed && result.exitCode === undefined && result.signal === undefined && code !== undefined;
   return {
     exitCode: result.exitCode,
     signal: result.signal,
     timedOut: result.timedOut,
-    aborted: result.isCanceled,
+    aborted: result.isCanceled || (forward !== undefined && options.signal?.aborted === true),
     spawnError: spawnFailed ? ({ code, message: code } as NodeJS.ErrnoException) : undefined,
     stdout: toBuffer(result.stdout),
     stderr: toBuffer(result.stderr),
+  };
+}
+
+/** Sends the chosen signal on abort, then SIGKILL if the child outlives a grace period. */
+function forwardAbort(child: { kill(signal?: NodeJS.Signals): boolean }, signal: AbortSignal | undefined, pick: () => NodeJS.Signals): () => void {
+  if (signal === undefined) return () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    child.kill(pick());
+    timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    timer.unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  return () => {
+    signal.removeEventListener("abort", onAbort);
+    if (timer !== undefined) clearTimeout(timer);
+  };
+}
+
+/** With `killGroup`: the same timeout and abort as execa's, aimed at the group (`-pid`). */
+function signalGroupOnStop(pid: number | undefined, options: RunOptions): () => void {
+  if (pid === undefined) return () => {};
+  const timers: NodeJS.Timeout[] = [];
+  const send = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  const stop = (): void => {
+    send(typeof options.killSignal === "function" ? options.killSignal() : (options.killSignal ?? "SIGTERM"));
+    timers.push(setTimeout(() => send("SIGKILL"), 10_000));
+  };
+  if (options.timeoutMs !== undefined) timers.push(setTimeout(stop, options.timeoutMs));
+  if (options.signal?.aborted === true) stop();
+  else options.signal?.addEventListener("abort", stop, { once: true });
+  return () => {
+    options.signal?.removeEventListener("abort", stop);
+    for (const timer of timers) clearTimeout(timer);
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Writable } from "node:stream";
 import type { Masker } from "../redact/masker-api.js";
 import type { SecretRef } from "./secret.js";
 
@@ -9,6 +10,8 @@ export interface ProviderContext {
   readonly signal?: AbortSignal | undefined;
   /** Per-run memo shared by all refs of one kind (one Vault read per path, one parse per .env). */
   readonly memo: Map<string, Promise<unknown>>;
+  /** Where a `cmd:` child's stderr goes, masked (usually ctx.io.err); dropped when absent. */
+  readonly stderr?: Writable | undefined;
 }
 
 /**

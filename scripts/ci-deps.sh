@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# System packages the test suite needs beyond Node and Docker: `pass` (a real password store
+# for the cmd: provider tests) and gnupg (its throwaway key). Idempotent; safe to run twice.
+set -euo pipefail
+need=()
+for bin in pass gpg; do
+  command -v "$bin" >/dev/null 2>&1 || need+=("$bin")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq pass gnupg
+fi

@@ -1,0 +1,36 @@
+import type { Finding } from "../scan/finding.js";
+import { matchesGlob } from "./glob.js";
+import { defaultScanPolicy, type IgnoreRule, type ScanPolicy } from "./loaded-config.js";
+
+export type IgnoredFinding = Finding & { readonly reason: string };
+
+export interface PolicyOutcome {
+  /** Findings still standing, in their original order. */
+  readonly findings: readonly Finding[];
+  /** Findings an ignore rule matched, with its reason: reported, never dropped silently. */
+  readonly ignored: readonly IgnoredFinding[];
+  /** True when a standing finding makes the run fail (exit 1) under `failOn`. */
+  readonly fails: boolean;
+}
+
+/** Splits findings by the config's ignore rules and decides whether the rest fail the run. */
+export function applyPolicy(findings: readonly Finding[], policy: ScanPolicy = defaultScanPolicy): PolicyOutcome {
+  const kept: Finding[] = [];
+  const ignored: IgnoredFinding[] = [];
+  for (const finding of findings) {
+    const rule = policy.ignore.find((r) => ruleMatches(r, finding));
+    if (rule === undefined) kept.push(finding);
+    else ignored.push({ ...finding, reason: rule.reason });
+  }
+  const failOn = policy.failOn;
+  const fails = failOn === "any" ? kept.length > 0 : failOn === "none" ? false : kept.some((f) => failOn.includes(f.where));
+  return { findings: kept, ignored, fails };
+}
+
+function ruleMatches(rule: IgnoreRule, finding: Finding): boolean {
+  if (rule.secret !== undefined && rule.secret !== "*" && rule.secret !== finding.secret) return false;
+  if (rule.rule !== undefined && rule.rule !== finding.rule) return false;
+  if (rule.where !== undefined && rule.where !== finding.where) return false;
+  if (rule.path !== undefined && !matchesGlob(finding.path, rule.path.replace(/^\/+/, ""))) return false;
+  return true;
+}

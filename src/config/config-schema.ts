@@ -1,0 +1,59 @@
+import { z } from "zod";
+import type { FindingWhere } from "../scan/finding.js";
+
+const WHERE = ["file", "path", "linkname", "env", "label", "history", "config"] as const satisfies readonly FindingWhere[];
+
+const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}, got an empty string` });
+/** YAML turns `1.0`, `true` and `8080` into numbers and booleans; build args and labels are text. */
+const scalar = z.union([z.string(), z.number(), z.boolean()], { error: "expected a string, number or boolean" }).transform(String);
+const stringMap = z.record(z.string(), scalar, { error: "expected a map of KEY: value" });
+
+const SecretSource = z.union(
+  [
+    z.string().min(1),
+    z.strictObject({ src: text("a path") }),
+    z.strictObject({ source: text("a path") }),
+    z.strictObject({ env: text("an environment variable name") }),
+  ],
+  { error: "expected a source (~/.npmrc, env:VAR, dotenv:PATH#KEY, vault:PATH#FIELD, cmd:COMMAND) or {src: PATH} or {env: VAR}" },
+);
+
+const IgnoreRule = z
+  .strictObject({
+    secret: text("a secret id or *").optional(),
+    rule: text("a rule name").optional(),
+    path: text("a path or glob").optional(),
+    where: z.enum(WHERE, { error: `expected one of ${WHERE.join(", ")}` }).optional(),
+    reason: text("a reason (why this finding is acceptable)"),
+  })
+  .refine((r) => r.secret !== undefined || r.rule !== undefined || r.path !== undefined, {
+    error: "give at least one of secret, rule or path",
+  });
+
+export const ConfigSchema = z.strictObject({
+  version: z.literal(1, { error: "expected version: 1" }).optional(),
+  secrets: z.record(z.string(), SecretSource, { error: "expected a map of ID: source" }).optional(),
+  build: z
+    .strictObject({
+      context: text("a directory").optional(),
+      file: text("a Dockerfile path").optional(),
+      tags: z.union([text("a tag"), z.array(text("a tag"))], { error: "expected a tag or a list of tags" }).optional(),
+      buildArgs: stringMap.optional(),
+      labels: stringMap.optional(),
+      target: text("a stage name").optional(),
+      platform: text("a platform such as linux/amd64").optional(),
+    })
+    .optional(),
+  scan: z
+    .strictObject({
+      failOn: z
+        .union([z.enum(["any", "none"]), z.array(z.enum(WHERE)).min(1)], {
+          error: `expected any, none, or a list of ${WHERE.join(", ")}`,
+        })
+        .optional(),
+      ignore: z.array(IgnoreRule, { error: "expected a list of {secret, path, reason}" }).optional(),
+    })
+    .optional(),
+});
+
+export type ConfigFile = z.infer<typeof ConfigSchema>;

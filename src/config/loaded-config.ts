@@ -1,0 +1,51 @@
+import type { FindingWhere } from "../scan/finding.js";
+import type { SecretRef } from "../secrets/secret.js";
+
+/** A validated `safebuild.yml`, paths made absolute against the file's own directory. */
+export interface LoadedConfig {
+  /** Absolute path of the file. */
+  readonly path: string;
+  /** How messages name the file (relative to the cwd when shorter). */
+  readonly display: string;
+  /** In file order. File and dotenv paths are resolved against the file's directory. */
+  readonly secrets: readonly SecretRef[];
+  readonly build: BuildDefaults;
+  readonly scan: ScanPolicy;
+}
+
+export interface BuildDefaults {
+  /** Absolute. */
+  readonly context: string | undefined;
+  /** Absolute. */
+  readonly file: string | undefined;
+  readonly tags: readonly string[];
+  /** In file order. */
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly target: string | undefined;
+  readonly platform: string | undefined;
+}
+
+/** `any`: every finding fails the run (exit 1); `none`: report only; a list: only findings in those places fail. */
+export type FailOn = "any" | "none" | readonly FindingWhere[];
+
+export interface ScanPolicy {
+  readonly failOn: FailOn;
+  readonly ignore: readonly IgnoreRule[];
+}
+
+/** Matches a finding when every given selector matches; `reason` is required and reported. */
+export interface IgnoreRule {
+  /** A secret id; `*` for any. */
+  readonly secret: string | undefined;
+  /** A pattern rule's name (findings with `rule`). */
+  readonly rule: string | undefined;
+  /** The finding's path, exact or a glob (`*`, `**`, `?`); a leading `/` is ignored. */
+  readonly path: string | undefined;
+  readonly where: FindingWhere | undefined;
+  readonly reason: string;
+  /** 1-based line of the rule in the file, for reports. */
+  readonly line: number;
+}
+
+export const defaultScanPolicy: ScanPolicy = { failOn: "any", ignore: [] };

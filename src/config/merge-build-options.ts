@@ -1,0 +1,29 @@
+import type { BuildOptions } from "../commands/context.js";
+import type { LoadedConfig } from "./loaded-config.js";
+
+/**
+ * Flags over the file. BuildOptions cannot tell a flag left at its default from one given, so
+ * an empty list, an undefined value and the default context "." count as "not given".
+ * `--build-arg` and `--label` merge with the file's by key, the flag winning per key.
+ */
+export function mergeBuildOptions(cli: BuildOptions, config: LoadedConfig | undefined): BuildOptions {
+  if (config === undefined) return cli;
+  const defaults = config.build;
+  return {
+    ...cli,
+    context: cli.context === "." && defaults.context !== undefined ? defaults.context : cli.context,
+    file: cli.file ?? defaults.file,
+    tags: cli.tags.length > 0 ? cli.tags : defaults.tags,
+    buildArgs: mergeKeyValues(defaults.buildArgs, cli.buildArgs),
+    labels: mergeKeyValues(defaults.labels, cli.labels),
+    target: cli.target ?? defaults.target,
+    platform: cli.platform ?? defaults.platform,
+  };
+}
+
+/** `K=V` (or a bare `K`, which docker reads from the environment) entries, the flag's per key. */
+export function mergeKeyValues(fromFile: Readonly<Record<string, string>>, fromFlags: readonly string[]): string[] {
+  const keyOf = (entry: string): string => entry.split("=", 1)[0] ?? entry;
+  const flagged = new Set(fromFlags.map(keyOf));
+  return [...Object.entries(fromFile).filter(([k]) => !flagged.has(k)).map(([k, v]) => `${k}=${v}`), ...fromFlags];
+}

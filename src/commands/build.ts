@@ -1,6 +1,155 @@
-import type { CommandContext, BuildOptions } from "./context.js";
-import { usageError } from "../errors.js";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { buildCommandSpec } from "../buildkit/backends.js";
+import type { Builder, BuildRequest } from "../buildkit/builder.js";
+import { childEnv } from "../buildkit/child-env.js";
+import { detectBuilder } from "../buildkit/detect.js";
+import { checkDockerfile } from "../buildkit/preflight.js";
+import { runBuild } from "../buildkit/run-build.js";
+import { describeFsError, ExitCode, inputError, interruptedError } from "../errors.js";
+import { materializeSecrets, type SecretDir } from "../materialize/secret-dir.js";
+import { sweepStaleDirs } from "../materialize/sweep.js";
+import { chooseTempRoot, tempRootCandidates } from "../materialize/temp-root.js";
+import type { ProviderContext } from "../secrets/provider.js";
+import type { ResolvedSecret, SecretRef } from "../secrets/secret.js";
+import { parseSecretSpecs } from "../spec/parse-secret-spec.js";
+import type { BuildOptions, CommandContext } from "./context.js";
 
-export async function buildCommand(_options: BuildOptions, _ctx: CommandContext): Promise<number> {
-  throw usageError("build: not implemented yet");
+// Providers, the scanner and the reports are imported when needed: loading them costs
+// more than the builder probes, and this way the probes run meanwhile (or, for the
+// scanner, not at all with --no-scan).
+const loadResolver = () => import("../secrets/resolve.js");
+
+/**
+ * `safebuild build`: resolve → check the Dockerfile → materialize → build → dispose → scan.
+ * Secrets are wiped and the private directory removed on every path out of here.
+ */
+export async function buildCommand(options: BuildOptions, ctx: CommandContext): Promise<number> {
+  const refs = parseSecretSpecs(options.secrets);
+  sweepStale(ctx);
+  // The builder probes are most of our fixed cost: run them while secrets resolve.
+  const detecting = detectBuilder({ docker: options.docker, env: childEnv(ctx.env, refs, []), cwd: ctx.cwd, signal: ctx.signal });
+  detecting.catch(() => undefined);
+  const { resolveSecrets, wipeSecrets } = await loadResolver();
+  let secrets: ResolvedSecret[] = [];
+  let dir: SecretDir | undefined;
+  try {
+    secrets = await resolveSecrets(refs, providerContext(ctx)).catch(interruptedOr(ctx));
+    throwIfInterrupted(ctx);
+    const check = await checkDockerfile({ cwd: ctx.cwd, context: options.context, file: options.file, target: options.target, secretIds: refs.map((r) => r.id) });
+    for (const warning of check.warnings) ctx.io.warn(warning);
+    const builder = await detecting.catch(interruptedOr(ctx));
+    throwIfInterrupted(ctx);
+
+    const root = chooseTempRoot(ctx.env);
+    if (!root.inMemory) ctx.io.warn(`no tmpfs found for the secret files (tried $XDG_RUNTIME_DIR, /dev/shm): using ${root.path}, so secrets touch the disk`);
+    dir = materializeSecrets(root.path, secrets);
+    const imageId = await build(builder, buildRequest(options, dir), refs, secrets, ctx);
+    dir.dispose();
+    dir = undefined;
+
+    if (options.iidfile !== undefined) await writeIidfile(options.iidfile, imageId, ctx);
+    if (!options.scan) {
+      ctx.io.info(`built ${imageId} (not scanned: --no-scan)`);
+      return ExitCode.ok;
+    }
+    return await scanBuilt(imageId, options, refs, secrets, ctx);
+  } finally {
+    try {
+      dir?.dispose();
+    } finally {
+      wipeSecrets(secrets);
+    }
+  }
+}
+
+function buildRequest(options: BuildOptions, dir: SecretDir): BuildRequest {
+  return {
+    context: options.context,
+    dockerfile: options.file,
+    tags: options.tags,
+    buildArgs: options.buildArgs,
+    labels: options.labels,
+    target: options.target,
+    platform: options.platform,
+    noCache: options.noCache,
+    pull: options.pull,
+    secrets: dir.files,
+    iidfile: join(dir.path, "iid"),
+    passthrough: options.passthrough,
+  };
+}
+
+async function build(builder: Builder, req: BuildRequest, refs: readonly SecretRef[], secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<string> {
+  const spec = buildCommandSpec(builder, req);
+  const env = { ...childEnv(ctx.env, refs, secrets), ...spec.env };
+  ctx.io.info(`building with ${builder.kind === "buildx" ? "docker buildx" : "docker build (BuildKit)"} ${builder.clientVersion} (${builder.docker})`);
+  const outcome = await runBuild(
+    { ...spec, env, inheritEnv: false, cwd: ctx.cwd },
+    { log: ctx.io.err, iidfile: req.iidfile, signal: ctx.signal, forwardSignal: () => ctx.signalName() ?? "SIGINT" },
+  );
+  if (outcome.kind === "interrupted") throw interruptedError(ctx.signalName() ?? "SIGINT");
+  if (outcome.cachedSecretSteps.length > 0) {
+    ctx.io.warn(
+      `step ${outcome.cachedSecretSteps.join(", ")} (RUN with a secret mount) came from the build cache: it ran in an earlier build, ` +
+        "with the secret values of that time, which the audit does not know. Rebuild with --no-cache to audit it for the current values",
+    );
+  }
+  return outcome.imageId;
+}
+
+async function scanBuilt(imageId: string, options: BuildOptions, refs: readonly SecretRef[], secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
+  const [{ scanImage }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
+    import("../scan/scan-image.js"),
+    import("../report/progress.js"),
+    import("../report/tool-version.js"),
+    import("./report-output.js"),
+  ]);
+  const progress = ctx.io.interactive ? createProgress(ctx.io.err, imageId) : undefined;
+  try {
+    const result = await scanImage({
+      ref: imageId,
+      secrets,
+      platform: options.platform,
+      env: childEnv(ctx.env, refs, secrets),
+      cwd: ctx.cwd,
+      signal: ctx.signal,
+      onProgress: progress === undefined ? undefined : (bytes) => progress.update(bytes),
+    }).catch(interruptedOr(ctx));
+    progress?.done();
+    throwIfInterrupted(ctx);
+    for (const warning of result.warnings) ctx.io.warn(warning);
+    await writeReport({ result, secrets: secrets.map((s) => ({ id: s.id, source: s.kind })), toolVersion: toolVersion() }, options, ctx);
+    return result.findings.length > 0 ? ExitCode.leak : ExitCode.ok;
+  } finally {
+    progress?.done();
+  }
+}
+
+async function writeIidfile(file: string, imageId: string, ctx: CommandContext): Promise<void> {
+  await writeFile(resolve(ctx.cwd, file), imageId).catch((error: unknown) => {
+    throw inputError(`cannot write --iidfile ${file}: ${describeFsError(error)}`, error);
+  });
+}
+
+function sweepStale(ctx: CommandContext): void {
+  const removed = sweepStaleDirs(tempRootCandidates(ctx.env));
+  if (removed.length > 0) ctx.io.info(`removed ${removed.length} secret director${removed.length === 1 ? "y" : "ies"} left by a killed run`);
+}
+
+function providerContext(ctx: CommandContext): ProviderContext {
+  return { env: ctx.env, cwd: ctx.cwd, home: ctx.env["HOME"] ?? os.homedir(), masker: ctx.masker, signal: ctx.signal, memo: new Map() };
+}
+
+/** A step that failed because we were interrupted reports the interruption, not its own error. */
+const interruptedOr =
+  (ctx: CommandContext) =>
+  (error: unknown): never => {
+    throwIfInterrupted(ctx);
+    throw error;
+  };
+
+function throwIfInterrupted(ctx: CommandContext): void {
+  if (ctx.signal.aborted) throw interruptedError(ctx.signalName() ?? "SIGINT");
 }

@@ -1,6 +1,87 @@
+import os from "node:os";
+import { applyPolicy } from "../config/apply-policy.js";
+import { loadConfig } from "../config/load-config.js";
+import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
+import { ExitCode, interruptedError, usageError } from "../errors.js";
+import { createProgress } from "../report/progress.js";
+import { toolVersion } from "../report/tool-version.js";
+import type { ScanResult } from "../scan/finding.js";
+import { scanImage } from "../scan/scan-image.js";
+import type { ProviderContext } from "../secrets/provider.js";
+import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
+import type { ResolvedSecret } from "../secrets/secret.js";
 import type { CommandContext, ScanOptions } from "./context.js";
-import { usageError } from "../errors.js";
+import { writeReport } from "./report-output.js";
 
-export async function scanCommand(_options: ScanOptions, _ctx: CommandContext): Promise<number> {
-  throw usageError("scan: not implemented yet");
+/**
+ * `safebuild scan <image>`: exit 1 when a finding counts under the config's policy, else 0.
+ * Secrets and policy come from `safebuild.yml` (here or `--config`) and `--secret`.
+ */
+export async function scanCommand(options: ScanOptions, ctx: CommandContext): Promise<number> {
+  const config = await loadConfig({ explicit: options.config, contextDir: ".", cwd: ctx.cwd });
+  const refs = mergeSecretSpecs(options.secrets, config);
+  if (refs.length === 0) {
+    throw usageError(
+      "scan needs at least one --secret (e.g. --secret npmrc=~/.npmrc) or a secrets: entry in safebuild.yml: it looks for the values you give it",
+    );
+  }
+  let secrets: ResolvedSecret[] = [];
+  try {
+    secrets = await resolveSecrets(refs, providerContext(ctx));
+    throwIfInterrupted(ctx);
+    const result = await scan(options, secrets, ctx);
+    for (const warning of result.warnings) ctx.io.warn(warning);
+    const outcome = applyPolicy(result.findings, config?.scan);
+    await writeReport(
+      {
+        result: { ...result, findings: outcome.findings },
+        ignored: outcome.ignored,
+        secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
+        toolVersion: toolVersion(),
+      },
+      options,
+      ctx,
+    );
+    return outcome.fails ? ExitCode.leak : ExitCode.ok;
+  } finally {
+    wipeSecrets(secrets);
+  }
+}
+
+async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<ScanResult> {
+  const progress = ctx.io.interactive ? createProgress(ctx.io.err, options.image) : undefined;
+  try {
+    const result = await scanImage({
+      ref: options.image,
+      secrets,
+      platform: options.platform,
+      env: ctx.env,
+      cwd: ctx.cwd,
+      signal: ctx.signal,
+      onProgress: progress === undefined ? undefined : (bytes) => progress.update(bytes),
+    });
+    throwIfInterrupted(ctx);
+    return result;
+  } catch (error) {
+    // An aborted read surfaces as whatever the stream threw; the signal is the real cause.
+    throwIfInterrupted(ctx);
+    throw error;
+  } finally {
+    progress?.done();
+  }
+}
+
+function providerContext(ctx: CommandContext): ProviderContext {
+  return {
+    env: ctx.env,
+    cwd: ctx.cwd,
+    home: ctx.env["HOME"] ?? os.homedir(),
+    masker: ctx.masker,
+    signal: ctx.signal,
+    memo: new Map(),
+  };
+}
+
+function throwIfInterrupted(ctx: CommandContext): void {
+  if (ctx.signal.aborted) throw interruptedError(ctx.signalName() ?? "SIGINT");
 }

@@ -10,7 +10,9 @@ export type Encoding =
   | "hex"
   | "url"
   | "json"
-  | "field";
+  | "field"
+  /** The body of a PEM block with its line breaks removed, or the DER bytes it encodes. */
+  | "pem";
 
 /** One byte sequence to look for, derived from one secret. */
 export interface Variant {

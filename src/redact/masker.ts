@@ -1,63 +1,95 @@
-import { Writable } from "node:stream";
+import type { Writable } from "node:stream";
+import { compileMatcher, type RangeMatcher } from "../match/matcher.js";
+import type { Variant } from "../match/variant.js";
+import { variantsOf, wipeVariants } from "../match/variants.js";
 import type { SecretValue } from "../secrets/secret-value.js";
+import { stripControls } from "./ansi.js";
+import { applyMask, coverage } from "./coverage.js";
+import { addMaskLine, inGithubActions } from "./github-mask.js";
+import { createMaskedStream, type MaskTable } from "./masked-stream.js";
 import type { MaskedStream, Masker } from "./masker-api.js";
 
-const MASK = Buffer.from("***");
+/**
+ * A value as written is masked from 4 bytes on: shorter ones (a 1-3 byte password is no
+ * secret anyway) would star out every matching letter pair of a log. An encoded or derived
+ * form must have 8 bytes: base64 and hex fragments, lines and field values under that occur
+ * by chance in ordinary output (hashes, ids), and the scanner draws the same line.
+ */
+export const MIN_RAW_MASK_BYTES = 4;
+export const MIN_DERIVED_MASK_BYTES = 8;
 
-/** Provisional masker (raw values and their lines); the redaction issue replaces it. */
-export function createMasker(): Masker {
-  const needles: Buffer[] = [];
-  const add = (bytes: Buffer): void => {
-    const candidates = [bytes, ...bytes.toString("latin1").split(/\r?\n/).map((l) => Buffer.from(l, "latin1"))];
-    for (const c of candidates) if (c.length >= 3 && !needles.some((n) => n.equals(c))) needles.push(Buffer.from(c));
-    needles.sort((a, b) => b.length - a.length);
+export interface MaskerOptions {
+  /** Where GITHUB_ACTIONS is read, at each add (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Writes one `::add-mask::` line. It must bypass the masker (the runner has to see the value)
+   * and reach the runner before any output that could hold the value. Default: straight to
+   * stderr, not stdout: stdout carries the JSON/SARIF report (CONTRACT.md), and the runner
+   * reads workflow commands from both streams.
+   */
+  readonly emit?: (line: string) => void;
+}
+
+function maskable(v: Variant): boolean {
+  return v.bytes.length >= (v.encoding === "raw" ? MIN_RAW_MASK_BYTES : MIN_DERIVED_MASK_BYTES);
+}
+
+export function createMasker(options: MaskerOptions = {}): Masker {
+  const variants: Variant[] = [];
+  let table: MaskTable | undefined;
+  /** Last byte each wrapped stream wrote: an add-mask line must start a line of its own. */
+  const lastBytes = new Map<MaskedStream, number>();
+
+  const current = (): MaskTable => {
+    table ??= {
+      matcher: compileMatcher(variants.map((v, tag) => ({ bytes: v.bytes, tag }))) as RangeMatcher,
+      lengths: variants.map((v) => v.bytes.length),
+      minHold: MIN_RAW_MASK_BYTES,
+    };
+    return table;
   };
+
+  const announce = (added: readonly Variant[]): void => {
+    const env = options.env ?? process.env;
+    if (!inGithubActions(env)) return;
+    const emit = options.emit ?? ((line: string) => void process.stderr.write(line));
+    const lines = added.map((v) => addMaskLine(v.bytes)).filter((l): l is string => l !== undefined);
+    if (lines.length === 0) return;
+    const midLine = [...lastBytes.values()].some((b) => b !== 0x0a);
+    emit((midLine ? "\n" : "") + lines.join(""));
+  };
+
+  const register = (id: string, bytes: Buffer): void => {
+    const all = variantsOf(id, bytes);
+    const kept = all.filter(maskable);
+    wipeVariants(all.filter((v) => !maskable(v)));
+    const fresh = kept.filter((v) => !variants.some((w) => w.bytes.equals(v.bytes)));
+    wipeVariants(kept.filter((v) => !fresh.includes(v)));
+    if (fresh.length === 0) return;
+    announce(fresh);
+    variants.push(...fresh);
+    table = undefined;
+  };
+
   const maskBuffer = (chunk: Buffer): Buffer => {
-    let out = chunk;
-    for (const n of needles) {
-      let at = out.indexOf(n);
-      if (at === -1) continue;
-      const parts: Buffer[] = [];
-      let from = 0;
-      while (at !== -1) {
-        parts.push(out.subarray(from, at), MASK);
-        from = at + n.length;
-        at = out.indexOf(n, from);
-      }
-      parts.push(out.subarray(from));
-      out = Buffer.concat(parts);
-    }
-    return out;
+    if (variants.length === 0 || chunk.length === 0) return chunk;
+    const { matcher, lengths } = current();
+    return applyMask(chunk, coverage(chunk, stripControls(chunk), matcher, lengths), 0, chunk.length);
   };
+
   return {
-    add: (_id: string, value: SecretValue) => add(value.expose()),
-    addSensitive: add,
+    add: (id, value: SecretValue) => register(id, value.expose()),
+    addSensitive: (value) => register("sensitive", value),
     maskBuffer,
-    maskString: (text) => maskBuffer(Buffer.from(text)).toString(),
-    wrap: (target) => {
-      let pending = Buffer.alloc(0);
-      const stream = new Writable({
-        write(chunk: Buffer | string, _enc, done) {
-          pending = Buffer.concat([pending, Buffer.from(chunk)]);
-          const nl = pending.lastIndexOf(10);
-          if (nl === -1) return done();
-          const line = pending.subarray(0, nl + 1);
-          pending = pending.subarray(nl + 1);
-          target.write(maskBuffer(line), () => done());
-        },
-      }) as MaskedStream;
-      stream.drain = async () => {
-        if (pending.length > 0) {
-          const rest = pending;
-          pending = Buffer.alloc(0);
-          await new Promise<void>((resolve) => target.write(maskBuffer(rest), () => resolve()));
-        }
-      };
+    maskString: (text) => (variants.length === 0 ? text : maskBuffer(Buffer.from(text, "utf8")).toString("utf8")),
+    wrap(target: Writable): MaskedStream {
+      const stream = createMaskedStream(current, target, (last) => lastBytes.set(stream, last));
       return stream;
     },
-    wipe: () => {
-      for (const n of needles) n.fill(0);
-      needles.length = 0;
+    wipe() {
+      wipeVariants(variants);
+      variants.length = 0;
+      table = undefined;
     },
   };
 }

@@ -1,14 +1,18 @@
-import type { ScanResult } from "../scan/finding.js";
 import type { ReportFormat } from "../commands/context.js";
-import type { SourceKind } from "../secrets/secret.js";
+import { writeJson } from "./json.js";
+import { writeSarif } from "./sarif.js";
+import { writeText } from "./text.js";
+import type { ReportInput, Writer, WriterOptions } from "./report-input.js";
 
-export interface ReportInput {
-  readonly result: ScanResult;
-  readonly secrets: readonly { readonly id: string; readonly source: SourceKind }[];
-  readonly toolVersion: string;
-}
+export type { IgnoredFinding, ReportInput, SecretSummary, WriterOptions } from "./report-input.js";
 
-/** Provisional: JSON only. The scan issue adds text and sarif writers. */
-export function renderReport(_format: ReportFormat, input: ReportInput): string {
-  return `${JSON.stringify({ schemaVersion: 1, tool: { name: "safebuild", version: input.toolVersion }, image: input.result.image, secrets: input.secrets, findings: input.result.findings, stats: input.result.stats }, null, 2)}\n`;
+const writers: Record<ReportFormat, Writer> = {
+  text: writeText,
+  json: writeJson,
+  sarif: writeSarif,
+};
+
+/** Writers see no secret values; callers still mask the input and output (see report-output). */
+export function renderReport(format: ReportFormat, input: ReportInput, options: WriterOptions = { color: false }): string {
+  return writers[format](input, options);
 }

@@ -1,0 +1,30 @@
+import type { MaterializedSecret } from "../materialize/secret-dir.js";
+
+/** How a build is driven. Never the legacy builder: it ignores or rejects secret mounts. */
+export type BackendKind = "buildx" | "classic-buildkit";
+
+export interface Builder {
+  readonly kind: BackendKind;
+  /** Absolute path of the docker CLI. */
+  readonly docker: string;
+  readonly clientVersion: string;
+  /** buildx only: whether the builder's driver needs `--load` to put the image in the engine. */
+  readonly load: boolean;
+}
+
+/** One build, as the backends need it; secrets are only file paths here, never values. */
+export interface BuildRequest {
+  readonly context: string;
+  /** `-f` as the user gave it (docker resolves it the same way); undefined for CONTEXT/Dockerfile. */
+  readonly dockerfile: string | undefined;
+  readonly tags: readonly string[];
+  readonly buildArgs: readonly string[];
+  readonly labels: readonly string[];
+  readonly target: string | undefined;
+  readonly platform: string | undefined;
+  readonly noCache: boolean;
+  readonly pull: boolean;
+  readonly secrets: readonly MaterializedSecret[];
+  readonly iidfile: string;
+  readonly passthrough: readonly string[];
+}

@@ -1,0 +1,71 @@
+import { environmentError } from "../errors.js";
+import { runCommand, type RunResult } from "../process/run.js";
+import type { Builder } from "./builder.js";
+import { findOnPath, resolveDockerCli } from "./docker-cli.js";
+
+export interface DetectOptions {
+  /** `--docker`, if given. */
+  readonly docker: string | undefined;
+  /** The environment children get (already stripped of secrets). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly signal?: AbortSignal | undefined;
+}
+
+const PROBE_TIMEOUT_MS = 30_000;
+/** Docker 23 made buildx the only BuildKit client: `DOCKER_BUILDKIT=1 docker build` needs the plugin. */
+const FIRST_BUILDX_ONLY_MAJOR = 23;
+
+const firstLine = (bytes: Buffer): string => bytes.toString("utf8").trim().split("\n")[0]?.slice(0, 200) ?? "";
+
+/**
+ * Finds the docker CLI and how it builds with BuildKit: the buildx plugin when present,
+ * else a pre-23 CLI's built-in BuildKit. Probes run in parallel (they cost most of our
+ * fixed overhead). Also checks that an engine answers.
+ */
+export async function detectBuilder(options: DetectOptions): Promise<Builder> {
+  const cli = resolveDockerCli(options.docker, options.env, options.cwd);
+  const probe = (args: string[]): Promise<RunResult> =>
+    runCommand(
+      { command: cli.path, args, env: options.env, inheritEnv: false },
+      { signal: options.signal, timeoutMs: PROBE_TIMEOUT_MS, maxBuffer: 1024 * 1024 },
+    );
+  const [version, buildx] = await Promise.all([
+    probe(["version", "--format", "{{.Client.Version}}\n{{.Server.Version}}"]),
+    probe(["buildx", "version"]),
+  ]);
+  if (version.spawnError !== undefined) {
+    throw environmentError(`cannot run the docker CLI ${cli.path}: ${version.spawnError.code ?? "failed"}`);
+  }
+  const [clientVersion = "", serverVersion = ""] = version.stdout.toString("utf8").split("\n").map((l) => l.trim());
+  if (!/^\d+\./.test(clientVersion)) {
+    throw environmentError(`${cli.path} does not answer \`docker version\` like a docker CLI (is it one?)`);
+  }
+  const hasBuildx = buildx.exitCode === 0;
+  const major = Number(clientVersion.split(".")[0]);
+  if (!hasBuildx && major >= FIRST_BUILDX_ONLY_MAJOR) throw noBuildxError(cli.path, clientVersion, options.env);
+  if (version.exitCode !== 0 || serverVersion === "") {
+    const reason = firstLine(version.stderr);
+    throw environmentError(
+      `no Docker engine answers the docker CLI ${cli.path}${reason === "" ? "" : ` (${reason})`}. ` +
+        "Start the daemon (`dockerd`), check DOCKER_HOST, or on a fresh Debian/Ubuntu machine run `bash scripts/ci-docker.sh` from a safebuild checkout",
+    );
+  }
+  if (!hasBuildx) return { kind: "classic-buildkit", docker: cli.path, clientVersion, load: false };
+  const inspect = await probe(["buildx", "inspect"]);
+  const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout.toString("utf8"))?.[1];
+  // Only the `docker` driver builds straight into the engine's image store.
+  return { kind: "buildx", docker: cli.path, clientVersion, load: driver !== "docker" };
+}
+
+function noBuildxError(path: string, clientVersion: string, env: NodeJS.ProcessEnv): Error {
+  const older = findOnPath("docker", env["PATH"]).find((p) => p !== path);
+  const alternative = older === undefined ? "PATH" : older;
+  return environmentError(
+    `the docker CLI ${path} (${clientVersion}) has no buildx plugin, and Docker 23 and later use BuildKit only through buildx ` +
+      "(safebuild never uses the legacy builder: it ignores or rejects secret mounts). " +
+      "Install the buildx plugin (package docker-buildx-plugin, or the binary in ~/.docker/cli-plugins/docker-buildx), " +
+      `or use a docker CLI older than 23, which has BuildKit built in: --docker ${alternative} (or SAFEBUILD_DOCKER=${alternative})` +
+      (older === undefined ? "" : ` (found ${older} on PATH)`),
+  );
+}

@@ -1,0 +1,54 @@
+import { randomBytes } from "node:crypto";
+import { open, rename, unlink } from "node:fs/promises";
+import path from "node:path";
+import type { Writable } from "node:stream";
+import { describeFsError, inputError } from "../errors.js";
+import { maskReportInput } from "../report/mask-input.js";
+import { renderReport } from "../report/render.js";
+import type { ReportInput } from "../report/report-input.js";
+import type { CommandContext, ReportOptions } from "./context.js";
+
+/**
+ * Writes the report where CONTRACT.md says: `--output FILE` (atomically, 0644), else text on
+ * stderr and json/sarif on stdout, so `safebuild … --format json > report.json` works.
+ * Used by both build and scan.
+ */
+export async function writeReport(input: ReportInput, options: ReportOptions, ctx: CommandContext): Promise<void> {
+  const masked = maskReportInput(input, ctx.masker);
+  if (options.output !== undefined) {
+    const text = ctx.masker.maskString(renderReport(options.format, masked, { color: false }));
+    await writeFileAtomic(path.resolve(ctx.cwd, options.output), text, options.output);
+    return;
+  }
+  const toErr = options.format === "text";
+  const color = toErr && ctx.io.interactive && !noColor(ctx.env);
+  await write(toErr ? ctx.io.err : ctx.io.out, renderReport(options.format, masked, { color }));
+}
+
+/** https://no-color.org: set and not empty. */
+export const noColor = (env: NodeJS.ProcessEnv): boolean => (env["NO_COLOR"] ?? "") !== "";
+
+/** Masked streams report their own errors (a closed pipe is not ours to crash on). */
+const write = (stream: Writable, text: string): Promise<void> =>
+  new Promise((resolve) => {
+    stream.write(text, () => resolve());
+  });
+
+/** A reader of `file` sees the old report or the whole new one, never half of one. */
+async function writeFileAtomic(file: string, text: string, shown: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    const handle = await open(temp, "wx", 0o644);
+    try {
+      await handle.writeFile(text);
+      await handle.chmod(0o644);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw inputError(`cannot write the report to ${shown}: ${describeFsError(error)}`, error);
+  }
+}

@@ -1,0 +1,168 @@
+import { isUtf8 } from "node:buffer";
+import type { Encoding } from "./variant.js";
+
+/** A piece of a structured secret that is a secret on its own. */
+export interface SubValue {
+  readonly encoding: Extract<Encoding, "field" | "pem">;
+  readonly bytes: Buffer;
+}
+
+/**
+ * Keys whose values are credentials, and keys that look like it but hold public data
+ * (`auth_uri`, `token_url`). Without such a filter every value of a `.env` secret would be
+ * a needle, and `NODE_ENV=production` would report "production" in every image.
+ */
+const SECRET_KEY = /(secret|token|passw|pwd|pass$|key|auth|cred|private|session|cookie|signature|salt|dsn|conn)/i;
+const PUBLIC_KEY = /(ur[il]|endpoint|host|email|user(name)?|name|type|region|path|dir|file)$/i;
+const TRIVIAL = /^(true|false|yes|no|on|off|null|none|undefined|\d+)$/i;
+
+/** Bits per character: random tokens score high, words and URLs low. */
+function entropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= (n / text.length) * Math.log2(n / text.length);
+  return bits;
+}
+
+function looksRandom(text: string): boolean {
+  return text.length >= 16 && !/\s/.test(text) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && entropy(text) >= 3.5;
+}
+
+function isSecretField(key: string, value: string): boolean {
+  if (value.length === 0 || TRIVIAL.test(value)) return false;
+  if (SECRET_KEY.test(key) && !PUBLIC_KEY.test(key)) return true;
+  return looksRandom(value);
+}
+
+function unquote(text: string): string {
+  const t = text.trim();
+  if (t.length >= 2 && (t[0] === '"' || t[0] === "'") && t[t.length - 1] === t[0]) return t.slice(1, -1);
+  return t.replace(/\s+#.*$/, "");
+}
+
+/** `user:pass` packed in base64 (npm `_auth`, docker config `auth`): the pair and the password. */
+function basicAuth(encoded: string): string[] {
+  if (!/^[A-Za-z0-9+/]+=*$/.test(encoded)) return [];
+  const bytes = Buffer.from(encoded, "base64");
+  if (!isUtf8(bytes)) return [];
+  const pair = bytes.toString("utf8");
+  const colon = pair.indexOf(":");
+  if (colon <= 0 || [...pair].some((c) => c.charCodeAt(0) < 0x20)) return [];
+  return [pair, pair.slice(colon + 1)];
+}
+
+const NPMRC_LINE = /^\s*(?:\/\/\S*?:)?(_authToken|_auth|_password)\s*=\s*(.*?)\s*$/gm;
+const ENV_LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$/gm;
+const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/([^\s:/@]*)(?::([^\s@/]*))?@/gi;
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
+
+/**
+ * Where found strings go: `same` for slices of the text being read (whose characters map back
+ * to bytes the way that text was decoded), `utf8` for strings decoded from something else.
+ */
+interface Sink {
+  same(s: string): void;
+  utf8(s: string): void;
+}
+
+function npmrc(text: string, sink: Sink): void {
+  for (const m of text.matchAll(NPMRC_LINE)) {
+    const [, key = "", raw = ""] = m;
+    const value = unquote(raw);
+    sink.same(value);
+    if (key === "_auth") basicAuth(value).forEach(sink.utf8);
+    if (key === "_password" && /^[A-Za-z0-9+/]+=*$/.test(value)) {
+      const decoded = Buffer.from(value, "base64");
+      if (isUtf8(decoded)) sink.utf8(decoded.toString("utf8"));
+    }
+  }
+}
+
+function dotenv(text: string, sink: Sink): void {
+  for (const m of text.matchAll(ENV_LINE)) {
+    const [, key = "", raw = ""] = m;
+    const value = unquote(raw);
+    if (isSecretField(key, value)) sink.same(value);
+  }
+}
+
+function urlCredentials(text: string, sink: Sink): void {
+  for (const m of text.matchAll(URL_CREDENTIALS)) {
+    const [, user = "", pass] = m;
+    if (pass === undefined) {
+      if (looksRandom(user)) sink.same(user);
+      continue;
+    }
+    if (pass.length === 0) continue;
+    sink.same(pass);
+    sink.same(`${user}:${pass}`);
+    try {
+      sink.utf8(decodeURIComponent(pass));
+    } catch {
+      // Not valid percent-encoding: the raw form above is all there is.
+    }
+  }
+}
+
+function json(text: string, sink: Sink, nested: (s: string) => void): void {
+  const trimmed = text.trim();
+  if (!/^[[{]/.test(trimmed)) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch {
+    return;
+  }
+  const walk = (node: unknown, key: string, depth: number): void => {
+    if (depth > 32) return;
+    if (typeof node === "string") {
+      if (isSecretField(key, node)) sink.utf8(node);
+      if (/^auth$/i.test(key)) basicAuth(node).forEach(sink.utf8);
+      nested(node);
+    } else if (Array.isArray(node)) {
+      for (const item of node) walk(item, key, depth + 1);
+    } else if (node !== null && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) walk(v, k, depth + 1);
+    }
+  };
+  walk(parsed, "", 0);
+}
+
+function pem(text: string, out: SubValue[]): void {
+  for (const m of text.matchAll(PEM_BLOCK)) {
+    const lines = (m[2] ?? "").split(/\r?\n/).filter((l) => !l.includes(":"));
+    const body = lines.join("").replace(/\s+/g, "");
+    if (body.length === 0 || !/^[A-Za-z0-9+/]+=*$/.test(body)) continue;
+    out.push({ encoding: "pem", bytes: Buffer.from(body, "latin1") });
+    out.push({ encoding: "pem", bytes: Buffer.from(body, "base64") });
+  }
+}
+
+/**
+ * The credentials inside a structured secret: an .npmrc token, the secret-looking values of a
+ * .env file or JSON document, the password of a `scheme://user:pass@host` URL, a PEM body.
+ * A leaked sub-value is as bad as the whole file: a token copied out of an .npmrc shows up
+ * alone, never next to the rest of the file.
+ */
+export function subValuesOf(value: Buffer): SubValue[] {
+  const out: SubValue[] = [];
+  // latin1 keeps a byte per character, so regexes work on binary values too.
+  const text = value.toString("latin1");
+  const push = (s: string, encoding: BufferEncoding): void => {
+    if (s.length > 0) out.push({ encoding: "field", bytes: Buffer.from(s, encoding) });
+  };
+  const bytewise: Sink = { same: (s) => push(s, "latin1"), utf8: (s) => push(s, "utf8") };
+  const unicode: Sink = { same: (s) => push(s, "utf8"), utf8: (s) => push(s, "utf8") };
+  npmrc(text, bytewise);
+  dotenv(text, bytewise);
+  urlCredentials(text, bytewise);
+  pem(text, out);
+  if (isUtf8(value)) {
+    json(value.toString("utf8"), unicode, (s) => {
+      urlCredentials(s, unicode);
+      pem(s, out);
+    });
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+import type { RangeMatcher } from "../match/matcher.js";
+import type { Stripped } from "./ansi.js";
+
+/** Half-open byte ranges [start, end) of the source to replace, sorted and disjoint. */
+export type Ranges = [number, number][];
+
+/**
+ * Where known values lie in `source`: matched as written, and as the terminal shows it (escape
+ * sequences and carriage returns removed), a hit there covering the original span with the
+ * sequences inside it. Overlapping and touching hits merge, so one `***` stands for a run of
+ * secrets and no fragment of either survives between two masks.
+ */
+export function coverage(source: Buffer, stripped: Stripped, matcher: RangeMatcher, lengths: readonly number[]): Ranges {
+  const hits: Ranges = [];
+  matcher.scan(source, (tag, start) => hits.push([start, start + lengths[tag]!]));
+  const { map } = stripped;
+  if (map) {
+    matcher.scan(stripped.text, (tag, start) => hits.push([map[start]!, map[start + lengths[tag]! - 1]! + 1]));
+  }
+  if (hits.length <= 1) return hits;
+  hits.sort((a, b) => a[0] - b[0]);
+  const merged: Ranges = [hits[0]!];
+  for (const hit of hits) {
+    const last = merged[merged.length - 1]!;
+    if (hit[0] <= last[1]) last[1] = Math.max(last[1], hit[1]);
+    else merged.push(hit);
+  }
+  return merged;
+}
+
+const MASK = Buffer.from("***");
+
+/** `source[from, to)` with every range (clipped to it) replaced by `***`. */
+export function applyMask(source: Buffer, ranges: Ranges, from: number, to: number): Buffer {
+  const parts: Buffer[] = [];
+  let at = from;
+  for (const [start, end] of ranges) {
+    const s = Math.max(start, from);
+    const e = Math.min(end, to);
+    if (s >= e) continue;
+    if (s > at) parts.push(source.subarray(at, s));
+    parts.push(MASK);
+    at = e;
+  }
+  if (parts.length === 0) return source.subarray(from, to);
+  if (at < to) parts.push(source.subarray(at, to));
+  return Buffer.concat(parts);
+}

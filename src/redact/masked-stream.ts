@@ -1,0 +1,116 @@
+import { Writable } from "node:stream";
+import type { RangeMatcher } from "../match/matcher.js";
+import { stripControls } from "./ansi.js";
+import { applyMask, coverage } from "./coverage.js";
+import type { MaskedStream } from "./masker-api.js";
+
+/** What a stream needs from its masker: the current needles (they grow as secrets resolve). */
+export interface MaskTable {
+  readonly matcher: RangeMatcher;
+  readonly lengths: readonly number[];
+  /** Held prefixes shorter than this are let out after the delay. */
+  readonly minHold: number;
+}
+
+/**
+ * How long a partial line waits for its next bytes. A BuildKit log writes whole lines; 75 ms
+ * keeps a prompt or a progress line live while still joining a value split over two writes.
+ */
+const FLUSH_DELAY_MS = 75;
+/** Bytes already written that stay visible to matching, so a value split by a flush is still masked. */
+const CONTEXT_BYTES = 256;
+
+type Step = "write" | "timer" | "final";
+
+/**
+ * A masked stream over `target`. Bytes pass as soon as no secret can start in them: held back
+ * is only a tail that is a proper prefix of some variant (as written or as the terminal shows
+ * it) or an unfinished escape sequence. A held tail shorter than `minHold` (or an escape
+ * sequence) is let out after FLUSH_DELAY_MS so output stays live; the bytes already written
+ * stay as context, so if the value then completes, the rest of it is still masked. A longer
+ * held prefix stays until the next write proves it is not a secret, or drain()/end().
+ */
+export function createMaskedStream(table: () => MaskTable, target: Writable, onOutput: (last: number) => void): MaskedStream {
+  let pending = Buffer.alloc(0);
+  let context = Buffer.alloc(0);
+  let timer: NodeJS.Timeout | undefined;
+
+  const step = (mode: Step): Buffer => {
+    if (pending.length === 0) return pending;
+    const { matcher, lengths, minHold } = table();
+    const work = context.length > 0 ? Buffer.concat([context, pending]) : pending;
+    const c = context.length;
+    const stripped = stripControls(work);
+    const ranges = coverage(work, stripped, matcher, lengths);
+    let end = work.length;
+    let heldPrefix = 0;
+    if (mode !== "final") {
+      const tailRaw = matcher.pendingTail(work);
+      const tailShown = stripped.map ? matcher.pendingTail(stripped.text) : 0;
+      heldPrefix = Math.max(tailRaw, tailShown);
+      const letOut = mode === "timer" && heldPrefix < minHold;
+      if (!letOut) {
+        if (tailRaw > 0) end = work.length - tailRaw;
+        if (tailShown > 0) end = Math.min(end, stripped.map![stripped.text.length - tailShown]!);
+        if (mode === "write") end = Math.min(end, stripped.incompleteFrom);
+      }
+      // A hit reaching into the held tail goes out whole, later; in a write, so does one
+      // touching the end, as the next bytes may extend it (merged hits make one `***`).
+      for (const [s, e] of ranges) if (s < end && (e > end || (e === end && mode === "write"))) end = s;
+      end = Math.max(end, c);
+    }
+    const out = applyMask(work, ranges, c, end);
+    const written = work.subarray(Math.max(0, end - CONTEXT_BYTES), end);
+    context = Buffer.from(written);
+    pending = Buffer.from(work.subarray(end));
+    if (pending.length > 0 && mode === "write") schedule();
+    return out;
+  };
+
+  const send = (out: Buffer, done?: () => void): void => {
+    if (out.length === 0) {
+      done?.();
+      return;
+    }
+    onOutput(out[out.length - 1]!);
+    target.write(out, () => done?.());
+  };
+
+  const schedule = (): void => {
+    if (timer) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      // What stays held now is a long secret prefix: only more bytes or drain() settle it.
+      send(step("timer"));
+    }, FLUSH_DELAY_MS);
+    timer.unref();
+  };
+
+  const flush = (): Buffer => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    return step("final");
+  };
+
+  const stream = new Writable({
+    // Nothing is queued here: each write is masked and handed to the target at once, so
+    // drain() never races writes still sitting in this stream's buffer.
+    write(chunk: Buffer | string, encoding, done) {
+      const bytes = typeof chunk === "string" ? Buffer.from(chunk, encoding) : chunk;
+      pending = pending.length > 0 ? Buffer.concat([pending, bytes]) : Buffer.from(bytes);
+      send(step("write"));
+      done();
+    },
+    final(done) {
+      send(flush(), () => done());
+    },
+  }) as MaskedStream;
+  stream.drain = () =>
+    new Promise<void>((resolve) => {
+      const out = flush();
+      if (out.length > 0) send(out, resolve);
+      else if (target.writableLength === 0 || target.destroyed) resolve();
+      else target.write(Buffer.alloc(0), () => resolve());
+    });
+  return stream;
+}

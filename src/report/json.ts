@@ -1,0 +1,40 @@
+import type { Finding } from "../scan/finding.js";
+import type { Writer } from "./report-input.js";
+
+/**
+ * CONTRACT.md "JSON report". Objects are rebuilt field by field so the key order is fixed
+ * and nothing a scanner attaches to its findings slips into the output.
+ */
+export const writeJson: Writer = (input) => {
+  const { result } = input;
+  const report = {
+    schemaVersion: 1,
+    tool: { name: "safebuild", version: input.toolVersion },
+    image: { ref: result.image.ref, id: result.image.id },
+    secrets: input.secrets.map((s) => ({ id: s.id, source: s.source })),
+    findings: result.findings.map(findingJson),
+    stats: {
+      layers: result.stats.layers,
+      files: result.stats.files,
+      bytes: result.stats.bytes,
+      durationMs: result.stats.durationMs,
+    },
+    ignored: (input.ignored ?? []).map((i) => ({ ...findingJson(i), reason: i.reason })),
+    warnings: [...result.warnings],
+  };
+  return `${JSON.stringify(report, null, 2)}\n`;
+};
+
+function findingJson(f: Finding): Record<string, unknown> {
+  return {
+    secret: f.secret,
+    rule: f.rule,
+    where: f.where,
+    layer: f.layer === null ? null : { index: f.layer.index, digest: f.layer.digest, createdBy: f.layer.createdBy },
+    path: f.path,
+    encoding: f.encoding,
+    deleted: f.deleted,
+    ...(f.image === undefined ? {} : { image: f.image }),
+    ...(f.container === undefined ? {} : { container: f.container }),
+  };
+}

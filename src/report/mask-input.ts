@@ -1,0 +1,27 @@
+import type { Masker } from "../redact/masker-api.js";
+import type { Finding } from "../scan/finding.js";
+import type { ReportInput } from "./report-input.js";
+
+/**
+ * Masks every free-text field before a writer sees it. Masking the rendered output alone is
+ * not enough: the text writer trims long lines, and a value cut in half is no longer found.
+ */
+export function maskReportInput(input: ReportInput, masker: Masker): ReportInput {
+  const mask = (text: string): string => masker.maskString(text);
+  const finding = (f: Finding): Finding => ({
+    ...f,
+    path: mask(f.path),
+    layer: f.layer === null ? null : { ...f.layer, createdBy: f.layer.createdBy === null ? null : mask(f.layer.createdBy) },
+  });
+  return {
+    ...input,
+    result: {
+      ...input.result,
+      image: { ref: mask(input.result.image.ref), id: input.result.image.id },
+      findings: input.result.findings.map(finding),
+      warnings: input.result.warnings.map(mask),
+    },
+    ignored: input.ignored?.map((i) => ({ ...finding(i), reason: mask(i.reason) })),
+    dockerfile: input.dockerfile === undefined ? undefined : mask(input.dockerfile),
+  };
+}

@@ -1,0 +1,37 @@
+import type { Finding, ScanResult } from "../scan/finding.js";
+import type { SourceKind } from "../secrets/secret.js";
+
+/** A secret as reports name it: its id and where it came from, never its value. */
+export interface SecretSummary {
+  readonly id: string;
+  readonly source: SourceKind;
+}
+
+/**
+ * A finding that a scan policy accepted. Reports show it as ignored, with the reason.
+ * The same shape as config/apply-policy's, so a policy outcome passes straight through.
+ */
+export type IgnoredFinding = Finding & { readonly reason: string };
+
+/**
+ * Everything a report writer may use. It holds no secret value by construction: writers
+ * cannot leak what they are never handed. Free text from the image (paths, `createdBy`)
+ * can still hold a value, so report-output masks the input before rendering.
+ */
+export interface ReportInput {
+  /** `result.findings` are the findings that count; ignored ones are taken out into `ignored`. */
+  readonly result: ScanResult;
+  readonly secrets: readonly SecretSummary[];
+  readonly toolVersion: string;
+  readonly ignored?: readonly IgnoredFinding[] | undefined;
+  /** The Dockerfile, relative to the repository root, when known: SARIF locations point at it. */
+  readonly dockerfile?: string | undefined;
+}
+
+export interface WriterOptions {
+  /** ANSI colours; only for a terminal with NO_COLOR unset. */
+  readonly color: boolean;
+}
+
+/** One report format. Pure: same input, same bytes. */
+export type Writer = (input: ReportInput, options: WriterOptions) => string;

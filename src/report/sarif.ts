@@ -1,0 +1,157 @@
+import { createHash } from "node:crypto";
+import type { Finding, FindingWhere } from "../scan/finding.js";
+import type { IgnoredFinding, ReportInput, Writer } from "./report-input.js";
+
+const SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+const INFORMATION_URI = "https://github.com/safebuild/safebuild";
+const FINGERPRINT_KEY = "safebuildFinding/v1";
+
+interface RuleText {
+  readonly name: string;
+  readonly short: string;
+  readonly help: string;
+}
+
+/** One rule per place a value can hide, so code scanning groups alerts by how to fix them. */
+const rules: Record<FindingWhere, RuleText> = {
+  file: {
+    name: "SecretInFileContents",
+    short: "A build secret is in the contents of a file in an image layer",
+    help: "Mount the secret with `RUN --mount=type=secret,id=ID` and use it within that RUN only. Never COPY it or copy it out of /run/secrets: a file deleted in a later layer still ships in the lower layer.",
+  },
+  path: {
+    name: "SecretInFileName",
+    short: "A build secret is in a file name in an image layer",
+    help: "Never create files named after a secret value; use `RUN --mount=type=secret` to hand the secret to the build.",
+  },
+  linkname: {
+    name: "SecretInLinkTarget",
+    short: "A build secret is in a symlink or hardlink target in an image layer",
+    help: "Never create links whose target is made from a secret value; use `RUN --mount=type=secret` to hand the secret to the build.",
+  },
+  env: {
+    name: "SecretInEnv",
+    short: "A build secret is in the image's ENV",
+    help: "Never pass secrets with ENV: the value is stored in the image config for anyone who pulls it. Use `RUN --mount=type=secret` during the build and inject runtime secrets at run time.",
+  },
+  label: {
+    name: "SecretInLabel",
+    short: "A build secret is in an image LABEL",
+    help: "Never put secrets in a LABEL: labels are stored in the image config.",
+  },
+  history: {
+    name: "SecretInHistory",
+    short: "A build secret is in the image history (a build arg or RUN line)",
+    help: "Never pass secrets with ARG or --build-arg: every RUN after the ARG records the value in the image history. Use `RUN --mount=type=secret`.",
+  },
+  config: {
+    name: "SecretInConfig",
+    short: "A build secret is in the image config",
+    help: "Keep secrets out of CMD, ENTRYPOINT and every other field of the image config.",
+  },
+};
+
+const whereKinds = Object.keys(rules) as FindingWhere[];
+const ruleId = (where: FindingWhere): string => `secret-in-${where}`;
+
+/** SARIF 2.1.0 for GitHub code scanning: one result per finding, ignored ones as suppressed results. */
+export const writeSarif: Writer = (input) => {
+  const active = input.result.findings.map((finding) => result(input, finding, undefined));
+  const ignored = (input.ignored ?? []).map((i) => result(input, i, i));
+  const sarif = {
+    $schema: SCHEMA,
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "safebuild",
+            version: input.toolVersion,
+            semanticVersion: input.toolVersion,
+            informationUri: INFORMATION_URI,
+            rules: whereKinds.map((where) => ({
+              id: ruleId(where),
+              name: rules[where].name,
+              shortDescription: { text: rules[where].short },
+              fullDescription: { text: `${rules[where].short}. ${rules[where].help}` },
+              help: { text: rules[where].help, markdown: rules[where].help },
+              defaultConfiguration: { level: "error" },
+              properties: { tags: ["security", "secret"], precision: "very-high", "security-severity": "9.0" },
+            })),
+          },
+        },
+        results: [...active, ...ignored],
+        properties: {
+          image: { ref: input.result.image.ref, id: input.result.image.id },
+          stats: { ...input.result.stats },
+        },
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+};
+
+function result(input: ReportInput, f: Finding, ignored: IgnoredFinding | undefined): Record<string, unknown> {
+  return {
+    ruleId: ruleId(f.where),
+    ruleIndex: whereKinds.indexOf(f.where),
+    level: "error",
+    message: { text: message(input, f) },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: artifactUri(input) },
+          region: { startLine: 1 },
+        },
+        logicalLocations: logicalLocations(f),
+      },
+    ],
+    partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(f) },
+    ...(ignored === undefined
+      ? {}
+      : { suppressions: [{ kind: "external", status: "accepted", justification: ignored.reason }] }),
+    properties: {
+      secret: f.secret,
+      rule: f.rule,
+      where: f.where,
+      encoding: f.encoding,
+      deleted: f.deleted,
+      layer: f.layer === null ? null : { index: f.layer.index, digest: f.layer.digest },
+      path: f.path,
+      ...(f.image === undefined ? {} : { image: f.image }),
+      ...(f.container === undefined ? {} : { container: f.container }),
+    },
+  };
+}
+
+function message(input: ReportInput, f: Finding): string {
+  const what = f.secret === null ? `A match of rule '${f.rule ?? "?"}'` : `Secret '${f.secret}'`;
+  const image = f.image === undefined ? input.result.image.ref : `${input.result.image.ref} (image ${f.image})`;
+  const layer = f.layer === null ? "the image config" : `layer ${f.layer.index} (${f.layer.digest})`;
+  const createdBy = f.layer?.createdBy ? `, created by: ${f.layer.createdBy}` : "";
+  const deleted = f.deleted ? " It is deleted in a later layer but still ships in this one." : "";
+  const inside = f.container === undefined ? "" : ` (inside the ${f.container} file)`;
+  return `${what} (${f.encoding}) is ${rules[f.where].short.replace(/^A build secret is /, "")}: ${f.path}${inside} in ${layer} of ${image}${createdBy}.${deleted}`;
+}
+
+/** The Dockerfile when known (alerts land on it), else the image: it is what was scanned. */
+function artifactUri(input: ReportInput): string {
+  const target = input.dockerfile ?? input.result.image.ref;
+  return encodeURI(target.replace(/\\/g, "/").replace(/^\.\//, ""));
+}
+
+function logicalLocations(f: Finding): Record<string, unknown>[] {
+  const layer =
+    f.layer === null
+      ? { name: "config", kind: "module" }
+      : { name: `layer ${f.layer.index}`, fullyQualifiedName: f.layer.digest, kind: "module" };
+  return [layer, { name: f.path, fullyQualifiedName: `${layer.name}/${f.path}`, kind: "resource" }];
+}
+
+/** Stable across runs and rebuilds that leak the same way; a hash, so it carries nothing readable. */
+export function fingerprint(f: Finding): string {
+  const parts = [f.secret ?? `rule:${f.rule ?? ""}`, f.where, f.layer?.digest ?? "config", f.path, f.encoding];
+  if (f.image !== undefined) parts.push(`image:${f.image}`);
+  if (f.container !== undefined) parts.push(`in:${f.container}`);
+  return createHash("sha256").update(parts.join("\u0000")).digest("hex");
+}

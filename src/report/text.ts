@@ -1,0 +1,133 @@
+import type { Finding, FindingWhere } from "../scan/finding.js";
+import type { Writer } from "./report-input.js";
+
+const whereText: Record<FindingWhere, string> = {
+  file: "in file contents",
+  path: "in a file name",
+  linkname: "in a link target",
+  env: "in ENV",
+  label: "in a LABEL",
+  history: "in the build history",
+  config: "in the image config",
+};
+
+/** How to fix each kind of leak; printed once per kind found. */
+const fixFor: Record<FindingWhere, string> = {
+  file: "mount secrets with RUN --mount=type=secret,id=ID and use them within that RUN; never COPY them or copy /run/secrets into the image (a later rm does not remove them: every layer ships)",
+  path: "never name files after a secret value",
+  linkname: "never point links at a path made from a secret value",
+  env: "never pass secrets with ENV: they are stored in the image config; use RUN --mount=type=secret",
+  label: "never put secrets in a LABEL: labels are stored in the image config",
+  history: "never pass secrets with ARG/--build-arg: every RUN after the ARG records its value in the image history; use RUN --mount=type=secret",
+  config: "keep secrets out of CMD, ENTRYPOINT and the rest of the image config",
+};
+
+type Paint = (text: string) => string;
+const ansi = (open: number, close: number): Paint => (text) => `\u001b[${open}m${text}\u001b[${close}m`;
+const plain: Paint = (text) => text;
+
+interface Palette {
+  readonly bad: Paint;
+  readonly good: Paint;
+  readonly note: Paint;
+  readonly dim: Paint;
+  readonly bold: Paint;
+}
+
+const palettes: Record<"color" | "plain", Palette> = {
+  color: { bad: ansi(31, 39), good: ansi(32, 39), note: ansi(33, 39), dim: ansi(2, 22), bold: ansi(1, 22) },
+  plain: { bad: plain, good: plain, note: plain, dim: plain, bold: plain },
+};
+
+const MAX_INSTRUCTION = 80;
+/** A summary, not a listing: a secret baked into every file of a big tree would flood the terminal. */
+const MAX_LISTED = 50;
+
+const more = (total: number, p: Palette): string[] =>
+  total > MAX_LISTED ? [p.dim(`  … and ${total - MAX_LISTED} more (--format json lists them all)`)] : [];
+
+/** A short human summary for stderr. */
+export const writeText: Writer = (input, options) => {
+  const p = palettes[options.color ? "color" : "plain"];
+  const { result } = input;
+  const ignored = input.ignored ?? [];
+  const lines: string[] = [];
+
+  const id = result.image.id === null ? "" : ` (${shortDigest(result.image.id)})`;
+  const { layers, files, bytes, durationMs } = result.stats;
+  lines.push(
+    `Scanned ${p.bold(printable(result.image.ref))}${id}: ${count(input.secrets.length, "secret")} checked, ` +
+      `${count(layers, "layer")}, ${count(files, "file")}, ${formatBytes(bytes)} in ${formatDuration(durationMs)}`,
+  );
+
+  for (const finding of result.findings.slice(0, MAX_LISTED)) lines.push(...findingLines(finding, p, p.bad("LEAK")));
+  lines.push(...more(result.findings.length, p));
+  if (ignored.length > 0) {
+    lines.push(p.note(`Ignored by policy (${ignored.length}):`));
+    for (const finding of ignored.slice(0, MAX_LISTED)) {
+      lines.push(...findingLines(finding, p, p.note("ignored")), `      reason: ${printable(finding.reason)}`);
+    }
+    lines.push(...more(ignored.length, p));
+  }
+
+  const found = result.findings;
+  if (found.length === 0) {
+    const suffix = ignored.length > 0 ? ` (${count(ignored.length, "finding")} ignored by policy)` : "";
+    lines.push(p.good(`OK: no secret found in the image${suffix}.`));
+  } else {
+    const names = [...new Set(found.map(label))].join(", ");
+    lines.push(p.bad(`LEAK: ${count(found.length, "finding")} of ${names} in the image.`));
+    const kinds = [...new Set(found.map((f) => f.where))];
+    lines.push("How to fix, then rebuild and scan again:", ...kinds.map((k) => `  - ${fixFor[k]}`));
+  }
+  return `${lines.join("\n")}\n`;
+};
+
+function findingLines(f: Finding, p: Palette, tag: string): string[] {
+  const image = f.image === undefined ? "" : `image ${f.image}, `;
+  const inside = f.container === undefined ? "" : ` (inside the ${f.container} file)`;
+  const first = `  ${tag} ${p.bold(label(f))} [${f.encoding}] ${whereText[f.where]}: ${image}${printable(f.path)}${inside}`;
+  const deleted = f.deleted ? p.note(" (deleted in a later layer, still shipped)") : "";
+  const second =
+    f.layer === null
+      ? "image config"
+      : `layer ${f.layer.index} ${shortDigest(f.layer.digest)}` +
+        (f.layer.createdBy === null ? "" : `  ${instruction(f.layer.createdBy)}`);
+  return [first + deleted, `      ${p.dim(second)}`];
+}
+
+const label = (f: Finding): string => f.secret ?? `rule ${f.rule ?? "?"}`;
+
+/** `sha256:` and 12 hex digits, as `docker images` shows them. */
+export function shortDigest(digest: string): string {
+  const at = digest.indexOf(":");
+  return at === -1 ? digest.slice(0, 12) : digest.slice(0, at + 13);
+}
+
+/** A history line on one line, at most MAX_INSTRUCTION characters. */
+export function instruction(createdBy: string): string {
+  const line = printable(createdBy.replace(/^\/bin\/sh -c #\(nop\)\s+/, "").replace(/\s+/g, " ").trim());
+  return line.length <= MAX_INSTRUCTION ? line : `${line.slice(0, MAX_INSTRUCTION - 1)}…`;
+}
+
+/** Image content is untrusted: an escape sequence in a file name must not drive the terminal. */
+export function printable(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import type { ScanOptions } from "../../src/commands/context.js";
+import { scanCommand } from "../../src/commands/scan.js";
+import { isSafebuildError } from "../../src/errors.js";
+import type { ScanResult } from "../../src/scan/finding.js";
+import type { ScanRequest } from "../../src/scan/scan-image.js";
+import { findingOf, resultWith } from "../report/sample-results.js";
+import { fakeContext } from "./scan-test-context.js";
+
+const scanImage = vi.hoisted(() => vi.fn<(request: ScanRequest) => Promise<ScanResult>>());
+vi.mock("../../src/scan/scan-image.js", () => ({ scanImage }));
+
+let dir: string;
+const value = randomBytes(24).toString("base64url");
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "sbtest-scancfg-"));
+  await writeFile(path.join(dir, "npmrc.txt"), value);
+  scanImage.mockReset();
+  // Findings named after the config's secret id.
+  scanImage.mockResolvedValue(resultWith([findingOf.file, findingOf.label]));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const options = (over: Partial<ScanOptions> = {}): ScanOptions => ({
+  image: "app:1",
+  secrets: [],
+  platform: undefined,
+  config: undefined,
+  format: "json",
+  output: undefined,
+  ...over,
+});
+
+interface Report {
+  readonly secrets: unknown[];
+  readonly findings: { path: string }[];
+  readonly ignored: { path: string; reason: string }[];
+}
+
+describe("scan with safebuild.yml", () => {
+  test.each([
+    ["no policy", "", 1, ["app/.npmrc", "Labels.token"], []],
+    [
+      "an ignore rule: the finding is reported as ignored, with its reason",
+      "scan:\n  ignore:\n    - secret: npmrc\n      path: app/*\n      reason: test fixture\n",
+      1,
+      ["Labels.token"],
+      ["app/.npmrc"],
+    ],
+    [
+      "every finding ignored: exit 0",
+      "scan:\n  ignore:\n    - secret: '*'\n      path: '**'\n      reason: audit only\n",
+      0,
+      [],
+      ["app/.npmrc", "Labels.token"],
+    ],
+    ["failOn none: reported, exit 0", "scan:\n  failOn: none\n", 0, ["app/.npmrc", "Labels.token"], []],
+    ["failOn env only: a file and a label do not fail", "scan:\n  failOn: [env]\n", 0, ["app/.npmrc", "Labels.token"], []],
+  ] as [string, string, number, string[], string[]][])("%s", async (_name, policy, code, kept, ignored) => {
+    await writeFile(path.join(dir, "safebuild.yml"), `secrets:\n  npmrc: ./npmrc.txt\n${policy}`);
+    const ctx = fakeContext({ cwd: dir });
+    expect(await scanCommand(options(), ctx)).toBe(code);
+    const report = JSON.parse(ctx.stdout()) as Report;
+    expect(report.secrets).toEqual([{ id: "npmrc", source: "file" }]);
+    expect(report.findings.map((f) => f.path)).toEqual(kept);
+    expect(report.ignored.map((f) => f.path)).toEqual(ignored);
+    for (const i of report.ignored) expect(i.reason).toMatch(/fixture|audit/);
+    expect(ctx.stdout() + ctx.stderr()).not.toContain(value);
+  });
+
+  test("text shows ignored findings in their own section", async () => {
+    await writeFile(
+      path.join(dir, "safebuild.yml"),
+      "secrets:\n  npmrc: ./npmrc.txt\nscan:\n  ignore:\n    - path: app/.npmrc\n      reason: known fixture\n",
+    );
+    const ctx = fakeContext({ cwd: dir });
+    expect(await scanCommand(options({ format: "text" }), ctx)).toBe(1);
+    expect(ctx.stderr()).toContain("Ignored by policy (1):");
+    expect(ctx.stderr()).toContain("reason: known fixture");
+  });
+
+  test("--secret adds to the file's secrets", async () => {
+    await writeFile(path.join(dir, "safebuild.yml"), "secrets:\n  npmrc: ./npmrc.txt\n");
+    await writeFile(path.join(dir, "other"), randomBytes(16).toString("hex"));
+    const ctx = fakeContext({ cwd: dir });
+    await scanCommand(options({ secrets: ["other=other"] }), ctx);
+    expect((JSON.parse(ctx.stdout()) as Report).secrets).toEqual([
+      { id: "npmrc", source: "file" },
+      { id: "other", source: "file" },
+    ]);
+  });
+
+  test("a missing --config is a usage error", async () => {
+    const ctx = fakeContext({ cwd: dir });
+    const error = await scanCommand(options({ config: "nope.yml", secrets: ["x=npmrc.txt"] }), ctx).catch((e: unknown) => e);
+    expect(isSafebuildError(error) && error.exitCode).toBe(2);
+    expect(scanImage).not.toHaveBeenCalled();
+  });
+
+  test("no secret anywhere: the usage error mentions both places", async () => {
+    const ctx = fakeContext({ cwd: dir });
+    const error = await scanCommand(options(), ctx).catch((e: unknown) => e);
+    expect(isSafebuildError(error) && error.message).toMatch(/--secret .* or a secrets: entry in safebuild\.yml/);
+  });
+});

@@ -1,0 +1,109 @@
+import { randomBytes } from "node:crypto";
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { compileMatcher, type Needle } from "../../src/match/matcher.js";
+import { naiveMatches } from "./naive.js";
+
+const needles = (...list: (string | Buffer)[]): Needle[] =>
+  list.map((b, tag) => ({ bytes: typeof b === "string" ? Buffer.from(b, "latin1") : b, tag }));
+
+function found(hay: Buffer, list: Needle[]): string[] {
+  const out: string[] = [];
+  compileMatcher(list).scan(hay, (tag, start) => out.push(`${tag}@${start}`));
+  return out.sort();
+}
+
+describe("compileMatcher", () => {
+  const long = randomBytes(200_000);
+  test.each<[string, Buffer, Needle[]]>([
+    ["needle at the start", Buffer.from("SECRET-TOKEN and more"), needles("SECRET-TOKEN")],
+    ["needle at the end", Buffer.from("more and SECRET-TOKEN"), needles("SECRET-TOKEN")],
+    ["needle is the whole haystack", Buffer.from("SECRET-TOKEN"), needles("SECRET-TOKEN")],
+    ["haystack shorter than needle", Buffer.from("SECRET"), needles("SECRET-TOKEN")],
+    ["overlapping occurrences", Buffer.from("aaaaaaaaaaaaaaaaaaaa"), needles("aaaaaaaa")],
+    ["overlapping needles", Buffer.from("xxABCDEFGHIJKLMNxx"), needles("ABCDEFGHIJ", "EFGHIJKLMN", "CDEFGHIJKL")],
+    ["needles sharing a prefix", Buffer.from("..PREFIX-ONE..PREFIX-TWO..PREFIX-"), needles("PREFIX-ONE", "PREFIX-TWO", "PREFIX-THREE")],
+    ["needle a prefix of another", Buffer.from("..abcdefgh..abcdefghijkl.."), needles("abcdefgh", "abcdefghijkl")],
+    ["binary bytes and 0xff", Buffer.from([0, 0xff, 0xff, 0, 1, 2, 0xff, 0xfe, 0x80, 0, 0xff, 0xff, 0]), needles(Buffer.from([0xff, 0, 1, 2, 0xff, 0xfe, 0x80, 0]))],
+    ["exactly 8 bytes", Buffer.from("12345678"), needles("12345678")],
+    ["short needles (indexOf path)", Buffer.from("abcd abc abcde ab"), needles("abcd", "abc", "bcde", "ab")],
+    ["short and long mixed", Buffer.from("xyzw-long-needle-here xyzw"), needles("xyzw", "long-needle-here", "-long-needle-here xyzw")],
+    ["needles of every tier", Buffer.from("0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"), needles("23456789ab", "6789abcdefghijklmnop", "abcdefghijklmnopqrstuvwxyz0123456789ABC")],
+    ["a very long needle", Buffer.concat([randomBytes(1000), long, randomBytes(1000)]), needles(long, long.subarray(0, 64), long.subarray(5000, 5008))],
+    ["near miss: prefix only", Buffer.from("..SECRET-TOKE.."), needles("SECRET-TOKEN")],
+    ["empty needle ignored", Buffer.from("abc"), needles("", "abcdefgh")],
+  ])("%s", (_name, hay, list) => {
+    expect(found(hay, list)).toEqual(naiveMatches(hay, list));
+  });
+
+  test("maxLength, minLength", () => {
+    const m = compileMatcher(needles("abcd", "0123456789", "x".repeat(40)));
+    expect([m.maxLength, m.minLength]).toEqual([40, 4]);
+  });
+
+  test("agrees with indexOf on random inputs over a small alphabet", () => {
+    const byte = fc.integer({ min: 0x61, max: 0x63 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 40 }).map((a) => a.map((x) => 0x61 + (x % 3))), { minLength: 1, maxLength: 12 }),
+        fc.array(byte, { maxLength: 600 }),
+        (raw, hayBytes) => {
+          const list = raw.map((a, tag) => ({ bytes: Buffer.from(a), tag }));
+          const hay = Buffer.from(hayBytes);
+          expect(found(hay, list)).toEqual(naiveMatches(hay, list));
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  test("agrees with indexOf when needles are planted in random bytes", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 80 }), { minLength: 1, maxLength: 30 }),
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 20 }),
+        (raw, base, plants) => {
+          const list = raw.map((a, tag) => ({ bytes: Buffer.from(a), tag }));
+          const hay = Buffer.from(base);
+          for (const [which, where] of plants) {
+            const n = list[which % list.length]!.bytes;
+            if (hay.length >= n.length) n.copy(hay, where % (hay.length - n.length + 1));
+          }
+          expect(found(hay, list)).toEqual(naiveMatches(hay, list));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test("scanRange examines starts in [from, to) that have a window after them", () => {
+    const list = needles("needle-one", "needle-two-is-longer-than-window-size-by-far");
+    const m = compileMatcher(list);
+    const hay = Buffer.from("needle-one needle-one needle-two-is-longer-than-window-size-by-far");
+    const hits: number[] = [];
+    m.scanRange(hay, 1, 12, (_t, s) => hits.push(s));
+    expect(hits).toEqual([11]);
+  });
+
+  test("partial occurrences at the end go to onPartial", () => {
+    const needle = "a-needle-much-longer-than-the-window-of-the-matcher";
+    const m = compileMatcher(needles(needle));
+    const hay = Buffer.from(`xx${needle.slice(0, 40)}`);
+    const partial: number[] = [];
+    m.scanRange(hay, 0, hay.length, () => expect.fail("no full match"), (_t, s) => partial.push(s));
+    expect(partial).toEqual([2]);
+  });
+
+  test.each<[string, string, number]>([
+    ["no prefix", "hello world", 0],
+    ["one byte", "hello S", 1],
+    ["short prefix", "hello SECR", 4],
+    ["long prefix of a long needle", `hello ${"SECRET-".repeat(6)}`, 42],
+    ["a whole short needle that starts the long one", "hello SECRET-", 7],
+    ["a whole needle is not a proper prefix", "hello SECRET-SECRET-SECRET-SECRET-SECRET-SECRET-END", 0],
+  ])("pendingTail: %s", (_name, hay, expected) => {
+    const m = compileMatcher(needles("SECRET-", `${"SECRET-".repeat(6)}END`));
+    expect(m.pendingTail(Buffer.from(hay))).toBe(expected);
+  });
+});

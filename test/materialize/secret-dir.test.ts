@@ -1,0 +1,78 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { materializeSecrets, SECRET_DIR_NAME } from "../../src/materialize/secret-dir.js";
+import { sweepStaleDirs } from "../../src/materialize/sweep.js";
+import { chooseTempRoot, isInMemoryFs, tempRootCandidates } from "../../src/materialize/temp-root.js";
+import { SecretValue } from "../../src/secrets/secret-value.js";
+import type { ResolvedSecret } from "../../src/secrets/secret.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "sbtest-materialize-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const secret = (id: string, bytes: Buffer): ResolvedSecret => ({ id, kind: "env", value: SecretValue.copyOf(bytes) });
+
+describe("materializeSecrets", () => {
+  test("0700 dir, 0600 files named by position, exact bytes, removed on dispose", () => {
+    const a = randomBytes(64);
+    const b = Buffer.from("line1\nline2\n");
+    const dir = materializeSecrets(scratch, [secret("..", a), secret("b", b)]);
+    expect(SECRET_DIR_NAME.test(dir.path.split("/").at(-1) ?? "")).toBe(true);
+    expect(statSync(dir.path).mode & 0o777).toBe(0o700);
+    expect(dir.files.map((f) => [f.id, f.path.split("/").at(-1)])).toEqual([["..", "0"], ["b", "1"]]);
+    for (const f of dir.files) expect(statSync(f.path).mode & 0o777).toBe(0o600);
+    expect(readFileSync(dir.files[0]?.path ?? "")).toEqual(a);
+    expect(readFileSync(dir.files[1]?.path ?? "")).toEqual(b);
+    dir.dispose();
+    expect(existsSync(dir.path)).toBe(false);
+    dir.dispose();
+  });
+
+  test("a failing write leaves no directory behind", () => {
+    const wiped = SecretValue.copyOf(Buffer.from("x"));
+    wiped.wipe();
+    const before = new Set(listOurs());
+    expect(() => materializeSecrets(scratch, [{ id: "gone", kind: "env", value: wiped }])).toThrow();
+    expect(listOurs().filter((d) => !before.has(d))).toEqual([]);
+  });
+});
+
+function listOurs(): string[] {
+  return readdirNames(scratch).filter((n) => n.startsWith(`safebuild-${process.pid}-`));
+}
+function readdirNames(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+describe("sweepStaleDirs", () => {
+  test.each([
+    ["dead pid", "safebuild-999999-abcdef", true],
+    ["our own pid", `safebuild-${process.pid}-abcdef`, false],
+    ["live pid (init)", "safebuild-1-abcdef", false],
+    ["foreign name", "safebuild-999999-abc", false],
+    ["other prefix", "other-999999-abcdef", false],
+  ])("%s", (_name, dirName, removed) => {
+    const root = mkdtempSync(join(scratch, "sweep-"));
+    const path = join(root, dirName);
+    mkdirSync(path, { mode: 0o700 });
+    writeFileSync(join(path, "0"), "leftover");
+    expect(sweepStaleDirs([root, join(scratch, "missing")])).toEqual(removed ? [path] : []);
+    expect(existsSync(path)).toBe(!removed);
+  });
+});
+
+describe("temp root", () => {
+  test("prefers SAFEBUILD_TMPDIR, then XDG_RUNTIME_DIR, then /dev/shm", () => {
+    expect(tempRootCandidates({ SAFEBUILD_TMPDIR: "/a", XDG_RUNTIME_DIR: "/b" }).slice(0, 3)).toEqual(["/a", "/b", "/dev/shm"]);
+  });
+  test("an explicit root is used as it is and reports whether it is in memory", () => {
+    expect(chooseTempRoot({ SAFEBUILD_TMPDIR: scratch })).toEqual({ path: scratch, inMemory: isInMemoryFs(scratch) });
+  });
+  test("a non-tmpfs XDG_RUNTIME_DIR is skipped for /dev/shm when that is tmpfs", () => {
+    const root = chooseTempRoot({ XDG_RUNTIME_DIR: scratch });
+    if (isInMemoryFs("/dev/shm") && !isInMemoryFs(scratch)) expect(root).toEqual({ path: "/dev/shm", inMemory: true });
+    else expect(root.path).toBeTruthy();
+  });
+});

@@ -1,0 +1,124 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { variantsOf } from "../../src/match/variants.js";
+import { stripControls } from "../../src/redact/ansi.js";
+import { createMasker, MIN_DERIVED_MASK_BYTES, MIN_RAW_MASK_BYTES } from "../../src/redact/masker.js";
+import { SecretValue } from "../../src/secrets/secret-value.js";
+import { collector } from "./collect.js";
+
+function maskedVariants(secrets: readonly Buffer[]): Buffer[] {
+  return secrets.flatMap((s, i) =>
+    variantsOf(`s${i}`, s)
+      .filter((v) => v.bytes.length >= (v.encoding === "raw" ? MIN_RAW_MASK_BYTES : MIN_DERIVED_MASK_BYTES))
+      .map((v) => v.bytes),
+  );
+}
+
+// `*` is left out of secrets: a mask `***` next to ordinary text could otherwise spell a second
+// secret, which no single-pass masker (the runner's included) undoes.
+const noStar = (a: Uint8Array): Buffer => Buffer.from(a.filter((b) => b !== 0x2a));
+const secretBytes = fc.oneof(
+  fc.uint8Array({ minLength: 4, maxLength: 48 }).map(noStar),
+  fc.string({ unit: "grapheme", minLength: 2, maxLength: 20 }).map((s) => Buffer.from(s.replace(/\*/g, ""), "utf8")),
+  fc.array(fc.constantFrom('"', "\\", "\n", "\r\n", "a", "Z", "é", "日本", "\t", "'", "%", "/", "0", "+", " "), { minLength: 4, maxLength: 24 }).map((a) => Buffer.from(a.join(""))),
+).filter((b) => b.length >= MIN_RAW_MASK_BYTES);
+
+const ANSI = ["\x1b[31m", "\x1b[0m", "\x1b[1;32m", "\x1b[2K", "\x1b]8;;https://example.com\x07", "\x1b]0;title\x1b\\", "\r", "\x1b(B"];
+const filler = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.string({ unit: "grapheme", maxLength: 10 }),
+  fc.uint8Array({ maxLength: 20 }).map((a) => Buffer.from(a).toString("latin1")),
+  fc.constantFrom("\n", "Step 1/4 : RUN npm ci\n", "#5 0.512 added 12 packages\r", ...ANSI),
+);
+
+/** Writes `chunks` to a fresh masked stream and returns what reached the target. */
+async function throughStream(secrets: readonly Buffer[], chunks: readonly Buffer[]): Promise<Buffer> {
+  const masker = createMasker({ env: {} });
+  secrets.forEach((s, i) => masker.add(`s${i}`, SecretValue.copyOf(s)));
+  const { target, bytes } = collector();
+  const stream = masker.wrap(target);
+  for (const chunk of chunks) stream.write(chunk);
+  await stream.drain();
+  return bytes();
+}
+
+function cut(data: Buffer, points: readonly number[]): Buffer[] {
+  const cuts = [...new Set(points.map((p) => p % (data.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const c of [...cuts, data.length]) {
+    out.push(data.subarray(from, c));
+    from = c;
+  }
+  return out;
+}
+
+/** Inserts escape sequences at random byte positions (inside secrets too). */
+function sprinkle(data: Buffer, inserts: readonly [number, number][]): Buffer {
+  const at = inserts.map(([pos, which]) => [pos % (data.length + 1), ANSI[which % ANSI.length]!] as const).sort((a, b) => a[0] - b[0]);
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const [pos, code] of at) {
+    parts.push(data.subarray(from, pos), Buffer.from(code));
+    from = pos;
+  }
+  parts.push(data.subarray(from));
+  return Buffer.concat(parts);
+}
+
+function containsAny(haystack: Buffer, needles: readonly Buffer[]): Buffer | undefined {
+  return needles.find((n) => haystack.includes(n));
+}
+
+describe("masker properties", () => {
+  test("no variant of any secret survives random chunking and ANSI insertions", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(secretBytes, { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(filler, fc.nat(), fc.nat()), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (secrets, pieces, inserts, points) => {
+          const variants = maskedVariants(secrets);
+          // Each piece: filler, then a secret written as one of its variants.
+          const text = Buffer.concat(
+            pieces.flatMap(([fill, which, form]) => [Buffer.from(fill, "latin1"), variants[(which + form) % variants.length]!]),
+          );
+          const input = sprinkle(text, inserts);
+          const output = await throughStream(secrets, cut(input, points));
+          expect(containsAny(output, variants)).toBeUndefined();
+          // What a terminal shows must be clean too, unless an escape cut a secret's own control bytes.
+          const shown = stripControls(output).text;
+          const leaked = containsAny(shown, variants);
+          if (leaked) expect(leaked.includes(0x1b) || leaked.includes(0x0d)).toBe(true);
+          // Without delays between writes, chunking changes nothing: the stream holds back every
+          // tail that could start a secret, so it masks exactly as one-shot masking does.
+          const masker = createMasker({ env: {} });
+          secrets.forEach((s, i) => masker.add(`s${i}`, SecretValue.copyOf(s)));
+          const whole = masker.maskBuffer(input);
+          expect(containsAny(whole, variants)).toBeUndefined();
+          expect(output.toString("latin1")).toBe(whole.toString("latin1"));
+        },
+      ),
+      { numRuns: 250 },
+    );
+  });
+
+  test("text without secrets comes out byte-identical, however it is chunked", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(secretBytes, { minLength: 1, maxLength: 3 }),
+        fc.array(filler, { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (secrets, pieces, points) => {
+          const input = Buffer.from(pieces.join(""), "latin1");
+          const variants = maskedVariants(secrets);
+          fc.pre(!containsAny(input, variants) && !containsAny(stripControls(input).text, variants));
+          const output = await throughStream(secrets, cut(input, points));
+          expect(output.equals(input)).toBe(true);
+        },
+      ),
+      { numRuns: 250 },
+    );
+  });
+});

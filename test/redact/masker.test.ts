@@ -1,0 +1,190 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, test } from "vitest";
+import { createMasker } from "../../src/redact/masker.js";
+import { SecretValue } from "../../src/secrets/secret-value.js";
+import { collector } from "./collect.js";
+
+const token = (): string => randomBytes(18).toString("base64url");
+
+function masker(...values: (string | Buffer)[]) {
+  const m = createMasker({ env: {} });
+  values.forEach((v, i) => m.add(`s${i}`, SecretValue.copyOf(typeof v === "string" ? Buffer.from(v) : v)));
+  return m;
+}
+
+describe("maskString / maskBuffer", () => {
+  const t = token();
+  test.each<[string, string, string]>([
+    ["raw", `a ${t} b`, "a *** b"],
+    ["base64", `x=${Buffer.from(t).toString("base64")};`, "x=***;"],
+    ["hex", `${Buffer.from(t).toString("hex").toUpperCase()}`, "***"],
+    ["json-escaped inside JSON", JSON.stringify({ k: t }), '{"k":"***"}'],
+    ["colour codes inside", `a ${t.slice(0, 5)}\x1b[31m${t.slice(5)}\x1b[0m b`, "a ***\x1b[0m b"],
+    ["OSC hyperlink inside", `${t.slice(0, 3)}\x1b]8;;http://x\x07${t.slice(3)}`, "***"],
+    ["carriage-return rewrite", `progress 10%\r${t.slice(0, 4)}\r${t.slice(4)}!`, "progress 10%\r***!"],
+    ["nothing to mask", "plain text\n", "plain text\n"],
+  ])("%s", (_name, input, expected) => {
+    const out = masker(t).maskString(input);
+    expect(out).toBe(expected);
+    expect(out).not.toContain(t);
+  });
+
+  test("base64 of a longer text, at each alignment: only the undetermined edges remain", () => {
+    for (const prefix of ["", "a", "ab"]) {
+      const encoded = Buffer.from(`${prefix}${t}!`).toString("base64");
+      const out = masker(t).maskString(encoded);
+      expect(out).toMatch(/^[A-Za-z0-9+/]{0,4}\*\*\*[A-Za-z0-9+/=]{0,6}$/);
+    }
+  });
+
+  test.each<[string, string, string[], string]>([
+    ["overlapping secrets merge", "xx ABCDEFGHIJ yy", ["ABCDEFGH", "EFGHIJ"], "xx *** yy"],
+    ["adjacent secrets merge", "ABCDEFGH12345678", ["ABCDEFGH", "12345678"], "***"],
+    ["one inside another", "..ABCDEFGHIJKL..", ["ABCDEFGHIJKL", "DEFG"], "..***.."],
+  ])("%s", (_name, input, secrets, expected) => {
+    expect(masker(...secrets).maskString(input)).toBe(expected);
+  });
+
+  test.each<[string, string, string, string]>([
+    ["3-byte raw values are not masked", "abc", "xabcx", "xabcx"],
+    ["4-byte raw values are", "abcd", "xabcdx", "x***x"],
+    ["encodings under 8 bytes are not", "abcd", `x${Buffer.from("abcd").toString("base64")}x`, "x***x"],
+    ["nor are short base64 fragments", "abcde", "xYmNkZQx", "xYmNkZQx"],
+  ])("threshold: %s", (_name, secret, input, expected) => {
+    expect(masker(secret).maskString(input)).toBe(expected);
+  });
+
+  test("addSensitive and wipe", () => {
+    const m = createMasker({ env: {} });
+    const v = Buffer.from(token());
+    m.addSensitive(v);
+    expect(m.maskBuffer(Buffer.concat([Buffer.from("<"), v, Buffer.from(">")])).toString()).toBe("<***>");
+    m.wipe();
+    expect(m.maskBuffer(v).equals(v)).toBe(true);
+  });
+});
+
+describe("wrap", () => {
+  test("a partial line with no secret prefix is written at once", () => {
+    const { target, bytes } = collector();
+    const s = masker(token()).wrap(target);
+    s.write("Step 1/3 : ");
+    expect(bytes().toString()).toBe("Step 1/3 : ");
+  });
+
+  test("a value split across writes is masked whole", async () => {
+    const t = token();
+    const { target, bytes } = collector();
+    const s = masker(t).wrap(target);
+    s.write(`hello ${t.slice(0, 10)}`);
+    expect(bytes().toString()).toBe("hello ");
+    s.write(`${t.slice(10)} world\n`);
+    await s.drain();
+    expect(bytes().toString()).toBe("hello *** world\n");
+  });
+
+  test("a long secret prefix is held across a delay; the rest completes it", async () => {
+    const t = token();
+    const { target, bytes } = collector();
+    const s = masker(t).wrap(target);
+    s.write(`a ${t.slice(0, 8)}`);
+    await sleep(200);
+    expect(bytes().toString()).toBe("a ");
+    s.write(`${t.slice(8)} b`);
+    await s.drain();
+    expect(bytes().toString()).toBe("a *** b");
+  });
+
+  test("a short held prefix goes out after the delay; the rest of the value is still masked", async () => {
+    const t = token();
+    const { target, bytes } = collector();
+    const s = masker(t).wrap(target);
+    s.write(`prompt> ${t.slice(0, 2)}`);
+    await sleep(200);
+    expect(bytes().toString()).toBe(`prompt> ${t.slice(0, 2)}`);
+    s.write(`${t.slice(2)}\n`);
+    await s.drain();
+    expect(bytes().toString()).toBe(`prompt> ${t.slice(0, 2)}***\n`);
+  });
+
+  test("an unfinished escape sequence is held, then let out", async () => {
+    const { target, bytes } = collector();
+    const s = masker(token()).wrap(target);
+    s.write("done \x1b[3");
+    expect(bytes().toString()).toBe("done ");
+    await sleep(200);
+    expect(bytes().toString()).toBe("done \x1b[3");
+  });
+
+  test("drain and end flush what is held", async () => {
+    const t = token();
+    const { target, bytes } = collector();
+    const s = masker(t).wrap(target);
+    s.write(`x ${t.slice(0, 12)}`);
+    await s.drain();
+    expect(bytes().toString()).toBe(`x ${t.slice(0, 12)}`);
+    s.write(`y ${t.slice(0, 12)}`);
+    await new Promise<void>((resolve) => s.end(resolve));
+    expect(bytes().toString()).toBe(`x ${t.slice(0, 12)}y ${t.slice(0, 12)}`);
+  });
+
+  test("secrets added after wrap are masked too", async () => {
+    const m = createMasker({ env: {} });
+    const { target, bytes } = collector();
+    const s = m.wrap(target);
+    const t = token();
+    m.add("late", SecretValue.copyOf(Buffer.from(t)));
+    s.write(`${t}\n`);
+    await s.drain();
+    expect(bytes().toString()).toBe("***\n");
+  });
+});
+
+describe("GitHub Actions add-mask", () => {
+  test("every printable single-line variant, %-escaped, before any output", async () => {
+    const lines: string[] = [];
+    const order: string[] = [];
+    const m = createMasker({ env: { GITHUB_ACTIONS: "true" }, emit: (l) => (lines.push(l), order.push("emit")) });
+    const t = `${token()}%41`;
+    const { target } = collector();
+    const s = m.wrap(target);
+    target.on("pipe", () => undefined);
+    m.add("tok", SecretValue.copyOf(Buffer.from(`${t}\n`)));
+    s.write(`${t}\n`);
+    order.push("write");
+    await s.drain();
+    const text = lines.join("");
+    expect(order).toEqual(["emit", "write"]);
+    expect(text).toContain(`::add-mask::${t.replace("%", "%25")}\n`);
+    expect(text).toContain(`::add-mask::${Buffer.from(t).toString("base64")}\n`);
+    expect(text).not.toContain(`::add-mask::${t}\n`);
+    expect(text.split("\n").every((l) => l === "" || l.startsWith("::add-mask::"))).toBe(true);
+  });
+
+  test("a multi-line value is registered line by line, never whole", () => {
+    const lines: string[] = [];
+    const m = createMasker({ env: { GITHUB_ACTIONS: "true" }, emit: (l) => lines.push(l) });
+    const a = token();
+    const b = token();
+    m.add("pem", SecretValue.copyOf(Buffer.from(`${a}\n${b}\n`)));
+    const text = lines.join("");
+    expect(text).toContain(`::add-mask::${a}\n`);
+    expect(text).toContain(`::add-mask::${b}\n`);
+    expect(text).not.toContain(`${a}\n${b}`);
+  });
+
+  test("nothing is emitted outside GitHub Actions", () => {
+    const lines: string[] = [];
+    const m = createMasker({ env: { GITHUB_ACTIONS: "false" }, emit: (l) => lines.push(l) });
+    m.add("x", SecretValue.copyOf(Buffer.from(token())));
+    expect(lines).toEqual([]);
+  });
+
+  test("createMasker() with no options still works", () => {
+    const t = token();
+    const m = createMasker();
+    m.addSensitive(Buffer.from(t));
+    expect(m.maskString(t)).toBe("***");
+  });
+});

@@ -1,0 +1,114 @@
+import { describe, expect, test } from "vitest";
+import { z } from "zod";
+import { writeJson } from "../../src/report/json.js";
+import type { Finding } from "../../src/scan/finding.js";
+import { allWheres, DIGEST_A, findingOf, IMAGE_ID, inputWith } from "./sample-results.js";
+
+const opts = { color: false };
+
+/** CONTRACT.md "JSON report", strict: an unknown key fails, so additions are deliberate. */
+const layerSchema = z.strictObject({ index: z.number().int().min(0), digest: z.string(), createdBy: z.string().nullable() });
+const findingSchema = z.strictObject({
+  secret: z.string().nullable(),
+  rule: z.string().nullable(),
+  where: z.enum(["file", "path", "linkname", "env", "label", "history", "config"]),
+  layer: layerSchema.nullable(),
+  path: z.string(),
+  encoding: z.string(),
+  deleted: z.boolean(),
+  image: z.number().int().min(0).optional(),
+  container: z.string().optional(),
+});
+const reportSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  tool: z.strictObject({ name: z.literal("safebuild"), version: z.string() }),
+  image: z.strictObject({ ref: z.string(), id: z.string().nullable() }),
+  secrets: z.array(z.strictObject({ id: z.string(), source: z.enum(["env", "file", "dotenv", "vault", "cmd"]) })),
+  findings: z.array(findingSchema),
+  stats: z.strictObject({ layers: z.number(), files: z.number(), bytes: z.number(), durationMs: z.number() }),
+  ignored: z.array(findingSchema.extend({ reason: z.string() }).strict()),
+  warnings: z.array(z.string()),
+});
+
+const parse = (text: string): Record<string, unknown> => JSON.parse(text) as Record<string, unknown>;
+
+describe("json report", () => {
+  test.each(allWheres)("a %s finding matches the contract schema", (where) => {
+    const report = parse(writeJson(inputWith([findingOf[where]]), opts));
+    expect(reportSchema.safeParse(report).success).toBe(true);
+    const findings = report["findings"] as Record<string, unknown>[];
+    expect(findings).toHaveLength(1);
+    expect(Object.keys(findings[0] ?? {})).toEqual(["secret", "rule", "where", "layer", "path", "encoding", "deleted"]);
+    expect(findings[0]).toMatchObject({ where, path: findingOf[where].path, deleted: findingOf[where].deleted });
+  });
+
+  test("key order, indent and trailing newline are fixed", () => {
+    const text = writeJson(inputWith([findingOf.file]), opts);
+    expect(Object.keys(parse(text))).toEqual(["schemaVersion", "tool", "image", "secrets", "findings", "stats", "ignored", "warnings"]);
+    expect(text.endsWith("}\n")).toBe(true);
+    expect(text).toContain('\n  "schemaVersion": 1,\n');
+    expect(text).toContain(`"layer": {\n        "index": 2,\n        "digest": "${DIGEST_A}",`);
+  });
+
+  test("the contract example round-trips exactly", () => {
+    const report = parse(writeJson(inputWith([findingOf.file], { secrets: [{ id: "npmrc", source: "file" }] }), opts));
+    expect(report).toEqual({
+      schemaVersion: 1,
+      tool: { name: "safebuild", version: "9.9.9" },
+      image: { ref: "app:1", id: IMAGE_ID },
+      secrets: [{ id: "npmrc", source: "file" }],
+      findings: [
+        {
+          secret: "npmrc",
+          rule: null,
+          where: "file",
+          layer: { index: 2, digest: DIGEST_A, createdBy: "RUN /bin/sh -c cp /run/secrets/npmrc /app/.npmrc" },
+          path: "app/.npmrc",
+          encoding: "raw",
+          deleted: false,
+        },
+      ],
+      stats: { layers: 3, files: 120, bytes: 1048576, durationMs: 812 },
+      ignored: [],
+      warnings: [],
+    });
+  });
+
+  test.each([
+    ["null layer", { ...findingOf.env }, { layer: null }],
+    ["deleted", { ...findingOf.path }, { deleted: true }],
+    ["rule finding", { ...findingOf.file, secret: null, rule: "aws-access-key" }, { secret: null, rule: "aws-access-key" }],
+    ["several images", { ...findingOf.file, image: 1 }, { image: 1 }],
+    ["inside a gzip file", { ...findingOf.file, path: "app/x.gz", container: "gzip" }, { path: "app/x.gz", container: "gzip" }],
+  ] as [string, Finding, Record<string, unknown>][])("%s", (_name, finding, expected) => {
+    const report = parse(writeJson(inputWith([finding]), opts));
+    expect(reportSchema.safeParse(report).success).toBe(true);
+    expect((report["findings"] as unknown[])[0]).toMatchObject(expected);
+  });
+
+  test("fields a scanner attaches beyond the contract are not serialized", () => {
+    const extra = { ...findingOf.file, debugBytes: "x" } as Finding;
+    const report = parse(writeJson(inputWith([extra]), opts));
+    expect(reportSchema.safeParse(report).success).toBe(true);
+  });
+
+  test("ignored findings are listed with their reason, warnings kept", () => {
+    const input = inputWith([findingOf.env], {
+      ignored: [{ ...findingOf.file, reason: "test fixture, not a real token" }],
+    });
+    const text = writeJson({ ...input, result: { ...input.result, warnings: ["secret x is 4 bytes: skipped"] } }, opts);
+    const report = parse(text);
+    expect(reportSchema.safeParse(report).success).toBe(true);
+    expect(report["findings"]).toHaveLength(1);
+    expect(report["ignored"]).toEqual([expect.objectContaining({ where: "file", path: "app/.npmrc", reason: "test fixture, not a real token" })]);
+    expect(report["warnings"]).toEqual(["secret x is 4 bytes: skipped"]);
+  });
+
+  test("a clean image: no findings, image id may be null", () => {
+    const input = inputWith([]);
+    const report = parse(writeJson({ ...input, result: { ...input.result, image: { ref: "x.tar", id: null } } }, opts));
+    expect(reportSchema.safeParse(report).success).toBe(true);
+    expect(report["findings"]).toEqual([]);
+    expect(report["image"]).toEqual({ ref: "x.tar", id: null });
+  });
+});

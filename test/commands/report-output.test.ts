@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { ReportFormat } from "../../src/commands/context.js";
 import { noColor, writeReport } from "../../src/commands/report-output.js";
 import { isSafebuildError } from "../../src/errors.js";
+import { randomBytes } from "node:crypto";
+import { SecretValue } from "../../src/secrets/secret-value.js";
 import { findingOf, inputWith } from "../report/sample-results.js";
 import { fakeContext } from "./scan-test-context.js";
 
@@ -40,6 +42,17 @@ describe("writeReport", () => {
     expect(ctx.stdout()).toBe("");
     expect(ctx.stderr()).toBe("");
     expect(await readdir(dir)).toEqual(["report.out"]);
+  });
+
+  test.each(["text", "json", "sarif"] as ReportFormat[])("%s: a value the image recorded is masked in the file too", async (format) => {
+    const ctx = fakeContext({ cwd: dir });
+    const value = randomBytes(24).toString("base64url");
+    ctx.masker.add("token", SecretValue.copyOf(Buffer.from(value)));
+    const f = { ...findingOf.history, layer: { index: 3, digest: "sha256:00", createdBy: `RUN |1 TOKEN=${value} make` } };
+    await writeReport(inputWith([f]), { format, output: "r.out" }, ctx);
+    const text = await readFile(path.join(dir, "r.out"), "utf8");
+    expect(text).not.toContain(value);
+    expect(text).toContain("TOKEN=***");
   });
 
   test("--output replaces an existing file", async () => {

@@ -8,6 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compileMatcher } from "../src/match/matcher.ts";
 import { variantsOf } from "../src/match/variants.ts";
+import { StreamSearch } from "../src/match/stream-search.ts";
+import { createMasker } from "../src/redact/masker.ts";
+import { SecretValue } from "../src/secrets/secret-value.ts";
+import { Writable } from "node:stream";
 
 const MIB = 1024 * 1024;
 const size = Number(process.argv[2] ?? 256) * MIB;
@@ -91,6 +95,25 @@ time("wu-manber, 64 KiB chunks via scanRange", size, () => {
   for (let at = 0; at < size; at += CHUNK) matcher.scan(hay.subarray(at, at + CHUNK), () => count++);
   return count;
 });
+time("StreamSearch, 64 KiB chunks", size, () => {
+  let count = 0;
+  const search = new StreamSearch(needles);
+  for (let at = 0; at < size; at += CHUNK) search.push(hay.subarray(at, at + CHUNK), () => count++);
+  search.end(() => count++);
+  return count;
+});
+{
+  // The masker on a build-log-like stream: text only, 4 KiB writes, every variant >= 4/8 bytes.
+  const masker = createMasker({ env: {} });
+  values.forEach((v, i) => masker.add(`s${i}`, SecretValue.copyOf(v)));
+  const log = text(32 * MIB);
+  const sink = new Writable({ write: (_c, _e, done) => done() });
+  const stream = masker.wrap(sink);
+  time("masker.wrap, 32 MiB of log text in 4 KiB writes", log.length, () => {
+    for (let at = 0; at < log.length; at += 4096) stream.write(log.subarray(at, at + 4096));
+    return 0;
+  });
+}
 const naiveBytes = Math.min(size, 8 * MIB);
 time(`naive indexOf per needle (first ${naiveBytes / MIB} MiB)`, naiveBytes, () => {
   const part = hay.subarray(0, naiveBytes);

@@ -73,6 +73,13 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
     for (const n of list) if (n.bytes.length > length) set.add(n.bytes.toString("latin1", 0, length));
     prefixes[length] = set;
   }
+  // The first one or two bytes of a suffix rule out most lengths before any string is made.
+  const firstByte = new Uint8Array(256);
+  const firstPair = new Uint8Array(65536);
+  for (const n of list) {
+    if (n.bytes.length > 1) firstByte[n.bytes[0]!] = 1;
+    if (n.bytes.length > 2) firstPair[(n.bytes[0]! << 8) | n.bytes[1]!] = 1;
+  }
 
   const scanRange = (hay: Buffer, from: number, to: number, onMatch: MatchHandler, onPartial?: MatchHandler): void => {
     const limit = Math.min(to, hay.length - window + 1);
@@ -113,8 +120,11 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
         });
       }
       if (best > 0) return best;
-      for (let length = Math.min(window - 1, hay.length); length > 0; length--) {
-        if (prefixes[length]!.has(hay.toString("latin1", hay.length - length))) return length;
+      const n = hay.length;
+      for (let length = Math.min(window - 1, n); length > 0; length--) {
+        const at = n - length;
+        const possible = length === 1 ? firstByte[hay[at]!] : firstPair[(hay[at]! << 8) | hay[at + 1]!];
+        if (possible === 1 && prefixes[length]!.has(hay.toString("latin1", at))) return length;
       }
       return 0;
     },

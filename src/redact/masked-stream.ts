@@ -30,7 +30,11 @@ type Step = "write" | "timer" | "final";
  * stay as context, so if the value then completes, the rest of it is still masked. A longer
  * held prefix stays until the next write proves it is not a secret, or drain()/end().
  */
-export function createMaskedStream(table: () => MaskTable, target: Writable, onOutput: (last: number) => void): MaskedStream {
+export function createMaskedStream(
+  table: () => MaskTable,
+  target: Writable,
+  onOutput: (last: number) => void,
+): { stream: MaskedStream; wipe: () => void } {
   let pending = Buffer.alloc(0);
   let context = Buffer.alloc(0);
   let timer: NodeJS.Timeout | undefined;
@@ -112,5 +116,14 @@ export function createMaskedStream(table: () => MaskTable, target: Writable, onO
       else if (target.writableLength === 0 || target.destroyed) resolve();
       else target.write(Buffer.alloc(0), () => resolve());
     });
-  return stream;
+  // Held and context bytes may be parts of secrets: zeroed with the masker's own copies.
+  const wipe = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    pending.fill(0);
+    context.fill(0);
+    pending = Buffer.alloc(0);
+    context = Buffer.alloc(0);
+  };
+  return { stream, wipe };
 }

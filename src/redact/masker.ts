@@ -39,6 +39,7 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   let table: MaskTable | undefined;
   /** Last byte each wrapped stream wrote: an add-mask line must start a line of its own. */
   const lastBytes = new Map<MaskedStream, number>();
+  const wipers: (() => void)[] = [];
 
   const current = (): MaskTable => {
     table ??= {
@@ -83,10 +84,12 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     maskBuffer,
     maskString: (text) => (variants.length === 0 ? text : maskBuffer(Buffer.from(text, "utf8")).toString("utf8")),
     wrap(target: Writable): MaskedStream {
-      const stream = createMaskedStream(current, target, (last) => lastBytes.set(stream, last));
+      const { stream, wipe } = createMaskedStream(current, target, (last) => lastBytes.set(stream, last));
+      wipers.push(wipe);
       return stream;
     },
     wipe() {
+      for (const wipeHeld of wipers) wipeHeld();
       wipeVariants(variants);
       variants.length = 0;
       table = undefined;

@@ -2,7 +2,8 @@
 // prints the hottest functions (self and total time), mapped back to src/*.ts through
 // dist's source maps. `node bench/profile-scan.mjs` after `npm run build`.
 //
-// env: BENCH_SIZE_MB (200 here: a profile needs no 1 GB), SAFEBUILD_DOCKER, PROFILE_TOP (25).
+// env: BENCH_SIZE_MB (200 here: a profile needs no 1 GB), SAFEBUILD_DOCKER, PROFILE_TOP (25),
+//      PROFILE_SOURCE=tar|engine (tar: the saved tarball; engine: the image through the Engine API).
 import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { join, relative } from "node:path";
@@ -20,9 +21,10 @@ ensureTar(cfg, image.id, log);
 const dir = join(work, "prof");
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
-const args = ["--cpu-prof", "--cpu-prof-dir", dir, join(root, "dist", "cli.js"), "scan", cfg.tarPath, "--format", "json", ...secretArgs(cfg)];
-log(`node --cpu-prof dist/cli.js scan ${relative(root, cfg.tarPath)} --secret ×20`);
-const run = await measure(process.execPath, args, { rss: true, cwd: root });
+const ref = process.env.PROFILE_SOURCE === "engine" ? cfg.tag : cfg.tarPath;
+const args = ["--cpu-prof", "--cpu-prof-dir", dir, join(root, "dist", "cli.js"), "scan", ref, "--format", "json", ...secretArgs(cfg)];
+log(`node --cpu-prof dist/cli.js scan ${relative(root, ref)} --secret ×20`);
+const run = await measure(process.execPath, args, { rss: true, cwd: root, env: { ...process.env, SAFEBUILD_DOCKER: cfg.docker } });
 log(`exit ${run.code}, ${(run.ms / 1000).toFixed(2)} s, peak RSS ${run.rssKb === null ? "n/a" : `${(run.rssKb / 1024).toFixed(0)} MB`}`);
 const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
 if (!file) throw new Error("no .cpuprofile written");
@@ -91,7 +93,7 @@ accumulate(profile.nodes[0], new Set());
 
 const pct = (us) => `${((100 * us) / totalUs).toFixed(1).padStart(5)}%`;
 const ms = (us) => `${(us / 1000).toFixed(0).padStart(6)} ms`;
-console.log(`\nCPU profile of safebuild scan ${relative(root, cfg.tarPath)} (${(totalUs / 1e6).toFixed(2)} s sampled): ${relative(root, join(dir, file))}\n`);
+console.log(`\nCPU profile of safebuild scan ${ref === cfg.tag ? ref : relative(root, ref)} (${(totalUs / 1e6).toFixed(2)} s sampled): ${relative(root, join(dir, file))}\n`);
 console.log(`top ${top} by self time`);
 for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${ms(us)} ${pct(us)}  ${key}`);
 console.log(`\ntop ${top} of safebuild's own functions (src/) by total time`);

@@ -13,6 +13,14 @@ function withoutTrailingNewline(value: Buffer): Buffer | undefined {
   return undefined;
 }
 
+/**
+ * Lines that are the shape of a secret file, not its substance: PEM armour, INI section
+ * headers (`[default]` in ~/.aws/credentials), and settings whose value is a flag or a small
+ * number (`always-auth=true`). They occur in countless images, so as needles they would fail
+ * clean builds; the lines around them carry the secret and are still searched.
+ */
+const STRUCTURAL_LINE = /^(?:-----(?:BEGIN|END) [A-Z0-9 ]+-----|\[[^\]\r\n]*\]|[\w.-]+\s*[=:]\s*(?:true|false|yes|no|on|off|\d{1,6}))\s*$/i;
+
 function linesOf(value: Buffer): Buffer[] {
   if (!value.includes(0x0a)) return [];
   const out: Buffer[] = [];
@@ -20,7 +28,7 @@ function linesOf(value: Buffer): Buffer[] {
   for (let nl = value.indexOf(0x0a); from <= value.length; nl = value.indexOf(0x0a, from)) {
     const end = nl === -1 ? value.length : nl;
     const line = end > from && value[end - 1] === 0x0d ? value.subarray(from, end - 1) : value.subarray(from, end);
-    if (line.length >= MIN_LINE_BYTES) out.push(line);
+    if (line.length >= MIN_LINE_BYTES && !STRUCTURAL_LINE.test(line.toString("latin1"))) out.push(line);
     if (nl === -1) break;
     from = nl + 1;
   }

@@ -8,7 +8,7 @@
 //   npm run bench:build            BENCH_RUNS=9 npm run bench:build
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -30,16 +30,29 @@ const work = mkdtempSync(join(tmpdir(), "sbbench-build-"));
 const npmrc = join(work, "npmrc");
 writeFileSync(npmrc, `//npm.acme.example/:_authToken=${randomBytes(24).toString("base64url")}\n`, { mode: 0o600 });
 
+// CPU seconds (user + system, the process and its children) through GNU time when present:
+// on a machine busy with other work a steadier figure than wall time.
+const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+const cpuFile = join(work, "cpu");
+const cpu = [];
+
 function time(cmd, args, env) {
   return new Promise((done, fail) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: repo, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const [file, argv] = gnuTime ? [gnuTime, ["-f", "%U %S", "-o", cpuFile, cmd, ...args]] : [cmd, args];
+    const child = spawn(file, argv, { cwd: repo, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     child.stderr.on("data", (c) => (err = (err + c).slice(-2000)));
     child.on("error", fail);
     child.on("close", (code) => {
       if (code !== 0) fail(new Error(`${cmd} ${args[0]} exited ${code}:\n${err}`));
-      else done(performance.now() - t0);
+      else {
+        if (gnuTime) {
+          const [user, sys] = readFileSync(cpuFile, "utf8").trim().split(/\s+/).slice(-2).map(Number);
+          cpu.push((user + sys) * 1000);
+        }
+        done(performance.now() - t0);
+      }
     });
   });
 }
@@ -50,6 +63,7 @@ const safebuild = (cache) => () =>
 const direct = (cache) => () =>
   time(docker, ["build", "--progress=plain", "--secret", `id=npmrc,src=${npmrc}`, ...common, ...(cache ? [] : ["--no-cache"]), example], { DOCKER_BUILDKIT: "1" });
 const version = () => time(process.execPath, [join(repo, "dist/cli.js"), "--version"]);
+const nodeBare = () => time(process.execPath, ["-e", "0"]);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -62,17 +76,27 @@ async function pair(name, a, b) {
   await b(); // warm-up: page cache, engine state
   const ta = [];
   const tb = [];
+  const ca = [];
+  const cb = [];
+  const one = async (run, times, cpus) => {
+    times.push(await run());
+    if (gnuTime) cpus.push(cpu.at(-1));
+  };
   for (let i = 0; i < runs; i += 1) {
     if (i % 2 === 0) {
-      ta.push(await a());
-      tb.push(await b());
+      await one(a, ta, ca);
+      await one(b, tb, cb);
     } else {
-      tb.push(await b());
-      ta.push(await a());
+      await one(b, tb, cb);
+      await one(a, ta, ca);
     }
   }
   const [ma, mb] = [median(ta), median(tb)];
-  console.log(`${name}: safebuild ${ma.toFixed(0)} ms, docker build ${mb.toFixed(0)} ms (medians of ${runs}); ratio ${(ma / mb).toFixed(3)}, overhead ${(ma - mb).toFixed(0)} ms`);
+  console.log(`${name}: safebuild ${ma.toFixed(0)} ms, docker build ${mb.toFixed(0)} ms (wall, medians of ${runs}); ratio ${(ma / mb).toFixed(3)}, overhead ${(ma - mb).toFixed(0)} ms`);
+  if (gnuTime) {
+    const [pa, pb] = [median(ca), median(cb)];
+    console.log(`${" ".repeat(name.length)}  CPU: safebuild ${pa.toFixed(0)} ms, docker build ${pb.toFixed(0)} ms (user+sys of the client side, children included); extra ${(pa - pb).toFixed(0)} ms`);
+  }
   return { safebuild: ma, docker: mb };
 }
 
@@ -84,7 +108,9 @@ try {
   const versions = [];
   for (let i = 0; i < runs; i += 1) versions.push(await version());
   const startup = median(versions);
-  console.log(`safebuild --version (Node + CLI startup): ${startup.toFixed(0)} ms`);
+  const bare = [];
+  for (let i = 0; i < runs; i += 1) bare.push(await nodeBare());
+  console.log(`safebuild --version (Node + CLI startup): ${startup.toFixed(0)} ms; bare \`node -e 0\`: ${median(bare).toFixed(0)} ms`);
   const ratio = real.safebuild / real.docker;
   const fixed = cached.safebuild - cached.docker;
   console.log(`RESULT ratio ${ratio.toFixed(3)} (target < 1.05), fixed cost ${fixed.toFixed(0)} ms (target < 300 ms)`);

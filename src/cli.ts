@@ -137,7 +137,9 @@ async function main(argv: string[]): Promise<number> {
     });
 
   try {
-    await program.parseAsync(argv, { from: "user" });
+    // What follows `--` is the builder's (passthroughOf), never commander's positionals.
+    const dashDash = argv.indexOf("--");
+    await program.parseAsync(dashDash === -1 ? argv : argv.slice(0, dashDash), { from: "user" });
   } catch (error) {
     code = exitCodeFor(error, io.err, ctx);
   }

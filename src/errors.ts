@@ -76,7 +76,8 @@ export function describeFsError(error: unknown): string {
       EISDIR: "is a directory",
       ENOTDIR: "not a directory",
       ELOOP: "too many symlinks",
-      ENOSPC: "no space left on device",
+      // The code too: it is what people search for when a tmpfs fills up.
+      ENOSPC: "no space left on device (ENOSPC)",
       EMFILE: "too many open files",
     };
     return known[error.code] ?? error.code;

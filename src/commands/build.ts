@@ -43,7 +43,9 @@ export async function buildCommand(options: BuildOptions, ctx: CommandContext): 
     throwIfInterrupted(ctx);
 
     const root = chooseTempRoot(ctx.env);
-    if (!root.inMemory) ctx.io.warn(`no tmpfs found for the secret files (tried $XDG_RUNTIME_DIR, /dev/shm): using ${root.path}, so secrets touch the disk`);
+    if (!root.inMemory) {
+      ctx.io.warn(`the secret files go to ${root.path}, which is not a tmpfs, so secrets touch the disk (no usable tmpfs in $SAFEBUILD_TMPDIR, $XDG_RUNTIME_DIR or /dev/shm)`);
+    }
     dir = materializeSecrets(root.path, secrets);
     const imageId = await build(builder, buildRequest(options, dir), refs, secrets, ctx);
     dir.dispose();

@@ -53,6 +53,16 @@ describe.runIf(existsSync(CLI))("build through a fake docker", () => {
     expect(ourDirs()).toEqual([]);
   });
 
+  test("flags reach the builder, and everything after -- verbatim, before the context", async () => {
+    const { env, args } = setup();
+    rmSync(fake.logFile, { force: true });
+    const run = await runCli([...args, "-t", "app:1", "--build-arg", "BASE=b", "--target", "t", "--", "--network", "none", "--add-host", "x:1.2.3.4"], { env, secrets: known });
+    expect(run.code, run.stderr).toBe(0);
+    const argv = fake.calls().find((c) => c.argv[0] === "build")?.argv ?? [];
+    expect(argv.slice(-5)).toEqual(["--network", "none", "--add-host", "x:1.2.3.4", work]);
+    expect(argv).toEqual(expect.arrayContaining(["--tag", "app:1", "--build-arg", "BASE=b", "--target", "t", "--progress=plain"]));
+  });
+
   test("a builder echoing the secret is masked in the log", async () => {
     const { envValue, fileValue, env, args } = setup();
     const run = await runCli(args, { env: { ...env, FAKE_DOCKER_ECHO_SECRET: "1" }, secrets: known });

@@ -13,7 +13,9 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 /** Every file under the usual places a stray copy could land that holds `value` (bounded). */
 function filesHolding(value: string): string[] {
   const roots = ["/tmp", "/dev/shm", "/run", process.env["HOME"] ?? homedir()].filter(existsSync);
-  const r = spawnSync("timeout", ["60", "grep", "-r", "-l", "-F", "-s", "--devices=skip", "--", value, ...roots], { encoding: "utf8" });
+  const r = spawnSync("timeout", ["120", "grep", "-r", "-l", "-F", "-s", "--devices=skip", "--", value, ...roots], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  // A search that did not finish proves nothing.
+  if (r.status === 124) throw new Error(`grep over ${roots.join(" ")} timed out`);
   return r.stdout.split("\n").filter(Boolean);
 }
 

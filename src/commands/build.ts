@@ -1,5 +1,4 @@
-import os from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { writeFile } from "node:fs/promises";
 import { buildCommandSpec } from "../buildkit/backends.js";
 import type { Builder, BuildRequest } from "../buildkit/builder.js";
@@ -11,22 +10,33 @@ import { describeFsError, ExitCode, inputError, interruptedError } from "../erro
 import { materializeSecrets, type SecretDir } from "../materialize/secret-dir.js";
 import { sweepStaleDirs } from "../materialize/sweep.js";
 import { chooseTempRoot, tempRootCandidates } from "../materialize/temp-root.js";
-import type { ProviderContext } from "../secrets/provider.js";
 import type { ResolvedSecret, SecretRef } from "../secrets/secret.js";
-import { parseSecretSpecs } from "../spec/parse-secret-spec.js";
+import type { ScanPolicy } from "../config/loaded-config.js";
+import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import type { BuildOptions, CommandContext } from "./context.js";
 
 // Providers, the scanner and the reports are imported when needed: loading them costs
 // more than the builder probes, and this way the probes run meanwhile (or, for the
 // scanner, not at all with --no-scan).
 const loadResolver = () => import("../secrets/resolve.js");
+const loadConfigModules = async () => {
+  const [load, build, specs] = await Promise.all([
+    import("../config/load-config.js"),
+    import("../config/merge-build-options.js"),
+    import("../config/merge-secret-specs.js"),
+  ]);
+  return { loadConfig: load.loadConfig, mergeBuildOptions: build.mergeBuildOptions, mergeSecretSpecs: specs.mergeSecretSpecs };
+};
 
 /**
  * `safebuild build`: resolve → check the Dockerfile → materialize → build → dispose → scan.
  * Secrets are wiped and the private directory removed on every path out of here.
  */
-export async function buildCommand(options: BuildOptions, ctx: CommandContext): Promise<number> {
-  const refs = parseSecretSpecs(options.secrets);
+export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext): Promise<number> {
+  const { loadConfig, mergeBuildOptions, mergeSecretSpecs } = await loadConfigModules();
+  const config = await loadConfig({ explicit: cliOptions.config, contextDir: cliOptions.context, cwd: ctx.cwd });
+  const options = mergeBuildOptions(cliOptions, config);
+  const refs = mergeSecretSpecs(options.secrets, config);
   sweepStale(ctx);
   // The builder probes are most of our fixed cost: run them while secrets resolve.
   const detecting = detectBuilder({ docker: options.docker, env: childEnv(ctx.env, refs, []), cwd: ctx.cwd, signal: ctx.signal });
@@ -56,7 +66,7 @@ export async function buildCommand(options: BuildOptions, ctx: CommandContext): 
       ctx.io.info(`built ${imageId} (not scanned: --no-scan)`);
       return ExitCode.ok;
     }
-    return await scanBuilt(imageId, options, refs, secrets, ctx);
+    return await scanBuilt(imageId, options, config?.scan, refs, secrets, ctx);
   } finally {
     try {
       dir?.dispose();
@@ -101,9 +111,10 @@ async function build(builder: Builder, req: BuildRequest, refs: readonly SecretR
   return outcome.imageId;
 }
 
-async function scanBuilt(imageId: string, options: BuildOptions, refs: readonly SecretRef[], secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
-  const [{ scanImage }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
+async function scanBuilt(imageId: string, options: BuildOptions, policy: ScanPolicy | undefined, refs: readonly SecretRef[], secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
+  const [{ scanImage }, { applyPolicy }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
     import("../scan/scan-image.js"),
+    import("../config/apply-policy.js"),
     import("../report/progress.js"),
     import("../report/tool-version.js"),
     import("./report-output.js"),
@@ -122,8 +133,19 @@ async function scanBuilt(imageId: string, options: BuildOptions, refs: readonly 
     progress?.done();
     throwIfInterrupted(ctx);
     for (const warning of result.warnings) ctx.io.warn(warning);
-    await writeReport({ result, secrets: secrets.map((s) => ({ id: s.id, source: s.kind })), toolVersion: toolVersion() }, options, ctx);
-    return result.findings.length > 0 ? ExitCode.leak : ExitCode.ok;
+    const outcome = applyPolicy(result.findings, policy);
+    await writeReport(
+      {
+        result: { ...result, findings: outcome.findings },
+        ignored: outcome.ignored,
+        secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
+        toolVersion: toolVersion(),
+        dockerfile: relative(ctx.cwd, resolve(ctx.cwd, options.file ?? join(options.context, "Dockerfile"))),
+      },
+      options,
+      ctx,
+    );
+    return outcome.fails ? ExitCode.leak : ExitCode.ok;
   } finally {
     progress?.done();
   }
@@ -140,9 +162,6 @@ function sweepStale(ctx: CommandContext): void {
   if (removed.length > 0) ctx.io.info(`removed ${removed.length} secret director${removed.length === 1 ? "y" : "ies"} left by a killed run`);
 }
 
-function providerContext(ctx: CommandContext): ProviderContext {
-  return { env: ctx.env, cwd: ctx.cwd, home: ctx.env["HOME"] ?? os.homedir(), masker: ctx.masker, signal: ctx.signal, memo: new Map() };
-}
 
 /** A step that failed because we were interrupted reports the interruption, not its own error. */
 const interruptedOr =
@@ -152,6 +171,3 @@ const interruptedOr =
     throw error;
   };
 
-function throwIfInterrupted(ctx: CommandContext): void {
-  if (ctx.signal.aborted) throw interruptedError(ctx.signalName() ?? "SIGINT");
-}

@@ -1,14 +1,13 @@
 import { access } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import { checkDockerfile, type DockerfileCheck } from "../buildkit/preflight.js";
 import { loadConfig } from "../config/load-config.js";
 import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
 import { ExitCode, interruptedError, isSafebuildError } from "../errors.js";
-import type { ProviderContext } from "../secrets/provider.js";
 import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
 import type { ResolvedSecret, SecretRef } from "../secrets/secret.js";
+import { providerContext } from "./provider-context.js";
 import type { CheckOptions, CommandContext } from "./context.js";
 
 /**
@@ -28,7 +27,7 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
 
   const resolved: ResolvedSecret[] = [];
   const failed: string[] = [];
-  const providerCtx = providerContextOf(ctx);
+  const providerCtx = providerContext(ctx);
   try {
     for (const ref of refs) {
       try {
@@ -104,14 +103,3 @@ function renderTable(refs: readonly SecretRef[], resolved: readonly ResolvedSecr
   return [header, ...rows].map(line).join("");
 }
 
-function providerContextOf(ctx: CommandContext): ProviderContext {
-  return {
-    env: ctx.env,
-    cwd: ctx.cwd,
-    home: ctx.env["HOME"] ?? os.homedir(),
-    masker: ctx.masker,
-    signal: ctx.signal,
-    memo: new Map(),
-    stderr: ctx.io.err,
-  };
-}

@@ -1,15 +1,14 @@
-import os from "node:os";
 import { applyPolicy } from "../config/apply-policy.js";
 import { loadConfig } from "../config/load-config.js";
 import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
-import { ExitCode, interruptedError, usageError } from "../errors.js";
+import { ExitCode, usageError } from "../errors.js";
 import { createProgress } from "../report/progress.js";
 import { toolVersion } from "../report/tool-version.js";
 import type { ScanResult } from "../scan/finding.js";
 import { scanImage } from "../scan/scan-image.js";
-import type { ProviderContext } from "../secrets/provider.js";
 import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
+import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import type { CommandContext, ScanOptions } from "./context.js";
 import { writeReport } from "./report-output.js";
 
@@ -71,17 +70,4 @@ async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ct
   }
 }
 
-function providerContext(ctx: CommandContext): ProviderContext {
-  return {
-    env: ctx.env,
-    cwd: ctx.cwd,
-    home: ctx.env["HOME"] ?? os.homedir(),
-    masker: ctx.masker,
-    signal: ctx.signal,
-    memo: new Map(),
-  };
-}
 
-function throwIfInterrupted(ctx: CommandContext): void {
-  if (ctx.signal.aborted) throw interruptedError(ctx.signalName() ?? "SIGINT");
-}

@@ -52,9 +52,11 @@ function basicAuth(encoded: string): string[] {
   return [pair, pair.slice(colon + 1)];
 }
 
-const NPMRC_LINE = /^\s*(?:\/\/\S*?:)?(_authToken|_auth|_password)\s*=\s*(.*?)\s*$/gm;
-const ENV_LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*[=:]\s*(.*?)\s*$/gm;
-const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/([^\s:/@]*)(?::([^\s@/]*))?@/gi;
+// Repetitions are bounded so that a long single-line value (a 500 KiB certificate bundle)
+// costs linear time: an unbounded `[a-z0-9+.-]*:\/\/` retried at every position is quadratic.
+const NPMRC_LINE = /^[ \t]*(?:\/\/\S{0,512}?:)?(_authToken|_auth|_password)[ \t]*=[ \t]*(.*?)\s*$/gm;
+const ENV_LINE = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]{0,127})[ \t]*[=:][ \t]*(.*?)\s*$/gm;
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/([^\s:/@]{0,256})(?::([^\s@/]{0,1024}))?@/gi;
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 /**

@@ -117,3 +117,12 @@ describe("variantsOf", () => {
     expect(value.toString()).toBe(token);
   });
 });
+
+test("sub-value extraction stays linear on a long single-line value", () => {
+  // A 500 KiB value without newlines once took minutes (an unbounded scheme regex retried everywhere).
+  // The test's own timeout is the bound; the result must still hold the raw value.
+  for (const byte of [0x61, 0x2b, 0x3a]) {
+    const value = Buffer.alloc(500 * 1024, byte);
+    expect(variantsOf("big", value).some((v) => v.encoding === "raw" && v.bytes.equals(value))).toBe(true);
+  }
+});

@@ -1,0 +1,22 @@
+import os from "node:os";
+import { interruptedError } from "../errors.js";
+import type { ProviderContext } from "../secrets/provider.js";
+import type { CommandContext } from "./context.js";
+
+/** What providers see of a command's context; a fresh memo per run (one Vault read per path). */
+export function providerContext(ctx: CommandContext): ProviderContext {
+  return {
+    env: ctx.env,
+    cwd: ctx.cwd,
+    home: ctx.env["HOME"] ?? os.homedir(),
+    masker: ctx.masker,
+    signal: ctx.signal,
+    memo: new Map(),
+    stderr: ctx.io.err,
+  };
+}
+
+/** After a signal, every command reports the interruption rather than whatever it broke. */
+export function throwIfInterrupted(ctx: CommandContext): void {
+  if (ctx.signal.aborted) throw interruptedError(ctx.signalName() ?? "SIGINT");
+}

@@ -3,7 +3,12 @@
 // (`docker save > /dev/null`, `grep -c -F -f`, Node reading the same bytes and doing nothing),
 // round-robin so machine load hits every variant alike. Medians of wall and CPU time.
 //
-//   node bench/scan-pipeline.mjs [--runs 5] [--tar FILE] [--image REF] [--only a,b] [--prof]
+//   node bench/scan-pipeline.mjs [--runs 5] [--tar FILE] [--image REF] [--only a,b] [--prof] [--before DIR] [--no-engine]
+//
+// The engine cases need REF (default: the image id of the tar's config) in the engine; it is
+// `docker load`ed from the tar when missing. Made here: .bench/pipeline/image.tar (a copy of the bench's 200 MB image, tagged
+// safebuild-bench:1-200mb) and .bench/pipeline/files.tar (12.5k real files from /usr/include,
+// python3.11, perl, git-core, vim on local/busybox:1, tagged sbperf-scan-pipeline:files).
 //
 // Bundles src/ with esbuild first (no dist build needed). The tar defaults to .bench/pipeline/image.tar,
 // copied from the bench's 200 MB image; secrets come from .bench/secrets (the bench's 20) or
@@ -22,12 +27,12 @@ const docker = process.env.SAFEBUILD_DOCKER || "/usr/bin/docker";
 
 // ---- child: one measured case, result as JSON on stdout ------------------------------------
 if (process.argv[2] === "--child") {
-  const [, , , kind, ref, secretCount] = process.argv;
+  const [, , , kind, ref, secretCount, bundle] = process.argv;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   let extra = {};
   if (kind === "scan") {
-    const { scanImage, SecretValue } = await import(join(work, "build", "entry.mjs"));
+    const { scanImage, SecretValue } = await import(bundle);
     const secrets = loadSecrets(Number(secretCount)).map((value, i) => ({ id: `s${i + 1}`, kind: "env", value: SecretValue.copyOf(value) }));
     const s0 = performance.now();
     const sc0 = process.cpuUsage();
@@ -68,7 +73,12 @@ const opt = (name, fallback) => {
 };
 const runs = Number(opt("runs", "5"));
 const tar = opt("tar", join(work, "image.tar"));
-const image = opt("image", "sbperf-scan-pipeline:1");
+const tarConfigId = () => {
+  const manifest = JSON.parse(spawnSync("tar", ["-xOf", tar, "manifest.json"], { encoding: "utf8", maxBuffer: 1 << 24 }).stdout || "[]");
+  const config = manifest[0]?.Config ?? "";
+  return config ? `sha256:${config.replace(/^blobs\/sha256\//, "").replace(/\.json$/, "")}` : "";
+};
+const image = opt("image", "") || tarConfigId();
 const prof = args.includes("--prof");
 const only = opt("only", "")
   .split(",")
@@ -76,22 +86,35 @@ const only = opt("only", "")
 if (!existsSync(tar)) throw new Error(`${tar} missing: copy a docker-archive there (see the header)`);
 const patterns = join(work, "grep-patterns.txt");
 writeFileSync(patterns, Buffer.concat(loadSecrets(20).map((v) => Buffer.concat([v.subarray(0, v.indexOf(10) === -1 ? v.length : v.indexOf(10)), Buffer.from("\n")]))), { mode: 0o600 });
-const imageId = spawnSync(docker, ["image", "inspect", "--format", "{{.Id}}", image], { encoding: "utf8" }).stdout.trim();
+const inspectId = () => spawnSync(docker, ["image", "inspect", "--format", "{{.Id}}", image], { encoding: "utf8" }).stdout.trim();
+// the engine cases need the image in the engine: load it from the tar when it is not there
+// (`docker rmi` it when done; the tar stays in .bench/, which is gitignored)
+if (!inspectId() && !args.includes("--no-engine")) spawnSync(docker, ["load", "-q", "-i", tar], { stdio: ["ignore", "ignore", "inherit"] });
+const imageId = args.includes("--no-engine") ? "" : inspectId();
 
 // src/ bundled by esbuild into .bench/pipeline/build: the product's code, without tsx's loader in
 // the profile or the RSS, and without touching dist/ (other engineers build it).
+// --before DIR (a tree with its own src/, e.g. the committed src/scan next to today's src/match)
+// adds the same scan cases for that tree, suffixed "@before", in the same rounds.
 const { build } = await import("esbuild");
-await build({
-  stdin: { contents: 'export { scanImage } from "./src/scan/scan-image.ts"; export { SecretValue } from "./src/secrets/secret-value.ts";', resolveDir: root, loader: "ts" },
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  sourcemap: true,
-  outfile: join(work, "build", "entry.mjs"),
-  logLevel: "warning",
-});
+const bundleOf = async (tree, name) => {
+  const outfile = join(work, "build", `${name}.mjs`);
+  await build({
+    stdin: { contents: 'export { scanImage } from "./src/scan/scan-image.ts"; export { SecretValue } from "./src/secrets/secret-value.ts";', resolveDir: tree, loader: "ts" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    sourcemap: true,
+    outfile,
+    logLevel: "warning",
+  });
+  return outfile;
+};
+const afterBundle = await bundleOf(root, "entry");
+const beforeTree = opt("before", "");
+const beforeBundle = beforeTree ? await bundleOf(beforeTree, "before") : "";
 const tsx = [];
 const self = fileURLToPath(import.meta.url);
 const profDir = join(work, "prof");
@@ -99,24 +122,29 @@ if (prof) {
   rmSync(profDir, { recursive: true, force: true });
   mkdirSync(profDir, { recursive: true });
 }
-const nodeCase = (kind, ref, secrets, name) => ({
+const nodeCase = (kind, ref, secrets, name, bundle = afterBundle) => ({
   name,
   node: true,
-  argv: [...tsx, ...(prof ? ["--cpu-prof", "--cpu-prof-dir", join(profDir, name)] : []), self, "--child", kind, ref, String(secrets)],
+  argv: [...tsx, ...(prof ? ["--cpu-prof", "--cpu-prof-dir", join(profDir, name)] : []), self, "--child", kind, ref, String(secrets), bundle],
 });
+const scanCases = (suffix, bundle) => [
+  nodeCase("scan", `docker-archive:${tar}`, 0, `scan-tar-0${suffix}`, bundle),
+  nodeCase("scan", `docker-archive:${tar}`, 20, `scan-tar-20${suffix}`, bundle),
+  ...(imageId
+    ? [nodeCase("scan", `docker:${imageId}`, 0, `scan-engine-0${suffix}`, bundle), nodeCase("scan", `docker:${imageId}`, 20, `scan-engine-20${suffix}`, bundle)]
+    : []),
+];
 const cases = [
   { name: "grep-tar", argv: ["sh", "-c", `LC_ALL=C grep -a -c -F -f '${patterns}' '${tar}' > /dev/null`] },
   nodeCase("read-file", tar, 0, "node-read-tar"),
-  nodeCase("scan", `docker-archive:${tar}`, 0, "scan-tar-0"),
-  nodeCase("scan", `docker-archive:${tar}`, 20, "scan-tar-20"),
   ...(imageId
     ? [
         { name: "docker-save", argv: ["sh", "-c", `${docker} save ${image} > /dev/null`] },
         nodeCase("read-engine", imageId, 0, "node-read-engine"),
-        nodeCase("scan", `docker:${imageId}`, 0, "scan-engine-0"),
-        nodeCase("scan", `docker:${imageId}`, 20, "scan-engine-20"),
       ]
     : []),
+  ...scanCases("", afterBundle),
+  ...(beforeBundle ? scanCases("@before", beforeBundle) : []),
 ].filter((c) => only.length === 0 || only.includes(c.name));
 
 function run(c) {
@@ -166,13 +194,14 @@ console.table(rows);
 const get = (name) => rows.find((r) => r.case === name)?.ms;
 const ratio = (a, b) => (get(a) && get(b) ? (get(a) / get(b)).toFixed(2) : "n/a");
 console.log(`(a) scan-engine-20 / docker-save = ${ratio("scan-engine-20", "docker-save")}   (b) scan-tar-20 / grep-tar = ${ratio("scan-tar-20", "grep-tar")}`);
+if (beforeBundle) console.log(`before: (a) ${ratio("scan-engine-20@before", "docker-save")}   (b) ${ratio("scan-tar-20@before", "grep-tar")}`);
 
 if (prof) {
   const { SourceMap } = await import("node:module");
-  const bundle = join(work, "build", "entry.mjs");
-  const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, "utf8")));
+  const maps = new Map([afterBundle, beforeBundle].filter(Boolean).map((b) => [b, new SourceMap(JSON.parse(readFileSync(`${b}.map`, "utf8")))]));
   const where = (cf) => {
-    if (cf.url.endsWith("/entry.mjs")) {
+    const map = [...maps].find(([b]) => cf.url.endsWith(b))?.[1];
+    if (map) {
       const e = map.findEntry(cf.lineNumber, cf.columnNumber);
       if (e?.originalSource) return `${e.originalSource.replace(/^(\.\.\/)+/, "")}:${e.originalLine + 1}`;
     }

@@ -1,16 +1,19 @@
 import { posix } from "node:path";
-import { pipeline } from "node:stream/promises";
-import tarStream from "tar-stream";
 import { inputError } from "../errors.js";
+import { Backlog, type ByteSink } from "./backlog.js";
 import { JSON_CAP, type BlobStore } from "./blob-store.js";
-import { decompressors, sniffCompression } from "./decompress.js";
-import { normalizeEntryPath, scanLayer, type LayerScan, type LayerScanContext } from "./layer-scan.js";
-import { drain, peek, replay, type Peeked } from "./peek.js";
+import type { Pump } from "./byte-pump.js";
+import { decompressingSink } from "./decompressing-sink.js";
+import { sniffCompression } from "./decompress.js";
+import { sniffingSink } from "./sniff-sink.js";
+import { normalizeEntryPath, startLayerScan, type LayerScan, type LayerScanContext, type LayerScanner } from "./layer-scan.js";
+import { TarFormatError, TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
 
 /** Names whose meaning the layouts fix; everything else is sniffed by content. */
 const METADATA_NAMES = new Set(["manifest.json", "index.json", "oci-layout", "repositories"]);
 const TAR_MAGIC_AT = 257;
 const SNIFF_BYTES = 512;
+const MAGIC_BYTES = 4;
 
 type Blob = { kind: "json"; bytes: Buffer } | { kind: "oversized" } | { kind: "layer"; scan: LayerScan };
 
@@ -26,73 +29,79 @@ function looksLikeTar(head: Buffer): boolean {
   return head.length >= TAR_MAGIC_AT + 5 && head.toString("latin1", TAR_MAGIC_AT, TAR_MAGIC_AT + 5) === "ustar";
 }
 
-async function readCapped(peeked: Peeked): Promise<Blob> {
+/** Gathers a metadata file (copied: chunks are borrowed), or notes that it is over the cap. */
+function jsonCollector(onDone: (blob: Blob) => void): ByteSink {
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const chunk of replay(peeked)) {
-    size += chunk.length;
-    if (size > JSON_CAP) {
-      await drain(peeked);
-      return { kind: "oversized" };
-    }
-    parts.push(chunk);
-  }
-  return { kind: "json", bytes: Buffer.concat(parts) };
+  return {
+    write(chunk) {
+      size += chunk.length;
+      if (size <= JSON_CAP) parts.push(Buffer.from(chunk));
+    },
+    end() {
+      onDone(size > JSON_CAP ? { kind: "oversized" } : { kind: "json", bytes: Buffer.concat(parts) });
+    },
+  };
 }
 
 /**
  * Reads an image archive (docker save, Docker 25+ OCI-inside, OCI layout tar, outer gzip/zstd)
  * in ONE pass: layers are scanned as they stream by, keyed by their path, and attributed later,
  * because `docker save` writes manifest.json last. Nothing but metadata is kept in memory.
+ * The whole walk is synchronous per chunk `pump` delivers; only decompression is asynchronous.
  */
-export async function readArchive(source: AsyncIterable<Buffer>, ctx: LayerScanContext, label: string): Promise<BlobStore> {
+export async function readArchive(pump: Pump, ctx: LayerScanContext, label: string): Promise<BlobStore> {
   const blobs = new Map<string, Blob>();
   const links = new Map<string, string>();
-  const outer = await peek(source, 4);
-  const compression = sniffCompression(outer.head);
-  const extract = tarStream.extract();
-  let feedError: unknown = null;
-  const feeding = (
-    compression === "none"
-      ? pipeline(replay(outer), extract)
-      : pipeline(replay(outer), decompressors[compression](), extract)
-  ).catch((cause: unknown) => {
-    feedError = cause;
+  const layers: Array<{ path: string; scanner: LayerScanner }> = [];
+  const backlog = new Backlog();
+  let tarError: unknown = null;
+  let streamError: unknown = null;
+
+  const onEntry = (header: TarHeader): EntrySink | null => {
+    const path = normalizeEntryPath(header.name);
+    if (header.type === "symlink" && header.linkname) {
+      links.set(path, posix.normalize(posix.join(posix.dirname(path), header.linkname)));
+    } else if (header.type === "link" && header.linkname) {
+      links.set(path, normalizeEntryPath(header.linkname));
+    }
+    if (header.type !== "file") return null;
+    const sink = sniffingSink(SNIFF_BYTES, (head) => {
+      const isLayer = sniffCompression(head) !== "none" || looksLikeTar(head);
+      if (!isLayer && (METADATA_NAMES.has(path) || looksLikeJson(head))) return jsonCollector((blob) => blobs.set(path, blob));
+      const scanner = startLayerScan(ctx, backlog);
+      layers.push({ path, scanner });
+      return scanner.sink;
+    });
+    return { data: (chunk) => sink.write(chunk), end: () => sink.end() };
+  };
+  const walker = new TarWalker(onEntry);
+  const walk: ByteSink = {
+    write(chunk) {
+      if (tarError === null) walker.write(chunk);
+    },
+    end() {
+      if (tarError === null) walker.end();
+    },
+  };
+  const outer = sniffingSink(MAGIC_BYTES, (head) => {
+    const compression = sniffCompression(head);
+    return compression === "none" ? walk : decompressingSink(compression, () => walk, backlog, new Backlog(), (e) => (tarError ??= e));
   });
 
   try {
-    for await (const entry of extract) {
-      if (ctx.signal?.aborted) throw ctx.signal.reason;
-      const { header } = entry;
-      const path = normalizeEntryPath(header.name);
-      if (header.type === "symlink" && header.linkname) {
-        links.set(path, posix.normalize(posix.join(posix.dirname(path), header.linkname)));
-      } else if (header.type === "link" && header.linkname) {
-        links.set(path, normalizeEntryPath(header.linkname));
-      }
-      const peeked = await peek(entry as AsyncIterable<Buffer>, SNIFF_BYTES);
-      if (header.type !== "file" && header.type !== "contiguous-file") {
-        await drain(peeked);
-        continue;
-      }
-      const head = peeked.head;
-      const isLayer = sniffCompression(head) !== "none" || looksLikeTar(head);
-      if (!isLayer && (METADATA_NAMES.has(path) || looksLikeJson(head))) {
-        blobs.set(path, await readCapped(peeked));
-      } else {
-        blobs.set(path, { kind: "layer", scan: await scanLayer(peeked, ctx) });
-      }
-    }
+    await pump(outer, backlog);
   } catch (cause) {
     if (ctx.signal?.aborted) throw cause;
-    await feeding;
-    throw inputError(`${label}: not a readable image archive (corrupt or truncated tar)`, cause);
+    if (cause instanceof TarFormatError) tarError ??= cause;
+    else streamError = cause;
   }
-  await feeding;
-  if (feedError !== null) {
-    if (ctx.signal?.aborted) throw feedError;
-    throw inputError(`${label}: not a readable image archive (corrupt or truncated)`, feedError);
-  }
+  if (ctx.signal?.aborted) throw ctx.signal.reason;
+  if (tarError !== null) throw inputError(`${label}: not a readable image archive (corrupt or truncated tar)`, tarError);
+  // the source's own failures (a file, a socket) are the caller's to describe
+  if (streamError !== null && typeof streamError === "object" && "syscall" in streamError) throw streamError;
+  if (streamError !== null) throw inputError(`${label}: not a readable image archive (corrupt or truncated)`, streamError);
+  for (const { path, scanner } of layers) blobs.set(path, { kind: "layer", scan: scanner.finish() });
   return archiveStore(blobs, links, label);
 }
 

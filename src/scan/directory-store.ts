@@ -1,12 +1,10 @@
-import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { relative, resolve, sep } from "node:path";
 import { describeFsError, inputError } from "../errors.js";
 import { JSON_CAP, type BlobStore } from "./blob-store.js";
-import { scanLayer, type LayerScan, type LayerScanContext } from "./layer-scan.js";
-import { peek } from "./peek.js";
-
-const HIGH_WATER_MARK = 1024 * 1024;
+import { Backlog } from "./backlog.js";
+import { filePump } from "./byte-pump.js";
+import { startLayerScan, type LayerScan, type LayerScanContext } from "./layer-scan.js";
 
 /** An OCI image layout directory: files are read on demand, each layer once. */
 export function directoryStore(root: string, ctx: LayerScanContext, label: string): BlobStore {
@@ -38,16 +36,15 @@ export function directoryStore(root: string, ctx: LayerScanContext, label: strin
       const known = scans.get(path);
       if (known) return known;
       const scan = (async () => {
-        const stream = createReadStream(inside(path), { highWaterMark: HIGH_WATER_MARK, signal: ctx.signal });
-        let result: LayerScan;
+        const backlog = new Backlog();
+        const scanner = startLayerScan(ctx, backlog);
         try {
-          result = await scanLayer(await peek(stream, 512), ctx);
+          await filePump(inside(path), { signal: ctx.signal })(scanner.sink, backlog);
         } catch (error) {
           if (ctx.signal?.aborted) throw error;
           throw inputError(`${label}: cannot read layer ${path}: ${describeFsError(error)}`, error);
-        } finally {
-          stream.destroy();
         }
+        const result: LayerScan = scanner.finish();
         if (result.error !== null) throw inputError(`${label}: layer ${path} is unreadable (${result.error})`);
         return result;
       })();

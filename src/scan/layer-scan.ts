@@ -1,11 +1,12 @@
 import { posix } from "node:path";
-import { pipeline } from "node:stream/promises";
-import tarStream from "tar-stream";
+import { Backlog, type ByteSink } from "./backlog.js";
 import { ChunkSearcher } from "./chunk-search.js";
-import { decompressors, sniffCompression } from "./decompress.js";
+import { decompressingSink } from "./decompressing-sink.js";
+import { sniffCompression } from "./decompress.js";
+import { sniffingSink } from "./sniff-sink.js";
 import { startNestedGzip, type NestedGzip } from "./nested-gzip.js";
 import type { NeedleTable } from "./needles.js";
-import { drain, replay, type Peeked } from "./peek.js";
+import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
 
 export type LayerWhere = "file" | "path" | "linkname";
 
@@ -54,8 +55,22 @@ export function normalizeEntryPath(name: string): string {
   return n === "." ? "" : n;
 }
 
-/** Walks one layer tar (any compression) entry by entry, searching contents, names, link targets and PAX values. */
-export async function scanLayer(peeked: Peeked, ctx: LayerScanContext): Promise<LayerScan> {
+/** Sniffing needs the first 4 bytes (zstd's magic). */
+const MAGIC_BYTES = 4;
+
+/** One layer being scanned as its bytes are pushed; `finish` once its backlog has settled. */
+export interface LayerScanner {
+  readonly sink: ByteSink;
+  finish(): LayerScan;
+}
+
+/**
+ * Walks one layer tar (any compression, sniffed from its first bytes) entry by entry as its
+ * bytes are pushed, searching contents, names, link targets and PAX values. Never throws on bad
+ * input: an unreadable layer is a LayerScan with `error` set, so the archive around it can still
+ * be read. Async work (decompression) goes into `backlog`; the caller settles it before `finish`.
+ */
+export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerScanner {
   const { needles } = ctx;
   const hits: LayerHit[] = [];
   const seen = new Set<string>();
@@ -66,6 +81,9 @@ export async function scanLayer(peeked: Peeked, ctx: LayerScanContext): Promise<
   let bytes = 0;
   let truncatedGzip = false;
   let error: unknown = null;
+  const fail = (cause: unknown): void => {
+    error ??= cause;
+  };
 
   const hit = (tag: number, where: LayerWhere, path: string, container: "gzip" | null): void => {
     const key = `${tag}\0${where}\0${container ?? ""}\0${path}`;
@@ -77,66 +95,87 @@ export async function scanLayer(peeked: Peeked, ctx: LayerScanContext): Promise<
     if (text.length < 8) return;
     needles.matcher.scan(Buffer.from(text, "utf8"), (tag) => hit(tag, where, path, null));
   };
-
   const searcher = new ChunkSearcher(needles.matcher, needles.lengths);
-  const compression = sniffCompression(peeked.head);
-  const extract = tarStream.extract();
-  const feeding = (
-    compression === "none"
-      ? pipeline(replay(peeked), extract)
-      : pipeline(replay(peeked), decompressors[compression](), extract)
-  ).then(
-    () => undefined,
-    (cause: unknown) => {
-      error ??= cause;
-    },
-  );
+  // with nothing to find, inflating nested gzip files is wasted work
+  const searchesContent = needles.variants.length > 0;
 
-  try {
-    for await (const entry of extract) {
-      if (ctx.signal?.aborted) throw ctx.signal.reason;
-      const header = entry.header;
-      const path = normalizeEntryPath(header.name);
-      files += 1;
-      if (path !== "") {
-        entries.set(path, header.type === "directory");
-        const base = posix.basename(path);
-        const dir = posix.dirname(path);
-        if (base === OPAQUE) opaque.add(dir === "." ? "" : dir);
-        else if (base.startsWith(WHITEOUT)) whiteouts.add(posix.join(dir, base.slice(WHITEOUT.length)));
-      }
-      searchText(header.name, "path", path);
-      if (header.linkname) searchText(header.linkname, "linkname", path);
-      if (header.pax) for (const value of Object.values(header.pax)) searchText(value, "path", path);
+  const onEntry = (header: TarHeader): EntrySink => {
+    const path = normalizeEntryPath(header.name);
+    files += 1;
+    if (path !== "") {
+      entries.set(path, header.type === "directory");
+      const base = posix.basename(path);
+      const dir = posix.dirname(path);
+      if (base === OPAQUE) opaque.add(dir === "." ? "" : dir);
+      else if (base.startsWith(WHITEOUT)) whiteouts.add(posix.join(dir, base.slice(WHITEOUT.length)));
+    }
+    searchText(header.name, "path", path);
+    if (header.linkname) searchText(header.linkname, "linkname", path);
+    if (header.pax) for (const [, value] of header.pax) searchText(value, "path", path);
 
-      searcher.reset();
-      const onContent = (tag: number): void => hit(tag, "file", path, null);
-      let nested: NestedGzip | null = null;
-      let first = true;
-      for await (const chunk of entry as AsyncIterable<Buffer>) {
-        if (first) {
-          first = false;
-          if (chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b) {
-            nested = startNestedGzip(needles, (tag) => hit(tag, "file", path, "gzip"));
+    searcher.reset();
+    const onContent = (tag: number): void => hit(tag, "file", path, null);
+    let nested: NestedGzip | null = null;
+    // the first two bytes may come in two chunks
+    let seenBytes = 0;
+    let first = -1;
+    return {
+      data(chunk) {
+        if (seenBytes < 2) {
+          if (seenBytes === 0) first = chunk[0]!;
+          const second = seenBytes === 0 ? chunk[1] : chunk[0];
+          if (second !== undefined) {
+            if (first === 0x1f && second === 0x8b && searchesContent) {
+              nested = startNestedGzip(needles, header.size, backlog, (tag) => hit(tag, "file", path, "gzip"), () => {
+                truncatedGzip = true;
+              });
+              if (seenBytes === 1) nested.write(Buffer.from([first]));
+            }
           }
         }
+        seenBytes += chunk.length;
         bytes += chunk.length;
         searcher.push(chunk, onContent);
-        if (nested) await nested.write(chunk);
+        if (nested) nested.write(chunk);
+      },
+      end() {
+        if (nested) nested.end();
+      },
+    };
+  };
+
+  const walker = new TarWalker(onEntry);
+  const walk: ByteSink = {
+    write(chunk) {
+      if (error !== null) return;
+      try {
+        walker.write(chunk);
+      } catch (cause) {
+        fail(cause);
       }
-      if (nested && (await nested.end())) truncatedGzip = true;
-    }
-  } catch (cause) {
-    if (ctx.signal?.aborted) throw cause;
-    error ??= cause;
-  }
-  await feeding;
-  if (ctx.signal?.aborted) throw ctx.signal.reason;
-  await drain(peeked);
-  return { hits, entries, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip };
+    },
+    end() {
+      if (error !== null) return;
+      try {
+        walker.end();
+      } catch (cause) {
+        fail(cause);
+      }
+    },
+  };
+
+  const sink = sniffingSink(MAGIC_BYTES, (head) => {
+    const compression = sniffCompression(head);
+    return compression === "none" ? walk : decompressingSink(compression, () => walk, backlog, new Backlog(), fail);
+  });
+
+  return {
+    sink,
+    finish: () => ({ hits, entries, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip }),
+  };
 }
 
-/** tar-stream and zlib messages name formats, never content; keep only the first line anyway. */
+/** Parser and zlib messages name formats, never content; keep only the first line anyway. */
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : "unreadable";
   return (message.split("\n")[0] ?? "unreadable").slice(0, 200);

@@ -1,9 +1,9 @@
-import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { describeFsError, inputError } from "../errors.js";
+import { describeFsError, environmentError, inputError } from "../errors.js";
 import type { BlobStore } from "./blob-store.js";
 import { readArchive } from "./archive-store.js";
+import { filePump, readablePump } from "./byte-pump.js";
 import { directoryStore } from "./directory-store.js";
 import { engineEndpoint, exportImage, inspectImageId } from "./engine-source.js";
 import type { LayerScanContext } from "./layer-scan.js";
@@ -40,24 +40,21 @@ export interface SourceOptions {
   readonly onBytes: (count: number) => void;
 }
 
+const isSystemError = (error: unknown): boolean => error !== null && typeof error === "object" && "syscall" in error;
+
 /** Engine references never start like a path or end like a tarball; such a ref that does not exist is a missing file. */
 const looksLikePath = (ref: string): boolean => /^(\.{0,2}\/|~)/.test(ref) || /\.(tar|tgz|tar\.gz|tar\.zst)$/i.test(ref);
-
-const HIGH_WATER_MARK = 1024 * 1024;
-
-async function* counted(source: AsyncIterable<Buffer>, onBytes: (count: number) => void): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    onBytes(chunk.length);
-    yield chunk;
-  }
-}
 
 async function openEngine(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
   const endpoint = engineEndpoint(options.env);
   const id = await inspectImageId(endpoint, target, ctx.signal);
   const response = await exportImage(endpoint, id, ctx.signal);
   try {
-    return { store: await readArchive(counted(response, options.onBytes), ctx, `image ${target}`), id };
+    const pump = readablePump(response, { signal: ctx.signal, onBytes: options.onBytes });
+    return { store: await readArchive(pump, ctx, `image ${target}`), id };
+  } catch (error) {
+    if (isSystemError(error) && !ctx.signal?.aborted) throw environmentError(`lost the connection to the Docker engine while reading image ${target}`, error);
+    throw error;
   } finally {
     response.destroy();
   }
@@ -76,16 +73,11 @@ async function openPath(target: string, ctx: LayerScanContext, options: SourceOp
     if (expect === "archive") throw inputError(`${target}: is a directory, expected an image tarball`);
     return { store: directoryStore(full, ctx, target), id: null };
   }
-  const stream = createReadStream(full, { highWaterMark: HIGH_WATER_MARK, signal: ctx.signal });
   try {
-    return { store: await readArchive(counted(stream, options.onBytes), ctx, target), id: null };
+    return { store: await readArchive(filePump(full, { signal: ctx.signal, onBytes: options.onBytes }), ctx, target), id: null };
   } catch (error) {
-    if (error && typeof error === "object" && "code" in error && typeof error.code === "string" && !ctx.signal?.aborted) {
-      throw inputError(`${target}: ${describeFsError(error)}`, error);
-    }
+    if (isSystemError(error) && !ctx.signal?.aborted) throw inputError(`${target}: ${describeFsError(error)}`, error);
     throw error;
-  } finally {
-    stream.destroy();
   }
 }
 

@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import fc from "fast-check";
+import { pack } from "tar-stream";
+import { describe, expect, test } from "vitest";
+import { Backlog } from "../../src/scan/backlog.js";
+import { startLayerScan, type LayerScan } from "../../src/scan/layer-scan.js";
+import { buildNeedles } from "../../src/scan/needles.js";
+import { SMALL_GZIP_BYTES } from "../../src/scan/nested-gzip.js";
+import { secret } from "./helpers.js";
+
+const value = `sbtest-scan-${randomBytes(12).toString("hex")}`;
+const needles = buildNeedles([secret("token", value)]);
+
+async function tarOf(files: ReadonlyArray<readonly [string, Buffer]>): Promise<Buffer> {
+  const p = pack();
+  const chunks: Buffer[] = [];
+  p.on("data", (c: unknown) => chunks.push(Buffer.from(c as Uint8Array)));
+  const done = new Promise<void>((resolve) => p.on("end", () => resolve()));
+  for (const [name, body] of files) p.entry({ name }, body);
+  p.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** Scans `layer` pushed in pieces through one reused buffer, settling the backlog between pieces. */
+async function scan(layer: Buffer, cuts: readonly number[] = []): Promise<LayerScan> {
+  const backlog = new Backlog();
+  const scanner = startLayerScan({ needles }, backlog);
+  const reused = Buffer.alloc(layer.length);
+  const points = [...new Set(cuts.map((c) => c % (layer.length + 1)))].sort((a, b) => a - b);
+  let from = 0;
+  for (const to of [...points, layer.length]) {
+    layer.copy(reused, 0, from, to);
+    scanner.sink.write(reused.subarray(0, to - from));
+    reused.fill(0xee);
+    await backlog.settle();
+    from = to;
+  }
+  scanner.sink.end();
+  await backlog.settle();
+  return scanner.finish();
+}
+
+const hitsOf = (result: LayerScan) => result.hits.map((h) => `${h.where}:${h.container ?? "-"}:${h.path}`).sort();
+
+// incompressible filler, so a gzip file gets past the small-file size
+const noise = (bytes: number): Buffer => Buffer.from(randomBytes(bytes).toString("base64").replace(/sbtest/g, "xxxxxx"));
+
+describe("layer scan: nested gzip files", async () => {
+  const small = gzipSync(Buffer.concat([noise(1000), Buffer.from(value), noise(1000)]));
+  const big = gzipSync(Buffer.concat([noise(200_000), Buffer.from(value), noise(10)]));
+  const bomb = gzipSync(Buffer.concat([Buffer.alloc(40 * 1024 * 1024), Buffer.from(value)]));
+  const cut = gzipSync(Buffer.concat([Buffer.from(value), noise(300_000)])).subarray(0, 50_000);
+  const layer = await tarOf([
+    ["plain.txt", Buffer.from(`x ${value} y`)],
+    ["small.gz", small],
+    ["big.gz", big],
+    ["cut.gz", cut],
+    ["bomb.gz", bomb],
+  ]);
+
+  test("the fixtures take both paths", () => {
+    expect(small.length).toBeLessThanOrEqual(SMALL_GZIP_BYTES);
+    expect(big.length).toBeGreaterThan(SMALL_GZIP_BYTES);
+    expect(bomb.length).toBeLessThanOrEqual(SMALL_GZIP_BYTES);
+  });
+
+  test("finds values in plain files and in small, large and cut-short gzip files; a bomb is cut and flagged", async () => {
+    const result = await scan(layer);
+    expect(result.error).toBeNull();
+    expect(hitsOf(result)).toEqual(["file:-:plain.txt", "file:gzip:big.gz", "file:gzip:cut.gz", "file:gzip:small.gz"]);
+    expect(result.truncatedGzip).toBe(true);
+    expect(result.files).toBe(5);
+  });
+
+  test("whatever the chunk boundaries (the gzip magic split included)", async () => {
+    const whole = hitsOf(await scan(layer));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(), { maxLength: 8 }), async (cuts) => {
+        expect(hitsOf(await scan(layer, cuts))).toEqual(whole);
+      }),
+      { numRuns: 15 },
+    );
+    // a cut right after the first byte of every gzip file's body
+    const starts = ["small.gz", "big.gz", "cut.gz"].map((name) => layer.indexOf(name) + 512 + 1);
+    expect(hitsOf(await scan(layer, starts))).toEqual(whole);
+  });
+});
+
+describe("layer scan: the layer itself compressed, or unreadable", async () => {
+  const layer = await tarOf([["etc/token", Buffer.from(value)]]);
+  test.each<[string, Buffer, string[], boolean]>([
+    ["uncompressed", layer, ["file:-:etc/token"], false],
+    ["gzip", gzipSync(layer), ["file:-:etc/token"], false],
+    // what came before the cut is still searched
+    ["cut short", layer.subarray(0, 700), ["file:-:etc/token"], true],
+    ["not a tar", Buffer.from("just some text, no tar at all".repeat(40)), [], true],
+    ["gzip cut short", gzipSync(layer).subarray(0, 60), [], true],
+  ])("%s", async (_name, bytes, hits, failed) => {
+    for (const cuts of [[], [1], [2, 3, 600]]) {
+      const result = await scan(bytes, cuts);
+      expect(hitsOf(result)).toEqual(hits);
+      expect(result.error !== null).toBe(failed);
+    }
+  });
+});

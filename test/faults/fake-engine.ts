@@ -1,0 +1,76 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { join } from "node:path";
+
+/** How `/images/{id}/get` misbehaves. */
+export type ExportMode =
+  /** Half of a real `docker save` archive, then the connection is destroyed. */
+  | "half-then-close"
+  /** A few bytes of the archive, then nothing more (until the client goes away). */
+  | "stall";
+
+export interface FakeEngine {
+  /** `unix:///…sock`, for DOCKER_HOST. */
+  readonly host: string;
+  /** Resolves when a client starts reading an export. */
+  readonly exportStarted: Promise<void>;
+  /** Whether the export connection is still open. */
+  exportOpen(): boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * A Docker Engine API stand-in on a unix socket: plausible answers to `/_ping`, `/version`
+ * and `/images/{name}/json`, and an export that breaks the way `mode` says.
+ */
+export async function startFakeEngine(dir: string, archive: string, mode: ExportMode): Promise<FakeEngine> {
+  const bytes = readFileSync(archive);
+  const id = `sha256:${randomBytes(32).toString("hex")}`;
+  const socketPath = join(dir, `engine-${randomBytes(4).toString("hex")}.sock`);
+  const sockets = new Set<Socket>();
+  let started: () => void = () => {};
+  const exportStarted = new Promise<void>((r) => (started = r));
+  let open = false;
+
+  const json = (res: ServerResponse, body: unknown): void => {
+    res.writeHead(200, { "Content-Type": "application/json", "Api-Version": "1.41" });
+    res.end(JSON.stringify(body));
+  };
+  const server = createServer((req, res) => {
+    const url = req.url ?? "";
+    if (url.endsWith("/_ping")) return void res.end("OK");
+    if (url.endsWith("/version")) return json(res, { Version: "20.10.24", ApiVersion: "1.41", Os: "linux", Arch: "amd64" });
+    if (/\/images\/.+\/json$/.test(url)) return json(res, { Id: id, RepoTags: ["sbtest-faults-fake:1"], Size: bytes.length });
+    if (/\/images\/.+\/get$/.test(url)) {
+      open = true;
+      req.socket.on("close", () => (open = false));
+      res.writeHead(200, { "Content-Type": "application/x-tar" });
+      if (mode === "half-then-close") {
+        res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => setTimeout(() => req.socket.destroy(), 50));
+      } else {
+        res.write(bytes.subarray(0, 1024));
+      }
+      started();
+      return;
+    }
+    res.writeHead(404, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ message: `page not found: ${url}` }));
+  });
+  server.on("connection", (s: Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(socketPath, r));
+  return {
+    host: `unix://${socketPath}`,
+    exportStarted,
+    exportOpen: () => open,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // The suite's last word: every output of every CLI run recorded by test/helpers/cli.ts is
 // searched for every secret any test used, in every encoding the scanner knows; and the
-// places a run could leave a copy (/tmp, /dev/shm, /run, $HOME) are searched for raw values
-// and for leftover safebuild-* directories. Any hit fails `npm test`.
+// places where safebuild writes secret files (the tmpfs roots /dev/shm, /run/user,
+// $XDG_RUNTIME_DIR, and safebuild-* directories in the OS temp dir) are searched for raw
+// values and for leftover safebuild-* directories. Any hit fails `npm test`.
+//
+// `::add-mask::` lines (GITHUB_ACTIONS=true) must carry the values by design: the runner
+// reads them and masks its own logs; they are left out of the search.
 import { readdirSync, readFileSync, statSync, lstatSync } from "node:fs";
-import { homedir } from "node:os";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { variantsOf } from "../dist/match/variants.js";
@@ -27,7 +31,12 @@ for (const [key, value] of secrets) {
 let leaks = 0;
 for (const r of records) {
   for (const channel of ["stdout", "stderr"]) {
-    const bytes = Buffer.from(r[channel], "base64");
+    const bytes = Buffer.from(
+      Buffer.from(r[channel], "base64")
+        .toString("latin1")
+        .replace(/^::add-mask::.*$/gm, ""),
+      "latin1",
+    );
     for (const n of needles) {
       if (bytes.includes(n.bytes)) {
         leaks++;
@@ -81,8 +90,14 @@ function walk(dir, depth) {
     }
   }
 }
-for (const place of ["/tmp", "/dev/shm", "/run/user", process.env.XDG_RUNTIME_DIR, homedir()]) {
+for (const place of ["/dev/shm", "/run/user", process.env.XDG_RUNTIME_DIR]) {
   if (place && statSync(place, { throwIfNoEntry: false })?.isDirectory()) walk(place, 0);
+}
+for (const name of readdirSync(tmpdir())) {
+  if (/^safebuild-\d+-/.test(name)) {
+    leaks++;
+    console.error(`output audit: leftover temp directory ${path.join(tmpdir(), name)}`);
+  }
 }
 const outputs = records.length * 2;
 console.log(`output audit: ${outputs} outputs and ${files} files searched for ${secrets.size} secrets (${needles.length} encodings)`);

@@ -278,18 +278,26 @@ function readString(bytes: Buffer, at: number, width: number): string {
   return bytes.toString("utf8", at, end);
 }
 
-/** `LEN key=value\n` records; stops quietly at the first malformed one (as tar-stream does). */
+/**
+ * `LEN key=value\n` records. A malformed record is an error, not a quiet stop (tar-stream's
+ * way): it would hide the path or size of the entry that follows, and an audit that cannot
+ * read an entry's header must say so rather than pass the image.
+ */
 function parsePax(bytes: Buffer): Array<readonly [string, string]> {
   const out: Array<readonly [string, string]> = [];
   let at = 0;
   while (at < bytes.length) {
+    // Padding after the last record (some writers leave NULs) ends the header.
+    if (bytes[at] === 0) break;
     const space = bytes.indexOf(0x20, at);
-    if (space === -1) break;
-    const length = Number.parseInt(bytes.toString("latin1", at, space), 10);
-    if (!(length > 0) || at + length > bytes.length) break;
+    const digits = space === -1 ? "" : bytes.toString("latin1", at, space);
+    const length = /^\d{1,9}$/.test(digits) ? Number(digits) : NaN;
+    if (!(length > digits.length + 2) || at + length > bytes.length || bytes[at + length - 1] !== 0x0a) {
+      throw new TarFormatError("tar: malformed PAX extended header");
+    }
     const record = bytes.toString("utf8", space + 1, at + length - 1);
     const eq = record.indexOf("=");
-    if (eq === -1) break;
+    if (eq <= 0) throw new TarFormatError("tar: malformed PAX extended header");
     out.push([record.slice(0, eq), record.slice(eq + 1)]);
     at += length;
   }

@@ -97,7 +97,7 @@ export async function writeHostileImages(dir: string, secret: Buffer): Promise<R
 
   // A PAX header whose record claims a length far beyond the header itself.
   const absurdPax = await tarOf([{ name: "a", data: Buffer.from("x"), pax: { comment: "x".repeat(10) } }]);
-  const paxText = absurdPax.subarray(512, 1024).toString("latin1").replace(/^\d+ comment/, "99999999999 comment");
+  const paxText = absurdPax.subarray(512, 1024).toString("latin1").replace(/^\d+ /, "99999999999 ");
   absurdPax.write(paxText, 512, "latin1");
   await put("absurd-pax.tar", await dockerArchive([absurdPax]));
 

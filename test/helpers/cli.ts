@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -24,7 +24,7 @@ export interface CliOptions {
   /** Secret values this run knows; the audit checks them (and all others) against every output. */
   readonly secrets?: readonly (string | Buffer)[];
   /** Called with the child once it is running (to send signals, say). */
-  readonly onSpawn?: (child: import("node:child_process").ChildProcess) => void;
+  readonly onSpawn?: (child: ChildProcess) => void;
   readonly timeoutMs?: number;
 }
 

@@ -30,10 +30,14 @@ export class StreamSearch {
   #offset = 0;
   #pending: Pending[] = [];
 
-  constructor(needles: readonly Needle[]) {
-    const list = needles.filter((n) => n.bytes.length > 0);
-    // The matcher reports caller tags; internal indexes find the needle for pending checks.
-    this.#matcher = compileMatcher(list.map((n, index) => ({ bytes: n.bytes, tag: index })));
+  /**
+   * `compiled`, when given, must be `compileMatcher` of exactly these needles with each tag
+   * equal to its index: one matcher then serves every stream (a layer's many entries).
+   */
+  constructor(needles: readonly Needle[], compiled?: RangeMatcher) {
+    const list = compiled === undefined ? needles.filter((n) => n.bytes.length > 0) : needles;
+    // The matcher reports internal indexes, which find the needle for pending checks.
+    this.#matcher = compiled ?? compileMatcher(list.map((n, index) => ({ bytes: n.bytes, tag: index })));
     this.#needles = list.map((n) => n.bytes);
     this.#tags = list.map((n) => n.tag);
     this.#carry = Buffer.alloc(2 * Math.max(1, this.#matcher.window));

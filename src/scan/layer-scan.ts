@@ -1,6 +1,5 @@
 import { posix } from "node:path";
 import { Backlog, type ByteSink } from "./backlog.js";
-import { ChunkSearcher } from "./chunk-search.js";
 import { decompressingSink } from "./decompressing-sink.js";
 import { sniffCompression } from "./decompress.js";
 import { sniffingSink } from "./sniff-sink.js";
@@ -95,7 +94,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     if (text.length < 8) return;
     needles.matcher.scan(Buffer.from(text, "utf8"), (tag) => hit(tag, where, path, null));
   };
-  const searcher = new ChunkSearcher(needles.matcher, needles.lengths);
+  const searcher = needles.streamSearch();
   // with nothing to find, inflating nested gzip files is wasted work
   const searchesContent = needles.variants.length > 0;
 
@@ -139,6 +138,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
         if (nested) nested.write(chunk);
       },
       end() {
+        // A match ending in the entry's last bytes is only reported now.
+        searcher.end(onContent);
         if (nested) nested.end();
       },
     };

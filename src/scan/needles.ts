@@ -1,6 +1,7 @@
 import type { ResolvedSecret } from "../secrets/secret.js";
 import type { Variant } from "../match/variant.js";
-import { compileMatcher, type Matcher } from "../match/matcher.js";
+import { compileMatcher, type Needle, type RangeMatcher } from "../match/matcher.js";
+import { StreamSearch } from "../match/stream-search.js";
 import { variantsOf } from "../match/variants.js";
 
 /** Shorter values match by chance in any large image; they are skipped with a warning. */
@@ -10,7 +11,10 @@ export const MIN_NEEDLE_BYTES = 8;
 export interface NeedleTable {
   readonly variants: readonly Variant[];
   readonly lengths: readonly number[];
-  readonly matcher: Matcher;
+  /** Tags are indexes into `variants`. */
+  readonly matcher: RangeMatcher;
+  /** A searcher for one stream at a time (a tar entry's content), sharing the compiled matcher. */
+  streamSearch(): StreamSearch;
   readonly warnings: readonly string[];
 }
 
@@ -33,6 +37,13 @@ export function buildNeedles(secrets: readonly ResolvedSecret[]): NeedleTable {
       variants.push(variant);
     }
   }
-  const matcher = compileMatcher(variants.map((v, tag) => ({ bytes: v.bytes, tag })));
-  return { variants, lengths: variants.map((v) => v.bytes.length), matcher, warnings };
+  const list: Needle[] = variants.map((v, tag) => ({ bytes: v.bytes, tag }));
+  const matcher = compileMatcher(list);
+  return {
+    variants,
+    lengths: variants.map((v) => v.bytes.length),
+    matcher,
+    warnings,
+    streamSearch: () => new StreamSearch(list, matcher),
+  };
 }

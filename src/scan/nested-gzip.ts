@@ -1,7 +1,6 @@
 import { once } from "node:events";
 import { createGunzip, gunzipSync } from "node:zlib";
 import type { Backlog } from "./backlog.js";
-import { ChunkSearcher } from "./chunk-search.js";
 import type { NeedleTable } from "./needles.js";
 
 /** Bounds for a gzip file found inside a layer: a bomb must not stall or exhaust the scan. */
@@ -56,14 +55,14 @@ export function startNestedGzip(
         stream.end();
         return;
       }
-      new ChunkSearcher(needles.matcher, needles.lengths).push(output, onMatch);
+      needles.matcher.scan(output, onMatch);
     },
   };
 }
 
 function streamingGzip(needles: NeedleTable, backlog: Backlog, onMatch: (tag: number) => void, onTruncated: () => void): NestedGzip {
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
-  const searcher = new ChunkSearcher(needles.matcher, needles.lengths);
+  const searcher = needles.streamSearch();
   let input = 0;
   let output = 0;
   let stopped = false;
@@ -78,6 +77,7 @@ function streamingGzip(needles: NeedleTable, backlog: Backlog, onMatch: (tag: nu
         }
         searcher.push(chunk, onMatch);
       }
+      searcher.end(onMatch);
     } catch {
       // not gzip after all, or cut short: nothing more to scan
     }

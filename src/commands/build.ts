@@ -5,6 +5,10 @@ import type { Builder, BuildRequest } from "../buildkit/builder.js";
 import { childEnv } from "../buildkit/child-env.js";
 import { detectBuilder } from "../buildkit/detect.js";
 import { checkDockerfile } from "../buildkit/preflight.js";
+import { loadConfig } from "../config/load-config.js";
+import { mergeBuildOptions } from "../config/merge-build-options.js";
+import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
+import { preloadRunner } from "../process/run.js";
 import { runBuild } from "../buildkit/run-build.js";
 import { describeFsError, ExitCode, inputError, interruptedError } from "../errors.js";
 import { materializeSecrets, type SecretDir } from "../materialize/secret-dir.js";
@@ -19,21 +23,13 @@ import type { BuildOptions, CommandContext } from "./context.js";
 // more than the builder probes, and this way the probes run meanwhile (or, for the
 // scanner, not at all with --no-scan).
 const loadResolver = () => import("../secrets/resolve.js");
-const loadConfigModules = async () => {
-  const [load, build, specs] = await Promise.all([
-    import("../config/load-config.js"),
-    import("../config/merge-build-options.js"),
-    import("../config/merge-secret-specs.js"),
-  ]);
-  return { loadConfig: load.loadConfig, mergeBuildOptions: build.mergeBuildOptions, mergeSecretSpecs: specs.mergeSecretSpecs };
-};
 
 /**
  * `safebuild build`: resolve → check the Dockerfile → materialize → build → dispose → scan.
  * Secrets are wiped and the private directory removed on every path out of here.
  */
 export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext): Promise<number> {
-  const { loadConfig, mergeBuildOptions, mergeSecretSpecs } = await loadConfigModules();
+  preloadRunner();
   const config = await loadConfig({ explicit: cliOptions.config, contextDir: cliOptions.context, cwd: ctx.cwd });
   const options = mergeBuildOptions(cliOptions, config);
   const refs = mergeSecretSpecs(options.secrets, config);

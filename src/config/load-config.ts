@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
-import type { z } from "zod";
-import { describeFsError, isSafebuildError, usageError } from "../errors.js";
-import type { SecretRef } from "../secrets/secret.js";
-import { parseSecretSpec } from "../spec/parse-secret-spec.js";
-import { ConfigSchema, type ConfigFile } from "./config-schema.js";
-import type { IgnoreRule, LoadedConfig } from "./loaded-config.js";
+import { describeFsError, usageError } from "../errors.js";
+import type { LoadedConfig } from "./loaded-config.js";
+
+// The YAML parser and the validator cost more to load than a whole cached build takes: they
+// are imported only when a file is there to parse.
+const parse = async (text: string, file: string, display: string): Promise<LoadedConfig> =>
+  (await import("./parse-config.js")).parseConfig(text, file, display);
 
 /** Looked for, in this order, in the build context and then in the current directory. */
 export const CONFIG_NAMES = ["safebuild.yml", "safebuild.yaml"] as const;
@@ -24,14 +24,14 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConf
     const file = path.resolve(options.cwd, options.explicit);
     const text = await readText(file);
     if (text === undefined) throw usageError(`--config ${options.explicit}: no such file`);
-    return parseConfig(text, file, displayOf(file, options.cwd));
+    return parse(text, file, displayOf(file, options.cwd));
   }
   const dirs = [...new Set([path.resolve(options.cwd, options.contextDir), path.resolve(options.cwd)])];
   for (const dir of dirs) {
     for (const name of CONFIG_NAMES) {
       const file = path.join(dir, name);
       const text = await readText(file);
-      if (text !== undefined) return parseConfig(text, file, displayOf(file, options.cwd));
+      if (text !== undefined) return parse(text, file, displayOf(file, options.cwd));
     }
   }
   return undefined;
@@ -51,111 +51,3 @@ const displayOf = (file: string, cwd: string): string => {
   return relative !== "" && !relative.startsWith("..") && relative.length < file.length ? relative : file;
 };
 
-/** Parses and validates one file's text; every error names `FILE:LINE: key.path:`. */
-export function parseConfig(text: string, file: string, display = file): LoadedConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const firstError = doc.errors[0];
-  if (firstError !== undefined) {
-    const line = lineCounter.linePos(firstError.pos[0]).line;
-    // The parser's message can quote the source; keep its first sentence only.
-    throw usageError(`${display}:${line}: not valid YAML: ${firstError.message.split("\n")[0] ?? ""}`);
-  }
-  const at = (keys: readonly PropertyKey[]): string => `${display}:${lineOf(doc, lineCounter, keys)}: ${keys.join(".") || "(top level)"}`;
-
-  const parsed = ConfigSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-    const keys = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0] ?? ""] : issue.path;
-    const message = issue.code === "unrecognized_keys" ? `unknown key (known: ${knownKeysAt(issue.path)})` : issue.message;
-    throw usageError(`${at(keys)}: ${message}`);
-  }
-  const dir = path.dirname(file);
-  const config: ConfigFile = parsed.data;
-  const build = config.build ?? {};
-  const tags = build.tags === undefined ? [] : typeof build.tags === "string" ? [build.tags] : build.tags;
-  return {
-    path: file,
-    display,
-    secrets: Object.entries(config.secrets ?? {}).map(([id, source]) => secretRefOf(id, source, dir, at(["secrets", id]))),
-    build: {
-      context: build.context === undefined ? undefined : path.resolve(dir, build.context),
-      file: build.file === undefined ? undefined : path.resolve(dir, build.file),
-      tags,
-      buildArgs: build.buildArgs ?? {},
-      labels: build.labels ?? {},
-      target: build.target,
-      platform: build.platform,
-    },
-    scan: {
-      failOn: config.scan?.failOn ?? "any",
-      ignore: (config.scan?.ignore ?? []).map(
-        (rule, i): IgnoreRule => ({
-          secret: rule.secret,
-          rule: rule.rule,
-          path: rule.path,
-          where: rule.where,
-          reason: rule.reason,
-          line: lineOf(doc, lineCounter, ["scan", "ignore", i]),
-        }),
-      ),
-    },
-  };
-}
-
-/**
- * A `secrets:` entry through the `--secret` grammar (`ID=REF`). Relative file paths are taken
- * from the config file's directory, as Compose does, so the file works from any cwd.
- */
-function secretRefOf(id: string, source: NonNullable<ConfigFile["secrets"]>[string], dir: string, where: string): SecretRef {
-  const ref = typeof source === "string" ? source : "env" in source ? `env:${source.env}` : `file:${"src" in source ? source.src : source.source}`;
-  let parsed: SecretRef;
-  try {
-    parsed = parseSecretSpec(`${id}=${ref}`);
-  } catch (error) {
-    if (isSafebuildError(error)) throw usageError(`${where}: ${error.message.replace(/^--secret "(?:[^"\\]|\\.)*": /, "")}`);
-    throw error;
-  }
-  if (parsed.kind === "file") return { ...parsed, target: fromDir(dir, parsed.target) };
-  if (parsed.kind === "dotenv") {
-    const hash = parsed.target.lastIndexOf("#");
-    return { ...parsed, target: `${fromDir(dir, parsed.target.slice(0, hash) || ".env")}${parsed.target.slice(hash)}` };
-  }
-  return parsed;
-}
-
-/** `~` stays for the provider to expand; anything else relative is taken from `dir`. */
-const fromDir = (dir: string, target: string): string => (target === "~" || target.startsWith("~/") ? target : path.resolve(dir, target));
-
-function lineOf(doc: Document, lineCounter: LineCounter, keys: readonly PropertyKey[]): number {
-  for (let n = keys.length; n >= 0; n -= 1) {
-    const offset = offsetOf(doc, keys.slice(0, n));
-    if (offset !== undefined) return lineCounter.linePos(offset).line;
-  }
-  return 1;
-}
-
-/** The offset of the key itself when the last step is a map key (so "unknown key" points at it). */
-function offsetOf(doc: Document, keys: readonly PropertyKey[]): number | undefined {
-  if (keys.length === 0) return doc.contents?.range?.[0];
-  const parent = doc.getIn(keys.slice(0, -1).map((k) => (typeof k === "number" ? k : String(k))), true);
-  const last = keys[keys.length - 1];
-  if (isMap(parent)) {
-    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(last));
-    if (pair && isScalar(pair.key)) return pair.key.range?.[0];
-  }
-  const node = doc.getIn(keys.map((k) => (typeof k === "number" ? k : String(k))), true) as { range?: [number, number, number] } | undefined;
-  return node?.range?.[0];
-}
-
-function knownKeysAt(keys: readonly PropertyKey[]): string {
-  const known: Record<string, string> = {
-    "": "version, secrets, build, scan",
-    build: "context, file, tags, buildArgs, labels, target, platform",
-    scan: "failOn, ignore",
-  };
-  const joined = keys.filter((k) => typeof k !== "number").join(".");
-  if (joined === "scan.ignore") return "secret, rule, path, where, reason";
-  if (joined.startsWith("secrets.")) return "src, env";
-  return known[joined] ?? "see the README";
-}

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { isSafebuildError } from "../../src/errors.js";
-import { loadConfig, parseConfig } from "../../src/config/load-config.js";
+import { loadConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/config/parse-config.js";
 
 const root = mkdtempSync(join(tmpdir(), "sbtest-config-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

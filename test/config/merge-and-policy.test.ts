@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { applyPolicy } from "../../src/config/apply-policy.js";
 import { globToRegExp } from "../../src/config/glob.js";
-import { parseConfig } from "../../src/config/load-config.js";
+import { parseConfig } from "../../src/config/parse-config.js";
 import { mergeBuildOptions } from "../../src/config/merge-build-options.js";
 import { mergeSecretSpecs } from "../../src/config/merge-secret-specs.js";
 import type { BuildOptions } from "../../src/commands/context.js";

@@ -1,13 +1,13 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { cliPath, runCli } from "../helpers/cli.js";
 import { startVaultStandIn, type StandIn } from "../secrets/vault-stand-in.js";
 
 /** `safebuild check` through the built CLI, with Vault played by the stand-in server. */
-const CLI = resolve("dist/cli.js");
+const CLI = cliPath;
 const rand = (): string => randomBytes(18).toString("base64url");
 const TOKEN = `hvs.${rand()}`;
 const API_TOKEN = rand();
@@ -23,13 +23,9 @@ interface Run {
 }
 
 // Asynchronous on purpose: the stand-in server lives in this process and must keep answering.
-function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { cwd, env: { PATH: process.env["PATH"], HOME: cwd, ...env } }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-      done({ code, stdout, stderr });
-    });
-  });
+async function cli(args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
+  const run = await runCli(args, { cwd, env: { HOME: cwd, ...env }, cleanEnv: true, secrets: VALUES });
+  return { code: run.code ?? -1, stdout: run.stdout.toString(), stderr: run.stderr.toString() };
 }
 
 const noValues = (run: Run): void => {

@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const cliPath = path.join(repoRoot, "dist/cli.js");
+export const cliPath = path.join(repoRoot, "dist/bin/safebuild.js");
 /** Where every CLI run of the suite is recorded for the output audit (test/audit-outputs.mjs). */
 export const auditDir = process.env["SAFEBUILD_AUDIT_DIR"] ?? path.join(repoRoot, ".test-audit");
 
@@ -26,6 +26,8 @@ export interface CliOptions {
   /** Called with the child once it is running (to send signals, say). */
   readonly onSpawn?: (child: ChildProcess) => void;
   readonly timeoutMs?: number;
+  /** Start from an empty environment (plus PATH) instead of the test process's. */
+  readonly cleanEnv?: boolean;
 }
 
 /**
@@ -36,7 +38,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: options.cwd ?? repoRoot,
-      env: { ...process.env, SAFEBUILD_DOCKER: process.env["SAFEBUILD_DOCKER"] ?? "/usr/bin/docker", ...options.env },
+      env: {
+        ...(options.cleanEnv === true ? { PATH: process.env["PATH"] } : process.env),
+        SAFEBUILD_DOCKER: process.env["SAFEBUILD_DOCKER"] ?? "/usr/bin/docker",
+        ...options.env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const out: Buffer[] = [];

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { scanImage } from "../../src/scan/scan-image.js";
 import { expectLeaky, TOKEN } from "./fixture-expectations.js";
-import { fixtures, repoRoot, secret } from "./helpers.js";
+import { runCli } from "../helpers/cli.js";
+import { fixtures, secret } from "./helpers.js";
 
 const DOCKER = "/usr/bin/docker";
 const run = Math.random().toString(36).slice(2, 8);
@@ -68,16 +69,13 @@ describe.skipIf(!up)("scan through the Docker Engine API", () => {
     });
   });
 
-  test("the CLI: safebuild scan IMAGE --format json exits 1 and never prints the value", () => {
+  test("the CLI: safebuild scan IMAGE --format json exits 1 and never prints the value", async () => {
     const secretFile = join(work, "itg-secret");
     writeFileSync(secretFile, value);
-    const cli = spawnSync("node", [join(repoRoot, "dist/cli.js"), "scan", builtTag, "--secret", `itg=${secretFile}`, "--format", "json"], {
-      encoding: "utf8",
-      cwd: work,
-    });
-    expect(cli.stdout + cli.stderr).not.toContain(value);
-    expect(cli.status).toBe(1);
-    const report = JSON.parse(cli.stdout) as { findings: { path: string }[] };
+    const cli = await runCli(["scan", builtTag, "--secret", `itg=${secretFile}`, "--format", "json"], { cwd: work, secrets: [value] });
+    expect(cli.output).not.toContain(value);
+    expect(cli.code).toBe(1);
+    const report = JSON.parse(cli.stdout.toString()) as { findings: { path: string }[] };
     expect(report.findings.map((f) => f.path)).toContain("srv/copy.txt");
   });
 });

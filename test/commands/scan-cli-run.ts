@@ -1,10 +1,9 @@
 import { existsSync } from "node:fs";
-import path from "node:path";
 import { cliPath, repoRoot, runCli as runAudited } from "../helpers/cli.js";
 
 export const root = repoRoot;
 /** Third-party archives kept beside the checkout; read in place, never copied. */
-export const peerImages = path.resolve(root, "../shared/peer-images");
+export { peerImagesDir as peerImages } from "../helpers/peer-cases.js";
 
 export interface CliRun {
   readonly code: number | null;

@@ -1,27 +1,8 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
+import { loadPeerCases, type PeerPlace as Place } from "../helpers/peer-cases.js";
 import { assertBuilt, peerImages, runCli } from "./scan-cli-run.js";
 
-/** The facts of ../shared/peer-images/README.md, recomputed there by an independent reader. */
-interface Place {
-  readonly where: string;
-  readonly layerIndex: number | null;
-  readonly path: string;
-  readonly image?: number;
-  readonly deleted?: boolean;
-}
-interface Needle extends Place {
-  readonly value: string;
-  readonly occurrences?: readonly Place[];
-}
-interface PeerCase {
-  readonly file: string;
-  readonly needles?: readonly Needle[];
-  readonly clean?: readonly string[];
-  readonly expect?: { readonly exitCode: number };
-  readonly multiImage?: boolean;
-}
 interface JsonFinding {
   readonly secret: string | null;
   readonly where: string;
@@ -31,7 +12,7 @@ interface JsonFinding {
   readonly image?: number;
 }
 
-const cases = JSON.parse(readFileSync(path.join(peerImages, "cases.json"), "utf8")) as PeerCase[];
+const cases = loadPeerCases();
 const images = cases.filter((c) => c.expect === undefined);
 const broken = cases.filter((c) => c.expect !== undefined);
 

@@ -1,32 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { scanImage } from "../../src/scan/scan-image.js";
+import { loadPeerCases, type PeerCase } from "../helpers/peer-cases.js";
 import { peerImages, secret } from "./helpers.js";
 
-/** Third-party archives (go-containerregistry, actions-toolkit, dive) with facts recomputed independently. */
-interface Occurrence {
-  readonly where: string;
-  readonly layerIndex: number | null;
-  readonly path: string;
-  readonly deleted?: boolean;
-  readonly image?: number;
-}
-interface Needle extends Occurrence {
-  readonly value: string;
-  readonly occurrences?: readonly Occurrence[];
-}
-interface Case {
-  readonly file: string;
-  readonly needles?: readonly Needle[];
-  readonly clean?: readonly string[];
-  readonly expect?: { readonly exitCode: number };
-  readonly multiImage?: boolean;
-}
-
-const cases: Case[] = existsSync(join(peerImages, "cases.json"))
-  ? (JSON.parse(readFileSync(join(peerImages, "cases.json"), "utf8")) as Case[])
-  : [];
+type Case = PeerCase;
+const cases: Case[] = loadPeerCases();
 const loadable = cases.filter((c) => c.expect === undefined);
 const invalid = cases.filter((c) => c.expect !== undefined);
 

@@ -20,6 +20,19 @@ if ! "$DOCKER" version >/dev/null 2>&1; then
     sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
   if ! "$DOCKER" version >/dev/null 2>&1; then
+    # A dockerd killed with its session leaves pid files behind; dockerd refuses to start while
+    # the pid they name exists, even as a zombie or a reused pid. Remove them when the process
+    # they name is not a live dockerd/containerd.
+    for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+      [ -f "$pidfile" ] || continue
+      pid="$(cat "$pidfile" 2>/dev/null || true)"
+      state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+      comm="$(cat "/proc/$pid/comm" 2>/dev/null || true)"
+      if [ -z "$pid" ] || [ -z "$state" ] || [ "$state" = Z ] || { [ "$comm" != dockerd ] && [ "$comm" != containerd ]; }; then
+        say "removing stale $pidfile"
+        sudo_if_needed rm -f "$pidfile"
+      fi
+    done
     say "starting dockerd (log: /var/log/dockerd.log)"
     sudo_if_needed sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
     for _ in $(seq 1 120); do

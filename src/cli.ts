@@ -20,13 +20,21 @@ function reportOptions(command: Command): Command {
     .option("--config <file>", "a safebuild.yml (default: the one in the context or the current directory)");
 }
 
+const SIGNAL_NUMBERS: Record<"SIGHUP" | "SIGINT" | "SIGTERM", number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
 async function main(argv: string[]): Promise<number> {
-  const masker = createMasker();
+  // `::add-mask::` lines must bypass the masker (the runner has to read the values).
+  const masker = createMasker({ emit: (line) => void process.stderr.write(line) });
   const io = createIo(masker);
+  guardProcess(io);
   const controller = new AbortController();
   let caught: NodeJS.Signals | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (caught !== undefined) return;
+  const onSignal = (signal: "SIGHUP" | "SIGINT" | "SIGTERM"): void => {
+    if (caught !== undefined) {
+      // A second signal: stop waiting for the builder. The exit guard still removes the
+      // secret files synchronously on the way out.
+      process.exit(128 + SIGNAL_NUMBERS[signal]);
+    }
     caught = signal;
     controller.abort(signal);
   };
@@ -148,6 +156,23 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+/**
+ * Whatever escapes the commands' own handling (an error thrown in an event callback, a
+ * rejected promise nobody awaited, a Node warning) is still written through the masker, and
+ * a crash is exit 70, never Node's default exit 1, which would read as "leak found".
+ */
+function guardProcess(io: ReturnType<typeof createIo>): void {
+  const crash = (error: unknown): void => {
+    const where = error instanceof Error && error.stack ? error.stack : String(error);
+    io.err.write(`safebuild: internal error (a bug). Please report it at ${REPORT_URL} with this output:\n${where}\n`);
+    void io.drain().finally(() => process.exit(ExitCode.internal));
+  };
+  process.on("uncaughtException", crash);
+  process.on("unhandledRejection", crash);
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => io.warn(`${warning.name}: ${warning.message}`));
+}
+
 /** Arguments after a literal `--` belong to the builder, untouched. */
 function passthroughOf(argv: string[], _command: Command): string[] {
   const at = argv.indexOf("--");
@@ -173,12 +198,12 @@ function exitCodeFor(error: unknown, err: NodeJS.WritableStream, ctx: CommandCon
   return ExitCode.internal;
 }
 
-// Only unexpected errors escape main; they are still masked by the process-level handler below.
+// main handles every error itself; one escaping here means the masker may not exist, so
+// nothing of it is printed.
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error: unknown) => {
+  () => {
     process.stderr.write(`safebuild: internal error (a bug). Please report it at ${REPORT_URL}\n`);
-    void error;
     process.exit(ExitCode.internal);
   },
 );

@@ -9,14 +9,13 @@ export interface ProcessIo extends Io {
 }
 
 /**
- * stdout and stderr behind the masker. A closed stdout (`safebuild … | head -1`) must not
- * crash the run: cleanup still has to happen, so EPIPE is swallowed and later writes dropped.
+ * stdout and stderr behind the masker. A closed or failing output (`safebuild … | head -1`,
+ * a full disk under `> report.json`) must not crash the run: cleanup still has to happen, so
+ * write errors are swallowed and later writes dropped; the exit code still tells the outcome.
  */
 export function createIo(masker: Masker): ProcessIo {
   for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EPIPE") throw error;
-    });
+    stream.on("error", () => undefined);
   }
   const out = masker.wrap(process.stdout);
   const err = masker.wrap(process.stderr);

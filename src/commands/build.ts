@@ -117,10 +117,10 @@ async function scanBuilt(imageId: string, options: BuildOptions, policy: ScanPol
   ]);
   const progress = ctx.io.interactive ? createProgress(ctx.io.err, imageId) : undefined;
   try {
+    // The image id names exactly what was built, whatever --platform said (a list, even).
     const result = await scanImage({
       ref: imageId,
       secrets,
-      platform: options.platform,
       env: childEnv(ctx.env, refs, secrets),
       cwd: ctx.cwd,
       signal: ctx.signal,
@@ -132,7 +132,8 @@ async function scanBuilt(imageId: string, options: BuildOptions, policy: ScanPol
     const outcome = applyPolicy(result.findings, policy);
     await writeReport(
       {
-        result: { ...result, findings: outcome.findings },
+        // Reports name the image as the user did (its first tag); the id stays exact.
+        result: { ...result, image: { ref: options.tags[0] ?? imageId, id: result.image.id ?? imageId }, findings: outcome.findings },
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
         toolVersion: toolVersion(),

@@ -32,21 +32,30 @@ function base64Forms(value: Buffer, alphabet: "base64" | "base64url"): Buffer[] 
   return out;
 }
 
-const UNRESERVED = /[A-Za-z0-9\-_.!~*'()]/;
+/** encodeURIComponent leaves these as they are; RFC 3986 (Python quote, Go, curl) escapes !*'() too. */
+const URI_COMPONENT_SAFE = /[A-Za-z0-9\-_.!~*'()]/;
+const RFC3986_SAFE = /[A-Za-z0-9\-_.~]/;
 
-/** encodeURIComponent over bytes (not UTF-16), in upper and lower case, and the form (`+`) flavour. */
+/**
+ * Percent-encoding over bytes (not UTF-16): encodeURIComponent's set and RFC 3986's stricter
+ * one, each in upper and lower case hex, and the form flavour (space as `+`).
+ */
 function percentForms(value: Buffer): Buffer[] {
-  let upper = "";
-  let form = "";
-  for (const byte of value) {
-    const ch = String.fromCharCode(byte);
-    const escaped = "%" + byte.toString(16).toUpperCase().padStart(2, "0");
-    const plain = byte < 0x80 && UNRESERVED.test(ch);
-    upper += plain ? ch : escaped;
-    form += plain ? ch : byte === 0x20 ? "+" : escaped;
-  }
-  const lower = upper.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
-  return [upper, lower, form].map((s) => Buffer.from(s, "latin1"));
+  const encode = (safe: RegExp, space: string | undefined): string => {
+    let out = "";
+    for (const byte of value) {
+      const ch = String.fromCharCode(byte);
+      if (byte < 0x80 && safe.test(ch)) out += ch;
+      else if (byte === 0x20 && space !== undefined) out += space;
+      else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+    }
+    return out;
+  };
+  const lowerHex = (s: string): string => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+  const component = encode(URI_COMPONENT_SAFE, undefined);
+  const strict = encode(RFC3986_SAFE, undefined);
+  const forms = [component, lowerHex(component), encode(URI_COMPONENT_SAFE, "+"), strict, lowerHex(strict), encode(RFC3986_SAFE, "+")];
+  return [...new Set(forms)].map((s) => Buffer.from(s, "latin1"));
 }
 
 /**

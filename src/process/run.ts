@@ -78,6 +78,9 @@ export async function runCommand(spec: CommandSpec, options: RunOptions = {}): P
     killSignal: typeof options.killSignal === "string" ? options.killSignal : "SIGTERM",
     forceKillAfterDelay: 10_000,
     maxBuffer: options.maxBuffer ?? 16 * 1024 * 1024,
+    // A forwarded stream is not also kept: a build log is unbounded (past maxBuffer execa would
+    // cut the pipe and fail the build) and may hold secret values nobody would wipe.
+    buffer: { stdout: options.stdout === undefined, stderr: options.stderr === undefined },
     windowsHide: true,
     detached: options.killGroup === true,
   });

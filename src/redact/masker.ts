@@ -52,8 +52,8 @@ export function createMasker(options: MaskerOptions = {}): Masker {
 
   const announce = (added: readonly Variant[]): void => {
     const env = options.env ?? process.env;
-    if (!inGithubActions(env)) return;
-    const emit = options.emit ?? ((line: string) => void process.stderr.write(line));
+    const emit = options.emit;
+    if (!inGithubActions(env) || emit === undefined) return;
     const lines = added.map((v) => addMaskLine(v.bytes)).filter((l): l is string => l !== undefined);
     if (lines.length === 0) return;
     const midLine = [...lastBytes.values()].some((b) => b !== 0x0a);

@@ -7,7 +7,7 @@ const MASK = "***";
  * name a file called after a secret without carrying the secret (CONTRACT: no field holds a value).
  */
 export function censor(text: string, needles: NeedleTable): string {
-  if (text.length < 8) return text;
+  if (Buffer.byteLength(text, "utf8") < 8) return text;
   const bytes = Buffer.from(text, "utf8");
   const ranges: [number, number][] = [];
   needles.matcher.scan(bytes, (tag, start) => ranges.push([start, start + (needles.lengths[tag] ?? 0)]));

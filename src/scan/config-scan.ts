@@ -72,7 +72,7 @@ export function scanConfig(raw: Buffer, needles: NeedleTable, label: string): Im
     if (variant) secretsFound.add(variant.secretId);
   };
   const search = (text: string, segments: readonly Segment[]): void => {
-    if (text.length < 8) return;
+    if (Buffer.byteLength(text, "utf8") < 8) return;
     const { where, path } = classify(segments);
     needles.matcher.scan(Buffer.from(text, "utf8"), (tag) => add(tag, where, path));
   };

@@ -39,10 +39,13 @@ export function decompressingSink(
       void inner.settle().then(() => stream.resume());
     }
   });
+  // One completion promise for the stream's life: a `finished()` per congested write would
+  // pile up listeners (MaxListenersExceededWarning on a large layer) and memory.
+  const done = finished(stream).catch(() => undefined);
   return {
     write(chunk) {
       if (failed) return;
-      if (!stream.write(Buffer.from(chunk))) backlog.add(Promise.race([once(stream, "drain"), finished(stream)]).catch(() => undefined));
+      if (!stream.write(Buffer.from(chunk))) backlog.add(Promise.race([once(stream, "drain"), done]).catch(() => undefined));
     },
     end() {
       if (failed) return;

@@ -91,8 +91,9 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     hits.push({ tag, where, path, container });
   };
   const searchText = (text: string, where: LayerWhere, path: string): void => {
-    if (text.length < 8) return;
-    needles.matcher.scan(Buffer.from(text, "utf8"), (tag) => hit(tag, where, path, null));
+    const bytes = Buffer.from(text, "utf8");
+    if (bytes.length < 8) return;
+    needles.matcher.scan(bytes, (tag) => hit(tag, where, path, null));
   };
   const searcher = needles.streamSearch();
   // with nothing to find, inflating nested gzip files is wasted work
@@ -110,7 +111,9 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     }
     searchText(header.name, "path", path);
     if (header.linkname) searchText(header.linkname, "linkname", path);
-    if (header.pax) for (const [, value] of header.pax) searchText(value, "path", path);
+    // `path` and `linkpath` are already in name and linkname; the other records (xattrs,
+    // comments, user names) are header data of this entry too.
+    if (header.pax) for (const [key, value] of header.pax) if (key !== "path" && key !== "linkpath") searchText(value, "path", path);
 
     searcher.reset();
     const onContent = (tag: number): void => hit(tag, "file", path, null);

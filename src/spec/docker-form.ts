@@ -77,7 +77,7 @@ export function parseDockerForm(spec: string): SecretRef {
   if (env === "") throw usageError(`--secret ${quoteSpec(spec)}: env= is empty`);
   if (src !== undefined) return { id, kind: "file", target: src, spec };
   if (env !== undefined) return { id, kind: "env", target: env, spec };
-  if (type === "file") return { id, kind: "file", target: id, spec };
-  if (type === "env") return { id, kind: "env", target: id, spec };
+  // As BuildKit's secrets provider: whatever the type, neither src nor env means the
+  // variable named ID if it is set, else the file ./ID.
   return { id, kind: "env", target: id, spec, fallbackFile: id };
 }

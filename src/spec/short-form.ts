@@ -22,7 +22,7 @@ export function parseShortForm(spec: string): SecretRef {
   const target = ref.slice(scheme[1].length + 1);
   if (kind === undefined) {
     throw usageError(
-      `--secret ${quoteSpec(spec)}: unknown source "${scheme[1]}:" (file:, env:, dotenv:, vault:, cmd:; write file:${ref} for a path with a colon)`,
+      `--secret ${quoteSpec(spec)}: unknown source "${scheme[1]}:" (file:, env:, dotenv:, vault:, cmd:; prefix a path that has a colon with file:)`,
     );
   }
   if (target === "" && kind !== "dotenv") throw usageError(`--secret ${quoteSpec(spec)}: nothing after "${scheme[1]}:"`);

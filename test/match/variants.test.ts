@@ -126,3 +126,10 @@ test("sub-value extraction stays linear on a long single-line value", () => {
     expect(variantsOf("big", value).some((v) => v.encoding === "raw" && v.bytes.equals(value))).toBe(true);
   }
 });
+
+test("percent-encoding includes the strict RFC 3986 form (Python quote, Go, curl escape !*'())", () => {
+  const url = variantsOf("x", Buffer.from("S3cr3t!P*ss(w0rd)~x"))
+    .filter((v) => v.encoding === "url")
+    .map((v) => v.bytes.toString());
+  expect(url).toEqual(expect.arrayContaining(["S3cr3t%21P%2Ass%28w0rd%29~x", "S3cr3t%21P%2ass%28w0rd%29~x"]));
+});

@@ -10,8 +10,8 @@ describe("parseSecretSpec: accepted specs", () => {
     ["type=file,id=a,src=f", { id: "a", kind: "file", target: "f" }],
     ["id=tok,env=GH_TOKEN", { id: "tok", kind: "env", target: "GH_TOKEN" }],
     ["type=env,id=tok,src=GH_TOKEN", { id: "tok", kind: "env", target: "GH_TOKEN" }],
-    ["type=env,id=tok", { id: "tok", kind: "env", target: "tok" }],
-    ["type=file,id=tok", { id: "tok", kind: "file", target: "tok" }],
+    ["type=env,id=tok", { id: "tok", kind: "env", target: "tok", fallbackFile: "tok" }],
+    ["type=file,id=tok", { id: "tok", kind: "env", target: "tok", fallbackFile: "tok" }],
     ["id=tok", { id: "tok", kind: "env", target: "tok", fallbackFile: "tok" }],
     ["ID=x,SRC=f", { id: "x", kind: "file", target: "f" }],
     ["Id=x,Env=V", { id: "x", kind: "env", target: "V" }],
@@ -56,6 +56,7 @@ describe("parseSecretSpec: rejected specs name the problem, exit 2", () => {
     ["a=vault:#f", /needs a PATH/],
     ["a=cmd:", /nothing after "cmd:"/],
     ["a=op://vault/item", /unknown source "op:"/],
+    ["a=id:\n", /unknown source "id:"/],
   ])("%s", (spec, message) => {
     let caught: unknown;
     try {

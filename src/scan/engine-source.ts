@@ -1,6 +1,7 @@
 import { request, type IncomingMessage, type RequestOptions } from "node:http";
 import { environmentError, inputError } from "../errors.js";
 import { JSON_CAP } from "./blob-store.js";
+import { contextDockerHost } from "./docker-context.js";
 
 /** Where the engine listens, as node:http options. */
 export interface EngineEndpoint {
@@ -11,7 +12,7 @@ export interface EngineEndpoint {
 const DEFAULT_SOCKET = "/var/run/docker.sock";
 
 export function engineEndpoint(env: NodeJS.ProcessEnv): EngineEndpoint {
-  const host = env["DOCKER_HOST"];
+  const host = env["DOCKER_HOST"] || contextDockerHost(env);
   if (!host) return { options: { socketPath: DEFAULT_SOCKET }, display: `unix://${DEFAULT_SOCKET}` };
   if (host.startsWith("unix://")) {
     const socketPath = host.slice("unix://".length);
@@ -22,7 +23,9 @@ export function engineEndpoint(env: NodeJS.ProcessEnv): EngineEndpoint {
     if (env["DOCKER_TLS_VERIFY"]) throw environmentError(`DOCKER_HOST ${url.host}: TLS engines are not supported yet`);
     return { options: { host: url.hostname, port: Number(url.port || 2375) }, display: `tcp://${url.host}` };
   }
-  throw environmentError(`DOCKER_HOST: unsupported scheme (expected unix:// or tcp://)`);
+  throw environmentError(
+    `the Docker engine at ${host.replace(/\/\/[^@/]*@/, "//")} is not reachable by safebuild's own reader (unix:// and tcp:// only): save the image with \`docker save\` and scan the tarball`,
+  );
 }
 
 function get(endpoint: EngineEndpoint, path: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {

@@ -33,6 +33,12 @@ else docker_cli="$(command -v docker || echo docker)"
 fi
 export SAFEBUILD_DOCKER="$docker_cli"
 
+# On a fresh machine of the kind CI uses (root, apt), get an engine rather than give up.
+if ! "$docker_cli" version >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ -z "${SAFEBUILD_DEMO_NO_SETUP:-}" ]; then
+  bold "No Docker engine answers: setting one up (scripts/ci-docker.sh; SAFEBUILD_DEMO_NO_SETUP=1 to skip)"
+  bash scripts/ci-docker.sh && docker_cli=/usr/bin/docker && export SAFEBUILD_DOCKER="$docker_cli"
+fi
+
 if ! "$docker_cli" version >/dev/null 2>&1; then
   bold "No Docker engine answers ($docker_cli)"
   cat <<MSG

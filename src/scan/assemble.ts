@@ -58,5 +58,14 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
       });
     }
   });
-  return [...out.values()];
+  return withoutParts([...out.values()]);
+}
+
+/** Lines and fields are parts of the value: where the whole value is in the same place, they add nothing. */
+const PART_ENCODINGS: ReadonlySet<string> = new Set(["line", "field"]);
+
+function withoutParts(findings: readonly Finding[]): Finding[] {
+  const place = (f: Finding): string => JSON.stringify([f.secret, f.where, f.layer?.index ?? null, f.path, f.container ?? null, f.image ?? null]);
+  const whole = new Set(findings.filter((f) => f.encoding === "raw").map(place));
+  return findings.filter((f) => !(PART_ENCODINGS.has(f.encoding) && whole.has(place(f))));
 }

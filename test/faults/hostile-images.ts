@@ -1,70 +1,8 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { pack } from "tar-stream";
-
-/** A tar built in memory from entries (the hostile cases are small, or compress to small). */
-export async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on("data", (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((resolve, reject) => {
-    p.on("end", resolve);
-    p.on("error", reject);
-  });
-  for (const e of entries) {
-    await new Promise<void>((resolve, reject) => {
-      const header = {
-        name: e.name,
-        type: e.type ?? "file",
-        mode: e.type === "directory" ? 0o755 : 0o644,
-        ...(e.linkname === undefined ? {} : { linkname: e.linkname }),
-        ...(e.pax === undefined ? {} : { pax: e.pax }),
-      };
-      const done = (err?: Error | null): void => (err ? reject(err) : resolve());
-      if (e.type === "symlink" || e.type === "directory" || e.type === "link") p.entry(header, done);
-      else p.entry(header, e.data ?? Buffer.alloc(0), done);
-    });
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
-
-export interface TarEntry {
-  readonly name: string;
-  readonly data?: Buffer;
-  readonly type?: "file" | "directory" | "symlink" | "link";
-  readonly linkname?: string;
-  readonly pax?: Record<string, string>;
-}
-
-const sha = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
-
-/** A classic docker-archive (manifest.json last, as docker 20.10 writes it) of the given layers. */
-export async function dockerArchive(layers: readonly Buffer[], config: Record<string, unknown> = {}, extra: readonly TarEntry[] = []): Promise<Buffer> {
-  const diffIds = layers.map(sha);
-  const configJson = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      config: { Env: ["PATH=/bin"] },
-      rootfs: { type: "layers", diff_ids: diffIds },
-      history: layers.map((_, i) => ({ created_by: `RUN layer ${i}` })),
-      ...config,
-    }),
-  );
-  const configName = `${sha(configJson).slice(7)}.json`;
-  const layerNames = layers.map((l) => `${sha(l).slice(7)}/layer.tar`);
-  const manifest = Buffer.from(JSON.stringify([{ Config: configName, RepoTags: ["hostile:1"], Layers: layerNames }]));
-  return tarOf([
-    ...layers.map((l, i) => ({ name: layerNames[i] ?? "", data: l })),
-    { name: configName, data: configJson },
-    ...extra,
-    { name: "manifest.json", data: manifest },
-  ]);
-}
+import { dockerArchive, sha256Digest, tarOf } from "../helpers/archives.js";
 
 /** Writes every hostile case into `dir`; returns name → path. Each must scan to exit 2 (or 1/0 where noted), quickly. */
 export async function writeHostileImages(dir: string, secret: Buffer): Promise<Record<string, string>> {
@@ -143,7 +81,7 @@ export async function writeHostileImages(dir: string, secret: Buffer): Promise<R
 }
 
 async function tarOfDeepConfig(layer: Buffer, deep: string): Promise<Buffer> {
-  const config = Buffer.from(`{"rootfs":{"type":"layers","diff_ids":["${sha(layer)}"]},"history":[],"x":${deep}}`);
+  const config = Buffer.from(`{"rootfs":{"type":"layers","diff_ids":["${sha256Digest(layer)}"]},"history":[],"x":${deep}}`);
   return tarOf([
     { name: "l/layer.tar", data: layer },
     { name: "c.json", data: config },

@@ -1,0 +1,26 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, expect, test } from "vitest";
+import { scanImage } from "../../src/scan/scan-image.js";
+import { dockerArchive, tarOf } from "../helpers/archives.js";
+import { secret } from "./helpers.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "sbtest-parts-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("a copied .npmrc is one raw finding, not also one per line and per token; a lone line elsewhere is still its own", async () => {
+  const token = randomBytes(18).toString("base64url");
+  const npmrc = Buffer.from(`@acme:registry=https://npm.acme.example/\n//npm.acme.example/:_authToken=${token}\n`);
+  const layer = await tarOf([
+    { name: "app/.npmrc", data: npmrc },
+    { name: "app/token.txt", data: Buffer.from(`token: ${token}\n`) },
+  ]);
+  const file = path.join(dir, "image.tar");
+  writeFileSync(file, await dockerArchive([layer]));
+  const result = await scanImage({ ref: file, secrets: [secret("npmrc", npmrc.toString())], env: {}, cwd: dir });
+  const byPath = (p: string): string[] => result.findings.filter((f) => f.path === p).map((f) => f.encoding);
+  expect(byPath("app/.npmrc")).toEqual(["raw"]);
+  expect(byPath("app/token.txt")).toEqual(["field"]);
+});

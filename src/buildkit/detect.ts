@@ -1,5 +1,5 @@
 import { environmentError } from "../errors.js";
-import { runCommand, type RunResult } from "../process/run.js";
+import { probeCommand, type RunResult } from "../process/run.js";
 import type { Builder } from "./builder.js";
 import { findOnPath, resolveDockerCli } from "./docker-cli.js";
 
@@ -26,7 +26,7 @@ const firstLine = (bytes: Buffer): string => bytes.toString("utf8").trim().split
 export async function detectBuilder(options: DetectOptions): Promise<Builder> {
   const cli = resolveDockerCli(options.docker, options.env, options.cwd);
   const probe = (args: string[]): Promise<RunResult> =>
-    runCommand(
+    probeCommand(
       { command: cli.path, args, env: options.env, inheritEnv: false },
       { signal: options.signal, timeoutMs: PROBE_TIMEOUT_MS, maxBuffer: 1024 * 1024 },
     );

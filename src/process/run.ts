@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import type { Writable } from "node:stream";
 import type * as ExecaModule from "execa";
 
@@ -98,6 +99,44 @@ export async function runCommand(spec: CommandSpec, options: RunOptions = {}): P
     stdout: toBuffer(result.stdout),
     stderr: toBuffer(result.stderr),
   };
+}
+
+/**
+ * A short query whose output is captured (the builder probes): node's own execFile, so it
+ * starts at once instead of waiting for execa to load; the probes then run while execa
+ * loads for the build. Same facts-not-throws contract as runCommand.
+ */
+export function probeCommand(spec: CommandSpec, options: Pick<RunOptions, "signal" | "timeoutMs" | "maxBuffer"> = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const env = spec.inheritEnv === false ? { ...spec.env } : { ...process.env, ...spec.env };
+    execFile(
+      spec.command,
+      [...spec.args],
+      {
+        env,
+        encoding: "buffer",
+        maxBuffer: options.maxBuffer ?? 1024 * 1024,
+        windowsHide: true,
+        ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+        ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      },
+      (error, stdout, stderr) => {
+        const failure = error as (NodeJS.ErrnoException & { killed?: boolean; signal?: NodeJS.Signals | null }) | null;
+        const exitCode = failure === null ? 0 : typeof failure.code === "number" ? failure.code : undefined;
+        const spawnFailed = failure !== null && typeof failure.code === "string" && failure.code !== "ABORT_ERR" && failure.code !== "ERR_CHILD_PROCESS_STDIO_MAXBUFFER";
+        resolve({
+          exitCode,
+          signal: failure?.signal ?? undefined,
+          timedOut: failure?.killed === true && options.signal?.aborted !== true,
+          aborted: options.signal?.aborted === true,
+          spawnError: spawnFailed ? ({ code: failure.code, message: failure.code } as NodeJS.ErrnoException) : undefined,
+          stdout: toBuffer(stdout),
+          stderr: toBuffer(stderr),
+        });
+      },
+    );
+  });
 }
 
 /** Sends the chosen signal on abort, then SIGKILL if the child outlives a grace period. */

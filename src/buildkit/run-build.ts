@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { buildError, environmentError } from "../errors.js";
-import { runCommand, type CommandSpec } from "../process/run.js";
+import { streamCommand, type CommandSpec } from "../process/run.js";
 import { watchCachedSecretSteps } from "./cached-secret-steps.js";
 import { forwardWithoutEnd } from "./log-sink.js";
 
@@ -31,7 +31,7 @@ export type BuildOutcome =
  */
 export async function runBuild(spec: CommandSpec, options: RunBuildOptions): Promise<BuildOutcome> {
   const steps = watchCachedSecretSteps();
-  const result = await runCommand(spec, {
+  const result = await streamCommand(spec, {
     signal: options.signal,
     killSignal: options.forwardSignal,
     stdout: forwardWithoutEnd(options.log),

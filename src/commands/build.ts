@@ -8,7 +8,6 @@ import { checkDockerfile } from "../buildkit/preflight.js";
 import { loadConfig } from "../config/load-config.js";
 import { mergeBuildOptions } from "../config/merge-build-options.js";
 import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
-import { preloadRunner } from "../process/run.js";
 import { runBuild } from "../buildkit/run-build.js";
 import { describeFsError, ExitCode, inputError, interruptedError } from "../errors.js";
 import { materializeSecrets, type SecretDir } from "../materialize/secret-dir.js";
@@ -29,7 +28,6 @@ const loadResolver = () => import("../secrets/resolve.js");
  * Secrets are wiped and the private directory removed on every path out of here.
  */
 export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext): Promise<number> {
-  preloadRunner();
   const config = await loadConfig({ explicit: cliOptions.config, contextDir: cliOptions.context, cwd: ctx.cwd });
   const options = mergeBuildOptions(cliOptions, config);
   const refs = mergeSecretSpecs(options.secrets, config);

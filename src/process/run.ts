@@ -1,17 +1,13 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import type { Writable } from "node:stream";
 import type * as ExecaModule from "execa";
 
 // execa takes longer to load (about 140 ms) than a cached docker build takes to run: it is
-// loaded on first use, or ahead of it by `preloadRunner` while other startup work goes on.
+// loaded on first use, by the cmd: provider; the docker CLI runs through node's own calls.
 type Execa = typeof ExecaModule;
 let execaModule: Promise<Execa> | undefined;
 const loadExeca = (): Promise<Execa> => (execaModule ??= import("execa"));
 
-/** Starts loading the process runner now, so the first command does not wait for it. */
-export function preloadRunner(): void {
-  void loadExeca();
-}
 
 /** An external command as data: what to run, never how. Tests assert on these. */
 export interface CommandSpec {
@@ -136,6 +132,46 @@ export function probeCommand(spec: CommandSpec, options: Pick<RunOptions, "signa
         });
       },
     );
+  });
+}
+
+/**
+ * The builder itself: its output streamed into `stdout`/`stderr` (never kept), the signal that
+ * stopped us forwarded on abort, SIGKILL after a grace period. Node's own spawn: the docker
+ * CLI needs nothing more, and execa's load time would be most of a cached build's overhead.
+ */
+export function streamCommand(
+  spec: CommandSpec,
+  options: { readonly signal: AbortSignal; readonly killSignal: () => NodeJS.Signals; readonly stdout: Writable; readonly stderr: Writable },
+): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const env = spec.inheritEnv === false ? { ...spec.env } : { ...process.env, ...spec.env };
+    const child = spawn(spec.command, [...spec.args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      windowsHide: true,
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+    });
+    child.stdout.pipe(options.stdout);
+    child.stderr.pipe(options.stderr);
+    const stopForwarding = forwardAbort(child, options.signal, options.killSignal);
+    const empty = Buffer.alloc(0);
+    let spawnError: NodeJS.ErrnoException | undefined;
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      spawnError = { name: "SpawnError", code: error.code ?? "failed", message: error.code ?? "failed" } as NodeJS.ErrnoException;
+    });
+    child.once("close", (code, signal) => {
+      stopForwarding();
+      resolve({
+        exitCode: spawnError === undefined ? (code ?? undefined) : undefined,
+        signal: signal ?? undefined,
+        timedOut: false,
+        aborted: options.signal.aborted,
+        spawnError,
+        stdout: empty,
+        stderr: empty,
+      });
+    });
   });
 }
 

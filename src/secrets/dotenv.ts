@@ -1,4 +1,3 @@
-import { parse } from "dotenv";
 import path from "node:path";
 import { inputError } from "../errors.js";
 import { readSecretFile } from "./file.js";
@@ -14,7 +13,7 @@ export const dotenvProvider: Provider = async (ref, ctx) => {
   const memoKey = `dotenv:${file}`;
   let parsed = ctx.memo.get(memoKey) as Promise<Record<string, string>> | undefined;
   if (parsed === undefined) {
-    parsed = readSecretFile(ref.id, file, ctx.cwd, ctx.home).then((bytes) => {
+    parsed = Promise.all([readSecretFile(ref.id, file, ctx.cwd, ctx.home), import("dotenv")]).then(([bytes, { parse }]) => {
       try {
         return parse(bytes);
       } finally {

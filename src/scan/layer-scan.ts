@@ -111,6 +111,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     }
     searchText(header.name, "path", path);
     if (header.linkname) searchText(header.linkname, "linkname", path);
+    if (header.uname) searchText(header.uname, "path", path);
+    if (header.gname) searchText(header.gname, "path", path);
     // `path` and `linkpath` are already in name and linkname; the other records (xattrs,
     // comments, user names) are header data of this entry too.
     if (header.pax) for (const [key, value] of header.pax) if (key !== "path" && key !== "linkpath") searchText(value, "path", path);

@@ -27,6 +27,9 @@ export interface TarHeader {
   readonly size: number;
   /** PAX records that apply to this entry (global ones first), or null */
   readonly pax: ReadonlyArray<readonly [string, string]> | null;
+  /** ustar owner user and group names ("" when absent): header data a value can hide in too */
+  readonly uname: string;
+  readonly gname: string;
 }
 
 /** Receives one entry's body. `chunk` is borrowed: valid only during the call. */
@@ -189,7 +192,10 @@ export class TarWalker {
     if (!(size >= 0) || !Number.isSafeInteger(size)) throw new TarFormatError("tar: invalid header (size)");
     if (type === "directory") size = 0;
 
-    this.#sink = this.#onEntry({ name, linkname, type, size, pax: pax === null || pax.length === 0 ? null : pax });
+    const ustar = isUstar(block, at);
+    const uname = ustar ? readString(block, at + 265, 32) : "";
+    const gname = ustar ? readString(block, at + 297, 32) : "";
+    this.#sink = this.#onEntry({ name, linkname, type, size, pax: pax === null || pax.length === 0 ? null : pax, uname, gname });
     this.#remain = size;
     this.#padding = pad(size);
     if (size === 0) this.#endBody();

@@ -18,6 +18,7 @@ export async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
         mode: e.type === "directory" ? 0o755 : 0o644,
         ...(e.linkname === undefined ? {} : { linkname: e.linkname }),
         ...(e.pax === undefined ? {} : { pax: e.pax }),
+        ...(e.uname === undefined ? {} : { uname: e.uname }),
       };
       const done = (err?: Error | null): void => (err ? reject(err) : resolve());
       if (e.type === "symlink" || e.type === "directory" || e.type === "link") p.entry(header, done);
@@ -35,6 +36,7 @@ export interface TarEntry {
   readonly type?: "file" | "directory" | "symlink" | "link";
   readonly linkname?: string;
   readonly pax?: Record<string, string>;
+  readonly uname?: string;
 }
 
 export const sha256Digest = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;

@@ -24,3 +24,12 @@ test("a copied .npmrc is one raw finding, not also one per line and per token; a
   expect(byPath("app/.npmrc")).toEqual(["raw"]);
   expect(byPath("app/token.txt")).toEqual(["field"]);
 });
+
+test("a value in a tar header's owner name is found, reported against that entry", async () => {
+  const token = randomBytes(12).toString("base64url");
+  const layer = await tarOf([{ name: "etc/motd", data: Buffer.from("hello\n"), uname: token }]);
+  const file = path.join(dir, "owner.tar");
+  writeFileSync(file, await dockerArchive([layer]));
+  const result = await scanImage({ ref: file, secrets: [secret("owner", token)], env: {}, cwd: dir });
+  expect(result.findings).toEqual([expect.objectContaining({ secret: "owner", where: "path", path: "etc/motd", encoding: "raw" })]);
+});

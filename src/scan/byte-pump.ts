@@ -72,7 +72,10 @@ export function readablePump(stream: Readable, options: PumpOptions): Pump {
         stream.destroy();
         reject(error);
       };
+      let finishing = false;
       const finish = (): void => {
+        if (finishing) return;
+        finishing = true;
         try {
           sink.end();
         } catch (error) {

@@ -2,7 +2,7 @@ import type { ResolvedSecret } from "../secrets/secret.js";
 import type { Variant } from "../match/variant.js";
 import { compileMatcher, type Needle, type RangeMatcher } from "../match/matcher.js";
 import { StreamSearch } from "../match/stream-search.js";
-import { variantsOf } from "../match/variants.js";
+import { variantsOf, wipeVariants } from "../match/variants.js";
 
 /** Shorter values match by chance in any large image; they are skipped with a warning. */
 export const MIN_NEEDLE_BYTES = 8;
@@ -21,21 +21,16 @@ export interface NeedleTable {
 export function buildNeedles(secrets: readonly ResolvedSecret[]): NeedleTable {
   const variants: Variant[] = [];
   const warnings: string[] = [];
-  const seen = new Set<string>();
   for (const secret of secrets) {
     const value = secret.value.expose();
     if (value.length < MIN_NEEDLE_BYTES) {
       warnings.push(`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes: not scanned`);
       continue;
     }
-    for (const variant of variantsOf(secret.id, value)) {
-      if (variant.bytes.length < MIN_NEEDLE_BYTES) continue;
-      // Same bytes under the same secret would only yield duplicate findings.
-      const key = `${secret.id}\0${variant.encoding}\0${variant.bytes.toString("latin1")}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      variants.push(variant);
-    }
+    // variantsOf already drops repeated byte sequences of one secret.
+    const all = variantsOf(secret.id, value);
+    variants.push(...all.filter((v) => v.bytes.length >= MIN_NEEDLE_BYTES));
+    wipeVariants(all.filter((v) => v.bytes.length < MIN_NEEDLE_BYTES));
   }
   const list: Needle[] = variants.map((v, tag) => ({ bytes: v.bytes, tag }));
   const matcher = compileMatcher(list);

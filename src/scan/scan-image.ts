@@ -7,6 +7,7 @@ import { scanConfig } from "./config-scan.js";
 import type { LayerScan, LayerScanContext } from "./layer-scan.js";
 import { planImages } from "./layout.js";
 import { NESTED_GZIP_LIMITS } from "./nested-gzip.js";
+import { wipeVariants } from "../match/variants.js";
 import { buildNeedles } from "./needles.js";
 import { openSource } from "./open-source.js";
 
@@ -79,5 +80,8 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   } catch (error) {
     if (request.signal?.aborted) throw isSafebuildError(error) && error.kind === "interrupted" ? error : interrupted(error);
     throw error;
+  } finally {
+    // The encoded copies of every secret live only as long as the scan.
+    wipeVariants(needles.variants);
   }
 }

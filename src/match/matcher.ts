@@ -38,18 +38,44 @@ export interface RangeMatcher extends Matcher {
 
 /** Needles shorter than this go through Buffer.indexOf; Wu-Manber needs room to jump. */
 const LONG_NEEDLE = 8;
-/** Tiers this small are searched with Buffer.indexOf, one native pass per needle. */
-const FEW_NEEDLES = 2;
-const TIER_BOUNDS: readonly (readonly [number, number])[] = [
-  [LONG_NEEDLE, 16],
-  [16, 32],
-  [32, Infinity],
-];
+/**
+ * Relative costs per byte of input (bench/matcher.bench.mjs, 2 cores, 369 needles): a
+ * Wu-Manber pass with window w costs about WM_COST/(w-2), whatever the number of needles; a
+ * native Buffer.indexOf pass for a needle of length n about INDEXOF_COST/n. So one pass over
+ * all needles beats tiers by length (each tier is a pass of its own), and the few shortest
+ * needles go to indexOf only when that widens the window enough to pay for their passes.
+ */
+const WM_COST = 620;
+const INDEXOF_COST = 300;
+const MAX_INDEXOF = 4;
+
+/** How many of the shortest needles (sorted by length) to search with indexOf. */
+function indexOfCount(sorted: readonly Needle[]): number {
+  let best = 0;
+  let bestCost = Infinity;
+  let spent = 0;
+  for (let k = 0; k <= Math.min(MAX_INDEXOF, sorted.length); k++) {
+    const moved = k > 0 ? sorted[k - 1]!.bytes.length : 0;
+    // Streaming callers carry window-1 bytes: an indexOf needle must fit in the window, and
+    // that window must stay short (the longest needles are found as Wu-Manber partials).
+    if (moved > MAX_WINDOW) break;
+    spent += moved > 0 ? INDEXOF_COST / moved : 0;
+    const window = k < sorted.length ? Math.min(MAX_WINDOW, sorted[k]!.bytes.length) : 0;
+    if (moved > 0 && k < sorted.length && moved > window) break;
+    const cost = spent + (window > 0 ? WM_COST / (window - 2) : 0);
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = k;
+    }
+  }
+  return best;
+}
 
 /**
- * A multi-pattern matcher: Wu-Manber for needles of 8 bytes and more (see wu-manber.ts and
- * bench/matcher.bench.mjs), Buffer.indexOf for the few shorter ones (the masker's short raw
- * values). Matches are exact: every byte of a needle is compared.
+ * A multi-pattern matcher: one Wu-Manber pass for needles of 8 bytes and more (see
+ * wu-manber.ts and bench/matcher.bench.mjs), Buffer.indexOf for the few shorter ones (the
+ * masker's short raw values) and for the shortest long ones when that pays. Matches are
+ * exact: every byte of a needle is compared.
  */
 export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
   const list = needles.filter((n) => n.bytes.length > 0);
@@ -58,32 +84,23 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
   const lengths = list.map((n) => n.bytes.length);
   const maxLength = lengths.length > 0 ? Math.max(...lengths) : 0;
   const minLength = lengths.length > 0 ? Math.min(...lengths) : 0;
-  // Needles grouped by length, each group with the widest window its shortest needle allows:
-  // one 8-byte secret must not cap the jumps taken for every 40-byte token.
-  const grouped = TIER_BOUNDS.map(([low, high]) => long.filter((n) => n.bytes.length >= low && n.bytes.length < high));
-  // A Wu-Manber pass over a narrow window jumps little; for a tier of one or two needles the
-  // native Buffer.indexOf is faster (bench/matcher.bench.mjs: one 9-byte needle cost two thirds
-  // of the matching time). A tier moves only when its needles fit in the window that remains:
-  // streaming callers carry window-1 bytes and find longer needles as Wu-Manber partials.
-  const windowOf = (tier: readonly Needle[]): number => Math.min(MAX_WINDOW, ...tier.map((n) => n.bytes.length));
-  const moved = grouped.map((tier, t) => t < grouped.length - 1 && tier.length > 0 && tier.length <= FEW_NEEDLES);
-  const remainingWindow = (): number => {
-    const kept = grouped.filter((tier, t) => tier.length > 0 && !moved[t]);
-    return kept.length > 0 ? Math.max(...kept.map(windowOf)) : maxLength;
-  };
-  for (let t = grouped.length - 1; t >= 0; t--) {
-    if (moved[t] && Math.max(...grouped[t]!.map((n) => n.bytes.length)) > remainingWindow()) moved[t] = false;
-  }
-  grouped.forEach((tier, t) => {
-    if (moved[t]) short.push(...tier);
-  });
-  const tiers = grouped
-    .filter((tier, t) => tier.length > 0 && !moved[t])
-    .map((tier) => {
-      const window = Math.min(MAX_WINDOW, ...tier.map((n) => n.bytes.length));
-      return { engine: new WuManber(tier.map((n) => n.bytes), window), tags: tier.map((n) => n.tag) };
-    });
-  const window = tiers.length > 0 ? Math.max(...tiers.map((t) => t.engine.window)) : Math.max(1, maxLength);
+  const sorted = [...long].sort((x, y) => x.bytes.length - y.bytes.length);
+  const moved = indexOfCount(sorted);
+  short.push(...sorted.slice(0, moved));
+  const rest = sorted.slice(moved);
+  const tiers =
+    rest.length === 0
+      ? []
+      : [
+          {
+            engine: new WuManber(
+              rest.map((n) => n.bytes),
+              Math.min(MAX_WINDOW, rest[0]!.bytes.length),
+            ),
+            tags: rest.map((n) => n.tag),
+          },
+        ];
+  const window = tiers.length > 0 ? tiers[0]!.engine.window : Math.max(1, maxLength);
 
   // Proper prefixes shorter than the window, for pendingTail; longer ones are found as partials.
   const prefixes: Set<string>[] = [];

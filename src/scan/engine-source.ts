@@ -75,13 +75,5 @@ export async function inspectImageId(endpoint: EngineEndpoint, ref: string, sign
   return id;
 }
 
-/** `GET /images/{id}/get`: the same bytes as `docker save`, streamed straight from the socket. */
-export async function exportImage(endpoint: EngineEndpoint, id: string, signal?: AbortSignal): Promise<IncomingMessage> {
-  const response = await get(endpoint, `/images/${refPath(id)}/get`, signal);
-  if (response.statusCode !== 200) {
-    response.destroy();
-    if (response.statusCode === 404) throw inputError(`no such image: ${id}`);
-    throw environmentError(`the Docker engine answered ${response.statusCode} to an image export`);
-  }
-  return response;
-}
+/** `GET /images/{id}/get`: the same bytes as `docker save`. */
+export const exportPath = (id: string): string => `/images/${refPath(id)}/get`;

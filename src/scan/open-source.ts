@@ -3,9 +3,10 @@ import { resolve } from "node:path";
 import { describeFsError, environmentError, inputError } from "../errors.js";
 import type { BlobStore } from "./blob-store.js";
 import { readArchive } from "./archive-store.js";
-import { filePump, readablePump } from "./byte-pump.js";
+import { filePump } from "./byte-pump.js";
 import { directoryStore } from "./directory-store.js";
-import { engineEndpoint, exportImage, inspectImageId } from "./engine-source.js";
+import { engineEndpoint, exportPath, inspectImageId } from "./engine-source.js";
+import { engineExport } from "./engine-reader.js";
 import type { LayerScanContext } from "./layer-scan.js";
 
 export type SourceKind = "engine" | "path" | "archive" | "layout";
@@ -48,15 +49,14 @@ const looksLikePath = (ref: string): boolean => /^(\.{0,2}\/|~)/.test(ref) || /\
 async function openEngine(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
   const endpoint = engineEndpoint(options.env);
   const id = await inspectImageId(endpoint, target, ctx.signal);
-  const response = await exportImage(endpoint, id, ctx.signal);
+  const exported = await engineExport({ ...endpoint.options, path: exportPath(id) }, endpoint.display, id, { signal: ctx.signal, onBytes: options.onBytes });
   try {
-    const pump = readablePump(response, { signal: ctx.signal, onBytes: options.onBytes });
-    return { store: await readArchive(pump, ctx, `image ${target}`), id };
+    return { store: await readArchive(exported.pump, ctx, `image ${target}`), id };
   } catch (error) {
     if (isSystemError(error) && !ctx.signal?.aborted) throw environmentError(`lost the connection to the Docker engine while reading image ${target}`, error);
     throw error;
   } finally {
-    response.destroy();
+    await exported.close();
   }
 }
 

@@ -1,0 +1,256 @@
+import { Worker } from "node:worker_threads";
+import type * as Http from "node:http";
+import type * as Net from "node:net";
+import type * as Threads from "node:worker_threads";
+import { HttpResponseReader } from "./http-response-reader.js";
+import { environmentError, inputError } from "../errors.js";
+import { sourceLost, type Pump, type PumpOptions } from "./byte-pump.js";
+
+/**
+ * Messages from the reader thread. `status` comes first; `data` chunks are whole ArrayBuffers,
+ * transferred, never copied again; `failed` carries a socket error's code only.
+ */
+export type ReaderMessage =
+  | { readonly kind: "status"; readonly status: number }
+  | { readonly kind: "data"; readonly bytes: ArrayBuffer; readonly length: number }
+  | { readonly kind: "end" }
+  | { readonly kind: "failed"; readonly code: string; readonly connected: boolean; readonly reason: string };
+
+export interface ReaderSetup {
+  readonly request: Pick<Http.RequestOptions, "socketPath" | "host" | "port" | "path">;
+  /** bytes the main thread may have outstanding before the socket is paused */
+  readonly readAhead: number;
+  /** the socket's 64 KiB reads are gathered into chunks of this size before they are posted */
+  readonly chunk: number;
+}
+
+/**
+ * The body of the reader thread, serialized with `toString` and run with `eval`, so it must not
+ * name anything outside itself (it gets its modules as arguments). Its own event loop drains the
+ * socket while the main thread walks and matches: with both on one thread, dockerd blocked on a
+ * full socket buffer each time the main thread was busy, and the scan's ups and downs added to
+ * dockerd's. The socket is read into one reused buffer (`onread`), the body gathered into
+ * chunks that travel to the main thread and back (transferred, never copied).
+ */
+function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof HttpResponseReader): void {
+  const port = threads.parentPort!;
+  const setup = threads.workerData as ReaderSetup;
+  const response = new Reader();
+  const free: Buffer[] = [];
+  const take = (): Buffer => free.pop() ?? Buffer.allocUnsafeSlow(setup.chunk);
+  let buffer = take();
+  let filled = 0;
+  let outstanding = 0;
+  let paused = false;
+  let finished = false;
+  let socket: Net.Socket | null = null;
+  const stop = (message: ReaderMessage): void => {
+    if (finished) return;
+    finished = true;
+    port.postMessage(message);
+    socket?.destroy();
+    port.close();
+  };
+  const post = (): void => {
+    if (filled === 0) return;
+    const bytes = buffer.buffer as ArrayBuffer;
+    port.postMessage({ kind: "data", bytes, length: filled }, [bytes]);
+    outstanding += filled;
+    buffer = take();
+    filled = 0;
+  };
+  const onBody = (bytes: Uint8Array, start: number, end: number): void => {
+    while (start < end) {
+      const count = Math.min(end - start, setup.chunk - filled);
+      buffer.set(bytes.subarray(start, start + count), filled);
+      filled += count;
+      start += count;
+      if (filled === setup.chunk) post();
+    }
+  };
+  port.on("message", (returned: { bytes: ArrayBuffer; length: number }) => {
+    outstanding -= returned.length;
+    if (returned.bytes.byteLength === setup.chunk) free.push(Buffer.from(returned.bytes));
+    if (paused && outstanding < setup.readAhead / 2 && socket) {
+      paused = false;
+      socket.resume();
+    }
+  });
+  let statusSent = false;
+  const onRead = (count: number, bytes: Buffer): boolean => {
+    if (finished) return false;
+    try {
+      response.feed(bytes, 0, count, onBody);
+    } catch (error) {
+      stop({ kind: "failed", code: "EPROTO", connected: true, reason: (error as Error).message });
+      return false;
+    }
+    if (response.headRead && !statusSent) {
+      statusSent = true;
+      port.postMessage({ kind: "status", status: response.status });
+      if (response.status !== 200) {
+        finished = true;
+        socket?.destroy();
+        port.close();
+        return false;
+      }
+    }
+    if (response.done) {
+      post();
+      stop({ kind: "end" });
+      return false;
+    }
+    if (outstanding >= setup.readAhead) {
+      paused = true;
+      return false;
+    }
+    return true;
+  };
+  const { socketPath, host, port: tcpPort, path } = setup.request;
+  const onread = { buffer: Buffer.allocUnsafeSlow(65536), callback: onRead };
+  socket = socketPath ? net.connect({ path: socketPath, onread }) : net.connect({ host: host ?? "localhost", port: Number(tcpPort), onread });
+  socket.on("connect", () => socket!.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n`));
+  socket.on("end", () => {
+    if (finished) return;
+    try {
+      response.end();
+    } catch {
+      return stop({ kind: "failed", code: "ECONNRESET", connected: true, reason: "" });
+    }
+    post();
+    stop({ kind: "end" });
+  });
+  socket.on("error", (error: NodeJS.ErrnoException) =>
+    stop({ kind: "failed", code: typeof error.code === "string" ? error.code : "ECONNRESET", connected: statusSent, reason: "" }),
+  );
+}
+
+const SOURCE = `(${readerThread.toString()})(require("node:worker_threads"), require("node:net"), ${HttpResponseReader.toString()})`;
+
+/** What the reader thread may hold ahead of the walk: bounded memory, and dockerd never waits on it. */
+const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
+
+export interface EngineExport {
+  readonly pump: Pump;
+  /** stops the reader thread (idempotent); call it whatever happened */
+  close(): Promise<void>;
+}
+
+/**
+ * `GET path` on the engine, read by a thread of its own; resolves once the engine has answered
+ * 200 (or rejects with what its status means), then `pump` walks the body on this thread.
+ */
+export function engineExport(
+  request: ReaderSetup["request"],
+  display: string,
+  subject: string,
+  options: PumpOptions,
+): Promise<EngineExport> {
+  const queue: Buffer[] = [];
+  let ended = false;
+  let failure: { error: unknown } | null = null;
+  let wake: (() => void) | null = null;
+  let answered: ((status: number) => void) | null = null;
+  let refused: ((error: unknown) => void) | null = null;
+  const poke = (): void => {
+    const resume = wake;
+    wake = null;
+    resume?.();
+  };
+  const fail = (error: unknown): void => {
+    failure ??= { error };
+    refused?.(error);
+    poke();
+  };
+  const reader = startReader(
+    { request, readAhead: READ_AHEAD_BYTES, chunk: CHUNK_BYTES },
+    {
+      onMessage(message) {
+        switch (message.kind) {
+          case "status":
+            answered?.(message.status);
+            return;
+          case "data":
+            queue.push(Buffer.from(message.bytes, 0, message.length));
+            return poke();
+          case "end":
+            ended = true;
+            return poke();
+          case "failed":
+            return fail(
+              message.code === "EPROTO"
+                ? environmentError(`the Docker engine at ${display} sent a malformed reply (${message.reason})`)
+                : message.connected
+                ? sourceLost(Object.assign(new Error(message.code), { code: message.code }))
+                : environmentError(`cannot reach the Docker engine at ${display} (${message.code})`),
+            );
+        }
+      },
+      onError: (error) => fail(sourceLost(error)),
+      onExit: () => {
+        if (!ended) fail(sourceLost(undefined));
+      },
+    },
+  );
+  const onAbort = (): void => fail(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  let closed: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      options.signal?.removeEventListener("abort", onAbort);
+      queue.length = 0;
+      await reader.stop();
+    })();
+    return closed;
+  };
+  const pump: Pump = async (sink, backlog) => {
+    for (;;) {
+      while (queue.length > 0) {
+        if (failure) break;
+        const chunk = queue.shift()!;
+        options.onBytes?.(chunk.length);
+        sink.write(chunk);
+        // Sinks copy what they keep, but a decompressor holds the chunk until its backlog settles.
+        if (backlog.pending) await backlog.settle();
+        reader.consumed(chunk);
+      }
+      if (failure) throw failure.error;
+      if (ended) break;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    sink.end();
+    await backlog.settle();
+  };
+  return new Promise<EngineExport>((resolve, reject) => {
+    refused = reject;
+    answered = (status) => {
+      refused = null;
+      if (status === 200) return resolve({ pump, close });
+      void close();
+      if (status === 404) reject(inputError(`no such image: ${subject}`));
+      else reject(environmentError(`the Docker engine answered ${status} to an image export`));
+    };
+  }).catch(async (error: unknown) => {
+    await close();
+    throw error;
+  });
+}
+
+export interface ReaderHandlers {
+  onMessage(message: ReaderMessage): void;
+  onExit(code: number): void;
+  onError(error: unknown): void;
+}
+
+/** Starts the reader thread; `consumed(chunk)` hands a walked chunk's buffer back to it, to refill. */
+export function startReader(setup: ReaderSetup, handlers: ReaderHandlers): { consumed(chunk: Buffer): void; stop(): Promise<number> } {
+  const worker = new Worker(SOURCE, { eval: true, workerData: setup, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 32 } });
+  worker.on("message", (message: ReaderMessage) => handlers.onMessage(message));
+  worker.on("error", (error) => handlers.onError(error));
+  worker.on("exit", (code) => handlers.onExit(code));
+  return {
+    consumed: (chunk) => worker.postMessage({ bytes: chunk.buffer, length: chunk.length }, [chunk.buffer as ArrayBuffer]),
+    stop: () => worker.terminate(),
+  };
+}

@@ -1,7 +1,9 @@
 import { environmentError } from "../errors.js";
 import { probeCommand, type RunResult } from "../process/run.js";
 import type { Builder } from "./builder.js";
-import { findOnPath, resolveDockerCli } from "./docker-cli.js";
+import { builderCacheKey, readCachedBuilder, writeCachedBuilder } from "./builder-cache.js";
+import { findOnPath, resolveDockerCli, type DockerCli } from "./docker-cli.js";
+import { pingEngine } from "./engine-ping.js";
 
 export interface DetectOptions {
   /** `--docker`, if given. */
@@ -10,6 +12,8 @@ export interface DetectOptions {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly signal?: AbortSignal | undefined;
+  /** Where probe results are remembered (see builder-cache.ts); undefined: always probe. */
+  readonly cacheDir?: string | undefined;
 }
 
 const PROBE_TIMEOUT_MS = 30_000;
@@ -20,11 +24,24 @@ const firstLine = (bytes: Buffer): string => bytes.toString("utf8").trim().split
 
 /**
  * Finds the docker CLI and how it builds with BuildKit: the buildx plugin when present,
- * else a pre-23 CLI's built-in BuildKit. Probes run in parallel (they cost most of our
- * fixed overhead). Also checks that an engine answers.
+ * else a pre-23 CLI's built-in BuildKit. Also checks that an engine answers. A remembered
+ * answer for the same CLI and configuration is used when the engine answers a ping.
  */
 export async function detectBuilder(options: DetectOptions): Promise<Builder> {
   const cli = resolveDockerCli(options.docker, options.env, options.cwd);
+  const { cacheDir } = options;
+  const key = cacheDir === undefined ? undefined : builderCacheKey(cli.path, options.env);
+  if (cacheDir !== undefined && key !== undefined) {
+    const cached = readCachedBuilder(cacheDir, key, cli.path);
+    if (cached !== undefined && (await pingEngine(options.env, options.signal))) return cached;
+  }
+  const builder = await probeBuilder(cli, options);
+  if (cacheDir !== undefined && key !== undefined) writeCachedBuilder(cacheDir, key, builder);
+  return builder;
+}
+
+/** The probes, in parallel: they cost most of our fixed overhead. */
+async function probeBuilder(cli: DockerCli, options: DetectOptions): Promise<Builder> {
   const probe = (args: string[]): Promise<RunResult> =>
     probeCommand(
       { command: cli.path, args, env: options.env, inheritEnv: false },

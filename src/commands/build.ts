@@ -2,6 +2,7 @@ import { join, relative, resolve } from "node:path";
 import { writeFile } from "node:fs/promises";
 import { buildCommandSpec } from "../buildkit/backends.js";
 import type { Builder, BuildRequest } from "../buildkit/builder.js";
+import { builderCacheDir } from "../buildkit/builder-cache.js";
 import { childEnv } from "../buildkit/child-env.js";
 import { detectBuilder } from "../buildkit/detect.js";
 import { checkDockerfile } from "../buildkit/preflight.js";
@@ -33,7 +34,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
   const refs = mergeSecretSpecs(options.secrets, config);
   sweepStale(ctx);
   // The builder probes are most of our fixed cost: run them while secrets resolve.
-  const detecting = detectBuilder({ docker: options.docker, env: childEnv(ctx.env, refs, []), cwd: ctx.cwd, signal: ctx.signal });
+  const detecting = detectBuilder({ docker: options.docker, env: childEnv(ctx.env, refs, []), cwd: ctx.cwd, signal: ctx.signal, cacheDir: builderCacheDir(ctx.env) });
   detecting.catch(() => undefined);
   const { resolveSecrets, wipeSecrets } = await loadResolver();
   let secrets: ResolvedSecret[] = [];

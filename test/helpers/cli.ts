@@ -41,6 +41,9 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
       env: {
         ...(options.cleanEnv === true ? { PATH: process.env["PATH"] } : process.env),
         SAFEBUILD_DOCKER: process.env["SAFEBUILD_DOCKER"] ?? "/usr/bin/docker",
+        // Tests switch fake docker CLIs' answers through their environment, which the builder
+        // cache does not key on: off unless a test turns it on (test/build/builder-cache.itg.test.ts).
+        SAFEBUILD_CACHE_DIR: "",
         ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],

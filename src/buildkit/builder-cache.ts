@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Builder } from "./builder.js";
+
+/**
+ * What the builder probes found, remembered per docker CLI. The probes (`docker version`,
+ * `docker buildx version`, `docker buildx inspect`) are two or three Go processes, most of
+ * safebuild's fixed cost on a build; their answers change only when the CLI, its plugins, its
+ * configuration or the engine address do, so all of those are in the key. Nothing secret is
+ * stored: the CLI path, its version, the backend kind.
+ */
+
+/** `$SAFEBUILD_CACHE_DIR` (set but empty: no cache), else `$XDG_CACHE_HOME/safebuild`, else `~/.cache/safebuild`. */
+export function builderCacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  const explicit = env["SAFEBUILD_CACHE_DIR"];
+  if (explicit !== undefined) return explicit === "" ? undefined : explicit;
+  const xdg = env["XDG_CACHE_HOME"];
+  const home = env["HOME"] || homedir();
+  return xdg ? join(xdg, "safebuild") : home ? join(home, ".cache", "safebuild") : undefined;
+}
+
+/** Where the CLI looks for plugins (docker/cli's defaultSystemPluginDirs, plus the user's). */
+const SYSTEM_PLUGIN_DIRS = [
+  "/usr/local/lib/docker/cli-plugins",
+  "/usr/local/libexec/docker/cli-plugins",
+  "/usr/lib/docker/cli-plugins",
+  "/usr/libexec/docker/cli-plugins",
+];
+const KEY_ENV = ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_CLI_PLUGIN_EXTRA_DIRS", "BUILDX_BUILDER", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "HOME"];
+
+function stamp(path: string): string {
+  try {
+    const info = statSync(path);
+    return `${info.ino}:${info.size}:${info.mtimeMs}`;
+  } catch {
+    return "-";
+  }
+}
+
+/** Everything the probes' answers depend on, hashed; changes to any of it mean probing again. */
+export function builderCacheKey(docker: string, env: NodeJS.ProcessEnv): string {
+  const configDir = env["DOCKER_CONFIG"] || join(env["HOME"] || homedir(), ".docker");
+  const watched = [
+    docker,
+    configDir,
+    join(configDir, "config.json"),
+    join(configDir, "cli-plugins"),
+    join(configDir, "buildx", "current"),
+    join(configDir, "buildx", "instances"),
+    join(configDir, "contexts", "meta"),
+    ...SYSTEM_PLUGIN_DIRS,
+    ...(env["DOCKER_CLI_PLUGIN_EXTRA_DIRS"] ?? "").split(",").filter(Boolean),
+  ];
+  const parts = [...KEY_ENV.map((name) => `${name}=${env[name] ?? ""}`), ...watched.map((path) => `${path}@${stamp(path)}`)];
+  return createHash("sha256").update(parts.join("\n")).digest("hex");
+}
+
+const FILE = "builders.json";
+const MAX_ENTRIES = 32;
+
+type Entries = Record<string, Builder>;
+
+function readEntries(dir: string): Entries {
+  try {
+    const parsed = JSON.parse(readFileSync(join(dir, FILE), "utf8")) as unknown;
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Entries) : {};
+  } catch {
+    return {};
+  }
+}
+
+function isBuilder(value: unknown, docker: string): value is Builder {
+  if (value === null || typeof value !== "object") return false;
+  const b = value as Record<string, unknown>;
+  return (
+    (b["kind"] === "buildx" || b["kind"] === "classic-buildkit") &&
+    b["docker"] === docker &&
+    typeof b["clientVersion"] === "string" &&
+    typeof b["load"] === "boolean"
+  );
+}
+
+export function readCachedBuilder(dir: string, key: string, docker: string): Builder | undefined {
+  const entry = readEntries(dir)[key];
+  return isBuilder(entry, docker) ? { kind: entry.kind, docker, clientVersion: entry.clientVersion, load: entry.load } : undefined;
+}
+
+/** Best effort: a cache that cannot be written only means probing next time too. */
+export function writeCachedBuilder(dir: string, key: string, builder: Builder): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const entries = Object.entries(readEntries(dir)).filter(([k]) => k !== key).slice(-(MAX_ENTRIES - 1));
+    const next = Object.fromEntries([...entries, [key, builder]]);
+    const temp = join(dir, `${FILE}.${process.pid}.tmp`);
+    writeFileSync(temp, JSON.stringify(next), { mode: 0o600 });
+    renameSync(temp, join(dir, FILE));
+  } catch {
+    // read-only home, full disk: the probes remain the source of truth
+  }
+}

@@ -28,7 +28,17 @@ const SYSTEM_PLUGIN_DIRS = [
   "/usr/lib/docker/cli-plugins",
   "/usr/libexec/docker/cli-plugins",
 ];
-const KEY_ENV = ["DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_CONFIG", "DOCKER_CLI_PLUGIN_EXTRA_DIRS", "BUILDX_BUILDER", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "HOME"];
+const KEY_ENV = [
+  "DOCKER_HOST",
+  "DOCKER_CONTEXT",
+  "DOCKER_CONFIG",
+  "DOCKER_CLI_PLUGIN_EXTRA_DIRS",
+  "BUILDX_BUILDER",
+  "BUILDX_CONFIG",
+  "DOCKER_TLS_VERIFY",
+  "DOCKER_CERT_PATH",
+  "HOME",
+];
 
 function stamp(path: string): string {
   try {
@@ -39,19 +49,36 @@ function stamp(path: string): string {
   }
 }
 
+/** `cliPluginsExtraDirs` of the CLI's config.json: more places a buildx plugin may live. */
+function configPluginDirs(configFile: string): string[] {
+  try {
+    const dirs = (JSON.parse(readFileSync(configFile, "utf8")) as { cliPluginsExtraDirs?: unknown }).cliPluginsExtraDirs;
+    return Array.isArray(dirs) ? dirs.filter((d): d is string => typeof d === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Everything the probes' answers depend on, hashed; changes to any of it mean probing again. */
 export function builderCacheKey(docker: string, env: NodeJS.ProcessEnv): string {
   const configDir = env["DOCKER_CONFIG"] || join(env["HOME"] || homedir(), ".docker");
+  const configFile = join(configDir, "config.json");
+  const buildxDir = env["BUILDX_CONFIG"] || join(configDir, "buildx");
+  const pluginDirs = [
+    join(configDir, "cli-plugins"),
+    ...SYSTEM_PLUGIN_DIRS,
+    ...(env["DOCKER_CLI_PLUGIN_EXTRA_DIRS"] ?? "").split(",").filter(Boolean),
+    ...configPluginDirs(configFile),
+  ];
   const watched = [
     docker,
     configDir,
-    join(configDir, "config.json"),
-    join(configDir, "cli-plugins"),
-    join(configDir, "buildx", "current"),
-    join(configDir, "buildx", "instances"),
+    configFile,
+    join(buildxDir, "current"),
+    join(buildxDir, "instances"),
     join(configDir, "contexts", "meta"),
-    ...SYSTEM_PLUGIN_DIRS,
-    ...(env["DOCKER_CLI_PLUGIN_EXTRA_DIRS"] ?? "").split(",").filter(Boolean),
+    // The directory and the plugin itself: stat follows a symlinked plugin to its target.
+    ...pluginDirs.flatMap((dir) => [dir, join(dir, "docker-buildx")]),
   ];
   const parts = [...KEY_ENV.map((name) => `${name}=${env[name] ?? ""}`), ...watched.map((path) => `${path}@${stamp(path)}`)];
   return createHash("sha256").update(parts.join("\n")).digest("hex");
@@ -60,7 +87,7 @@ export function builderCacheKey(docker: string, env: NodeJS.ProcessEnv): string 
 const FILE = "builders.json";
 const MAX_ENTRIES = 32;
 
-type Entries = Record<string, Builder>;
+type Entries = Record<string, Builder | undefined>;
 
 function readEntries(dir: string): Entries {
   try {
@@ -87,14 +114,24 @@ export function readCachedBuilder(dir: string, key: string, docker: string): Bui
   return isBuilder(entry, docker) ? { kind: entry.kind, docker, clientVersion: entry.clientVersion, load: entry.load } : undefined;
 }
 
+/** Forgets what was remembered for one docker CLI (a build through it failed: maybe the answer is stale). */
+export function forgetCachedBuilders(dir: string, docker: string): void {
+  const entries = readEntries(dir);
+  const kept = Object.entries(entries).filter(([, builder]) => builder?.docker !== docker);
+  if (kept.length !== Object.keys(entries).length) store(dir, Object.fromEntries(kept));
+}
+
 /** Best effort: a cache that cannot be written only means probing next time too. */
 export function writeCachedBuilder(dir: string, key: string, builder: Builder): void {
+  const entries = Object.entries(readEntries(dir)).filter(([k]) => k !== key).slice(-(MAX_ENTRIES - 1));
+  store(dir, Object.fromEntries([...entries, [key, builder]]));
+}
+
+function store(dir: string, entries: Entries): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const entries = Object.entries(readEntries(dir)).filter(([k]) => k !== key).slice(-(MAX_ENTRIES - 1));
-    const next = Object.fromEntries([...entries, [key, builder]]);
     const temp = join(dir, `${FILE}.${process.pid}.tmp`);
-    writeFileSync(temp, JSON.stringify(next), { mode: 0o600 });
+    writeFileSync(temp, JSON.stringify(entries), { mode: 0o600 });
     renameSync(temp, join(dir, FILE));
   } catch {
     // read-only home, full disk: the probes remain the source of truth

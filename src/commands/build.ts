@@ -2,7 +2,7 @@ import { join, relative, resolve } from "node:path";
 import { writeFile } from "node:fs/promises";
 import { buildCommandSpec } from "../buildkit/backends.js";
 import type { Builder, BuildRequest } from "../buildkit/builder.js";
-import { builderCacheDir } from "../buildkit/builder-cache.js";
+import { builderCacheDir, forgetCachedBuilders } from "../buildkit/builder-cache.js";
 import { childEnv } from "../buildkit/child-env.js";
 import { detectBuilder } from "../buildkit/detect.js";
 import { checkDockerfile } from "../buildkit/preflight.js";
@@ -52,7 +52,12 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       ctx.io.warn(`the secret files go to ${root.path}, which is not a tmpfs, so secrets touch the disk (no usable tmpfs in $SAFEBUILD_TMPDIR, $XDG_RUNTIME_DIR or /dev/shm)`);
     }
     dir = materializeSecrets(root.path, secrets);
-    const imageId = await build(builder, buildRequest(options, dir), refs, secrets, ctx);
+    const imageId = await build(builder, buildRequest(options, dir), refs, secrets, ctx).catch((error: unknown) => {
+      // A remembered builder may be what failed (a plugin gone, another builder chosen): probe next time.
+      const cacheDir = builderCacheDir(ctx.env);
+      if (cacheDir !== undefined && !ctx.signal.aborted) forgetCachedBuilders(cacheDir, builder.docker);
+      throw error;
+    });
     dir.dispose();
     dir = undefined;
 

@@ -61,7 +61,6 @@ function indexOfCount(sorted: readonly Needle[]): number {
     if (moved > MAX_WINDOW) break;
     spent += moved > 0 ? INDEXOF_COST / moved : 0;
     const window = k < sorted.length ? Math.min(MAX_WINDOW, sorted[k]!.bytes.length) : 0;
-    if (moved > 0 && k < sorted.length && moved > window) break;
     const cost = spent + (window > 0 ? WM_COST / (window - 2) : 0);
     if (cost < bestCost) {
       bestCost = cost;
@@ -88,19 +87,10 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
   const moved = indexOfCount(sorted);
   short.push(...sorted.slice(0, moved));
   const rest = sorted.slice(moved);
-  const tiers =
-    rest.length === 0
-      ? []
-      : [
-          {
-            engine: new WuManber(
-              rest.map((n) => n.bytes),
-              Math.min(MAX_WINDOW, rest[0]!.bytes.length),
-            ),
-            tags: rest.map((n) => n.tag),
-          },
-        ];
-  const window = tiers.length > 0 ? tiers[0]!.engine.window : Math.max(1, maxLength);
+  // One Wu-Manber pass for all the other needles, at the window the shortest of them allows.
+  const wm = rest.length === 0 ? undefined : new WuManber(rest.map((n) => n.bytes), Math.min(MAX_WINDOW, rest[0]!.bytes.length));
+  const tags = rest.map((n) => n.tag);
+  const window = wm !== undefined ? wm.window : Math.max(1, maxLength);
 
   // Proper prefixes shorter than the window, for pendingTail; longer ones are found as partials.
   const prefixes: Set<string>[] = [];
@@ -120,15 +110,13 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
   const scanRange = (hay: Buffer, from: number, to: number, onMatch: MatchHandler, onPartial?: MatchHandler): void => {
     const limit = Math.min(to, hay.length - window + 1);
     if (limit <= from) return;
-    for (const { engine, tags } of tiers) {
-      engine.scan(
-        hay,
-        from,
-        limit,
-        (index, start) => onMatch(tags[index]!, start),
-        onPartial && ((index, start) => onPartial(tags[index]!, start)),
-      );
-    }
+    wm?.scan(
+      hay,
+      from,
+      limit,
+      (index, start) => onMatch(tags[index]!, start),
+      onPartial && ((index, start) => onPartial(tags[index]!, start)),
+    );
     for (const n of short) {
       for (let at = hay.indexOf(n.bytes, from); at !== -1 && at < limit; at = hay.indexOf(n.bytes, at + 1)) {
         onMatch(n.tag, at);
@@ -141,7 +129,7 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
     minLength,
     window,
     scan(hay, onMatch) {
-      for (const { engine, tags } of tiers) engine.scan(hay, 0, hay.length, (index, start) => onMatch(tags[index]!, start));
+      wm?.scan(hay, 0, hay.length, (index, start) => onMatch(tags[index]!, start));
       for (const n of short) {
         for (let at = hay.indexOf(n.bytes); at !== -1; at = hay.indexOf(n.bytes, at + 1)) onMatch(n.tag, at);
       }
@@ -149,7 +137,7 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
     scanRange,
     pendingTail(hay) {
       let best = 0;
-      if (tiers.length > 0 && maxLength > window) {
+      if (wm !== undefined && maxLength > window) {
         const from = Math.max(0, hay.length - maxLength + 1);
         scanRange(hay, from, hay.length, () => undefined, (_tag, start) => {
           best = Math.max(best, hay.length - start);

@@ -3,12 +3,13 @@ import type * as Http from "node:http";
 import type * as Net from "node:net";
 import type * as Threads from "node:worker_threads";
 import { HttpResponseReader } from "./http-response-reader.js";
-import { environmentError, inputError } from "../errors.js";
+import { environmentError, inputError, isSafebuildError } from "../errors.js";
 import { sourceLost, type Pump, type PumpOptions } from "./byte-pump.js";
 
 /**
  * Messages from the reader thread. `status` comes first; `data` chunks are whole ArrayBuffers,
- * transferred, never copied again; `failed` carries a socket error's code only.
+ * transferred, never copied again; `failed` carries a socket error's code and our own reason
+ * ("closed": before any answer; EPROTO: what was malformed), never bytes from the engine.
  */
 export type ReaderMessage =
   | { readonly kind: "status"; readonly status: number }
@@ -115,7 +116,7 @@ function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof H
     try {
       response.end();
     } catch {
-      return stop({ kind: "failed", code: "ECONNRESET", connected: true, reason: "" });
+      return stop({ kind: "failed", code: "ECONNRESET", connected: statusSent, reason: statusSent ? "" : "closed" });
     }
     post();
     stop({ kind: "end" });
@@ -160,7 +161,9 @@ export function engineExport(
   };
   const fail = (error: unknown): void => {
     failure ??= { error };
-    refused?.(error);
+    // Before the engine has answered, a lost connection is the engine's failing, not a cut archive.
+    const aborted = options.signal?.aborted === true && error === options.signal.reason;
+    refused?.(aborted || isSafebuildError(error) ? error : environmentError(`the Docker engine at ${display} closed the connection before answering`, error));
     poke();
   };
   const reader = startReader(
@@ -182,8 +185,10 @@ export function engineExport(
               message.code === "EPROTO"
                 ? environmentError(`the Docker engine at ${display} sent a malformed reply (${message.reason})`)
                 : message.connected
-                ? sourceLost(Object.assign(new Error(message.code), { code: message.code }))
-                : environmentError(`cannot reach the Docker engine at ${display} (${message.code})`),
+                  ? sourceLost(Object.assign(new Error(message.code), { code: message.code }))
+                  : message.reason === "closed"
+                    ? environmentError(`the Docker engine at ${display} closed the connection before answering`)
+                    : environmentError(`cannot reach the Docker engine at ${display} (${message.code})`),
             );
         }
       },
@@ -195,6 +200,7 @@ export function engineExport(
   );
   const onAbort = (): void => fail(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closed ??= (async () => {
@@ -211,7 +217,7 @@ export function engineExport(
         const chunk = queue.shift()!;
         options.onBytes?.(chunk.length);
         sink.write(chunk);
-        // Sinks copy what they keep, but a decompressor holds the chunk until its backlog settles.
+        // Every sink copies what it keeps (backlog.ts), so the buffer may go back once written.
         if (backlog.pending) await backlog.settle();
         reader.consumed(chunk);
       }

@@ -45,8 +45,9 @@ export class HttpResponseReader {
             break;
           }
           at += end + 4 - seen;
-          this.#readHead(this.#head.slice(0, end));
+          const head = this.#head.slice(0, end);
           this.#head = "";
+          this.#readHead(head);
           break;
         }
         case "size": {
@@ -113,6 +114,11 @@ export class HttpResponseReader {
     const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0]!);
     if (!status) throw new Error("the response has no HTTP status line");
     this.status = Number(status[1]);
+    // An interim answer (100 Continue, 103 Early Hints) has no body; the real one follows.
+    if (this.status >= 100 && this.status < 200 && this.status !== 101) {
+      this.status = 0;
+      return;
+    }
     let chunked = false;
     let length = -1;
     for (const line of lines.slice(1)) {

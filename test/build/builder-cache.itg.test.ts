@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -16,7 +16,7 @@ afterAll(() => {
 });
 
 describe.runIf(hasEngine)("the builder cache, real CLI and engine", () => {
-  test("probes on the first build only; probes again when the docker CLI changes; a dead engine is still exit 4", async () => {
+  test("probes on the first build only; again when the docker CLI changes or a build failed; a dead engine is still exit 4", async () => {
     const log = join(work, "calls.log");
     const wrapper = join(work, "docker");
     writeFileSync(wrapper, `#!/bin/sh\necho "$1" >> ${log}\nexec ${DOCKER} "$@"\n`);
@@ -45,6 +45,16 @@ describe.runIf(hasEngine)("the builder cache, real CLI and engine", () => {
     utimesSync(wrapper, new Date(), new Date(Date.now() + 10_000));
     expect((await build()).code).toBe(0);
     expect(calls().slice(4)).toEqual(["version", "buildx", "build"]);
+
+    // A failed build forgets what was remembered for its CLI: the next one probes.
+    const broken = join(work, "broken");
+    mkdirSync(broken);
+    writeFileSync(join(broken, "Dockerfile"), "ARG BASE\nFROM $BASE\nRUN --mount=type=secret,id=npmrc false\n");
+    const failed = await runCli(["build", "--no-scan", "--docker", wrapper, "--secret", `npmrc=${npmrc}`, "--build-arg", "BASE=local/busybox:1", broken], { env, secrets: [value] });
+    expect(failed.code).toBe(3);
+    expect(calls().slice(7)).toEqual(["build"]);
+    expect((await build()).code).toBe(0);
+    expect(calls().slice(8)).toEqual(["version", "buildx", "build"]);
 
     const dead = await build({ DOCKER_HOST: `unix://${join(work, "no-engine.sock")}` });
     expect(dead.code).toBe(4);

@@ -1,9 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { builderCacheDir, builderCacheKey, readCachedBuilder, writeCachedBuilder } from "../../src/buildkit/builder-cache.js";
+import { builderCacheDir, builderCacheKey, forgetCachedBuilders, readCachedBuilder, writeCachedBuilder } from "../../src/buildkit/builder-cache.js";
 import type { Builder } from "../../src/buildkit/builder.js";
 import { detectBuilder } from "../../src/buildkit/detect.js";
 import { makeFakeDocker } from "./fake-docker.js";
@@ -54,6 +54,22 @@ describe("builderCacheKey", () => {
       mkdirSync(join(home, ".docker", "buildx"), { recursive: true });
       writeFileSync(join(home, ".docker", "buildx", "current"), '{"Key":"x","Name":"other"}');
     }],
+    ["a buildx plugin appears in a cliPluginsExtraDirs directory", () => {
+      const extra = fresh("extra-plugins");
+      writeFileSync(join(home, ".docker", "config.json"), JSON.stringify({ cliPluginsExtraDirs: [extra] }));
+      const before = builderCacheKey(cli, env);
+      writeFileSync(join(extra, "docker-buildx"), "#!/bin/sh\n");
+      expect(builderCacheKey(cli, env)).not.toBe(before);
+    }],
+    ["the target of a symlinked buildx plugin is replaced", () => {
+      const target = join(fresh("plugin-target"), "docker-buildx");
+      writeFileSync(target, "v1");
+      symlinkSync(target, join(home, ".docker", "cli-plugins", "docker-buildx"));
+      const before = builderCacheKey(cli, env);
+      writeFileSync(target, "version 2");
+      expect(builderCacheKey(cli, env)).not.toBe(before);
+    }],
+    ["BUILDX_CONFIG names another buildx state", () => ({ ...env, BUILDX_CONFIG: fresh("buildx-config") })],
     ["DOCKER_HOST is set", () => ({ ...env, DOCKER_HOST: "unix:///elsewhere.sock" })],
     ["BUILDX_BUILDER is set", () => ({ ...env, BUILDX_BUILDER: "ci" })],
   ])("changes when %s", (_name, change) => {
@@ -84,6 +100,17 @@ describe("the cache file", () => {
     const entries = Object.keys(JSON.parse(readFileSync(join(dir, "builders.json"), "utf8")) as object);
     expect(entries).toHaveLength(32);
     expect(readCachedBuilder(dir, "k49", "/d")).toEqual(builder("/d"));
+  });
+
+  test("forgetting one docker CLI keeps the others", () => {
+    const dir = fresh("forget");
+    writeCachedBuilder(dir, "a", builder("/a/docker"));
+    writeCachedBuilder(dir, "b", builder("/b/docker"));
+    writeCachedBuilder(dir, "a2", builder("/a/docker"));
+    forgetCachedBuilders(dir, "/a/docker");
+    expect(readCachedBuilder(dir, "a", "/a/docker")).toBeUndefined();
+    expect(readCachedBuilder(dir, "a2", "/a/docker")).toBeUndefined();
+    expect(readCachedBuilder(dir, "b", "/b/docker")).toEqual(builder("/b/docker"));
   });
 
   test("an unwritable cache is not an error", () => {

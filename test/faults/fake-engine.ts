@@ -9,7 +9,9 @@ export type ExportMode =
   /** Half of a real `docker save` archive, then the connection is destroyed. */
   | "half-then-close"
   /** A few bytes of the archive, then nothing more (until the client goes away). */
-  | "stall";
+  | "stall"
+  /** The connection is closed before any answer (a restarting dockerd, a dropping proxy). */
+  | "close-before-answer";
 
 export interface FakeEngine {
   /** `unix:///…sock`, for DOCKER_HOST. */
@@ -44,6 +46,7 @@ export async function startFakeEngine(dir: string, archive: string, mode: Export
     if (url.endsWith("/version")) return json(res, { Version: "20.10.24", ApiVersion: "1.41", Os: "linux", Arch: "amd64" });
     if (/\/images\/.+\/json$/.test(url)) return json(res, { Id: id, RepoTags: ["sbtest-faults-fake:1"], Size: bytes.length });
     if (/\/images\/.+\/get$/.test(url)) {
+      if (mode === "close-before-answer") return void req.socket.destroy();
       open = true;
       req.socket.on("close", () => (open = false));
       res.writeHead(200, { "Content-Type": "application/x-tar" });

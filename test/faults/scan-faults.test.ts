@@ -34,6 +34,24 @@ describe("the engine socket closes mid-scan", () => {
   });
 });
 
+describe("the engine closes the export before answering", () => {
+  test("exit 4 with one line saying so, not an internal error", async () => {
+    const engine = await startFakeEngine(work, archive, "close-before-answer");
+    try {
+      const run = await runCli(["scan", "docker:sbtest-faults-fake:1", "--secret", "s=env:SBTEST_FAULT_SCAN", "--format", "json"], {
+        env: { ...neutralEnv, DOCKER_HOST: engine.host, SBTEST_FAULT_SCAN: randomSecret("sbfault-early") },
+        timeoutMs: 60_000,
+      });
+      const stderr = run.stderr.toString();
+      expect(run.code, stderr).toBe(4);
+      expect(stderr).not.toMatch(noStackTrace);
+      expect(messageLines(stderr), stderr).toEqual([expect.stringMatching(/^safebuild: the Docker engine at unix:\/\/.+ closed the connection before answering$/)]);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe("a signal during a scan", () => {
   test.each([
     ["SIGINT", 130],

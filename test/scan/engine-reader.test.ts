@@ -143,6 +143,25 @@ describe("engineExport: the engine's export read by a thread of its own", () => 
     expect(nobody).toMatchObject({ exitCode: 4, message: "cannot reach the Docker engine at unix:///test.sock (ENOENT)" });
   });
 
+  test.each<[string, (s: Socket) => void]>([
+    ["accepts and closes", (s) => void s.end()],
+    ["closes inside the head", (s) => void s.end("HTTP/1.1 200 OK\r\nContent-Le")],
+  ])("an engine that %s before answering is an environment error, not a bug", async (_name, behave) => {
+    const socketPath = await listen(createNetServer(behave));
+    const error = await drain(socketPath).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SafebuildError);
+    expect(error).toMatchObject({ exitCode: 4, message: "the Docker engine at unix:///test.sock closed the connection before answering" });
+  });
+
+  test("a signal aborted before the export starts rejects with its reason", async () => {
+    const socketPath = await http((_req, res) => {
+      res.writeHead(200);
+      res.write(randomBytes(1000));
+    });
+    const reason = new Error("already stopped");
+    await expect(drain(socketPath, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+  });
+
   test("an abort while the engine stalls rejects with the signal's reason and closes the connection", async () => {
     let closed = false;
     const socketPath = await http((req, res) => {

@@ -64,6 +64,15 @@ describe("HttpResponseReader", () => {
     expect(read(head(["HTTP/1.1 204 No Content", "Content-Length: 0"]), [], false).done).toBe(true);
   });
 
+  test("an interim 1xx answer is skipped; the final answer's status and body count", () => {
+    const wire = Buffer.concat([head(["HTTP/1.1 100 Continue"]), head(["HTTP/1.1 103 Early Hints", "Link: </x>"]), chunked(pieces)]);
+    for (const cut of [0, 10, 30, 60, 90]) {
+      const got = read(wire, [cut]);
+      expect(got.status).toBe(200);
+      expect(got.body.equals(body)).toBe(true);
+    }
+  });
+
   test.each<[string, Buffer, RegExp]>([
     ["no status line", head(["SSH-2.0-OpenSSH_9.6", "X: y"]), /no HTTP status line/],
     ["a header without a colon", head(["HTTP/1.1 200 OK", "Transfer-Encoding chunked"]), /header is malformed/],

@@ -7,12 +7,9 @@ import { engineEndpoint } from "../scan/engine-source.js";
  * cannot reach itself (ssh://, TLS), which then goes through the CLI's own probes.
  */
 export function pingEngine(env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, timeoutMs = 3000): Promise<boolean> {
-  let options;
-  try {
-    options = engineEndpoint(env).options;
-  } catch {
-    return Promise.resolve(false);
-  }
+  const endpoint = engineEndpoint(env);
+  if (endpoint === undefined) return Promise.resolve(false);
+  const { options } = endpoint;
   return new Promise((resolve) => {
     const req = request({ ...options, path: "/_ping", method: "GET", headers: { Host: "docker" }, timeout: timeoutMs, signal }, (res) => {
       res.resume();

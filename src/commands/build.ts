@@ -66,7 +66,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       ctx.io.info(`built ${imageId} (not scanned: --no-scan)`);
       return ExitCode.ok;
     }
-    return await scanBuilt(imageId, options, config?.scan, refs, secrets, ctx);
+    return await scanBuilt(imageId, builder.docker, options, config?.scan, refs, secrets, ctx);
   } finally {
     try {
       dir?.dispose();
@@ -111,7 +111,7 @@ async function build(builder: Builder, req: BuildRequest, refs: readonly SecretR
   return outcome.imageId;
 }
 
-async function scanBuilt(imageId: string, options: BuildOptions, policy: ScanPolicy | undefined, refs: readonly SecretRef[], secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
+async function scanBuilt(imageId: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, refs: readonly SecretRef[], secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
   const [{ scanImage }, { applyPolicy }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
     import("../scan/scan-image.js"),
     import("../config/apply-policy.js"),
@@ -124,6 +124,7 @@ async function scanBuilt(imageId: string, options: BuildOptions, policy: ScanPol
     // The image id names exactly what was built, whatever --platform said (a list, even).
     const result = await scanImage({
       ref: imageId,
+      docker,
       secrets,
       env: childEnv(ctx.env, refs, secrets),
       cwd: ctx.cwd,

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { inputError } from "../errors.js";
+import { inputError, isSafebuildError } from "../errors.js";
 import { Backlog, type ByteSink } from "./backlog.js";
 import { JSON_CAP, type BlobStore } from "./blob-store.js";
 import type { Pump } from "./byte-pump.js";
@@ -98,7 +98,8 @@ export async function readArchive(pump: Pump, ctx: LayerScanContext, label: stri
   }
   if (ctx.signal?.aborted) throw ctx.signal.reason;
   if (tarError !== null) throw inputError(`${label}: not a readable image archive (corrupt or truncated tar)`, tarError);
-  // the source's own failures (a file, a socket) are the caller's to describe
+  // the source's own failures (a file, a socket, a docker CLI) are the caller's to describe
+  if (isSafebuildError(streamError)) throw streamError;
   if (streamError !== null && typeof streamError === "object" && "syscall" in streamError) throw streamError;
   if (streamError !== null) throw inputError(`${label}: not a readable image archive (corrupt or truncated)`, streamError);
   for (const { path, scanner } of layers) blobs.set(path, { kind: "layer", scan: scanner.finish() });

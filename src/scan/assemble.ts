@@ -1,6 +1,6 @@
 import { censor } from "./censor.js";
 import type { ConfigHit, ImageConfig } from "./config-scan.js";
-import { isDeleted } from "./deleted.js";
+import { isDeleted, isReplacedInLayer } from "./deleted.js";
 import type { Finding, LayerRef } from "./finding.js";
 import type { LayerScan } from "./layer-scan.js";
 import type { NeedleTable } from "./needles.js";
@@ -52,7 +52,7 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
         layer: ref,
         path: censor(hit.path, needles),
         encoding: variant.encoding,
-        deleted: isDeleted(image.layers, index, hit.path),
+        deleted: isReplacedInLayer(layer, hit) || isDeleted(image.layers, index, hit.path),
         ...extra,
         ...(hit.container === null ? {} : { container: hit.container }),
       });

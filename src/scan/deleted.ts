@@ -1,4 +1,4 @@
-import type { LayerScan } from "./layer-scan.js";
+import type { LayerHit, LayerScan } from "./layer-scan.js";
 
 /** "a/b/c" → ["a/b", "a", ""]: every directory that holds the path, the root last. */
 function ancestors(path: string): string[] {
@@ -28,4 +28,13 @@ export function isDeleted(layers: readonly LayerScan[], index: number, path: str
     }
   }
   return false;
+}
+
+/**
+ * Whether a later entry of the same layer replaced the one a hit was in (a tar holding a path
+ * twice extracts to the last): the hit records the last entry that had it, so an earlier one
+ * means the final copy does not.
+ */
+export function isReplacedInLayer(layer: LayerScan, hit: LayerHit): boolean {
+  return (layer.latest.get(hit.path) ?? 0) > hit.entry;
 }

@@ -11,21 +11,22 @@ export interface EngineEndpoint {
 
 const DEFAULT_SOCKET = "/var/run/docker.sock";
 
-export function engineEndpoint(env: NodeJS.ProcessEnv): EngineEndpoint {
+/**
+ * Where the engine listens, when safebuild can read it itself (unix:// and plain tcp://);
+ * undefined for the rest (ssh://, TLS, npipe), which go through the docker CLI instead.
+ */
+export function engineEndpoint(env: NodeJS.ProcessEnv): EngineEndpoint | undefined {
   const host = env["DOCKER_HOST"] || contextDockerHost(env);
   if (!host) return { options: { socketPath: DEFAULT_SOCKET }, display: `unix://${DEFAULT_SOCKET}` };
   if (host.startsWith("unix://")) {
     const socketPath = host.slice("unix://".length);
     return { options: { socketPath }, display: host };
   }
-  if (host.startsWith("tcp://") || host.startsWith("http://")) {
+  if ((host.startsWith("tcp://") || host.startsWith("http://")) && !env["DOCKER_TLS_VERIFY"]) {
     const url = new URL(host.replace(/^tcp:/, "http:"));
-    if (env["DOCKER_TLS_VERIFY"]) throw environmentError(`DOCKER_HOST ${url.host}: TLS engines are not supported yet`);
     return { options: { host: url.hostname, port: Number(url.port || 2375) }, display: `tcp://${url.host}` };
   }
-  throw environmentError(
-    `the Docker engine at ${host.replace(/\/\/[^@/]*@/, "//")} is not reachable by safebuild's own reader (unix:// and tcp:// only): save the image with \`docker save\` and scan the tarball`,
-  );
+  return undefined;
 }
 
 function get(endpoint: EngineEndpoint, path: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {

@@ -15,6 +15,8 @@ export interface LayerHit {
   readonly where: LayerWhere;
   readonly path: string;
   readonly container: "gzip" | null;
+  /** the entry's position in the layer (1-based); the last one when several entries had it */
+  readonly entry: number;
 }
 
 /** What one layer holds, as far as findings and `deleted` need it. Never holds content. */
@@ -22,6 +24,8 @@ export interface LayerScan {
   readonly hits: readonly LayerHit[];
   /** every entry path (normalized) → is it a directory */
   readonly entries: ReadonlyMap<string, boolean>;
+  /** every entry path → the position of its last entry: a tar written twice at a path keeps the last */
+  readonly latest: ReadonlyMap<string, number>;
   /** paths removed by `.wh.NAME` entries */
   readonly whiteouts: ReadonlySet<string>;
   /** directories marked `.wh..wh..opq` ("" is the root) */
@@ -72,8 +76,9 @@ export interface LayerScanner {
 export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerScanner {
   const { needles } = ctx;
   const hits: LayerHit[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   const entries = new Map<string, boolean>();
+  const latest = new Map<string, number>();
   const whiteouts = new Set<string>();
   const opaque = new Set<string>();
   let files = 0;
@@ -84,16 +89,20 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     error ??= cause;
   };
 
-  const hit = (tag: number, where: LayerWhere, path: string, container: "gzip" | null): void => {
+  const hit = (tag: number, where: LayerWhere, path: string, container: "gzip" | null, entry: number): void => {
     const key = `${tag}\0${where}\0${container ?? ""}\0${path}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    hits.push({ tag, where, path, container });
+    const at = seen.get(key);
+    if (at === undefined) {
+      seen.set(key, hits.length);
+      hits.push({ tag, where, path, container, entry });
+    } else if (hits[at]!.entry < entry) {
+      hits[at] = { ...hits[at]!, entry };
+    }
   };
-  const searchText = (text: string, where: LayerWhere, path: string): void => {
+  const searchText = (text: string, where: LayerWhere, path: string, entry: number): void => {
     const bytes = Buffer.from(text, "utf8");
     if (bytes.length < 8) return;
-    needles.matcher.scan(bytes, (tag) => hit(tag, where, path, null));
+    needles.matcher.scan(bytes, (tag) => hit(tag, where, path, null, entry));
   };
   const searcher = needles.streamSearch();
   // with nothing to find, inflating nested gzip files is wasted work
@@ -102,23 +111,25 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const onEntry = (header: TarHeader): EntrySink => {
     const path = normalizeEntryPath(header.name);
     files += 1;
+    const entry = files;
     if (path !== "") {
       entries.set(path, header.type === "directory");
+      latest.set(path, entry);
       const base = posix.basename(path);
       const dir = posix.dirname(path);
       if (base === OPAQUE) opaque.add(dir === "." ? "" : dir);
       else if (base.startsWith(WHITEOUT)) whiteouts.add(posix.join(dir, base.slice(WHITEOUT.length)));
     }
-    searchText(header.name, "path", path);
-    if (header.linkname) searchText(header.linkname, "linkname", path);
-    if (header.uname) searchText(header.uname, "path", path);
-    if (header.gname) searchText(header.gname, "path", path);
+    searchText(header.name, "path", path, entry);
+    if (header.linkname) searchText(header.linkname, "linkname", path, entry);
+    if (header.uname) searchText(header.uname, "path", path, entry);
+    if (header.gname) searchText(header.gname, "path", path, entry);
     // `path` and `linkpath` are already in name and linkname; the other records (xattrs,
     // comments, user names) are header data of this entry too.
-    if (header.pax) for (const [key, value] of header.pax) if (key !== "path" && key !== "linkpath") searchText(value, "path", path);
+    if (header.pax) for (const [key, value] of header.pax) if (key !== "path" && key !== "linkpath") searchText(value, "path", path, entry);
 
     searcher.reset();
-    const onContent = (tag: number): void => hit(tag, "file", path, null);
+    const onContent = (tag: number): void => hit(tag, "file", path, null, entry);
     let nested: NestedGzip | null = null;
     // the first two bytes may come in two chunks
     let seenBytes = 0;
@@ -130,7 +141,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
           const second = seenBytes === 0 ? chunk[1] : chunk[0];
           if (second !== undefined) {
             if (first === 0x1f && second === 0x8b && searchesContent) {
-              nested = startNestedGzip(needles, header.size, backlog, (tag) => hit(tag, "file", path, "gzip"), () => {
+              nested = startNestedGzip(needles, header.size, backlog, (tag) => hit(tag, "file", path, "gzip", entry), () => {
                 truncatedGzip = true;
               });
               if (seenBytes === 1) nested.write(Buffer.from([first]));
@@ -177,7 +188,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
 
   return {
     sink,
-    finish: () => ({ hits, entries, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip }),
+    finish: () => ({ hits, entries, latest, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip }),
   };
 }
 

@@ -7,6 +7,7 @@ import { filePump } from "./byte-pump.js";
 import { directoryStore } from "./directory-store.js";
 import { engineEndpoint, exportPath, inspectImageId } from "./engine-source.js";
 import { engineExport } from "./engine-reader.js";
+import { cliImageId, cliSavePump } from "./cli-export.js";
 import type { LayerScanContext } from "./layer-scan.js";
 
 export type SourceKind = "engine" | "path" | "archive" | "layout";
@@ -39,6 +40,8 @@ export interface SourceOptions {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
   readonly onBytes: (count: number) => void;
+  /** the docker CLI for engines safebuild cannot read itself (the build's, else the usual lookup) */
+  readonly docker?: string | undefined;
 }
 
 const isSystemError = (error: unknown): boolean => error !== null && typeof error === "object" && "syscall" in error;
@@ -48,6 +51,7 @@ const looksLikePath = (ref: string): boolean => /^(\.{0,2}\/|~)/.test(ref) || /\
 
 async function openEngine(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
   const endpoint = engineEndpoint(options.env);
+  if (endpoint === undefined) return openThroughCli(target, ctx, options);
   const id = await inspectImageId(endpoint, target, ctx.signal);
   const exported = await engineExport({ ...endpoint.options, path: exportPath(id) }, endpoint.display, id, { signal: ctx.signal, onBytes: options.onBytes });
   try {
@@ -58,6 +62,12 @@ async function openEngine(target: string, ctx: LayerScanContext, options: Source
   } finally {
     await exported.close();
   }
+}
+
+async function openThroughCli(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
+  const cli = { docker: options.docker, env: options.env, cwd: options.cwd, signal: ctx.signal, onBytes: options.onBytes };
+  const { id, docker } = await cliImageId(target, cli);
+  return { store: await readArchive(cliSavePump(docker, id, cli), ctx, `image ${target}`), id };
 }
 
 async function openPath(target: string, ctx: LayerScanContext, options: SourceOptions, expect: SourceKind): Promise<OpenedSource> {

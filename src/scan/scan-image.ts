@@ -22,6 +22,8 @@ export interface ScanRequest {
   readonly signal?: AbortSignal | undefined;
   /** Called now and then with bytes read so far, for a progress indicator. */
   readonly onProgress?: ((bytesRead: number) => void) | undefined;
+  /** The docker CLI for an engine safebuild cannot read itself (ssh://, TLS): the build's, if any. */
+  readonly docker?: string | undefined;
 }
 
 const PROGRESS_STEP = 8 * 1024 * 1024;
@@ -50,7 +52,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   };
   try {
     if (request.signal?.aborted) throw interrupted(request.signal.reason);
-    const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, onBytes });
+    const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, onBytes, docker: request.docker });
     const plans = await planImages(source.store, request.platform, request.ref, warnings);
     const images: ScannedImage[] = [];
     for (const plan of plans) {

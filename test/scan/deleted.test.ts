@@ -6,6 +6,7 @@ function layer(entries: Record<string, boolean>, whiteouts: string[] = [], opaqu
   return {
     hits: [],
     entries: new Map(Object.entries(entries)),
+    latest: new Map(Object.keys(entries).map((path, i) => [path, i + 1])),
     whiteouts: new Set(whiteouts),
     opaque: new Set(opaque),
     files: 0,

@@ -34,12 +34,15 @@ describe("the engine the docker CLI's context points at", () => {
 
   test("DOCKER_HOST still wins over any context", () => {
     const cfg = configDir("desktop", { desktop: "unix:///ctx.sock" });
-    expect(engineEndpoint({ DOCKER_CONFIG: cfg, DOCKER_HOST: "unix:///explicit.sock" }).options.socketPath).toBe("/explicit.sock");
-    expect(engineEndpoint({ DOCKER_CONFIG: cfg }).options.socketPath).toBe("/ctx.sock");
+    expect(engineEndpoint({ DOCKER_CONFIG: cfg, DOCKER_HOST: "unix:///explicit.sock" })?.options.socketPath).toBe("/explicit.sock");
+    expect(engineEndpoint({ DOCKER_CONFIG: cfg })?.options.socketPath).toBe("/ctx.sock");
   });
 
-  test("an ssh:// context is a clear environment error, not a wrong engine", () => {
-    const cfg = configDir("remote", { remote: "ssh://user@build-host" });
-    expect(() => engineEndpoint({ DOCKER_CONFIG: cfg })).toThrow(/ssh:\/\/build-host is not reachable by safebuild's own reader/);
+  test.each<[string, NodeJS.ProcessEnv]>([
+    ["an ssh:// context", { DOCKER_CONFIG: configDir("remote", { remote: "ssh://user@build-host" }) }],
+    ["an ssh:// DOCKER_HOST", { DOCKER_HOST: "ssh://user@build-host" }],
+    ["a TLS engine", { DOCKER_HOST: "tcp://build-host:2376", DOCKER_TLS_VERIFY: "1" }],
+  ])("%s is left to the docker CLI (no endpoint of our own), never the default socket", (_name, env) => {
+    expect(engineEndpoint(env)).toBeUndefined();
   });
 });

@@ -33,3 +33,24 @@ test("a value in a tar header's owner name is found, reported against that entry
   const result = await scanImage({ ref: file, secrets: [secret("owner", token)], env: {}, cwd: dir });
   expect(result.findings).toEqual([expect.objectContaining({ secret: "owner", where: "path", path: "etc/motd", encoding: "raw" })]);
 });
+
+test("a path written twice in one layer: the first copy's value is deleted unless the last copy has it too", async () => {
+  const token = randomBytes(18).toString("base64url");
+  const layer = await tarOf([
+    { name: "app/config", data: Buffer.from(`token=${token}\n`) },
+    { name: "app/kept", data: Buffer.from(`token=${token}\n`) },
+    { name: "app/link", type: "symlink", linkname: `/run/${token}` },
+    { name: "app/config", data: Buffer.from("token=redacted\n") },
+    { name: "app/kept", data: Buffer.from(`again ${token}\n`) },
+    { name: "app/link", type: "symlink", linkname: "/run/nothing" },
+  ]);
+  const file = path.join(dir, "twice.tar");
+  writeFileSync(file, await dockerArchive([layer]));
+  const result = await scanImage({ ref: file, secrets: [secret("tok", token)], env: {}, cwd: dir });
+  const found = result.findings.map((f) => [f.path, f.where, f.deleted]).sort();
+  expect(found).toEqual([
+    ["app/config", "file", true],
+    ["app/kept", "file", false],
+    ["app/link", "linkname", true],
+  ]);
+});

@@ -5,9 +5,10 @@ import { ExitCode, isSafebuildError } from "./errors.js";
 import type { CommandContext, ReportFormat } from "./commands/context.js";
 import { createMasker } from "./redact/masker.js";
 import { createIo } from "./io-process.js";
+import { toolVersion } from "./report/tool-version.js";
 
 const require = createRequire(import.meta.url);
-const { version } = require("../package.json") as { version: string };
+const version = toolVersion();
 // commander is CommonJS: required directly it loads in half the time of its ESM wrapper,
 // which is re-parsed for its exports (~20 ms of every run's startup on Node 20).
 const { Command, CommanderError, Option } = require("commander") as typeof Commander;

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { dockerConfigDir, readJson } from "../scan/docker-context.js";
 import type { Builder } from "./builder.js";
 
 /**
@@ -51,17 +52,13 @@ function stamp(path: string): string {
 
 /** `cliPluginsExtraDirs` of the CLI's config.json: more places a buildx plugin may live. */
 function configPluginDirs(configFile: string): string[] {
-  try {
-    const dirs = (JSON.parse(readFileSync(configFile, "utf8")) as { cliPluginsExtraDirs?: unknown }).cliPluginsExtraDirs;
-    return Array.isArray(dirs) ? dirs.filter((d): d is string => typeof d === "string") : [];
-  } catch {
-    return [];
-  }
+  const dirs = (readJson(configFile) as { cliPluginsExtraDirs?: unknown } | undefined)?.cliPluginsExtraDirs;
+  return Array.isArray(dirs) ? dirs.filter((d): d is string => typeof d === "string") : [];
 }
 
 /** Everything the probes' answers depend on, hashed; changes to any of it mean probing again. */
 export function builderCacheKey(docker: string, env: NodeJS.ProcessEnv): string {
-  const configDir = env["DOCKER_CONFIG"] || join(env["HOME"] || homedir(), ".docker");
+  const configDir = dockerConfigDir(env);
   const configFile = join(configDir, "config.json");
   const buildxDir = env["BUILDX_CONFIG"] || join(configDir, "buildx");
   const pluginDirs = [
@@ -90,12 +87,8 @@ const MAX_ENTRIES = 32;
 type Entries = Record<string, Builder | undefined>;
 
 function readEntries(dir: string): Entries {
-  try {
-    const parsed = JSON.parse(readFileSync(join(dir, FILE), "utf8")) as unknown;
-    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Entries) : {};
-  } catch {
-    return {};
-  }
+  const parsed = readJson(join(dir, FILE));
+  return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Entries) : {};
 }
 
 function isBuilder(value: unknown, docker: string): value is Builder {

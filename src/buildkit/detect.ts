@@ -1,5 +1,5 @@
 import { environmentError } from "../errors.js";
-import { probeCommand, type RunResult } from "../process/run.js";
+import { firstLine, probeCommand, type RunResult } from "../process/run.js";
 import type { Builder } from "./builder.js";
 import { builderCacheKey, readCachedBuilder, writeCachedBuilder } from "./builder-cache.js";
 import { findOnPath, resolveDockerCli, type DockerCli } from "./docker-cli.js";
@@ -20,7 +20,6 @@ const PROBE_TIMEOUT_MS = 30_000;
 /** Docker 23 made buildx the only BuildKit client: `DOCKER_BUILDKIT=1 docker build` needs the plugin. */
 const FIRST_BUILDX_ONLY_MAJOR = 23;
 
-const firstLine = (bytes: Buffer): string => bytes.toString("utf8").trim().split("\n")[0]?.slice(0, 200) ?? "";
 
 /**
  * Finds the docker CLI and how it builds with BuildKit: the buildx plugin when present,

@@ -23,13 +23,13 @@ export function pingEngine(env: NodeJS.ProcessEnv, signal: AbortSignal | undefin
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", down);
       socket.destroy();
       resolve(answered);
     };
-    const onAbort = (): void => finish(false);
-    const timer = setTimeout(onAbort, timeoutMs);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const down = (): void => finish(false);
+    const timer = setTimeout(down, timeoutMs);
+    signal?.addEventListener("abort", down, { once: true });
     socket.on("connect", () => socket.write(PING));
     socket.on("data", (chunk: Buffer) => {
       try {
@@ -39,7 +39,7 @@ export function pingEngine(env: NodeJS.ProcessEnv, signal: AbortSignal | undefin
       }
       if (reply.headRead) finish(reply.status === 200);
     });
-    socket.on("error", onAbort);
-    socket.on("close", onAbort);
+    socket.on("error", down);
+    socket.on("close", down);
   });
 }

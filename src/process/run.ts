@@ -41,6 +41,9 @@ export interface RunOptions {
   readonly killGroup?: boolean;
 }
 
+/** A child's first output line, trimmed and bounded, for a one-line error message. */
+export const firstLine = (bytes: Buffer): string => bytes.toString("utf8").trim().split("\n")[0]?.slice(0, 200) ?? "";
+
 export interface RunResult {
   readonly exitCode: number | undefined;
   /** Set when the child was ended by a signal. */

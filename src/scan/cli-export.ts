@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { resolveDockerCli } from "../buildkit/docker-cli.js";
 import { environmentError, inputError } from "../errors.js";
-import { probeCommand } from "../process/run.js";
+import { firstLine, probeCommand } from "../process/run.js";
 import type { Pump, PumpOptions } from "./byte-pump.js";
 
 /**
@@ -10,7 +10,6 @@ import type { Pump, PumpOptions } from "./byte-pump.js";
  * on small machines (see README: Performance); failing the scan would cost more.
  */
 
-const firstLine = (bytes: Buffer): string => bytes.toString("utf8").trim().split("\n")[0]?.slice(0, 200) ?? "";
 
 export interface CliExportOptions extends PumpOptions {
   /** the docker CLI the build used, if any; else `$SAFEBUILD_DOCKER`, then PATH */

@@ -12,7 +12,7 @@ import path from "node:path";
  * Undefined for the default context or anything unreadable.
  */
 export function contextDockerHost(env: NodeJS.ProcessEnv): string | undefined {
-  const configDir = env["DOCKER_CONFIG"] ?? path.join(env["HOME"] ?? homedir(), ".docker");
+  const configDir = dockerConfigDir(env);
   const name = env["DOCKER_CONTEXT"] ?? currentContext(configDir);
   if (name === undefined || name === "" || name === "default") return undefined;
   const digest = createHash("sha256").update(name).digest("hex");
@@ -21,13 +21,19 @@ export function contextDockerHost(env: NodeJS.ProcessEnv): string | undefined {
   return typeof host === "string" && host !== "" ? host : undefined;
 }
 
+/** The docker CLI's config directory: `$DOCKER_CONFIG`, else `~/.docker` (an empty variable counts as unset, as for the CLI). */
+export function dockerConfigDir(env: NodeJS.ProcessEnv): string {
+  return env["DOCKER_CONFIG"] || path.join(env["HOME"] || homedir(), ".docker");
+}
+
 function currentContext(configDir: string): string | undefined {
   const config = readJson(path.join(configDir, "config.json"));
   const name = (config as { currentContext?: unknown } | undefined)?.currentContext;
   return typeof name === "string" ? name : undefined;
 }
 
-function readJson(file: string): unknown {
+/** A small JSON file of the CLI's (or ours), or undefined when missing, unreadable or not JSON. */
+export function readJson(file: string): unknown {
   try {
     const text = readFileSync(file, "utf8");
     // Both files are small; a huge one is not the CLI's.

@@ -243,14 +243,14 @@ export function engineExport(
   });
 }
 
-export interface ReaderHandlers {
+interface ReaderHandlers {
   onMessage(message: ReaderMessage): void;
   onExit(code: number): void;
   onError(error: unknown): void;
 }
 
 /** Starts the reader thread; `consumed(chunk)` hands a walked chunk's buffer back to it, to refill. */
-export function startReader(setup: ReaderSetup, handlers: ReaderHandlers): { consumed(chunk: Buffer): void; stop(): Promise<number> } {
+function startReader(setup: ReaderSetup, handlers: ReaderHandlers): { consumed(chunk: Buffer): void; stop(): Promise<number> } {
   const worker = new Worker(SOURCE, { eval: true, workerData: setup, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 32 } });
   worker.on("message", (message: ReaderMessage) => handlers.onMessage(message));
   worker.on("error", (error) => handlers.onError(error));

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { contextDockerHost } from "../../src/scan/docker-context.js";
+import { contextDockerHost, dockerConfigDir } from "../../src/scan/docker-context.js";
 import { engineEndpoint } from "../../src/scan/engine-source.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "sbtest-context-"));
@@ -44,5 +44,15 @@ describe("the engine the docker CLI's context points at", () => {
     ["a TLS engine", { DOCKER_HOST: "tcp://build-host:2376", DOCKER_TLS_VERIFY: "1" }],
   ])("%s is left to the docker CLI (no endpoint of our own), never the default socket", (_name, env) => {
     expect(engineEndpoint(env)).toBeUndefined();
+  });
+});
+
+describe("dockerConfigDir", () => {
+  test.each<[string, NodeJS.ProcessEnv, string]>([
+    ["DOCKER_CONFIG", { DOCKER_CONFIG: "/cfg", HOME: "/h" }, "/cfg"],
+    ["an empty DOCKER_CONFIG counts as unset, as for the docker CLI", { DOCKER_CONFIG: "", HOME: "/h" }, "/h/.docker"],
+    ["else ~/.docker", { HOME: "/h" }, "/h/.docker"],
+  ])("%s", (_name, env, expected) => {
+    expect(dockerConfigDir(env)).toBe(expected);
   });
 });

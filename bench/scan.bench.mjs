@@ -5,11 +5,15 @@
 //   (b) safebuild scan FILE.tar            over  LC_ALL=C grep -a -c -F -f      target <= 2.0
 //   (c) peak RSS of the safebuild scans                                          target <= 150 MB
 // A scan that misses the planted secret fails the bench (exit 1), whatever its speed.
+// Each round also reads the engine export bare (export-phases.mjs): dockerd 20.10 writes the
+// whole archive to its temp dir before the first byte, so (a) is decided by what the scan adds
+// after that byte, printed against what the target allows.
 //
 // env: BENCH_RUNS (3), BENCH_SIZE_MB (1024; e.g. 200 for a quick check),
 //      SAFEBUILD_DOCKER (/usr/bin/docker), BENCH_STRICT=1 (also exit 1 when a target is missed).
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { exportPhases } from "./export-phases.mjs";
 import { canMeasureRss, measure, median } from "./measure.mjs";
 import { benchConfig, ensureImage, ensureSecrets, ensureTar, root, secretArgs, work } from "./setup.mjs";
 
@@ -56,7 +60,7 @@ function checkScan(label, run) {
 }
 
 const scanArgs = (ref) => [cli, "scan", ref, "--format", "json", ...secretArgs(cfg)];
-const rounds = { save: [], scanEngine: [], grep: [], grepCpu: [], scanTar: [] };
+const rounds = { save: [], firstByte: [], stream: [], scanEngine: [], grep: [], grepCpu: [], scanTar: [] };
 const checks = [];
 
 log(`image ${cfg.tag}: ${(tarBytes / 1e6).toFixed(0)} MB in ${image.layers} layers; tarball ${cfg.tarPath}`);
@@ -69,6 +73,10 @@ for (let i = 1; i <= cfg.runs; i++) {
   const save = await measure(cfg.docker, ["save", cfg.tag], { discardStdout: true });
   if (save.code !== 0) throw new Error(`docker save failed (exit ${save.code}): ${save.stderr.trim()}`);
   rounds.save.push(save.ms);
+
+  const phases = await exportPhases(cfg.tag, scanEnv);
+  rounds.firstByte.push(phases.firstByteMs);
+  rounds.stream.push(phases.streamMs);
 
   const scanEngine = await measure(process.execPath, scanArgs(cfg.tag), { rss: true, env: scanEnv, cwd: root });
   rounds.scanEngine.push(scanEngine);
@@ -96,6 +104,10 @@ const t = {
   scanTar: median(rounds.scanTar.map((r) => r.ms)),
 };
 const ratioA = t.scanEngine / t.save;
+// per round: what the scan took after dockerd's first byte, against the bare stream of that round
+const afterFirst = rounds.scanEngine.map((r, i) => r.ms - rounds.firstByte[i]);
+const firstByte = median(rounds.firstByte);
+const stream = median(rounds.stream);
 const ratioB = t.scanTar / t.grep;
 const rssValues = [...rounds.scanEngine, ...rounds.scanTar].map((r) => r.rssKb).filter((v) => v !== null);
 const rssMb = rssValues.length ? Math.max(...rssValues) / 1024 : null;
@@ -111,6 +123,9 @@ const rows = [
   ["(a) docker save IMAGE > /dev/null", sec(t.save), mbps(t.save), all(rounds.save)],
   ["    safebuild scan IMAGE (Engine API)", sec(t.scanEngine), mbps(t.scanEngine), all(rounds.scanEngine.map((r) => r.ms))],
   ["    ratio (a)", ratioA.toFixed(3), "target <= 1.10", verdict(targets.a)],
+  ["    export: dockerd before its first byte", sec(firstByte), "", all(rounds.firstByte)],
+  ["    export: then streamed (bare socket read)", sec(stream), "", all(rounds.stream)],
+  ["    scan IMAGE after that first byte", sec(median(afterFirst)), `1.10 allows ${sec(1.1 * t.save - firstByte)}`, all(afterFirst)],
   ["(b) LC_ALL=C grep -a -c -F -f FILE.tar", sec(t.grep), mbps(t.grep), all(rounds.grep)],
   ["    safebuild scan FILE.tar", sec(t.scanTar), mbps(t.scanTar), all(rounds.scanTar.map((r) => r.ms))],
   ["    ratio (b)", ratioB.toFixed(3), "target <= 2.0", verdict(targets.b)],

@@ -102,7 +102,7 @@ export async function readArchive(pump: Pump, ctx: LayerScanContext, label: stri
   if (isSafebuildError(streamError)) throw streamError;
   if (streamError !== null && typeof streamError === "object" && "syscall" in streamError) throw streamError;
   if (streamError !== null) throw inputError(`${label}: not a readable image archive (corrupt or truncated)`, streamError);
-  for (const { path, scanner } of layers) blobs.set(path, { kind: "layer", scan: scanner.finish() });
+  for (const { path, scanner } of layers) blobs.set(path, { kind: "layer", scan: await scanner.finish() });
   return archiveStore(blobs, links, label);
 }
 

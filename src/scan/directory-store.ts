@@ -44,7 +44,7 @@ export function directoryStore(root: string, ctx: LayerScanContext, label: strin
           if (ctx.signal?.aborted) throw error;
           throw inputError(`${label}: cannot read layer ${path}: ${describeFsError(error)}`, error);
         }
-        const result: LayerScan = scanner.finish();
+        const result: LayerScan = await scanner.finish();
         if (result.error !== null) throw inputError(`${label}: layer ${path} is unreadable (${result.error})`);
         return result;
       })();

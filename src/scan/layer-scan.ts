@@ -3,7 +3,7 @@ import { Backlog, type ByteSink } from "./backlog.js";
 import { decompressingSink } from "./decompressing-sink.js";
 import { sniffCompression } from "./decompress.js";
 import { sniffingSink } from "./sniff-sink.js";
-import { startNestedGzip, type NestedGzip } from "./nested-gzip.js";
+import { INFLATE_QUEUE_BYTES, InflateQueue, startNestedGzip, type NestedGzip } from "./nested-gzip.js";
 import type { NeedleTable } from "./needles.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
 
@@ -41,6 +41,8 @@ export interface LayerScan {
 export interface LayerScanContext {
   readonly needles: NeedleTable;
   readonly signal?: AbortSignal | undefined;
+  /** shared by the layers of one scan, so its bound holds for the scan; else one per layer */
+  readonly inflating?: InflateQueue | undefined;
 }
 
 const OPAQUE = ".wh..wh..opq";
@@ -64,7 +66,8 @@ const MAGIC_BYTES = 4;
 /** One layer being scanned as its bytes are pushed; `finish` once its backlog has settled. */
 export interface LayerScanner {
   readonly sink: ByteSink;
-  finish(): LayerScan;
+  /** Resolves once the layer's gzip files have inflated (they may outlast the walk). */
+  finish(): Promise<LayerScan>;
 }
 
 /**
@@ -107,6 +110,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const searcher = needles.streamSearch();
   // with nothing to find, inflating nested gzip files is wasted work
   const searchesContent = needles.variants.length > 0;
+  const inflating = ctx.inflating ?? new InflateQueue(INFLATE_QUEUE_BYTES);
 
   const onEntry = (header: TarHeader): EntrySink => {
     const path = normalizeEntryPath(header.name);
@@ -141,8 +145,14 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
           const second = seenBytes === 0 ? chunk[1] : chunk[0];
           if (second !== undefined) {
             if (first === 0x1f && second === 0x8b && searchesContent) {
-              nested = startNestedGzip(needles, header.size, backlog, (tag) => hit(tag, "file", path, "gzip", entry), () => {
-                truncatedGzip = true;
+              nested = startNestedGzip(header.size, {
+                needles,
+                backlog,
+                queue: inflating,
+                onMatch: (tag) => hit(tag, "file", path, "gzip", entry),
+                onTruncated: () => {
+                  truncatedGzip = true;
+                },
               });
               if (seenBytes === 1) nested.write(Buffer.from([first]));
             }
@@ -188,7 +198,12 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
 
   return {
     sink,
-    finish: () => ({ hits, entries, latest, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip }),
+    async finish() {
+      // the layer's gzip files may still be inflating (the walk does not wait for them): its
+      // findings are complete once they have ended
+      await inflating.settle();
+      return { hits, entries, latest, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip };
+    },
   };
 }
 

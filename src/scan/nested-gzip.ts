@@ -1,6 +1,5 @@
-import { once } from "node:events";
 import { createGunzip, gunzipSync } from "node:zlib";
-import type { Backlog } from "./backlog.js";
+import { Backlog } from "./backlog.js";
 import type { NeedleTable } from "./needles.js";
 
 /** Bounds for a gzip file found inside a layer: a bomb must not stall or exhaust the scan. */
@@ -13,12 +12,81 @@ export const NESTED_GZIP_LIMITS = { maxOutput: 64 * 1024 * 1024, maxRatio: 200, 
  */
 export const SMALL_GZIP_BYTES = 64 * 1024;
 
+export interface NestedGzipContext {
+  readonly needles: NeedleTable;
+  /** where a full queue makes the walk wait */
+  readonly backlog: Backlog;
+  readonly queue: InflateQueue;
+  readonly onMatch: (tag: number) => void;
+  /** a limit cut the output */
+  readonly onTruncated: () => void;
+}
+
 export interface NestedGzip {
   /** `chunk` is borrowed (copied when kept). */
   write(chunk: Buffer): void;
-  /** The end of the file; the remaining work goes into the backlog. */
+  /** The end of the file; its inflating may go on (InflateQueue.settle waits for it). */
   end(): void;
 }
+
+/**
+ * The gzip files inside a scan's layers inflate on zlib's threads while the walk goes on: the
+ * walk waits only once `limit` bytes are queued (compressed input not yet inflated, plus a fixed
+ * cost per open stream for its window and buffers), until half of that is done. Waiting for
+ * each file, as a drain per write did, put every inflate in series with the walk; on the bench
+ * image (1,748 gzip files) overlapping them took about 0.2 s off an engine scan.
+ */
+export class InflateQueue {
+  readonly #limit: number;
+  #queued = 0;
+  #waiters: (() => void)[] = [];
+  readonly #running = new Backlog();
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  take(bytes: number): void {
+    this.#queued += bytes;
+  }
+
+  give(bytes: number): void {
+    this.#queued -= bytes;
+    if (this.#queued > this.#limit / 2) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  get full(): boolean {
+    return this.#queued > this.#limit;
+  }
+
+  /** Bytes held now: 0 once every stream has ended, whatever became of it. */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** Resolves once at most half the limit is queued. */
+  drained(): Promise<void> {
+    return this.#queued <= this.#limit / 2 ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** A stream's whole life; must not reject. */
+  track(done: Promise<void>): void {
+    this.#running.add(done);
+  }
+
+  /** Resolves once every tracked stream has ended: the findings in gzip files are complete. */
+  settle(): Promise<void> {
+    return this.#running.settle();
+  }
+}
+
+/** What a scan may queue to its gzip streams before its walk waits (see InflateQueue). */
+export const INFLATE_QUEUE_BYTES = 4 * 1024 * 1024;
+/** Counted per open stream: its 32 KiB window, its state and its 128 KiB output buffer, rounded up. */
+const STREAM_COST = 256 * 1024;
 
 const outputCap = (input: number): number =>
   Math.min(NESTED_GZIP_LIMITS.maxOutput, Math.max(NESTED_GZIP_LIMITS.ratioFloor, input * NESTED_GZIP_LIMITS.maxRatio));
@@ -28,14 +96,9 @@ const outputCap = (input: number): number =>
  * past. A corrupt member ends the inner scan quietly (what inflated before it is scanned): the
  * compressed bytes were scanned as they are. `onTruncated` is called when a limit cut the output.
  */
-export function startNestedGzip(
-  needles: NeedleTable,
-  size: number,
-  backlog: Backlog,
-  onMatch: (tag: number) => void,
-  onTruncated: () => void,
-): NestedGzip {
-  if (size > SMALL_GZIP_BYTES) return streamingGzip(needles, backlog, onMatch, onTruncated);
+export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzip {
+  const { needles, onMatch } = ctx;
+  if (size > SMALL_GZIP_BYTES) return streamingGzip(ctx);
   const input = Buffer.allocUnsafe(size);
   let fill = 0;
   return {
@@ -50,7 +113,7 @@ export function startNestedGzip(
         output = gunzipSync(compressed, { maxOutputLength: outputCap(fill), chunkSize: Math.min(256 * 1024, Math.max(16 * 1024, fill * 4)) });
       } catch {
         // over the cap, or corrupt: the streaming path scans what inflates, up to the limits
-        const stream = streamingGzip(needles, backlog, onMatch, onTruncated);
+        const stream = streamingGzip(ctx);
         stream.write(compressed);
         stream.end();
         return;
@@ -60,12 +123,20 @@ export function startNestedGzip(
   };
 }
 
-function streamingGzip(needles: NeedleTable, backlog: Backlog, onMatch: (tag: number) => void, onTruncated: () => void): NestedGzip {
+function streamingGzip({ needles, backlog, queue, onMatch, onTruncated }: NestedGzipContext): NestedGzip {
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
   const searcher = needles.streamSearch();
   let input = 0;
   let output = 0;
   let stopped = false;
+  // what this stream holds of the queue; given back as zlib takes each write, the rest at the end
+  let held = STREAM_COST;
+  queue.take(STREAM_COST);
+  const release = (bytes: number): void => {
+    if (stopped) return;
+    held -= bytes;
+    queue.give(bytes);
+  };
   const consumer = (async () => {
     try {
       for await (const chunk of gunzip as AsyncIterable<Buffer>) {
@@ -81,18 +152,25 @@ function streamingGzip(needles: NeedleTable, backlog: Backlog, onMatch: (tag: nu
     } catch {
       // not gzip after all, or cut short: nothing more to scan
     }
+    // a destroyed stream may never call back for the writes it had queued
     stopped = true;
+    queue.give(held);
+    held = 0;
     gunzip.destroy();
   })();
+  queue.track(consumer);
   return {
     write(chunk) {
       if (stopped) return;
-      input += chunk.length;
-      if (!gunzip.write(Buffer.from(chunk))) backlog.add(Promise.race([once(gunzip, "drain").catch(() => undefined), consumer]));
+      const bytes = chunk.length;
+      input += bytes;
+      held += bytes;
+      queue.take(bytes);
+      gunzip.write(Buffer.from(chunk), () => release(bytes));
+      if (queue.full) backlog.add(queue.drained());
     },
     end() {
       if (!stopped) gunzip.end();
-      backlog.add(consumer);
     },
   };
 }

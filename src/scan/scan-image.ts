@@ -6,7 +6,7 @@ import { censor } from "./censor.js";
 import { scanConfig } from "./config-scan.js";
 import type { LayerScan, LayerScanContext } from "./layer-scan.js";
 import { planImages } from "./layout.js";
-import { NESTED_GZIP_LIMITS } from "./nested-gzip.js";
+import { INFLATE_QUEUE_BYTES, InflateQueue, NESTED_GZIP_LIMITS } from "./nested-gzip.js";
 import { wipeVariants } from "../match/variants.js";
 import { buildNeedles } from "./needles.js";
 import { openSource } from "./open-source.js";
@@ -40,7 +40,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
   const needles = buildNeedles(request.secrets);
   const warnings = [...needles.warnings];
-  const ctx: LayerScanContext = { needles, signal: request.signal };
+  const ctx: LayerScanContext = { needles, signal: request.signal, inflating: new InflateQueue(INFLATE_QUEUE_BYTES) };
   let bytesRead = 0;
   let reported = 0;
   const onBytes = (count: number): void => {

@@ -1,27 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
-import { pack } from "tar-stream";
 import { describe, expect, test } from "vitest";
 import { Backlog } from "../../src/scan/backlog.js";
 import { startLayerScan, type LayerScan } from "../../src/scan/layer-scan.js";
 import { buildNeedles } from "../../src/scan/needles.js";
 import { SMALL_GZIP_BYTES } from "../../src/scan/nested-gzip.js";
-import { secret } from "./helpers.js";
+import { noise, secret, tarOf } from "./helpers.js";
 
 const value = `sbtest-scan-${randomBytes(12).toString("hex")}`;
 const needles = buildNeedles([secret("token", value)]);
 
-async function tarOf(files: ReadonlyArray<readonly [string, Buffer]>): Promise<Buffer> {
-  const p = pack();
-  const chunks: Buffer[] = [];
-  p.on("data", (c: unknown) => chunks.push(Buffer.from(c as Uint8Array)));
-  const done = new Promise<void>((resolve) => p.on("end", () => resolve()));
-  for (const [name, body] of files) p.entry({ name }, body);
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
 
 /** Scans `layer` pushed in pieces through one reused buffer, settling the backlog between pieces. */
 async function scan(layer: Buffer, cuts: readonly number[] = []): Promise<LayerScan> {
@@ -39,13 +28,11 @@ async function scan(layer: Buffer, cuts: readonly number[] = []): Promise<LayerS
   }
   scanner.sink.end();
   await backlog.settle();
-  return scanner.finish();
+  return await scanner.finish();
 }
 
 const hitsOf = (result: LayerScan) => result.hits.map((h) => `${h.where}:${h.container ?? "-"}:${h.path}`).sort();
 
-// incompressible filler, so a gzip file gets past the small-file size
-const noise = (bytes: number): Buffer => Buffer.from(randomBytes(bytes).toString("base64").replace(/sbtest/g, "xxxxxx"));
 
 describe("layer scan: nested gzip files", async () => {
   const small = gzipSync(Buffer.concat([noise(1000), Buffer.from(value), noise(1000)]));

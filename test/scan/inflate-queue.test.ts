@@ -1,0 +1,97 @@
+import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { describe, expect, test } from "vitest";
+import { Backlog } from "../../src/scan/backlog.js";
+import { startLayerScan } from "../../src/scan/layer-scan.js";
+import { buildNeedles } from "../../src/scan/needles.js";
+import { InflateQueue, SMALL_GZIP_BYTES } from "../../src/scan/nested-gzip.js";
+import { noise, secret, tarOf } from "./helpers.js";
+
+describe("InflateQueue", () => {
+  test("full past its limit; drained once at most half of it is queued", async () => {
+    const queue = new InflateQueue(100);
+    queue.take(101);
+    expect(queue.full).toBe(true);
+    let drained = false;
+    void queue.drained().then(() => (drained = true));
+    queue.give(40); // 61 queued: no longer full, not yet half
+    await Promise.resolve();
+    expect(queue.full).toBe(false);
+    expect(drained).toBe(false);
+    queue.give(11); // 50: half
+    await Promise.resolve();
+    expect(drained).toBe(true);
+    expect(queue.queued).toBe(50);
+    await expect(queue.drained()).resolves.toBeUndefined();
+  });
+
+  test("settle waits for every tracked stream, those tracked while it waits included", async () => {
+    const queue = new InflateQueue(100);
+    const order: string[] = [];
+    let endFirst!: () => void;
+    queue.track(new Promise<void>((resolve) => (endFirst = resolve)).then(() => void order.push("first")));
+    const settled = queue.settle().then(() => order.push("settled"));
+    await Promise.resolve();
+    let endSecond!: () => void;
+    queue.track(new Promise<void>((resolve) => (endSecond = resolve)).then(() => void order.push("second")));
+    endFirst();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(order).toEqual(["first"]);
+    endSecond();
+    await settled;
+    expect(order).toEqual(["first", "second", "settled"]);
+  });
+});
+
+const value = `sbtest-inflate-${randomBytes(12).toString("hex")}`;
+const needles = buildNeedles([secret("token", value)]);
+
+
+describe("layer scan: gzip files inflate while the walk goes on", async () => {
+  const big = (withValue: boolean): Buffer => gzipSync(Buffer.concat([noise(150_000), Buffer.from(withValue ? value : "nothing here"), noise(10)]));
+  const files: Array<readonly [string, Buffer]> = Array.from({ length: 12 }, (_, i) => [`doc/f${i}.gz`, big(i % 4 === 3)] as const);
+  files.push(["doc/corrupt.gz", Buffer.concat([big(false).subarray(0, 70_000), noise(10_000)])]);
+  const layer = await tarOf(files);
+  const findings = ["doc/f11.gz", "doc/f3.gz", "doc/f7.gz"];
+
+  test("the files are big enough to stream", () => {
+    for (const [, body] of files) expect(body.length).toBeGreaterThan(SMALL_GZIP_BYTES);
+  });
+
+  test("under its limit, the walk is never asked to wait; the findings are complete at finish", async () => {
+    const queue = new InflateQueue(64 * 1024 * 1024);
+    const backlog = new Backlog();
+    const scanner = startLayerScan({ needles, inflating: queue }, backlog);
+    for (let at = 0; at < layer.length; at += 64 * 1024) {
+      scanner.sink.write(layer.subarray(at, at + 64 * 1024));
+      expect(backlog.pending).toBe(false);
+    }
+    scanner.sink.end();
+    expect(backlog.pending).toBe(false);
+    const result = await scanner.finish();
+    expect(result.hits.map((h) => h.path).sort()).toEqual(findings);
+    expect(result.hits.every((h) => h.container === "gzip")).toBe(true);
+    expect(queue.queued).toBe(0);
+  });
+
+  test("past its limit the walk waits, and still finds every value; every stream gives its share back", async () => {
+    const queue = new InflateQueue(512 * 1024);
+    const backlog = new Backlog();
+    const scanner = startLayerScan({ needles, inflating: queue }, backlog);
+    let waits = 0;
+    for (let at = 0; at < layer.length; at += 64 * 1024) {
+      scanner.sink.write(layer.subarray(at, at + 64 * 1024));
+      if (backlog.pending) {
+        waits += 1;
+        await backlog.settle();
+        expect(queue.full).toBe(false);
+      }
+    }
+    scanner.sink.end();
+    await backlog.settle();
+    const result = await scanner.finish();
+    expect(waits).toBeGreaterThan(0);
+    expect(result.hits.map((h) => h.path).sort()).toEqual(findings);
+    expect(queue.queued).toBe(0);
+  });
+});

@@ -128,8 +128,12 @@ function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof H
 
 const SOURCE = `(${readerThread.toString()})(require("node:worker_threads"), require("node:net"), ${HttpResponseReader.toString()})`;
 
-/** What the reader thread may hold ahead of the walk: bounded memory, and dockerd never waits on it. */
-const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+/**
+ * What the reader thread may hold ahead of the walk: bounded memory, and dockerd rarely waits on
+ * it. 8, 12 and 16 MiB scanned the bench image equally fast (interleaved runs); 8 keeps about
+ * 7 MB of peak RSS off target (c).
+ */
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 
 export interface EngineExport {

@@ -59,10 +59,10 @@ function time(cmd, args, env) {
 
 const common = ["--build-arg", `BASE=${base}`, "-t", tag];
 const safebuild = (cache) => () =>
-  time(process.execPath, [join(repo, "dist/bin/safebuild.js"), "build", "--no-scan", "--docker", docker, "--secret", `npmrc=${npmrc}`, ...common, ...(cache ? [] : ["--no-cache"]), example]);
+  time(process.execPath, [join(repo, "dist/bin/safebuild.cjs"), "build", "--no-scan", "--docker", docker, "--secret", `npmrc=${npmrc}`, ...common, ...(cache ? [] : ["--no-cache"]), example]);
 const direct = (cache) => () =>
   time(docker, ["build", "--progress=plain", "--secret", `id=npmrc,src=${npmrc}`, ...common, ...(cache ? [] : ["--no-cache"]), example], { DOCKER_BUILDKIT: "1" });
-const version = () => time(process.execPath, [join(repo, "dist/bin/safebuild.js"), "--version"]);
+const version = () => time(process.execPath, [join(repo, "dist/bin/safebuild.cjs"), "--version"]);
 const nodeBare = () => time(process.execPath, ["-e", "0"]);
 
 const median = (xs) => {

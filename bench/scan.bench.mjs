@@ -19,7 +19,8 @@ import { benchConfig, ensureImage, ensureSecrets, ensureTar, root, secretArgs, w
 
 const log = (message) => console.error(`[bench] ${message}`);
 const cfg = benchConfig();
-const cli = join(root, "dist", "cli.js");
+// the bin, as users run it (its launcher sizes libuv's pool before the CLI loads)
+const cli = join(root, "dist", "bin", "safebuild.cjs");
 if (!existsSync(cli)) {
   log(`${cli} is missing: run \`npm run build\` first (npm run bench does)`);
   process.exit(2);

@@ -7,7 +7,7 @@
 # Run through `npm run demo` (which builds dist/ first).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-SAFEBUILD=(node dist/bin/safebuild.js)
+SAFEBUILD=(node dist/bin/safebuild.cjs)
 BASE_IMAGE="${SAFEBUILD_BASE_IMAGE:-local/busybox:1}"
 
 bold() { if [ -t 1 ]; then printf '\n\033[1m== %s\033[0m\n' "$*"; else printf '\n== %s\n' "$*"; fi; }

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
+// The bin: a CommonJS launcher (bundled to dist/bin/safebuild.cjs), because what it sets up must
+// come before any ES module loads. Loading one starts libuv's pool, and Node 22.1+'s compile
+// cache only covers modules loaded after it is enabled (Node 20 has neither call to make).
+import { stat } from "node:fs";
 import module from "node:module";
+import { sizeThreadPool } from "../process/thread-pool.js";
 
-// Node 22.1+ can cache compiled code between runs; startup is most of a cached build's
-// overhead. Node 20 has no such call, and then nothing changes. It must run before the
-// CLI's modules load, hence this separate entry point.
+sizeThreadPool(process.env, () => stat(process.execPath, () => undefined));
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-await import("../cli.js");
+// a name esbuild leaves alone: the CLI is its own ES module bundle (dist/bin/main.js)
+const main = "./main.js";
+void import(main);

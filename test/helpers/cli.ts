@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-export const cliPath = path.join(repoRoot, "dist/bin/safebuild.js");
+export const cliPath = path.join(repoRoot, "dist/bin/safebuild.cjs");
 /** Where every CLI run of the suite is recorded for the output audit (test/audit-outputs.mjs). */
 export const auditDir = process.env["SAFEBUILD_AUDIT_DIR"] ?? path.join(repoRoot, ".test-audit");
 

@@ -88,8 +88,19 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   let bytes = 0;
   let truncatedGzip = false;
   let error: unknown = null;
+  // the gzip file being walked, if any, and every gzip file's inflating (it may outlast the walk)
+  let openGzip: NestedGzip | null = null;
+  const inflations = new Backlog();
+  // a walk that stops inside a gzip file (cut or corrupt layer) ends its stream: what inflated
+  // is scanned, and nothing waits for bytes that will never come
+  const endOpenGzip = (): void => {
+    const open = openGzip;
+    openGzip = null;
+    open?.end();
+  };
   const fail = (cause: unknown): void => {
     error ??= cause;
+    endOpenGzip();
   };
 
   const hit = (tag: number, where: LayerWhere, path: string, container: "gzip" | null, entry: number): void => {
@@ -154,6 +165,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
                   truncatedGzip = true;
                 },
               });
+              openGzip = nested;
+              inflations.add(nested.done);
               if (seenBytes === 1) nested.write(Buffer.from([first]));
             }
           }
@@ -166,7 +179,10 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       end() {
         // A match ending in the entry's last bytes is only reported now.
         searcher.end(onContent);
-        if (nested) nested.end();
+        if (nested) {
+          openGzip = null;
+          nested.end();
+        }
       },
     };
   };
@@ -182,12 +198,14 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       }
     },
     end() {
-      if (error !== null) return;
-      try {
-        walker.end();
-      } catch (cause) {
-        fail(cause);
+      if (error === null) {
+        try {
+          walker.end();
+        } catch (cause) {
+          fail(cause);
+        }
       }
+      endOpenGzip();
     },
   };
 
@@ -200,8 +218,10 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     sink,
     async finish() {
       // the layer's gzip files may still be inflating (the walk does not wait for them): its
-      // findings are complete once they have ended
-      await inflating.settle();
+      // findings are complete once they have ended. A layer whose bytes stopped without an end
+      // (its decompression failed) may still have one open.
+      endOpenGzip();
+      await inflations.settle();
       return { hits, entries, latest, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip };
     },
   };

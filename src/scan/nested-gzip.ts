@@ -1,5 +1,5 @@
 import { createGunzip, gunzipSync } from "node:zlib";
-import { Backlog } from "./backlog.js";
+import type { Backlog } from "./backlog.js";
 import type { NeedleTable } from "./needles.js";
 
 /** Bounds for a gzip file found inside a layer: a bomb must not stall or exhaust the scan. */
@@ -25,22 +25,24 @@ export interface NestedGzipContext {
 export interface NestedGzip {
   /** `chunk` is borrowed (copied when kept). */
   write(chunk: Buffer): void;
-  /** The end of the file; its inflating may go on (InflateQueue.settle waits for it). */
+  /** The end of the file (or of what there is of it); its inflating may go on. */
   end(): void;
+  /** Resolves once `end` has been called and the inflating is over; never rejects. */
+  readonly done: Promise<void>;
 }
 
 /**
- * The gzip files inside a scan's layers inflate on zlib's threads while the walk goes on: the
- * walk waits only once `limit` bytes are queued (compressed input not yet inflated, plus a fixed
- * cost per open stream for its window and buffers), until half of that is done. Waiting for
- * each file, as a drain per write did, put every inflate in series with the walk; on the bench
- * image (1,748 gzip files) overlapping them took about 0.2 s off an engine scan.
+ * What the gzip files inside a scan's layers hold while they inflate on zlib's threads and the
+ * walk goes on (each layer awaits its own files' `done` at its finish): the walk waits only
+ * once `limit` bytes are queued (compressed input not yet inflated, plus a fixed cost per open
+ * stream for its window and buffers), until half of that is done. Waiting for each file, as a
+ * drain per write did, put every inflate in series with the walk; on the bench image (1,748
+ * gzip files) overlapping them took about 0.2 s off an engine scan.
  */
 export class InflateQueue {
   readonly #limit: number;
   #queued = 0;
   #waiters: (() => void)[] = [];
-  readonly #running = new Backlog();
 
   constructor(limit: number) {
     this.#limit = limit;
@@ -71,16 +73,6 @@ export class InflateQueue {
   drained(): Promise<void> {
     return this.#queued <= this.#limit / 2 ? Promise.resolve() : new Promise((resolve) => this.#waiters.push(resolve));
   }
-
-  /** A stream's whole life; must not reject. */
-  track(done: Promise<void>): void {
-    this.#running.add(done);
-  }
-
-  /** Resolves once every tracked stream has ended: the findings in gzip files are complete. */
-  settle(): Promise<void> {
-    return this.#running.settle();
-  }
 }
 
 /** What a scan may queue to its gzip streams before its walk waits (see InflateQueue). */
@@ -101,11 +93,16 @@ export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzi
   if (size > SMALL_GZIP_BYTES) return streamingGzip(ctx);
   const input = Buffer.allocUnsafe(size);
   let fill = 0;
+  let closed = false;
+  let ended!: (inflated?: PromiseLike<void>) => void;
+  const done = new Promise<void>((resolve) => (ended = resolve));
   return {
     write(chunk) {
-      fill += chunk.copy(input, fill);
+      if (!closed) fill += chunk.copy(input, fill);
     },
     end() {
+      if (closed) return;
+      closed = true;
       const compressed = input.subarray(0, fill);
       let output: Buffer;
       try {
@@ -116,10 +113,13 @@ export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzi
         const stream = streamingGzip(ctx);
         stream.write(compressed);
         stream.end();
+        ended(stream.done);
         return;
       }
       needles.matcher.scan(output, onMatch);
+      ended();
     },
+    done,
   };
 }
 
@@ -158,10 +158,12 @@ function streamingGzip({ needles, backlog, queue, onMatch, onTruncated }: Nested
     held = 0;
     gunzip.destroy();
   })();
-  queue.track(consumer);
+  let closed = false;
+  let ended!: () => void;
+  const endCalled = new Promise<void>((resolve) => (ended = resolve));
   return {
     write(chunk) {
-      if (stopped) return;
+      if (stopped || closed) return;
       const bytes = chunk.length;
       input += bytes;
       held += bytes;
@@ -170,7 +172,11 @@ function streamingGzip({ needles, backlog, queue, onMatch, onTruncated }: Nested
       if (queue.full) backlog.add(queue.drained());
     },
     end() {
+      if (closed) return;
+      closed = true;
       if (!stopped) gunzip.end();
+      ended();
     },
+    done: endCalled.then(() => consumer),
   };
 }

@@ -48,6 +48,7 @@ describe("hostile or broken images are a one-line input error (exit 2), never a 
     "symlink-loop.tar",
     "huge-config.tar",
     "deep-config.tar",
+    "layer-cut-in-gzip.tar",
   ])("%s", async (name) => {
     const { code, stderr } = await scan(name);
     expect(code, stderr).toBe(2);

@@ -71,6 +71,11 @@ export async function writeHostileImages(dir: string, secret: Buffer): Promise<R
   ]);
   await put("gzip-bomb-layer.tar", await dockerArchive([bombLayer]));
 
+  // A layer that ends inside a big gzip file: its inflating stream is never ended by its entry.
+  const bigGz = gzipSync(Buffer.from(randomBytes(300 * 1024).toString("base64")));
+  const cutLayer = (await tarOf([{ name: "doc/big.gz", data: bigGz }])).subarray(0, 512 + 150_000);
+  await put("layer-cut-in-gzip.tar", await dockerArchive([cutLayer]));
+
   // A 50 MB config and a deeply nested config.
   await put("huge-config.tar", await dockerArchive([layer], { padding: "p".repeat(50 * 1024 * 1024) }));
   const deep = `${"[".repeat(200_000)}${"]".repeat(200_000)}`;

@@ -4,31 +4,25 @@
 // second phase can overlap with a scan: this is what target (a) is really measured against.
 import { connect } from "node:net";
 import { performance } from "node:perf_hooks";
-import { URL } from "node:url";
-
-/** Where the engine listens: DOCKER_HOST when it is unix:// or plain tcp://, else the default socket. */
-function endpoint(env) {
-  const host = env.DOCKER_HOST ?? "";
-  if (host.startsWith("unix://")) return { path: host.slice("unix://".length) };
-  if (host.startsWith("tcp://") && !env.DOCKER_TLS_VERIFY) {
-    const url = new URL(host.replace(/^tcp:/, "http:"));
-    return { host: url.hostname, port: Number(url.port || 2375) };
-  }
-  return { path: "/var/run/docker.sock" };
-}
 
 /**
  * `GET /images/{ref}/get`, read and dropped.
  * @returns {Promise<{ firstByteMs: number, streamMs: number, bytes: number }>}
  */
-export function exportPhases(ref, env = process.env) {
+export async function exportPhases(ref, env = process.env) {
+  // where safebuild's own scan connects (DOCKER_HOST, else the docker context, else the default
+  // socket); loaded here, so a missing dist/ is reported by the bench, not by an import error
+  const { engineEndpoint } = await import("../dist/scan/engine-source.js");
+  const engine = engineEndpoint(env);
+  if (engine === undefined) throw new Error("the export phases need an engine reachable over unix:// or tcp://");
+  const { socketPath, host, port } = engine.options;
   return new Promise((resolve, reject) => {
     const buffer = Buffer.allocUnsafeSlow(64 * 1024);
     const t0 = performance.now();
     let first = 0;
     let bytes = 0;
     const socket = connect({
-      ...endpoint(env),
+      ...(socketPath ? { path: socketPath } : { host, port }),
       onread: {
         buffer,
         callback(count) {

@@ -77,6 +77,43 @@ describe("compileMatcher", () => {
     );
   });
 
+  // Ranges of 4096 starts and more are cut in four lanes walked side by side (wu-manber.ts):
+  // occurrences at and around the seams, and ranges that start or stop anywhere, are found once.
+  test("agrees with indexOf over long ranges walked in lanes, at their seams too", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 8, maxLength: 60 }).map((a) => a.map((x) => 0x61 + (x % 4))), { minLength: 1, maxLength: 16 }),
+        fc.integer({ min: 4096, max: 40_000 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.integer({ min: -3, max: 3 })), { maxLength: 24 }),
+        fc.tuple(fc.nat(), fc.nat()),
+        (raw, size, plants, [x, y]) => {
+          const list = raw.map((a, tag) => ({ bytes: Buffer.from(a), tag }));
+          const m = compileMatcher(list);
+          // a small alphabet: many windows need a byte-for-byte look
+          const hay = Buffer.from(randomBytes(size).map((b) => 0x61 + (b % 4)));
+          const quarter = Math.floor((size - m.window + 1) / 4);
+          for (const [which, seam, offset] of plants) {
+            const n = list[which % list.length]!.bytes;
+            const at = Math.min(Math.max(0, (seam % 5) * quarter + offset), size - n.length);
+            if (at >= 0) n.copy(hay, at);
+          }
+          const all: string[] = [];
+          m.scan(hay, (tag, start) => all.push(`${tag}@${start}`));
+          expect(all.sort()).toEqual(naiveMatches(hay, list));
+          const [from, to] = [x % size, y % (size + 1)].sort((p, q) => p - q) as [number, number];
+          const ranged: string[] = [];
+          m.scanRange(hay, from, to, (tag, start) => ranged.push(`${tag}@${start}`));
+          const expected = naiveMatches(hay, list).filter((hit) => {
+            const start = Number(hit.split("@")[1]);
+            return start >= from && start < to && start + m.window <= size;
+          });
+          expect(ranged.sort()).toEqual(expected);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   test("scanRange examines starts in [from, to) that have a window after them", () => {
     const list = needles("needle-one", "needle-two-is-longer-than-window-size-by-far");
     const m = compileMatcher(list);

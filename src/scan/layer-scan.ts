@@ -3,6 +3,7 @@ import { Backlog, type ByteSink } from "./backlog.js";
 import { decompressingSink } from "./decompressing-sink.js";
 import { sniffCompression } from "./decompress.js";
 import { sniffingSink } from "./sniff-sink.js";
+import { InflatedMemo } from "./inflated-memo.js";
 import { INFLATE_QUEUE_BYTES, InflateQueue, startNestedGzip, type NestedGzip } from "./nested-gzip.js";
 import type { NeedleTable } from "./needles.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
@@ -43,6 +44,8 @@ export interface LayerScanContext {
   readonly signal?: AbortSignal | undefined;
   /** shared by the layers of one scan, so its bound holds for the scan; else one per layer */
   readonly inflating?: InflateQueue | undefined;
+  /** shared by the layers of one scan, so a gzip file in two layers inflates once; else one per layer */
+  readonly inflated?: InflatedMemo | undefined;
 }
 
 const OPAQUE = ".wh..wh..opq";
@@ -122,6 +125,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   // with nothing to find, inflating nested gzip files is wasted work
   const searchesContent = needles.variants.length > 0;
   const inflating = ctx.inflating ?? new InflateQueue(INFLATE_QUEUE_BYTES);
+  const memo = ctx.inflated ?? new InflatedMemo();
 
   const onEntry = (header: TarHeader): EntrySink => {
     const path = normalizeEntryPath(header.name);
@@ -160,6 +164,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
                 needles,
                 backlog,
                 queue: inflating,
+                memo,
                 onMatch: (tag) => hit(tag, "file", path, "gzip", entry),
                 onTruncated: () => {
                   truncatedGzip = true;

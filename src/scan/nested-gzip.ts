@@ -1,5 +1,6 @@
 import { createGunzip, gunzipSync } from "node:zlib";
 import type { Backlog } from "./backlog.js";
+import type { InflatedContent, InflatedMemo } from "./inflated-memo.js";
 import type { NeedleTable } from "./needles.js";
 
 /** Bounds for a gzip file found inside a layer: a bomb must not stall or exhaust the scan. */
@@ -12,11 +13,20 @@ export const NESTED_GZIP_LIMITS = { maxOutput: 64 * 1024 * 1024, maxRatio: 200, 
  */
 export const SMALL_GZIP_BYTES = 64 * 1024;
 
+/**
+ * Files up to this size are gathered whole before they inflate, so identical ones inflate once
+ * (InflatedMemo); larger ones inflate as they stream past. A layer gathers one file at a time,
+ * so this bounds the memory gathering takes besides the queue.
+ */
+export const GATHERED_GZIP_BYTES = 2 * 1024 * 1024;
+
 export interface NestedGzipContext {
   readonly needles: NeedleTable;
   /** where a full queue makes the walk wait */
   readonly backlog: Backlog;
   readonly queue: InflateQueue;
+  /** what the scan's gzip files held, by their bytes */
+  readonly memo: InflatedMemo;
   readonly onMatch: (tag: number) => void;
   /** a limit cut the output */
   readonly onTruncated: () => void;
@@ -89,12 +99,11 @@ const outputCap = (input: number): number =>
  * compressed bytes were scanned as they are. `onTruncated` is called when a limit cut the output.
  */
 export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzip {
-  const { needles, onMatch } = ctx;
-  if (size > SMALL_GZIP_BYTES) return streamingGzip(ctx);
+  if (size > GATHERED_GZIP_BYTES) return streamingGzip(ctx);
   const input = Buffer.allocUnsafe(size);
   let fill = 0;
   let closed = false;
-  let ended!: (inflated?: PromiseLike<void>) => void;
+  let ended!: (reported: PromiseLike<void>) => void;
   const done = new Promise<void>((resolve) => (ended = resolve));
   return {
     write(chunk) {
@@ -103,27 +112,54 @@ export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzi
     end() {
       if (closed) return;
       closed = true;
+      // a walk cut inside the file ends it early: what there is of it is what inflates
       const compressed = input.subarray(0, fill);
-      let output: Buffer;
-      try {
-        // few large output pieces: the default 16 KiB ones cost more in allocating and joining than in inflating
-        output = gunzipSync(compressed, { maxOutputLength: outputCap(fill), chunkSize: Math.min(256 * 1024, Math.max(16 * 1024, fill * 4)) });
-      } catch {
-        // over the cap, or corrupt: the streaming path scans what inflates, up to the limits
-        const stream = streamingGzip(ctx);
-        stream.write(compressed);
-        stream.end();
-        ended(stream.done);
-        return;
-      }
-      needles.matcher.scan(output, onMatch);
-      ended();
+      const content = ctx.memo.contentOf(compressed, () => inflateWhole(compressed, ctx));
+      ended(
+        content.then(({ tags, truncated }) => {
+          for (const tag of tags) ctx.onMatch(tag);
+          if (truncated) ctx.onTruncated();
+        }),
+      );
     },
     done,
   };
 }
 
-function streamingGzip({ needles, backlog, queue, onMatch, onTruncated }: NestedGzipContext): NestedGzip {
+/**
+ * What a gathered file holds: small ones inflate in one synchronous call (a zlib stream each
+ * would cost more than the inflating), the others on zlib's threads while the walk goes on.
+ * Never rejects.
+ */
+function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<InflatedContent> {
+  const tags = new Set<number>();
+  let truncated = false;
+  const content = (): InflatedContent => ({ tags: [...tags], truncated });
+  const recording: NestedGzipContext = {
+    ...ctx,
+    onMatch: (tag) => tags.add(tag),
+    onTruncated: () => {
+      truncated = true;
+    },
+  };
+  if (compressed.length <= SMALL_GZIP_BYTES) {
+    try {
+      // few large output pieces: the default 16 KiB ones cost more in allocating and joining than in inflating
+      const chunkSize = Math.min(256 * 1024, Math.max(16 * 1024, compressed.length * 4));
+      const output = gunzipSync(compressed, { maxOutputLength: outputCap(compressed.length), chunkSize });
+      ctx.needles.matcher.scan(output, recording.onMatch);
+      return Promise.resolve(content());
+    } catch {
+      // over the cap, or corrupt: the streaming path scans what inflates, up to the limits
+    }
+  }
+  const stream = streamingGzip(recording, compressed);
+  stream.end();
+  return stream.done.then(content);
+}
+
+/** `whole`: the file's bytes, gathered and handed over (not copied); else they come by `write`. */
+function streamingGzip({ needles, backlog, queue, onMatch, onTruncated }: NestedGzipContext, whole?: Buffer): NestedGzip {
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
   const searcher = needles.streamSearch();
   let input = 0;
@@ -161,15 +197,20 @@ function streamingGzip({ needles, backlog, queue, onMatch, onTruncated }: Nested
   let closed = false;
   let ended!: () => void;
   const endCalled = new Promise<void>((resolve) => (ended = resolve));
+  const feed = (chunk: Buffer): void => {
+    if (stopped || closed) return;
+    const bytes = chunk.length;
+    input += bytes;
+    held += bytes;
+    queue.take(bytes);
+    gunzip.write(chunk, () => release(bytes));
+    if (queue.full) backlog.add(queue.drained());
+  };
+  if (whole !== undefined) feed(whole);
   return {
     write(chunk) {
-      if (stopped || closed) return;
-      const bytes = chunk.length;
-      input += bytes;
-      held += bytes;
-      queue.take(bytes);
-      gunzip.write(Buffer.from(chunk), () => release(bytes));
-      if (queue.full) backlog.add(queue.drained());
+      // the chunk is borrowed, and zlib reads it later
+      if (!stopped && !closed) feed(Buffer.from(chunk));
     },
     end() {
       if (closed) return;

@@ -6,6 +6,7 @@ import { censor } from "./censor.js";
 import { scanConfig } from "./config-scan.js";
 import type { LayerScan, LayerScanContext } from "./layer-scan.js";
 import { planImages } from "./layout.js";
+import { InflatedMemo } from "./inflated-memo.js";
 import { INFLATE_QUEUE_BYTES, InflateQueue, NESTED_GZIP_LIMITS } from "./nested-gzip.js";
 import { wipeVariants } from "../match/variants.js";
 import { buildNeedles } from "./needles.js";
@@ -40,7 +41,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
   const needles = buildNeedles(request.secrets);
   const warnings = [...needles.warnings];
-  const ctx: LayerScanContext = { needles, signal: request.signal, inflating: new InflateQueue(INFLATE_QUEUE_BYTES) };
+  const ctx: LayerScanContext = { needles, signal: request.signal, inflating: new InflateQueue(INFLATE_QUEUE_BYTES), inflated: new InflatedMemo() };
   let bytesRead = 0;
   let reported = 0;
   const onBytes = (count: number): void => {

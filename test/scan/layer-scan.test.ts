@@ -3,9 +3,10 @@ import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { Backlog } from "../../src/scan/backlog.js";
-import { startLayerScan, type LayerScan } from "../../src/scan/layer-scan.js";
+import { InflatedMemo, type InflatedContent } from "../../src/scan/inflated-memo.js";
+import { startLayerScan, type LayerScan, type LayerScanContext } from "../../src/scan/layer-scan.js";
 import { buildNeedles } from "../../src/scan/needles.js";
-import { SMALL_GZIP_BYTES } from "../../src/scan/nested-gzip.js";
+import { GATHERED_GZIP_BYTES, SMALL_GZIP_BYTES } from "../../src/scan/nested-gzip.js";
 import { noise, secret, tarOf } from "./helpers.js";
 
 const value = `sbtest-scan-${randomBytes(12).toString("hex")}`;
@@ -13,9 +14,9 @@ const needles = buildNeedles([secret("token", value)]);
 
 
 /** Scans `layer` pushed in pieces through one reused buffer, settling the backlog between pieces. */
-async function scan(layer: Buffer, cuts: readonly number[] = []): Promise<LayerScan> {
+async function scan(layer: Buffer, cuts: readonly number[] = [], ctx: LayerScanContext = { needles }): Promise<LayerScan> {
   const backlog = new Backlog();
-  const scanner = startLayerScan({ needles }, backlog);
+  const scanner = startLayerScan(ctx, backlog);
   const reused = Buffer.alloc(layer.length);
   const points = [...new Set(cuts.map((c) => c % (layer.length + 1)))].sort((a, b) => a - b);
   let from = 0;
@@ -72,6 +73,68 @@ describe("layer scan: nested gzip files", async () => {
     // a cut right after the first byte of every gzip file's body
     const starts = ["small.gz", "big.gz", "cut.gz"].map((name) => layer.indexOf(name) + 512 + 1);
     expect(hitsOf(await scan(layer, starts))).toEqual(whole);
+  });
+});
+
+describe("layer scan: identical gzip files inflate once, and each copy is reported", async () => {
+  const small = gzipSync(Buffer.concat([noise(1000), Buffer.from(value), noise(1000)]));
+  const gathered = gzipSync(Buffer.concat([noise(300_000), Buffer.from(value), noise(10)]));
+  const clean = gzipSync(noise(5000));
+  const bomb = gzipSync(Buffer.concat([Buffer.alloc(40 * 1024 * 1024), Buffer.from(value)]));
+  const first = await tarOf([
+    ["a/changelog.gz", small],
+    ["b/changelog.gz", small],
+    ["a/big.gz", gathered],
+    ["b/big.gz", gathered],
+    ["a/clean.gz", clean],
+    ["b/clean.gz", clean],
+  ]);
+  const second = await tarOf([
+    ["c/changelog.gz", small],
+    ["c/bomb.gz", bomb],
+  ]);
+  const third = await tarOf([["d/bomb.gz", bomb]]);
+
+  test("the fixtures take both gathered paths", () => {
+    expect(small.length).toBeLessThanOrEqual(SMALL_GZIP_BYTES);
+    expect(gathered.length).toBeGreaterThan(SMALL_GZIP_BYTES);
+    expect(gathered.length).toBeLessThanOrEqual(GATHERED_GZIP_BYTES);
+  });
+
+  /** Counts the files that really inflate. */
+  class CountingMemo extends InflatedMemo {
+    inflated = 0;
+    override contentOf(compressed: Buffer, inflate: () => Promise<InflatedContent>): Promise<InflatedContent> {
+      return super.contentOf(compressed, () => {
+        this.inflated += 1;
+        return inflate();
+      });
+    }
+  }
+
+  test("within a layer and across the layers of a scan", async () => {
+    const memo = new CountingMemo();
+    const ctx = { needles, inflated: memo };
+    const one = await scan(first, [], ctx);
+    expect(hitsOf(one)).toEqual(["file:gzip:a/big.gz", "file:gzip:a/changelog.gz", "file:gzip:b/big.gz", "file:gzip:b/changelog.gz"]);
+    expect([memo.inflated, memo.size]).toEqual([3, 3]);
+    const two = await scan(second, [], ctx);
+    expect(hitsOf(two)).toEqual(["file:gzip:c/changelog.gz"]);
+    expect(two.truncatedGzip).toBe(true);
+    expect([memo.inflated, memo.size]).toEqual([4, 4]);
+    // a copy of a file a limit cut is cut too
+    const three = await scan(third, [], ctx);
+    expect(three.truncatedGzip).toBe(true);
+    expect([memo.inflated, memo.size]).toEqual([4, 4]);
+  });
+
+  test("whatever the chunk boundaries", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(), { maxLength: 8 }), async (cuts) => {
+        expect(hitsOf(await scan(first, cuts, { needles, inflated: new InflatedMemo() }))).toEqual(hitsOf(await scan(first)));
+      }),
+      { numRuns: 10 },
+    );
   });
 });
 

@@ -6,8 +6,8 @@ export interface InflatedContent {
   readonly truncated: boolean;
 }
 
-/** Beyond this many distinct files a scan stops remembering (each entry is about 200 bytes). */
-const MAX_ENTRIES = 100_000;
+/** Beyond this many distinct files a scan stops remembering (each entry takes about 250 bytes). */
+const MAX_ENTRIES = 20_000;
 
 /**
  * What each distinct gzip file of a scan held, by the SHA-256 of its compressed bytes, so

@@ -5,6 +5,7 @@ import { ExitCode, usageError } from "../errors.js";
 import { createProgress } from "../report/progress.js";
 import { toolVersion } from "../report/tool-version.js";
 import type { ScanResult } from "../scan/finding.js";
+import { startEarlyExport, type EarlyExport } from "../scan/early-export.js";
 import { scanImage } from "../scan/scan-image.js";
 import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
@@ -25,10 +26,12 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
     );
   }
   let secrets: ResolvedSecret[] = [];
+  // dockerd works seconds on an export before its first byte: it may as well start now
+  const early = startEarlyExport(options.image, { env: ctx.env, cwd: ctx.cwd, signal: ctx.signal });
   try {
     secrets = await resolveSecrets(refs, providerContext(ctx));
     throwIfInterrupted(ctx);
-    const result = await scan(options, secrets, ctx);
+    const result = await scan(options, secrets, ctx, early);
     for (const warning of result.warnings) ctx.io.warn(warning);
     const outcome = applyPolicy(result.findings, config?.scan);
     await writeReport(
@@ -43,11 +46,12 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
     );
     return outcome.fails ? ExitCode.leak : ExitCode.ok;
   } finally {
+    await early?.close();
     wipeSecrets(secrets);
   }
 }
 
-async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<ScanResult> {
+async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ctx: CommandContext, early: EarlyExport | undefined): Promise<ScanResult> {
   const progress = ctx.io.interactive ? createProgress(ctx.io.err, options.image) : undefined;
   try {
     const result = await scanImage({
@@ -58,6 +62,7 @@ async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ct
       cwd: ctx.cwd,
       signal: ctx.signal,
       onProgress: progress === undefined ? undefined : (bytes) => progress.update(bytes),
+      early,
     });
     throwIfInterrupted(ctx);
     return result;

@@ -8,6 +8,7 @@ import { directoryStore } from "./directory-store.js";
 import { engineEndpoint, exportPath, inspectImageId } from "./engine-source.js";
 import { engineExport } from "./engine-reader.js";
 import { cliImageId, cliSavePump } from "./cli-export.js";
+import type { EarlyExport } from "./early-export.js";
 import type { LayerScanContext } from "./layer-scan.js";
 
 export type SourceKind = "engine" | "path" | "archive" | "layout";
@@ -42,18 +43,27 @@ export interface SourceOptions {
   readonly onBytes: (count: number) => void;
   /** the docker CLI for engines safebuild cannot read itself (the build's, else the usual lookup) */
   readonly docker?: string | undefined;
+  /** an export of this image already asked of the engine (startEarlyExport) */
+  readonly early?: EarlyExport | undefined;
 }
 
 const isSystemError = (error: unknown): boolean => error !== null && typeof error === "object" && "syscall" in error;
 
 /** Engine references never start like a path or end like a tarball; such a ref that does not exist is a missing file. */
-const looksLikePath = (ref: string): boolean => /^(\.{0,2}\/|~)/.test(ref) || /\.(tar|tgz|tar\.gz|tar\.zst)$/i.test(ref);
+export const looksLikePath = (ref: string): boolean => /^(\.{0,2}\/|~)/.test(ref) || /\.(tar|tgz|tar\.gz|tar\.zst)$/i.test(ref);
 
 async function openEngine(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
   const endpoint = engineEndpoint(options.env);
   if (endpoint === undefined) return openThroughCli(target, ctx, options);
-  const id = await inspectImageId(endpoint, target, ctx.signal);
-  const exported = await engineExport({ ...endpoint.options, path: exportPath(id) }, endpoint.display, id, { signal: ctx.signal, onBytes: options.onBytes });
+  const early = options.early?.target === target ? options.early : undefined;
+  early?.report(options.onBytes);
+  const { id, exported } =
+    early !== undefined
+      ? await early.opened()
+      : await (async () => {
+          const id = await inspectImageId(endpoint, target, ctx.signal);
+          return { id, exported: await engineExport({ ...endpoint.options, path: exportPath(id) }, endpoint.display, id, { signal: ctx.signal, onBytes: options.onBytes }) };
+        })();
   try {
     return { store: await readArchive(exported.pump, ctx, `image ${target}`), id };
   } catch (error) {

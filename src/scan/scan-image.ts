@@ -3,6 +3,7 @@ import type { Finding, ScanResult } from "./finding.js";
 import { SafebuildError, isSafebuildError } from "../errors.js";
 import { assembleFindings, type ScannedImage } from "./assemble.js";
 import { censor } from "./censor.js";
+import type { EarlyExport } from "./early-export.js";
 import { scanConfig } from "./config-scan.js";
 import type { LayerScan, LayerScanContext } from "./layer-scan.js";
 import { planImages } from "./layout.js";
@@ -25,6 +26,8 @@ export interface ScanRequest {
   readonly onProgress?: ((bytesRead: number) => void) | undefined;
   /** The docker CLI for an engine safebuild cannot read itself (ssh://, TLS): the build's, if any. */
   readonly docker?: string | undefined;
+  /** The image's export, asked of the engine earlier (startEarlyExport); the caller closes it. */
+  readonly early?: EarlyExport | undefined;
 }
 
 const PROGRESS_STEP = 8 * 1024 * 1024;
@@ -53,7 +56,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   };
   try {
     if (request.signal?.aborted) throw interrupted(request.signal.reason);
-    const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, onBytes, docker: request.docker });
+    const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, onBytes, docker: request.docker, early: request.early });
     const plans = await planImages(source.store, request.platform, request.ref, warnings);
     const images: ScannedImage[] = [];
     for (const plan of plans) {

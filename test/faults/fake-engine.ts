@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { join } from "node:path";
@@ -11,7 +11,13 @@ export type ExportMode =
   /** A few bytes of the archive, then nothing more (until the client goes away). */
   | "stall"
   /** The connection is closed before any answer (a restarting dockerd, a dropping proxy). */
-  | "close-before-answer";
+  | "close-before-answer"
+  /** The whole archive, as a healthy engine sends it. */
+  | "whole"
+  /** No such image: 404 to the inspect and to the export. */
+  | "missing"
+  /** No answer to the export at all (dockerd still writing its temp export), until the client goes away. */
+  | "silent";
 
 export interface FakeEngine {
   /** `unix:///…sock`, for DOCKER_HOST. */
@@ -27,7 +33,7 @@ export interface FakeEngine {
  * A Docker Engine API stand-in on a unix socket: plausible answers to `/_ping`, `/version`
  * and `/images/{name}/json`, and an export that breaks the way `mode` says.
  */
-export async function startFakeEngine(dir: string, archive: string, mode: ExportMode): Promise<FakeEngine> {
+export async function startFakeEngine(dir: string, archive: string, mode: ExportMode, options: { marker?: string } = {}): Promise<FakeEngine> {
   const bytes = readFileSync(archive);
   const id = `sha256:${randomBytes(32).toString("hex")}`;
   const socketPath = join(dir, `engine-${randomBytes(4).toString("hex")}.sock`);
@@ -44,13 +50,22 @@ export async function startFakeEngine(dir: string, archive: string, mode: Export
     const url = req.url ?? "";
     if (url.endsWith("/_ping")) return void res.end("OK");
     if (url.endsWith("/version")) return json(res, { Version: "20.10.24", ApiVersion: "1.41", Os: "linux", Arch: "amd64" });
+    if (mode === "missing" && /\/images\//.test(url)) {
+      res.writeHead(404, { "Content-Type": "application/json" });
+      return void res.end(JSON.stringify({ message: "No such image: sbtest-faults-fake:1" }));
+    }
     if (/\/images\/.+\/json$/.test(url)) return json(res, { Id: id, RepoTags: ["sbtest-faults-fake:1"], Size: bytes.length });
     if (/\/images\/.+\/get$/.test(url)) {
+      // for a child process (a `cmd:` secret) to see that the export was asked for
+      if (options.marker !== undefined) writeFileSync(options.marker, url);
       if (mode === "close-before-answer") return void req.socket.destroy();
       open = true;
       req.socket.on("close", () => (open = false));
+      if (mode === "silent") return void started();
       res.writeHead(200, { "Content-Type": "application/x-tar" });
-      if (mode === "half-then-close") {
+      if (mode === "whole") {
+        res.end(bytes);
+      } else if (mode === "half-then-close") {
         res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => setTimeout(() => req.socket.destroy(), 50));
       } else {
         res.write(bytes.subarray(0, 1024));

@@ -1,0 +1,77 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { engineEndpoint, exportPath, inspectImageId } from "./engine-source.js";
+import { engineExport, type EngineExport } from "./engine-reader.js";
+import { classifyRef, looksLikePath } from "./open-source.js";
+
+/** An image's export, asked of the engine before the scan is ready to read it. */
+export interface EarlyExport {
+  /** the engine reference it exports */
+  readonly target: string;
+  /** The image id and its export once the engine has answered; rejects with what went wrong. */
+  opened(): Promise<{ id: string; exported: EngineExport }>;
+  /** Where the export's byte counts go (the progress indicator), once the scan knows. */
+  report(onBytes: (count: number) => void): void;
+  /** Stops the export, whatever state it is in (idempotent). */
+  close(): Promise<void>;
+}
+
+/** The engine reference `ref` names, when safebuild reads it from the engine itself (see openSource). */
+function engineTarget(ref: string, cwd: string): string | undefined {
+  const { kind, target } = classifyRef(ref);
+  if (target === "" || kind === "archive" || kind === "layout") return undefined;
+  if (kind === "engine") return target;
+  if (looksLikePath(target)) return undefined;
+  try {
+    statSync(resolve(cwd, target));
+    return undefined;
+  } catch {
+    return target;
+  }
+}
+
+/**
+ * Asks the engine for the image's export now, so the seconds dockerd 20.10 spends writing the
+ * whole export to its temp dir before the first byte also cover what the scan does before it
+ * can read (resolving secrets, building their variants): about 0.1 s of every engine scan.
+ * Undefined when `ref` is not an engine image safebuild reads itself (files, `ssh://`, TLS).
+ * The caller closes it whatever happens; until the scan awaits it, its errors wait too.
+ */
+export function startEarlyExport(ref: string, options: { env: NodeJS.ProcessEnv; cwd: string; signal: AbortSignal }): EarlyExport | undefined {
+  const target = engineTarget(ref, options.cwd);
+  const endpoint = target === undefined ? undefined : engineEndpoint(options.env);
+  if (target === undefined || endpoint === undefined) return undefined;
+  // stops the export before the engine has answered too: its own signal, following the command's
+  const stopping = new AbortController();
+  const follow = (): void => stopping.abort(options.signal.reason);
+  options.signal.addEventListener("abort", follow, { once: true });
+  if (options.signal.aborted) follow();
+  let onBytes: ((count: number) => void) | undefined;
+  const opening = (async () => {
+    const id = await inspectImageId(endpoint, target, stopping.signal);
+    const exported = await engineExport({ ...endpoint.options, path: exportPath(id) }, endpoint.display, id, {
+      signal: stopping.signal,
+      onBytes: (count) => onBytes?.(count),
+    });
+    return { id, exported };
+  })();
+  // awaited by the scan, or never (the command failed first): no unhandled rejection either way
+  opening.catch(() => undefined);
+  let closing: Promise<void> | undefined;
+  return {
+    target,
+    opened: () => opening,
+    report: (callback) => {
+      onBytes = callback;
+    },
+    close: () => {
+      closing ??= (async () => {
+        options.signal.removeEventListener("abort", follow);
+        stopping.abort(new Error("the scan is over"));
+        const opened = await opening.catch(() => undefined);
+        await opened?.exported.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { engineEndpoint, exportPath, inspectImageId } from "./engine-source.js";
-import { engineExport, type EngineExport } from "./engine-reader.js";
+import type { EngineExport } from "./engine-reader.js";
+import { engineEndpoint, exportImage } from "./engine-source.js";
 import { classifyRef, looksLikePath } from "./open-source.js";
 
 /** An image's export, asked of the engine before the scan is ready to read it. */
@@ -47,14 +47,7 @@ export function startEarlyExport(ref: string, options: { env: NodeJS.ProcessEnv;
   options.signal.addEventListener("abort", follow, { once: true });
   if (options.signal.aborted) follow();
   let onBytes: ((count: number) => void) | undefined;
-  const opening = (async () => {
-    const id = await inspectImageId(endpoint, target, stopping.signal);
-    const exported = await engineExport({ ...endpoint.options, path: exportPath(id) }, endpoint.display, id, {
-      signal: stopping.signal,
-      onBytes: (count) => onBytes?.(count),
-    });
-    return { id, exported };
-  })();
+  const opening = exportImage(endpoint, target, { signal: stopping.signal, onBytes: (count) => onBytes?.(count) });
   // awaited by the scan, or never (the command failed first): no unhandled rejection either way
   opening.catch(() => undefined);
   let closing: Promise<void> | undefined;

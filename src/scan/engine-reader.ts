@@ -17,8 +17,12 @@ export type ReaderMessage =
   | { readonly kind: "end" }
   | { readonly kind: "failed"; readonly code: string; readonly connected: boolean; readonly reason: string };
 
+/** What the main thread tells the reader thread: the path to GET once it is known, or a walked chunk to refill. */
+type ReaderCommand = { readonly get: string } | { readonly bytes: ArrayBuffer; readonly length: number };
+
 export interface ReaderSetup {
-  readonly request: Pick<Http.RequestOptions, "socketPath" | "host" | "port" | "path">;
+  /** where the engine listens; the path to GET comes later, in a message */
+  readonly request: Pick<Http.RequestOptions, "socketPath" | "host" | "port">;
   /** bytes the main thread may have outstanding before the socket is paused */
   readonly readAhead: number;
   /** the socket's 64 KiB reads are gathered into chunks of this size before they are posted */
@@ -69,7 +73,9 @@ function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof H
       if (filled === setup.chunk) post();
     }
   };
-  port.on("message", (returned: { bytes: ArrayBuffer; length: number }) => {
+  port.on("message", (command: ReaderCommand) => {
+    if ("get" in command) return connect(command.get);
+    const returned = command;
     outstanding -= returned.length;
     if (returned.bytes.byteLength === setup.chunk) free.push(Buffer.from(returned.bytes));
     if (paused && outstanding < setup.readAhead / 2 && socket) {
@@ -107,23 +113,28 @@ function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof H
     }
     return true;
   };
-  const { socketPath, host, port: tcpPort, path } = setup.request;
-  const onread = { buffer: Buffer.allocUnsafeSlow(65536), callback: onRead };
-  socket = socketPath ? net.connect({ path: socketPath, onread }) : net.connect({ host: host ?? "localhost", port: Number(tcpPort), onread });
-  socket.on("connect", () => socket!.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n`));
-  socket.on("end", () => {
-    if (finished) return;
-    try {
-      response.end();
-    } catch {
-      return stop({ kind: "failed", code: "ECONNRESET", connected: statusSent, reason: statusSent ? "" : "closed" });
-    }
-    post();
-    stop({ kind: "end" });
-  });
-  socket.on("error", (error: NodeJS.ErrnoException) =>
-    stop({ kind: "failed", code: typeof error.code === "string" ? error.code : "ECONNRESET", connected: statusSent, reason: "" }),
-  );
+  // the thread starts before the path is known (its start takes longer than an image inspect)
+  function connect(path: string): void {
+    if (finished || socket !== null) return;
+    const { socketPath, host, port: tcpPort } = setup.request;
+    const onread = { buffer: Buffer.allocUnsafeSlow(65536), callback: onRead };
+    const opened = socketPath ? net.connect({ path: socketPath, onread }) : net.connect({ host: host ?? "localhost", port: Number(tcpPort), onread });
+    socket = opened;
+    opened.on("connect", () => opened.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n`));
+    opened.on("end", () => {
+      if (finished) return;
+      try {
+        response.end();
+      } catch {
+        return stop({ kind: "failed", code: "ECONNRESET", connected: statusSent, reason: statusSent ? "" : "closed" });
+      }
+      post();
+      stop({ kind: "end" });
+    });
+    opened.on("error", (error: NodeJS.ErrnoException) =>
+      stop({ kind: "failed", code: typeof error.code === "string" ? error.code : "ECONNRESET", connected: statusSent, reason: "" }),
+    );
+  }
 }
 
 const SOURCE = `(${readerThread.toString()})(require("node:worker_threads"), require("node:net"), ${HttpResponseReader.toString()})`;
@@ -147,11 +158,32 @@ export interface EngineExport {
  * 200 (or rejects with what its status means), then `pump` walks the body on this thread.
  */
 export function engineExport(
-  request: ReaderSetup["request"],
+  request: ReaderSetup["request"] & { readonly path: string },
   display: string,
   subject: string,
   options: PumpOptions,
 ): Promise<EngineExport> {
+  return engineExportOnceKnown(request, display, Promise.resolve({ path: request.path, subject }), options);
+}
+
+/** What to export, once known: the path to GET and what a 404 says was missing. */
+export interface ExportTarget {
+  readonly path: string;
+  readonly subject: string;
+}
+
+/**
+ * engineExport, with the reader thread started now and the export asked for once `target`
+ * resolves (an image inspect, say): starting a thread takes about 70 ms here, longer than the
+ * inspect. A rejected `target` is what the returned promise rejects with.
+ */
+export function engineExportOnceKnown(
+  request: ReaderSetup["request"],
+  display: string,
+  target: Promise<ExportTarget>,
+  options: PumpOptions,
+): Promise<EngineExport> {
+  let subject = "";
   const queue: Buffer[] = [];
   let ended = false;
   let failure: { error: unknown } | null = null;
@@ -205,6 +237,13 @@ export function engineExport(
   const onAbort = (): void => fail(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
+  target.then(
+    (known) => {
+      subject = known.subject;
+      if (!failure) reader.get(known.path);
+    },
+    (error: unknown) => fail(error),
+  );
   let closed: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closed ??= (async () => {
@@ -233,6 +272,8 @@ export function engineExport(
     await backlog.settle();
   };
   return new Promise<EngineExport>((resolve, reject) => {
+    // an already-aborted signal: nothing will be asked of the engine
+    if (failure) return reject(failure.error);
     refused = reject;
     answered = (status) => {
       refused = null;
@@ -254,13 +295,14 @@ interface ReaderHandlers {
 }
 
 /** Starts the reader thread; `consumed(chunk)` hands a walked chunk's buffer back to it, to refill. */
-function startReader(setup: ReaderSetup, handlers: ReaderHandlers): { consumed(chunk: Buffer): void; stop(): Promise<number> } {
+function startReader(setup: ReaderSetup, handlers: ReaderHandlers): { get(path: string): void; consumed(chunk: Buffer): void; stop(): Promise<number> } {
   const worker = new Worker(SOURCE, { eval: true, workerData: setup, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 32 } });
   worker.on("message", (message: ReaderMessage) => handlers.onMessage(message));
   worker.on("error", (error) => handlers.onError(error));
   worker.on("exit", (code) => handlers.onExit(code));
   return {
-    consumed: (chunk) => worker.postMessage({ bytes: chunk.buffer, length: chunk.length }, [chunk.buffer as ArrayBuffer]),
+    get: (path) => worker.postMessage({ get: path } satisfies ReaderCommand),
+    consumed: (chunk) => worker.postMessage({ bytes: chunk.buffer as ArrayBuffer, length: chunk.length } satisfies ReaderCommand, [chunk.buffer as ArrayBuffer]),
     stop: () => worker.terminate(),
   };
 }

@@ -1,7 +1,9 @@
 import { request, type IncomingMessage, type RequestOptions } from "node:http";
 import { environmentError, inputError } from "../errors.js";
 import { JSON_CAP } from "./blob-store.js";
+import type { PumpOptions } from "./byte-pump.js";
 import { contextDockerHost } from "./docker-context.js";
+import { engineExportOnceKnown, type EngineExport } from "./engine-reader.js";
 
 /** Where the engine listens, as node:http options. */
 export interface EngineEndpoint {
@@ -78,3 +80,14 @@ export async function inspectImageId(endpoint: EngineEndpoint, ref: string, sign
 
 /** `GET /images/{id}/get`: the same bytes as `docker save`. */
 export const exportPath = (id: string): string => `/images/${refPath(id)}/get`;
+
+/**
+ * The image's id (an inspect) and its export by that id; the reader thread starts while the
+ * inspect runs.
+ */
+export async function exportImage(endpoint: EngineEndpoint, ref: string, options: PumpOptions): Promise<{ id: string; exported: EngineExport }> {
+  const id = inspectImageId(endpoint, ref, options.signal);
+  const target = id.then((known) => ({ path: exportPath(known), subject: known }));
+  const [known, exported] = await Promise.all([id, engineExportOnceKnown(endpoint.options, endpoint.display, target, options)]);
+  return { id: known, exported };
+}

@@ -5,8 +5,7 @@ import type { BlobStore } from "./blob-store.js";
 import { readArchive } from "./archive-store.js";
 import { filePump } from "./byte-pump.js";
 import { directoryStore } from "./directory-store.js";
-import { engineEndpoint, exportPath, inspectImageId } from "./engine-source.js";
-import { engineExport } from "./engine-reader.js";
+import { engineEndpoint, exportImage } from "./engine-source.js";
 import { cliImageId, cliSavePump } from "./cli-export.js";
 import type { EarlyExport } from "./early-export.js";
 import type { LayerScanContext } from "./layer-scan.js";
@@ -57,13 +56,7 @@ async function openEngine(target: string, ctx: LayerScanContext, options: Source
   if (endpoint === undefined) return openThroughCli(target, ctx, options);
   const early = options.early?.target === target ? options.early : undefined;
   early?.report(options.onBytes);
-  const { id, exported } =
-    early !== undefined
-      ? await early.opened()
-      : await (async () => {
-          const id = await inspectImageId(endpoint, target, ctx.signal);
-          return { id, exported: await engineExport({ ...endpoint.options, path: exportPath(id) }, endpoint.display, id, { signal: ctx.signal, onBytes: options.onBytes }) };
-        })();
+  const { id, exported } = await (early?.opened() ?? exportImage(endpoint, target, { signal: ctx.signal, onBytes: options.onBytes }));
   try {
     return { store: await readArchive(exported.pump, ctx, `image ${target}`), id };
   } catch (error) {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { SafebuildError } from "../../src/errors.js";
 import { Backlog } from "../../src/scan/backlog.js";
-import { engineExport } from "../../src/scan/engine-reader.js";
+import { engineExport, engineExportOnceKnown } from "../../src/scan/engine-reader.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sbtest-engine-reader-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -174,5 +174,52 @@ describe("engineExport: the engine's export read by a thread of its own", () => 
     setTimeout(() => controller.abort(reason), 100);
     await expect(drain(socketPath, { signal: controller.signal })).rejects.toBe(reason);
     await expect.poll(() => closed, { timeout: 2000 }).toBe(true);
+  });
+});
+
+describe("engineExportOnceKnown: the thread starts before the path is known", () => {
+  test("the export is asked for, at the path the target gives, only once the target resolves", async () => {
+    const body = randomBytes(3000);
+    const asked: string[] = [];
+    const socketPath = await http((req, res) => {
+      asked.push(req.url ?? "");
+      res.writeHead(200);
+      res.end(body);
+    });
+    let know!: (target: { path: string; subject: string }) => void;
+    const target = new Promise<{ path: string; subject: string }>((resolve) => (know = resolve));
+    const pending = engineExportOnceKnown({ socketPath }, "unix:///test.sock", target, {});
+    // long enough for the thread to start and connect, were it not waiting
+    await new Promise((r) => setTimeout(r, 300));
+    expect(asked).toEqual([]);
+    know({ path: "/images/sha256:abc/get", subject: "sha256:abc" });
+    const exported = await pending;
+    const chunks: Buffer[] = [];
+    try {
+      await exported.pump({ write: (chunk) => void chunks.push(Buffer.from(chunk)), end() {} }, new Backlog());
+    } finally {
+      await exported.close();
+    }
+    expect(asked).toEqual(["/images/sha256:abc/get"]);
+    expect(Buffer.concat(chunks).equals(body)).toBe(true);
+  });
+
+  test("a target that fails (no such image) is the error, and nothing is asked of the engine", async () => {
+    let connections = 0;
+    const server = createNetServer(() => (connections += 1));
+    const socketPath = await listen(server);
+    const missing = new SafebuildError("input", "no such image: gone:1", { exitCode: 2 });
+    await expect(engineExportOnceKnown({ socketPath }, "unix:///test.sock", Promise.reject(missing), {})).rejects.toBe(missing);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(connections).toBe(0);
+  });
+
+  test("a 404 names the target's subject", async () => {
+    const socketPath = await http((_req, res) => {
+      res.writeHead(404);
+      res.end("{}");
+    });
+    const target = Promise.resolve({ path: "/images/sha256:def/get", subject: "sha256:def" });
+    await expect(engineExportOnceKnown({ socketPath }, "unix:///test.sock", target, {})).rejects.toThrow("no such image: sha256:def");
   });
 });

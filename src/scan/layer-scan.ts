@@ -4,7 +4,7 @@ import { decompressingSink } from "./decompressing-sink.js";
 import { sniffCompression } from "./decompress.js";
 import { sniffingSink } from "./sniff-sink.js";
 import { InflatedMemo } from "./inflated-memo.js";
-import { INFLATE_QUEUE_BYTES, InflateQueue, startNestedGzip, type NestedGzip } from "./nested-gzip.js";
+import { INFLATE_QUEUE_BYTES, InflateQueue, SMALL_GZIP_BYTES, startNestedGzip, type NestedGzip } from "./nested-gzip.js";
 import type { NeedleTable } from "./needles.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
 
@@ -126,6 +126,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const searchesContent = needles.variants.length > 0;
   const inflating = ctx.inflating ?? new InflateQueue(INFLATE_QUEUE_BYTES);
   const memo = ctx.inflated ?? new InflatedMemo();
+  // where this layer gathers its small gzip files, one after another
+  let scratch: Buffer | undefined;
 
   const onEntry = (header: TarHeader): EntrySink => {
     const path = normalizeEntryPath(header.name);
@@ -165,6 +167,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
                 backlog,
                 queue: inflating,
                 memo,
+                scratch: (scratch ??= Buffer.allocUnsafeSlow(SMALL_GZIP_BYTES)),
                 onMatch: (tag) => hit(tag, "file", path, "gzip", entry),
                 onTruncated: () => {
                   truncatedGzip = true;

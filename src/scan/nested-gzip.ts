@@ -27,6 +27,11 @@ export interface NestedGzipContext {
   readonly queue: InflateQueue;
   /** what the scan's gzip files held, by their bytes */
   readonly memo: InflatedMemo;
+  /**
+   * SMALL_GZIP_BYTES for gathering small files, reused from one to the next: a layer walks its
+   * files one after another, and a small file is done with it when its `end` returns.
+   */
+  readonly scratch: Buffer;
   readonly onMatch: (tag: number) => void;
   /** a limit cut the output */
   readonly onTruncated: () => void;
@@ -100,7 +105,7 @@ const outputCap = (input: number): number =>
  */
 export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzip {
   if (size > GATHERED_GZIP_BYTES) return streamingGzip(ctx);
-  const input = Buffer.allocUnsafe(size);
+  const input = size <= SMALL_GZIP_BYTES ? ctx.scratch : Buffer.allocUnsafe(size);
   let fill = 0;
   let closed = false;
   let ended!: (reported: PromiseLike<void>) => void;
@@ -113,7 +118,7 @@ export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzi
       if (closed) return;
       closed = true;
       // a walk cut inside the file ends it early: what there is of it is what inflates
-      const compressed = input.subarray(0, fill);
+      const compressed = input.subarray(0, Math.min(fill, size));
       const content = ctx.memo.contentOf(compressed, () => inflateWhole(compressed, ctx));
       ended(
         content.then(({ tags, truncated }) => {
@@ -131,7 +136,8 @@ export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzi
  * would cost more than the inflating), the others on zlib's threads while the walk goes on.
  * Never rejects.
  */
-function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<InflatedContent> {
+function inflateWhole(gathered: Buffer, ctx: NestedGzipContext): Promise<InflatedContent> {
+  let compressed = gathered;
   const tags = new Set<number>();
   let truncated = false;
   const content = (): InflatedContent => ({ tags: [...tags], truncated });
@@ -152,6 +158,8 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
     } catch {
       // over the cap, or corrupt: the streaming path scans what inflates, up to the limits
     }
+    // a small file's bytes are in the layer's scratch buffer, which the next file reuses
+    compressed = Buffer.from(compressed);
   }
   const stream = streamingGzip(recording, compressed);
   stream.end();

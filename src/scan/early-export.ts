@@ -1,8 +1,6 @@
-import { statSync } from "node:fs";
-import { resolve } from "node:path";
 import type { EngineExport } from "./engine-reader.js";
 import { engineEndpoint, exportImage } from "./engine-source.js";
-import { classifyRef, looksLikePath } from "./open-source.js";
+import { engineTarget } from "./open-source.js";
 
 /** An image's export, asked of the engine before the scan is ready to read it. */
 export interface EarlyExport {
@@ -14,20 +12,6 @@ export interface EarlyExport {
   report(onBytes: (count: number) => void): void;
   /** Stops the export, whatever state it is in (idempotent). */
   close(): Promise<void>;
-}
-
-/** The engine reference `ref` names, when safebuild reads it from the engine itself (see openSource). */
-function engineTarget(ref: string, cwd: string): string | undefined {
-  const { kind, target } = classifyRef(ref);
-  if (target === "" || kind === "archive" || kind === "layout") return undefined;
-  if (kind === "engine") return target;
-  if (looksLikePath(target)) return undefined;
-  try {
-    statSync(resolve(cwd, target));
-    return undefined;
-  } catch {
-    return target;
-  }
 }
 
 /**

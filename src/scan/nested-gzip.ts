@@ -136,8 +136,8 @@ export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzi
  * would cost more than the inflating), the others on zlib's threads while the walk goes on.
  * Never rejects.
  */
-function inflateWhole(gathered: Buffer, ctx: NestedGzipContext): Promise<InflatedContent> {
-  let compressed = gathered;
+function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<InflatedContent> {
+  const small = compressed.length <= SMALL_GZIP_BYTES;
   const tags = new Set<number>();
   let truncated = false;
   const content = (): InflatedContent => ({ tags: [...tags], truncated });
@@ -148,7 +148,7 @@ function inflateWhole(gathered: Buffer, ctx: NestedGzipContext): Promise<Inflate
       truncated = true;
     },
   };
-  if (compressed.length <= SMALL_GZIP_BYTES) {
+  if (small) {
     try {
       // few large output pieces: the default 16 KiB ones cost more in allocating and joining than in inflating
       const chunkSize = Math.min(256 * 1024, Math.max(16 * 1024, compressed.length * 4));
@@ -158,10 +158,9 @@ function inflateWhole(gathered: Buffer, ctx: NestedGzipContext): Promise<Inflate
     } catch {
       // over the cap, or corrupt: the streaming path scans what inflates, up to the limits
     }
-    // a small file's bytes are in the layer's scratch buffer, which the next file reuses
-    compressed = Buffer.from(compressed);
   }
-  const stream = streamingGzip(recording, compressed);
+  // a small file's bytes are in the layer's scratch buffer, which the next file reuses
+  const stream = streamingGzip(recording, small ? Buffer.from(compressed) : compressed);
   stream.end();
   return stream.done.then(content);
 }

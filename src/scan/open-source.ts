@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describeFsError, environmentError, inputError } from "../errors.js";
@@ -49,7 +50,7 @@ export interface SourceOptions {
 const isSystemError = (error: unknown): boolean => error !== null && typeof error === "object" && "syscall" in error;
 
 /** Engine references never start like a path or end like a tarball; such a ref that does not exist is a missing file. */
-export const looksLikePath = (ref: string): boolean => /^(\.{0,2}\/|~)/.test(ref) || /\.(tar|tgz|tar\.gz|tar\.zst)$/i.test(ref);
+const looksLikePath = (ref: string): boolean => /^(\.{0,2}\/|~)/.test(ref) || /\.(tar|tgz|tar\.gz|tar\.zst)$/i.test(ref);
 
 async function openEngine(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
   const endpoint = engineEndpoint(options.env);
@@ -91,6 +92,23 @@ async function openPath(target: string, ctx: LayerScanContext, options: SourceOp
   } catch (error) {
     if (isSystemError(error) && !ctx.signal?.aborted) throw inputError(`${target}: ${describeFsError(error)}`, error);
     throw error;
+  }
+}
+
+/**
+ * The engine reference `ref` names, decided now as openSource decides later (a missing path
+ * that does not look like one is an image); undefined for files and layouts.
+ */
+export function engineTarget(ref: string, cwd: string): string | undefined {
+  const { kind, target } = classifyRef(ref);
+  if (target === "" || kind === "archive" || kind === "layout") return undefined;
+  if (kind === "engine") return target;
+  if (looksLikePath(target)) return undefined;
+  try {
+    statSync(resolve(cwd, target));
+    return undefined;
+  } catch {
+    return target;
   }
 }
 

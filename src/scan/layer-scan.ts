@@ -4,7 +4,8 @@ import { decompressingSink } from "./decompressing-sink.js";
 import { sniffCompression } from "./decompress.js";
 import { sniffingSink } from "./sniff-sink.js";
 import { InflatedMemo } from "./inflated-memo.js";
-import { INFLATE_QUEUE_BYTES, InflateQueue, SMALL_GZIP_BYTES, startNestedGzip, type NestedGzip } from "./nested-gzip.js";
+import { WholeInflater } from "./whole-inflater.js";
+import { GATHERED_GZIP_BYTES, INFLATE_QUEUE_BYTES, InflateQueue, SMALL_GZIP_BYTES, startNestedGzip, type NestedGzip } from "./nested-gzip.js";
 import type { NeedleTable } from "./needles.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
 
@@ -46,6 +47,8 @@ export interface LayerScanContext {
   readonly inflating?: InflateQueue | undefined;
   /** shared by the layers of one scan, so a gzip file in two layers inflates once; else one per layer */
   readonly inflated?: InflatedMemo | undefined;
+  /** shared by the layers of one scan (its calls are synchronous); else one per layer */
+  readonly inflater?: WholeInflater | undefined;
 }
 
 const OPAQUE = ".wh..wh..opq";
@@ -126,8 +129,15 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const searchesContent = needles.variants.length > 0;
   const inflating = ctx.inflating ?? new InflateQueue(INFLATE_QUEUE_BYTES);
   const memo = ctx.inflated ?? new InflatedMemo();
-  // where this layer gathers its small gzip files, one after another
-  let scratch: Buffer | undefined;
+  const inflater = ctx.inflater ?? new WholeInflater();
+  // where this layer gathers its gzip files, one after another: grown by doubling, never freed
+  let gathering: Buffer | undefined;
+  const gather = (size: number): Buffer => {
+    if (gathering === undefined || gathering.length < size) {
+      gathering = Buffer.allocUnsafeSlow(Math.min(GATHERED_GZIP_BYTES, Math.max(size, SMALL_GZIP_BYTES, 2 * (gathering?.length ?? 0))));
+    }
+    return gathering;
+  };
 
   const onEntry = (header: TarHeader): EntrySink => {
     const path = normalizeEntryPath(header.name);
@@ -167,7 +177,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
                 backlog,
                 queue: inflating,
                 memo,
-                scratch: (scratch ??= Buffer.allocUnsafeSlow(SMALL_GZIP_BYTES)),
+                inflater,
+                gather,
                 onMatch: (tag) => hit(tag, "file", path, "gzip", entry),
                 onTruncated: () => {
                   truncatedGzip = true;

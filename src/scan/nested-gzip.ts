@@ -2,21 +2,23 @@ import { createGunzip, gunzipSync } from "node:zlib";
 import type { Backlog } from "./backlog.js";
 import type { InflatedContent, InflatedMemo } from "./inflated-memo.js";
 import type { NeedleTable } from "./needles.js";
+import type { WholeInflater } from "./whole-inflater.js";
 
 /** Bounds for a gzip file found inside a layer: a bomb must not stall or exhaust the scan. */
 export const NESTED_GZIP_LIMITS = { maxOutput: 64 * 1024 * 1024, maxRatio: 200, ratioFloor: 1024 * 1024 } as const;
 
 /**
- * Files up to this size are gathered and inflated in one synchronous call: a layer holds
+ * Where zlib's handle cannot be driven (WholeInflater), files up to this size inflate in one
+ * synchronous call of zlib's public API, larger gathered ones on zlib's threads: a layer holds
  * hundreds of small `.gz` files (man pages, changelogs), and a zlib stream each would cost
  * more than the inflating. Their output is capped at 200 × 64 KiB.
  */
 export const SMALL_GZIP_BYTES = 64 * 1024;
 
 /**
- * Files up to this size are gathered whole before they inflate, so identical ones inflate once
- * (InflatedMemo); larger ones inflate as they stream past. A layer gathers one file at a time,
- * so this bounds the memory gathering takes besides the queue.
+ * Files up to this size are gathered whole and inflate synchronously when their entry ends, so
+ * identical ones inflate once (InflatedMemo); larger ones inflate on zlib's threads as they
+ * stream past. A layer gathers one file at a time into one reused buffer, so this bounds it.
  */
 export const GATHERED_GZIP_BYTES = 2 * 1024 * 1024;
 
@@ -27,11 +29,14 @@ export interface NestedGzipContext {
   readonly queue: InflateQueue;
   /** what the scan's gzip files held, by their bytes */
   readonly memo: InflatedMemo;
+  /** inflates gathered files, one after another */
+  readonly inflater: WholeInflater;
   /**
-   * SMALL_GZIP_BYTES for gathering small files, reused from one to the next: a layer walks its
-   * files one after another, and a small file is done with it when its `end` returns.
+   * A buffer of at least `size` bytes to gather a file in, reused from one file to the next: a
+   * layer walks its files one after another, and a gathered file is done with it when its
+   * `end` returns (the streaming fallback copies it).
    */
-  readonly scratch: Buffer;
+  readonly gather: (size: number) => Buffer;
   readonly onMatch: (tag: number) => void;
   /** a limit cut the output */
   readonly onTruncated: () => void;
@@ -105,7 +110,7 @@ const outputCap = (input: number): number =>
  */
 export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzip {
   if (size > GATHERED_GZIP_BYTES) return streamingGzip(ctx);
-  const input = size <= SMALL_GZIP_BYTES ? ctx.scratch : Buffer.allocUnsafe(size);
+  const input = ctx.gather(size);
   let fill = 0;
   let closed = false;
   let ended!: (reported: PromiseLike<void>) => void;
@@ -132,35 +137,44 @@ export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzi
 }
 
 /**
- * What a gathered file holds: small ones inflate in one synchronous call (a zlib stream each
- * would cost more than the inflating), the others on zlib's threads while the walk goes on.
- * Never rejects.
+ * What a gathered file holds, inflated into WholeInflater's reused buffer; where zlib's handle
+ * cannot be driven, small ones inflate in one public synchronous call and the others on zlib's
+ * threads. Never rejects.
  */
 function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<InflatedContent> {
-  const small = compressed.length <= SMALL_GZIP_BYTES;
   const tags = new Set<number>();
   let truncated = false;
   const content = (): InflatedContent => ({ tags: [...tags], truncated });
-  const recording: NestedGzipContext = {
-    ...ctx,
-    onMatch: (tag) => tags.add(tag),
-    onTruncated: () => {
-      truncated = true;
-    },
+  const onMatch = (tag: number): void => {
+    tags.add(tag);
   };
-  if (small) {
+  const searcher = ctx.needles.streamSearch();
+  const cut = ctx.inflater.inflate(compressed, outputCap(compressed.length), (piece) => searcher.push(piece, onMatch));
+  if (cut !== null) {
+    searcher.end(onMatch);
+    truncated = cut;
+    return Promise.resolve(content());
+  }
+  if (compressed.length <= SMALL_GZIP_BYTES) {
     try {
       // few large output pieces: the default 16 KiB ones cost more in allocating and joining than in inflating
       const chunkSize = Math.min(256 * 1024, Math.max(16 * 1024, compressed.length * 4));
       const output = gunzipSync(compressed, { maxOutputLength: outputCap(compressed.length), chunkSize });
-      ctx.needles.matcher.scan(output, recording.onMatch);
+      ctx.needles.matcher.scan(output, onMatch);
       return Promise.resolve(content());
     } catch {
       // over the cap, or corrupt: the streaming path scans what inflates, up to the limits
     }
   }
-  // a small file's bytes are in the layer's scratch buffer, which the next file reuses
-  const stream = streamingGzip(recording, small ? Buffer.from(compressed) : compressed);
+  const recording: NestedGzipContext = {
+    ...ctx,
+    onMatch,
+    onTruncated: () => {
+      truncated = true;
+    },
+  };
+  // the gathered bytes are in the layer's buffer, which the next file reuses
+  const stream = streamingGzip(recording, Buffer.from(compressed));
   stream.end();
   return stream.done.then(content);
 }

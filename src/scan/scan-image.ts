@@ -8,6 +8,7 @@ import { scanConfig } from "./config-scan.js";
 import type { LayerScan, LayerScanContext } from "./layer-scan.js";
 import { planImages } from "./layout.js";
 import { InflatedMemo } from "./inflated-memo.js";
+import { WholeInflater } from "./whole-inflater.js";
 import { INFLATE_QUEUE_BYTES, InflateQueue, NESTED_GZIP_LIMITS } from "./nested-gzip.js";
 import { wipeVariants } from "../match/variants.js";
 import { buildNeedles } from "./needles.js";
@@ -44,7 +45,8 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
   const needles = buildNeedles(request.secrets);
   const warnings = [...needles.warnings];
-  const ctx: LayerScanContext = { needles, signal: request.signal, inflating: new InflateQueue(INFLATE_QUEUE_BYTES), inflated: new InflatedMemo() };
+  const inflater = new WholeInflater();
+  const ctx: LayerScanContext = { needles, signal: request.signal, inflating: new InflateQueue(INFLATE_QUEUE_BYTES), inflated: new InflatedMemo(), inflater };
   let bytesRead = 0;
   let reported = 0;
   const onBytes = (count: number): void => {
@@ -89,5 +91,6 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   } finally {
     // The encoded copies of every secret live only as long as the scan.
     wipeVariants(needles.variants);
+    inflater.close();
   }
 }

@@ -1,0 +1,76 @@
+import { randomBytes } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { describe, expect, test } from "vitest";
+import { WholeInflater } from "../../src/scan/whole-inflater.js";
+import { noise } from "./helpers.js";
+
+/** Everything `inflate` passed on, joined, with the largest piece and what it returned. */
+function run(inflater: WholeInflater, input: Buffer, cap = Number.MAX_SAFE_INTEGER) {
+  const pieces: Buffer[] = [];
+  const cut = inflater.inflate(input, cap, (piece) => pieces.push(Buffer.from(piece)));
+  return { cut, output: Buffer.concat(pieces), largest: Math.max(0, ...pieces.map((p) => p.length)) };
+}
+
+describe("WholeInflater", () => {
+  // A change of node's zlib internals must show here, not as a silently slower scan.
+  test("drives this node's zlib handle", () => {
+    expect(WholeInflater.supported).toBe(true);
+  });
+
+  test("a file of several members, in pieces of one reused buffer", () => {
+    const parts = [noise(700_000), noise(10), Buffer.alloc(300_000, 0x61)];
+    const input = Buffer.concat(parts.map((p) => gzipSync(p)));
+    const { cut, output, largest } = run(new WholeInflater(), input);
+    expect(cut).toBe(false);
+    expect(output.equals(Buffer.concat(parts))).toBe(true);
+    expect(largest).toBeLessThanOrEqual(256 * 1024);
+  });
+
+  test("the cap cuts the output at exactly its size", () => {
+    const content = noise(600_000);
+    const { cut, output } = run(new WholeInflater(), gzipSync(content), 300_001);
+    expect(cut).toBe(true);
+    expect(output.equals(content.subarray(0, 300_001))).toBe(true);
+    expect(run(new WholeInflater(), gzipSync(content), content.length).cut).toBe(false);
+  });
+
+  test.each([
+    ["in one output piece", 60_000],
+    ["in several", 800_000],
+  ])("a file cut short gives what inflated of it (%s)", (_name, size) => {
+    const content = noise(size);
+    const whole = gzipSync(content);
+    const { cut, output } = run(new WholeInflater(), whole.subarray(0, Math.floor(whole.length * 0.6)));
+    expect(cut).toBe(false);
+    expect(output.length).toBeGreaterThan(content.length * 0.5);
+    expect(output.equals(content.subarray(0, output.length))).toBe(true);
+  });
+
+  test("corrupt data ends it quietly: only this file's true bytes come out, and the next file inflates whole", () => {
+    const inflater = new WholeInflater();
+    // the reused buffer now holds bytes of an earlier file, marked
+    const marker = Buffer.from(`sbtest-stale-${randomBytes(8).toString("hex")}`);
+    const earlier = Buffer.concat(Array.from({ length: 20_000 }, () => marker));
+    expect(run(inflater, gzipSync(earlier)).output.equals(earlier)).toBe(true);
+    const content = noise(900_000);
+    const good = gzipSync(content);
+    const corrupt = Buffer.concat([good.subarray(0, 500_000), randomBytes(200_000)]);
+    const broken = run(inflater, corrupt);
+    expect(broken.cut).toBe(false);
+    expect(broken.output.equals(content.subarray(0, broken.output.length))).toBe(true);
+    expect(broken.output.includes(marker)).toBe(false);
+    // not gzip at all
+    expect(run(inflater, randomBytes(5000)).output.length).toBe(0);
+    expect(run(inflater, good).output.equals(content)).toBe(true);
+    inflater.close();
+    expect(run(inflater, good).output.equals(content)).toBe(true);
+  });
+
+  test("the same as zlib's own synchronous call over many files in a row", () => {
+    const inflater = new WholeInflater();
+    for (let i = 0; i < 40; i++) {
+      const input = gzipSync(noise(1 + ((i * 7919) % 90_000)));
+      expect(run(inflater, input).output.equals(gunzipSync(input))).toBe(true);
+    }
+  });
+});

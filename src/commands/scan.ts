@@ -6,7 +6,6 @@ import { createProgress } from "../report/progress.js";
 import { toolVersion } from "../report/tool-version.js";
 import type { ScanResult } from "../scan/finding.js";
 import { startEarlyExport, type EarlyExport } from "../scan/early-export.js";
-import { scanImage } from "../scan/scan-image.js";
 import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
 import { providerContext, throwIfInterrupted } from "./provider-context.js";
@@ -52,6 +51,8 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
 }
 
 async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ctx: CommandContext, early: EarlyExport | undefined): Promise<ScanResult> {
+  // loaded once the export is asked for: the scanner's modules (zod's among them) take about 0.1 s
+  const { scanImage } = await import("../scan/scan-image.js");
   const progress = ctx.io.interactive ? createProgress(ctx.io.err, options.image) : undefined;
   try {
     const result = await scanImage({

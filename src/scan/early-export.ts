@@ -1,6 +1,6 @@
 import type { EngineExport } from "./engine-reader.js";
 import { engineEndpoint, exportImage } from "./engine-source.js";
-import { engineTarget } from "./open-source.js";
+import { engineTarget } from "./image-ref.js";
 
 /** An image's export, asked of the engine before the scan is ready to read it. */
 export interface EarlyExport {

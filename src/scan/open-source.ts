@@ -1,4 +1,3 @@
-import { statSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describeFsError, environmentError, inputError } from "../errors.js";
@@ -9,27 +8,8 @@ import { directoryStore } from "./directory-store.js";
 import { engineEndpoint, exportImage } from "./engine-source.js";
 import { cliImageId, cliSavePump } from "./cli-export.js";
 import type { EarlyExport } from "./early-export.js";
+import { classifyRef, looksLikePath, type SourceKind } from "./image-ref.js";
 import type { LayerScanContext } from "./layer-scan.js";
-
-export type SourceKind = "engine" | "path" | "archive" | "layout";
-
-/** `docker:` forces the engine; the others force a file or directory. Without a prefix: a path if one exists. */
-const prefixes: ReadonlyArray<readonly [string, SourceKind]> = [
-  ["docker-archive:", "archive"],
-  ["oci-archive:", "archive"],
-  ["docker:", "engine"],
-  ["oci:", "layout"],
-];
-
-export interface SourceTarget {
-  readonly kind: SourceKind;
-  readonly target: string;
-}
-
-export function classifyRef(ref: string): SourceTarget {
-  for (const [prefix, kind] of prefixes) if (ref.startsWith(prefix)) return { kind, target: ref.slice(prefix.length) };
-  return { kind: "path", target: ref };
-}
 
 export interface OpenedSource {
   readonly store: BlobStore;
@@ -48,9 +28,6 @@ export interface SourceOptions {
 }
 
 const isSystemError = (error: unknown): boolean => error !== null && typeof error === "object" && "syscall" in error;
-
-/** Engine references never start like a path or end like a tarball; such a ref that does not exist is a missing file. */
-const looksLikePath = (ref: string): boolean => /^(\.{0,2}\/|~)/.test(ref) || /\.(tar|tgz|tar\.gz|tar\.zst)$/i.test(ref);
 
 async function openEngine(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
   const endpoint = engineEndpoint(options.env);
@@ -92,23 +69,6 @@ async function openPath(target: string, ctx: LayerScanContext, options: SourceOp
   } catch (error) {
     if (isSystemError(error) && !ctx.signal?.aborted) throw inputError(`${target}: ${describeFsError(error)}`, error);
     throw error;
-  }
-}
-
-/**
- * The engine reference `ref` names, decided now as openSource decides later (a missing path
- * that does not look like one is an image); undefined for files and layouts.
- */
-export function engineTarget(ref: string, cwd: string): string | undefined {
-  const { kind, target } = classifyRef(ref);
-  if (target === "" || kind === "archive" || kind === "layout") return undefined;
-  if (kind === "engine") return target;
-  if (looksLikePath(target)) return undefined;
-  try {
-    statSync(resolve(cwd, target));
-    return undefined;
-  } catch {
-    return target;
   }
 }
 

@@ -83,6 +83,9 @@ export async function readArchive(pump: Pump, ctx: LayerScanContext, label: stri
     end() {
       if (tarError === null) walker.end();
     },
+    get complete() {
+      return tarError === null && walker.ended;
+    },
   };
   const outer = sniffingSink(MAGIC_BYTES, (head) => {
     const compression = sniffCompression(head);

@@ -29,4 +29,9 @@ export class Backlog {
 export interface ByteSink {
   write(chunk: Buffer): void;
   end(): void;
+  /**
+   * True once the sink needs no more bytes (a tar's end-of-archive marker was read): a source
+   * whose last bytes come late may stop reading and end it. Absent: never.
+   */
+  readonly complete?: boolean;
 }

@@ -39,6 +39,7 @@ export interface ReaderSetup {
  */
 function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof HttpResponseReader): void {
   const port = threads.parentPort!;
+  const IDLE_MS = 20;
   const setup = threads.workerData as ReaderSetup;
   const response = new Reader();
   const free: Buffer[] = [];
@@ -49,9 +50,21 @@ function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof H
   let paused = false;
   let finished = false;
   let socket: Net.Socket | null = null;
+  // A partial chunk goes out once the socket has been quiet a while: the archive's last bytes
+  // must not wait for the reply's end (dockerd removes its temp export before it ends it).
+  let lastRead = 0;
+  let idle: ReturnType<typeof setTimeout> | null = null;
+  const flushIdle = (): void => {
+    idle = null;
+    if (finished || filled === 0) return;
+    const quiet = performance.now() - lastRead;
+    if (quiet >= IDLE_MS) post();
+    else idle = setTimeout(flushIdle, IDLE_MS - quiet);
+  };
   const stop = (message: ReaderMessage): void => {
     if (finished) return;
     finished = true;
+    if (idle !== null) clearTimeout(idle);
     port.postMessage(message);
     socket?.destroy();
     port.close();
@@ -107,6 +120,8 @@ function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof H
       stop({ kind: "end" });
       return false;
     }
+    lastRead = performance.now();
+    if (filled > 0 && idle === null) idle = setTimeout(flushIdle, IDLE_MS);
     if (outstanding >= setup.readAhead) {
       paused = true;
       return false;
@@ -255,7 +270,7 @@ export function engineExportOnceKnown(
   };
   const pump: Pump = async (sink, backlog) => {
     for (;;) {
-      while (queue.length > 0) {
+      while (queue.length > 0 && sink.complete !== true) {
         if (failure) break;
         const chunk = queue.shift()!;
         options.onBytes?.(chunk.length);
@@ -264,6 +279,9 @@ export function engineExportOnceKnown(
         if (backlog.pending) await backlog.settle();
         reader.consumed(chunk);
       }
+      // dockerd removes its temp copy of the export (0.4 s for 1 GB) before it ends the reply:
+      // a complete archive need not wait for that, nor fail with what the connection does next
+      if (sink.complete === true) break;
       if (failure) throw failure.error;
       if (ended) break;
       await new Promise<void>((resolve) => (wake = resolve));

@@ -20,6 +20,9 @@ export function sniffingSink(need: number, decide: (head: Buffer) => ByteSink): 
       target = decide(have.subarray(0, need));
       target.write(have);
     },
+    get complete() {
+      return target?.complete === true;
+    },
     end() {
       if (!target) {
         const have = head ?? Buffer.alloc(0);

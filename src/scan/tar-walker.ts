@@ -79,6 +79,8 @@ export class TarWalker {
   #longName: string | null = null;
   #longLink: string | null = null;
   #failed = false;
+  /** zero blocks read in a row where a header was due */
+  #zeroBlocks = 0;
 
   constructor(onEntry: OnEntry) {
     this.#onEntry = onEntry;
@@ -93,6 +95,14 @@ export class TarWalker {
       this.#failed = true;
       throw error;
     }
+  }
+
+  /**
+   * The end-of-archive marker (two zero blocks where a header was due) is the last thing read:
+   * every entry is complete, and what may follow it is not part of the archive.
+   */
+  get ended(): boolean {
+    return this.#zeroBlocks >= 2 && this.#state === "header" && this.#headerFill === 0;
   }
 
   /** The input is over; throws TarFormatError when it stopped inside a header or a body. */
@@ -154,7 +164,11 @@ export class TarWalker {
   }
 
   #onHeader(block: Buffer, at: number): void {
-    if (block[at] === 0 && isZeroBlock(block, at)) return;
+    if (block[at] === 0 && isZeroBlock(block, at)) {
+      this.#zeroBlocks += 1;
+      return;
+    }
+    this.#zeroBlocks = 0;
     checkHeader(block, at);
     const flag = block[at + 156]!;
     let size = parseNumber(block, at + 124, 12);

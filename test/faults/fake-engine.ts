@@ -17,7 +17,9 @@ export type ExportMode =
   /** No such image: 404 to the inspect and to the export. */
   | "missing"
   /** No answer to the export at all (dockerd still writing its temp export), until the client goes away. */
-  | "silent";
+  | "silent"
+  /** The whole archive, then the reply stays open (dockerd removing its temp export) until the client goes away. */
+  | "linger";
 
 export interface FakeEngine {
   /** `unix:///…sock`, for DOCKER_HOST. */
@@ -65,6 +67,8 @@ export async function startFakeEngine(dir: string, archive: string, mode: Export
       res.writeHead(200, { "Content-Type": "application/x-tar" });
       if (mode === "whole") {
         res.end(bytes);
+      } else if (mode === "linger") {
+        res.write(bytes);
       } else if (mode === "half-then-close") {
         res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => setTimeout(() => req.socket.destroy(), 50));
       } else {

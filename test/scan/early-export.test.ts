@@ -82,3 +82,25 @@ describe("the engine export is asked for while the secrets resolve", () => {
     }
   });
 });
+
+describe("a complete export is read to its end-of-archive marker, not to the end of the reply", () => {
+  // dockerd 20.10 removes its temp copy of the export before it ends the reply (0.4 s for 1 GB)
+  test("the scan reports once the archive is complete, and closes the export the engine still holds open", async () => {
+    const engine = await startFakeEngine(work, join(images, "leaky.docker.tar"), "linger");
+    try {
+      const run = await runCli(["scan", "docker:sbtest-faults-fake:1", "--secret", "tok=env:SBTEST_EARLY_TOKEN", "--format", "json"], {
+        env: { ...neutralEnv, DOCKER_HOST: engine.host, SBTEST_EARLY_TOKEN: token },
+        secrets: [token],
+        // a scan that waited for the reply's end would be killed here
+        timeoutMs: 20_000,
+      });
+      const stderr = run.stderr.toString();
+      expect(run.code, stderr).toBe(1);
+      const report = JSON.parse(run.stdout.toString()) as { findings: { secret: string }[] };
+      expect(report.findings.map((f) => f.secret)).toContain("tok");
+      await expect.poll(() => engine.exportOpen(), { timeout: 2000 }).toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
+});

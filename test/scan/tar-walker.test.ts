@@ -224,3 +224,35 @@ describe("TarWalker: malformed input is a TarFormatError", () => {
     expect(() => walker.write(eof)).toThrow(TarFormatError);
   });
 });
+
+describe("TarWalker: the end-of-archive marker", () => {
+  /** `ended` after each byte of `archive`, fed one byte at a time. */
+  const endedAt = (archive: Buffer): number[] => {
+    const walker = new TarWalker(() => ({ data: () => undefined, end: () => undefined }));
+    const at: number[] = [];
+    for (let i = 0; i < archive.length; i++) {
+      walker.write(archive.subarray(i, i + 1));
+      if (walker.ended) at.push(i + 1);
+    }
+    return at;
+  };
+  // a body of zeros: zero blocks where no header is due are content, not the marker
+  const zeros = entry({ name: "zeros" }, Buffer.alloc(2048));
+  const file = entry({ name: "a.txt" }, Buffer.from("hello"));
+
+  test("is read once two zero blocks follow the last entry, not before, and not inside a body", () => {
+    const archive = Buffer.concat([zeros, file, eof]);
+    const marker = zeros.length + file.length + 1024;
+    expect(endedAt(archive)).toEqual([marker]);
+    expect(endedAt(Buffer.concat([archive, Buffer.alloc(512)]))).toEqual([marker, marker + 512]);
+  });
+
+  test("one zero block is not the end; an entry after the zero blocks ends it no more", () => {
+    expect(endedAt(Buffer.concat([file, Buffer.alloc(512)]))).toEqual([]);
+    const walker = new TarWalker(() => null);
+    walker.write(Buffer.concat([file, eof]));
+    expect(walker.ended).toBe(true);
+    walker.write(header({ name: "late.txt", size: 3 }));
+    expect(walker.ended).toBe(false);
+  });
+});

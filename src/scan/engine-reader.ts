@@ -17,12 +17,16 @@ export type ReaderMessage =
   | { readonly kind: "end" }
   | { readonly kind: "failed"; readonly code: string; readonly connected: boolean; readonly reason: string };
 
-/** What the main thread tells the reader thread: the path to GET once it is known, or a walked chunk to refill. */
-type ReaderCommand = { readonly get: string } | { readonly bytes: ArrayBuffer; readonly length: number };
+/** Where the engine listens. */
+type EngineRequest = Pick<Http.RequestOptions, "socketPath" | "host" | "port">;
+
+/**
+ * What the main thread tells the reader thread: where to GET what, once known, or a walked
+ * chunk to refill.
+ */
+type ReaderCommand = { readonly get: string; readonly request: EngineRequest } | { readonly bytes: ArrayBuffer; readonly length: number };
 
 export interface ReaderSetup {
-  /** where the engine listens; the path to GET comes later, in a message */
-  readonly request: Pick<Http.RequestOptions, "socketPath" | "host" | "port">;
   /** bytes the main thread may have outstanding before the socket is paused */
   readonly readAhead: number;
   /** the socket's 64 KiB reads are gathered into chunks of this size before they are posted */
@@ -87,7 +91,7 @@ function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof H
     }
   };
   port.on("message", (command: ReaderCommand) => {
-    if ("get" in command) return connect(command.get);
+    if ("get" in command) return connect(command.get, command.request);
     const returned = command;
     outstanding -= returned.length;
     if (returned.bytes.byteLength === setup.chunk) free.push(Buffer.from(returned.bytes));
@@ -129,9 +133,9 @@ function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof H
     return true;
   };
   // the thread starts before the path is known (its start takes longer than an image inspect)
-  function connect(path: string): void {
+  function connect(path: string, request: EngineRequest): void {
     if (finished || socket !== null) return;
-    const { socketPath, host, port: tcpPort } = setup.request;
+    const { socketPath, host, port: tcpPort } = request;
     const onread = { buffer: Buffer.allocUnsafeSlow(65536), callback: onRead };
     const opened = socketPath ? net.connect({ path: socketPath, onread }) : net.connect({ host: host ?? "localhost", port: Number(tcpPort), onread });
     socket = opened;
@@ -173,7 +177,7 @@ export interface EngineExport {
  * 200 (or rejects with what its status means), then `pump` walks the body on this thread.
  */
 export function engineExport(
-  request: ReaderSetup["request"] & { readonly path: string },
+  request: EngineRequest & { readonly path: string },
   display: string,
   subject: string,
   options: PumpOptions,
@@ -193,7 +197,7 @@ export interface ExportTarget {
  * inspect. A rejected `target` is what the returned promise rejects with.
  */
 export function engineExportOnceKnown(
-  request: ReaderSetup["request"],
+  request: EngineRequest,
   display: string,
   target: Promise<ExportTarget>,
   options: PumpOptions,
@@ -218,7 +222,7 @@ export function engineExportOnceKnown(
     poke();
   };
   const reader = startReader(
-    { request, readAhead: READ_AHEAD_BYTES, chunk: CHUNK_BYTES },
+    request,
     {
       onMessage(message) {
         switch (message.kind) {
@@ -312,14 +316,55 @@ interface ReaderHandlers {
   onError(error: unknown): void;
 }
 
-/** Starts the reader thread; `consumed(chunk)` hands a walked chunk's buffer back to it, to refill. */
-function startReader(setup: ReaderSetup, handlers: ReaderHandlers): { get(path: string): void; consumed(chunk: Buffer): void; stop(): Promise<number> } {
-  const worker = new Worker(SOURCE, { eval: true, workerData: setup, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 32 } });
+/** Where a reader thread started ahead of need waits, shared by the launcher's bundle and the CLI's. */
+const PRESTARTED = Symbol.for("safebuild.engine-reader");
+
+interface Prestarted {
+  readonly worker: Worker;
+  /** what the thread did before anyone listened: an error, or its exit */
+  early: { kind: "error"; error: unknown } | { kind: "exit"; code: number } | null;
+}
+
+const newReader = (): Worker =>
+  new Worker(SOURCE, { eval: true, workerData: { readAhead: READ_AHEAD_BYTES, chunk: CHUNK_BYTES } satisfies ReaderSetup, stdout: true, stderr: true, resourceLimits: { maxOldGenerationSizeMb: 32 } });
+
+/**
+ * Starts a reader thread now, for the next engine export of this process: a thread takes about
+ * 0.1 s to start here, which the launcher spends beside loading the CLI (see src/bin). Unused,
+ * it does not keep the process alive. Once per process: the launcher calls it.
+ */
+export function prestartReader(): void {
+  const slot = globalThis as { [PRESTARTED]?: Prestarted };
+  if (slot[PRESTARTED] !== undefined) return;
+  const prestarted: Prestarted = { worker: newReader(), early: null };
+  prestarted.worker.unref();
+  prestarted.worker.once("error", (error) => (prestarted.early ??= { kind: "error", error }));
+  prestarted.worker.once("exit", (code) => (prestarted.early ??= { kind: "exit", code }));
+  slot[PRESTARTED] = prestarted;
+}
+
+/** The prestarted reader thread, once (it is then this caller's), or undefined. */
+function takePrestarted(): Prestarted | undefined {
+  const slot = globalThis as { [PRESTARTED]?: Prestarted | null };
+  const prestarted = slot[PRESTARTED] ?? undefined;
+  if (prestarted !== undefined) slot[PRESTARTED] = null;
+  prestarted?.worker.removeAllListeners();
+  prestarted?.worker.ref();
+  return prestarted;
+}
+
+/** Starts (or takes) the reader thread; `consumed(chunk)` hands a walked chunk's buffer back to it, to refill. */
+function startReader(request: EngineRequest, handlers: ReaderHandlers): { get(path: string): void; consumed(chunk: Buffer): void; stop(): Promise<number> } {
+  const prestarted = takePrestarted();
+  const worker = prestarted?.worker ?? newReader();
   worker.on("message", (message: ReaderMessage) => handlers.onMessage(message));
   worker.on("error", (error) => handlers.onError(error));
   worker.on("exit", (code) => handlers.onExit(code));
+  // what a prestarted thread did before: as if it happened now
+  const early = prestarted?.early ?? null;
+  if (early !== null) queueMicrotask(() => (early.kind === "error" ? handlers.onError(early.error) : handlers.onExit(early.code)));
   return {
-    get: (path) => worker.postMessage({ get: path } satisfies ReaderCommand),
+    get: (path) => worker.postMessage({ get: path, request } satisfies ReaderCommand),
     consumed: (chunk) => worker.postMessage({ bytes: chunk.buffer as ArrayBuffer, length: chunk.length } satisfies ReaderCommand, [chunk.buffer as ArrayBuffer]),
     stop: () => worker.terminate(),
   };

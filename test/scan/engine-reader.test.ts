@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { SafebuildError } from "../../src/errors.js";
 import { Backlog } from "../../src/scan/backlog.js";
-import { engineExport, engineExportOnceKnown } from "../../src/scan/engine-reader.js";
+import { engineExport, engineExportOnceKnown, prestartReader } from "../../src/scan/engine-reader.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sbtest-engine-reader-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -221,5 +221,25 @@ describe("engineExportOnceKnown: the thread starts before the path is known", ()
     });
     const target = Promise.resolve({ path: "/images/sha256:def/get", subject: "sha256:def" });
     await expect(engineExportOnceKnown({ socketPath }, "unix:///test.sock", target, {})).rejects.toThrow("no such image: sha256:def");
+  });
+});
+
+describe("prestartReader: a thread started ahead of the export", () => {
+  const slot = (): unknown => (globalThis as Record<symbol, unknown>)[Symbol.for("safebuild.engine-reader")];
+
+  test("serves the next export, once; the one after starts its own", async () => {
+    const body = randomBytes(3 * 1024 * 1024 + 5);
+    const socketPath = await http((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/x-tar" });
+      res.end(body);
+    });
+    prestartReader();
+    const prestarted = slot();
+    expect(prestarted).toBeTruthy();
+    prestartReader();
+    expect(slot()).toBe(prestarted);
+    expect(await drain(socketPath)).toEqual({ digest: sha(body), length: body.length });
+    expect(slot()).toBeNull();
+    expect(await drain(socketPath)).toEqual({ digest: sha(body), length: body.length });
   });
 });

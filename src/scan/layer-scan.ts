@@ -5,6 +5,7 @@ import { sniffCompression } from "./decompress.js";
 import { sniffingSink } from "./sniff-sink.js";
 import { InflatedMemo } from "./inflated-memo.js";
 import { WholeInflater } from "./whole-inflater.js";
+import type { StreamSearch } from "../match/stream-search.js";
 import { GATHERED_GZIP_BYTES, INFLATE_QUEUE_BYTES, InflateQueue, SMALL_GZIP_BYTES, startNestedGzip, type NestedGzip } from "./nested-gzip.js";
 import type { NeedleTable } from "./needles.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
@@ -130,6 +131,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const inflating = ctx.inflating ?? new InflateQueue(INFLATE_QUEUE_BYTES);
   const memo = ctx.inflated ?? new InflatedMemo();
   const inflater = ctx.inflater ?? new WholeInflater();
+  let wholeSearch: StreamSearch | undefined;
   // where this layer gathers its gzip files, one after another: grown by doubling, never freed
   let gathering: Buffer | undefined;
   const gather = (size: number): Buffer => {
@@ -178,6 +180,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
                 queue: inflating,
                 memo,
                 inflater,
+                wholeSearch: (wholeSearch ??= needles.streamSearch()),
                 gather,
                 onMatch: (tag) => hit(tag, "file", path, "gzip", entry),
                 onTruncated: () => {

@@ -1,6 +1,7 @@
 import { createGunzip, gunzipSync } from "node:zlib";
 import type { Backlog } from "./backlog.js";
 import type { InflatedContent, InflatedMemo } from "./inflated-memo.js";
+import type { StreamSearch } from "../match/stream-search.js";
 import type { NeedleTable } from "./needles.js";
 import type { WholeInflater } from "./whole-inflater.js";
 
@@ -31,6 +32,8 @@ export interface NestedGzipContext {
   readonly memo: InflatedMemo;
   /** inflates gathered files, one after another */
   readonly inflater: WholeInflater;
+  /** searches what `inflater` outputs, reset for each file (a new one per file cost more than its matching) */
+  readonly wholeSearch: StreamSearch;
   /**
    * A buffer of at least `size` bytes to gather a file in, reused from one file to the next: a
    * layer walks its files one after another, and a gathered file is done with it when its
@@ -148,7 +151,8 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
   const onMatch = (tag: number): void => {
     tags.add(tag);
   };
-  const searcher = ctx.needles.streamSearch();
+  const searcher = ctx.wholeSearch;
+  searcher.reset();
   const cut = ctx.inflater.inflate(compressed, outputCap(compressed.length), (piece) => searcher.push(piece, onMatch));
   if (cut !== null) {
     searcher.end(onMatch);

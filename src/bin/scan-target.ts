@@ -1,0 +1,26 @@
+import { engineEndpoint } from "../scan/engine-source.js";
+import { engineTarget } from "../scan/image-ref.js";
+
+/** The options of `scan` that take a value (src/cli.ts): what follows them is not the image. */
+export const SCAN_VALUE_OPTIONS: ReadonlySet<string> = new Set(["--format", "--output", "--secret", "--config", "--platform"]);
+
+/** The image argument of `scan ARGS`, read the way commander reads it, or undefined. */
+export function scanImageArgument(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") return args[i + 1];
+    if (SCAN_VALUE_OPTIONS.has(arg)) i += 1;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `safebuild ARGV` scans an image that safebuild reads from the engine itself: only then
+ * is a reader thread worth starting ahead (a tarball, a layout or an ssh:// engine need none).
+ */
+export function scansEngineImage(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): boolean {
+  if (argv[0] !== "scan") return false;
+  const image = scanImageArgument(argv.slice(1));
+  return image !== undefined && engineTarget(image, cwd) !== undefined && engineEndpoint(env) !== undefined;
+}

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { compileMatcher, type Needle } from "../../src/match/matcher.js";
 import { naiveMatches } from "./naive.js";
+import { WuManber } from "../../src/match/wu-manber.js";
 
 const needles = (...list: (string | Buffer)[]): Needle[] =>
   list.map((b, tag) => ({ bytes: typeof b === "string" ? Buffer.from(b, "latin1") : b, tag }));
@@ -142,5 +143,16 @@ describe("compileMatcher", () => {
   ])("pendingTail: %s", (_name, hay, expected) => {
     const m = compileMatcher(needles("SECRET-", `${"SECRET-".repeat(6)}END`));
     expect(m.pendingTail(Buffer.from(hay))).toBe(expected);
+  });
+});
+
+describe("WuManber at its smallest window", () => {
+  // the lanes read a block with a 4-byte load ending at the window's end, which a window of 3 cannot give
+  test("a window of 3 over a long range finds every occurrence, the first at offset 0", () => {
+    const hay = Buffer.alloc(10_000, 0x2e);
+    for (const at of [0, 4_999, 9_997]) hay.write("abc", at, "latin1");
+    const found: number[] = [];
+    new WuManber([Buffer.from("abc")], 3).scan(hay, 0, hay.length, (_index, start) => found.push(start));
+    expect(found.sort((x, y) => x - y)).toEqual([0, 4_999, 9_997]);
   });
 });

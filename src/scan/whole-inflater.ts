@@ -12,6 +12,13 @@ interface ZlibHandle {
   close(): void;
 }
 
+/** One gzip stream inflating: `write` its bytes as they come, then `end` (see WholeInflater.begin). */
+export interface Inflation {
+  write(input: Buffer): void;
+  /** Whether the cap cut the output. */
+  end(): boolean;
+}
+
 /** One output piece: big enough that a call's fixed cost is small, small enough to stay in cache. */
 const OUTPUT_BYTES = 256 * 1024;
 
@@ -28,6 +35,7 @@ export class WholeInflater {
   #handle: ZlibHandle | null = null;
   #state: Uint32Array | null = null;
   #failed = false;
+  #busy = false;
 
   /** zlib's handle has the shape this class drives; without it `inflate` returns null. */
   static get supported(): boolean {
@@ -44,39 +52,67 @@ export class WholeInflater {
    * inflated before it. Null: this node's zlib cannot be driven this way (nothing was output).
    */
   inflate(input: Buffer, cap: number, onOutput: (piece: Buffer) => void): boolean | null {
+    const inflation = this.begin(cap, onOutput);
+    if (inflation === null) return null;
+    inflation.write(input);
+    return inflation.end();
+  }
+
+  /**
+   * `inflate` for a file whose bytes come in pieces (too big to gather): each `write` inflates
+   * what it can at once. The inflater serves nothing else until `end`, which returns whether the
+   * cap cut the output. Null: this node's zlib cannot be driven this way.
+   */
+  begin(cap: number, onOutput: (piece: Buffer) => void): Inflation | null {
+    // a scan walks one file at a time: a second inflation now is a bug, not a case to handle
+    if (this.#busy) throw new Error("WholeInflater: an inflation is already open");
     const opened = this.#open();
     if (opened === null) return null;
     const { handle, state } = opened;
     const output = this.#output;
-    let inOffset = 0;
-    let inLength = input.length;
     let total = 0;
     let truncated = false;
+    let stopped = false;
     this.#failed = false;
-    for (;;) {
-      // Z_SYNC_FLUSH, not Z_FINISH: a file cut short gives what inflated of it instead of an error
-      handle.writeSync(constants.Z_SYNC_FLUSH, input, inOffset, inLength, output, 0, output.length);
-      // Corrupt data (reported during the call): a failing call leaves `state` as the call before
-      // left it, so what it inflated is lost with it and nothing of the buffer may be passed on.
-      if (this.#failed) break;
-      const free = state[0]!;
-      const left = state[1]!;
-      const have = output.length - free;
-      if (have > cap - total) {
-        if (cap > total) onOutput(output.subarray(0, cap - total));
-        truncated = true;
-        break;
-      }
-      if (have > 0) onOutput(output.subarray(0, have));
-      total += have;
-      // output space left over: zlib has nothing more to give from this input
-      if (free > 0) break;
-      inOffset += inLength - left;
-      inLength = left;
-    }
-    if (this.#failed) this.#close();
-    else handle.reset();
-    return truncated;
+    this.#busy = true;
+    return {
+      write: (input) => {
+        let inOffset = 0;
+        let inLength = input.length;
+        while (!stopped) {
+          // Z_SYNC_FLUSH, not Z_FINISH: a file cut short gives what inflated of it instead of an error
+          handle.writeSync(constants.Z_SYNC_FLUSH, input, inOffset, inLength, output, 0, output.length);
+          // Corrupt data (reported during the call): a failing call leaves `state` as the call
+          // before left it, so what it inflated is lost with it and nothing of the buffer may be
+          // passed on.
+          if (this.#failed) {
+            stopped = true;
+            break;
+          }
+          const free = state[0]!;
+          const left = state[1]!;
+          const have = output.length - free;
+          if (have > cap - total) {
+            if (cap > total) onOutput(output.subarray(0, cap - total));
+            truncated = true;
+            stopped = true;
+            break;
+          }
+          if (have > 0) onOutput(output.subarray(0, have));
+          total += have;
+          // output space left over: zlib has nothing more to give from this input
+          if (free > 0) break;
+          inOffset += inLength - left;
+          inLength = left;
+        }
+      },
+      end: () => {
+        this.#busy = false;
+        if (this.#failed) this.#close();
+        else handle.reset();
+        return truncated;
+      },
+    };
   }
 
   /** Frees zlib's state (the next `inflate` opens a new one). */

@@ -41,23 +41,29 @@ describe("layer scan: nested gzip files", async () => {
   const big = gzipSync(Buffer.concat([noise(200_000), Buffer.from(value), noise(10)]));
   const bomb = gzipSync(Buffer.concat([Buffer.alloc(40 * 1024 * 1024), Buffer.from(value)]));
   const cut = gzipSync(Buffer.concat([Buffer.from(value), noise(300_000)])).subarray(0, 50_000);
+  // too big to gather: inflated as they stream past
+  const huge = gzipSync(Buffer.concat([noise(GATHERED_GZIP_BYTES), Buffer.from(value), noise(10)]));
+  const hugeCut = gzipSync(Buffer.concat([noise(1000), Buffer.from(value), noise(GATHERED_GZIP_BYTES)])).subarray(0, GATHERED_GZIP_BYTES + 1000);
   const layer = await tarOf([
     ["plain.txt", Buffer.from(`x ${value} y`)],
     ["small.gz", small],
     ["big.gz", big],
     ["cut.gz", cut],
     ["bomb.gz", bomb],
+    ["huge.gz", huge],
+    ["huge-cut.gz", hugeCut],
   ]);
 
-  test("the fixtures take both paths", () => {
+  test("the fixtures take every path", () => {
     expect(small.length).toBeLessThanOrEqual(SMALL_GZIP_BYTES);
     expect(big.length).toBeGreaterThan(SMALL_GZIP_BYTES);
     expect(bomb.length).toBeLessThanOrEqual(SMALL_GZIP_BYTES);
+    expect(Math.min(huge.length, hugeCut.length)).toBeGreaterThan(GATHERED_GZIP_BYTES);
   });
 
   /** A node whose zlib handle cannot be driven: zlib's public calls and streams instead. */
   class Unsupported extends WholeInflater {
-    override inflate(): null {
+    override begin(): null {
       return null;
     }
   }
@@ -68,9 +74,16 @@ describe("layer scan: nested gzip files", async () => {
   ])("finds values in plain files and in small, large and cut-short gzip files; a bomb is cut and flagged (%s)", async (_name, ctx) => {
     const result = await scan(layer, [], ctx);
     expect(result.error).toBeNull();
-    expect(hitsOf(result)).toEqual(["file:-:plain.txt", "file:gzip:big.gz", "file:gzip:cut.gz", "file:gzip:small.gz"]);
+    expect(hitsOf(result)).toEqual([
+      "file:-:plain.txt",
+      "file:gzip:big.gz",
+      "file:gzip:cut.gz",
+      "file:gzip:huge-cut.gz",
+      "file:gzip:huge.gz",
+      "file:gzip:small.gz",
+    ]);
     expect(result.truncatedGzip).toBe(true);
-    expect(result.files).toBe(5);
+    expect(result.files).toBe(7);
   });
 
   test("whatever the chunk boundaries (the gzip magic split included)", async () => {
@@ -82,7 +95,7 @@ describe("layer scan: nested gzip files", async () => {
       { numRuns: 15 },
     );
     // a cut right after the first byte of every gzip file's body
-    const starts = ["small.gz", "big.gz", "cut.gz"].map((name) => layer.indexOf(name) + 512 + 1);
+    const starts = ["small.gz", "big.gz", "cut.gz", "huge.gz"].map((name) => layer.indexOf(name) + 512 + 1);
     expect(hitsOf(await scan(layer, starts))).toEqual(whole);
   });
 });

@@ -74,3 +74,29 @@ describe("WholeInflater", () => {
     }
   });
 });
+
+describe("WholeInflater.begin: a file inflated as its bytes come", () => {
+  test("whatever the pieces, the same output as inflating it whole; the cap holds across pieces", () => {
+    const content = Buffer.concat([noise(500_000), Buffer.alloc(200_000, 0x62), noise(300_000)]);
+    const input = Buffer.concat([gzipSync(content.subarray(0, 600_000)), gzipSync(content.subarray(600_000))]);
+    const inflater = new WholeInflater();
+    for (const piece of [1, 7, 4096, 65_536, 300_001]) {
+      for (const cap of [content.length, 777_777]) {
+        const pieces: Buffer[] = [];
+        const inflation = inflater.begin(cap, (out) => pieces.push(Buffer.from(out)))!;
+        for (let at = 0; at < input.length; at += piece) inflation.write(input.subarray(at, at + piece));
+        expect(inflation.end()).toBe(cap < content.length);
+        expect(Buffer.concat(pieces).equals(content.subarray(0, cap))).toBe(true);
+      }
+    }
+  });
+
+  test("one inflation at a time", () => {
+    const inflater = new WholeInflater();
+    const inflation = inflater.begin(100, () => undefined)!;
+    expect(() => inflater.begin(100, () => undefined)).toThrow(/already open/);
+    expect(() => inflater.inflate(gzipSync("x"), 100, () => undefined)).toThrow(/already open/);
+    inflation.end();
+    expect(run(inflater, gzipSync("hello")).output.toString()).toBe("hello");
+  });
+});

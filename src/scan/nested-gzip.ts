@@ -17,9 +17,9 @@ export const NESTED_GZIP_LIMITS = { maxOutput: 64 * 1024 * 1024, maxRatio: 200, 
 export const SMALL_GZIP_BYTES = 64 * 1024;
 
 /**
- * Files up to this size are gathered whole and inflate synchronously when their entry ends, so
- * identical ones inflate once (InflatedMemo); larger ones inflate on zlib's threads as they
- * stream past. A layer gathers one file at a time into one reused buffer, so this bounds it.
+ * Files up to this size are gathered whole into one reused buffer per layer and inflate when
+ * their entry ends, so identical ones inflate once (InflatedMemo); larger ones inflate as they
+ * stream past. Both inflate synchronously into WholeInflater's reused buffer.
  */
 export const GATHERED_GZIP_BYTES = 2 * 1024 * 1024;
 
@@ -30,7 +30,7 @@ export interface NestedGzipContext {
   readonly queue: InflateQueue;
   /** what the scan's gzip files held, by their bytes */
   readonly memo: InflatedMemo;
-  /** inflates gathered files, one after another */
+  /** inflates the layer's gzip files, one at a time (gathered ones at their end, larger ones as they come) */
   readonly inflater: WholeInflater;
   /** searches what `inflater` outputs, reset for each file (a new one per file cost more than its matching) */
   readonly wholeSearch: StreamSearch;
@@ -55,12 +55,11 @@ export interface NestedGzip {
 }
 
 /**
- * What the gzip files inside a scan's layers hold while they inflate on zlib's threads and the
- * walk goes on (each layer awaits its own files' `done` at its finish): the walk waits only
- * once `limit` bytes are queued (compressed input not yet inflated, plus a fixed cost per open
- * stream for its window and buffers), until half of that is done. Waiting for each file, as a
- * drain per write did, put every inflate in series with the walk; on the bench image (1,748
- * gzip files) overlapping them took about 0.2 s off an engine scan.
+ * Where zlib's handle cannot be driven (WholeInflater), gzip files inflate on zlib's threads
+ * while the walk goes on (each layer awaits its own files' `done` at its finish): the walk waits
+ * only once `limit` bytes are queued (compressed input not yet inflated, plus a fixed cost per
+ * open stream for its window and buffers), until half of that is done. Waiting for each file, as
+ * a drain per write did, put every inflate in series with the walk.
  */
 export class InflateQueue {
   readonly #limit: number;

@@ -321,8 +321,8 @@ const PRESTARTED = Symbol.for("safebuild.engine-reader");
 
 interface Prestarted {
   readonly worker: Worker;
-  /** what the thread did before anyone listened: an error, or its exit */
-  early: { kind: "error"; error: unknown } | { kind: "exit"; code: number } | null;
+  /** the thread failed or exited before anyone needed it */
+  early: "error" | "exit" | null;
 }
 
 const newReader = (): Worker =>
@@ -338,31 +338,33 @@ export function prestartReader(): void {
   if (slot[PRESTARTED] !== undefined) return;
   const prestarted: Prestarted = { worker: newReader(), early: null };
   prestarted.worker.unref();
-  prestarted.worker.once("error", (error) => (prestarted.early ??= { kind: "error", error }));
-  prestarted.worker.once("exit", (code) => (prestarted.early ??= { kind: "exit", code }));
+  prestarted.worker.once("error", () => (prestarted.early ??= "error"));
+  prestarted.worker.once("exit", () => (prestarted.early ??= "exit"));
   slot[PRESTARTED] = prestarted;
 }
 
-/** The prestarted reader thread, once (it is then this caller's), or undefined. */
-function takePrestarted(): Prestarted | undefined {
+/** The prestarted reader thread, once (it is then this caller's), if it is still sound. */
+function takePrestarted(): Worker | undefined {
   const slot = globalThis as { [PRESTARTED]?: Prestarted | null };
   const prestarted = slot[PRESTARTED] ?? undefined;
-  if (prestarted !== undefined) slot[PRESTARTED] = null;
-  prestarted?.worker.removeAllListeners();
-  prestarted?.worker.ref();
-  return prestarted;
+  if (prestarted === undefined) return undefined;
+  slot[PRESTARTED] = null;
+  prestarted.worker.removeAllListeners();
+  // one that failed before it was needed is dropped: a new one starts as if there were none
+  if (prestarted.early !== null) {
+    void prestarted.worker.terminate();
+    return undefined;
+  }
+  prestarted.worker.ref();
+  return prestarted.worker;
 }
 
 /** Starts (or takes) the reader thread; `consumed(chunk)` hands a walked chunk's buffer back to it, to refill. */
 function startReader(request: EngineRequest, handlers: ReaderHandlers): { get(path: string): void; consumed(chunk: Buffer): void; stop(): Promise<number> } {
-  const prestarted = takePrestarted();
-  const worker = prestarted?.worker ?? newReader();
+  const worker = takePrestarted() ?? newReader();
   worker.on("message", (message: ReaderMessage) => handlers.onMessage(message));
   worker.on("error", (error) => handlers.onError(error));
   worker.on("exit", (code) => handlers.onExit(code));
-  // what a prestarted thread did before: as if it happened now
-  const early = prestarted?.early ?? null;
-  if (early !== null) queueMicrotask(() => (early.kind === "error" ? handlers.onError(early.error) : handlers.onExit(early.code)));
   return {
     get: (path) => worker.postMessage({ get: path, request } satisfies ReaderCommand),
     consumed: (chunk) => worker.postMessage({ bytes: chunk.buffer as ArrayBuffer, length: chunk.length } satisfies ReaderCommand, [chunk.buffer as ArrayBuffer]),

@@ -36,6 +36,7 @@ export class WholeInflater {
   #state: Uint32Array | null = null;
   #failed = false;
   #busy = false;
+  #spare: WholeInflater | null = null;
 
   /** zlib's handle has the shape this class drives; without it `inflate` returns null. */
   static get supported(): boolean {
@@ -60,12 +61,13 @@ export class WholeInflater {
 
   /**
    * `inflate` for a file whose bytes come in pieces (too big to gather): each `write` inflates
-   * what it can at once. The inflater serves nothing else until `end`, which returns whether the
-   * cap cut the output. Null: this node's zlib cannot be driven this way.
+   * what it can at once; `end` returns whether the cap cut the output. Null: this node's zlib
+   * cannot be driven this way.
    */
   begin(cap: number, onOutput: (piece: Buffer) => void): Inflation | null {
-    // a scan walks one file at a time: a second inflation now is a bug, not a case to handle
-    if (this.#busy) throw new Error("WholeInflater: an inflation is already open");
+    // Layers whose own bytes decompress on zlib's threads may be walked interleaved, a large
+    // file of one open while another's files inflate: the second gets a handle of its own.
+    if (this.#busy) return (this.#spare ??= new WholeInflater()).begin(cap, onOutput);
     const opened = this.#open();
     if (opened === null) return null;
     const { handle, state } = opened;
@@ -118,6 +120,7 @@ export class WholeInflater {
   /** Frees zlib's state (the next `inflate` opens a new one). */
   close(): void {
     this.#close();
+    this.#spare?.close();
   }
 
   #open(): { handle: ZlibHandle; state: Uint32Array } | null {

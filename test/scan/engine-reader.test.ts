@@ -242,4 +242,21 @@ describe("prestartReader: a thread started ahead of the export", () => {
     expect(slot()).toBeNull();
     expect(await drain(socketPath)).toEqual({ digest: sha(body), length: body.length });
   });
+
+  test("one that exited before it was needed is dropped, and the export still reads", async () => {
+    const body = randomBytes(1024 * 1024 + 3);
+    const socketPath = await http((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/x-tar" });
+      res.end(body);
+    });
+    const slots = globalThis as Record<symbol, unknown>;
+    const key = Symbol.for("safebuild.engine-reader");
+    delete slots[key];
+    prestartReader();
+    const prestarted = slots[key] as { worker: { terminate(): Promise<number> }; early: unknown };
+    await prestarted.worker.terminate();
+    await expect.poll(() => prestarted.early).toBe("exit");
+    expect(await drain(socketPath)).toEqual({ digest: sha(body), length: body.length });
+    expect(slots[key]).toBeNull();
+  });
 });

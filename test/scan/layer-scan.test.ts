@@ -179,3 +179,29 @@ describe("layer scan: the layer itself compressed, or unreadable", async () => {
     }
   });
 });
+
+describe("layer scan: two layers walked interleaved share the scan's inflater", async () => {
+  // layers whose own bytes decompress on zlib's threads may be walked in turns
+  const huge = gzipSync(Buffer.concat([noise(GATHERED_GZIP_BYTES), Buffer.from(value), noise(10)]));
+  const first = await tarOf([["a/huge.gz", huge]]);
+  const second = await tarOf([
+    ["b/small.gz", gzipSync(Buffer.concat([noise(500), Buffer.from(value)]))],
+    ["b/big.gz", gzipSync(Buffer.concat([noise(300_000), Buffer.from(value)]))],
+  ]);
+
+  test("a large file of one open while the other's files inflate: each finds its own", async () => {
+    const ctx: LayerScanContext = { needles, inflater: new WholeInflater() };
+    const backlog = new Backlog();
+    const a = startLayerScan(ctx, backlog);
+    const b = startLayerScan(ctx, backlog);
+    const half = 512 + Math.floor(huge.length / 2);
+    a.sink.write(first.subarray(0, half));
+    b.sink.write(second);
+    b.sink.end();
+    a.sink.write(first.subarray(half));
+    a.sink.end();
+    await backlog.settle();
+    expect(hitsOf(await a.finish())).toEqual(["file:gzip:a/huge.gz"]);
+    expect(hitsOf(await b.finish())).toEqual(["file:gzip:b/big.gz", "file:gzip:b/small.gz"]);
+  });
+});

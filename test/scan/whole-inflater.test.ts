@@ -91,12 +91,24 @@ describe("WholeInflater.begin: a file inflated as its bytes come", () => {
     }
   });
 
-  test("one inflation at a time", () => {
+  test("inflations open at once (layers walked interleaved) each inflate on a handle of their own", () => {
     const inflater = new WholeInflater();
-    const inflation = inflater.begin(100, () => undefined)!;
-    expect(() => inflater.begin(100, () => undefined)).toThrow(/already open/);
-    expect(() => inflater.inflate(gzipSync("x"), 100, () => undefined)).toThrow(/already open/);
-    inflation.end();
+    const [one, two] = [noise(700_000), noise(600_000)];
+    const [a, b] = [gzipSync(one), gzipSync(two)];
+    const outA: Buffer[] = [];
+    const outB: Buffer[] = [];
+    const first = inflater.begin(one.length, (out) => outA.push(Buffer.from(out)))!;
+    const second = inflater.begin(two.length, (out) => outB.push(Buffer.from(out)))!;
+    for (let at = 0; at < Math.max(a.length, b.length); at += 50_000) {
+      first.write(a.subarray(at, at + 50_000));
+      // a whole file in between, on a third handle
+      expect(run(inflater, gzipSync(`between ${at}`)).output.toString()).toBe(`between ${at}`);
+      second.write(b.subarray(at, at + 50_000));
+    }
+    expect([first.end(), second.end()]).toEqual([false, false]);
+    expect(Buffer.concat(outA).equals(one)).toBe(true);
+    expect(Buffer.concat(outB).equals(two)).toBe(true);
     expect(run(inflater, gzipSync("hello")).output.toString()).toBe("hello");
+    inflater.close();
   });
 });

@@ -79,6 +79,8 @@ export class WholeInflater {
     this.#busy = true;
     return {
       write: (input) => {
+        // closed meanwhile (the scan ended while a layer was still being walked): never write to a closed handle
+        if (this.#handle !== handle) stopped = true;
         let inOffset = 0;
         let inLength = input.length;
         while (!stopped) {
@@ -109,6 +111,7 @@ export class WholeInflater {
         }
       },
       end: () => {
+        if (this.#handle !== handle) return truncated;
         this.#busy = false;
         if (this.#failed) this.#close();
         else handle.reset();
@@ -143,6 +146,7 @@ export class WholeInflater {
   }
 
   #close(): void {
+    this.#busy = false;
     this.#handle = null;
     this.#state = null;
     this.#stream?.close();

@@ -111,4 +111,19 @@ describe("WholeInflater.begin: a file inflated as its bytes come", () => {
     expect(run(inflater, gzipSync("hello")).output.toString()).toBe("hello");
     inflater.close();
   });
+
+  test("an inflation open when the inflater closes writes nothing more, and the inflater opens anew", () => {
+    const inflater = new WholeInflater();
+    const content = noise(400_000);
+    const input = gzipSync(content);
+    const out: Buffer[] = [];
+    const inflation = inflater.begin(content.length, (piece) => out.push(Buffer.from(piece)))!;
+    inflation.write(input.subarray(0, 100_000));
+    const before = Buffer.concat(out).length;
+    inflater.close();
+    inflation.write(input.subarray(100_000));
+    expect(inflation.end()).toBe(false);
+    expect(Buffer.concat(out).length).toBe(before);
+    expect(run(inflater, input).output.equals(content)).toBe(true);
+  });
 });

@@ -3,7 +3,9 @@ import { constants, createGunzip, type Gunzip } from "node:zlib";
 /**
  * zlib's native handle, as node's own synchronous calls drive it (lib/zlib.js, processChunkSync,
  * the same in node 20, 22 and 24): `writeSync` inflates into the output range it is given and
- * leaves what is still free of the output and of the input in the stream's `_writeState`.
+ * leaves what is still free of the output and of the input in the stream's `_writeState`. Node
+ * keeps that shape because npm's own zlib wrapper relies on it (lib/zlib.js says so where it
+ * sets `_writeState` up); a node without it gets zlib's public calls instead.
  */
 interface ZlibHandle {
   writeSync(flush: number, input: Uint8Array, inOffset: number, inLength: number, output: Uint8Array, outOffset: number, outLength: number): void;

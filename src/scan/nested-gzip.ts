@@ -183,10 +183,10 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
 }
 
 /**
- * A file too big to gather, inflated synchronously as its bytes come (the layer's inflater
- * serves it alone until its end: a layer walks one file at a time). On zlib's threads, each 128 KiB of output was a hand-off between threads, and the bench
- * image's one such file (2 MB, 19 MB inflated) held the end of an engine scan by 0.25 s. Null
- * where zlib's handle cannot be driven.
+ * A file too big to gather, inflated synchronously as its bytes come. On zlib's threads each
+ * 128 KiB of its output was a hand-off between threads, and the bench image's one such file
+ * (2 MB, 19 MB inflated) held the end of an engine scan by 0.2 s. Null where zlib's handle
+ * cannot be driven.
  */
 function inflatingAsItComes(size: number, { needles, inflater, onMatch, onTruncated }: NestedGzipContext): NestedGzip | null {
   const searcher = needles.streamSearch();

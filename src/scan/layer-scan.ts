@@ -48,7 +48,7 @@ export interface LayerScanContext {
   readonly inflating?: InflateQueue | undefined;
   /** shared by the layers of one scan, so a gzip file in two layers inflates once; else one per layer */
   readonly inflated?: InflatedMemo | undefined;
-  /** shared by the layers of one scan (its calls are synchronous); else one per layer */
+  /** shared by the layers of one scan (it opens a handle per inflation open at once); else one per layer */
   readonly inflater?: WholeInflater | undefined;
 }
 

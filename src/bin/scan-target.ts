@@ -1,5 +1,4 @@
-import { engineEndpoint } from "../scan/engine-source.js";
-import { engineTarget } from "../scan/image-ref.js";
+import { directEngineTarget } from "../scan/early-export.js";
 
 /** The options of `scan` that take a value (src/cli.ts): what follows them is not the image. */
 export const SCAN_VALUE_OPTIONS: ReadonlySet<string> = new Set(["--format", "--output", "--secret", "--config", "--platform"]);
@@ -22,5 +21,5 @@ export function scanImageArgument(args: readonly string[]): string | undefined {
 export function scansEngineImage(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): boolean {
   if (argv[0] !== "scan") return false;
   const image = scanImageArgument(argv.slice(1));
-  return image !== undefined && engineTarget(image, cwd) !== undefined && engineEndpoint(env) !== undefined;
+  return image !== undefined && directEngineTarget(image, env, cwd) !== undefined;
 }

@@ -1,5 +1,5 @@
 import type { EngineExport } from "./engine-reader.js";
-import { engineEndpoint, exportImage } from "./engine-source.js";
+import { engineEndpoint, exportImage, type EngineEndpoint } from "./engine-source.js";
 import { engineTarget } from "./image-ref.js";
 
 /** An image's export, asked of the engine before the scan is ready to read it. */
@@ -15,6 +15,16 @@ export interface EarlyExport {
 }
 
 /**
+ * The engine image `ref` names and where that engine listens, when safebuild reads its export
+ * itself; undefined for files, layouts and engines reached through the docker CLI (ssh://, TLS).
+ */
+export function directEngineTarget(ref: string, env: NodeJS.ProcessEnv, cwd: string): { target: string; endpoint: EngineEndpoint } | undefined {
+  const target = engineTarget(ref, cwd);
+  const endpoint = target === undefined ? undefined : engineEndpoint(env);
+  return target === undefined || endpoint === undefined ? undefined : { target, endpoint };
+}
+
+/**
  * Asks the engine for the image's export now, so the seconds dockerd 20.10 spends writing the
  * whole export to its temp dir before the first byte also cover what the scan does before it
  * can read (resolving secrets, building their variants): about 0.1 s of every engine scan.
@@ -22,9 +32,9 @@ export interface EarlyExport {
  * The caller closes it whatever happens; until the scan awaits it, its errors wait too.
  */
 export function startEarlyExport(ref: string, options: { env: NodeJS.ProcessEnv; cwd: string; signal: AbortSignal }): EarlyExport | undefined {
-  const target = engineTarget(ref, options.cwd);
-  const endpoint = target === undefined ? undefined : engineEndpoint(options.env);
-  if (target === undefined || endpoint === undefined) return undefined;
+  const direct = directEngineTarget(ref, options.env, options.cwd);
+  if (direct === undefined) return undefined;
+  const { target, endpoint } = direct;
   // stops the export before the engine has answered too: its own signal, following the command's
   const stopping = new AbortController();
   const follow = (): void => stopping.abort(options.signal.reason);

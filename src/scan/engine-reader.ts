@@ -172,19 +172,6 @@ export interface EngineExport {
   close(): Promise<void>;
 }
 
-/**
- * `GET path` on the engine, read by a thread of its own; resolves once the engine has answered
- * 200 (or rejects with what its status means), then `pump` walks the body on this thread.
- */
-export function engineExport(
-  request: EngineRequest & { readonly path: string },
-  display: string,
-  subject: string,
-  options: PumpOptions,
-): Promise<EngineExport> {
-  return engineExportOnceKnown(request, display, Promise.resolve({ path: request.path, subject }), options);
-}
-
 /** What to export, once known: the path to GET and what a 404 says was missing. */
 export interface ExportTarget {
   readonly path: string;
@@ -192,11 +179,13 @@ export interface ExportTarget {
 }
 
 /**
- * engineExport, with the reader thread started now and the export asked for once `target`
- * resolves (an image inspect, say): starting a thread takes about 70 ms here, longer than the
- * inspect. A rejected `target` is what the returned promise rejects with.
+ * `GET path` on the engine, read by a thread of its own, started now and asked for the export
+ * once `target` resolves (an image inspect, say: starting a thread takes about 0.1 s here,
+ * longer than the inspect). Resolves once the engine has answered 200 (or rejects with what its
+ * status means; a rejected `target` is what it rejects with), then `pump` walks the body on this
+ * thread.
  */
-export function engineExportOnceKnown(
+export function engineExport(
   request: EngineRequest,
   display: string,
   target: Promise<ExportTarget>,

@@ -3,7 +3,7 @@ import { environmentError, inputError } from "../errors.js";
 import { JSON_CAP } from "./blob-store.js";
 import type { PumpOptions } from "./byte-pump.js";
 import { contextDockerHost } from "./docker-context.js";
-import { engineExportOnceKnown, type EngineExport } from "./engine-reader.js";
+import { engineExport, type EngineExport } from "./engine-reader.js";
 
 /** Where the engine listens, as node:http options. */
 export interface EngineEndpoint {
@@ -88,6 +88,6 @@ export const exportPath = (id: string): string => `/images/${refPath(id)}/get`;
 export async function exportImage(endpoint: EngineEndpoint, ref: string, options: PumpOptions): Promise<{ id: string; exported: EngineExport }> {
   const id = inspectImageId(endpoint, ref, options.signal);
   const target = id.then((known) => ({ path: exportPath(known), subject: known }));
-  const [known, exported] = await Promise.all([id, engineExportOnceKnown(endpoint.options, endpoint.display, target, options)]);
+  const [known, exported] = await Promise.all([id, engineExport(endpoint.options, endpoint.display, target, options)]);
   return { id: known, exported };
 }

@@ -40,14 +40,6 @@ export class WholeInflater {
   #busy = false;
   #spare: WholeInflater | null = null;
 
-  /** zlib's handle has the shape this class drives; without it `inflate` returns null. */
-  static get supported(): boolean {
-    const stream = createGunzip();
-    const supported = handleOf(stream) !== null;
-    stream.close();
-    return supported;
-  }
-
   /**
    * Passes the inflated content of `input` (a whole gzip file, its members one after another) to
    * `onOutput` in pieces, borrowed (valid only during the call), at most `cap` bytes of it.

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { SafebuildError } from "../../src/errors.js";
 import { Backlog } from "../../src/scan/backlog.js";
-import { engineExport, engineExportOnceKnown, prestartReader } from "../../src/scan/engine-reader.js";
+import { engineExport, prestartReader } from "../../src/scan/engine-reader.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sbtest-engine-reader-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,9 +34,11 @@ afterAll(async () => {
 
 const http = (handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> => listen(createHttpServer(handler));
 
+const known = (path: string, subject: string) => Promise.resolve({ path, subject });
+
 /** Pumps an export into memory (hash and length), optionally slowly. */
 async function drain(socketPath: string, options: { signal?: AbortSignal; slow?: () => Promise<void> } = {}) {
-  const exported = await engineExport({ socketPath, path: "/images/x/get" }, "unix:///test.sock", "sha256:abc", { signal: options.signal });
+  const exported = await engineExport({ socketPath }, "unix:///test.sock", known("/images/x/get", "sha256:abc"), { signal: options.signal });
   const hash = createHash("sha256");
   let length = 0;
   const backlog = new Backlog();
@@ -93,7 +95,7 @@ describe("engineExport: the engine's export read by a thread of its own", () => 
       };
       next();
     });
-    const exported = await engineExport({ socketPath, path: "/images/x/get" }, "unix:///test.sock", "x", {});
+    const exported = await engineExport({ socketPath }, "unix:///test.sock", known("/images/x/get", "x"), {});
     const backlog = new Backlog();
     await exported.pump(
       {
@@ -177,7 +179,7 @@ describe("engineExport: the engine's export read by a thread of its own", () => 
   });
 });
 
-describe("engineExportOnceKnown: the thread starts before the path is known", () => {
+describe("engineExport: the thread starts before the path is known", () => {
   test("the export is asked for, at the path the target gives, only once the target resolves", async () => {
     const body = randomBytes(3000);
     const asked: string[] = [];
@@ -188,7 +190,7 @@ describe("engineExportOnceKnown: the thread starts before the path is known", ()
     });
     let know!: (target: { path: string; subject: string }) => void;
     const target = new Promise<{ path: string; subject: string }>((resolve) => (know = resolve));
-    const pending = engineExportOnceKnown({ socketPath }, "unix:///test.sock", target, {});
+    const pending = engineExport({ socketPath }, "unix:///test.sock", target, {});
     // long enough for the thread to start and connect, were it not waiting
     await new Promise((r) => setTimeout(r, 300));
     expect(asked).toEqual([]);
@@ -209,7 +211,7 @@ describe("engineExportOnceKnown: the thread starts before the path is known", ()
     const server = createNetServer(() => (connections += 1));
     const socketPath = await listen(server);
     const missing = new SafebuildError("input", "no such image: gone:1", { exitCode: 2 });
-    await expect(engineExportOnceKnown({ socketPath }, "unix:///test.sock", Promise.reject(missing), {})).rejects.toBe(missing);
+    await expect(engineExport({ socketPath }, "unix:///test.sock", Promise.reject(missing), {})).rejects.toBe(missing);
     await new Promise((r) => setTimeout(r, 100));
     expect(connections).toBe(0);
   });
@@ -220,7 +222,7 @@ describe("engineExportOnceKnown: the thread starts before the path is known", ()
       res.end("{}");
     });
     const target = Promise.resolve({ path: "/images/sha256:def/get", subject: "sha256:def" });
-    await expect(engineExportOnceKnown({ socketPath }, "unix:///test.sock", target, {})).rejects.toThrow("no such image: sha256:def");
+    await expect(engineExport({ socketPath }, "unix:///test.sock", target, {})).rejects.toThrow("no such image: sha256:def");
   });
 });
 

@@ -14,7 +14,7 @@ function run(inflater: WholeInflater, input: Buffer, cap = Number.MAX_SAFE_INTEG
 describe("WholeInflater", () => {
   // A change of node's zlib internals must show here, not as a silently slower scan.
   test("drives this node's zlib handle", () => {
-    expect(WholeInflater.supported).toBe(true);
+    expect(new WholeInflater().inflate(gzipSync("hello"), 100, () => undefined)).toBe(false);
   });
 
   test("a file of several members, in pieces of one reused buffer", () => {

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { peerSuitesRun } from "../helpers/peer-cases.js";
 import { assertBuilt, peerImages, runCli } from "./scan-cli-run.js";
 
 let dir: string;
@@ -43,7 +44,7 @@ describe("safebuild scan: argument errors (exit 2, one line, no value)", () => {
   });
 });
 
-describe("safebuild scan: a peer image (hello-world, Docker 25 docker-archive)", () => {
+describe.skipIf(!peerSuitesRun("scan-cli: peer image"))("safebuild scan: a peer image (hello-world, Docker 25 docker-archive)", () => {
   const image = path.join(peerImages, "hello-world-v25.tar");
 
   test("the needle is found: exit 1, json finding in layer 0 file hello", async () => {

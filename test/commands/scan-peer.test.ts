@@ -1,6 +1,6 @@
 import path from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { loadPeerCases, type PeerPlace as Place } from "../helpers/peer-cases.js";
+import { loadPeerCases, peerSuitesRun, type PeerPlace as Place } from "../helpers/peer-cases.js";
 import { assertBuilt, peerImages, runCli } from "./scan-cli-run.js";
 
 interface JsonFinding {
@@ -12,11 +12,16 @@ interface JsonFinding {
   readonly image?: number;
 }
 
-const cases = loadPeerCases();
+const runs = peerSuitesRun("scan-peer (CLI)");
+const cases = runs ? loadPeerCases() : [];
 const images = cases.filter((c) => c.expect === undefined);
 const broken = cases.filter((c) => c.expect !== undefined);
 
 beforeAll(assertBuilt);
+
+test.skipIf(!runs)("the peer image set is present", () => {
+  expect(cases.length).toBeGreaterThan(10);
+});
 
 /** One run per file with every needle as its own secret (`n0`, `n1`, … from env vars). */
 function secretArgs(values: readonly string[]): { args: string[]; env: NodeJS.ProcessEnv } {

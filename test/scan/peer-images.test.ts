@@ -1,10 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { scanImage } from "../../src/scan/scan-image.js";
-import { loadPeerCases, type PeerCase } from "../helpers/peer-cases.js";
+import { loadPeerCases, peerSuitesRun, type PeerCase } from "../helpers/peer-cases.js";
 import { peerImages, secret } from "./helpers.js";
 
 type Case = PeerCase;
-const cases: Case[] = loadPeerCases();
+const runs = peerSuitesRun("peer-images");
+const cases: Case[] = runs ? loadPeerCases() : [];
 const loadable = cases.filter((c) => c.expect === undefined);
 const invalid = cases.filter((c) => c.expect !== undefined);
 
@@ -12,7 +13,7 @@ const invalid = cases.filter((c) => c.expect !== undefined);
 const scan = (c: Case, secrets: ReturnType<typeof secret>[]) =>
   scanImage({ ref: c.file, secrets, env: {}, cwd: peerImages, platform: c.multiImage ? "all" : undefined });
 
-describe("peer images", () => {
+describe.skipIf(!runs)("peer images", () => {
   test("the peer image set is present", () => {
     expect(cases.length).toBeGreaterThan(10);
   });

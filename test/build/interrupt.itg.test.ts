@@ -1,23 +1,14 @@
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { filesHolding } from "../faults/fault-kit.js";
 import { DOCKER, engineAnswers, runCli } from "./cli.js";
 
 const hasEngine = engineAnswers();
 const work = mkdtempSync(join(tmpdir(), "sbtest-build-sig-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** Every file under the usual places a stray copy could land that holds `value` (bounded). */
-function filesHolding(value: string): string[] {
-  const roots = ["/tmp", "/dev/shm", "/run", process.env["HOME"] ?? homedir()].filter(existsSync);
-  const r = spawnSync("timeout", ["120", "grep", "-r", "-l", "-F", "-s", "--devices=skip", "--", value, ...roots], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  // A search that did not finish proves nothing.
-  if (r.status === 124) throw new Error(`grep over ${roots.join(" ")} timed out`);
-  return r.stdout.split("\n").filter(Boolean);
-}
 
 const ourDirs = (): string[] =>
   ["/dev/shm", process.env["XDG_RUNTIME_DIR"], tmpdir()]
@@ -39,6 +30,7 @@ describe.runIf(hasEngine)("an interrupted build leaves nothing behind", () => {
     const before = new Set(ourDirs());
     let sent = false;
     const started = Date.now();
+    const since = new Date();
     const run = await runCli(["--docker", DOCKER, "--secret", "tok=env:SBTEST_SIG", "--build-arg", "BASE=local/busybox:1", "--no-cache", "--no-scan", ctx], {
       env: { SBTEST_SIG: value },
       secrets: [value],
@@ -55,6 +47,6 @@ describe.runIf(hasEngine)("an interrupted build leaves nothing behind", () => {
     expect(run.stderr).toContain(`interrupted by ${signal}`);
     expect(run.stdout + run.stderr).not.toContain(value);
     expect(ourDirs().filter((d) => !before.has(d))).toEqual([]);
-    expect(filesHolding(value)).toEqual([]);
+    expect(filesHolding(value, since)).toEqual([]);
   });
 });

@@ -75,10 +75,17 @@ export function secretDirs(roots: readonly (string | undefined)[] = ["/dev/shm",
   );
 }
 
-/** Files under the places a stray copy could land that hold `value` raw (bounded by a timeout). */
-export function filesHolding(value: string, extraRoots: readonly string[] = []): string[] {
-  const roots = ["/tmp", "/dev/shm", "/run", homedir(), ...extraRoots].filter(existsSync);
-  const r = spawnSync("timeout", ["60", "grep", "-r", "-l", "-F", "-s", "--devices=skip", "--", value, ...new Set(roots)], { encoding: "utf8" });
+/**
+ * Files under the places a stray copy could land that hold `value` raw. Only files written since
+ * `since` can hold a copy this run made, so only those are read: a home with gigabytes of
+ * toolchains no longer outlasts the timeout. A search that did not finish proves nothing: it throws.
+ */
+export function filesHolding(value: string, since: Date, extraRoots: readonly string[] = []): string[] {
+  const roots = [...new Set(["/tmp", "/dev/shm", "/run", homedir(), ...extraRoots].filter(existsSync))];
+  const script = 'since="$1"; value="$2"; shift 2; find "$@" -xdev -type f -newermt "@$since" -print0 2>/dev/null | xargs -0 -r grep -l -F -s --devices=skip -- "$value"';
+  const epoch = String(Math.floor(since.getTime() / 1000) - 1);
+  const r = spawnSync("timeout", ["120", "bash", "-c", script, "files-holding", epoch, value, ...roots], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.status === 124) throw new Error(`the search of ${roots.join(" ")} for a stray copy timed out`);
   return r.stdout.split("\n").filter(Boolean);
 }
 

@@ -113,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
       .command("scan")
       .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
       .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind")
-      .option("--platform <platform>", "the platform to scan in a multi-platform index (default: this host's)"),
+      .option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)"),
   ).action(async (image: string, options: Record<string, unknown>) => {
     const { scanCommand } = await import("./commands/scan.js");
     code = await scanCommand(

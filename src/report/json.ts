@@ -34,7 +34,10 @@ function findingJson(f: Finding): Record<string, unknown> {
     path: f.path,
     encoding: f.encoding,
     deleted: f.deleted,
-    ...(f.image === undefined ? {} : { image: f.image }),
+    ...(f.image === undefined && f.platform === undefined
+      ? {}
+      : { image: { ...(f.image === undefined ? {} : { index: f.image }), ...(f.platform === undefined ? {} : { platform: f.platform }) } }),
+    ...(f.predicateType === undefined ? {} : { predicateType: f.predicateType }),
     ...(f.container === undefined ? {} : { container: f.container }),
   };
 }

@@ -49,6 +49,16 @@ const rules: Record<FindingWhere, RuleText> = {
     short: "A build secret is in the image config",
     help: "Keep secrets out of CMD, ENTRYPOINT and every other field of the image config.",
   },
+  annotation: {
+    name: "SecretInAnnotation",
+    short: "A build secret is in an OCI annotation of the image index or a manifest",
+    help: "Never put secrets in --annotation or label values: annotations are stored in the image index and manifests for anyone who pulls it.",
+  },
+  attestation: {
+    name: "SecretInAttestation",
+    short: "A build secret is in a build attestation (provenance or SBOM) of the image",
+    help: "Never pass secrets as build arguments: BuildKit records them in the provenance attestation that ships with the image. Use `RUN --mount=type=secret`.",
+  },
 };
 
 const whereKinds = Object.keys(rules) as FindingWhere[];
@@ -119,6 +129,8 @@ function result(input: ReportInput, f: Finding, ignored: IgnoredFinding | undefi
       layer: f.layer === null ? null : { index: f.layer.index, digest: f.layer.digest },
       path: f.path,
       ...(f.image === undefined ? {} : { image: f.image }),
+      ...(f.platform === undefined ? {} : { platform: f.platform }),
+      ...(f.predicateType === undefined ? {} : { predicateType: f.predicateType }),
       ...(f.container === undefined ? {} : { container: f.container }),
     },
   };
@@ -126,8 +138,9 @@ function result(input: ReportInput, f: Finding, ignored: IgnoredFinding | undefi
 
 function message(input: ReportInput, f: Finding): string {
   const what = f.secret === null ? `A match of rule '${f.rule ?? "?"}'` : `Secret '${f.secret}'`;
-  const image = f.image === undefined ? input.result.image.ref : `${input.result.image.ref} (image ${f.image})`;
-  const layer = f.layer === null ? "the image config" : `layer ${f.layer.index} (${f.layer.digest})`;
+  const which = [f.image === undefined ? "" : `image ${f.image}`, f.platform ?? ""].filter(Boolean).join(", ");
+  const image = which === "" ? input.result.image.ref : `${input.result.image.ref} (${which})`;
+  const layer = f.layer !== null ? `layer ${f.layer.index} (${f.layer.digest})` : f.where === "annotation" ? "the image index or a manifest" : f.where === "attestation" ? `an attestation${f.predicateType === undefined ? "" : ` (${f.predicateType})`}` : "the image config";
   const createdBy = f.layer?.createdBy ? `, created by: ${f.layer.createdBy}` : "";
   const deleted = f.deleted ? " It is deleted in a later layer but still ships in this one." : "";
   const inside = f.container === undefined ? "" : ` (inside the ${f.container} file)`;
@@ -143,7 +156,7 @@ function artifactUri(input: ReportInput): string {
 function logicalLocations(f: Finding): Record<string, unknown>[] {
   const layer =
     f.layer === null
-      ? { name: "config", kind: "module" }
+      ? { name: f.where === "annotation" || f.where === "attestation" ? f.where : "config", kind: "module" }
       : { name: `layer ${f.layer.index}`, fullyQualifiedName: f.layer.digest, kind: "module" };
   return [layer, { name: f.path, fullyQualifiedName: `${layer.name}/${f.path}`, kind: "resource" }];
 }
@@ -152,6 +165,7 @@ function logicalLocations(f: Finding): Record<string, unknown>[] {
 export function fingerprint(f: Finding): string {
   const parts = [f.secret ?? `rule:${f.rule ?? ""}`, f.where, f.layer?.digest ?? "config", f.path, f.encoding];
   if (f.image !== undefined) parts.push(`image:${f.image}`);
+  if (f.platform !== undefined) parts.push(`platform:${f.platform}`);
   if (f.container !== undefined) parts.push(`in:${f.container}`);
   return createHash("sha256").update(parts.join("\u0000")).digest("hex");
 }

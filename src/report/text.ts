@@ -9,6 +9,8 @@ const whereText: Record<FindingWhere, string> = {
   label: "in a LABEL",
   history: "in the build history",
   config: "in the image config",
+  annotation: "in an OCI annotation",
+  attestation: "in a build attestation",
 };
 
 /** How to fix each kind of leak; printed once per kind found. */
@@ -20,6 +22,8 @@ const fixFor: Record<FindingWhere, string> = {
   label: "never put secrets in a LABEL: labels are stored in the image config",
   history: "never pass secrets with ARG/--build-arg: every RUN after the ARG records its value in the image history; use RUN --mount=type=secret",
   config: "keep secrets out of CMD, ENTRYPOINT and the rest of the image config",
+  annotation: "never put secrets in --annotation or LABEL values: annotations are stored in the image index and manifests",
+  attestation: "never pass secrets as build arguments: BuildKit records them in the provenance attestation; use RUN --mount=type=secret",
 };
 
 type Paint = (text: string) => string;
@@ -84,13 +88,17 @@ export const writeText: Writer = (input, options) => {
 };
 
 function findingLines(f: Finding, p: Palette, tag: string): string[] {
-  const image = f.image === undefined ? "" : `image ${f.image}, `;
+  const image = [f.image === undefined ? "" : `image ${f.image}`, f.platform ?? ""].filter(Boolean).map((w) => `${w}, `).join("");
   const inside = f.container === undefined ? "" : ` (inside the ${f.container} file)`;
   const first = `  ${tag} ${p.bold(label(f))} [${f.encoding}] ${whereText[f.where]}: ${image}${printable(f.path)}${inside}`;
   const deleted = f.deleted ? p.note(" (deleted in a later layer, still shipped)") : "";
   const second =
     f.layer === null
-      ? "image config"
+      ? f.where === "annotation"
+        ? "image index / manifest annotations"
+        : f.where === "attestation"
+          ? `attestation${f.predicateType === undefined ? "" : ` ${f.predicateType}`}`
+          : "image config"
       : `layer ${f.layer.index} ${shortDigest(f.layer.digest)}` +
         (f.layer.createdBy === null ? "" : `  ${instruction(f.layer.createdBy)}`);
   return [first + deleted, `      ${p.dim(second)}`];

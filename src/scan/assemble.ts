@@ -26,14 +26,14 @@ export function layerRef(image: ScannedImage, index: number, needles: NeedleTabl
 }
 
 /** Findings of one image, deduplicated; `imageIndex` is set only when the source held several images. */
-export function assembleFindings(image: ScannedImage, needles: NeedleTable, imageIndex: number | undefined): Finding[] {
+export function assembleFindings(image: ScannedImage, needles: NeedleTable, imageIndex: number | undefined, platform?: string): Finding[] {
   const out = new Map<string, Finding>();
   // Paths are censored after `deleted` is known, and before deduplication.
   const add = (finding: Finding): void => {
     const key = JSON.stringify([finding.secret, finding.where, finding.layer?.index ?? null, finding.path, finding.encoding, finding.container ?? null]);
     if (!out.has(key)) out.set(key, finding);
   };
-  const extra = imageIndex === undefined ? {} : { image: imageIndex };
+  const extra = { ...(imageIndex === undefined ? {} : { image: imageIndex }), ...(platform === undefined ? {} : { platform }) };
   const fromConfig = (hit: ConfigHit): void => {
     const variant = needles.variants[hit.tag];
     if (!variant) return;
@@ -64,8 +64,8 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
 /** Lines and fields are parts of the value: where the whole value is in the same place, they add nothing. */
 const PART_ENCODINGS: ReadonlySet<string> = new Set(["line", "field"]);
 
-function withoutParts(findings: readonly Finding[]): Finding[] {
-  const place = (f: Finding): string => JSON.stringify([f.secret, f.where, f.layer?.index ?? null, f.path, f.container ?? null, f.image ?? null]);
+export function withoutParts(findings: readonly Finding[]): Finding[] {
+  const place = (f: Finding): string => JSON.stringify([f.secret, f.where, f.layer?.index ?? null, f.path, f.container ?? null, f.image ?? null, f.platform ?? null]);
   const whole = new Set(findings.filter((f) => f.encoding === "raw").map(place));
   return findings.filter((f) => !(PART_ENCODINGS.has(f.encoding) && whole.has(place(f))));
 }

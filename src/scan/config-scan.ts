@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { inputError } from "../errors.js";
 import type { FindingWhere } from "./finding.js";
+import { searchJson, type JsonSegment } from "./json-search.js";
 import type { NeedleTable } from "./needles.js";
 
 export interface ConfigHit {
@@ -23,11 +24,10 @@ const configSchema = z.looseObject({
   rootfs: z.looseObject({ diff_ids: z.array(z.string()).nullish() }).nullish(),
 });
 
-const MAX_DEPTH = 64;
 /** The pointer of a finding in the whole raw JSON (a JSON-escaped form no decoded string shows). */
 export const RAW_CONFIG_PATH = "$";
 
-type Segment = string | number;
+type Segment = JsonSegment;
 
 /** Contract names: `Env[2]`, `Labels.token`, `Cmd[0]`, `history[3].created_by`; the rest keep their full path. */
 function classify(segments: readonly Segment[]): { where: FindingWhere; path: string } {
@@ -51,48 +51,18 @@ function render(segments: readonly Segment[]): string {
  * raw JSON bytes (so JSON-escaped variants match); a raw-only match is reported once at `$`.
  */
 export function scanConfig(raw: Buffer, needles: NeedleTable, label: string): ImageConfig {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw.toString("utf8"));
-  } catch {
-    throw inputError(`${label}: the image config is not valid JSON`);
-  }
+  const { value, hits: found } = searchJson(raw, needles, `${label}: the image config`);
   const parsed = configSchema.safeParse(value);
   if (!parsed.success) throw inputError(`${label}: the image config is not a JSON object of the expected shape`);
-
   const hits: ConfigHit[] = [];
   const seen = new Set<string>();
-  const secretsFound = new Set<string>();
-  const add = (tag: number, where: FindingWhere, path: string): void => {
-    const key = `${tag}\0${where}\0${path}`;
-    if (seen.has(key)) return;
+  for (const hit of found) {
+    const { where, path } = hit.raw ? { where: "config" as const, path: RAW_CONFIG_PATH } : classify(hit.segments);
+    const key = `${hit.tag}\0${where}\0${path}`;
+    if (seen.has(key)) continue;
     seen.add(key);
-    hits.push({ tag, where, path });
-    const variant = needles.variants[tag];
-    if (variant) secretsFound.add(variant.secretId);
-  };
-  const search = (text: string, segments: readonly Segment[]): void => {
-    if (Buffer.byteLength(text, "utf8") < 8) return;
-    const { where, path } = classify(segments);
-    needles.matcher.scan(Buffer.from(text, "utf8"), (tag) => add(tag, where, path));
-  };
-  const walk = (node: unknown, segments: Segment[]): void => {
-    if (segments.length > MAX_DEPTH) throw inputError(`${label}: the image config is nested too deeply`);
-    if (typeof node === "string") search(node, segments);
-    else if (Array.isArray(node)) node.forEach((item, i) => walk(item, [...segments, i]));
-    else if (node !== null && typeof node === "object") {
-      for (const [key, item] of Object.entries(node)) {
-        search(key, [...segments, key]);
-        walk(item, [...segments, key]);
-      }
-    }
-  };
-  walk(value, []);
-  needles.matcher.scan(raw, (tag) => {
-    const variant = needles.variants[tag];
-    if (variant && !secretsFound.has(variant.secretId)) add(tag, "config", RAW_CONFIG_PATH);
-  });
-
+    hits.push({ tag: hit.tag, where, path });
+  }
   const layerHistory = (parsed.data.history ?? []).filter((h) => h.empty_layer !== true).map((h) => h.created_by ?? null);
   return { hits, layerHistory, diffIds: parsed.data.rootfs?.diff_ids ?? [] };
 }

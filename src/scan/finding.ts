@@ -1,6 +1,6 @@
 import type { Encoding } from "../match/variant.js";
 
-export type FindingWhere = "file" | "path" | "linkname" | "env" | "label" | "history" | "config";
+export type FindingWhere = "file" | "path" | "linkname" | "env" | "label" | "history" | "config" | "annotation" | "attestation";
 
 /** A layer as reports name it: index from the bottom (0-based), digest, and its history line. */
 export interface LayerRef {
@@ -20,6 +20,10 @@ export interface Finding {
   readonly deleted: boolean;
   /** Set when several images were in one archive; index in manifest order. */
   readonly image?: number;
+  /** `os/arch[/variant]` of the image when an index named it (CONTRACT.md: `image.platform`). */
+  readonly platform?: string;
+  /** An attestation finding's in-toto predicate type. */
+  readonly predicateType?: string;
   /** Set when the match is inside a compressed file of the layer (its decompressed content). */
   readonly container?: "gzip";
 }

@@ -8,7 +8,7 @@ import {
   indexSchema,
   type Descriptor,
 } from "./manifest-schemas.js";
-import { formatPlatform, hostPlatform, parsePlatform, platformMatches, type Platform } from "./platform.js";
+import { formatPlatform, parsePlatform, platformMatches, type Platform } from "./platform.js";
 
 /** One image to scan: its config and its layers, bottom first, as paths in the store. */
 export interface ImagePlan {
@@ -19,7 +19,36 @@ export interface ImagePlan {
   readonly layerPaths: readonly string[];
   /** descriptor digests of the layers when the layout gives them (OCI), else null */
   readonly blobDigests: readonly (string | null)[];
+  /** `os/arch[/variant]` when an index names the image's platform */
+  readonly platform: string | undefined;
+  /** the manifest's digest when an index points at it (attestations name their subject by it) */
+  readonly manifestDigest: string | undefined;
 }
+
+/** An OCI annotation: of an index (no image) or of an image's manifest or its descriptor. */
+export interface AnnotationDoc {
+  readonly key: string;
+  readonly value: string;
+  /** index into the plan's images, when the annotation belongs to one */
+  readonly image: number | undefined;
+}
+
+/** One in-toto statement of a BuildKit attestation manifest, as a path in the store. */
+export interface AttestationDoc {
+  readonly path: string;
+  readonly predicateType: string | undefined;
+  /** index into the plan's images: the attestation's subject */
+  readonly image: number;
+}
+
+/** What a layout holds to scan: the images, and the metadata around them. */
+export interface LayoutPlan {
+  readonly images: readonly ImagePlan[];
+  readonly annotations: readonly AnnotationDoc[];
+  readonly attestations: readonly AttestationDoc[];
+}
+
+const ATTESTATION_TYPE = "attestation-manifest";
 
 const INDEX_TYPES = new Set([
   "application/vnd.oci.image.index.v1+json",
@@ -61,28 +90,53 @@ async function required(store: BlobStore, path: string, label: string): Promise<
 
 /**
  * Finds the images in a layout: docker save's manifest.json when present (Docker 25+ writes it
- * next to index.json; it is the simpler of the two), else the OCI index. Several images in a
- * manifest.json are all scanned; an OCI index of several platforms yields the host's (or
- * `--platform`'s; `--platform all` scans every one).
+ * next to index.json; it is the simpler of the two), else the OCI index. Every image is
+ * scanned: all of manifest.json's, and every platform of an index unless `--platform` picks
+ * (a leak in the arm64 image ships as surely as one in the host's). Annotations of every index
+ * and chosen manifest and the attestation manifests of the chosen images come along.
  */
-export async function planImages(store: BlobStore, platform: string | undefined, label: string, warnings: string[]): Promise<ImagePlan[]> {
+export async function planImages(store: BlobStore, platform: string | undefined, label: string, warnings: string[]): Promise<LayoutPlan> {
   const docker = await parseJson(store, "manifest.json", dockerManifestSchema, label);
   if (docker) {
-    return Promise.all(
+    const images = await Promise.all(
       docker.map(async (entry) => ({
         configPath: entry.Config,
         ...(await configOf(store, entry.Config, label)),
         layerPaths: entry.Layers,
         blobDigests: entry.Layers.map(() => null),
+        platform: undefined,
+        manifestDigest: undefined,
       })),
     );
+    return { images, annotations: [], attestations: [] };
   }
   const index = await parseJson(store, "index.json", indexSchema, label);
   if (!index) throw inputError(`${label}: not an image: no manifest.json or index.json`);
-  const candidates: Candidate[] = [];
-  await collectManifests(store, index.manifests ?? [], 0, label, candidates);
-  const chosen = choose(candidates, platform, label, warnings);
-  return Promise.all(chosen.map((c) => planOci(store, c.descriptor, label)));
+  const found: Found = { candidates: [], attestations: [], annotations: [] };
+  collectAnnotations(index.annotations, undefined, found.annotations);
+  await collectManifests(store, index.manifests ?? [], 0, label, found);
+  const chosen = choose(found.candidates, platform, label, warnings);
+  const images = await Promise.all(chosen.map((c) => planOci(store, c, label)));
+  const annotations = [...found.annotations];
+  const attestations: AttestationDoc[] = [];
+  for (const [i, image] of images.entries()) {
+    collectAnnotations(chosen[i]?.descriptor.annotations, i, annotations);
+    collectAnnotations(image.annotations, i, annotations);
+  }
+  for (const attestation of found.attestations) {
+    const subject = images.findIndex((image) => image.manifestDigest === attestation.subject);
+    if (subject === -1) continue;
+    const manifest = await parseJson(store, blobPath(attestation.descriptor.digest, label), imageManifestSchema, label);
+    if (!manifest) {
+      warnings.push(`attestation manifest ${attestation.descriptor.digest} is not in ${label}: not searched`);
+      continue;
+    }
+    collectAnnotations(manifest.annotations, subject, annotations);
+    for (const layer of manifest.layers ?? []) {
+      attestations.push({ path: blobPath(layer.digest, label), predicateType: layer.annotations?.["in-toto.io/predicate-type"], image: subject });
+    }
+  }
+  return { images: images.map(({ annotations: _, ...plan }) => plan), annotations, attestations };
 }
 
 interface Candidate {
@@ -90,45 +144,52 @@ interface Candidate {
   readonly platform: Platform | undefined;
 }
 
-async function collectManifests(store: BlobStore, descriptors: readonly Descriptor[], depth: number, label: string, out: Candidate[]): Promise<void> {
+interface Found {
+  readonly candidates: Candidate[];
+  readonly attestations: { readonly descriptor: Descriptor; readonly subject: string | undefined }[];
+  readonly annotations: AnnotationDoc[];
+}
+
+function collectAnnotations(annotations: Readonly<Record<string, string>> | null | undefined, image: number | undefined, out: AnnotationDoc[]): void {
+  for (const [key, value] of Object.entries(annotations ?? {})) out.push({ key, value, image });
+}
+
+async function collectManifests(store: BlobStore, descriptors: readonly Descriptor[], depth: number, label: string, found: Found): Promise<void> {
   if (depth > MAX_INDEX_DEPTH) throw inputError(`${label}: image indexes nested too deeply`);
   for (const d of descriptors) {
-    if (d.annotations?.["vnd.docker.reference.type"] === "attestation-manifest") continue;
+    if (d.annotations?.["vnd.docker.reference.type"] === ATTESTATION_TYPE) {
+      found.attestations.push({ descriptor: d, subject: d.annotations["vnd.docker.reference.digest"] });
+      continue;
+    }
     if (d.platform?.os === "unknown") continue;
     if (d.mediaType !== undefined && INDEX_TYPES.has(d.mediaType)) {
       const nested = await parseJson(store, blobPath(d.digest, label), indexSchema, label);
       if (!nested) throw inputError(`${label}: image index ${d.digest} is missing`);
-      await collectManifests(store, nested.manifests ?? [], depth + 1, label, out);
+      collectAnnotations(d.annotations, undefined, found.annotations);
+      collectAnnotations(nested.annotations, undefined, found.annotations);
+      await collectManifests(store, nested.manifests ?? [], depth + 1, label, found);
     } else {
-      out.push({ descriptor: d, platform: d.platform });
+      found.candidates.push({ descriptor: d, platform: d.platform });
     }
   }
 }
 
+/** Every image unless `--platform` names one (`all` is every one, as before it was the default). */
 function choose(candidates: readonly Candidate[], platform: string | undefined, label: string, warnings: string[]): Candidate[] {
   if (candidates.length === 0) throw inputError(`${label}: the image index lists no image`);
   const names = (list: readonly Candidate[]): string => list.map((c) => (c.platform ? formatPlatform(c.platform) : "?")).join(", ");
-  if (platform === "all") return [...candidates];
-  if (platform !== undefined) {
-    const wanted = parsePlatform(platform);
-    const matching = candidates.filter((c) => c.platform && platformMatches(wanted, c.platform));
-    if (matching.length === 0) throw inputError(`${label}: no image for platform ${platform} (the index has: ${names(candidates)})`);
-    return matching;
-  }
-  if (candidates.length === 1) return [...candidates];
-  const host = hostPlatform();
-  const matching = candidates.filter((c) => c.platform && platformMatches(host, c.platform));
-  if (matching.length === 0) {
-    warnings.push(`${candidates.length} images in the index and none for ${formatPlatform(host)}: scanned them all`);
+  if (platform === undefined || platform === "all") {
+    if (candidates.length > 1) warnings.push(`${candidates.length} images in the index (${names(candidates)}): all scanned; --platform picks one`);
     return [...candidates];
   }
-  warnings.push(
-    `${candidates.length} images in the index (${names(candidates)}): scanned ${formatPlatform(host)}; use --platform to pick another, --platform all for every one`,
-  );
+  const wanted = parsePlatform(platform);
+  const matching = candidates.filter((c) => c.platform && platformMatches(wanted, c.platform));
+  if (matching.length === 0) throw inputError(`${label}: no image for platform ${platform} (the index has: ${names(candidates)})`);
   return matching;
 }
 
-async function planOci(store: BlobStore, descriptor: Descriptor, label: string): Promise<ImagePlan> {
+async function planOci(store: BlobStore, candidate: Candidate, label: string): Promise<ImagePlan & { annotations: Readonly<Record<string, string>> | null | undefined }> {
+  const { descriptor } = candidate;
   const path = blobPath(descriptor.digest, label);
   const manifest = await parseJson(store, path, imageManifestSchema, label);
   if (!manifest) throw inputError(`${label}: image manifest ${descriptor.digest} is missing`);
@@ -139,5 +200,8 @@ async function planOci(store: BlobStore, descriptor: Descriptor, label: string):
     ...(await configOf(store, configPath, label)),
     layerPaths: layers.map((l) => blobPath(l.digest, label)),
     blobDigests: layers.map((l) => l.digest),
+    platform: candidate.platform === undefined ? undefined : formatPlatform(candidate.platform),
+    manifestDigest: descriptor.digest,
+    annotations: manifest.annotations,
   };
 }

@@ -26,9 +26,13 @@ export const descriptorSchema = z.looseObject({
 });
 export type Descriptor = z.infer<typeof descriptorSchema>;
 
-export const indexSchema = z.looseObject({ manifests: z.array(descriptorSchema).nullish() });
+export const indexSchema = z.looseObject({
+  manifests: z.array(descriptorSchema).nullish(),
+  annotations: z.record(z.string(), z.string()).nullish(),
+});
 
 export const imageManifestSchema = z.looseObject({
   config: descriptorSchema,
   layers: z.array(descriptorSchema).nullish(),
+  annotations: z.record(z.string(), z.string()).nullish(),
 });

@@ -13,6 +13,7 @@ import { INFLATE_QUEUE_BYTES, InflateQueue, NESTED_GZIP_LIMITS } from "./nested-
 import { wipeVariants } from "../match/variants.js";
 import { buildNeedles } from "./needles.js";
 import { openSource } from "./open-source.js";
+import { scanMetadata } from "./metadata-scan.js";
 
 export interface ScanRequest {
   /** An engine reference (`app:1`, `sha256:…`), a path, or a prefixed ref (`oci:DIR`, `docker-archive:FILE`…). */
@@ -59,7 +60,8 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   try {
     if (request.signal?.aborted) throw interrupted(request.signal.reason);
     const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, onBytes, docker: request.docker, early: request.early });
-    const plans = await planImages(source.store, request.platform, request.ref, warnings);
+    const layout = await planImages(source.store, request.platform, request.ref, warnings);
+    const plans = layout.images;
     const images: ScannedImage[] = [];
     for (const plan of plans) {
       const config = scanConfig(plan.config, needles, request.ref);
@@ -67,12 +69,13 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
       for (const path of plan.layerPaths) layers.push(await source.store.layer(path));
       images.push({ config, layers, blobDigests: plan.blobDigests });
     }
-    const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined));
+    const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));
+    findings.push(...(await scanMetadata(layout, source.store, needles, request.ref, warnings)));
     const distinct = new Set(images.flatMap((image) => image.layers));
     if ([...distinct].some((layer) => layer.truncatedGzip)) {
       warnings.push(`a gzip file inside a layer was scanned only up to ${NESTED_GZIP_LIMITS.maxOutput} bytes of its content`);
     }
-    if (images.length > 1) warnings.push(`${images.length} images in ${request.ref}: all scanned (findings carry an image index)`);
+    if (images.length > 1 && plans.every((p) => p.platform === undefined)) warnings.push(`${images.length} images in ${request.ref}: all scanned (findings carry an image index)`);
     request.onProgress?.(bytesRead);
     return {
       image: { ref: request.ref, id: source.id ?? (plans.length === 1 ? (plans[0]?.configDigest ?? null) : null) },

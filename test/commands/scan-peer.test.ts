@@ -9,7 +9,7 @@ interface JsonFinding {
   readonly layer: { readonly index: number } | null;
   readonly path: string;
   readonly deleted: boolean;
-  readonly image?: number;
+  readonly image?: { readonly index?: number; readonly platform?: string };
 }
 
 const runs = peerSuitesRun("scan-peer (CLI)");
@@ -41,7 +41,7 @@ const matches = (f: JsonFinding, id: string, p: Place, multiImage: boolean): boo
   (p.layerIndex === null ? f.layer === null : f.layer?.index === p.layerIndex) &&
   (p.deleted === undefined || f.deleted === p.deleted) &&
   // Occurrence lists name image 0 even in single-image files, where findings carry no image.
-  (!multiImage || p.image === undefined || f.image === p.image);
+  (!multiImage || p.image === undefined || f.image?.index === p.image);
 
 describe.each(images)("peer image $file", (c) => {
   const target = path.join(peerImages, c.file);

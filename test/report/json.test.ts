@@ -11,12 +11,13 @@ const layerSchema = z.strictObject({ index: z.number().int().min(0), digest: z.s
 const findingSchema = z.strictObject({
   secret: z.string().nullable(),
   rule: z.string().nullable(),
-  where: z.enum(["file", "path", "linkname", "env", "label", "history", "config"]),
+  where: z.enum(["file", "path", "linkname", "env", "label", "history", "config", "annotation", "attestation"]),
   layer: layerSchema.nullable(),
   path: z.string(),
   encoding: z.string(),
   deleted: z.boolean(),
-  image: z.number().int().min(0).optional(),
+  image: z.strictObject({ index: z.number().int().min(0).optional(), platform: z.string().optional() }).optional(),
+  predicateType: z.string().optional(),
   container: z.string().optional(),
 });
 const reportSchema = z.strictObject({
@@ -38,7 +39,9 @@ describe("json report", () => {
     expect(reportSchema.safeParse(report).success).toBe(true);
     const findings = report["findings"] as Record<string, unknown>[];
     expect(findings).toHaveLength(1);
-    expect(Object.keys(findings[0] ?? {})).toEqual(["secret", "rule", "where", "layer", "path", "encoding", "deleted"]);
+    const optional = Object.keys(findings[0] ?? {}).slice(7);
+    expect(Object.keys(findings[0] ?? {}).slice(0, 7)).toEqual(["secret", "rule", "where", "layer", "path", "encoding", "deleted"]);
+    expect(optional).toEqual(findingOf[where].predicateType !== undefined ? ["image", "predicateType"] : findingOf[where].platform !== undefined ? ["image"] : []);
     expect(findings[0]).toMatchObject({ where, path: findingOf[where].path, deleted: findingOf[where].deleted });
   });
 
@@ -78,7 +81,9 @@ describe("json report", () => {
     ["null layer", { ...findingOf.env }, { layer: null }],
     ["deleted", { ...findingOf.path }, { deleted: true }],
     ["rule finding", { ...findingOf.file, secret: null, rule: "aws-access-key" }, { secret: null, rule: "aws-access-key" }],
-    ["several images", { ...findingOf.file, image: 1 }, { image: 1 }],
+    ["several images", { ...findingOf.file, image: 1 }, { image: { index: 1 } }],
+    ["an image of an index (CONTRACT Additions: image.platform)", { ...findingOf.file, image: 1, platform: "linux/arm64/v8" }, { image: { index: 1, platform: "linux/arm64/v8" } }],
+    ["an attestation: JSON pointer and predicate type", findingOf.attestation, { where: "attestation", path: "/predicate/invocation/parameters/args/build-arg:TOKEN", predicateType: "https://slsa.dev/provenance/v0.2", image: { platform: "linux/amd64" } }],
     ["inside a gzip file", { ...findingOf.file, path: "app/x.gz", container: "gzip" }, { path: "app/x.gz", container: "gzip" }],
   ] as [string, Finding, Record<string, unknown>][])("%s", (_name, finding, expected) => {
     const report = parse(writeJson(inputWith([finding]), opts));

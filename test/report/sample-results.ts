@@ -17,6 +17,18 @@ export const findingOf: Record<FindingWhere, Finding> = {
   label: { secret: "npmrc", rule: null, where: "label", layer: null, path: "Labels.token", encoding: "base64url", deleted: false },
   history: { secret: "token", rule: null, where: "history", layer: null, path: "history[3].created_by", encoding: "url", deleted: false },
   config: { secret: "npmrc", rule: null, where: "config", layer: null, path: "Cmd[1]", encoding: "json", deleted: false },
+  annotation: { secret: "token", rule: null, where: "annotation", layer: null, path: "org.example.token", encoding: "raw", deleted: false, platform: "linux/arm64" },
+  attestation: {
+    secret: "token",
+    rule: null,
+    where: "attestation",
+    layer: null,
+    path: "/predicate/invocation/parameters/args/build-arg:TOKEN",
+    encoding: "raw",
+    deleted: false,
+    platform: "linux/amd64",
+    predicateType: "https://slsa.dev/provenance/v0.2",
+  },
 };
 
 export const allWheres = Object.keys(findingOf) as FindingWhere[];

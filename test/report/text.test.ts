@@ -13,6 +13,8 @@ const whereWords: Record<FindingWhere, string> = {
   label: "in a LABEL",
   history: "in the build history",
   config: "in the image config",
+  annotation: "in an OCI annotation",
+  attestation: "in a build attestation",
 };
 
 describe("text report", () => {

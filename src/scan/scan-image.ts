@@ -25,7 +25,7 @@ export interface ScanRequest {
   readonly signal?: AbortSignal | undefined;
   /** Called now and then with bytes read so far, for a progress indicator. */
   readonly onProgress?: ((bytesRead: number) => void) | undefined;
-  /** The docker CLI for an engine safebuild cannot read itself (ssh://, TLS): the build's, if any. */
+  /** The docker CLI for an engine safebuild cannot read itself (ssh://): the build's, if any. */
   readonly docker?: string | undefined;
   /** The image's export, asked of the engine earlier (startEarlyExport); the caller closes it. */
   readonly early?: EarlyExport | undefined;

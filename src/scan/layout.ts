@@ -19,6 +19,10 @@ export interface ImagePlan {
   readonly layerPaths: readonly string[];
   /** descriptor digests of the layers when the layout gives them (OCI), else null */
   readonly blobDigests: readonly (string | null)[];
+  /** the digest the layout names the config by (an OCI descriptor, a `<sha256>.json` file name), if any */
+  readonly configNamed: string | null;
+  /** an OCI manifest: the digest its descriptor names and the sha256 of the bytes read */
+  readonly manifest: { readonly named: string; readonly read: string } | null;
 }
 
 const INDEX_TYPES = new Set([
@@ -50,7 +54,7 @@ export function blobPath(digest: string, label: string): string {
 
 async function configOf(store: BlobStore, path: string, label: string): Promise<{ config: Buffer; configDigest: string }> {
   const config = await required(store, path, label);
-  return { config, configDigest: `sha256:${createHash("sha256").update(config).digest("hex")}` };
+  return { config, configDigest: sha256Of(config) };
 }
 
 async function required(store: BlobStore, path: string, label: string): Promise<Buffer> {
@@ -74,6 +78,8 @@ export async function planImages(store: BlobStore, platform: string | undefined,
         ...(await configOf(store, entry.Config, label)),
         layerPaths: entry.Layers,
         blobDigests: entry.Layers.map(() => null),
+        configNamed: digestInName(entry.Config),
+        manifest: null,
       })),
     );
   }
@@ -132,6 +138,7 @@ async function planOci(store: BlobStore, descriptor: Descriptor, label: string):
   const path = blobPath(descriptor.digest, label);
   const manifest = await parseJson(store, path, imageManifestSchema, label);
   if (!manifest) throw inputError(`${label}: image manifest ${descriptor.digest} is missing`);
+  const bytes = await required(store, path, label);
   const configPath = blobPath(manifest.config.digest, label);
   const layers = manifest.layers ?? [];
   return {
@@ -139,5 +146,15 @@ async function planOci(store: BlobStore, descriptor: Descriptor, label: string):
     ...(await configOf(store, configPath, label)),
     layerPaths: layers.map((l) => blobPath(l.digest, label)),
     blobDigests: layers.map((l) => l.digest),
+    configNamed: manifest.config.digest,
+    manifest: { named: descriptor.digest, read: sha256Of(bytes) },
   };
+}
+
+const sha256Of = (bytes: Buffer): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+/** `<hex>.json` (docker save) and `blobs/sha256/<hex>` (Docker 25+) name their content's sha256. */
+function digestInName(path: string): string | null {
+  const match = /^(?:\.\/)?(?:blobs\/sha256\/([0-9a-f]{64})|([0-9a-f]{64})\.json)$/.exec(path);
+  return match ? `sha256:${match[1] ?? match[2]}` : null;
 }

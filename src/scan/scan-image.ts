@@ -13,6 +13,7 @@ import { INFLATE_QUEUE_BYTES, InflateQueue, NESTED_GZIP_LIMITS } from "./nested-
 import { wipeVariants } from "../match/variants.js";
 import { buildNeedles } from "./needles.js";
 import { openSource } from "./open-source.js";
+import { verifyImage } from "./verify-image.js";
 
 export interface ScanRequest {
   /** An engine reference (`app:1`, `sha256:…`), a path, or a prefixed ref (`oci:DIR`, `docker-archive:FILE`…). */
@@ -65,6 +66,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
       const config = scanConfig(plan.config, needles, request.ref);
       const layers: LayerScan[] = [];
       for (const path of plan.layerPaths) layers.push(await source.store.layer(path));
+      verifyImage(plan, config, layers, request.ref, { id: source.id });
       images.push({ config, layers, blobDigests: plan.blobDigests });
     }
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined));

@@ -50,7 +50,7 @@ export function parseDockerHost(raw: string, tls: boolean): Parsed {
   if (rest === "") return { kind: "tcp", host: "localhost", port: DEFAULT_PORT };
   let url: URL;
   try {
-    url = new URL(`http://${rest}`);
+    url = new URL(`http://${rest.startsWith(":") ? `localhost${rest}` : rest}`);
   } catch {
     throw environmentError(`the Docker host ${value} is not a valid address`);
   }

@@ -11,7 +11,10 @@ export { engineEndpoint, type EngineEndpoint } from "./engine-endpoint.js";
 function get(endpoint: EngineEndpoint, path: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
   return new Promise((resolvePromise, reject) => {
     const { tls, ...address } = endpoint.options;
-    const asked = { ...address, path, method: "GET", headers: { Host: "docker" }, signal };
+    // Over TLS to a tcp host, node's own Host header (host:port) also names the host the engine's
+    // certificate must be for; "docker" would be checked instead.
+    const headers = tls !== undefined && address.host !== undefined ? {} : { Host: "docker" };
+    const asked = { ...address, path, method: "GET", headers, signal };
     // a TLS endpoint is only ever spoken to over TLS; its own agent, so no plain socket is reused
     const req = tls === undefined ? request(asked, resolvePromise) : tlsRequest({ ...asked, ...tls, agent: false }, resolvePromise);
     req.on("error", (error: NodeJS.ErrnoException) => {

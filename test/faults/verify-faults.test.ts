@@ -24,7 +24,7 @@ writeFileSync(leaky, await dockerArchive([leakyLayer]));
 const clean = join(work, "clean.tar");
 writeFileSync(clean, await dockerArchive([cleanLayer]));
 
-async function scanEngine(archive: string, id: string | undefined): Promise<{ code: number; stderr: string; stdout: string }> {
+async function scanEngine(archive: string, id: string | undefined): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const engine = await startFakeEngine(work, archive, "whole", id === undefined ? {} : { id });
   try {
     const run = await runCli(["scan", "docker:sbtest-verify:1", "--secret", "s=env:SBTEST_VERIFY", "--format", "json"], {

@@ -21,5 +21,11 @@ export function scanImageArgument(args: readonly string[]): string | undefined {
 export function scansEngineImage(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): boolean {
   if (argv[0] !== "scan") return false;
   const image = scanImageArgument(argv.slice(1));
-  return image !== undefined && directEngineTarget(image, env, cwd) !== undefined;
+  if (image === undefined) return false;
+  try {
+    return directEngineTarget(image, env, cwd) !== undefined;
+  } catch {
+    // an unreadable TLS file: the scan itself says so
+    return false;
+  }
 }

@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { engineEndpoint } from "../scan/engine-source.js";
 import { HttpResponseReader } from "../scan/http-response-reader.js";
 
@@ -8,15 +9,23 @@ const PING = "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n";
  * Whether the engine the CLI would use answers `GET /_ping`: 2–3 ms over its socket, against a
  * Go process started for `docker version`. Spoken over a plain socket: the first request of
  * node's http client costs 15–20 ms of lazy setup, which was most of this check. False for
- * anything safebuild cannot reach itself (ssh://, TLS), which then goes through the CLI's own
+ * anything safebuild cannot reach itself (ssh://), which then goes through the CLI's own
  * probes.
  */
 export function pingEngine(env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, timeoutMs = 3000): Promise<boolean> {
-  const endpoint = engineEndpoint(env);
+  let endpoint;
+  try {
+    endpoint = engineEndpoint(env);
+  } catch {
+    // an unreadable TLS file: the CLI's own probes say what is wrong
+    return Promise.resolve(false);
+  }
   if (endpoint === undefined || signal?.aborted) return Promise.resolve(false);
-  const { socketPath, host, port } = endpoint.options;
+  const { socketPath, host, port, tls } = endpoint.options;
   return new Promise((resolve) => {
-    const socket = socketPath !== undefined ? connect({ path: socketPath }) : connect({ host: host ?? "localhost", port: Number(port) });
+    const where = socketPath !== undefined ? { path: socketPath } : { host: host ?? "localhost", port: Number(port) };
+    // a TLS endpoint is pinged over TLS (the request waits for the handshake), never in plain text
+    const socket = tls === undefined ? connect(where) : tlsConnect({ ...where, ...tls });
     const reply = new HttpResponseReader();
     let settled = false;
     const finish = (answered: boolean): void => {
@@ -30,7 +39,7 @@ export function pingEngine(env: NodeJS.ProcessEnv, signal: AbortSignal | undefin
     const down = (): void => finish(false);
     const timer = setTimeout(down, timeoutMs);
     signal?.addEventListener("abort", down, { once: true });
-    socket.on("connect", () => socket.write(PING));
+    socket.on(tls === undefined ? "connect" : "secureConnect", () => socket.write(PING));
     socket.on("data", (chunk: Buffer) => {
       try {
         reply.feed(chunk, 0, chunk.length, () => undefined);

@@ -5,7 +5,7 @@ import { firstLine, probeCommand } from "../process/run.js";
 import type { Pump, PumpOptions } from "./byte-pump.js";
 
 /**
- * An engine safebuild cannot reach itself (`ssh://`, TLS, a context of those) is read the slow
+ * An engine safebuild cannot reach itself (`ssh://`, npipe, or a context of those) is read the slow
  * way: `docker save` through the docker CLI, which knows how, piped here. The pipe costs CPU
  * on small machines (see README: Performance); failing the scan would cost more.
  */

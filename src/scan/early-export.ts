@@ -16,7 +16,7 @@ export interface EarlyExport {
 
 /**
  * The engine image `ref` names and where that engine listens, when safebuild reads its export
- * itself; undefined for files, layouts and engines reached through the docker CLI (ssh://, TLS).
+ * itself; undefined for files, layouts and engines reached through the docker CLI (ssh://).
  */
 export function directEngineTarget(ref: string, env: NodeJS.ProcessEnv, cwd: string): { target: string; endpoint: EngineEndpoint } | undefined {
   const target = engineTarget(ref, cwd);
@@ -28,7 +28,7 @@ export function directEngineTarget(ref: string, env: NodeJS.ProcessEnv, cwd: str
  * Asks the engine for the image's export now, so the seconds dockerd 20.10 spends writing the
  * whole export to its temp dir before the first byte also cover what the scan does before it
  * can read (resolving secrets, building their variants): about 0.1 s of every engine scan.
- * Undefined when `ref` is not an engine image safebuild reads itself (files, `ssh://`, TLS).
+ * Undefined when `ref` is not an engine image safebuild reads itself (files, `ssh://`).
  * The caller closes it whatever happens; until the scan awaits it, its errors wait too.
  */
 export function startEarlyExport(ref: string, options: { env: NodeJS.ProcessEnv; cwd: string; signal: AbortSignal }): EarlyExport | undefined {

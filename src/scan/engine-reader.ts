@@ -1,10 +1,11 @@
 import { Worker } from "node:worker_threads";
-import type * as Http from "node:http";
 import type * as Net from "node:net";
+import type * as Tls from "node:tls";
 import type * as Threads from "node:worker_threads";
 import { HttpResponseReader } from "./http-response-reader.js";
 import { environmentError, inputError, isSafebuildError } from "../errors.js";
 import { sourceLost, type Pump, type PumpOptions } from "./byte-pump.js";
+import type { EngineAddress } from "./engine-endpoint.js";
 
 /**
  * Messages from the reader thread. `status` comes first; `data` chunks are whole ArrayBuffers,
@@ -17,8 +18,8 @@ export type ReaderMessage =
   | { readonly kind: "end" }
   | { readonly kind: "failed"; readonly code: string; readonly connected: boolean; readonly reason: string };
 
-/** Where the engine listens. */
-type EngineRequest = Pick<Http.RequestOptions, "socketPath" | "host" | "port">;
+/** Where the engine listens, and over TLS when it says so. */
+type EngineRequest = EngineAddress;
 
 /**
  * What the main thread tells the reader thread: where to GET what, once known, or a walked
@@ -41,7 +42,7 @@ export interface ReaderSetup {
  * dockerd's. The socket is read into one reused buffer (`onread`), the body gathered into
  * chunks that travel to the main thread and back (transferred, never copied).
  */
-function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof HttpResponseReader): void {
+function readerThread(threads: typeof Threads, net: typeof Net, tls: typeof Tls, Reader: typeof HttpResponseReader): void {
   const port = threads.parentPort!;
   const IDLE_MS = 20;
   const setup = threads.workerData as ReaderSetup;
@@ -135,11 +136,14 @@ function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof H
   // the thread starts before the path is known (its start takes longer than an image inspect)
   function connect(path: string, request: EngineRequest): void {
     if (finished || socket !== null) return;
-    const { socketPath, host, port: tcpPort } = request;
+    const { socketPath, host, port: tcpPort, tls: secure } = request;
     const onread = { buffer: Buffer.allocUnsafeSlow(65536), callback: onRead };
-    const opened = socketPath ? net.connect({ path: socketPath, onread }) : net.connect({ host: host ?? "localhost", port: Number(tcpPort), onread });
+    const where = socketPath ? { path: socketPath } : { host: host ?? "localhost", port: Number(tcpPort) };
+    // a TLS endpoint: the request goes out only once the handshake (and the engine's certificate) is done
+    // tls.connect takes `onread` as net.connect does (node's docs; @types/node leaves it out)
+    const opened = secure ? tls.connect(Object.assign({ ...where, ...secure }, { onread })) : net.connect({ ...where, onread });
     socket = opened;
-    opened.on("connect", () => opened.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n`));
+    opened.on(secure ? "secureConnect" : "connect", () => opened.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n`));
     opened.on("end", () => {
       if (finished) return;
       try {
@@ -156,7 +160,7 @@ function readerThread(threads: typeof Threads, net: typeof Net, Reader: typeof H
   }
 }
 
-const SOURCE = `(${readerThread.toString()})(require("node:worker_threads"), require("node:net"), ${HttpResponseReader.toString()})`;
+const SOURCE = `(${readerThread.toString()})(require("node:worker_threads"), require("node:net"), require("node:tls"), ${HttpResponseReader.toString()})`;
 
 /**
  * What the reader thread may hold ahead of the walk: bounded memory, and dockerd rarely waits on

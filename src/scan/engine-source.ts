@@ -1,39 +1,22 @@
-import { request, type IncomingMessage, type RequestOptions } from "node:http";
+import { request, type IncomingMessage } from "node:http";
+import { request as tlsRequest } from "node:https";
 import { environmentError, inputError } from "../errors.js";
 import { JSON_CAP } from "./blob-store.js";
 import type { PumpOptions } from "./byte-pump.js";
-import { contextDockerHost } from "./docker-context.js";
+import type { EngineEndpoint } from "./engine-endpoint.js";
 import { engineExport, type EngineExport } from "./engine-reader.js";
 
-/** Where the engine listens, as node:http options. */
-export interface EngineEndpoint {
-  readonly options: Pick<RequestOptions, "socketPath" | "host" | "port">;
-  readonly display: string;
-}
-
-const DEFAULT_SOCKET = "/var/run/docker.sock";
-
-/**
- * Where the engine listens, when safebuild can read it itself (unix:// and plain tcp://);
- * undefined for the rest (ssh://, TLS, npipe), which go through the docker CLI instead.
- */
-export function engineEndpoint(env: NodeJS.ProcessEnv): EngineEndpoint | undefined {
-  const host = env["DOCKER_HOST"] || contextDockerHost(env);
-  if (!host) return { options: { socketPath: DEFAULT_SOCKET }, display: `unix://${DEFAULT_SOCKET}` };
-  if (host.startsWith("unix://")) {
-    const socketPath = host.slice("unix://".length);
-    return { options: { socketPath }, display: host };
-  }
-  if ((host.startsWith("tcp://") || host.startsWith("http://")) && !env["DOCKER_TLS_VERIFY"]) {
-    const url = new URL(host.replace(/^tcp:/, "http:"));
-    return { options: { host: url.hostname, port: Number(url.port || 2375) }, display: `tcp://${url.host}` };
-  }
-  return undefined;
-}
+export { engineEndpoint, type EngineEndpoint } from "./engine-endpoint.js";
 
 function get(endpoint: EngineEndpoint, path: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
   return new Promise((resolvePromise, reject) => {
-    const req = request({ ...endpoint.options, path, method: "GET", headers: { Host: "docker" }, signal }, resolvePromise);
+    const { tls, ...address } = endpoint.options;
+    // Over TLS to a tcp host, node's own Host header (host:port) also names the host the engine's
+    // certificate must be for; "docker" would be checked instead.
+    const headers = tls !== undefined && address.host !== undefined ? {} : { Host: "docker" };
+    const asked = { ...address, path, method: "GET", headers, signal };
+    // a TLS endpoint is only ever spoken to over TLS; its own agent, so no plain socket is reused
+    const req = tls === undefined ? request(asked, resolvePromise) : tlsRequest({ ...asked, ...tls, agent: false }, resolvePromise);
     req.on("error", (error: NodeJS.ErrnoException) => {
       if (signal?.aborted) reject(error);
       else reject(environmentError(`cannot reach the Docker engine at ${endpoint.display} (${error.code ?? "connection failed"})`, error));

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from "node:crypto";
 import { posix } from "node:path";
 import { Backlog, type ByteSink } from "./backlog.js";
 import { decompressingSink } from "./decompressing-sink.js";
@@ -39,6 +40,10 @@ export interface LayerScan {
   readonly error: string | null;
   /** a nested gzip file was cut at a limit */
   readonly truncatedGzip: boolean;
+  /** sha256 of the layer's bytes as stored (an OCI blob digest) */
+  readonly digest: string;
+  /** sha256 of the uncompressed tar (the config's diff_id); `digest` when the layer is not compressed */
+  readonly diffId: string;
 }
 
 export interface LayerScanContext {
@@ -209,9 +214,14 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     };
   };
 
+  // What was read is checked against the image's digests (verify-image.ts): hashed as it streams by,
+  // once for an uncompressed layer, twice (as stored, as unpacked) for a compressed one.
+  const stored = createHash("sha256");
+  let unpacked: Hash | null = null;
   const walker = new TarWalker(onEntry);
   const walk: ByteSink = {
     write(chunk) {
+      unpacked?.update(chunk);
       if (error !== null) return;
       try {
         walker.write(chunk);
@@ -231,10 +241,21 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     },
   };
 
-  const sink = sniffingSink(MAGIC_BYTES, (head) => {
+  const sniffed = sniffingSink(MAGIC_BYTES, (head) => {
     const compression = sniffCompression(head);
-    return compression === "none" ? walk : decompressingSink(compression, () => walk, backlog, new Backlog(), fail);
+    if (compression === "none") return walk;
+    unpacked = createHash("sha256");
+    return decompressingSink(compression, () => walk, backlog, new Backlog(), fail);
   });
+  const sink: ByteSink = {
+    write(chunk) {
+      stored.update(chunk);
+      sniffed.write(chunk);
+    },
+    end() {
+      sniffed.end();
+    },
+  };
 
   return {
     sink,
@@ -244,7 +265,9 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       // (its decompression failed) may still have one open.
       endOpenGzip();
       await inflations.settle();
-      return { hits, entries, latest, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip };
+      const digest = `sha256:${stored.digest("hex")}`;
+      const diffId = unpacked === null ? digest : `sha256:${unpacked.digest("hex")}`;
+      return { hits, entries, latest, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip, digest, diffId };
     },
   };
 }

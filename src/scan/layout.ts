@@ -23,6 +23,10 @@ export interface ImagePlan {
   readonly platform: string | undefined;
   /** the manifest's digest when an index points at it (attestations name their subject by it) */
   readonly manifestDigest: string | undefined;
+  /** the digest the layout names the config by (an OCI descriptor, a `<sha256>.json` file name), if any */
+  readonly configNamed: string | null;
+  /** an OCI manifest: the digest its descriptor names and the sha256 of the bytes read */
+  readonly manifest: { readonly named: string; readonly read: string } | null;
 }
 
 /** An OCI annotation: of an index (no image) or of an image's manifest or its descriptor. */
@@ -79,7 +83,7 @@ export function blobPath(digest: string, label: string): string {
 
 async function configOf(store: BlobStore, path: string, label: string): Promise<{ config: Buffer; configDigest: string }> {
   const config = await required(store, path, label);
-  return { config, configDigest: `sha256:${createHash("sha256").update(config).digest("hex")}` };
+  return { config, configDigest: sha256Of(config) };
 }
 
 async function required(store: BlobStore, path: string, label: string): Promise<Buffer> {
@@ -106,6 +110,8 @@ export async function planImages(store: BlobStore, platform: string | undefined,
         blobDigests: entry.Layers.map(() => null),
         platform: undefined,
         manifestDigest: undefined,
+        configNamed: digestInName(entry.Config),
+        manifest: null,
       })),
     );
     return { images, annotations: [], attestations: [] };
@@ -193,6 +199,7 @@ async function planOci(store: BlobStore, candidate: Candidate, label: string): P
   const path = blobPath(descriptor.digest, label);
   const manifest = await parseJson(store, path, imageManifestSchema, label);
   if (!manifest) throw inputError(`${label}: image manifest ${descriptor.digest} is missing`);
+  const bytes = await required(store, path, label);
   const configPath = blobPath(manifest.config.digest, label);
   const layers = manifest.layers ?? [];
   return {
@@ -203,5 +210,15 @@ async function planOci(store: BlobStore, candidate: Candidate, label: string): P
     platform: candidate.platform === undefined ? undefined : formatPlatform(candidate.platform),
     manifestDigest: descriptor.digest,
     annotations: manifest.annotations,
+    configNamed: manifest.config.digest,
+    manifest: { named: descriptor.digest, read: sha256Of(bytes) },
   };
+}
+
+const sha256Of = (bytes: Buffer): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+/** `<hex>.json` (docker save) and `blobs/sha256/<hex>` (Docker 25+) name their content's sha256. */
+function digestInName(path: string): string | null {
+  const match = /^(?:\.\/)?(?:blobs\/sha256\/([0-9a-f]{64})|([0-9a-f]{64})\.json)$/.exec(path);
+  return match ? `sha256:${match[1] ?? match[2]}` : null;
 }

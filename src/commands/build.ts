@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { buildCommandSpec } from "../buildkit/backends.js";
 import type { Builder, BuildRequest } from "../buildkit/builder.js";
 import { builderCacheDir, forgetCachedBuilders } from "../buildkit/builder-cache.js";
-import { childEnv } from "../buildkit/child-env.js";
+import { buildClouds } from "../buildkit/credential-helpers.js";
 import { detectBuilder } from "../buildkit/detect.js";
 import { checkDockerfile } from "../buildkit/preflight.js";
 import { loadConfig } from "../config/load-config.js";
@@ -14,7 +14,8 @@ import { describeFsError, ExitCode, inputError, interruptedError } from "../erro
 import { materializeSecrets, type SecretDir } from "../materialize/secret-dir.js";
 import { sweepStaleDirs } from "../materialize/sweep.js";
 import { chooseTempRoot, tempRootCandidates } from "../materialize/temp-root.js";
-import type { ResolvedSecret, SecretRef } from "../secrets/secret.js";
+import { childEnv, type SecretTraces } from "../process/child-env.js";
+import type { ResolvedSecret } from "../secrets/secret.js";
 import type { ScanPolicy } from "../config/loaded-config.js";
 import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import type { BuildOptions, CommandContext } from "./context.js";
@@ -33,14 +34,17 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
   const options = mergeBuildOptions(cliOptions, config);
   const refs = mergeSecretSpecs(options.secrets, config);
   sweepStale(ctx);
-  // The builder probes are most of our fixed cost: run them while secrets resolve.
-  const detecting = detectBuilder({ docker: options.docker, env: childEnv(ctx.env, refs, []), cwd: ctx.cwd, signal: ctx.signal, cacheDir: builderCacheDir(ctx.env) });
+  const providerCtx = providerContext(ctx, refs);
+  // The builder probes are most of our fixed cost: run them while secrets resolve, with an
+  // allowlisted environment, as no value is known yet.
+  const probeEnv = childEnv("probe", ctx.env, providerCtx.traces);
+  const detecting = detectBuilder({ docker: options.docker, env: ctx.env, probeEnv, cwd: ctx.cwd, signal: ctx.signal, cacheDir: builderCacheDir(ctx.env) });
   detecting.catch(() => undefined);
   const { resolveSecrets, wipeSecrets } = await loadResolver();
   let secrets: ResolvedSecret[] = [];
   let dir: SecretDir | undefined;
   try {
-    secrets = await resolveSecrets(refs, providerContext(ctx)).catch(interruptedOr(ctx));
+    secrets = await resolveSecrets(refs, providerCtx).catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
     const check = await checkDockerfile({ cwd: ctx.cwd, context: options.context, file: options.file, target: options.target, secretIds: refs.map((r) => r.id) });
     for (const warning of check.warnings) ctx.io.warn(warning);
@@ -52,7 +56,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       ctx.io.warn(`the secret files go to ${root.path}, which is not a tmpfs, so secrets touch the disk (no usable tmpfs in $SAFEBUILD_TMPDIR, $XDG_RUNTIME_DIR or /dev/shm)`);
     }
     dir = materializeSecrets(root.path, secrets);
-    const imageId = await build(builder, buildRequest(options, dir), refs, secrets, ctx).catch((error: unknown) => {
+    const imageId = await build(builder, buildRequest(options, dir), providerCtx.traces, ctx).catch((error: unknown) => {
       // A remembered builder may be what failed (a plugin gone, another builder chosen): probe next time.
       const cacheDir = builderCacheDir(ctx.env);
       if (cacheDir !== undefined && !ctx.signal.aborted) forgetCachedBuilders(cacheDir, builder.docker);
@@ -66,7 +70,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       ctx.io.info(`built ${imageId} (not scanned: --no-scan)`);
       return ExitCode.ok;
     }
-    return await scanBuilt(imageId, builder.docker, options, config?.scan, refs, secrets, ctx);
+    return await scanBuilt(imageId, builder.docker, options, config?.scan, providerCtx.traces, secrets, ctx);
   } finally {
     try {
       dir?.dispose();
@@ -93,9 +97,9 @@ function buildRequest(options: BuildOptions, dir: SecretDir): BuildRequest {
   };
 }
 
-async function build(builder: Builder, req: BuildRequest, refs: readonly SecretRef[], secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<string> {
+async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, ctx: CommandContext): Promise<string> {
   const spec = buildCommandSpec(builder, req);
-  const env = { ...childEnv(ctx.env, refs, secrets), ...spec.env };
+  const env = { ...childEnv("build", ctx.env, traces, { clouds: buildClouds(ctx.env) }), ...spec.env };
   ctx.io.info(`building with ${builder.kind === "buildx" ? "docker buildx" : "docker build (BuildKit)"} ${builder.clientVersion} (${builder.docker})`);
   const outcome = await runBuild(
     { ...spec, env, inheritEnv: false, cwd: ctx.cwd },
@@ -111,7 +115,7 @@ async function build(builder: Builder, req: BuildRequest, refs: readonly SecretR
   return outcome.imageId;
 }
 
-async function scanBuilt(imageId: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, refs: readonly SecretRef[], secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
+async function scanBuilt(imageId: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, traces: SecretTraces, secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
   const [{ scanImage }, { applyPolicy }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
     import("../scan/scan-image.js"),
     import("../config/apply-policy.js"),
@@ -126,7 +130,8 @@ async function scanBuilt(imageId: string, docker: string, options: BuildOptions,
       ref: imageId,
       docker,
       secrets,
-      env: childEnv(ctx.env, refs, secrets),
+      env: ctx.env,
+      childEnv: childEnv("export", ctx.env, traces),
       cwd: ctx.cwd,
       signal: ctx.signal,
       onProgress: progress === undefined ? undefined : (bytes) => progress.update(bytes),

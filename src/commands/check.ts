@@ -27,7 +27,7 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
 
   const resolved: ResolvedSecret[] = [];
   const failed: string[] = [];
-  const providerCtx = providerContext(ctx);
+  const providerCtx = providerContext(ctx, refs);
   try {
     for (const ref of refs) {
       try {

@@ -1,10 +1,15 @@
 import os from "node:os";
 import { interruptedError } from "../errors.js";
+import { secretTraces } from "../process/child-env.js";
 import type { ProviderContext } from "../secrets/provider.js";
+import type { SecretRef } from "../secrets/secret.js";
 import type { CommandContext } from "./context.js";
 
-/** What providers see of a command's context; a fresh memo per run (one Vault read per path). */
-export function providerContext(ctx: CommandContext): ProviderContext {
+/**
+ * What providers see of a command's context; a fresh memo per run (one Vault read per path).
+ * `refs` are all of the run's secrets: a `cmd:` child never sees any of their source variables.
+ */
+export function providerContext(ctx: CommandContext, refs: readonly SecretRef[]): ProviderContext {
   return {
     env: ctx.env,
     cwd: ctx.cwd,
@@ -13,6 +18,7 @@ export function providerContext(ctx: CommandContext): ProviderContext {
     signal: ctx.signal,
     memo: new Map(),
     stderr: ctx.io.err,
+    traces: secretTraces(refs),
   };
 }
 

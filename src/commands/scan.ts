@@ -2,6 +2,7 @@ import { applyPolicy } from "../config/apply-policy.js";
 import { loadConfig } from "../config/load-config.js";
 import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
 import { ExitCode, usageError } from "../errors.js";
+import { childEnv } from "../process/child-env.js";
 import { createProgress } from "../report/progress.js";
 import { toolVersion } from "../report/tool-version.js";
 import type { ScanResult } from "../scan/finding.js";
@@ -25,12 +26,13 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
     );
   }
   let secrets: ResolvedSecret[] = [];
+  const providerCtx = providerContext(ctx, refs);
   // dockerd works seconds on an export before its first byte: it may as well start now
   const early = startEarlyExport(options.image, { env: ctx.env, cwd: ctx.cwd, signal: ctx.signal });
   try {
-    secrets = await resolveSecrets(refs, providerContext(ctx));
+    secrets = await resolveSecrets(refs, providerCtx);
     throwIfInterrupted(ctx);
-    const result = await scan(options, secrets, ctx, early);
+    const result = await scan(options, secrets, childEnv("export", ctx.env, providerCtx.traces), ctx, early);
     for (const warning of result.warnings) ctx.io.warn(warning);
     const outcome = applyPolicy(result.findings, config?.scan);
     await writeReport(
@@ -50,7 +52,7 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
   }
 }
 
-async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ctx: CommandContext, early: EarlyExport | undefined): Promise<ScanResult> {
+async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], exportEnv: Record<string, string>, ctx: CommandContext, early: EarlyExport | undefined): Promise<ScanResult> {
   // loaded once the export is asked for: the scanner's modules (zod's among them) take about 0.1 s
   const { scanImage } = await import("../scan/scan-image.js");
   const progress = ctx.io.interactive ? createProgress(ctx.io.err, options.image) : undefined;
@@ -60,6 +62,7 @@ async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ct
       secrets,
       platform: options.platform,
       env: ctx.env,
+      childEnv: exportEnv,
       cwd: ctx.cwd,
       signal: ctx.signal,
       onProgress: progress === undefined ? undefined : (bytes) => progress.update(bytes),

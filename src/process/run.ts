@@ -178,6 +178,60 @@ export function streamCommand(
   });
 }
 
+/** A child whose stdout the caller reads as it comes (`docker save`): see `readCommand`. */
+export interface ReadingChild {
+  /** The child's stdout; reading it slowly slows the child (the pipe's backpressure). */
+  readonly stdout: AsyncIterable<Buffer>;
+  /** Resolves once the child has exited and its pipes closed; stderr is kept up to `maxStderr`. */
+  readonly exited: Promise<RunResult>;
+  /** Ends the child (SIGTERM) if it is still running; harmless after it exited. */
+  stop(): void;
+}
+
+/**
+ * A child whose (large) stdout is consumed as a stream, with backpressure, never kept: node's
+ * own spawn, SIGTERM on abort. Its stderr is kept up to `maxStderr` bytes for a message.
+ */
+export function readCommand(spec: CommandSpec, options: { readonly signal?: AbortSignal | undefined; readonly maxStderr?: number } = {}): ReadingChild {
+  const env = spec.inheritEnv === false ? { ...spec.env } : { ...process.env, ...spec.env };
+  const child = spawn(spec.command, [...spec.args], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    windowsHide: true,
+    ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+  });
+  const maxStderr = options.maxStderr ?? 64 * 1024;
+  const stderr: Buffer[] = [];
+  let stderrBytes = 0;
+  child.stderr.on("data", (chunk: Buffer) => {
+    if (stderrBytes < maxStderr) stderr.push(chunk);
+    stderrBytes += chunk.length;
+  });
+  const stop = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  };
+  options.signal?.addEventListener("abort", stop, { once: true });
+  const exited = new Promise<RunResult>((resolve) => {
+    let spawnError: NodeJS.ErrnoException | undefined;
+    child.once("error", (error: NodeJS.ErrnoException) => {
+      spawnError = { name: "SpawnError", code: error.code ?? "failed", message: error.code ?? "failed" } as NodeJS.ErrnoException;
+    });
+    child.once("close", (code, signal) => {
+      options.signal?.removeEventListener("abort", stop);
+      resolve({
+        exitCode: spawnError === undefined ? (code ?? undefined) : undefined,
+        signal: signal ?? undefined,
+        timedOut: false,
+        aborted: options.signal?.aborted === true,
+        spawnError,
+        stdout: Buffer.alloc(0),
+        stderr: Buffer.concat(stderr).subarray(0, maxStderr),
+      });
+    });
+  });
+  return { stdout: child.stdout as AsyncIterable<Buffer>, exited, stop };
+}
+
 /** Sends the chosen signal on abort, then SIGKILL if the child outlives a grace period. */
 function forwardAbort(child: { kill(signal?: NodeJS.Signals): boolean }, signal: AbortSignal | undefined, pick: () => NodeJS.Signals): () => void {
   if (signal === undefined) return () => {};

@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
 import { resolveDockerCli } from "../buildkit/docker-cli.js";
 import { environmentError, inputError } from "../errors.js";
-import { firstLine, probeCommand } from "../process/run.js";
+import { childEnv, secretTraces } from "../process/child-env.js";
+import { firstLine, probeCommand, readCommand } from "../process/run.js";
 import type { Pump, PumpOptions } from "./byte-pump.js";
 
 /**
@@ -14,7 +14,10 @@ import type { Pump, PumpOptions } from "./byte-pump.js";
 export interface CliExportOptions extends PumpOptions {
   /** the docker CLI the build used, if any; else `$SAFEBUILD_DOCKER`, then PATH */
   readonly docker: string | undefined;
+  /** Where the CLI is looked up (`SAFEBUILD_DOCKER`, PATH); never given to the child as it is. */
   readonly env: NodeJS.ProcessEnv;
+  /** The children's environment (the run's `export` policy); default: that policy without secrets. */
+  readonly childEnv?: Readonly<Record<string, string>> | undefined;
   readonly cwd: string;
 }
 
@@ -22,7 +25,7 @@ export interface CliExportOptions extends PumpOptions {
 export async function cliImageId(ref: string, options: CliExportOptions): Promise<{ id: string; docker: string }> {
   const docker = resolveDockerCli(options.docker, options.env, options.cwd).path;
   const inspect = await probeCommand(
-    { command: docker, args: ["image", "inspect", "--format", "{{.Id}}", ref], env: { ...options.env }, inheritEnv: false },
+    { command: docker, args: ["image", "inspect", "--format", "{{.Id}}", ref], env: exportEnv(options), inheritEnv: false },
     { signal: options.signal, timeoutMs: 120_000 },
   );
   if (options.signal?.aborted) throw options.signal.reason;
@@ -36,39 +39,28 @@ export async function cliImageId(ref: string, options: CliExportOptions): Promis
 /** `docker save ID` through the CLI, its stdout walked as it comes, with backpressure. */
 export function cliSavePump(docker: string, id: string, options: CliExportOptions): Pump {
   return async (sink, backlog) => {
-    const child = spawn(docker, ["save", id], { env: { ...options.env }, stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
-    const stderr: Buffer[] = [];
-    let stderrBytes = 0;
-    child.stderr.on("data", (chunk: Buffer) => {
-      if (stderrBytes < 64 * 1024) stderr.push(chunk);
-      stderrBytes += chunk.length;
-    });
-    const exited = new Promise<{ code: number | null; error: NodeJS.ErrnoException | undefined }>((resolve) => {
-      let error: NodeJS.ErrnoException | undefined;
-      child.once("error", (e: NodeJS.ErrnoException) => (error = e));
-      child.once("close", (code) => resolve({ code, error }));
-    });
-    const onAbort = (): void => void child.kill("SIGTERM");
-    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const child = readCommand({ command: docker, args: ["save", id], env: exportEnv(options), inheritEnv: false }, { signal: options.signal });
     try {
-      for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      for await (const chunk of child.stdout) {
         if (options.signal?.aborted) throw options.signal.reason;
         options.onBytes?.(chunk.length);
         sink.write(chunk);
         if (backlog.pending) await backlog.settle();
       }
-      const { code, error } = await exited;
+      const result = await child.exited;
       if (options.signal?.aborted) throw options.signal.reason;
-      if (error !== undefined) throw environmentError(`cannot run the docker CLI ${docker}: ${error.code ?? "failed"}`);
-      if (code !== 0) {
-        const reason = firstLine(Buffer.concat(stderr));
-        throw environmentError(`\`docker save\` through ${docker} failed (exit ${code ?? "signal"})${reason === "" ? "" : `: ${reason}`}`);
+      if (result.spawnError !== undefined) throw environmentError(`cannot run the docker CLI ${docker}: ${result.spawnError.code ?? "failed"}`);
+      if (result.exitCode !== 0) {
+        const reason = firstLine(result.stderr);
+        throw environmentError(`\`docker save\` through ${docker} failed (exit ${result.exitCode ?? "signal"})${reason === "" ? "" : `: ${reason}`}`);
       }
       sink.end();
       await backlog.settle();
     } finally {
-      options.signal?.removeEventListener("abort", onAbort);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      child.stop();
     }
   };
 }
+
+/** What the CLI gets: the caller's filtered environment, else the `export` policy of `env`. */
+const exportEnv = (options: CliExportOptions): Record<string, string> => ({ ...(options.childEnv ?? childEnv("export", options.env, secretTraces([]))) });

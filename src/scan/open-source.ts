@@ -20,6 +20,8 @@ export interface OpenedSource {
 export interface SourceOptions {
   readonly cwd: string;
   readonly env: NodeJS.ProcessEnv;
+  /** What a docker CLI child gets (process/child-env.ts `export`). */
+  readonly childEnv?: Readonly<Record<string, string>> | undefined;
   readonly onBytes: (count: number) => void;
   /** the docker CLI for engines safebuild cannot read itself (the build's, else the usual lookup) */
   readonly docker?: string | undefined;
@@ -46,7 +48,7 @@ async function openEngine(target: string, ctx: LayerScanContext, options: Source
 }
 
 async function openThroughCli(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
-  const cli = { docker: options.docker, env: options.env, cwd: options.cwd, signal: ctx.signal, onBytes: options.onBytes };
+  const cli = { docker: options.docker, env: options.env, childEnv: options.childEnv, cwd: options.cwd, signal: ctx.signal, onBytes: options.onBytes };
   const { id, docker } = await cliImageId(target, cli);
   return { store: await readArchive(cliSavePump(docker, id, cli), ctx, `image ${target}`), id };
 }

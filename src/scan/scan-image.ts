@@ -23,6 +23,8 @@ export interface ScanRequest {
   /** `os/arch[/variant]` to pick from a multi-platform index, or `all` for every platform. */
   readonly platform?: string | undefined;
   readonly env: NodeJS.ProcessEnv;
+  /** What a docker CLI child gets (process/child-env.ts `export`); default: that policy of `env`. */
+  readonly childEnv?: Readonly<Record<string, string>> | undefined;
   readonly cwd: string;
   readonly signal?: AbortSignal | undefined;
   /** Called now and then with bytes read so far, for a progress indicator. */
@@ -60,7 +62,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   };
   try {
     if (request.signal?.aborted) throw interrupted(request.signal.reason);
-    const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, onBytes, docker: request.docker, early: request.early });
+    const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, childEnv: request.childEnv, onBytes, docker: request.docker, early: request.early });
     const layout = await planImages(source.store, request.platform, request.ref, warnings);
     const plans = layout.images;
     const images: ScannedImage[] = [];

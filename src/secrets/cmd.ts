@@ -1,4 +1,5 @@
 import { inputError, interruptedError } from "../errors.js";
+import { childEnv } from "../process/child-env.js";
 import { runCommand } from "../process/run.js";
 import type { Provider, ProviderContext } from "./provider.js";
 import { MAX_SECRET_BYTES } from "./limits.js";
@@ -11,7 +12,8 @@ const MAX_STDERR = 64 * 1024;
 
 /**
  * `cmd:COMMAND`: `/bin/sh -c COMMAND` with the parent's environment (how `op`, `aws`, `pass`
- * find their own credentials) and the run's cwd. Its stdout, one trailing newline removed, is
+ * find their own credentials) less the run's secret-source variables and any variable holding a
+ * value already resolved, and the run's cwd. Its stdout, one trailing newline removed, is
  * the value. Its stderr is shown only after the command ends and the value is registered with
  * the masker, so a tool that echoes the value on stderr cannot leak it.
  */
@@ -19,7 +21,7 @@ export const cmdProvider: Provider = async (ref, ctx) => {
   const timeoutS = timeoutOf(ref.id, ctx.env);
   const what = `cmd: ${shorten(ref.target)}`;
   const result = await runCommand(
-    { command: "/bin/sh", args: ["-c", ref.target], env: { ...ctx.env }, inheritEnv: false, cwd: ctx.cwd },
+    { command: "/bin/sh", args: ["-c", ref.target], env: childEnv("provider", ctx.env, ctx.traces), inheritEnv: false, cwd: ctx.cwd },
     { signal: ctx.signal, timeoutMs: timeoutS * 1000, killSignal: "SIGTERM", maxBuffer: MAX_STDOUT, killGroup: true },
   );
   const value = withoutTrailingNewline(result.stdout);

@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import type { Masker } from "../redact/masker-api.js";
+import type { SecretTraces } from "../process/child-env.js";
 import type { SecretRef } from "./secret.js";
 
 export interface ProviderContext {
@@ -12,6 +13,8 @@ export interface ProviderContext {
   readonly memo: Map<string, Promise<unknown>>;
   /** Where a `cmd:` child's stderr goes, masked (usually ctx.io.err); dropped when absent. */
   readonly stderr?: Writable | undefined;
+  /** Source variables and values resolved so far: kept from `cmd:` children (resolve adds each value). */
+  readonly traces: SecretTraces;
 }
 
 /**

@@ -34,6 +34,7 @@ async function resolveOne(ref: SecretRef, ctx: ProviderContext): Promise<Resolve
     throw inputError(`secret ${ref.id} is over 500 KiB (${describeSource(kind, target.target)}), BuildKit's limit`);
   }
   ctx.masker.add(ref.id, value);
+  ctx.traces.values.push(value);
   return { id: ref.id, kind, value };
 }
 

@@ -1,8 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { buildCommandSpec } from "../../src/buildkit/backends.js";
 import type { Builder, BuildRequest } from "../../src/buildkit/builder.js";
-import { childEnv } from "../../src/buildkit/child-env.js";
-import { SecretValue } from "../../src/secrets/secret-value.js";
 
 const minimal: BuildRequest = {
   context: ".",
@@ -61,19 +59,5 @@ describe("backend command data", () => {
     expect(spec.command).toBe(builder.docker);
     expect(spec.args).toEqual(args);
     expect(spec.env).toEqual(env);
-  });
-});
-
-describe("childEnv", () => {
-  const value = SecretValue.copyOf(Buffer.from("s3cr3t-value-123\n"));
-  test.each([
-    ["keeps ordinary variables", { PATH: "/bin", HOME: "/root" }, ["PATH", "HOME"]],
-    ["drops the env: source by name", { TOKEN: "anything", PATH: "/bin" }, ["PATH"]],
-    ["drops a variable holding a secret value", { OTHER: "s3cr3t-value-123\n", PATH: "/bin" }, ["PATH"]],
-    ["drops it without its trailing newline too", { OTHER: "s3cr3t-value-123" }, []],
-    ["keeps a variable merely containing the value", { LONGER: "x s3cr3t-value-123 y" }, ["LONGER"]],
-  ])("%s", (_name, parent, kept) => {
-    const env = childEnv(parent, [{ id: "t", kind: "env", target: "TOKEN", spec: "t=env:TOKEN" }], [{ id: "f", kind: "file", value }]);
-    expect(Object.keys(env)).toEqual(kept);
   });
 });

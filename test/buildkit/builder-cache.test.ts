@@ -146,7 +146,7 @@ describe("detectBuilder with a cache", () => {
     writeFileSync(wrapper, `#!/bin/sh\necho "$1" >> ${log}\nexec ${fake.path} "$@"\n`);
     chmodSync(wrapper, 0o755);
     const env = { PATH: `${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home, DOCKER_HOST: await engine(), FAKE_DOCKER_CLIENT: "20.10.24+dfsg1" };
-    const detect = (over: Record<string, string> = {}) => detectBuilder({ docker: wrapper, env: { ...env, ...over }, cwd: "/", cacheDir });
+    const detect = (over: Record<string, string> = {}) => detectBuilder({ docker: wrapper, env: { ...env, ...over }, probeEnv: { ...env, ...over }, cwd: "/", cacheDir });
 
     expect(await detect()).toMatchObject({ kind: "classic-buildkit", docker: wrapper });
     expect(calls(log)).toEqual(["version", "buildx"]);

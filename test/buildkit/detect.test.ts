@@ -11,8 +11,10 @@ const fake = makeFakeDocker();
 afterAll(() => fake.cleanup());
 const basePath = `${fake.bin}:${process.env["PATH"] ?? ""}`;
 
+// The fake answers as its environment says: the probes get that environment as it is.
 async function detect(env: Record<string, string>, docker?: string) {
-  return detectBuilder({ docker, env: { PATH: basePath, ...env }, cwd: process.cwd() });
+  const given = { PATH: basePath, ...env };
+  return detectBuilder({ docker, env: given, probeEnv: given, cwd: process.cwd() });
 }
 
 async function failure(env: Record<string, string>, docker?: string): Promise<{ exitCode: number; message: string }> {

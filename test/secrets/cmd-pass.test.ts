@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createMasker } from "../../src/redact/masker.js";
 import { cmdProvider } from "../../src/secrets/cmd.js";
 import type { ProviderContext } from "../../src/secrets/provider.js";
+import { secretTraces } from "../../src/process/child-env.js";
 
 /**
  * `cmd:pass show …` against a real password store (apt package `pass`, installed by
@@ -61,6 +62,7 @@ describe.skipIf(!hasPass)("cmd: pass as a real password store", () => {
     home: root,
     masker: createMasker(),
     memo: new Map(),
+    traces: secretTraces([]),
     stderr: new PassThrough(),
   });
 

@@ -7,6 +7,7 @@ import { resolveSecrets, wipeSecrets } from "../../src/secrets/resolve.js";
 import { parseSecretSpecs } from "../../src/spec/parse-secret-spec.js";
 import { createMasker } from "../../src/redact/masker.js";
 import type { ProviderContext } from "../../src/secrets/provider.js";
+import { secretTraces } from "../../src/process/child-env.js";
 import { isSafebuildError } from "../../src/errors.js";
 
 let dir: string;
@@ -14,7 +15,7 @@ let home: string;
 const token = `tok_${randomBytes(12).toString("hex")}`;
 
 function context(env: NodeJS.ProcessEnv = {}): ProviderContext {
-  return { env, cwd: dir, home, masker: createMasker(), memo: new Map() };
+  return { env, cwd: dir, home, masker: createMasker(), memo: new Map(), traces: secretTraces([]) };
 }
 
 async function resolveOne(spec: string, env: NodeJS.ProcessEnv = {}): Promise<Buffer> {

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { isSafebuildError } from "../../src/errors.js";
 import { createMasker } from "../../src/redact/masker.js";
 import type { ProviderContext } from "../../src/secrets/provider.js";
+import { secretTraces } from "../../src/process/child-env.js";
 import type { SecretRef } from "../../src/secrets/secret.js";
 import { vaultProvider } from "../../src/secrets/vault.js";
 import { startVaultStandIn, type StandIn, type StandInOptions } from "./vault-stand-in.js";
@@ -61,6 +62,7 @@ function ctxOf(env: NodeJS.ProcessEnv, extra: Partial<ProviderContext> = {}): Pr
     home: emptyHome,
     masker: { ...masker, addSensitive: (b: Buffer) => (sensitive.push(Buffer.from(b)), masker.addSensitive(b)) },
     memo: new Map(),
+    traces: secretTraces([]),
     sensitive,
     ...extra,
   };

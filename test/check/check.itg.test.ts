@@ -64,7 +64,8 @@ describe("safebuild check", () => {
     const run = await cli(["check", "--secret", "x=vault:secret/app#token", "--secret", "db=vault:kv/db#password", "--secret", "local=local.txt"], dir, env);
     expect(run.stderr).toContain("3 secrets ready");
     expect(run.code).toBe(0);
-    const rows = run.stdout.trim().split("\n").map((l) => l.split(/\s{2,}/));
+    const [table = "", search = ""] = run.stdout.split("\n\n");
+    const rows = table.trim().split("\n").map((l) => l.split(/\s{2,}/));
     expect(rows[0]).toEqual(["ID", "SOURCE", "BYTES", "FINGERPRINT", "MOUNTED BY"]);
     expect(rows.slice(1).map((r) => [r[0], r[1], r[2], r[4]])).toEqual([
       ["x", "vault", String(API_TOKEN.length), "./Dockerfile:2"],
@@ -72,6 +73,7 @@ describe("safebuild check", () => {
       ["local", "file", String(FILE_VALUE.length + 1), "./Dockerfile:4"],
     ]);
     expect(rows.slice(1).every((r) => /^[0-9a-f]{12}$/.test(r[3] ?? ""))).toBe(true);
+    expect(search).toContain("  local: single value; searched: whole value\n");
     noValues(run);
   });
 

@@ -95,8 +95,10 @@ function entropy(text: string): number {
   return bits;
 }
 
+/** Words joined by dashes score high too; a generated token also mixes digits or cases. */
 export function looksRandom(text: string): boolean {
-  return text.length >= 16 && !/\s/.test(text) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && entropy(text) >= 3.5;
+  const mixed = /\d/.test(text) || (/[a-z]/.test(text) && /[A-Z]/.test(text));
+  return text.length >= 16 && mixed && !/\s/.test(text) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && entropy(text) >= 3.5;
 }
 
 /** Why a value is no credential whatever its key says, or undefined. */

@@ -92,6 +92,17 @@ describe("safebuild check", () => {
     noValues(run);
   });
 
+  test("what the scan searches: an .npmrc's token and its line, not its registry line", async () => {
+    const npmrc = join(dir, "npmrc");
+    writeFileSync(npmrc, `@acme:registry=https://npm.acme.example/\n//npm.acme.example/:_authToken=${FILE_VALUE}\nalways-auth=true\n`);
+    const run = await cli(["check", "--secret", `npmrc=${npmrc}`, "--secret", "local=local.txt", "--secret", "x=vault:secret/app#token", "--secret", "db=vault:kv/db#password"], dir, env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "\nwhat the scan searches:\n  npmrc: npmrc; searched: whole value, 1 credential (_authToken line 2); not searched alone: registry line 1 (registry URL); always-auth line 3 (flag or number)\n",
+    );
+    noValues(run);
+  });
+
   test("a wrong token: exit 2, the id, path and status named, the token not", async () => {
     const run = await cli(["check", "--secret", "x=vault:secret/app#token", "--secret", "db=vault:kv/db#password"], dir, { ...env, VAULT_TOKEN: `hvs.${rand()}` });
     expect(run.code).toBe(2);

@@ -114,6 +114,18 @@ export function isCredentialKey(key: string): boolean {
   return words.some((w) => CREDENTIAL_WORDS.has(w) || CREDENTIAL_SUFFIX.test(w));
 }
 
+// Bounded, so a long value stays linear.
+const PARAMETER = /[?&#;]([\w.-]{1,64})=([^&#\s]{1,2048})/g;
+
+/** A URL under a public key that carries a token in its query (`https://hook/?token=…`) is itself a credential. */
+function hasSecretParameter(value: string): boolean {
+  for (const m of value.matchAll(PARAMETER)) {
+    const [, name = "", param = ""] = m;
+    if (emptyReason(param) === undefined && (isCredentialKey(name) || looksRandom(param))) return true;
+  }
+  return false;
+}
+
 export function classifyField(key: string, value: string): FieldKind {
   const empty = emptyReason(value);
   if (empty !== undefined) return { credential: false, reason: empty };
@@ -121,6 +133,7 @@ export function classifyField(key: string, value: string): FieldKind {
   if (words.includes("public") || words.includes("publishable")) return { credential: false, reason: "public key" };
   const last = words[words.length - 1];
   const publicReason = last === undefined ? undefined : PUBLIC_LAST_WORD[last];
+  if (hasSecretParameter(value)) return { credential: true };
   if (publicReason !== undefined) return { credential: false, reason: publicReason };
   if (isCredentialKey(key)) return { credential: true };
   if (looksRandom(value)) return { credential: true };

@@ -171,6 +171,13 @@ describe("what slips past, what trips", () => {
     expect(isNeedle(secret, dbPass)).toBe(true);
   });
 
+  test("a URL under a public key with a token in its query is a credential; a plain URL is not", () => {
+    const hook = `https://hooks.example.com/services/T0/B0?token=${stripe}`;
+    const secret = `SLACK_WEBHOOK_URL=${hook}\nDOCS_URL=https://docs.example.com/?page=install\n`;
+    expect(isNeedle(secret, hook)).toBe(true);
+    expect(isNeedle(secret, "DOCS_URL=https://docs.example.com/?page=install")).toBe(false);
+  });
+
   test("a plain short word as a password is searched next to its key only", () => {
     const secret = "DB_HOST=db.internal\nDB_PASSWORD=postgres\n";
     expect(isNeedle(secret, "postgres")).toBe(false);

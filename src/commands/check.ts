@@ -4,6 +4,7 @@ import type { Writable } from "node:stream";
 import { checkDockerfile, type DockerfileCheck } from "../buildkit/preflight.js";
 import { loadConfig } from "../config/load-config.js";
 import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
+import { describeSearch } from "../match/structured/describe.js";
 import { ExitCode, interruptedError, isSafebuildError } from "../errors.js";
 import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
 import type { ResolvedSecret, SecretRef } from "../secrets/secret.js";
@@ -40,6 +41,7 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
       }
     }
     await write(ctx.io.out, renderTable(refs, resolved, dockerfile));
+    if (resolved.length > 0) await write(ctx.io.out, renderSearch(resolved));
     const where = config === undefined ? "" : ` (config ${config.display})`;
     await write(
       ctx.io.err,
@@ -83,6 +85,11 @@ const shortPath = (cwd: string, file: string): string => {
 /** Waits for each write, so lines keep their order with the child output written in between. */
 const write = (stream: Writable, text: string): Promise<void> =>
   new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
+
+/** Per secret, what the scan looks for: the whole value, and for a recognised format its credentials only. */
+function renderSearch(resolved: readonly ResolvedSecret[]): string {
+  return `\nwhat the scan searches:\n${resolved.map((s) => `  ${s.id}: ${describeSearch(s.value.expose())}\n`).join("")}`;
+}
 
 function renderTable(refs: readonly SecretRef[], resolved: readonly ResolvedSecret[], dockerfile: DockerfileCheck | undefined): string {
   const header = ["ID", "SOURCE", "BYTES", "FINGERPRINT", "MOUNTED BY"];

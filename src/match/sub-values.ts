@@ -1,4 +1,5 @@
 import { isUtf8 } from "node:buffer";
+import { basicAuth, classifyField, urlCredentials as urlForms } from "./structured/field.js";
 import type { Encoding } from "./variant.js";
 
 /** A piece of a structured secret that is a secret on its own. */
@@ -7,32 +8,8 @@ export interface SubValue {
   readonly bytes: Buffer;
 }
 
-/**
- * Keys whose values are credentials, and keys that look like it but hold public data
- * (`auth_uri`, `token_url`). Without such a filter every value of a `.env` secret would be
- * a needle, and `NODE_ENV=production` would report "production" in every image.
- */
-const SECRET_KEY = /(secret|token|passw|pwd|pass$|key|auth|cred|private|session|cookie|signature|salt|dsn|conn)/i;
-const PUBLIC_KEY = /(ur[il]|endpoint|host|email|user(name)?|name|type|region|path|dir|file)$/i;
-const TRIVIAL = /^(true|false|yes|no|on|off|null|none|undefined|\d+)$/i;
-
-/** Bits per character: random tokens score high, words and URLs low. */
-function entropy(text: string): number {
-  const counts = new Map<string, number>();
-  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
-  let bits = 0;
-  for (const n of counts.values()) bits -= (n / text.length) * Math.log2(n / text.length);
-  return bits;
-}
-
-function looksRandom(text: string): boolean {
-  return text.length >= 16 && !/\s/.test(text) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && entropy(text) >= 3.5;
-}
-
 function isSecretField(key: string, value: string): boolean {
-  if (value.length === 0 || TRIVIAL.test(value)) return false;
-  if (SECRET_KEY.test(key) && !PUBLIC_KEY.test(key)) return true;
-  return looksRandom(value);
+  return classifyField(key, value).credential;
 }
 
 function unquote(text: string): string {
@@ -41,22 +18,10 @@ function unquote(text: string): string {
   return t.replace(/\s+#.*$/, "");
 }
 
-/** `user:pass` packed in base64 (npm `_auth`, docker config `auth`): the pair and the password. */
-function basicAuth(encoded: string): string[] {
-  if (!/^[A-Za-z0-9+/]+=*$/.test(encoded)) return [];
-  const bytes = Buffer.from(encoded, "base64");
-  if (!isUtf8(bytes)) return [];
-  const pair = bytes.toString("utf8");
-  const colon = pair.indexOf(":");
-  if (colon <= 0 || [...pair].some((c) => c.charCodeAt(0) < 0x20)) return [];
-  return [pair, pair.slice(colon + 1)];
-}
-
 // Repetitions are bounded so that a long single-line value (a 500 KiB certificate bundle)
 // costs linear time: an unbounded `[a-z0-9+.-]*:\/\/` retried at every position is quadratic.
 const NPMRC_LINE = /^[ \t]*(?:\/\/\S{0,512}?:)?(_authToken|_auth|_password)[ \t]*=[ \t]*(.*?)\s*$/gm;
 const ENV_LINE = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]{0,127})[ \t]*[=:][ \t]*(.*?)\s*$/gm;
-const URL_CREDENTIALS = /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/([^\s:/@]{0,256})(?::([^\s@/]{0,1024}))?@/gi;
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 /**
@@ -90,21 +55,7 @@ function dotenv(text: string, sink: Sink): void {
 }
 
 function urlCredentials(text: string, sink: Sink): void {
-  for (const m of text.matchAll(URL_CREDENTIALS)) {
-    const [, user = "", pass] = m;
-    if (pass === undefined) {
-      if (looksRandom(user)) sink.same(user);
-      continue;
-    }
-    if (pass.length === 0) continue;
-    sink.same(pass);
-    sink.same(`${user}:${pass}`);
-    try {
-      sink.utf8(decodeURIComponent(pass));
-    } catch {
-      // Not valid percent-encoding: the raw form above is all there is.
-    }
-  }
+  for (const form of urlForms(text, "latin1")) (form.encoding === "latin1" ? sink.same : sink.utf8)(form.text);
 }
 
 function json(text: string, sink: Sink, nested: (s: string) => void): void {

@@ -1,4 +1,5 @@
 import { ENCODED_FORMS, ENCODERS } from "./encoders.js";
+import { analyzeStructured } from "./structured/analyze.js";
 import { subValuesOf } from "./sub-values.js";
 import type { Encoding, Variant } from "./variant.js";
 
@@ -73,10 +74,13 @@ export function variantsOf(secretId: string, value: Buffer): Variant[] {
   const trimmed = withoutTrailingNewline(value);
   set.add("raw", value);
   if (trimmed) set.add("raw", trimmed);
-  for (const line of linesOf(trimmed ?? value)) set.add("line", line);
+  // A recognised format (.npmrc, .env, JSON, …) is searched for its credentials and their
+  // lines; its boilerplate lines occur in clean images. Anything else: every line.
+  const structured = analyzeStructured(trimmed ?? value);
+  for (const line of structured?.lines ?? linesOf(trimmed ?? value)) set.add("line", line);
   if (trimmed) set.addEncoded(trimmed);
   set.addEncoded(value);
-  for (const sub of subValuesOf(trimmed ?? value)) {
+  for (const sub of structured?.subValues ?? subValuesOf(trimmed ?? value)) {
     set.add(sub.encoding, sub.bytes);
     // A PEM body is base64 already; its DER bytes are found raw, or as that same body.
     if (sub.encoding === "field") set.addEncoded(sub.bytes);

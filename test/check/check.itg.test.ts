@@ -64,7 +64,8 @@ describe("safebuild check", () => {
     const run = await cli(["check", "--secret", "x=vault:secret/app#token", "--secret", "db=vault:kv/db#password", "--secret", "local=local.txt"], dir, env);
     expect(run.stderr).toContain("3 secrets ready");
     expect(run.code).toBe(0);
-    const rows = run.stdout.trim().split("\n").map((l) => l.split(/\s{2,}/));
+    const [table = "", search = ""] = run.stdout.split("\n\n");
+    const rows = table.trim().split("\n").map((l) => l.split(/\s{2,}/));
     expect(rows[0]).toEqual(["ID", "SOURCE", "BYTES", "FINGERPRINT", "MOUNTED BY"]);
     expect(rows.slice(1).map((r) => [r[0], r[1], r[2], r[4]])).toEqual([
       ["x", "vault", String(API_TOKEN.length), "./Dockerfile:2"],
@@ -72,6 +73,7 @@ describe("safebuild check", () => {
       ["local", "file", String(FILE_VALUE.length + 1), "./Dockerfile:4"],
     ]);
     expect(rows.slice(1).every((r) => /^[0-9a-f]{12}$/.test(r[3] ?? ""))).toBe(true);
+    expect(search).toContain("  local: single value; searched: whole value\n");
     noValues(run);
   });
 
@@ -87,6 +89,17 @@ describe("safebuild check", () => {
     expect(run.stdout).toMatch(new RegExp(`^db\\s+cmd\\s+${CMD_VALUE.length}\\s`, "m"));
     expect(run.stdout).toMatch(new RegExp(`^x\\s+vault\\s+${DB_PASSWORD.length}\\s`, "m"));
     expect(run.stderr).toContain("fetched ***");
+    noValues(run);
+  });
+
+  test("what the scan searches: an .npmrc's token and its line, not its registry line", async () => {
+    const npmrc = join(dir, "npmrc");
+    writeFileSync(npmrc, `@acme:registry=https://npm.acme.example/\n//npm.acme.example/:_authToken=${FILE_VALUE}\nalways-auth=true\n`);
+    const run = await cli(["check", "--secret", `npmrc=${npmrc}`, "--secret", "local=local.txt", "--secret", "x=vault:secret/app#token", "--secret", "db=vault:kv/db#password"], dir, env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "\nwhat the scan searches:\n  npmrc: npmrc; searched: whole value, 1 credential (_authToken line 2); not searched alone: registry line 1 (registry URL); always-auth line 3 (flag or number)\n",
+    );
     noValues(run);
   });
 

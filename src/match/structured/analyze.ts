@@ -1,0 +1,31 @@
+import { isUtf8 } from "node:buffer";
+import { gitCredentials } from "./git-credentials.js";
+import { keyValue } from "./key-value.js";
+import { netrc } from "./netrc.js";
+import { pemBundle } from "./pem.js";
+import { PlanBuilder, type StructuredPlan } from "./plan.js";
+import { json, yaml } from "./tree.js";
+
+/**
+ * Recognises a structured secret by its content (the bytes are all there is; a file name would
+ * be a guess) and returns what the scan searches of it, or undefined: then every line is searched.
+ * The first significant bytes pick the format to try; key=value files are told apart by their keys.
+ */
+export function analyzeStructured(value: Buffer): StructuredPlan | undefined {
+  const text = value.toString("latin1");
+  const start = text.trimStart();
+  const utf8 = (): string | undefined => (isUtf8(value) ? value.toString("utf8") : undefined);
+  const plan = (): PlanBuilder => new PlanBuilder(value);
+  if (start.startsWith("{") || start.startsWith("[")) {
+    const doc = utf8();
+    const parsed = doc === undefined ? undefined : json(doc, plan());
+    if (parsed !== undefined) return parsed;
+  }
+  if (start.startsWith("-----BEGIN ") || start.startsWith("Bag Attributes")) return pemBundle(text, plan());
+  if (/^[a-z][a-z0-9+.-]{0,31}:\/\//i.test(start)) return gitCredentials(plan());
+  if (/^(?:machine|default)\s/.test(start)) return netrc(text, plan());
+  const kv = keyValue(plan());
+  if (kv !== undefined) return kv;
+  const doc = utf8();
+  return doc === undefined ? undefined : yaml(doc, plan());
+}

@@ -1,0 +1,201 @@
+import { isUtf8 } from "node:buffer";
+
+/**
+ * What a `key = value` pair of a structured secret is: a credential to search for, or a public
+ * setting with the reason it is not searched alone. Key names are split into words (`_authToken`,
+ * `aws_secret_access_key`, `clientSecret`), so `passenger_count` or `MONKEY` name no credential.
+ */
+export type FieldKind = { readonly credential: true } | { readonly credential: false; readonly reason: string };
+
+const CREDENTIAL_WORDS = new Set([
+  "secret",
+  "secrets",
+  "token",
+  "password",
+  "passwd",
+  "passphrase",
+  "pass",
+  "pwd",
+  "pw",
+  "auth",
+  "credential",
+  "credentials",
+  "apikey",
+  "key",
+  "cookie",
+  "salt",
+  "dsn",
+  "private",
+]);
+/** Words run together without a separator (`identitytoken`, `apikey`, `clientsecret`). */
+const CREDENTIAL_SUFFIX = /(?:token|secret|password|passwd|passphrase|apikey|accesskey|secretkey|privatekey|signingkey|masterkey|encryptionkey)$/;
+
+/** Keys whose last word says the value is public; the reason shown by `safebuild check`. */
+const PUBLIC_LAST_WORD: Record<string, string> = {
+  url: "URL",
+  uri: "URL",
+  urls: "URL",
+  endpoint: "URL",
+  server: "URL",
+  host: "host name",
+  hostname: "host name",
+  domain: "host name",
+  port: "port",
+  registry: "registry URL",
+  repository: "repository URL",
+  region: "region",
+  email: "email address, an identifier",
+  user: "user name, an identifier",
+  username: "user name, an identifier",
+  login: "user name, an identifier",
+  id: "identifier",
+  arn: "identifier",
+  serial: "identifier",
+  name: "name",
+  path: "file path",
+  dir: "file path",
+  file: "file path",
+  type: "setting",
+  format: "setting",
+  output: "setting",
+  mode: "setting",
+  prefix: "setting",
+  algorithm: "setting",
+  provider: "setting",
+  version: "setting",
+  process: "command",
+  command: "command",
+  cmd: "command",
+  ttl: "setting",
+  timeout: "setting",
+  expiry: "setting",
+  expiration: "setting",
+};
+
+const TRIVIAL = /^(?:true|false|yes|no|on|off|null|none|nil|undefined|-?\d{1,12}(?:\.\d+)?)$/i;
+/** `${NPM_TOKEN}`, `$TOKEN`, `<your token>`, `REPLACE_WITH_YOUR_TOKEN`, `xxxx`, `***`. */
+const PLACEHOLDER = /^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\}?|<[^<>]*>|x{3,}|X{3,}|\*{3,}|\.{3}|changeme|change[_-]me|replace[_-]?me|(?:replace[_-]with|your|insert)[_-][\w-]*)$/i;
+
+/** Lowercase words of a key: `aws_secret_access_key` → aws secret access key; `clientSecret` → client secret. */
+export function keyWords(key: string): string[] {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+/** Bits per character: random tokens score high, words and URLs low. */
+function entropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of text) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let bits = 0;
+  for (const n of counts.values()) bits -= (n / text.length) * Math.log2(n / text.length);
+  return bits;
+}
+
+/** Words joined by dashes score high too; a generated token also mixes digits or cases. */
+export function looksRandom(text: string): boolean {
+  const mixed = /\d/.test(text) || (/[a-z]/.test(text) && /[A-Z]/.test(text));
+  return text.length >= 16 && mixed && !/\s/.test(text) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && entropy(text) >= 3.5;
+}
+
+/** Why a value is no credential whatever its key says, or undefined. */
+export function emptyReason(value: string): string | undefined {
+  if (value.length === 0) return "empty value";
+  if (TRIVIAL.test(value)) return "flag or number";
+  if (PLACEHOLDER.test(value)) return "placeholder";
+  return undefined;
+}
+
+export function isCredentialKey(key: string): boolean {
+  const words = keyWords(key);
+  return words.some((w) => CREDENTIAL_WORDS.has(w) || CREDENTIAL_SUFFIX.test(w));
+}
+
+// Bounded, so a long value stays linear.
+const PARAMETER = /[?&#;]([\w.-]{1,64})=([^&#\s]{1,2048})/g;
+
+/** A URL under a public key that carries a token in its query (`https://hook/?token=…`) is itself a credential. */
+function hasSecretParameter(value: string): boolean {
+  for (const m of value.matchAll(PARAMETER)) {
+    const [, name = "", param = ""] = m;
+    if (emptyReason(param) === undefined && (isCredentialKey(name) || looksRandom(param))) return true;
+  }
+  return false;
+}
+
+export function classifyField(key: string, value: string): FieldKind {
+  const empty = emptyReason(value);
+  if (empty !== undefined) return { credential: false, reason: empty };
+  const words = keyWords(key);
+  if (words.includes("public") || words.includes("publishable")) return { credential: false, reason: "public key" };
+  const last = words[words.length - 1];
+  const publicReason = last === undefined ? undefined : PUBLIC_LAST_WORD[last];
+  if (hasSecretParameter(value)) return { credential: true };
+  if (publicReason !== undefined) return { credential: false, reason: publicReason };
+  if (isCredentialKey(key)) return { credential: true };
+  if (looksRandom(value)) return { credential: true };
+  return { credential: false, reason: "setting" };
+}
+
+/**
+ * A plain short word (`postgres`, `redis`) as a password is searched only on its line, next to
+ * its key: alone it occurs by chance in any image.
+ */
+export function searchableAlone(value: string): boolean {
+  return !/^[A-Za-z]{1,11}$/.test(value);
+}
+
+/** `user:pass` packed in base64 (npm `_auth`, docker config `auth`): the pair and the password. */
+export function basicAuth(encoded: string): string[] {
+  if (!/^[A-Za-z0-9+/]+=*$/.test(encoded)) return [];
+  const bytes = Buffer.from(encoded, "base64");
+  if (!isUtf8(bytes)) return [];
+  const pair = bytes.toString("utf8");
+  const colon = pair.indexOf(":");
+  if (colon <= 0 || [...pair].some((c) => c.charCodeAt(0) < 0x20)) return [];
+  return [pair, pair.slice(colon + 1)];
+}
+
+// Repetitions are bounded so that a long single-line value costs linear time.
+const URL_CREDENTIALS = /(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/([^\s:/@]{0,256})(?::([^\s@/]{0,1024}))?@/gi;
+
+/** A string to search for and how it maps to bytes: `latin1` for slices of a latin1-read value. */
+export interface Form {
+  readonly text: string;
+  readonly encoding: BufferEncoding;
+}
+
+/**
+ * The password of each `scheme://user:pass@host` in `text`: the raw form and `user:pass` (in
+ * the text's own encoding), and the percent-decoded password (UTF-8).
+ */
+export function urlCredentials(text: string, encoding: BufferEncoding): Form[] {
+  const out: Form[] = [];
+  for (const m of text.matchAll(URL_CREDENTIALS)) {
+    const [, user = "", pass] = m;
+    if (pass === undefined) {
+      if (looksRandom(user)) out.push({ text: user, encoding });
+      continue;
+    }
+    if (pass.length === 0 || emptyReason(pass) !== undefined) continue;
+    out.push({ text: pass, encoding }, { text: `${user}:${pass}`, encoding });
+    try {
+      const decoded = decodeURIComponent(pass);
+      if (decoded !== pass) out.push({ text: decoded, encoding: "utf8" });
+    } catch {
+      // Not valid percent-encoding: the raw form above is all there is.
+    }
+  }
+  return out;
+}
+
+/** A key as `safebuild check` may print it: a plain name, never something that could be a value. */
+export function printableKey(key: string): string {
+  const bare = key.replace(/^\/\/.*:(?=[^:]*$)/, "").replace(/^@[^:]*:/, "");
+  // Words of letters (and a short number: `x509`), as people name keys; a token would not split so.
+  const wordy = keyWords(bare).every((w) => /^(?:[a-z]{1,15}\d{0,4}|\d{1,4})$/.test(w));
+  return /^[A-Za-z_][A-Za-z0-9_.-]{0,47}$/.test(bare) && wordy ? bare : "a value";
+}

@@ -1,0 +1,71 @@
+import type { SubValue } from "../sub-values.js";
+import type { PlanBuilder, StructuredPlan } from "./plan.js";
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]{1,64})-----([\s\S]*?)-----END \1-----/g;
+
+/** Block types anyone may see: certificates, public keys, parameters, requests, CRLs. */
+const PUBLIC_BLOCK = /^(?:(?:TRUSTED |X509 |NEW )?CERTIFICATE(?: REQUEST| PAIR)?|X509 CRL|(?:RSA |SSH2? )?PUBLIC KEY|PGP PUBLIC KEY BLOCK|PGP SIGNATURE|(?:DH|EC|DSA|X9\.42 DH) PARAMETERS|PKCS7|CMS)$/;
+
+export interface PemBlock {
+  readonly type: string;
+  readonly isPublic: boolean;
+  /** Offsets in the text the block was found in. */
+  readonly start: number;
+  readonly end: number;
+  /** The base64 body without headers (`Proc-Type:`) and line breaks. */
+  readonly body: string;
+}
+
+export function pemBlocks(text: string): PemBlock[] {
+  const out: PemBlock[] = [];
+  for (const m of text.matchAll(PEM_BLOCK)) {
+    const type = m[1] ?? "";
+    const lines = (m[2] ?? "").split(/\r?\n/).filter((l) => !l.includes(":"));
+    const body = lines.join("").replace(/\s+/g, "");
+    out.push({ type, isPublic: PUBLIC_BLOCK.test(type), start: m.index, end: m.index + m[0].length, body });
+  }
+  return out;
+}
+
+/** The body without line breaks and its DER bytes: the key found re-wrapped or converted. */
+export function pemForms(block: PemBlock): SubValue[] {
+  if (block.body.length === 0 || !/^[A-Za-z0-9+/]+=*$/.test(block.body)) return [];
+  return [
+    { encoding: "pem", bytes: Buffer.from(block.body, "latin1") },
+    { encoding: "pem", bytes: Buffer.from(block.body, "base64") },
+  ];
+}
+
+export const CERTIFICATE_REASON = "certificate or public key";
+
+/** Text openssl writes around blocks (`openssl pkcs12 -nodes`): `Bag Attributes`, `subject=`, indented attributes. */
+const OPENSSL_TEXT = /^(?:Bag Attributes|Key Attributes: ?.*|\s+\S.*|(?:subject|issuer)=.*|\s*)$/;
+
+/**
+ * A value made of PEM blocks only: private keys are searched (each body line, the body
+ * unwrapped, the DER bytes), certificates and public keys are not searched alone.
+ */
+export function pemBundle(text: string, plan: PlanBuilder): StructuredPlan | undefined {
+  const blocks = pemBlocks(text);
+  if (blocks.length === 0) return undefined;
+  let outside = text.slice(0, blocks[0]?.start ?? 0);
+  blocks.forEach((b, i) => (outside += "\n" + text.slice(b.end, blocks[i + 1]?.start ?? text.length)));
+  if (!outside.split(/\r?\n/).every((l) => OPENSSL_TEXT.test(l))) return undefined;
+  const index = plan.index;
+  for (const block of blocks) {
+    const first = index.lineOf(block.start);
+    const last = index.lineOf(block.end - 1);
+    const range = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+    if (block.isPublic) {
+      plan.exclude(block.type, CERTIFICATE_REASON, range);
+      continue;
+    }
+    // The armour lines are the same in every key file; the body lines are the key.
+    const body = range.slice(1, -1).filter((n) => !index.text(n).includes(":"));
+    plan.credential(`${block.type} block`, [], body);
+    for (const sub of pemForms(block)) plan.derived(sub);
+  }
+  const textLines = index.lines.map((_, i) => i + 1).filter((n) => index.text(n).trim().length > 0 && !blocks.some((b) => index.lineOf(b.start) <= n && n <= index.lineOf(b.end - 1)));
+  if (textLines.length > 0) plan.exclude("openssl text", "description (bag attributes, subject)", textLines);
+  return plan.done("pem");
+}

@@ -1,0 +1,233 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, test } from "vitest";
+import { analyzeStructured } from "../../../src/match/structured/analyze.js";
+import { describeSearch } from "../../../src/match/structured/describe.js";
+import { variantsOf } from "../../../src/match/variants.js";
+import * as s from "./samples.js";
+
+/** Variants the scanner would search (8 bytes or more) that occur in `haystack`. */
+const hits = (secret: string, haystack: string): string[] =>
+  variantsOf("s", Buffer.from(secret))
+    .filter((v) => v.bytes.length >= 8 && Buffer.from(haystack).includes(v.bytes))
+    .map((v) => v.encoding);
+const isNeedle = (secret: string, part: string): boolean => variantsOf("s", Buffer.from(secret)).some((v) => v.bytes.equals(Buffer.from(part)));
+
+const token = `npm_${randomBytes(20).toString("base64url")}`;
+const awsSecret = randomBytes(30).toString("base64url");
+const stripe = `sk_live_${randomBytes(24).toString("base64url")}`;
+const dbPass = randomBytes(15).toString("base64url");
+const key = s.pemKey();
+const keyBody = key.split("\n").slice(1, -2).join("");
+const dockerPass = `dckr_pat_${randomBytes(20).toString("base64url")}`;
+const kubeToken = `eyJhbGciOiJSUzI1NiJ9.${randomBytes(60).toString("base64url")}`;
+const netrcPass = randomBytes(24).toString("base64url");
+const ghp = `ghp_${randomBytes(27).toString("base64url")}`;
+const pypi = `pypi-${randomBytes(60).toString("base64url")}`;
+
+interface Case {
+  readonly format: string;
+  readonly secret: string;
+  /** Needles the secret must give. */
+  readonly needles: readonly string[];
+  /** Parts of the secret that must not be needles. */
+  readonly publicParts: readonly string[];
+  /** Where only the credential leaked: must be found. */
+  readonly leak: string;
+  /** A clean look-alike: the same public lines, another credential. */
+  readonly lookAlike: string;
+}
+
+const cases: Record<string, Case> = {
+  npmrc: {
+    format: "npmrc",
+    secret: s.npmrc(token),
+    needles: [token, `//npm.pkg.github.com/:_authToken=${token}`],
+    publicParts: ["@acme:registry=https://npm.pkg.github.com/", "registry=https://registry.npmjs.org/", "always-auth=true"],
+    leak: `export NPM_TOKEN=${token}\n`,
+    lookAlike: s.npmrc("${NPM_TOKEN}"),
+  },
+  "aws credentials": {
+    format: "aws",
+    secret: s.awsCredentials(awsSecret),
+    needles: [awsSecret, `aws_secret_access_key = ${awsSecret}`],
+    publicParts: ["region = eu-west-1"],
+    leak: `AWS_SECRET_ACCESS_KEY=${awsSecret}`,
+    lookAlike: s.awsCredentials() + s.awsConfig(),
+  },
+  dotenv: {
+    format: "dotenv",
+    secret: s.dotenv(stripe, dbPass),
+    needles: [stripe, dbPass, `STRIPE_SECRET_KEY=${stripe}`, `DATABASE_URL=postgres://app:${dbPass}@db.internal:5432/app`],
+    publicParts: ["NODE_ENV=production", "APP_URL=https://app.example.com", "REDIS_HOST=cache.internal", "LOG_LEVEL=info", "# app settings"],
+    leak: `const stripe = require("stripe")("${stripe}");`,
+    lookAlike: s.dotenv("sk_test_replace_me", "changeme"),
+  },
+  "gcp service account": {
+    format: "gcp-service-account",
+    secret: s.serviceAccount(key),
+    needles: [key, keyBody],
+    publicParts: ['  "client_email": "deployer@acme-prod-381207.iam.gserviceaccount.com",', "deployer@acme-prod-381207.iam.gserviceaccount.com", "104892374658293746512", "acme-prod-381207", '  "token_uri": "https://oauth2.googleapis.com/token",'],
+    leak: key,
+    lookAlike: s.serviceAccount(),
+  },
+  "docker config.json": {
+    format: "docker-config",
+    secret: s.dockerConfig(dockerPass),
+    needles: [dockerPass, `ci-bot:${dockerPass}`],
+    publicParts: ['\t"credsStore": "desktop",', "registry.example.com"],
+    leak: `echo ${dockerPass} | docker login -u ci-bot --password-stdin registry.example.com`,
+    lookAlike: s.dockerConfig(),
+  },
+  kubeconfig: {
+    format: "kubeconfig",
+    secret: s.kubeconfig(kubeToken, key),
+    needles: [kubeToken, key, keyBody, `    token: ${kubeToken}`],
+    publicParts: [`    certificate-authority-data: ${Buffer.from(s.CERT).toString("base64")}`, "    server: https://k8s.acme.example:6443", "current-context: acme-prod"],
+    leak: key,
+    lookAlike: s.kubeconfig(),
+  },
+  netrc: {
+    format: "netrc",
+    secret: s.netrc(netrcPass),
+    needles: [netrcPass, `  password ${netrcPass}`],
+    publicParts: ["machine api.github.com", "  login octocat-bot"],
+    leak: `curl -u octocat-bot:${netrcPass} https://api.github.com/`,
+    lookAlike: s.netrc(),
+  },
+  "git-credentials": {
+    format: "git-credentials",
+    secret: s.gitCredentials(ghp),
+    needles: [ghp, `octocat-bot:${ghp}`],
+    publicParts: [],
+    leak: `[remote "origin"]\n\turl = https://x-access-token:${ghp}@github.com/acme/app.git\n`,
+    lookAlike: s.gitCredentials(),
+  },
+  pypirc: {
+    format: "pypirc",
+    secret: s.pypirc(pypi),
+    needles: [pypi, `password = ${pypi}`],
+    publicParts: ["repository = https://upload.pypi.org/legacy/", "username = __token__", "index-servers ="],
+    leak: `TWINE_PASSWORD=${pypi}`,
+    lookAlike: s.pypirc(),
+  },
+  "pem bundle": {
+    format: "pem",
+    secret: s.pemBundle(key),
+    needles: [keyBody, key.split("\n")[1] ?? ""],
+    publicParts: s.CERT.split("\n").filter((l) => l.length >= 8),
+    leak: key.replace(/\n(?!-----)/g, "").replace(/-----\n?$/, "-----\n"),
+    lookAlike: s.pemBundle(),
+  },
+};
+
+describe.each(Object.entries(cases))("%s", (_name, c) => {
+  test("recognised by content", () => {
+    expect(analyzeStructured(Buffer.from(c.secret.replace(/\n$/, "")))?.format).toBe(c.format);
+  });
+
+  test("the credentials (and their lines) are needles", () => {
+    for (const part of c.needles) expect(isNeedle(c.secret, part), part.slice(0, 12)).toBe(true);
+  });
+
+  test("public lines and values are not", () => {
+    for (const part of c.publicParts) expect(isNeedle(c.secret, part), part.slice(0, 24)).toBe(false);
+  });
+
+  test("the credential alone, elsewhere, is still found", () => {
+    expect(hits(c.secret, c.leak)).not.toEqual([]);
+  });
+
+  test("a clean look-alike (same public parts, another credential) is not flagged", () => {
+    expect(hits(c.secret, c.lookAlike)).toEqual([]);
+  });
+});
+
+test("an AWS config (no credential) shares its region with a clean config: no needle but the whole file", () => {
+  const config = s.awsConfig();
+  expect(hits(config, "[default]\nregion = eu-west-1\noutput = text\n")).toEqual([]);
+  expect(describeSearch(Buffer.from(config))).toContain("aws; searched: whole value, 0 credentials; not searched alone:");
+});
+
+describe("keys are read as words", () => {
+  test.each<[string, string, boolean]>([
+    ["clientSecret", "x".repeat(4) + "-plain-words-here", true],
+    ["PASSENGER_COUNT", "forty-two-people", false],
+    ["MONKEY_NAME", "george-the-curious", false],
+    ["TURKEY", "roasted-with-herbs", false],
+    ["identitytoken", "plain-words-here-too", true],
+    ["DB_PASSWORD", "correct-horse-battery", true],
+    ["PUBLIC_KEY", "ssh-ed25519-AAAAC3NzaC1lZDI1NTE5", false],
+    ["AUTH_URL", "https://auth.example.com/", false],
+  ])("%s", (name, value, searched) => {
+    const secret = `APP_NAME=demo-application\n${name}=${value}\n`;
+    expect(isNeedle(secret, value)).toBe(searched);
+    expect(isNeedle(secret, `${name}=${value}`)).toBe(searched);
+  });
+});
+
+describe("what slips past, what trips", () => {
+  test("a password in a URL under a public-looking key is still a credential", () => {
+    const secret = `SERVICE_URL=https://svc:${dbPass}@svc.internal/\nREGION=eu-west-1\n`;
+    expect(isNeedle(secret, dbPass)).toBe(true);
+  });
+
+  test("a URL under a public key with a token in its query is a credential; a plain URL is not", () => {
+    const hook = `https://hooks.example.com/services/T0/B0?token=${stripe}`;
+    const secret = `SLACK_WEBHOOK_URL=${hook}\nDOCS_URL=https://docs.example.com/?page=install\n`;
+    expect(isNeedle(secret, hook)).toBe(true);
+    expect(isNeedle(secret, "DOCS_URL=https://docs.example.com/?page=install")).toBe(false);
+  });
+
+  test("a plain short word as a password is searched next to its key only", () => {
+    const secret = "DB_HOST=db.internal\nDB_PASSWORD=postgres\n";
+    expect(isNeedle(secret, "postgres")).toBe(false);
+    expect(isNeedle(secret, "DB_PASSWORD=postgres")).toBe(true);
+  });
+
+  test("npm _auth: the decoded user:password pair and the password", () => {
+    const secret = `registry=https://npm.acme.example/\n_auth=${Buffer.from(`me:${token}`).toString("base64")}\n`;
+    expect(isNeedle(secret, token)).toBe(true);
+    expect(isNeedle(secret, `me:${token}`)).toBe(true);
+  });
+
+  test("a random-looking value under an unknown key is a credential", () => {
+    expect(isNeedle(`FOO=bar-baz-qux\nWEBHOOK=${stripe}\n`, stripe)).toBe(true);
+  });
+
+  test("a file that breaks the format keeps the line search (nothing is lost to a parse)", () => {
+    const secret = `NODE_ENV=production\nthis line is no setting\nAPI_KEY=${stripe}\n`;
+    expect(analyzeStructured(Buffer.from(secret))).toBeUndefined();
+    expect(isNeedle(secret, "NODE_ENV=production")).toBe(true);
+  });
+
+  test("the whole value and its encodings are always searched", () => {
+    const secret = s.npmrc(token);
+    expect(isNeedle(secret, secret)).toBe(true);
+    expect(isNeedle(secret, Buffer.from(secret).toString("base64"))).toBe(true);
+    expect(isNeedle(secret, Buffer.from(token).toString("base64"))).toBe(true);
+  });
+
+  test("a placeholder template as the secret gives no credential needle", () => {
+    expect(describeSearch(Buffer.from(s.npmrc("${NPM_TOKEN}")))).toContain("npmrc; searched: whole value, 0 credentials");
+  });
+
+  test("a base64 token ending in '==' is no key=value file", () => {
+    expect(analyzeStructured(Buffer.from(randomBytes(16).toString("base64")))).toBeUndefined();
+  });
+});
+
+describe("describeSearch (safebuild check)", () => {
+  test.each<[string, string, string]>([
+    ["npmrc", s.npmrc(token), "npmrc; searched: whole value, 1 credential (_authToken line 2); not searched alone: registry lines 1, 4 (registry URL); always-auth line 3 (flag or number)"],
+    ["single value", token, "single value; searched: whole value"],
+    ["unrecognised", "first line of text\nsecond line of text\n", "no recognised format; searched: whole value, 2 lines of 8 bytes or more"],
+  ])("%s", (_name, value, expected) => {
+    expect(describeSearch(Buffer.from(value))).toBe(expected);
+  });
+
+  test.each(Object.entries(cases))("%s: names keys and lines, never a value", (_name, c) => {
+    const text = describeSearch(Buffer.from(c.secret));
+    expect(text).not.toContain(c.needles[0]?.slice(0, 8));
+    for (const part of c.needles) expect(text).not.toContain(part);
+  });
+});

@@ -78,13 +78,14 @@ class VariantSet {
     for (const form of ENCODED_FORMS) for (const bytes of ENCODERS[form](value)) this.add(form, bytes);
   }
 
-  /** UTF-16 of a text variant; with `base64`, also base64 of its LE form (`pwsh -EncodedCommand`). */
-  addUtf16(text: Buffer, base64: boolean): void {
+  /** UTF-16 of a text value, and base64 of its LE form (`pwsh -EncodedCommand`). */
+  addUtf16(text: Buffer): void {
     const forms = utf16Of(text);
     if (forms === undefined) return;
     this.add("utf16le", forms.le);
     if (forms.be) this.add("utf16be", forms.be);
-    if (base64) for (const bytes of ENCODERS.base64(forms.le)) this.add("base64-utf16le", bytes);
+    // inside a longer command, at each alignment (the whole-value forms start with the first)
+    for (const bytes of ENCODERS.base64(forms.le).slice(2)) this.add("base64-utf16le", bytes);
     forms.le.fill(0);
     forms.be?.fill(0);
   }
@@ -121,15 +122,14 @@ export function variantsOf(secretId: string, given: Buffer): Variant[] {
   for (const line of lines) set.add("line", line);
   if (trimmed) set.addEncoded(trimmed);
   set.addEncoded(value);
-  set.addUtf16(trimmed ?? value, true);
-  for (const line of lines) set.addUtf16(line, false);
+  set.addUtf16(trimmed ?? value);
   set.addDecoded(trimmed ?? value);
   for (const sub of subValuesOf(trimmed ?? value)) {
     set.add(sub.encoding, sub.bytes);
     // A PEM body is base64 already; its DER bytes are found raw, or as that same body.
     if (sub.encoding === "field") {
       set.addEncoded(sub.bytes);
-      set.addUtf16(sub.bytes, true);
+      set.addUtf16(sub.bytes);
       set.addDecoded(sub.bytes);
     }
     sub.bytes.fill(0);

@@ -10,8 +10,11 @@ import type { Variant, WrappableEncoding, WrappedEncoding } from "./variant.js";
 export const FRAGMENT_BYTES = 16;
 /** The narrowest wrap width whose every occurrence is found (`base64 -w 20` is; `-w 16` may not be). */
 export const MIN_WRAP_WIDTH = 20;
-/** Shorter encoded forms are not searched wrapped: too few characters to split and confirm. */
-export const MIN_WRAPPED_BYTES = 32;
+/**
+ * Shorter encoded forms are not searched wrapped (a value under 30 bytes as base64, under 20
+ * as hex): each form costs up to five needles, and a short form is rarely split.
+ */
+export const MIN_WRAPPED_BYTES = 2 * MIN_WRAP_WIDTH;
 /** Whitespace allowed between two characters (a line break and its indentation). */
 export const MAX_GAP = 64;
 /**
@@ -22,7 +25,14 @@ const PREFIX = 2 * MIN_WRAP_WIDTH;
 /** How far before a fragment its form can start: the prefix with a gap between every two characters. */
 export const MAX_LOOKBEHIND = PREFIX * (MAX_GAP + 1);
 
-const WRAPPABLE: ReadonlySet<string> = new Set<WrappableEncoding>(["raw", "line", "field", "base64", "base64url", "hex", "pem", "base64-utf16le"]);
+/**
+ * Each form costs the hot matcher up to five needles, so only the forms tools wrap: base64
+ * (`base64`, `openssl`, MIME, PEM), lower-case hex (`xxd -p`), PEM bodies, and values that are
+ * base64 or hex themselves. Not lines (a PEM's body is one form already), not upper-case hex,
+ * not base64 of UTF-16LE (`-EncodedCommand` is one line).
+ */
+const WRAPPABLE: ReadonlySet<string> = new Set<WrappableEncoding>(["raw", "field", "base64", "base64url", "hex", "pem"]);
+const UPPER_HEX = /^[0-9A-F]*[A-F][0-9A-F]*$/;
 const ALPHABET = new Uint8Array(256);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-") ALPHABET[c.charCodeAt(0)] = 1;
 
@@ -36,9 +46,14 @@ for (const c of "nrt") ESCAPED[c.charCodeAt(0)] = 1;
 /** The variants that may be wrapped: long enough, and written in the base64/hex alphabets only. */
 export function wrappedForms(variants: readonly Variant[]): Variant[] {
   const out: Variant[] = [];
-  for (const v of variants) {
-    if (!WRAPPABLE.has(v.encoding) || v.bytes.length < MIN_WRAPPED_BYTES) continue;
-    if (!v.bytes.every((b) => ALPHABET[b] === 1)) continue;
+  const candidates = variants
+    .filter((v) => WRAPPABLE.has(v.encoding) && v.bytes.length >= MIN_WRAPPED_BYTES && v.bytes.every((b) => ALPHABET[b] === 1))
+    .filter((v) => v.encoding !== "hex" || !UPPER_HEX.test(v.bytes.toString("latin1")))
+    .sort((a, b) => a.bytes.length - b.bytes.length);
+  for (const v of candidates) {
+    // A form that starts with a shorter one (base64 padded, or whole, after the aligned part)
+    // is found through it: wrapped, the shorter one's confirmation stands for both.
+    if (out.some((w) => w.secretId === v.secretId && v.bytes.subarray(0, w.bytes.length).equals(w.bytes))) continue;
     // The parent's own buffer: wiping the variants wipes the forms and their fragments.
     out.push({ secretId: v.secretId, encoding: `${v.encoding as WrappableEncoding}-wrapped` satisfies WrappedEncoding, bytes: v.bytes });
   }

@@ -145,8 +145,9 @@ class WrappedStreamSearch extends StreamSearch {
   }
 
   override reset(): void {
+    // the ring holds offsets 0.. at their own places until it has gone round once
+    this.#history.fill(0, 0, Math.min(HISTORY_BYTES, this.offset));
     super.reset();
-    this.#history.fill(0);
     this.#historyLength = 0;
     this.#pending = [];
     this.#seen.clear();
@@ -170,27 +171,28 @@ class WrappedStreamSearch extends StreamSearch {
     else if (state === "more" && more) this.#pending.push(f);
   }
 
-  /** Bytes at absolute offsets: `chunk` from `base` on, the history before it. */
+  /** Bytes at absolute offsets: `chunk` from `base` on, the history (a ring) before it. */
   #reader(base: number, chunk: Buffer): ByteAt {
     const history = this.#history;
     const from = base - this.#historyLength;
     return (o) => {
       if (o >= base) return o - base < chunk.length ? chunk[o - base]! : -1;
-      return o >= from ? history[o - from]! : -1;
+      return o >= from ? history[o % HISTORY_BYTES]! : -1;
     };
   }
 
+  /** Writes the chunk's last bytes into the ring at their absolute offsets (mod its size): no shifting. */
   #remember(chunk: Buffer): void {
-    const keep = HISTORY_BYTES;
-    if (chunk.length >= keep) {
-      chunk.copy(this.#history, 0, chunk.length - keep);
-      this.#historyLength = keep;
-      return;
+    const end = this.offset;
+    const n = Math.min(chunk.length, HISTORY_BYTES);
+    let at = (end - n) % HISTORY_BYTES;
+    let from = chunk.length - n;
+    while (from < chunk.length) {
+      const count = Math.min(chunk.length - from, HISTORY_BYTES - at);
+      chunk.copy(this.#history, at, from, from + count);
+      from += count;
+      at = 0;
     }
-    const total = this.#historyLength + chunk.length;
-    const drop = Math.max(0, total - keep);
-    this.#history.copy(this.#history, 0, drop, this.#historyLength);
-    chunk.copy(this.#history, this.#historyLength - drop);
-    this.#historyLength = total - drop;
+    this.#historyLength = Math.min(HISTORY_BYTES, this.#historyLength + chunk.length);
   }
 }

@@ -43,6 +43,7 @@ describe("base64 and hex wrapped over lines", () => {
     ["inside a longer stream, second alignment", wrap(b64(`x${token}\n`), 76)],
     ["inside a longer stream, third alignment", wrap(b64(`xy${token}`), 76)],
     ["JSON string with \\n escapes", `{"v":"${wrap(b64(token), 64, "\\n")}"}`],
+    ["after 10 KB of other text (the stream's history wraps round)", `${wrap(noise(10_000), 76)}\n${wrap(b64(token), 76)}`],
   ])("%s: found as base64-wrapped", (_name, hay) => {
     expect(encodingsIn(token, `${noise(300)}\n${hay}\n${noise(300)}`)).toEqual(["base64-wrapped"]);
   });

@@ -38,17 +38,22 @@ export function compileVariants(given: readonly Variant[]): VariantMatcher {
   const lengths = variants.map((v) => v.bytes.length);
   // Needle index = tag; wrapped forms are no needles themselves (empty), only their fragments.
   const needles: Needle[] = variants.map((v, tag) => ({ bytes: tag < given.length ? v.bytes : Buffer.alloc(0), tag }));
-  const fragments = new Map<number, Fragment>();
+  // one needle per distinct fragment; the forms sharing it (base64 and base64url where neither
+  // `+/` nor `-_` occurs in it, a form periodic in itself) are each confirmed on its hit
+  const fragments = new Map<number, Fragment[]>();
   const byBytes = new Map<string, number>();
   forms.forEach((form, k) => {
     const tag = given.length + k;
     for (const pos of fragmentStarts(form.bytes.length)) {
       const bytes = form.bytes.subarray(pos, pos + FRAGMENT_BYTES);
-      // a form that repeats itself (periodic) would give the same fragment twice
-      const key = `${bytes.toString("latin1")}\0${tag}`;
-      if (byBytes.has(key)) continue;
+      const key = bytes.toString("latin1");
+      const known = byBytes.get(key);
+      if (known !== undefined) {
+        fragments.get(known)!.push({ form: tag, pos });
+        continue;
+      }
       byBytes.set(key, needles.length);
-      fragments.set(needles.length, { form: tag, pos });
+      fragments.set(needles.length, [{ form: tag, pos }]);
       needles.push({ bytes, tag: needles.length });
     }
   });
@@ -72,18 +77,20 @@ export function compileVariants(given: readonly Variant[]): VariantMatcher {
       const at: ByteAt = (o) => (o >= 0 && o < hay.length ? hay[o]! : -1);
       const reported = new Set<string>();
       inner.scan(hay, (tag, start) => {
-        const fragment = fragments.get(tag);
-        if (fragment === undefined) {
+        const shared = fragments.get(tag);
+        if (shared === undefined) {
           onMatch(tag, start, start + lengths[tag]!);
           return;
         }
-        confirm(at, start, fragment, (f) => {
-          // contiguous occurrences are the form's own variant's finding
-          const key = `${f.form}:${f.start}`;
-          if (!f.spaced || reported.has(key)) return;
-          reported.add(key);
-          onMatch(f.form, f.start, f.offset);
-        });
+        for (const fragment of shared) {
+          confirm(at, start, fragment, (f) => {
+            // contiguous occurrences are the form's own variant's finding
+            const key = `${f.form}:${f.start}`;
+            if (!f.spaced || reported.has(key)) return;
+            reported.add(key);
+            onMatch(f.form, f.start, f.offset);
+          });
+        }
       });
     },
   };
@@ -101,7 +108,7 @@ export function compileVariants(given: readonly Variant[]): VariantMatcher {
  * the stream for reading backwards, and carries unfinished forward matches into the next chunk.
  */
 class WrappedStreamSearch extends StreamSearch {
-  readonly #fragments: ReadonlyMap<number, Fragment>;
+  readonly #fragments: ReadonlyMap<number, readonly Fragment[]>;
   readonly #variants: readonly Variant[];
   readonly #history = Buffer.alloc(HISTORY_BYTES);
   #historyLength = 0;
@@ -109,7 +116,7 @@ class WrappedStreamSearch extends StreamSearch {
   /** form:start of each occurrence confirmed or under way in this stream */
   readonly #seen = new Set<string>();
 
-  constructor(needles: readonly Needle[], compiled: RangeMatcher, fragments: ReadonlyMap<number, Fragment>, variants: readonly Variant[]) {
+  constructor(needles: readonly Needle[], compiled: RangeMatcher, fragments: ReadonlyMap<number, readonly Fragment[]>, variants: readonly Variant[]) {
     super(needles, compiled);
     this.#fragments = fragments;
     this.#variants = variants;
@@ -154,11 +161,15 @@ class WrappedStreamSearch extends StreamSearch {
   }
 
   #hit(at: ByteAt, tag: number, offset: number, onMatch: StreamMatchHandler, found: (f: Forward) => void, more: boolean): void {
-    const fragment = this.#fragments.get(tag);
-    if (fragment === undefined) {
+    const shared = this.#fragments.get(tag);
+    if (shared === undefined) {
       onMatch(tag, offset);
       return;
     }
+    for (const fragment of shared) this.#confirm(at, fragment, offset, found, more);
+  }
+
+  #confirm(at: ByteAt, fragment: Fragment, offset: number, found: (f: Forward) => void, more: boolean): void {
     const form = this.#variants[fragment.form]!.bytes;
     const before = matchBefore(at, offset, form, fragment.pos);
     if (before === undefined) return;

@@ -9,8 +9,11 @@ export interface Needle {
 export interface Matcher {
   /** Length of the longest needle: how much a streaming caller must carry between chunks. */
   readonly maxLength: number;
-  /** Calls `onMatch(tag, start)` for every occurrence lying wholly inside `haystack`. */
-  scan(haystack: Buffer, onMatch: (tag: number, start: number) => void): void;
+  /**
+   * Calls `onMatch(tag, start, end)` for every occurrence lying wholly inside `haystack`; `end`
+   * is given where the match is not simply the needle's length (a wrapped form, variant-matcher.ts).
+   */
+  scan(haystack: Buffer, onMatch: (tag: number, start: number, end?: number) => void): void;
 }
 
 export type MatchHandler = (tag: number, start: number) => void;

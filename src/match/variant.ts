@@ -12,7 +12,21 @@ export type Encoding =
   | "json"
   | "field"
   /** The body of a PEM block with its line breaks removed, or the DER bytes it encodes. */
-  | "pem";
+  | "pem"
+  /** A text variant as UTF-16 (PowerShell scripts, .NET literals, Windows text files). */
+  | "utf16le"
+  | "utf16be"
+  /** Base64 of the UTF-16LE form: `pwsh -EncodedCommand`. */
+  | "base64-utf16le"
+  /** The bytes a value (or sub-value) that is itself base64 or hex decodes to. */
+  | "base64-decoded"
+  | "hex-decoded"
+  /** An encoded variant split by line breaks, indentation or `\n` escapes (see wrapped.ts). */
+  | WrappedEncoding;
+
+/** The variants whose characters may be wrapped over lines: those of the base64/hex alphabets. */
+export type WrappableEncoding = "raw" | "field" | "base64" | "base64url" | "hex" | "pem";
+export type WrappedEncoding = `${WrappableEncoding}-wrapped`;
 
 /** One byte sequence to look for, derived from one secret. */
 export interface Variant {

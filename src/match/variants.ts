@@ -1,4 +1,6 @@
+import { isUtf8 } from "node:buffer";
 import { ENCODED_FORMS, ENCODERS } from "./encoders.js";
+import { decodedOf } from "./decoded.js";
 import { analyzeStructured } from "./structured/analyze.js";
 import { subValuesOf } from "./sub-values.js";
 import type { Encoding, Variant } from "./variant.js";
@@ -36,6 +38,24 @@ function linesOf(value: Buffer): Buffer[] {
   return out;
 }
 
+/** A leading UTF-8 byte-order mark: editors on Windows write it, the value is what follows. */
+function withoutBom(value: Buffer): Buffer | undefined {
+  return value.length > 3 && value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf ? value.subarray(3) : undefined;
+}
+
+/**
+ * UTF-16LE and BE of a UTF-8 text; undefined for bytes that are not UTF-8 text. For text
+ * below U+0100 (every high byte zero) the LE form, shifted by one byte, is the BE form too:
+ * one needle finds both, so `be` is then left out.
+ */
+function utf16Of(text: Buffer): { le: Buffer; be: Buffer | undefined } | undefined {
+  if (!isUtf8(text)) return undefined;
+  const le = Buffer.from(text.toString("utf8"), "utf16le");
+  let narrow = true;
+  for (let i = 1; i < le.length && narrow; i += 2) narrow = le[i] === 0;
+  return { le, be: narrow ? undefined : Buffer.from(le).swap16() };
+}
+
 /** Collects variants, keeping the first of identical byte sequences (the most specific name). */
 class VariantSet {
   readonly list: Variant[] = [];
@@ -58,6 +78,28 @@ class VariantSet {
   addEncoded(value: Buffer): void {
     for (const form of ENCODED_FORMS) for (const bytes of ENCODERS[form](value)) this.add(form, bytes);
   }
+
+  /** UTF-16 of a text value, and base64 of its LE form (`pwsh -EncodedCommand`). */
+  addUtf16(text: Buffer): void {
+    const forms = utf16Of(text);
+    if (forms === undefined) return;
+    this.add("utf16le", forms.le);
+    if (forms.be) this.add("utf16be", forms.be);
+    // inside a longer command, at each alignment (the whole-value forms start with the first)
+    for (const bytes of ENCODERS.base64(forms.le).slice(2)) this.add("base64-utf16le", bytes);
+    forms.le.fill(0);
+    forms.be?.fill(0);
+  }
+
+  /** A value that is base64 or hex itself: what it decodes to may be written by the build. */
+  addDecoded(value: Buffer): void {
+    const decoded = decodedOf(value);
+    if (decoded === undefined) return;
+    this.add(decoded.encoding, decoded.bytes);
+    const trimmed = withoutTrailingNewline(decoded.bytes);
+    if (trimmed) this.add(decoded.encoding, trimmed);
+    decoded.bytes.fill(0);
+  }
 }
 
 /**
@@ -69,8 +111,11 @@ class VariantSet {
  * Variants are fresh buffers the caller owns (see `wipeVariants`); short ones are included,
  * each consumer applies its own minimum length.
  */
-export function variantsOf(secretId: string, value: Buffer): Variant[] {
+export function variantsOf(secretId: string, given: Buffer): Variant[] {
   const set = new VariantSet(secretId);
+  set.add("raw", given);
+  // A leading BOM goes like the trailing newline: everything below derives from the rest.
+  const value = withoutBom(given) ?? given;
   const trimmed = withoutTrailingNewline(value);
   set.add("raw", value);
   if (trimmed) set.add("raw", trimmed);
@@ -80,10 +125,16 @@ export function variantsOf(secretId: string, value: Buffer): Variant[] {
   for (const line of structured?.lines ?? linesOf(trimmed ?? value)) set.add("line", line);
   if (trimmed) set.addEncoded(trimmed);
   set.addEncoded(value);
+  set.addUtf16(trimmed ?? value);
+  set.addDecoded(trimmed ?? value);
   for (const sub of structured?.subValues ?? subValuesOf(trimmed ?? value)) {
     set.add(sub.encoding, sub.bytes);
     // A PEM body is base64 already; its DER bytes are found raw, or as that same body.
-    if (sub.encoding === "field") set.addEncoded(sub.bytes);
+    if (sub.encoding === "field") {
+      set.addEncoded(sub.bytes);
+      set.addUtf16(sub.bytes);
+      set.addDecoded(sub.bytes);
+    }
     sub.bytes.fill(0);
   }
   return set.list;

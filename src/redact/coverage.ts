@@ -12,10 +12,10 @@ export type Ranges = [number, number][];
  */
 export function coverage(source: Buffer, stripped: Stripped, matcher: RangeMatcher, lengths: readonly number[]): Ranges {
   const hits: Ranges = [];
-  matcher.scan(source, (tag, start) => hits.push([start, start + lengths[tag]!]));
+  matcher.scan(source, (tag, start, end) => hits.push([start, end ?? start + lengths[tag]!]));
   const { map } = stripped;
   if (map) {
-    matcher.scan(stripped.text, (tag, start) => hits.push([map[start]!, map[start + lengths[tag]! - 1]! + 1]));
+    matcher.scan(stripped.text, (tag, start, end) => hits.push([map[start]!, map[(end ?? start + lengths[tag]!) - 1]! + 1]));
   }
   if (hits.length <= 1) return hits;
   hits.sort((a, b) => a[0] - b[0]);

@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import { compileMatcher, type RangeMatcher } from "../match/matcher.js";
+import { compileVariants } from "../match/variant-matcher.js";
 import type { Variant } from "../match/variant.js";
 import { variantsOf, wipeVariants } from "../match/variants.js";
 import type { SecretValue } from "../secrets/secret-value.js";
@@ -42,11 +42,11 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   const wipers: (() => void)[] = [];
 
   const current = (): MaskTable => {
-    table ??= {
-      matcher: compileMatcher(variants.map((v, tag) => ({ bytes: v.bytes, tag }))) as RangeMatcher,
-      lengths: variants.map((v) => v.bytes.length),
-      minHold: MIN_RAW_MASK_BYTES,
-    };
+    if (table === undefined) {
+      // wrapped forms share their variants' buffers: wiping the variants wipes them
+      const compiled = compileVariants(variants);
+      table = { matcher: compiled.matcher, lengths: compiled.lengths, minHold: MIN_RAW_MASK_BYTES };
+    }
     return table;
   };
 

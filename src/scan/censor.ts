@@ -10,7 +10,7 @@ export function censor(text: string, needles: NeedleTable): string {
   if (Buffer.byteLength(text, "utf8") < 8) return text;
   const bytes = Buffer.from(text, "utf8");
   const ranges: [number, number][] = [];
-  needles.matcher.scan(bytes, (tag, start) => ranges.push([start, start + (needles.lengths[tag] ?? 0)]));
+  needles.matcher.scan(bytes, (tag, start, end) => ranges.push([start, end ?? start + (needles.lengths[tag] ?? 0)]));
   if (ranges.length === 0) return text;
   ranges.sort((a, b) => a[0] - b[0]);
   const parts: Buffer[] = [];

@@ -1,7 +1,8 @@
 import type { ResolvedSecret } from "../secrets/secret.js";
 import type { Variant } from "../match/variant.js";
-import { compileMatcher, type Needle, type RangeMatcher } from "../match/matcher.js";
-import { StreamSearch } from "../match/stream-search.js";
+import type { RangeMatcher } from "../match/matcher.js";
+import type { StreamSearch } from "../match/stream-search.js";
+import { compileVariants } from "../match/variant-matcher.js";
 import { variantsOf, wipeVariants } from "../match/variants.js";
 
 /** Shorter values match by chance in any large image; they are skipped with a warning. */
@@ -32,13 +33,12 @@ export function buildNeedles(secrets: readonly ResolvedSecret[]): NeedleTable {
     variants.push(...all.filter((v) => v.bytes.length >= MIN_NEEDLE_BYTES));
     wipeVariants(all.filter((v) => v.bytes.length < MIN_NEEDLE_BYTES));
   }
-  const list: Needle[] = variants.map((v, tag) => ({ bytes: v.bytes, tag }));
-  const matcher = compileMatcher(list);
+  const compiled = compileVariants(variants);
   return {
-    variants,
-    lengths: variants.map((v) => v.bytes.length),
-    matcher,
+    variants: compiled.variants,
+    lengths: compiled.lengths,
+    matcher: compiled.matcher,
     warnings,
-    streamSearch: () => new StreamSearch(list, matcher),
+    streamSearch: compiled.streamSearch,
   };
 }

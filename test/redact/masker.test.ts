@@ -30,6 +30,24 @@ describe("maskString / maskBuffer", () => {
     expect(out).not.toContain(t);
   });
 
+  test.each<[string, (t: string) => Buffer, string]>([
+    ["UTF-16LE", (v) => Buffer.from(`T='${v}'`, "utf16le"), "T\0=\0'\0***'\0"],
+    ["base64 of UTF-16LE (pwsh -EncodedCommand)", (v) => Buffer.from(`pwsh -e ${Buffer.from(`echo ${v}`, "utf16le").toString("base64")}`), "pwsh -e "],
+    ["base64 wrapped at 20 in one write", (v) => Buffer.from(`${Buffer.from(`${v}${v}`).toString("base64").replace(/.{20}/g, "$&\n")}`), ""],
+  ])("new encodings: %s", (_name, make, kept) => {
+    const long = `${t}${token()}`;
+    const out = masker(long).maskBuffer(make(long));
+    expect(out.toString("latin1").startsWith(kept)).toBe(true);
+    expect(out.includes("***")).toBe(true);
+    expect(out.includes(Buffer.from(long, "utf16le"))).toBe(false);
+  });
+
+  test("a secret file with a BOM, a base64 secret decoded, are masked as printed", () => {
+    const bytes = randomBytes(24);
+    const out = masker(`\ufeff${t}\n`, `${bytes.toString("base64")}\n`).maskBuffer(Buffer.concat([Buffer.from(`v=${t} k=`), bytes, Buffer.from(" end")]));
+    expect(out.toString("latin1")).toBe("v=*** k=*** end");
+  });
+
   test("base64 of a longer text, at each alignment: only the undetermined edges remain", () => {
     for (const prefix of ["", "a", "ab"]) {
       const encoded = Buffer.from(`${prefix}${t}!`).toString("base64");

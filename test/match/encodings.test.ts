@@ -1,0 +1,124 @@
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { describe, expect, test } from "vitest";
+import { buildNeedles } from "../../src/scan/needles.js";
+import { secret } from "../scan/helpers.js";
+
+/** `text` with a line break every `width` characters (`base64 -w`, `fold -w`). */
+const wrap = (text: string, width: number, eol = "\n", indent = ""): string =>
+  (text.match(new RegExp(`.{1,${width}}`, "g")) ?? []).map((l) => indent + l).join(eol);
+
+const b64 = (v: string | Buffer): string => Buffer.from(v).toString("base64");
+
+/**
+ * The encodings reported for `hay`, searched whole (config strings, small files) and as a
+ * stream cut into pieces of each size (layer contents): both must agree.
+ */
+function encodingsIn(value: string | Buffer, hay: string | Buffer): string[] {
+  const needles = buildNeedles([secret("s", value)]);
+  const bytes = Buffer.isBuffer(hay) ? hay : Buffer.from(hay, "latin1");
+  const whole = new Set<string>();
+  needles.matcher.scan(bytes, (tag) => whole.add(needles.variants[tag]!.encoding));
+  for (const piece of [1, 7, 64, 4096]) {
+    const streamed = new Set<string>();
+    const search = needles.streamSearch();
+    for (let at = 0; at < bytes.length; at += piece) search.push(bytes.subarray(at, at + piece), (tag) => streamed.add(needles.variants[tag]!.encoding));
+    search.end((tag) => streamed.add(needles.variants[tag]!.encoding));
+    expect([...streamed].sort(), `pieces of ${piece}`).toEqual([...whole].sort());
+  }
+  return [...whole].sort();
+}
+
+const token = `sbtest-${randomBytes(45).toString("base64url")}`;
+const pem = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const pemBody = pem.split("\n").filter((l) => l !== "" && !l.startsWith("-----")).join("");
+const noise = (n: number): string => randomBytes(n).toString("base64").replace(/sbtest/g, "xxxxxx");
+
+describe("base64 and hex wrapped over lines", () => {
+  test.each([
+    ["base64 -w 76", `${wrap(b64(token), 76)}\n`],
+    ["openssl base64 (64)", `${wrap(b64(token), 64)}\n`],
+    ["base64 -w 20", `${wrap(b64(token), 20)}\n`],
+    ["width 23, CRLF", `${wrap(b64(token), 23, "\r\n")}\r\n`],
+    ["YAML block, indented", `data: |\n${wrap(b64(token), 40, "\n", "    ")}\nnext: 1\n`],
+    ["inside a longer stream, second alignment", wrap(b64(`x${token}\n`), 76)],
+    ["inside a longer stream, third alignment", wrap(b64(`xy${token}`), 76)],
+    ["JSON string with \\n escapes", `{"v":"${wrap(b64(token), 64, "\\n")}"}`],
+    ["after 10 KB of other text (the stream's history wraps round)", `${wrap(noise(10_000), 76)}\n${wrap(b64(token), 76)}`],
+  ])("%s: found as base64-wrapped", (_name, hay) => {
+    expect(encodingsIn(token, `${noise(300)}\n${hay}\n${noise(300)}`)).toEqual(["base64-wrapped"]);
+  });
+
+  test("URL-safe alphabet and hex (xxd -p: 60 a line; indented at 32)", () => {
+    const value = Buffer.concat([Buffer.from("sbtest-"), randomBytes(60)]);
+    expect(encodingsIn(value, wrap(value.toString("base64url"), 76))).toEqual(["base64url-wrapped"]);
+    expect(encodingsIn(token, wrap(Buffer.from(token).toString("hex"), 60))).toEqual(["hex-wrapped"]);
+    expect(encodingsIn(token, wrap(Buffer.from(token).toString("hex"), 32, "\n", "  "))).toEqual(["hex-wrapped"]);
+  });
+
+  test("unwrapped base64 keeps its own name", () => {
+    expect(encodingsIn(token, `x ${b64(token)} y`)).toEqual(["base64"]);
+  });
+
+  test.each([
+    ["re-wrapped at 76", wrap(pemBody, 76)],
+    ["re-wrapped at 64 with CRLF and indentation", wrap(pemBody, 64, "\r\n", "  ")],
+    ["written with \\n escapes in JSON", `{"private_key":"-----BEGIN PRIVATE KEY-----\\n${wrap(pemBody, 64, "\\n")}\\n-----END PRIVATE KEY-----\\n"}`],
+  ])("a PEM key %s: found as pem-wrapped", (_name, hay) => {
+    expect(encodingsIn(pem, hay)).toContain("pem-wrapped");
+  });
+
+  test("a PEM key on one line: found as pem", () => {
+    expect(encodingsIn(pem, `key=${pemBody}\n`)).toContain("pem");
+  });
+});
+
+describe("values that are base64 or hex themselves", () => {
+  test("a kubeconfig client-key-data decoded into the image: base64-decoded", () => {
+    const kubeconfig = `users:\n- name: ci\n  user:\n    client-key-data: ${b64(pem)}\n`;
+    expect(encodingsIn(kubeconfig, `${noise(100)}\n${pem}`)).toContain("base64-decoded");
+  });
+
+  test("a base64 keystore (wrapped at 76) decoded into binary: base64-decoded", () => {
+    const keystore = randomBytes(200);
+    expect(encodingsIn(`${wrap(keystore.toString("base64"), 76)}\n`, Buffer.concat([randomBytes(50), keystore, randomBytes(50)]))).toContain("base64-decoded");
+  });
+
+  test("a hex key decoded into binary: hex-decoded", () => {
+    const key = randomBytes(32);
+    expect(encodingsIn(key.toString("hex"), Buffer.concat([randomBytes(50), key]))).toEqual(["hex-decoded"]);
+  });
+});
+
+describe("UTF-16 and byte-order marks", () => {
+  // ASCII text: its UTF-16LE needle, shifted by a byte, is its UTF-16BE form too
+  test.each([
+    ["utf16le", token, Buffer.from(`$env:TOKEN = '${token}'`, "utf16le")],
+    ["utf16le", token, Buffer.from(Buffer.from(`"${token}"`, "utf16le")).swap16()],
+    ["utf16be", `${token}-é€`, Buffer.from(Buffer.from(`"${token}-é€"`, "utf16le")).swap16()],
+    ["base64-utf16le", token, Buffer.from(`pwsh -EncodedCommand ${b64(Buffer.from(`Write-Output '${token}'`, "utf16le"))}`)],
+  ])("%s", (encoding, value, hay) => {
+    expect(encodingsIn(value, hay)).toEqual([encoding]);
+  });
+
+  test("a secret file starting with a UTF-8 BOM: the value without it is found raw", () => {
+    expect(encodingsIn(`\ufeff${token}\n`, `export T=${token}\n`)).toEqual(["raw"]);
+  });
+});
+
+describe("look-alikes are not reported", () => {
+  const changed = Buffer.from(token);
+  changed[20] = changed[20] === 0x41 ? 0x42 : 0x41;
+  const prefixTwin = `${token.slice(0, 30)}${randomBytes(30).toString("base64url")}`;
+  test.each([
+    ["the sha256 of the secret", createHash("sha256").update(token).digest("hex")],
+    ["the sha256, base64 wrapped", wrap(createHash("sha512").update(token).digest("base64"), 20)],
+    ["the secret with one byte changed, base64 wrapped", wrap(b64(changed), 76)],
+    ["half of the secret, base64 wrapped", wrap(b64(token.slice(0, token.length / 2)), 20)],
+    ["base64 of a value sharing a prefix, wrapped", wrap(b64(prefixTwin), 76)],
+    ["random base64 text wrapped at 76", wrap(noise(4000), 76)],
+    ["the secret's base64 with a word inside a line break", wrap(b64(token), 40, "\nx")],
+    ["UTF-16 of a different string", Buffer.from(prefixTwin, "utf16le")],
+  ])("%s", (_name, hay) => {
+    expect(encodingsIn(token, hay)).toEqual([]);
+  });
+});

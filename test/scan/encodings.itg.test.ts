@@ -1,0 +1,64 @@
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { DOCKER, engineAnswers, removeImages, runCli } from "../build/cli.js";
+
+// Leaks the way real builds write them (base64 -w 76, a PEM re-folded, UTF-16 text), built by
+// the real engine and found by the real CLI; and the clean look-alikes beside them.
+const hasEngine = engineAnswers();
+const work = mkdtempSync(join(tmpdir(), "sbtest-encodings-itg-"));
+const tags: string[] = [];
+afterAll(() => {
+  removeImages(tags);
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Finding {
+  readonly secret: string;
+  readonly path: string;
+  readonly encoding: string;
+}
+
+describe.runIf(hasEngine)("encodings written by a real build", () => {
+  test("base64 -w 76 and -w 20, a PEM key folded at 76, UTF-16LE: each found with its encoding; hashes and a changed copy are not", async () => {
+    const token = `sbtest-enc-${randomBytes(48).toString("base64url")}`;
+    const pem = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const changed = `${token.slice(0, 20)}${token[20] === "A" ? "B" : "A"}${token.slice(21)}`;
+    const dir = mkdtempSync(join(work, "ctx-"));
+    writeFileSync(join(work, "tok"), token);
+    writeFileSync(join(work, "key"), pem);
+    writeFileSync(join(dir, "run.ps1"), Buffer.from(`$env:TOKEN = '${token}'\r\n`, "utf16le"));
+    writeFileSync(join(dir, "changed.txt"), changed);
+    writeFileSync(
+      join(dir, "Dockerfile"),
+      [
+        "FROM local/busybox:1",
+        "COPY run.ps1 changed.txt /app/",
+        "RUN --mount=type=secret,id=tok,required=true base64 -w 76 /run/secrets/tok > /b76.txt",
+        "RUN --mount=type=secret,id=tok,required=true base64 -w 20 /run/secrets/tok > /b20.txt",
+        "RUN --mount=type=secret,id=key,required=true grep -v -- ----- /run/secrets/key | tr -d '\\n' | fold -w 76 > /key76.pem",
+        "RUN --mount=type=secret,id=tok,required=true sha256sum /run/secrets/tok > /tok.sha && base64 -w 76 /app/changed.txt > /changed.b64",
+        "",
+      ].join("\n"),
+    );
+    const tag = `sbtest-encodings-${randomBytes(5).toString("hex")}`;
+    tags.push(tag);
+    const run = await runCli(
+      ["build", "--docker", DOCKER, "--no-cache", "--secret", `tok=${join(work, "tok")}`, "--secret", `key=${join(work, "key")}`, "-t", tag, "--format", "json", dir],
+      { secrets: [token, pem, changed] },
+    );
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as { findings: Finding[] };
+    const found = report.findings.map((f) => `${f.secret} ${f.path} ${f.encoding}`).sort();
+    // the key's last body line, shorter than a full line, may also be found as it is
+    expect(found.filter((f) => !f.startsWith("key key76.pem line"))).toEqual([
+      "key key76.pem pem-wrapped",
+      "tok app/run.ps1 utf16le",
+      "tok b20.txt base64-wrapped",
+      "tok b76.txt base64-wrapped",
+    ]);
+    expect(run.stdout + run.stderr).not.toContain(token);
+  }, 240_000);
+});

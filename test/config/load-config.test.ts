@@ -1,13 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { readFile } from "node:fs/promises";
+import { describe, expect, test } from "vitest";
 import { isSafebuildError } from "../../src/errors.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { parseConfig } from "../../src/config/parse-config.js";
-
-const root = mkdtempSync(join(tmpdir(), "sbtest-config-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const errorOf = (text: string): string => {
   try {
@@ -133,5 +128,21 @@ describe("examples/ci/safebuild.yml", () => {
     expect(config?.build.file).toBeUndefined();
     expect(config?.build.context).toBeUndefined();
     expect(config?.scan.ignore[0]?.reason).toBe("a revoked token kept as a test fixture");
+  });
+});
+
+describe("examples/ci: a pull request cannot change what the job trusts", () => {
+  test.each(["examples/ci/github-actions.yml", "examples/ci/gitlab-ci.yml"])("%s", async (file) => {
+    const text = (await readFile(file, "utf8"))
+      .split("\n")
+      .filter((line) => !line.trim().startsWith("#"))
+      .join("\n");
+    // Every safebuild run names its config (kept outside the checkout) and none comes from a registry name.
+    const runs = [...text.matchAll(/^\s*(?:-\s+)?(?:run:\s+)?(safebuild\s+\S.*)$/gm)].map((m) => m[1] ?? "");
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run).toMatch(/ --config \S+/);
+    expect(text).not.toMatch(/npx\s+(--yes\s+)?safebuild/);
+    expect(text).toMatch(/SAFEBUILD_COMMIT: [0-9a-f]{40}\b/);
+    expect(text).not.toContain("--trust-context-config");
   });
 });

@@ -45,13 +45,13 @@ export interface Confined {
  */
 export function confineConfig(config: LoadedConfig, options: ConfineOptions): Confined {
   if (options.trust.kind === "operator") return { config, denied: [], policyWarning: undefined };
-  const { grants } = options;
+  const { grants, trust } = options;
   const folder = realPathOf(path.dirname(config.path));
   const readable = [folder, ...grants.fsRead.map((p) => realPathOf(expandPath(p, options.cwd, options.home)))];
   const mayRead = (real: string): boolean => readable.some((root) => isWithin(real, root));
   const at = (key: string): string => `${config.display}:${config.lines[key] ?? 1}`;
   const needs = (what: string, allow: string): string =>
-    `${what}; a config inside the repository being built (${options.trust.kind === "repository" ? options.trust.root : ""}) may do that only with --allow ${allow}`;
+    `${what}; a config inside the repository being built (${trust.root}) may do that only with --allow ${allow}`;
 
   /** The real path of a file the provider would open, or a denial naming the `fs.read` that allows it. */
   const fileCheck = (target: string): { real: string } | { need: string } => {

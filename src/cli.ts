@@ -21,9 +21,24 @@ function reportOptions(command: Command): Command {
   return command
     .addOption(new Option("--format <format>", "report format").choices(["text", "json", "sarif"]).default("text"))
     .option("--output <file>", "write the report to a file instead of stdout/stderr")
-    .option("--secret <spec>", "a secret: id=ID,src=PATH | id=ID,env=VAR | ID=PATH | ID=env:VAR | ID=dotenv:PATH#KEY | ID=vault:PATH#FIELD | ID=cmd:COMMAND (repeatable)", collect, [])
-    .option("--config <file>", "a safebuild.yml (default: the one in the context or the current directory)");
+    .option("--secret <spec>", "a secret: id=ID,src=PATH | id=ID,env=VAR | ID=PATH | ID=env:VAR | ID=dotenv:PATH#KEY | ID=vault:PATH#FIELD | ID=cmd:COMMAND (repeatable)", collect, []);
 }
+
+const ALLOW_HELP =
+  "let a config inside the repository being built use a power (repeatable): cmd | env | env=VAR | vault | vault=PATH | fs.read=PATH | policy";
+
+/** Where the config comes from and what a repository config may do (docs/config.md). */
+function configOptions(command: Command, withContext: boolean): Command {
+  command.option("--config <file>", "the safebuild.yml to use (default: ./safebuild.yml; never the build context's unless you opt in)");
+  if (withContext) command.option("--trust-context-config", "use the build context's own safebuild.yml (still confined: see --allow)", false);
+  return command.option("--allow <entitlement>", ALLOW_HELP, collect, []);
+}
+
+const configOf = (options: Record<string, unknown>) => ({
+  config: options["config"] as string | undefined,
+  trustContextConfig: options["trustContextConfig"] === true,
+  allow: options["allow"] as string[],
+});
 
 const SIGNAL_NUMBERS: Record<"SIGHUP" | "SIGINT" | "SIGTERM", number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
 
@@ -66,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
       outputError: (text, write) => write(text),
     });
 
-  reportOptions(
+  const build = reportOptions(
     program
       .command("build", { isDefault: true })
       .description("build an image with BuildKit, handing secrets through private temp files, then scan it")
@@ -82,7 +97,8 @@ async function main(argv: string[]): Promise<number> {
       .option("--no-scan", "build only, do not audit the image")
       .option("--iidfile <file>", "also write the image id to this file")
       .option("--docker <path>", "the docker CLI to use (default: $SAFEBUILD_DOCKER, then docker on PATH)"),
-  ).action(async (context: string, options: Record<string, unknown>, command: Command) => {
+  );
+  configOptions(build, true).action(async (context: string, options: Record<string, unknown>, command: Command) => {
     const { buildCommand } = await import("./commands/build.js");
     code = await buildCommand(
       {
@@ -99,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
         scan: options["scan"] !== false,
         docker: options["docker"] as string | undefined,
         iidfile: options["iidfile"] as string | undefined,
-        config: options["config"] as string | undefined,
+        ...configOf(options),
         format: options["format"] as ReportFormat,
         output: options["output"] as string | undefined,
         passthrough: passthroughOf(argv, command),
@@ -108,20 +124,21 @@ async function main(argv: string[]): Promise<number> {
     );
   });
 
-  reportOptions(
+  const scan = reportOptions(
     program
       .command("scan")
       .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
       .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind")
       .option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)"),
-  ).action(async (image: string, options: Record<string, unknown>) => {
+  );
+  configOptions(scan, false).action(async (image: string, options: Record<string, unknown>) => {
     const { scanCommand } = await import("./commands/scan.js");
     code = await scanCommand(
       {
         image,
         secrets: options["secret"] as string[],
         platform: options["platform"] as string | undefined,
-        config: options["config"] as string | undefined,
+        ...configOf(options),
         format: options["format"] as ReportFormat,
         output: options["output"] as string | undefined,
       },
@@ -129,21 +146,20 @@ async function main(argv: string[]): Promise<number> {
     );
   });
 
-  program
+  const check = program
     .command("check")
     .description("resolve every secret and run the pre-build checks without building")
     .argument("[context]", "build context", ".")
     .option("--secret <spec>", "a secret spec, as for build (repeatable)", collect, [])
-    .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
-    .option("--config <file>", "a safebuild.yml")
-    .action(async (context: string, options: Record<string, unknown>) => {
+    .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)");
+  configOptions(check, true).action(async (context: string, options: Record<string, unknown>) => {
       const { checkCommand } = await import("./commands/check.js");
       code = await checkCommand(
         {
           context,
           secrets: options["secret"] as string[],
           file: options["file"] as string | undefined,
-          config: options["config"] as string | undefined,
+          ...configOf(options),
         },
         ctx,
       );

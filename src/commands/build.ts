@@ -6,9 +6,7 @@ import { builderCacheDir, forgetCachedBuilders } from "../buildkit/builder-cache
 import { buildClouds } from "../buildkit/credential-helpers.js";
 import { detectBuilder } from "../buildkit/detect.js";
 import { checkDockerfile } from "../buildkit/preflight.js";
-import { loadConfig } from "../config/load-config.js";
 import { mergeBuildOptions } from "../config/merge-build-options.js";
-import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
 import { runBuild } from "../buildkit/run-build.js";
 import { describeFsError, ExitCode, inputError, interruptedError } from "../errors.js";
 import { materializeSecrets, type SecretDir } from "../materialize/secret-dir.js";
@@ -18,6 +16,7 @@ import { childEnv, type SecretTraces } from "../process/child-env.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
 import type { ScanPolicy } from "../config/loaded-config.js";
 import { providerContext, throwIfInterrupted } from "./provider-context.js";
+import { runConfig, throwIfDenied } from "./run-config.js";
 import type { BuildOptions, CommandContext } from "./context.js";
 
 // Providers, the scanner and the reports are imported when needed: loading them costs
@@ -30,9 +29,12 @@ const loadResolver = () => import("../secrets/resolve.js");
  * Secrets are wiped and the private directory removed on every path out of here.
  */
 export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext): Promise<number> {
-  const config = await loadConfig({ explicit: cliOptions.config, contextDir: cliOptions.context, cwd: ctx.cwd });
+  const { config, refs, denied } = await runConfig(
+    { ...cliOptions, usesBuildContext: cliOptions.context === ".", usesBuildFile: cliOptions.file === undefined },
+    ctx,
+  );
+  throwIfDenied(denied);
   const options = mergeBuildOptions(cliOptions, config);
-  const refs = mergeSecretSpecs(options.secrets, config);
   sweepStale(ctx);
   const providerCtx = providerContext(ctx, refs);
   // The builder probes are most of our fixed cost: run them while secrets resolve, with an

@@ -2,13 +2,12 @@ import { access } from "node:fs/promises";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import { checkDockerfile, type DockerfileCheck } from "../buildkit/preflight.js";
-import { loadConfig } from "../config/load-config.js";
-import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
 import { describeSearch } from "../match/structured/describe.js";
 import { ExitCode, interruptedError, isSafebuildError } from "../errors.js";
 import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
 import type { ResolvedSecret, SecretRef } from "../secrets/secret.js";
 import { providerContext } from "./provider-context.js";
+import { runConfig } from "./run-config.js";
 import type { CheckOptions, CommandContext } from "./context.js";
 
 /**
@@ -18,8 +17,12 @@ import type { CheckOptions, CommandContext } from "./context.js";
  * lists every problem. Exit 0, or 2 when anything failed.
  */
 export async function checkCommand(options: CheckOptions, ctx: CommandContext): Promise<number> {
-  const config = await loadConfig({ explicit: options.config, contextDir: options.context, cwd: ctx.cwd });
-  const refs = mergeSecretSpecs(options.secrets, config);
+  const { config, refs: usable, denied } = await runConfig(
+    { ...options, usesBuildContext: options.context === ".", usesBuildFile: options.file === undefined },
+    ctx,
+  );
+  // A secret that needs an --allow is listed like one that failed: check reports every problem in one run.
+  const refs = [...usable, ...denied.map((d) => d.ref)];
   const context = options.context === "." && config?.build.context !== undefined ? config.build.context : options.context;
   // The config's path is absolute; messages read better relative to where the user stands.
   const file = options.file ?? (config?.build.file === undefined ? undefined : shortPath(ctx.cwd, config.build.file));
@@ -30,7 +33,11 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
   const failed: string[] = [];
   const providerCtx = providerContext(ctx, refs);
   try {
-    for (const ref of refs) {
+    for (const { id, message } of denied) {
+      failed.push(id);
+      await write(ctx.io.err, `safebuild: ${message}\n`);
+    }
+    for (const ref of usable) {
       try {
         resolved.push(...(await resolveSecrets([ref], providerCtx)));
       } catch (error) {

@@ -19,7 +19,17 @@ export interface ReportOptions {
   readonly output: string | undefined;
 }
 
-export interface BuildOptions extends ReportOptions {
+/** Where the config comes from and what a repository config may do (src/config/, CONTRACT.md Additions). */
+export interface ConfigOptions {
+  /** `--config FILE`. */
+  readonly config: string | undefined;
+  /** `--trust-context-config`: the build context's own safebuild.yml may be used. */
+  readonly trustContextConfig?: boolean;
+  /** `--allow ENTITLEMENT` values, as given. */
+  readonly allow?: readonly string[];
+}
+
+export interface BuildOptions extends ReportOptions, ConfigOptions {
   readonly context: string;
   readonly secrets: readonly string[];
   readonly tags: readonly string[];
@@ -33,21 +43,18 @@ export interface BuildOptions extends ReportOptions {
   readonly scan: boolean;
   readonly docker: string | undefined;
   readonly iidfile: string | undefined;
-  readonly config: string | undefined;
   /** Everything after `--`, verbatim. */
   readonly passthrough: readonly string[];
 }
 
-export interface ScanOptions extends ReportOptions {
+export interface ScanOptions extends ReportOptions, ConfigOptions {
   readonly image: string;
   readonly secrets: readonly string[];
   readonly platform: string | undefined;
-  readonly config: string | undefined;
 }
 
-export interface CheckOptions {
+export interface CheckOptions extends ConfigOptions {
   readonly context: string;
   readonly secrets: readonly string[];
   readonly file: string | undefined;
-  readonly config: string | undefined;
 }

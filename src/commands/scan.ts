@@ -1,6 +1,4 @@
 import { applyPolicy } from "../config/apply-policy.js";
-import { loadConfig } from "../config/load-config.js";
-import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
 import { ExitCode, usageError } from "../errors.js";
 import { childEnv } from "../process/child-env.js";
 import { createProgress } from "../report/progress.js";
@@ -10,6 +8,7 @@ import { startEarlyExport, type EarlyExport } from "../scan/early-export.js";
 import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
 import { providerContext, throwIfInterrupted } from "./provider-context.js";
+import { runConfig, throwIfDenied } from "./run-config.js";
 import type { CommandContext, ScanOptions } from "./context.js";
 import { writeReport } from "./report-output.js";
 
@@ -18,8 +17,13 @@ import { writeReport } from "./report-output.js";
  * Secrets and policy come from `safebuild.yml` (here or `--config`) and `--secret`.
  */
 export async function scanCommand(options: ScanOptions, ctx: CommandContext): Promise<number> {
-  const config = await loadConfig({ explicit: options.config, contextDir: ".", cwd: ctx.cwd });
-  const refs = mergeSecretSpecs(options.secrets, config);
+  // No build context here: the current directory's file is judged as if it were one (a CI job
+  // that scans from its checkout must not take the checkout's policy as the operator's).
+  const { config, refs, denied } = await runConfig(
+    { ...options, trustContextConfig: false, context: ".", usesBuildContext: false, usesBuildFile: false },
+    ctx,
+  );
+  throwIfDenied(denied);
   if (refs.length === 0) {
     throw usageError(
       "scan needs at least one --secret (e.g. --secret npmrc=~/.npmrc) or a secrets: entry in safebuild.yml: it looks for the values you give it",

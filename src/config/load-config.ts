@@ -1,47 +1,138 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { describeFsError, usageError } from "../errors.js";
+import { describeFsError, isSafebuildError, usageError } from "../errors.js";
 import type { LoadedConfig } from "./loaded-config.js";
+import { isWithin, realPathOf } from "./real-path.js";
+import { repositoryRoot } from "./repository-root.js";
 
 // The YAML parser and the validator cost more to load than a whole cached build takes: they
 // are imported only when a file is there to parse.
 const parse = async (text: string, file: string, display: string): Promise<LoadedConfig> =>
   (await import("./parse-config.js")).parseConfig(text, file, display);
 
-/** Looked for, in this order, in the build context and then in the current directory. */
+/** Looked for, in this order, in a folder. */
 export const CONFIG_NAMES = ["safebuild.yml", "safebuild.yaml"] as const;
 
 export interface LoadConfigOptions {
   /** `--config PATH`: must exist. */
   readonly explicit?: string | undefined;
-  readonly contextDir: string;
+  /** `--trust-context-config`: the build context's own file may be used (as a repository config). */
+  readonly trustContext?: boolean | undefined;
+  /** The build context (relative to `cwd`), or undefined when it is not a local folder (a URL). */
+  readonly contextDir: string | undefined;
   readonly cwd: string;
 }
 
-/** The config in effect, or undefined when there is none (no flag, no file found). */
-export async function loadConfig(options: LoadConfigOptions): Promise<LoadedConfig | undefined> {
-  if (options.explicit !== undefined) {
-    const file = path.resolve(options.cwd, options.explicit);
-    const text = await readText(file);
-    if (text === undefined) throw usageError(`--config ${options.explicit}: no such file`);
-    return parse(text, file, displayOf(file, options.cwd));
+/**
+ * `operator`: the file lies outside the repository being built, so whoever runs safebuild put
+ * it there; its secret sources and policy are taken like flags. `repository`: the file is
+ * part of what is being built (a pull request can write it): used, but its powers need `--allow`.
+ */
+export type ConfigTrust = { readonly kind: "operator" } | { readonly kind: "repository"; readonly root: string };
+
+export interface ConfigChoice {
+  /** Undefined when there is none (no flag, no file found, or only an ignored one). */
+  readonly config: LoadedConfig | undefined;
+  readonly trust: ConfigTrust;
+  /** One line each, for stderr: which file was used when another could have been, or why one was not. */
+  readonly notes: readonly string[];
+}
+
+/** A config is a few hundred bytes; anything this large is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+interface Found {
+  readonly file: string;
+}
+
+/**
+ * The config in effect: `--config FILE`, else `safebuild.yml` (or `.yaml`) in the current
+ * directory. The build context's own file is used only with `--trust-context-config`; found
+ * and not used, one note says so.
+ */
+export async function loadConfig(options: LoadConfigOptions): Promise<ConfigChoice> {
+  const { cwd } = options;
+  if (options.explicit !== undefined && options.trustContext === true) {
+    throw usageError("--config and --trust-context-config: give one (--config CONTEXT/safebuild.yml names the context's file)");
   }
-  const dirs = [...new Set([path.resolve(options.cwd, options.contextDir), path.resolve(options.cwd)])];
-  for (const dir of dirs) {
-    for (const name of CONFIG_NAMES) {
-      const file = path.join(dir, name);
-      const text = await readText(file);
-      if (text !== undefined) return parse(text, file, displayOf(file, options.cwd));
+  const contextDir = options.contextDir === undefined ? undefined : path.resolve(cwd, options.contextDir);
+  const root = contextDir === undefined ? undefined : repositoryRoot(contextDir);
+  const inContext = contextDir === undefined ? undefined : await findIn(contextDir);
+  const inCwd = await findIn(cwd);
+  const show = (found: Found): string => displayOf(found.file, cwd);
+
+  let chosen: Found | undefined;
+  const notes: string[] = [];
+  if (options.explicit !== undefined) {
+    const file = path.resolve(cwd, options.explicit);
+    if (!(await exists(file))) throw usageError(`--config ${options.explicit}: no such file`);
+    const given: Found = { file };
+    chosen = given;
+    const others = unique([inContext, inCwd]).filter((f) => !sameFile(f, given));
+    if (others.length > 0) notes.push(`config: using --config ${options.explicit}; not reading ${others.map(show).join(" or ")}`);
+  } else if (options.trustContext === true && inContext !== undefined) {
+    chosen = inContext;
+    if (inCwd !== undefined && !sameFile(inCwd, inContext)) notes.push(`config: using ${show(inContext)} (--trust-context-config); not reading ${show(inCwd)}`);
+  } else if (inCwd !== undefined) {
+    chosen = inCwd;
+    if (inContext !== undefined && !sameFile(inContext, inCwd)) {
+      notes.push(`config: using ${show(inCwd)}; ignored ${show(inContext)} in the build context (to use it instead: --config ${show(inContext)})`);
     }
+  } else if (inContext !== undefined) {
+    notes.push(
+      `config: ignored ${show(inContext)}: a config in the build context is not used unless you opt in (--trust-context-config, or --config ${show(inContext)})`,
+    );
+  }
+  if (chosen === undefined) return { config: undefined, trust: { kind: "operator" }, notes };
+  const config = await parse(await readText(chosen.file), chosen.file, show(chosen));
+  return { config, trust: trustOf(chosen.file, root), notes };
+}
+
+/**
+ * Repository when the file, or the place it was found (a symlink pointing out of the
+ * repository is still the repository's choice), is inside the repository root.
+ */
+function trustOf(file: string, root: string | undefined): ConfigTrust {
+  if (root === undefined) return { kind: "operator" };
+  const foundAt = path.join(realPathOf(path.dirname(file)), path.basename(file));
+  return isWithin(foundAt, root) || isWithin(realPathOf(file), root) ? { kind: "repository", root } : { kind: "operator" };
+}
+
+/** Only the file in use is ever opened: an ignored one may be a symlink to /dev/zero or a FIFO. */
+async function findIn(dir: string): Promise<Found | undefined> {
+  for (const name of CONFIG_NAMES) {
+    const file = path.join(dir, name);
+    if (await exists(file)) return { file };
   }
   return undefined;
 }
 
-async function readText(file: string): Promise<string | undefined> {
+const sameFile = (a: Found, b: Found): boolean => realPathOf(a.file) === realPathOf(b.file);
+
+function unique(found: readonly (Found | undefined)[]): Found[] {
+  const out: Found[] = [];
+  for (const f of found) if (f !== undefined && !out.some((o) => sameFile(o, f))) out.push(f);
+  return out;
+}
+
+async function exists(file: string): Promise<boolean> {
   try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    if (error && typeof error === "object" && "code" in error && (error.code === "ENOENT" || error.code === "ENOTDIR")) return false;
+    throw usageError(`${file}: ${describeFsError(error)}`);
+  }
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw usageError(`${file}: not a regular file`);
+    if (info.size > MAX_CONFIG_BYTES) throw usageError(`${file}: larger than 1 MiB, not a safebuild.yml`);
     return await readFile(file, "utf8");
   } catch (error) {
-    if (error && typeof error === "object" && "code" in error && error.code === "ENOENT") return undefined;
+    if (isSafebuildError(error)) throw error;
     throw usageError(`${file}: ${describeFsError(error)}`);
   }
 }
@@ -50,4 +141,3 @@ const displayOf = (file: string, cwd: string): string => {
   const relative = path.relative(cwd, file);
   return relative !== "" && !relative.startsWith("..") && relative.length < file.length ? relative : file;
 };
-

@@ -7,6 +7,8 @@ export interface LoadedConfig {
   readonly path: string;
   /** How messages name the file (relative to the cwd when shorter). */
   readonly display: string;
+  /** 1-based lines of `secrets.ID`, `build.context`, `build.file` and `scan`, for messages. */
+  readonly lines: Readonly<Record<string, number>>;
   /** In file order. File and dotenv paths are resolved against the file's directory. */
   readonly secrets: readonly SecretRef[];
   readonly build: BuildDefaults;

@@ -30,9 +30,11 @@ export function parseConfig(text: string, file: string, display = file): LoadedC
   const config: ConfigFile = parsed.data;
   const build = config.build ?? {};
   const tags = build.tags === undefined ? [] : typeof build.tags === "string" ? [build.tags] : build.tags;
+  const keyLines = [...Object.keys(config.secrets ?? {}).map((id) => ["secrets", id]), ["build", "context"], ["build", "file"], ["scan"]];
   return {
     path: file,
     display,
+    lines: Object.fromEntries(keyLines.map((keys) => [keys.join("."), lineOf(doc, lineCounter, keys)])),
     secrets: Object.entries(config.secrets ?? {}).map(([id, source]) => secretRefOf(id, source, dir, at(["secrets", id]))),
     build: {
       context: build.context === undefined ? undefined : path.resolve(dir, build.context),

@@ -84,7 +84,8 @@ describe("safebuild check", () => {
       join(sub, "safebuild.yml"),
       `secrets:\n  x: vault:secret/app#token\n  db: cmd:printf '%s' "$SBTEST_CMD"; echo "fetched $SBTEST_CMD" >&2\n`,
     );
-    const run = await cli(["check", "--secret", "x=vault:kv/db#password"], sub, { ...env, SBTEST_CMD: CMD_VALUE });
+    // The file is in the build context (the current directory): its cmd: needs the operator's --allow.
+    const run = await cli(["check", "--allow", "cmd", "--secret", "x=vault:kv/db#password"], sub, { ...env, SBTEST_CMD: CMD_VALUE });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^db\\s+cmd\\s+${CMD_VALUE.length}\\s`, "m"));
     expect(run.stdout).toMatch(new RegExp(`^x\\s+vault\\s+${DB_PASSWORD.length}\\s`, "m"));
@@ -101,6 +102,28 @@ describe("safebuild check", () => {
       "\nwhat the scan searches:\n  npmrc: npmrc; searched: whole value, 1 credential (_authToken line 2); not searched alone: registry line 1 (registry URL); always-auth line 3 (flag or number)\n",
     );
     noValues(run);
+  });
+
+  test("a config in the build context: without --allow every entry needing one is listed (exit 2), none of them runs or is read", async () => {
+    const sub = mkdtempSync(join(dir, "deny-"));
+    const marker = join(sub, "marker");
+    writeFileSync(join(sub, "Dockerfile"), "FROM local/busybox:1\nRUN --mount=type=secret,id=x --mount=type=secret,id=db true\n");
+    writeFileSync(join(sub, "safebuild.yml"), `secrets:\n  x: vault:secret/app#token\n  db: cmd:touch ${marker}; echo v\n  ok: ./local.txt\n`);
+    writeFileSync(join(sub, "local.txt"), FILE_VALUE);
+    const seen = vault.seen.length;
+    const run = await cli(["check"], sub, env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^safebuild: safebuild\.yml:2: secret x reads the Vault path secret\/app; .* only with --allow vault=secret\/app$/m);
+    expect(run.stderr).toMatch(/^safebuild: safebuild\.yml:3: secret db runs a command on this host \(cmd:\); .* only with --allow cmd$/m);
+    expect(run.stderr).toContain("2 of 3 secrets could not be resolved: x, db (config safebuild.yml)");
+    expect(run.stdout).toMatch(/^ok\s+file\s+\d+\s+[0-9a-f]{12}\s/m);
+    expect(existsSync(marker)).toBe(false);
+    expect(vault.seen.length).toBe(seen);
+    noValues(run);
+
+    const allowed = await cli(["check", "--allow", "cmd", "--allow", "vault=secret/app"], sub, env);
+    expect(allowed.code).toBe(0);
+    expect(existsSync(marker)).toBe(true);
   });
 
   test("a wrong token: exit 2, the id, path and status named, the token not", async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -65,7 +66,8 @@ describe("scan with safebuild.yml", () => {
   ] as [string, string, number, string[], string[]][])("%s", async (_name, policy, code, kept, ignored) => {
     await writeFile(path.join(dir, "safebuild.yml"), `secrets:\n  npmrc: ./npmrc.txt\n${policy}`);
     const ctx = fakeContext({ cwd: dir });
-    expect(await scanCommand(options(), ctx)).toBe(code);
+    // The current directory's file is a repository config: its policy applies only when allowed.
+    expect(await scanCommand(options({ allow: ["policy"] }), ctx)).toBe(code);
     const report = JSON.parse(ctx.stdout()) as Report;
     expect(report.secrets).toEqual([{ id: "npmrc", source: "file" }]);
     expect(report.findings.map((f) => f.path)).toEqual(kept);
@@ -80,9 +82,41 @@ describe("scan with safebuild.yml", () => {
       "secrets:\n  npmrc: ./npmrc.txt\nscan:\n  ignore:\n    - path: app/.npmrc\n      reason: known fixture\n",
     );
     const ctx = fakeContext({ cwd: dir });
-    expect(await scanCommand(options({ format: "text" }), ctx)).toBe(1);
+    expect(await scanCommand(options({ format: "text", allow: ["policy"] }), ctx)).toBe(1);
     expect(ctx.stderr()).toContain("Ignored by policy (1):");
     expect(ctx.stderr()).toContain("reason: known fixture");
+  });
+
+  test("the current directory's policy without --allow policy: not applied, one warning, the leak fails", async () => {
+    await writeFile(path.join(dir, "safebuild.yml"), "secrets:\n  npmrc: ./npmrc.txt\nscan:\n  failOn: none\n");
+    const ctx = fakeContext({ cwd: dir });
+    expect(await scanCommand(options(), ctx)).toBe(1);
+    expect(ctx.warnings).toEqual([expect.stringMatching(/^safebuild\.yml:3: the scan policy of a config inside the repository being built \(failOn: none\) is not applied: .* --allow policy/)]);
+  });
+
+  test("the same policy in a --config outside the scanned folder: the operator's, applied", async () => {
+    const operator = await mkdtemp(path.join(os.tmpdir(), "sbtest-scancfg-op-"));
+    try {
+      await writeFile(path.join(operator, "policy.yml"), `secrets:\n  npmrc: ${path.join(dir, "npmrc.txt")}\nscan:\n  failOn: none\n`);
+      const ctx = fakeContext({ cwd: dir });
+      expect(await scanCommand(options({ config: path.join(operator, "policy.yml") }), ctx)).toBe(0);
+      expect(ctx.warnings).toEqual([]);
+    } finally {
+      await rm(operator, { recursive: true, force: true });
+    }
+  });
+
+  test("a cmd: secret in the current directory's file without --allow cmd: exit 2 naming the allow; nothing runs, nothing is scanned", async () => {
+    await writeFile(path.join(dir, "safebuild.yml"), `secrets:\n  npmrc: ./npmrc.txt\n  op: cmd:touch ${path.join(dir, "marker")}; echo x\n`);
+    const ctx = fakeContext({ cwd: dir });
+    const error = await scanCommand(options(), ctx).catch((e: unknown) => e);
+    expect(isSafebuildError(error) && error.exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/^safebuild\.yml:3: secret op runs a command on this host \(cmd:\); .* only with --allow cmd$/);
+    expect(existsSync(path.join(dir, "marker"))).toBe(false);
+    expect(scanImage).not.toHaveBeenCalled();
+    const allowed = fakeContext({ cwd: dir });
+    expect(await scanCommand(options({ allow: ["cmd"] }), allowed)).toBe(1);
+    expect(existsSync(path.join(dir, "marker"))).toBe(true);
   });
 
   test("--secret adds to the file's secrets", async () => {

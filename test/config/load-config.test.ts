@@ -1,13 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { readFile } from "node:fs/promises";
+import { describe, expect, test } from "vitest";
 import { isSafebuildError } from "../../src/errors.js";
 import { loadConfig } from "../../src/config/load-config.js";
 import { parseConfig } from "../../src/config/parse-config.js";
-
-const root = mkdtempSync(join(tmpdir(), "sbtest-config-"));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const errorOf = (text: string): string => {
   try {
@@ -123,55 +118,31 @@ describe("parseConfig: errors say FILE:LINE: key: what", () => {
   });
 });
 
-describe("loadConfig: where the file is found", () => {
-  const ctxDir = join(root, "ctx");
-  const cwd = join(root, "cwd");
-  const other = join(root, "other");
-  mkdirSync(ctxDir, { recursive: true });
-  mkdirSync(cwd, { recursive: true });
-  mkdirSync(other, { recursive: true });
-  writeFileSync(join(cwd, "safebuild.yml"), "build:\n  target: from-cwd\n");
-  writeFileSync(join(other, "custom.yml"), "build:\n  target: explicit\n");
-
-  test("the cwd's file when the context has none", async () => {
-    const config = await loadConfig({ contextDir: ctxDir, cwd });
-    expect(config?.build.target).toBe("from-cwd");
-    expect(config?.display).toBe("safebuild.yml");
-  });
-
-  test("the context's file first (safebuild.yaml too)", async () => {
-    writeFileSync(join(ctxDir, "safebuild.yaml"), "build:\n  target: from-context\n");
-    try {
-      const config = await loadConfig({ contextDir: "../ctx", cwd });
-      expect(config?.build.target).toBe("from-context");
-      expect(config?.path).toBe(join(ctxDir, "safebuild.yaml"));
-    } finally {
-      rmSync(join(ctxDir, "safebuild.yaml"));
-    }
-  });
-
-  test("--config wins", async () => {
-    expect((await loadConfig({ explicit: "../other/custom.yml", contextDir: ctxDir, cwd }))?.build.target).toBe("explicit");
-  });
-
-  test("a missing --config is a usage error", async () => {
-    const error = await loadConfig({ explicit: "nope.yml", contextDir: ctxDir, cwd }).catch((e: unknown) => e);
-    expect(isSafebuildError(error) && error.kind === "usage" && error.message === "--config nope.yml: no such file").toBe(true);
-  });
-
-  test("none at all", async () => {
-    expect(await loadConfig({ contextDir: other, cwd: other })).toBeUndefined();
-  });
-});
-
 describe("examples/ci/safebuild.yml", () => {
-  test("parses, and its ignore rule carries a reason", async () => {
-    const config = await loadConfig({ contextDir: "examples/ci", cwd: process.cwd() });
+  test("parses, its paths stay out of the build (the CI job names the context), its ignore rule carries a reason", async () => {
+    const { config } = await loadConfig({ explicit: "examples/ci/safebuild.yml", contextDir: "examples/leaky", cwd: process.cwd() });
     expect(config?.secrets.map((s) => [s.id, s.kind])).toEqual([
       ["npmrc", "env"],
       ["npm_token", "vault"],
     ]);
-    expect(config?.build.file).toBe(join(process.cwd(), "examples/ci/Dockerfile"));
+    expect(config?.build.file).toBeUndefined();
+    expect(config?.build.context).toBeUndefined();
     expect(config?.scan.ignore[0]?.reason).toBe("a revoked token kept as a test fixture");
+  });
+});
+
+describe("examples/ci: a pull request cannot change what the job trusts", () => {
+  test.each(["examples/ci/github-actions.yml", "examples/ci/gitlab-ci.yml"])("%s", async (file) => {
+    const text = (await readFile(file, "utf8"))
+      .split("\n")
+      .filter((line) => !line.trim().startsWith("#"))
+      .join("\n");
+    // Every safebuild run names its config (kept outside the checkout) and none comes from a registry name.
+    const runs = [...text.matchAll(/^\s*(?:-\s+)?(?:run:\s+)?(safebuild\s+\S.*)$/gm)].map((m) => m[1] ?? "");
+    expect(runs.length).toBeGreaterThan(0);
+    for (const run of runs) expect(run).toMatch(/ --config \S+/);
+    expect(text).not.toMatch(/npx\s+(--yes\s+)?safebuild/);
+    expect(text).toMatch(/SAFEBUILD_COMMIT: [0-9a-f]{40}\b/);
+    expect(text).not.toContain("--trust-context-config");
   });
 });

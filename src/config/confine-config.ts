@@ -1,0 +1,143 @@
+import path from "node:path";
+import { usageError } from "../errors.js";
+import { expandPath } from "../secrets/expand-path.js";
+import type { SecretRef } from "../secrets/secret.js";
+import { vaultPathOf, type Grants } from "./entitlements.js";
+import type { ConfigTrust } from "./load-config.js";
+import { defaultScanPolicy, type LoadedConfig, type ScanPolicy } from "./loaded-config.js";
+import { isWithin, realPathOf } from "./real-path.js";
+
+export interface ConfineOptions {
+  readonly trust: ConfigTrust;
+  readonly grants: Grants;
+  readonly cwd: string;
+  readonly home: string;
+  /** Ids a `--secret` flag replaces: the file's entry is not used, so it needs nothing. */
+  readonly overridden: ReadonlySet<string>;
+  /** Whether `build.context` / `build.file` of the file will be used (no flag overrides them). */
+  readonly usesBuildContext: boolean;
+  readonly usesBuildFile: boolean;
+}
+
+export interface DeniedSecret {
+  readonly id: string;
+  /** The entry as the file gave it (for listings): never to be resolved. */
+  readonly ref: SecretRef;
+  /** One line: FILE:LINE, the id, what it needs and the `--allow` that grants it. Never a value. */
+  readonly message: string;
+}
+
+export interface Confined {
+  /** The config as it may be used: file paths made real, the scan policy dropped unless granted. */
+  readonly config: LoadedConfig;
+  /** Secret entries that need an allowance the operator did not give: nothing of theirs may run or be read. */
+  readonly denied: readonly DeniedSecret[];
+  /** A warning line when the file's scan policy was not applied. */
+  readonly policyWarning: string | undefined;
+}
+
+/**
+ * A repository config keeps only what the operator's `--allow` grants: `cmd:` sources, the
+ * operator's environment and Vault, files outside the config's own folder (by real path, so a
+ * symlink in the repository is followed before judging) and any change to the scan policy.
+ * An operator config is returned as it is. Throws (exit 2) for a build context or Dockerfile
+ * the file names outside its folder.
+ */
+export function confineConfig(config: LoadedConfig, options: ConfineOptions): Confined {
+  if (options.trust.kind === "operator") return { config, denied: [], policyWarning: undefined };
+  const { grants, trust } = options;
+  const folder = realPathOf(path.dirname(config.path));
+  const readable = [folder, ...grants.fsRead.map((p) => realPathOf(expandPath(p, options.cwd, options.home)))];
+  const mayRead = (real: string): boolean => readable.some((root) => isWithin(real, root));
+  const at = (key: string): string => `${config.display}:${config.lines[key] ?? 1}`;
+  const needs = (what: string, allow: string): string =>
+    `${what}; a config inside the repository being built (${trust.root}) may do that only with --allow ${allow}`;
+
+  /** The real path of a file the provider would open, or a denial naming the `fs.read` that allows it. */
+  const fileCheck = (target: string): { real: string } | { need: string } => {
+    const lexical = expandPath(target, options.cwd, options.home);
+    const real = realPathOf(lexical);
+    if (mayRead(real)) return { real };
+    const through = real === lexical ? "" : ` (through ${lexical})`;
+    return { need: needs(`reads ${real}${through}, outside the config's folder`, `fs.read=${real}`) };
+  };
+
+  const denied: DeniedSecret[] = [];
+  const secrets: SecretRef[] = [];
+  for (const ref of config.secrets) {
+    if (options.overridden.has(ref.id)) {
+      secrets.push(ref);
+      continue;
+    }
+    const deny = (need: string): void => void denied.push({ id: ref.id, ref, message: `${at(`secrets.${ref.id}`)}: secret ${ref.id} ${need}` });
+    switch (ref.kind) {
+      case "cmd":
+        if (grants.cmd) secrets.push(ref);
+        else deny(needs("runs a command on this host (cmd:)", "cmd"));
+        break;
+      case "env": {
+        if (grants.env !== true && !grants.env.has(ref.target)) {
+          deny(needs(`reads the environment variable ${ref.target}`, `env=${ref.target}`));
+          break;
+        }
+        if (ref.fallbackFile === undefined) {
+          secrets.push(ref);
+          break;
+        }
+        const checked = fileCheck(ref.fallbackFile);
+        if ("need" in checked) deny(checked.need);
+        else secrets.push({ ...ref, fallbackFile: checked.real });
+        break;
+      }
+      case "vault": {
+        const raw = ref.target.slice(0, ref.target.lastIndexOf("#"));
+        const vaultPath = vaultPathOf(raw);
+        const granted = grants.vault === true || (vaultPath !== undefined && grants.vault.some((p) => vaultPath === p || vaultPath.startsWith(`${p}/`)));
+        if (granted) secrets.push(ref);
+        else if (vaultPath === undefined) deny(needs(`reads the Vault path ${raw}, which has an empty, . or .. segment`, "vault"));
+        else deny(needs(`reads the Vault path ${vaultPath}`, `vault=${vaultPath}`));
+        break;
+      }
+      case "file":
+      case "dotenv": {
+        const hash = ref.kind === "dotenv" ? ref.target.lastIndexOf("#") : ref.target.length;
+        const checked = fileCheck(ref.target.slice(0, hash) || ".env");
+        if ("need" in checked) deny(checked.need);
+        else secrets.push({ ...ref, target: `${checked.real}${ref.target.slice(hash)}` });
+        break;
+      }
+    }
+  }
+
+  const build = { ...config.build };
+  for (const [key, used] of [
+    ["context", options.usesBuildContext],
+    ["file", options.usesBuildFile],
+  ] as const) {
+    const target = config.build[key];
+    if (!used || target === undefined) continue;
+    const checked = fileCheck(target);
+    if ("need" in checked) throw usageError(`${at(`build.${key}`)}: build.${key} ${checked.need}`);
+    build[key] = checked.real;
+  }
+
+  const loosened = grants.policy ? [] : loosenings(config.scan);
+  const policyWarning =
+    loosened.length === 0
+      ? undefined
+      : `${at("scan")}: the scan policy of a config inside the repository being built (${loosened.join(", ")}) is not applied: every finding fails the run; add --allow policy to apply it`;
+  return { config: { ...config, secrets, build, scan: grants.policy ? config.scan : defaultScanPolicy }, denied, policyWarning };
+}
+
+/**
+ * What in a policy differs from the strict default. Any difference counts, so a key added to
+ * ScanPolicy later is dropped from a repository config until the operator allows it.
+ */
+function loosenings(scan: ScanPolicy): string[] {
+  const out: string[] = [];
+  if (scan.failOn !== "any") out.push(`failOn: ${typeof scan.failOn === "string" ? scan.failOn : `[${scan.failOn.join(", ")}]`}`);
+  if (scan.ignore.length > 0) out.push(`${scan.ignore.length} ignore rule${scan.ignore.length === 1 ? "" : "s"}`);
+  const { failOn: _failOn, ignore: _ignore, ...rest } = scan;
+  if (out.length === 0 && JSON.stringify(rest) !== JSON.stringify({})) out.push("its scan settings");
+  return out;
+}

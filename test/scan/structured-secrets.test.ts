@@ -53,6 +53,8 @@ test("only the credential copied out: found, with its place and encoding", async
     ["aws", "app/deploy.sh", "field"],
     ["env", "app/pay.js", "field"],
     ["gcp", "app/key.pem", "field"],
+    // the key's body is also the PEM body, wrapped as the key file wraps it
+    ["gcp", "app/key.pem", "pem-wrapped"],
     ["npmrc", "app/token", "field"],
   ]);
 });

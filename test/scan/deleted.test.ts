@@ -12,7 +12,7 @@ function layer(entries: Record<string, boolean>, whiteouts: string[] = [], opaqu
     files: 0,
     bytes: 0,
     error: null,
-    truncatedGzip: false,
+    notSearched: [],
   };
 }
 

@@ -1,7 +1,7 @@
-import { applyPolicy } from "../config/apply-policy.js";
+import { applyPolicy, scanExitCode } from "../config/apply-policy.js";
 import { loadConfig } from "../config/load-config.js";
 import { mergeSecretSpecs } from "../config/merge-secret-specs.js";
-import { ExitCode, usageError } from "../errors.js";
+import { usageError } from "../errors.js";
 import { createProgress } from "../report/progress.js";
 import { toolVersion } from "../report/tool-version.js";
 import type { ScanResult } from "../scan/finding.js";
@@ -43,7 +43,7 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
       options,
       ctx,
     );
-    return outcome.fails ? ExitCode.leak : ExitCode.ok;
+    return scanExitCode(outcome, result.notSearched.length, config?.scan);
   } finally {
     await early?.close();
     wipeSecrets(secrets);

@@ -65,6 +65,8 @@ export interface LayerScanContext {
   readonly inflater?: WholeInflater | undefined;
   /** shared by the layers of one scan, so the content stage's limits hold for the scan; else one per layer */
   readonly budget?: ContentBudget | undefined;
+  /** shared by the layers of one scan: zip entries inflate on one reused raw handle; else one per layer */
+  readonly deflate?: WholeInflater | undefined;
 }
 
 const OPAQUE = ".wh..wh..opq";
@@ -154,6 +156,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const memo = ctx.inflated ?? new InflatedMemo();
   const inflater = ctx.inflater ?? new WholeInflater();
   const budget = ctx.budget ?? new ContentBudget();
+  const deflate = ctx.deflate ?? new WholeInflater("raw");
   let wholeSearch: StreamSearch | undefined;
   // where this layer gathers its gzip files, one after another: grown by doubling, never freed
   let gathering: Buffer | undefined;
@@ -202,7 +205,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       const format = sniffFormat(first);
       if (format === null) return;
       if (format !== "gzip") {
-        content = openContent(format, { needles, budget, report }, "", 1);
+        content = openContent(format, { needles, budget, report, deflate }, "", 1);
         return;
       }
       nested = startNestedGzip(header.size, {
@@ -219,7 +222,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
         report,
         openInner: (bytes, to) => {
           const inner = sniffFormat(bytes);
-          return inner === null ? null : openContent(inner, { needles, budget, report: to }, "", 2);
+          return inner === null ? null : openContent(inner, { needles, budget, report: to, deflate }, "", 2);
         },
       });
       openGzip = nested;

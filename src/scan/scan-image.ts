@@ -47,6 +47,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const needles = buildNeedles(request.secrets);
   const warnings = [...needles.warnings];
   const inflater = new WholeInflater();
+  const deflate = new WholeInflater("raw");
   const ctx: LayerScanContext = {
     needles,
     signal: request.signal,
@@ -54,6 +55,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     inflated: new InflatedMemo(),
     inflater,
     budget: new ContentBudget(),
+    deflate,
   };
   let bytesRead = 0;
   let reported = 0;
@@ -99,5 +101,6 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     // The encoded copies of every secret live only as long as the scan.
     wipeVariants(needles.variants);
     inflater.close();
+    deflate.close();
   }
 }

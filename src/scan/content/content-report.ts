@@ -1,4 +1,5 @@
 import type { NeedleTable } from "../needles.js";
+import type { WholeInflater } from "../whole-inflater.js";
 import type { ContentBudget } from "./limits.js";
 import type { ContentFormat } from "./format.js";
 
@@ -15,6 +16,8 @@ export interface ContentContext {
   readonly needles: NeedleTable;
   readonly budget: ContentBudget;
   readonly report: ContentReport;
+  /** raw deflate, one handle reused for every zip entry of the scan */
+  readonly deflate: WholeInflater;
 }
 
 /** Bytes pushed in order, then the end. `chunk` is borrowed: valid only during the call. */

@@ -8,6 +8,8 @@ export interface DecoderContext extends ContentContext {
   readonly inner: string;
   /** The bytes of a member (or of the decoded stream, at the same `inner`): searched, and opened when they hold a format. */
   readonly open: (inner: string, container: ContentFormat) => ContentSink;
+  /** `open`, write and end for bytes that are all there */
+  readonly openWhole: (inner: string, container: ContentFormat, data: Buffer) => void;
 }
 
 /** One format: takes the file's bytes as they come, reports through `report`, never throws. */
@@ -22,9 +24,7 @@ export function emit(dc: DecoderContext, inner: string, container: ContentFormat
     return;
   }
   try {
-    const sink = dc.open(inner, container);
-    sink.write(data);
-    sink.end();
+    dc.openWhole(inner, container, data);
   } finally {
     dc.budget.release(data.length);
   }

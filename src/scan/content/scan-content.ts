@@ -12,7 +12,25 @@ export function openContent(format: ContentFormat, ctx: ContentContext, inner: s
     ctx.report.notSearched(inner, `${format} nested ${depth} levels deep (limit ${CONTENT_LIMITS.maxDepth})`);
     return null;
   }
-  return DECODERS[format]({ ...ctx, inner, open: (member, container) => scanContent(ctx, member, container, depth) });
+  return DECODERS[format]({
+    ...ctx,
+    inner,
+    open: (member, container) => scanContent(ctx, member, container, depth),
+    openWhole: (member, container, data) => scanWhole(ctx, member, container, depth, data),
+  });
+}
+
+/**
+ * A member decoded whole (a zip entry, a decoded stream): searched in one call, and opened when
+ * its first bytes name a format. A stream searcher per member cost more than the matching.
+ */
+export function scanWhole(ctx: ContentContext, inner: string, container: ContentFormat, depth: number, data: Buffer): void {
+  ctx.needles.matcher.scan(data, (tag) => ctx.report.hit(tag, inner, container));
+  const format = sniffFormat(data.subarray(0, HEAD_BYTES));
+  if (format === null) return;
+  const inside = openContent(format, ctx, inner, depth + 1);
+  inside?.write(data);
+  inside?.end();
 }
 
 /**

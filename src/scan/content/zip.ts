@@ -1,5 +1,5 @@
 import { inflateRawSync } from "node:zlib";
-import { memberPath } from "./content-report.js";
+import { memberPath, type ContentSink } from "./content-report.js";
 import { corrupt, emit, gathered, isOutputLimit, type Decoder, type DecoderContext } from "./decoder.js";
 
 const EOCD = 0x06054b50;
@@ -8,12 +8,15 @@ const EOCD64 = 0x06064b50;
 const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const MAX_COMMENT = 0xffff;
+/** the reused inflater's output piece: an entry up to this size comes out in one */
+const WHOLE_ENTRY_BYTES = 256 * 1024;
 
 interface ZipEntry {
   readonly name: string;
   readonly flags: number;
   readonly method: number;
   readonly compressedSize: number;
+  readonly uncompressedSize: number;
   readonly localOffset: number;
 }
 
@@ -57,17 +60,52 @@ function readZip(dc: DecoderContext, zip: Buffer): void {
       dc.report.notSearched(inner, `zip: compression method ${entry.method} (only stored and deflate are read)`);
       continue;
     }
-    const cap = dc.budget.outputCap(data.length);
-    let output: Buffer;
-    try {
-      output = inflateRawSync(data, { maxOutputLength: Math.max(1, cap.bytes) });
-    } catch (error) {
-      dc.report.notSearched(inner, isOutputLimit(error) ? cap.reason : corrupt("zip", error));
-      continue;
-    }
-    dc.budget.spend(output.length);
-    emit(dc, inner, "zip", output);
+    inflateEntry(dc, inner, data, entry.uncompressedSize);
   }
+}
+
+/**
+ * One deflated entry through the scan's reused raw inflater. An entry whose directory says it
+ * fits one output piece is searched whole; a larger one, or one that turns out larger than it
+ * said, is streamed (from the start again: a match across the first piece's end must not be lost).
+ */
+function inflateEntry(dc: DecoderContext, inner: string, data: Buffer, declared: number): void {
+  const cap = dc.budget.outputCap(data.length);
+  let output = 0;
+  let pieces = 0;
+  let outcome: "whole" | "cut" | "corrupt" | null = null;
+  if (declared >= 0 && declared <= WHOLE_ENTRY_BYTES) {
+    outcome = dc.deflate.inflateChecked(data, cap.bytes, (piece) => {
+      pieces += 1;
+      output += piece.length;
+      if (pieces === 1) dc.openWhole(inner, "zip", piece);
+    });
+    if (outcome !== null && pieces <= 1) return finish(dc, inner, outcome, output, cap.reason);
+  }
+  let sink: ContentSink | null = null;
+  output = 0;
+  outcome = dc.deflate.inflateChecked(data, cap.bytes, (piece) => {
+    output += piece.length;
+    (sink ??= dc.open(inner, "zip")).write(piece);
+  });
+  (sink as ContentSink | null)?.end();
+  if (outcome !== null) return finish(dc, inner, outcome, output, cap.reason);
+  // this node's zlib handle cannot be driven: its public call, a fresh handle each time
+  let whole: Buffer;
+  try {
+    whole = inflateRawSync(data, { maxOutputLength: Math.max(1, cap.bytes) });
+  } catch (error) {
+    dc.report.notSearched(inner, isOutputLimit(error) ? cap.reason : corrupt("zip", error));
+    return;
+  }
+  dc.budget.spend(whole.length);
+  emit(dc, inner, "zip", whole);
+}
+
+function finish(dc: DecoderContext, inner: string, outcome: "whole" | "cut" | "corrupt", output: number, capReason: string): void {
+  dc.budget.spend(output);
+  if (outcome === "cut") dc.report.notSearched(inner, capReason);
+  else if (outcome === "corrupt") dc.report.notSearched(inner, "zip: corrupt deflate data, read in part at most");
 }
 
 /** The central directory's entries, or why it cannot be read. */
@@ -117,7 +155,7 @@ function directory(zip: Buffer): ZipEntry[] | string {
       }
       extra += 4 + length;
     }
-    entries.push({ name, flags, method, compressedSize, localOffset });
+    entries.push({ name, flags, method, compressedSize, uncompressedSize, localOffset });
     at = extraEnd + commentLength;
   }
   return entries;

@@ -122,6 +122,18 @@ describe("content stage: each format, its leak and its clean look-alikes", () =>
     for (const chunk of [1, 7, 100, 511, 513]) expect(found(await scan(layer, chunk))).toEqual(["zip:app/app.jar!/application.properties"]);
   });
 
+  test("a zip entry over one output piece, and one whose directory says it is small, across the piece boundary", async () => {
+    // the value straddles the reused inflater's 256 KiB output piece
+    const data = Buffer.concat([noise(256 * 1024 - 10), Buffer.from(value), noise(1000)]);
+    const honest = zipOf([{ name: "big.properties", data }]);
+    expect(found(await scan(await tarOfOne("app/app.jar", honest)))).toEqual(["zip:app/app.jar!/big.properties"]);
+    // the central directory's uncompressed size set to 100: the reader must not trust it
+    const lying = Buffer.from(honest);
+    const central = lying.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    lying.writeUInt32LE(100, central + 24);
+    expect(found(await scan(await tarOfOne("app/app.jar", lying)))).toEqual(["zip:app/app.jar!/big.properties"]);
+  });
+
   test("a file shorter than a sniff needs, and an empty one, are searched as they are", async () => {
     const layer = await tarOf([
       ["short", Buffer.from("PK")],

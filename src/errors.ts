@@ -9,6 +9,8 @@ export const ExitCode = {
   ok: 0,
   leak: 1,
   usage: 2,
+  /** the scan could not read all of the image (CONTRACT Additions: never exit 0 then); the same code as an unreadable image */
+  incomplete: 2,
   build: 3,
   environment: 4,
   interrupted: 130,

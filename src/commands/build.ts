@@ -118,7 +118,7 @@ async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, 
 }
 
 async function scanBuilt(imageId: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, traces: SecretTraces, secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
-  const [{ scanImage }, { applyPolicy }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
+  const [{ scanImage }, { applyPolicy, scanExitCode }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
     import("../scan/scan-image.js"),
     import("../config/apply-policy.js"),
     import("../report/progress.js"),
@@ -154,7 +154,7 @@ async function scanBuilt(imageId: string, docker: string, options: BuildOptions,
       options,
       ctx,
     );
-    return outcome.fails ? ExitCode.leak : ExitCode.ok;
+    return scanExitCode(outcome, result.notSearched.length, policy);
   } finally {
     progress?.done();
   }

@@ -1,5 +1,5 @@
-import { applyPolicy } from "../config/apply-policy.js";
-import { ExitCode, usageError } from "../errors.js";
+import { applyPolicy, scanExitCode } from "../config/apply-policy.js";
+import { usageError } from "../errors.js";
 import { childEnv } from "../process/child-env.js";
 import { createProgress } from "../report/progress.js";
 import { toolVersion } from "../report/tool-version.js";
@@ -49,7 +49,7 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
       options,
       ctx,
     );
-    return outcome.fails ? ExitCode.leak : ExitCode.ok;
+    return scanExitCode(outcome, result.notSearched.length, config?.scan);
   } finally {
     await early?.close();
     wipeSecrets(secrets);

@@ -1,4 +1,5 @@
 import type { Finding } from "../scan/finding.js";
+import { ExitCode } from "../errors.js";
 import { matchesGlob } from "./glob.js";
 import { defaultScanPolicy, type IgnoreRule, type ScanPolicy } from "./loaded-config.js";
 
@@ -11,6 +12,15 @@ export interface PolicyOutcome {
   readonly ignored: readonly IgnoredFinding[];
   /** True when a standing finding makes the run fail (exit 1) under `failOn`. */
   readonly fails: boolean;
+}
+
+/**
+ * The exit code of a scan: 1 when a finding fails the run; else 2 when content was not searched
+ * in full and the policy does not accept that; else 0.
+ */
+export function scanExitCode(outcome: PolicyOutcome, notSearched: number, policy: ScanPolicy = defaultScanPolicy): number {
+  if (outcome.fails) return ExitCode.leak;
+  return notSearched > 0 && policy.notSearched === "fail" ? ExitCode.incomplete : ExitCode.ok;
 }
 
 /** Splits findings by the config's ignore rules and decides whether the rest fail the run. */

@@ -52,6 +52,7 @@ export const ConfigSchema = z.strictObject({
         })
         .optional(),
       ignore: z.array(IgnoreRule, { error: "expected a list of {secret, path, reason}" }).optional(),
+      notSearched: z.enum(["fail", "warn"], { error: "expected fail or warn" }).optional(),
     })
     .optional(),
 });

@@ -34,6 +34,11 @@ export type FailOn = "any" | "none" | readonly FindingWhere[];
 export interface ScanPolicy {
   readonly failOn: FailOn;
   readonly ignore: readonly IgnoreRule[];
+  /**
+   * Content the scan could not read in full (a limit, an unknown compression): `fail` (exit 2
+   * when nothing leaked) or `warn` (reported, exit 0). `warn` loosens the audit.
+   */
+  readonly notSearched: "fail" | "warn";
 }
 
 /** Matches a finding when every given selector matches; `reason` is required and reported. */
@@ -50,4 +55,4 @@ export interface IgnoreRule {
   readonly line: number;
 }
 
-export const defaultScanPolicy: ScanPolicy = { failOn: "any", ignore: [] };
+export const defaultScanPolicy: ScanPolicy = { failOn: "any", ignore: [], notSearched: "fail" };

@@ -47,6 +47,7 @@ export function parseConfig(text: string, file: string, display = file): LoadedC
     },
     scan: {
       failOn: config.scan?.failOn ?? "any",
+      notSearched: config.scan?.notSearched ?? "fail",
       ignore: (config.scan?.ignore ?? []).map(
         (rule, i): IgnoreRule => ({
           secret: rule.secret,
@@ -110,7 +111,7 @@ function knownKeysAt(keys: readonly PropertyKey[]): string {
   const known: Record<string, string> = {
     "": "version, secrets, build, scan",
     build: "context, file, tags, buildArgs, labels, target, platform",
-    scan: "failOn, ignore",
+    scan: "failOn, ignore, notSearched",
   };
   const joined = keys.filter((k) => typeof k !== "number").join(".");
   if (joined === "scan.ignore") return "secret, rule, path, where, reason";

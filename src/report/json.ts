@@ -1,4 +1,4 @@
-import type { Finding } from "../scan/finding.js";
+import type { Finding, NotSearched } from "../scan/finding.js";
 import type { Writer } from "./report-input.js";
 
 /**
@@ -13,6 +13,7 @@ export const writeJson: Writer = (input) => {
     image: { ref: result.image.ref, id: result.image.id },
     secrets: input.secrets.map((s) => ({ id: s.id, source: s.source })),
     findings: result.findings.map(findingJson),
+    notSearched: result.notSearched.map(notSearchedJson),
     stats: {
       layers: result.stats.layers,
       files: result.stats.files,
@@ -24,6 +25,15 @@ export const writeJson: Writer = (input) => {
   };
   return `${JSON.stringify(report, null, 2)}\n`;
 };
+
+export function notSearchedJson(n: NotSearched): Record<string, unknown> {
+  return {
+    path: n.path,
+    layer: { index: n.layer.index, digest: n.layer.digest, createdBy: n.layer.createdBy },
+    reason: n.reason,
+    ...(n.image === undefined ? {} : { image: n.image }),
+  };
+}
 
 function findingJson(f: Finding): Record<string, unknown> {
   return {

@@ -20,6 +20,12 @@ export function maskReportInput(input: ReportInput, masker: Masker): ReportInput
       image: { ref: mask(input.result.image.ref), id: input.result.image.id },
       findings: input.result.findings.map(finding),
       warnings: input.result.warnings.map(mask),
+      notSearched: input.result.notSearched.map((n) => ({
+        ...n,
+        path: mask(n.path),
+        reason: mask(n.reason),
+        layer: { ...n.layer, createdBy: n.layer.createdBy === null ? null : mask(n.layer.createdBy) },
+      })),
     },
     ignored: input.ignored?.map((i) => ({ ...finding(i), reason: mask(i.reason) })),
     dockerfile: input.dockerfile === undefined ? undefined : mask(input.dockerfile),

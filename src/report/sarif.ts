@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Finding, FindingWhere } from "../scan/finding.js";
 import type { IgnoredFinding, ReportInput, Writer } from "./report-input.js";
+import { notSearchedJson } from "./json.js";
 
 const SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI = "https://github.com/safebuild/safebuild";
@@ -91,9 +92,26 @@ export const writeSarif: Writer = (input) => {
           },
         },
         results: [...active, ...ignored],
+        // content the scan could not read in full: a notification each, so a viewer shows it next to the results
+        ...(input.result.notSearched.length === 0
+          ? {}
+          : {
+              invocations: [
+                {
+                  executionSuccessful: true,
+                  toolExecutionNotifications: input.result.notSearched.map((n) => ({
+                    level: "error",
+                    descriptor: { id: "not-searched" },
+                    message: { text: `Not searched: ${n.path} in layer ${n.layer.index} (${n.layer.digest}): ${n.reason}` },
+                    locations: [{ logicalLocations: [{ name: `layer ${n.layer.index}`, fullyQualifiedName: n.layer.digest, kind: "module" }, { name: n.path, kind: "resource" }] }],
+                  })),
+                },
+              ],
+            }),
         properties: {
           image: { ref: input.result.image.ref, id: input.result.image.id },
           stats: { ...input.result.stats },
+          notSearched: input.result.notSearched.map(notSearchedJson),
         },
       },
     ],

@@ -74,8 +74,20 @@ export const writeText: Writer = (input, options) => {
     lines.push(...more(ignored.length, p));
   }
 
+  const skipped = result.notSearched;
+  if (skipped.length > 0) {
+    lines.push(p.note(`Not searched in full (${skipped.length}):`));
+    for (const n of skipped.slice(0, MAX_LISTED)) {
+      const image = n.image === undefined ? "" : `image ${n.image}, `;
+      lines.push(`  ${p.note("NOT SEARCHED")} ${image}${printable(n.path)}: ${printable(n.reason)}`, `      ${p.dim(`layer ${n.layer.index} ${shortDigest(n.layer.digest)}`)}`);
+    }
+    lines.push(...more(skipped.length, p));
+  }
+
   const found = result.findings;
-  if (found.length === 0) {
+  if (found.length === 0 && skipped.length > 0) {
+    lines.push(p.note(`INCOMPLETE: no secret found in what was read, but ${count(skipped.length, "file")} could not be searched in full (listed above).`));
+  } else if (found.length === 0) {
     const suffix = ignored.length > 0 ? ` (${count(ignored.length, "finding")} ignored by policy)` : "";
     lines.push(p.good(`OK: no secret found in the image${suffix}.`));
   } else {

@@ -1,7 +1,7 @@
 import { censor } from "./censor.js";
 import type { ConfigHit, ImageConfig } from "./config-scan.js";
 import { isDeleted, isReplacedInLayer } from "./deleted.js";
-import type { Finding, LayerRef } from "./finding.js";
+import type { Finding, LayerRef, NotSearched } from "./finding.js";
 import type { LayerScan } from "./layer-scan.js";
 import type { NeedleTable } from "./needles.js";
 
@@ -50,7 +50,7 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
         rule: null,
         where: hit.where,
         layer: ref,
-        path: censor(hit.path, needles),
+        path: censor(hit.path + hit.inner, needles),
         encoding: variant.encoding,
         deleted: isReplacedInLayer(layer, hit) || isDeleted(image.layers, index, hit.path),
         ...extra,
@@ -59,6 +59,14 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
     }
   });
   return withoutParts([...out.values()]);
+}
+
+/** What the layers of one image could not read in full, each at its layer. */
+export function assembleNotSearched(image: ScannedImage, needles: NeedleTable, imageIndex: number | undefined): NotSearched[] {
+  const extra = imageIndex === undefined ? {} : { image: imageIndex };
+  return image.layers.flatMap((layer, index) =>
+    layer.notSearched.map((skip) => ({ path: censor(skip.path, needles), layer: layerRef(image, index, needles), reason: censor(skip.reason, needles), ...extra })),
+  );
 }
 
 /** Lines and fields are parts of the value: where the whole value is in the same place, they add nothing. */

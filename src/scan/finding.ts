@@ -1,4 +1,5 @@
 import type { Encoding } from "../match/variant.js";
+import type { ContentFormat } from "./content/format.js";
 
 export type FindingWhere = "file" | "path" | "linkname" | "env" | "label" | "history" | "config" | "annotation" | "attestation";
 
@@ -24,8 +25,18 @@ export interface Finding {
   readonly platform?: string;
   /** An attestation finding's in-toto predicate type. */
   readonly predicateType?: string;
-  /** Set when the match is inside a compressed file of the layer (its decompressed content). */
-  readonly container?: "gzip";
+  /** Set when the match is inside a file of the layer (a decoded stream, an archive member): the format that held it. */
+  readonly container?: ContentFormat;
+}
+
+/** Content the scan could not read in full (a limit, an unknown or corrupt compression): never counted as clean. */
+export interface NotSearched {
+  /** the layer entry, with its chain inside (`app/app.jar!/lib/x.jar`) */
+  readonly path: string;
+  readonly layer: LayerRef;
+  /** the limit (with its number) or the error that stopped it */
+  readonly reason: string;
+  readonly image?: number;
 }
 
 export interface ScanStats {
@@ -38,6 +49,7 @@ export interface ScanStats {
 export interface ScanResult {
   readonly image: { readonly ref: string; readonly id: string | null };
   readonly findings: readonly Finding[];
+  readonly notSearched: readonly NotSearched[];
   readonly stats: ScanStats;
   /** Human-readable notes (short secrets skipped, a platform chosen); already free of values. */
   readonly warnings: readonly string[];

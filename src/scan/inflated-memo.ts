@@ -1,9 +1,17 @@
 import { createHash } from "node:crypto";
 
-/** What the inflated content of one gzip file held: the needles found in it, and whether a limit cut it. */
+import type { ContentFormat } from "./content/format.js";
+
+/** What a format inside the inflated content (a `.tar.gz`'s tar) found, at its place in the chain. */
+export type InnerRecord =
+  | { readonly kind: "hit"; readonly tag: number; readonly inner: string; readonly container: ContentFormat }
+  | { readonly kind: "notSearched"; readonly inner: string; readonly reason: string };
+
+/** What the inflated content of one gzip file held: the needles found in it, and the limit that cut it (null: none). */
 export interface InflatedContent {
   readonly tags: readonly number[];
-  readonly truncated: boolean;
+  readonly truncated: string | null;
+  readonly inner: readonly InnerRecord[];
 }
 
 /** Beyond this many distinct files a scan stops remembering (each entry takes about 250 bytes). */

@@ -10,6 +10,10 @@ import type { StreamSearch } from "../match/stream-search.js";
 import { GATHERED_GZIP_BYTES, INFLATE_QUEUE_BYTES, InflateQueue, SMALL_GZIP_BYTES, startNestedGzip, type NestedGzip } from "./nested-gzip.js";
 import type { NeedleTable } from "./needles.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
+import type { ContentReport, ContentSink } from "./content/content-report.js";
+import { HEAD_BYTES, sniffFormat, type ContentFormat } from "./content/format.js";
+import { ContentBudget } from "./content/limits.js";
+import { openContent } from "./content/scan-content.js";
 
 export type LayerWhere = "file" | "path" | "linkname";
 
@@ -17,8 +21,12 @@ export type LayerWhere = "file" | "path" | "linkname";
 export interface LayerHit {
   readonly tag: number;
   readonly where: LayerWhere;
+  /** the layer entry's path */
   readonly path: string;
-  readonly container: "gzip" | null;
+  /** the chain below the entry, `!/` before each member ("" for the entry's own bytes) */
+  readonly inner: string;
+  /** the format whose decoded bytes held the match, null for the entry's own bytes */
+  readonly container: ContentFormat | null;
   /** the entry's position in the layer (1-based); the last one when several entries had it */
   readonly entry: number;
 }
@@ -38,12 +46,17 @@ export interface LayerScan {
   readonly bytes: number;
   /** why the layer could not be read as a tar, or null */
   readonly error: string | null;
-  /** a nested gzip file was cut at a limit */
-  readonly truncatedGzip: boolean;
   /** sha256 of the layer's bytes as stored (an OCI blob digest) */
   readonly digest: string;
   /** sha256 of the uncompressed tar (the config's diff_id); `digest` when the layer is not compressed */
   readonly diffId: string;
+  /** content inside a file that was not read in full: the entry path with its chain, and the limit or error */
+  readonly notSearched: readonly NotSearchedInLayer[];
+}
+
+export interface NotSearchedInLayer {
+  readonly path: string;
+  readonly reason: string;
 }
 
 export interface LayerScanContext {
@@ -55,6 +68,10 @@ export interface LayerScanContext {
   readonly inflated?: InflatedMemo | undefined;
   /** shared by the layers of one scan (it opens a handle per inflation open at once); else one per layer */
   readonly inflater?: WholeInflater | undefined;
+  /** shared by the layers of one scan, so the content stage's limits hold for the scan; else one per layer */
+  readonly budget?: ContentBudget | undefined;
+  /** shared by the layers of one scan: zip entries inflate on one reused raw handle; else one per layer */
+  readonly deflate?: WholeInflater | undefined;
 }
 
 const OPAQUE = ".wh..wh..opq";
@@ -72,7 +89,7 @@ export function normalizeEntryPath(name: string): string {
   return n === "." ? "" : n;
 }
 
-/** Sniffing needs the first 4 bytes (zstd's magic). */
+/** Sniffing a layer needs the first 4 bytes (zstd's magic). */
 const MAGIC_BYTES = 4;
 
 /** One layer being scanned as its bytes are pushed; `finish` once its backlog has settled. */
@@ -98,7 +115,14 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const opaque = new Set<string>();
   let files = 0;
   let bytes = 0;
-  let truncatedGzip = false;
+  const notSearched: NotSearchedInLayer[] = [];
+  const notSearchedSeen = new Set<string>();
+  const skipped = (path: string, reason: string): void => {
+    const key = `${path}\0${reason}`;
+    if (notSearchedSeen.has(key)) return;
+    notSearchedSeen.add(key);
+    notSearched.push({ path, reason });
+  };
   let error: unknown = null;
   // the gzip file being walked, if any, and every gzip file's inflating (it may outlast the walk)
   let openGzip: NestedGzip | null = null;
@@ -115,12 +139,12 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     endOpenGzip();
   };
 
-  const hit = (tag: number, where: LayerWhere, path: string, container: "gzip" | null, entry: number): void => {
-    const key = `${tag}\0${where}\0${container ?? ""}\0${path}`;
+  const hit = (tag: number, where: LayerWhere, path: string, container: ContentFormat | null, entry: number, inner = ""): void => {
+    const key = `${tag}\0${where}\0${container ?? ""}\0${path}\0${inner}`;
     const at = seen.get(key);
     if (at === undefined) {
       seen.set(key, hits.length);
-      hits.push({ tag, where, path, container, entry });
+      hits.push({ tag, where, path, inner, container, entry });
     } else if (hits[at]!.entry < entry) {
       hits[at] = { ...hits[at]!, entry };
     }
@@ -136,6 +160,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const inflating = ctx.inflating ?? new InflateQueue(INFLATE_QUEUE_BYTES);
   const memo = ctx.inflated ?? new InflatedMemo();
   const inflater = ctx.inflater ?? new WholeInflater();
+  const budget = ctx.budget ?? new ContentBudget();
+  const deflate = ctx.deflate ?? new WholeInflater("raw");
   let wholeSearch: StreamSearch | undefined;
   // where this layer gathers its gzip files, one after another: grown by doubling, never freed
   let gathering: Buffer | undefined;
@@ -168,48 +194,81 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
 
     searcher.reset();
     const onContent = (tag: number): void => hit(tag, "file", path, null, entry);
+    const report: ContentReport = {
+      hit: (tag, inner, container) => hit(tag, "file", path, container, entry, inner),
+      notSearched: (inner, reason) => skipped(path + inner, reason),
+    };
+    // a gzip file stays on its tuned path (nested-gzip.ts); any other format goes to the content stage
     let nested: NestedGzip | null = null;
-    // the first two bytes may come in two chunks
-    let seenBytes = 0;
-    let first = -1;
+    let content: ContentSink | null = null;
+    let sniffed = !searchesContent;
+    // the head, when the entry's first bytes come in pieces shorter than a sniff needs
+    let head: Buffer | null = null;
+    let fill = 0;
+    const decide = (first: Buffer): void => {
+      sniffed = true;
+      const format = sniffFormat(first);
+      if (format === null) return;
+      if (format !== "gzip") {
+        content = openContent(format, { needles, budget, report, deflate }, "", 1);
+        return;
+      }
+      nested = startNestedGzip(header.size, {
+        needles,
+        backlog,
+        queue: inflating,
+        memo,
+        inflater,
+        wholeSearch: (wholeSearch ??= needles.streamSearch()),
+        gather,
+        onMatch: (tag) => hit(tag, "file", path, "gzip", entry),
+        onTruncated: (reason) => skipped(path, reason),
+        budget,
+        report,
+        openInner: (bytes, to) => {
+          const inner = sniffFormat(bytes);
+          return inner === null ? null : openContent(inner, { needles, budget, report: to, deflate }, "", 2);
+        },
+      });
+      openGzip = nested;
+      inflations.add(nested.done);
+    };
+    const forward = (chunk: Buffer): void => {
+      if (nested) nested.write(chunk);
+      else if (content) content.write(chunk);
+    };
     return {
       data(chunk) {
-        if (seenBytes < 2) {
-          if (seenBytes === 0) first = chunk[0]!;
-          const second = seenBytes === 0 ? chunk[1] : chunk[0];
-          if (second !== undefined) {
-            if (first === 0x1f && second === 0x8b && searchesContent) {
-              nested = startNestedGzip(header.size, {
-                needles,
-                backlog,
-                queue: inflating,
-                memo,
-                inflater,
-                wholeSearch: (wholeSearch ??= needles.streamSearch()),
-                gather,
-                onMatch: (tag) => hit(tag, "file", path, "gzip", entry),
-                onTruncated: () => {
-                  truncatedGzip = true;
-                },
-              });
-              openGzip = nested;
-              inflations.add(nested.done);
-              if (seenBytes === 1) nested.write(Buffer.from([first]));
-            }
-          }
-        }
-        seenBytes += chunk.length;
         bytes += chunk.length;
         searcher.push(chunk, onContent);
-        if (nested) nested.write(chunk);
+        if (!sniffed) {
+          if (fill === 0 && (chunk.length >= HEAD_BYTES || chunk.length >= header.size)) {
+            decide(chunk);
+          } else {
+            head ??= Buffer.allocUnsafe(HEAD_BYTES);
+            const taken = chunk.copy(head, fill);
+            fill += taken;
+            if (fill < HEAD_BYTES && fill < header.size) return;
+            decide(head.subarray(0, fill));
+            forward(head.subarray(0, fill));
+            if (taken < chunk.length) forward(chunk.subarray(taken));
+            return;
+          }
+        }
+        forward(chunk);
       },
       end() {
         // A match ending in the entry's last bytes is only reported now.
         searcher.end(onContent);
+        if (!sniffed && head !== null) {
+          decide(head.subarray(0, fill));
+          forward(head.subarray(0, fill));
+        }
         if (nested) {
           openGzip = null;
           nested.end();
         }
+        (content as ContentSink | null)?.end();
       },
     };
   };
@@ -267,7 +326,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       await inflations.settle();
       const digest = `sha256:${stored.digest("hex")}`;
       const diffId = unpacked === null ? digest : `sha256:${unpacked.digest("hex")}`;
-      return { hits, entries, latest, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip, digest, diffId };
+      return { hits, entries, latest, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId };
     },
   };
 }

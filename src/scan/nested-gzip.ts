@@ -1,12 +1,12 @@
 import { createGunzip, gunzipSync } from "node:zlib";
 import type { Backlog } from "./backlog.js";
-import type { InflatedContent, InflatedMemo } from "./inflated-memo.js";
+import type { InflatedContent, InflatedMemo, InnerRecord } from "./inflated-memo.js";
 import type { StreamSearch } from "../match/stream-search.js";
 import type { NeedleTable } from "./needles.js";
 import type { WholeInflater } from "./whole-inflater.js";
+import type { ContentReport, ContentSink } from "./content/content-report.js";
+import type { ContentBudget, OutputCap } from "./content/limits.js";
 
-/** Bounds for a gzip file found inside a layer: a bomb must not stall or exhaust the scan. */
-export const NESTED_GZIP_LIMITS = { maxOutput: 64 * 1024 * 1024, maxRatio: 200, ratioFloor: 1024 * 1024 } as const;
 
 /**
  * Where zlib's handle cannot be driven (WholeInflater), files up to this size inflate in one
@@ -41,8 +41,14 @@ export interface NestedGzipContext {
    */
   readonly gather: (size: number) => Buffer;
   readonly onMatch: (tag: number) => void;
-  /** a limit cut the output */
-  readonly onTruncated: () => void;
+  /** a limit cut the output: the reason names it */
+  readonly onTruncated: (reason: string) => void;
+  /** the scan's limits on decoded bytes (the gzip file's own output counts against them) */
+  readonly budget: ContentBudget;
+  /** what a format found inside the inflated content (a `.tar.gz`) reports */
+  readonly report: ContentReport;
+  /** The inflated content's first piece names a format: where the content goes, or null. */
+  readonly openInner: (head: Buffer, report: ContentReport) => ContentSink | null;
 }
 
 export interface NestedGzip {
@@ -97,13 +103,36 @@ export class InflateQueue {
   }
 }
 
+/**
+ * Where a gzip file's inflated pieces go: searched, and into a format opened on its first piece
+ * (a tar inside: pieces are 128-256 KiB, or the whole content, so the head is in the first).
+ */
+function contentOutput(ctx: NestedGzipContext, report: ContentReport, search: (piece: Buffer) => void): { push(piece: Buffer): void; end(): void } {
+  let inner: ContentSink | null = null;
+  let first = true;
+  let bytes = 0;
+  return {
+    push(piece) {
+      bytes += piece.length;
+      search(piece);
+      if (first) {
+        first = false;
+        inner = ctx.openInner(piece, report);
+      }
+      inner?.write(piece);
+    },
+    end() {
+      ctx.budget.spend(bytes);
+      inner?.end();
+    },
+  };
+}
+
 /** What a scan may queue to its gzip streams before its walk waits (see InflateQueue). */
 export const INFLATE_QUEUE_BYTES = 4 * 1024 * 1024;
 /** Counted per open stream: its 32 KiB window, its state and its 128 KiB output buffer, rounded up. */
 const STREAM_COST = 256 * 1024;
 
-const outputCap = (input: number): number =>
-  Math.min(NESTED_GZIP_LIMITS.maxOutput, Math.max(NESTED_GZIP_LIMITS.ratioFloor, input * NESTED_GZIP_LIMITS.maxRatio));
 
 /**
  * Scans the decompressed content of a gzip file of `size` bytes as its compressed bytes stream
@@ -128,9 +157,13 @@ export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzi
       const compressed = input.subarray(0, Math.min(fill, size));
       const content = ctx.memo.contentOf(compressed, () => inflateWhole(compressed, ctx));
       ended(
-        content.then(({ tags, truncated }) => {
+        content.then(({ tags, truncated, inner }) => {
           for (const tag of tags) ctx.onMatch(tag);
-          if (truncated) ctx.onTruncated();
+          if (truncated !== null) ctx.onTruncated(truncated);
+          for (const record of inner) {
+            if (record.kind === "hit") ctx.report.hit(record.tag, record.inner, record.container);
+            else ctx.report.notSearched(record.inner, record.reason);
+          }
         }),
       );
     },
@@ -145,25 +178,35 @@ export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzi
  */
 function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<InflatedContent> {
   const tags = new Set<number>();
-  let truncated = false;
-  const content = (): InflatedContent => ({ tags: [...tags], truncated });
+  let truncated: string | null = null;
+  const inner: InnerRecord[] = [];
+  const content = (): InflatedContent => ({ tags: [...tags], truncated, inner });
   const onMatch = (tag: number): void => {
     tags.add(tag);
   };
+  const recorder: ContentReport = {
+    hit: (tag, at, container) => inner.push({ kind: "hit", tag, inner: at, container }),
+    notSearched: (at, reason) => inner.push({ kind: "notSearched", inner: at, reason }),
+  };
   const searcher = ctx.wholeSearch;
   searcher.reset();
-  const cut = ctx.inflater.inflate(compressed, outputCap(compressed.length), (piece) => searcher.push(piece, onMatch));
+  const cap = ctx.budget.outputCap(compressed.length);
+  const whole = contentOutput(ctx, recorder, (piece) => searcher.push(piece, onMatch));
+  const cut = ctx.inflater.inflate(compressed, cap.bytes, (piece) => whole.push(piece));
   if (cut !== null) {
     searcher.end(onMatch);
-    truncated = cut;
+    whole.end();
+    if (cut) truncated = cap.reason;
     return Promise.resolve(content());
   }
   if (compressed.length <= SMALL_GZIP_BYTES) {
     try {
       // few large output pieces: the default 16 KiB ones cost more in allocating and joining than in inflating
       const chunkSize = Math.min(256 * 1024, Math.max(16 * 1024, compressed.length * 4));
-      const output = gunzipSync(compressed, { maxOutputLength: outputCap(compressed.length), chunkSize });
-      ctx.needles.matcher.scan(output, onMatch);
+      const output = gunzipSync(compressed, { maxOutputLength: Math.max(1, cap.bytes), chunkSize });
+      const small = contentOutput(ctx, recorder, (piece) => ctx.needles.matcher.scan(piece, onMatch));
+      small.push(output);
+      small.end();
       return Promise.resolve(content());
     } catch {
       // over the cap, or corrupt: the streaming path scans what inflates, up to the limits
@@ -172,9 +215,10 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
   const recording: NestedGzipContext = {
     ...ctx,
     onMatch,
-    onTruncated: () => {
-      truncated = true;
+    onTruncated: (reason) => {
+      truncated = reason;
     },
+    report: recorder,
   };
   // the gathered bytes are in the layer's buffer, which the next file reuses
   const stream = streamingGzip(recording, Buffer.from(compressed));
@@ -188,9 +232,12 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
  * (2 MB, 19 MB inflated) held the end of an engine scan by 0.2 s. Null where zlib's handle
  * cannot be driven.
  */
-function inflatingAsItComes(size: number, { needles, inflater, onMatch, onTruncated }: NestedGzipContext): NestedGzip | null {
+function inflatingAsItComes(size: number, ctx: NestedGzipContext): NestedGzip | null {
+  const { needles, inflater, onMatch, onTruncated } = ctx;
   const searcher = needles.streamSearch();
-  const inflation = inflater.begin(outputCap(size), (piece) => searcher.push(piece, onMatch));
+  const cap = ctx.budget.outputCap(size);
+  const output = contentOutput(ctx, ctx.report, (piece) => searcher.push(piece, onMatch));
+  const inflation = inflater.begin(cap.bytes, (piece) => output.push(piece));
   if (inflation === null) return null;
   let closed = false;
   let ended!: () => void;
@@ -203,7 +250,8 @@ function inflatingAsItComes(size: number, { needles, inflater, onMatch, onTrunca
       if (closed) return;
       closed = true;
       searcher.end(onMatch);
-      if (inflation.end()) onTruncated();
+      if (inflation.end()) onTruncated(cap.reason);
+      output.end();
       ended();
     },
     done,
@@ -211,9 +259,11 @@ function inflatingAsItComes(size: number, { needles, inflater, onMatch, onTrunca
 }
 
 /** `whole`: the file's bytes, gathered and handed over (not copied); else they come by `write`. */
-function streamingGzip({ needles, backlog, queue, onMatch, onTruncated }: NestedGzipContext, whole?: Buffer): NestedGzip {
+function streamingGzip(ctx: NestedGzipContext, whole?: Buffer): NestedGzip {
+  const { needles, backlog, queue, onMatch, onTruncated } = ctx;
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
   const searcher = needles.streamSearch();
+  const content = contentOutput(ctx, ctx.report, (piece) => searcher.push(piece, onMatch));
   let input = 0;
   let output = 0;
   let stopped = false;
@@ -229,14 +279,15 @@ function streamingGzip({ needles, backlog, queue, onMatch, onTruncated }: Nested
     try {
       for await (const chunk of gunzip as AsyncIterable<Buffer>) {
         output += chunk.length;
-        const { maxOutput, maxRatio, ratioFloor } = NESTED_GZIP_LIMITS;
-        if (output > maxOutput || (output > ratioFloor && output > input * maxRatio)) {
-          onTruncated();
+        const cap: OutputCap = ctx.budget.outputCap(input);
+        if (output > cap.bytes) {
+          onTruncated(cap.reason);
           break;
         }
-        searcher.push(chunk, onMatch);
+        content.push(chunk);
       }
       searcher.end(onMatch);
+      content.end();
     } catch {
       // not gzip after all, or cut short: nothing more to scan
     }

@@ -1,7 +1,7 @@
 import type { ResolvedSecret } from "../secrets/secret.js";
 import type { Finding, ScanResult } from "./finding.js";
 import { SafebuildError, isSafebuildError } from "../errors.js";
-import { assembleFindings, type ScannedImage } from "./assemble.js";
+import { assembleFindings, assembleNotSearched, type ScannedImage } from "./assemble.js";
 import { censor } from "./censor.js";
 import type { EarlyExport } from "./early-export.js";
 import { scanConfig } from "./config-scan.js";
@@ -9,7 +9,8 @@ import type { LayerScan, LayerScanContext } from "./layer-scan.js";
 import { planImages } from "./layout.js";
 import { InflatedMemo } from "./inflated-memo.js";
 import { WholeInflater } from "./whole-inflater.js";
-import { INFLATE_QUEUE_BYTES, InflateQueue, NESTED_GZIP_LIMITS } from "./nested-gzip.js";
+import { INFLATE_QUEUE_BYTES, InflateQueue } from "./nested-gzip.js";
+import { ContentBudget } from "./content/limits.js";
 import { wipeVariants } from "../match/variants.js";
 import { buildNeedles } from "./needles.js";
 import { openSource } from "./open-source.js";
@@ -50,7 +51,16 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const needles = buildNeedles(request.secrets);
   const warnings = [...needles.warnings];
   const inflater = new WholeInflater();
-  const ctx: LayerScanContext = { needles, signal: request.signal, inflating: new InflateQueue(INFLATE_QUEUE_BYTES), inflated: new InflatedMemo(), inflater };
+  const deflate = new WholeInflater("raw");
+  const ctx: LayerScanContext = {
+    needles,
+    signal: request.signal,
+    inflating: new InflateQueue(INFLATE_QUEUE_BYTES),
+    inflated: new InflatedMemo(),
+    inflater,
+    budget: new ContentBudget(),
+    deflate,
+  };
   let bytesRead = 0;
   let reported = 0;
   const onBytes = (count: number): void => {
@@ -75,15 +85,14 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     }
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));
     findings.push(...(await scanMetadata(layout, source.store, needles, request.ref, warnings)));
+    const notSearched = images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined));
     const distinct = new Set(images.flatMap((image) => image.layers));
-    if ([...distinct].some((layer) => layer.truncatedGzip)) {
-      warnings.push(`a gzip file inside a layer was scanned only up to ${NESTED_GZIP_LIMITS.maxOutput} bytes of its content`);
-    }
     if (images.length > 1 && plans.every((p) => p.platform === undefined)) warnings.push(`${images.length} images in ${request.ref}: all scanned (findings carry an image index)`);
     request.onProgress?.(bytesRead);
     return {
       image: { ref: request.ref, id: source.id ?? (plans.length === 1 ? (plans[0]?.configDigest ?? null) : null) },
       findings,
+      notSearched,
       stats: {
         layers: distinct.size,
         files: [...distinct].reduce((n, layer) => n + layer.files, 0),
@@ -99,5 +108,6 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     // The encoded copies of every secret live only as long as the scan.
     wipeVariants(needles.variants);
     inflater.close();
+    deflate.close();
   }
 }

@@ -78,7 +78,21 @@ scan:
     expect(config.scan).toEqual({
       failOn: ["file", "env"],
       ignore: [{ secret: "npmrc", rule: undefined, path: "/app/test/fixtures/**", where: undefined, reason: "test fixture, not the real token", line: 25 }],
+      notSearched: "fail",
     });
+  });
+});
+
+describe("parseConfig: scan.notSearched", () => {
+  test.each([
+    ["fail", "fail"],
+    ["warn", "warn"],
+  ] as const)("%s", (value, expected) => {
+    expect(parseConfig(`scan:\n  notSearched: ${value}\n`, "/r/safebuild.yml").scan.notSearched).toBe(expected);
+  });
+
+  test("anything else is an error naming the choices", () => {
+    expect(() => parseConfig("scan:\n  notSearched: ignore\n", "/r/safebuild.yml")).toThrow(/expected fail or warn/);
   });
 });
 
@@ -86,7 +100,7 @@ describe("parseConfig: defaults", () => {
   test.each(["", "# only a comment\n", "secrets: {}\n"])("%j", (text) => {
     const config = parseConfig(text, "/r/safebuild.yml");
     expect(config.secrets).toEqual([]);
-    expect(config.scan).toEqual({ failOn: "any", ignore: [] });
+    expect(config.scan).toEqual({ failOn: "any", ignore: [], notSearched: "fail" });
     expect(config.build.tags).toEqual([]);
   });
 

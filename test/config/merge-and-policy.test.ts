@@ -150,7 +150,7 @@ describe("applyPolicy", () => {
     ["a list: a finding in a listed place fails", ["env"], [finding({ where: "env", path: "Env[0]" })], true],
     ["a list: others are reported only", ["env"], [finding({})], false],
   ])("failOn %s", (_name, failOn, findings, fails) => {
-    expect(applyPolicy(findings, { failOn, ignore: [] }).fails).toBe(fails);
+    expect(applyPolicy(findings, { failOn, ignore: [], notSearched: "fail" }).fails).toBe(fails);
   });
 
   test("no policy: every finding fails", () => {

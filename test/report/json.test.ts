@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { writeJson } from "../../src/report/json.js";
 import type { Finding } from "../../src/scan/finding.js";
-import { allWheres, DIGEST_A, findingOf, IMAGE_ID, inputWith } from "./sample-results.js";
+import { allWheres, DIGEST_A, findingOf, IMAGE_ID, inputWith, resultWith } from "./sample-results.js";
 
 const opts = { color: false };
 
@@ -26,6 +26,7 @@ const reportSchema = z.strictObject({
   image: z.strictObject({ ref: z.string(), id: z.string().nullable() }),
   secrets: z.array(z.strictObject({ id: z.string(), source: z.enum(["env", "file", "dotenv", "vault", "cmd"]) })),
   findings: z.array(findingSchema),
+  notSearched: z.array(z.strictObject({ path: z.string(), layer: layerSchema, reason: z.string(), image: z.number().int().min(0).optional() })),
   stats: z.strictObject({ layers: z.number(), files: z.number(), bytes: z.number(), durationMs: z.number() }),
   ignored: z.array(findingSchema.extend({ reason: z.string() }).strict()),
   warnings: z.array(z.string()),
@@ -45,9 +46,17 @@ describe("json report", () => {
     expect(findings[0]).toMatchObject({ where, path: findingOf[where].path, deleted: findingOf[where].deleted });
   });
 
+  test("content not searched in full is listed at the top level with its layer and the limit", () => {
+    const layer = { index: 1, digest: DIGEST_A, createdBy: "COPY app.jar /app/" };
+    const skipped = { path: "app/app.jar!/lib/huge.bin", layer, reason: "decoded content over 64 MiB (limit per file)" };
+    const report = parse(writeJson(inputWith([], { result: resultWith([], { notSearched: [skipped] }) }), opts));
+    expect(reportSchema.safeParse(report).success).toBe(true);
+    expect(report["notSearched"]).toEqual([skipped]);
+  });
+
   test("key order, indent and trailing newline are fixed", () => {
     const text = writeJson(inputWith([findingOf.file]), opts);
-    expect(Object.keys(parse(text))).toEqual(["schemaVersion", "tool", "image", "secrets", "findings", "stats", "ignored", "warnings"]);
+    expect(Object.keys(parse(text))).toEqual(["schemaVersion", "tool", "image", "secrets", "findings", "notSearched", "stats", "ignored", "warnings"]);
     expect(text.endsWith("}\n")).toBe(true);
     expect(text).toContain('\n  "schemaVersion": 1,\n');
     expect(text).toContain(`"layer": {\n        "index": 2,\n        "digest": "${DIGEST_A}",`);
@@ -71,6 +80,7 @@ describe("json report", () => {
           deleted: false,
         },
       ],
+      notSearched: [],
       stats: { layers: 3, files: 120, bytes: 1048576, durationMs: 812 },
       ignored: [],
       warnings: [],

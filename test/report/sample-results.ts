@@ -37,6 +37,7 @@ export function resultWith(findings: readonly Finding[], overrides: Partial<Scan
   return {
     image: { ref: "app:1", id: IMAGE_ID },
     findings,
+    notSearched: [],
     stats: { layers: 3, files: 120, bytes: 1_048_576, durationMs: 812 },
     warnings: [],
     ...overrides,

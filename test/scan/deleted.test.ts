@@ -12,9 +12,9 @@ function layer(entries: Record<string, boolean>, whiteouts: string[] = [], opaqu
     files: 0,
     bytes: 0,
     error: null,
-    truncatedGzip: false,
     digest: "sha256:" + "0".repeat(64),
     diffId: "sha256:" + "0".repeat(64),
+    notSearched: [],
   };
 }
 

@@ -7,7 +7,7 @@ describe("InflatedMemo", () => {
     const calls: string[] = [];
     const inflate = (name: string, tags: number[]) => (): Promise<InflatedContent> => {
       calls.push(name);
-      return Promise.resolve({ tags, truncated: false });
+      return Promise.resolve({ tags, truncated: null, inner: [] });
     };
     const a = memo.contentOf(Buffer.from("same bytes"), inflate("a", [1]));
     const b = memo.contentOf(Buffer.from("same bytes"), inflate("b", [2]));
@@ -24,8 +24,8 @@ describe("InflatedMemo", () => {
     let finish!: (content: InflatedContent) => void;
     const first = memo.contentOf(Buffer.from("slow"), () => new Promise((resolve) => (finish = resolve)));
     const copy = memo.contentOf(Buffer.from("slow"), () => Promise.reject(new Error("inflated twice")));
-    finish({ tags: [7], truncated: true });
-    expect(await copy).toEqual({ tags: [7], truncated: true });
+    finish({ tags: [7], truncated: "cut", inner: [] });
+    expect(await copy).toEqual({ tags: [7], truncated: "cut", inner: [] });
     expect(await first).toEqual(await copy);
   });
 });

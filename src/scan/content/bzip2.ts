@@ -1,0 +1,32 @@
+import Bunzip from "seek-bzip";
+import { corrupt, emit, gathered, type Decoder } from "./decoder.js";
+
+class OverCap extends Error {}
+
+/** A bzip2 file (multi-stream, as bzip2 and pbzip2 write), decoded from memory up to the output cap by seek-bzip. */
+export const bzip2Decoder: Decoder = (dc) =>
+  gathered(dc, "bzip2", (input) => {
+    const cap = dc.budget.outputCap(input.length);
+    let buffer = Buffer.allocUnsafe(Math.min(cap.bytes, Math.max(64 * 1024, input.length * 4)));
+    let pos = 0;
+    // seek-bzip writes byte by byte into whatever has writeByte: the cap holds as it writes
+    const output = {
+      writeByte(byte: number): void {
+        if (pos === buffer.length) {
+          if (pos >= cap.bytes) throw new OverCap(cap.reason);
+          const grown = Buffer.allocUnsafe(Math.min(cap.bytes, buffer.length * 2));
+          buffer.copy(grown, 0, 0, pos);
+          buffer = grown;
+        }
+        buffer[pos++] = byte;
+      },
+    };
+    try {
+      Bunzip.decode(input, output, true);
+    } catch (error) {
+      dc.report.notSearched(dc.inner, error instanceof OverCap ? error.message : corrupt("bzip2", error));
+      return;
+    }
+    dc.budget.spend(pos);
+    emit(dc, dc.inner, "bzip2", buffer.subarray(0, pos));
+  });

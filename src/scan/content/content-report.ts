@@ -1,0 +1,30 @@
+import type { NeedleTable } from "../needles.js";
+import type { WholeInflater } from "../whole-inflater.js";
+import type { ContentBudget } from "./limits.js";
+import type { ContentFormat } from "./format.js";
+
+/**
+ * Where the content of one layer entry reports. `inner` is the chain below the entry: "" for
+ * the entry's own decoded bytes (a `.gz`), `!/BOOT-INF/x` for a member, `!/a.jar!/b` deeper.
+ */
+export interface ContentReport {
+  hit(tag: number, inner: string, container: ContentFormat): void;
+  notSearched(inner: string, reason: string): void;
+}
+
+export interface ContentContext {
+  readonly needles: NeedleTable;
+  readonly budget: ContentBudget;
+  readonly report: ContentReport;
+  /** raw deflate, one handle reused for every zip entry of the scan */
+  readonly deflate: WholeInflater;
+}
+
+/** Bytes pushed in order, then the end. `chunk` is borrowed: valid only during the call. */
+export interface ContentSink {
+  write(chunk: Buffer): void;
+  end(): void;
+}
+
+/** A member's place in the chain below its container's. */
+export const memberPath = (inner: string, name: string): string => `${inner}!/${name.replace(/^(\.\/|\/)+/, "")}`;

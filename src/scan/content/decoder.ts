@@ -1,0 +1,78 @@
+import type { ContentContext, ContentSink } from "./content-report.js";
+import type { ContentFormat } from "./format.js";
+import { CONTENT_LIMITS, formatBytes } from "./limits.js";
+
+/** What a decoder is handed: where it sits in the chain, and how its members are searched in turn. */
+export interface DecoderContext extends ContentContext {
+  /** the chain of the file being decoded ("" for the layer entry itself) */
+  readonly inner: string;
+  /** The bytes of a member (or of the decoded stream, at the same `inner`): searched, and opened when they hold a format. */
+  readonly open: (inner: string, container: ContentFormat) => ContentSink;
+  /** `open`, write and end for bytes that are all there */
+  readonly openWhole: (inner: string, container: ContentFormat, data: Buffer) => void;
+}
+
+/** One format: takes the file's bytes as they come, reports through `report`, never throws. */
+export type Decoder = (dc: DecoderContext) => ContentSink;
+
+const heldReason = `the content held in memory at once reached ${formatBytes(CONTENT_LIMITS.maxHeldBytes)} (memory limit)`;
+
+/** Hands a decoded member over whole, counted against the memory budget while it is searched. */
+export function emit(dc: DecoderContext, inner: string, container: ContentFormat, data: Buffer): void {
+  if (!dc.budget.hold(data.length)) {
+    dc.report.notSearched(inner, heldReason);
+    return;
+  }
+  try {
+    dc.openWhole(inner, container, data);
+  } finally {
+    dc.budget.release(data.length);
+  }
+}
+
+/**
+ * For formats decoded from memory (zip reads its directory at the end; the xz, bzip2 and
+ * gzip decoders used here take whole buffers): gathers the file, up to the gather limit and
+ * the memory budget, and decodes it at its end.
+ */
+export function gathered(dc: DecoderContext, format: ContentFormat, decode: (input: Buffer) => void): ContentSink {
+  let chunks: Buffer[] = [];
+  let size = 0;
+  let over = false;
+  return {
+    write(chunk) {
+      if (over) return;
+      if (size + chunk.length > CONTENT_LIMITS.maxGatherBytes || !dc.budget.hold(chunk.length)) {
+        over = true;
+        dc.budget.release(size);
+        chunks = [];
+        const tooBig = size + chunk.length > CONTENT_LIMITS.maxGatherBytes;
+        dc.report.notSearched(dc.inner, tooBig ? `${format} file over ${formatBytes(CONTENT_LIMITS.maxGatherBytes)} (limit for decoding in memory)` : heldReason);
+        return;
+      }
+      size += chunk.length;
+      chunks.push(Buffer.from(chunk));
+    },
+    end() {
+      if (over) return;
+      over = true;
+      const input = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      chunks = [];
+      try {
+        decode(input);
+      } finally {
+        dc.budget.release(size);
+      }
+    },
+  };
+}
+
+/** A decoder's error as a reason: library messages name formats and offsets, never content. */
+export function corrupt(format: ContentFormat, error: unknown): string {
+  const message = error instanceof Error ? error.message.split("\n")[0]!.slice(0, 120) : "unreadable";
+  return `${format}: corrupt or unsupported data, read in part at most (${message})`;
+}
+
+/** node's zlib and the libraries here throw a RangeError when an output limit is reached. */
+export const isOutputLimit = (error: unknown): boolean =>
+  error instanceof RangeError || (error instanceof Error && (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE");

@@ -1,0 +1,20 @@
+import { arDecoder } from "./ar.js";
+import { bzip2Decoder } from "./bzip2.js";
+import type { Decoder } from "./decoder.js";
+import type { ContentFormat } from "./format.js";
+import { gzipDecoder } from "./gzip.js";
+import { tarDecoder } from "./tar.js";
+import { xzDecoder } from "./xz.js";
+import { zipDecoder } from "./zip.js";
+import { zstdDecoder } from "./zstd.js";
+
+/** One decoder per format: a format without one fails to compile. */
+export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
+  gzip: gzipDecoder,
+  zip: zipDecoder,
+  tar: tarDecoder,
+  ar: arDecoder,
+  bzip2: bzip2Decoder,
+  xz: xzDecoder,
+  zstd: zstdDecoder,
+};

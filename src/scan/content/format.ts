@@ -1,0 +1,44 @@
+/** What the content stage can open, named as reports name the container of a finding. */
+export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd";
+
+/** A tar's magic sits at 257..262: the most any format here needs to be told apart. */
+export const HEAD_BYTES = 265;
+
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+const AR = [0x21, 0x3c, 0x61, 0x72, 0x63, 0x68, 0x3e, 0x0a]; // "!<arch>\n"
+const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
+
+const startsWith = (head: Buffer, magic: readonly number[]): boolean => head.length >= magic.length && magic.every((byte, i) => head[i] === byte);
+
+/**
+ * The format of a file from its first bytes (up to HEAD_BYTES; fewer when the file is shorter),
+ * or null. One look at the first byte picks the only candidate: decoders are never tried in turn,
+ * and names never count (a jar renamed `.dat` is still a zip).
+ */
+export function sniffFormat(head: Buffer): ContentFormat | null {
+  switch (head[0]) {
+    case 0x1f:
+      if (head[1] === 0x8b) return "gzip";
+      break;
+    case 0x50:
+      if (startsWith(head, ZIP)) return "zip";
+      break;
+    case 0x21:
+      if (startsWith(head, AR)) return "ar";
+      break;
+    case 0x42:
+      // "BZh" and a block size digit 1-9
+      if (head[1] === 0x5a && head[2] === 0x68 && head[3] !== undefined && head[3] >= 0x31 && head[3] <= 0x39) return "bzip2";
+      break;
+    case 0xfd:
+      if (startsWith(head, XZ)) return "xz";
+      break;
+    case 0x28:
+      if (startsWith(head, ZSTD)) return "zstd";
+      break;
+  }
+  // "ustar" then NUL (POSIX) or two spaces (GNU)
+  if (head.length >= 263 && head[257] === 0x75 && head.toString("latin1", 257, 262) === "ustar" && (head[262] === 0 || head[262] === 0x20)) return "tar";
+  return null;
+}

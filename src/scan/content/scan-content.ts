@@ -1,0 +1,81 @@
+import type { ContentContext, ContentSink } from "./content-report.js";
+import { DECODERS } from "./decoders.js";
+import { HEAD_BYTES, sniffFormat, type ContentFormat } from "./format.js";
+import { CONTENT_LIMITS } from "./limits.js";
+
+/**
+ * Opens `format` for the file at `inner`, `depth` levels below the layer entry (the entry's
+ * own content is 1); null, and reported as not searched, past the depth limit.
+ */
+export function openContent(format: ContentFormat, ctx: ContentContext, inner: string, depth: number): ContentSink | null {
+  if (depth > CONTENT_LIMITS.maxDepth) {
+    ctx.report.notSearched(inner, `${format} nested ${depth} levels deep (limit ${CONTENT_LIMITS.maxDepth})`);
+    return null;
+  }
+  return DECODERS[format]({
+    ...ctx,
+    inner,
+    open: (member, container) => scanContent(ctx, member, container, depth),
+    openWhole: (member, container, data) => scanWhole(ctx, member, container, depth, data),
+  });
+}
+
+/**
+ * A member decoded whole (a zip entry, a decoded stream): searched in one call, and opened when
+ * its first bytes name a format. A stream searcher per member cost more than the matching.
+ */
+export function scanWhole(ctx: ContentContext, inner: string, container: ContentFormat, depth: number, data: Buffer): void {
+  ctx.needles.matcher.scan(data, (tag) => ctx.report.hit(tag, inner, container));
+  const format = sniffFormat(data.subarray(0, HEAD_BYTES));
+  if (format === null) return;
+  const inside = openContent(format, ctx, inner, depth + 1);
+  inside?.write(data);
+  inside?.end();
+}
+
+/**
+ * The bytes of a file inside a file (a member, or a decoded stream) at `inner`: searched as they
+ * come, and, when their first bytes name a format, opened one level deeper.
+ */
+export function scanContent(ctx: ContentContext, inner: string, container: ContentFormat, depth: number): ContentSink {
+  const searcher = ctx.needles.streamSearch();
+  const onMatch = (tag: number): void => ctx.report.hit(tag, inner, container);
+  let inside: ContentSink | null = null;
+  let sniffed = false;
+  let head: Buffer | null = null;
+  let fill = 0;
+  const decide = (bytes: Buffer): void => {
+    sniffed = true;
+    const format = sniffFormat(bytes);
+    if (format !== null) inside = openContent(format, ctx, inner, depth + 1);
+  };
+  return {
+    write(chunk) {
+      searcher.push(chunk, onMatch);
+      if (!sniffed) {
+        if (fill === 0 && chunk.length >= HEAD_BYTES) {
+          decide(chunk);
+        } else {
+          // the first bytes came in pieces: gather the head, then replay it
+          head ??= Buffer.allocUnsafe(HEAD_BYTES);
+          const taken = chunk.copy(head, fill);
+          fill += taken;
+          if (fill < HEAD_BYTES) return;
+          decide(head);
+          inside?.write(head);
+          if (taken < chunk.length) inside?.write(chunk.subarray(taken));
+          return;
+        }
+      }
+      inside?.write(chunk);
+    },
+    end() {
+      searcher.end(onMatch);
+      if (!sniffed && head !== null) {
+        decide(head.subarray(0, fill));
+        inside?.write(head.subarray(0, fill));
+      }
+      inside?.end();
+    },
+  };
+}

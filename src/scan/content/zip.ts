@@ -1,0 +1,179 @@
+import { inflateRawSync } from "node:zlib";
+import { memberPath, type ContentSink } from "./content-report.js";
+import { corrupt, emit, gathered, isOutputLimit, type Decoder, type DecoderContext } from "./decoder.js";
+
+const EOCD = 0x06054b50;
+const EOCD64_LOCATOR = 0x07064b50;
+const EOCD64 = 0x06064b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+const MAX_COMMENT = 0xffff;
+/** the reused inflater's output piece: an entry up to this size comes out in one */
+const WHOLE_ENTRY_BYTES = 256 * 1024;
+
+interface ZipEntry {
+  readonly name: string;
+  readonly flags: number;
+  readonly method: number;
+  readonly compressedSize: number;
+  readonly uncompressedSize: number;
+  readonly localOffset: number;
+}
+
+/**
+ * A zip (jar, war, ear, wheel, egg, apk…), decoded from memory through its central directory,
+ * as unzip and the JDK read it: stored and deflated entries, data descriptors (the directory
+ * has the sizes), zip64. Each entry is searched and opened in turn (jar-in-jar). Why by hand
+ * over yauzl or fflate: the file is in memory already, node's zlib inflates each entry in one
+ * call, and both libraries are asynchronous or copy every entry through their own inflater.
+ */
+export const zipDecoder: Decoder = (dc) => gathered(dc, "zip", (input) => readZip(dc, input));
+
+function readZip(dc: DecoderContext, zip: Buffer): void {
+  let entries: ZipEntry[] | string;
+  try {
+    entries = directory(zip);
+  } catch {
+    entries = "unreadable central directory";
+  }
+  if (typeof entries === "string") {
+    dc.report.notSearched(dc.inner, `zip: ${entries}`);
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.name.endsWith("/")) continue;
+    const inner = memberPath(dc.inner, entry.name);
+    const data = entryData(zip, entry);
+    if (data === null) {
+      dc.report.notSearched(inner, "zip: entry outside the file");
+      continue;
+    }
+    if (entry.flags & 1) {
+      dc.report.notSearched(inner, "zip: encrypted entry");
+      continue;
+    }
+    if (entry.method === 0) {
+      emit(dc, inner, "zip", data);
+      continue;
+    }
+    if (entry.method !== 8) {
+      dc.report.notSearched(inner, `zip: compression method ${entry.method} (only stored and deflate are read)`);
+      continue;
+    }
+    inflateEntry(dc, inner, data, entry.uncompressedSize);
+  }
+}
+
+/**
+ * One deflated entry through the scan's reused raw inflater. An entry whose directory says it
+ * fits one output piece is searched whole; a larger one, or one that turns out larger than it
+ * said, is streamed (from the start again: a match across the first piece's end must not be lost).
+ */
+function inflateEntry(dc: DecoderContext, inner: string, data: Buffer, declared: number): void {
+  const cap = dc.budget.outputCap(data.length);
+  let output = 0;
+  let pieces = 0;
+  let outcome: "whole" | "cut" | "corrupt" | null = null;
+  if (declared >= 0 && declared <= WHOLE_ENTRY_BYTES) {
+    outcome = dc.deflate.inflateChecked(data, cap.bytes, (piece) => {
+      pieces += 1;
+      output += piece.length;
+      if (pieces === 1) dc.openWhole(inner, "zip", piece);
+    });
+    if (outcome !== null && pieces <= 1) return finish(dc, inner, outcome, output, cap.reason);
+  }
+  let sink: ContentSink | null = null;
+  output = 0;
+  outcome = dc.deflate.inflateChecked(data, cap.bytes, (piece) => {
+    output += piece.length;
+    (sink ??= dc.open(inner, "zip")).write(piece);
+  });
+  (sink as ContentSink | null)?.end();
+  if (outcome !== null) return finish(dc, inner, outcome, output, cap.reason);
+  // this node's zlib handle cannot be driven: its public call, a fresh handle each time
+  let whole: Buffer;
+  try {
+    whole = inflateRawSync(data, { maxOutputLength: Math.max(1, cap.bytes) });
+  } catch (error) {
+    dc.report.notSearched(inner, isOutputLimit(error) ? cap.reason : corrupt("zip", error));
+    return;
+  }
+  dc.budget.spend(whole.length);
+  emit(dc, inner, "zip", whole);
+}
+
+function finish(dc: DecoderContext, inner: string, outcome: "whole" | "cut" | "corrupt", output: number, capReason: string): void {
+  dc.budget.spend(output);
+  if (outcome === "cut") dc.report.notSearched(inner, capReason);
+  else if (outcome === "corrupt") dc.report.notSearched(inner, "zip: corrupt deflate data, read in part at most");
+}
+
+/** The central directory's entries, or why it cannot be read. */
+function directory(zip: Buffer): ZipEntry[] | string {
+  const end = findEocd(zip);
+  if (end === -1) return "no end of central directory (cut short or not a zip)";
+  let count = zip.readUInt16LE(end + 10);
+  const size = zip.readUInt32LE(end + 12);
+  let offset = zip.readUInt32LE(end + 16);
+  if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
+    const locator = end - 20;
+    if (locator < 0 || zip.readUInt32LE(locator) !== EOCD64_LOCATOR) return "zip64 locator missing";
+    const at = Number(zip.readBigUInt64LE(locator + 8));
+    if (at + 56 > zip.length || zip.readUInt32LE(at) !== EOCD64) return "zip64 end record missing";
+    count = Number(zip.readBigUInt64LE(at + 32));
+    offset = Number(zip.readBigUInt64LE(at + 48));
+  }
+  const entries: ZipEntry[] = [];
+  let at = offset;
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > zip.length || zip.readUInt32LE(at) !== CENTRAL) return `central directory entry ${i} unreadable`;
+    const flags = zip.readUInt16LE(at + 8);
+    const method = zip.readUInt16LE(at + 10);
+    let compressedSize = zip.readUInt32LE(at + 20);
+    let uncompressedSize = zip.readUInt32LE(at + 24);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    let localOffset = zip.readUInt32LE(at + 42);
+    const name = zip.toString(flags & 0x800 ? "utf8" : "latin1", at + 46, at + 46 + nameLength);
+    // zip64 extra field: the 8-byte values, in this order, of those saturated above
+    let extra = at + 46 + nameLength;
+    const extraEnd = extra + extraLength;
+    while (extra + 4 <= extraEnd && extraEnd <= zip.length) {
+      const id = zip.readUInt16LE(extra);
+      const length = zip.readUInt16LE(extra + 2);
+      if (id === 0x0001) {
+        let field = extra + 4;
+        const next = (): number => {
+          const value = field + 8 <= extra + 4 + length ? Number(zip.readBigUInt64LE(field)) : -1;
+          field += 8;
+          return value;
+        };
+        if (uncompressedSize === 0xffffffff) uncompressedSize = next();
+        if (compressedSize === 0xffffffff) compressedSize = next();
+        if (localOffset === 0xffffffff) localOffset = next();
+      }
+      extra += 4 + length;
+    }
+    entries.push({ name, flags, method, compressedSize, uncompressedSize, localOffset });
+    at = extraEnd + commentLength;
+  }
+  return entries;
+}
+
+function findEocd(zip: Buffer): number {
+  const last = Math.max(0, zip.length - 22 - MAX_COMMENT);
+  for (let at = zip.length - 22; at >= last; at--) {
+    if (zip[at] === 0x50 && zip.readUInt32LE(at) === EOCD && at + 22 + zip.readUInt16LE(at + 20) <= zip.length) return at;
+  }
+  return -1;
+}
+
+/** An entry's compressed bytes: after its local header, whose name and extra lengths may differ from the directory's. */
+function entryData(zip: Buffer, entry: ZipEntry): Buffer | null {
+  const at = entry.localOffset;
+  if (at < 0 || at + 30 > zip.length || zip.readUInt32LE(at) !== LOCAL || entry.compressedSize < 0) return null;
+  const start = at + 30 + zip.readUInt16LE(at + 26) + zip.readUInt16LE(at + 28);
+  const end = start + entry.compressedSize;
+  return end > zip.length ? null : zip.subarray(start, end);
+}

@@ -1,0 +1,90 @@
+import { execFileSync } from "node:child_process";
+import { deflateRawSync } from "node:zlib";
+
+export interface ZipMember {
+  readonly name: string;
+  readonly data: Buffer;
+  /** deflate (default) or stored */
+  readonly stored?: boolean;
+}
+
+export interface ZipOptions {
+  /** sizes after the data (bit 3), zeros in the local header, as java's ZipOutputStream writes deflated entries */
+  readonly dataDescriptor?: boolean;
+  /** zip64 extra fields and end records, as a zip over 4 GiB or 65535 entries has them */
+  readonly zip64?: boolean;
+}
+
+const u16 = (n: number): Buffer => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16LE(n);
+  return b;
+};
+const u32 = (n: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n);
+  return b;
+};
+const u64 = (n: number): Buffer => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+};
+
+/** A zip written by hand, the way jar tools write them (CRCs left 0: readers here do not check them). */
+export function zipOf(members: readonly ZipMember[], options: ZipOptions = {}): Buffer {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const m of members) {
+    const name = Buffer.from(m.name);
+    const body = m.stored ? m.data : deflateRawSync(m.data);
+    const method = m.stored ? 0 : 8;
+    const flags = 0x800 | (options.dataDescriptor ? 8 : 0);
+    const zip64 = options.zip64 === true;
+    const localSizes = options.dataDescriptor ? [0, 0] : zip64 ? [0xffffffff, 0xffffffff] : [body.length, m.data.length];
+    const localExtra = zip64 && !options.dataDescriptor ? Buffer.concat([u16(1), u16(16), u64(m.data.length), u64(body.length)]) : Buffer.alloc(0);
+    const local = Buffer.concat([u32(0x04034b50), u16(45), u16(flags), u16(method), u32(0), u32(0), u32(localSizes[0]!), u32(localSizes[1]!), u16(name.length), u16(localExtra.length), name, localExtra]);
+    const descriptor = options.dataDescriptor ? Buffer.concat([u32(0x08074b50), u32(0), u32(body.length), u32(m.data.length)]) : Buffer.alloc(0);
+    const centralExtra = zip64 ? Buffer.concat([u16(1), u16(24), u64(m.data.length), u64(body.length), u64(offset)]) : Buffer.alloc(0);
+    central.push(
+      Buffer.concat([
+        u32(0x02014b50), u16(45), u16(45), u16(flags), u16(method), u32(0), u32(0),
+        u32(zip64 ? 0xffffffff : body.length), u32(zip64 ? 0xffffffff : m.data.length),
+        u16(name.length), u16(centralExtra.length), u16(0), u16(0), u16(0), u32(0), u32(zip64 ? 0xffffffff : offset), name, centralExtra,
+      ]),
+    );
+    parts.push(local, body, descriptor);
+    offset += local.length + body.length + descriptor.length;
+  }
+  const directory = Buffer.concat(central);
+  const tail: Buffer[] = [];
+  if (options.zip64) {
+    const end64At = offset + directory.length;
+    tail.push(Buffer.concat([u32(0x06064b50), u64(44), u16(45), u16(45), u32(0), u32(0), u64(members.length), u64(members.length), u64(directory.length), u64(offset)]));
+    tail.push(Buffer.concat([u32(0x07064b50), u32(0), u64(end64At), u32(1)]));
+    tail.push(Buffer.concat([u32(0x06054b50), u16(0), u16(0), u16(0xffff), u16(0xffff), u32(0xffffffff), u32(0xffffffff), u16(0)]));
+  } else {
+    tail.push(Buffer.concat([u32(0x06054b50), u16(0), u16(0), u16(members.length), u16(members.length), u32(directory.length), u32(offset), u16(0)]));
+  }
+  return Buffer.concat([...parts, directory, ...tail]);
+}
+
+/** An ar archive (GNU style, as dpkg-deb writes a `.deb`). */
+export function arOf(members: ReadonlyArray<readonly [string, Buffer]>): Buffer {
+  const parts: Buffer[] = [Buffer.from("!<arch>\n")];
+  for (const [name, data] of members) {
+    const header = `${`${name}/`.padEnd(16)}${"0".padEnd(12)}${"0".padEnd(6)}${"0".padEnd(6)}${"100644".padEnd(8)}${String(data.length).padEnd(10)}\`\n`;
+    parts.push(Buffer.from(header, "latin1"), data);
+    if (data.length % 2 === 1) parts.push(Buffer.from("\n"));
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * The system's own compressors, as images get their files (bzip2 and zstd have no maintained JS
+ * compressor, and lzma-rs writes no matches: 65 MiB of zeros stay 65 MiB): scripts/ci-deps.sh installs them.
+ */
+export const bzip2Of = (data: Buffer): Buffer => execFileSync("bzip2", ["-c"], { input: data, maxBuffer: 1 << 30 });
+export const zstdOf = (data: Buffer): Buffer => execFileSync("zstd", ["-q", "-c"], { input: data, maxBuffer: 1 << 30 });
+export const xzOf = (data: Buffer): Buffer => execFileSync("xz", ["-c", "-T1"], { input: data, maxBuffer: 1 << 30 });

@@ -1,0 +1,116 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { engineAnswers } from "../build/cli.js";
+import { dockerArchive, tarOf } from "../helpers/archives.js";
+import { runCli } from "../helpers/cli.js";
+import { arOf, xzOf, zipOf } from "../helpers/content-archives.js";
+
+const DOCKER = "/usr/bin/docker";
+const run = Math.random().toString(36).slice(2, 8);
+const leakyTag = `content-decoders-leaky-${run}:1`;
+const bombTag = `content-decoders-bomb-${run}:1`;
+const work = mkdtempSync(join(tmpdir(), "content-decoders-itg-"));
+const value = `sbitg-${randomBytes(18).toString("base64url")}`;
+const properties = (v: string): Buffer => Buffer.from(`spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.password=${v}\n`);
+
+interface Report {
+  findings: { path: string; where: string; container?: string; layer: { index: number } | null }[];
+  notSearched: { path: string; reason: string; layer: { index: number } }[];
+}
+
+const build = (dir: string, tag: string, dockerfile: readonly string[], secretFile?: string): void => {
+  writeFileSync(join(dir, "Dockerfile"), dockerfile.join("\n"));
+  const secretArgs = secretFile === undefined ? [] : ["--secret", `id=token,src=${secretFile}`];
+  execFileSync(DOCKER, ["build", "-q", ...secretArgs, "-t", tag, dir], { env: { ...process.env, DOCKER_BUILDKIT: "1" }, stdio: "ignore" });
+};
+
+// Under CI=true a missing engine throws here: these tests run or fail, never skip.
+const up = engineAnswers();
+
+describe.skipIf(!up)("archives inside layers, built by the engine and scanned through the CLI", () => {
+  const secretFile = join(work, "token");
+  beforeAll(async () => {
+    writeFileSync(secretFile, value);
+    const leaky = join(work, "leaky");
+    const bomb = join(work, "bomb");
+    execFileSync("mkdir", ["-p", leaky, bomb]);
+    // shapes busybox cannot make: a jar (deflated), a .deb, an image archive (docker save), xz
+    writeFileSync(join(leaky, "db.conf.xz"), xzOf(properties(value)));
+    writeFileSync(join(leaky, "app.jar"), zipOf([{ name: "META-INF/MANIFEST.MF", data: Buffer.from("Manifest-Version: 1.0\n") }, { name: "BOOT-INF/classes/application.properties", data: properties(value) }]));
+    writeFileSync(join(leaky, "tool.deb"), arOf([["debian-binary", Buffer.from("2.0\n")], ["data.tar.xz", xzOf(await tarOf([{ name: "./etc/tool/tool.conf", data: properties(value) }]))]]));
+    writeFileSync(join(leaky, "saved.tar"), await dockerArchive([await tarOf([{ name: "etc/app.conf", data: properties(value) }])]));
+    build(
+      leaky,
+      leakyTag,
+      [
+        "FROM local/busybox:1",
+        "COPY app.jar /app/app.jar",
+        "COPY tool.deb /var/cache/tool.deb",
+        "COPY saved.tar /backup/saved.tar",
+        "COPY db.conf.xz /db.conf.xz",
+        // shapes busybox makes from the mounted secret (its xz only decompresses): a .tgz inside a .tar.gz, bzip2
+        "RUN --mount=type=secret,id=token mkdir -p /tmp/s/conf && cp /run/secrets/token /tmp/s/conf/db.conf && cd /tmp/s && tar czf /tmp/inner.tgz conf && cd /tmp && tar czf /srv.tar.gz inner.tgz && bzip2 -c /tmp/s/conf/db.conf > /db.conf.bz2 && rm -rf /tmp/s /tmp/inner.tgz",
+      ],
+      secretFile,
+    );
+    // 100 MiB of zeros deflated into a 100 KiB zip: cut at the ratio limit
+    writeFileSync(join(bomb, "bomb.zip"), zipOf([{ name: "zeros.bin", data: Buffer.alloc(100 * 1024 * 1024) }]));
+    build(bomb, bombTag, ["FROM local/busybox:1", "COPY bomb.zip /data/bomb.zip"]);
+  }, 300_000);
+  afterAll(() => {
+    spawnSync(DOCKER, ["rmi", "-f", leakyTag, bombTag], { stdio: "ignore" });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test("every shape is found with its path chain, exit 1, the value never printed", async () => {
+    const cli = await runCli(["scan", leakyTag, "--secret", `token=${secretFile}`, "--format", "json"], { cwd: work, secrets: [value] });
+    expect(cli.output).not.toContain(value);
+    expect(cli.code).toBe(1);
+    const report = JSON.parse(cli.stdout.toString()) as Report;
+    const paths = report.findings.filter((f) => f.where === "file").map((f) => `${f.container ?? "-"}:${f.path.replace(/[0-9a-f]{64}\/layer\.tar/, "LAYER/layer.tar")}`);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "zip:app/app.jar!/BOOT-INF/classes/application.properties",
+        "tar:var/cache/tool.deb!/data.tar.xz!/etc/tool/tool.conf",
+        "tar:backup/saved.tar!/LAYER/layer.tar!/etc/app.conf",
+        "tar:srv.tar.gz!/inner.tgz!/conf/db.conf",
+        "bzip2:db.conf.bz2",
+        "xz:db.conf.xz",
+      ]),
+    );
+    expect(report.notSearched).toEqual([]);
+    // the layer is the one that holds the archive
+    expect(report.findings.find((f) => f.path.startsWith("app/app.jar!/"))?.layer?.index).toBe(1);
+  });
+
+  test("a zip bomb: not searched, with the limit, exit 2; text and sarif say so too; scan.notSearched: warn accepts it", async () => {
+    const json = await runCli(["scan", bombTag, "--secret", `token=${secretFile}`, "--format", "json"], { cwd: work, secrets: [value] });
+    expect(json.code).toBe(2);
+    const report = JSON.parse(json.stdout.toString()) as Report;
+    expect(report.findings).toEqual([]);
+    expect(report.notSearched).toEqual([{ path: "data/bomb.zip!/zeros.bin", layer: expect.objectContaining({ index: 1 }) as unknown, reason: expect.stringMatching(/ratio limit 200:1/) as unknown }]);
+
+    const text = await runCli(["scan", bombTag, "--secret", `token=${secretFile}`], { cwd: work, secrets: [value] });
+    expect(text.code).toBe(2);
+    expect(text.stderr.toString()).toMatch(/NOT SEARCHED data\/bomb\.zip!\/zeros\.bin: decoded content over/);
+    expect(text.stderr.toString()).toMatch(/INCOMPLETE: no secret found in what was read/);
+
+    const sarif = await runCli(["scan", bombTag, "--secret", `token=${secretFile}`, "--format", "sarif"], { cwd: work, secrets: [value] });
+    expect(sarif.code).toBe(2);
+    const run0 = (JSON.parse(sarif.stdout.toString()) as { runs: { invocations: { toolExecutionNotifications: { message: { text: string } }[] }[] }[] }).runs[0]!;
+    expect(run0.invocations[0]!.toolExecutionNotifications[0]!.message.text).toContain("data/bomb.zip!/zeros.bin");
+
+    writeFileSync(join(work, "safebuild.yml"), "scan:\n  notSearched: warn\n");
+    try {
+      const accepted = await runCli(["scan", bombTag, "--secret", `token=${secretFile}`, "--format", "json"], { cwd: work, secrets: [value] });
+      expect(accepted.code).toBe(0);
+      expect((JSON.parse(accepted.stdout.toString()) as Report).notSearched).toHaveLength(1);
+    } finally {
+      rmSync(join(work, "safebuild.yml"));
+    }
+  });
+});

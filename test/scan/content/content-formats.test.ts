@@ -1,0 +1,195 @@
+import { createHash, randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
+import { describe, expect, test } from "vitest";
+import { Backlog } from "../../../src/scan/backlog.js";
+import { startLayerScan, type LayerScan } from "../../../src/scan/layer-scan.js";
+import { buildNeedles } from "../../../src/scan/needles.js";
+import { dockerArchive } from "../../helpers/archives.js";
+import { arOf, bzip2Of, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
+import { noise, secret, tarOf } from "../helpers.js";
+
+const value = `sbtest-content-${randomBytes(12).toString("hex")}`;
+const needles = buildNeedles([secret("token", value)]);
+
+async function scan(layer: Buffer, chunk = 64 * 1024): Promise<LayerScan> {
+  const backlog = new Backlog();
+  const scanner = startLayerScan({ needles }, backlog);
+  for (let at = 0; at < layer.length; at += chunk) {
+    scanner.sink.write(Buffer.from(layer.subarray(at, at + chunk)));
+    await backlog.settle();
+  }
+  scanner.sink.end();
+  await backlog.settle();
+  return await scanner.finish();
+}
+
+/** `container:path-with-chain` of every content hit. */
+const found = (result: LayerScan): string[] => result.hits.filter((h) => h.where === "file").map((h) => `${h.container ?? "-"}:${h.path}${h.inner}`).sort();
+
+/** The same shape with the value replaced: its SHA-256 (the usual clean look-alike), and the value with its last byte changed. */
+const leakAndLookAlikes = (make: (text: Buffer) => Buffer | Promise<Buffer>) => {
+  const text = (v: string): Buffer => Buffer.concat([Buffer.from("spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.password="), Buffer.from(v), Buffer.from("\n"), noise(3000)]);
+  const hash = createHash("sha256").update(value).digest("hex");
+  const oneOff = `${value.slice(0, -1)}${value.endsWith("0") ? "1" : "0"}`;
+  return { leak: () => make(text(value)), clean: [() => make(text(hash)), () => make(text(oneOff)), () => make(text(value.slice(0, value.length / 2)))] };
+};
+
+interface Case {
+  readonly name: string;
+  readonly make: (text: Buffer) => Buffer | Promise<Buffer>;
+  readonly expected: string;
+}
+
+const tarOfOne = (name: string, data: Buffer): Promise<Buffer> => tarOf([[name, data]]);
+
+const cases: Case[] = [
+  {
+    name: "a jar with a deflated application.properties",
+    make: (t) => zipOf([{ name: "META-INF/MANIFEST.MF", data: Buffer.from("Manifest-Version: 1.0\n") }, { name: "BOOT-INF/classes/application.properties", data: t }]),
+    expected: "zip:app/app.jar!/BOOT-INF/classes/application.properties",
+  },
+  {
+    name: "a jar written with data descriptors (java's ZipOutputStream)",
+    make: (t) => zipOf([{ name: "BOOT-INF/classes/application.properties", data: t }], { dataDescriptor: true }),
+    expected: "zip:app/app.jar!/BOOT-INF/classes/application.properties",
+  },
+  {
+    name: "a zip64 zip",
+    make: (t) => zipOf([{ name: "a/b.txt", data: Buffer.alloc(10, 0x61) }, { name: "conf/app.properties", data: t }], { zip64: true }),
+    expected: "zip:app/app.jar!/conf/app.properties",
+  },
+  {
+    name: "jar-in-jar (a Spring Boot fat jar: stored inner jars)",
+    make: (t) => zipOf([{ name: "BOOT-INF/lib/db.jar", stored: true, data: zipOf([{ name: "db.properties", data: t }]) }]),
+    expected: "zip:app/app.jar!/BOOT-INF/lib/db.jar!/db.properties",
+  },
+  {
+    name: "a war inside an ear, deflated both",
+    make: (t) => zipOf([{ name: "web.war", data: zipOf([{ name: "WEB-INF/web.properties", data: t }]) }]),
+    expected: "zip:app/app.jar!/web.war!/WEB-INF/web.properties",
+  },
+  {
+    name: "a tar.gz holding a jar",
+    make: async (t) => gzipSync(await tarOfOne("inner.jar", zipOf([{ name: "x.properties", data: t }]))),
+    expected: "zip:app/app.jar!/inner.jar!/x.properties",
+  },
+  {
+    name: "a .tgz inside a .tar.gz",
+    make: async (t) => gzipSync(await tarOfOne("inner.tgz", gzipSync(await tarOfOne("etc/app.conf", t)))),
+    expected: "tar:app/app.jar!/inner.tgz!/etc/app.conf",
+  },
+  { name: "a tar inside a file", make: (t) => tarOfOne("./etc/app.conf", t), expected: "tar:app/app.jar!/etc/app.conf" },
+  {
+    name: "a .deb (ar: data.tar.xz)",
+    make: async (t) => arOf([["debian-binary", Buffer.from("2.0\n")], ["control.tar.xz", xzOf(await tarOfOne("./control", Buffer.from("Package: x\n")))], ["data.tar.xz", xzOf(await tarOfOne("./etc/app.conf", t))]]),
+    expected: "tar:app/app.jar!/data.tar.xz!/etc/app.conf",
+  },
+  {
+    name: "a .deb (ar: data.tar.zst)",
+    make: async (t) => arOf([["debian-binary", Buffer.from("2.0\n")], ["data.tar.zst", zstdOf(await tarOfOne("./etc/app.conf", t))]]),
+    expected: "tar:app/app.jar!/data.tar.zst!/etc/app.conf",
+  },
+  { name: "a bzip2 file", make: (t) => bzip2Of(t), expected: "bzip2:app/app.jar" },
+  { name: "an xz file", make: (t) => xzOf(t), expected: "xz:app/app.jar" },
+  { name: "a zstd file", make: (t) => zstdOf(t), expected: "zstd:app/app.jar" },
+  { name: "a gzip inside a zip", make: (t) => zipOf([{ name: "notes.gz", stored: true, data: gzipSync(t) }]), expected: "gzip:app/app.jar!/notes.gz" },
+  {
+    name: "an image archive (docker save) copied into a layer",
+    make: async (t) => dockerArchive([await tarOfOne("etc/app.conf", t)]),
+    expected: "tar:app/app.jar!/%LAYER%/layer.tar!/etc/app.conf",
+  },
+];
+
+describe("content stage: each format, its leak and its clean look-alikes", () => {
+  test.each(cases)("$name", async ({ make, expected }) => {
+    const { leak, clean } = leakAndLookAlikes(make);
+    // the name says nothing: every file is called app.jar here, whatever it holds
+    const result = await scan(await tarOfOne("app/app.jar", await leak()));
+    expect(result.error).toBeNull();
+    expect(result.notSearched).toEqual([]);
+    const hits = found(result);
+    expect(hits.map((h) => h.replace(/[0-9a-f]{64}\/layer\.tar/, "%LAYER%/layer.tar"))).toContain(expected);
+    for (const lookAlike of clean) {
+      const cleanResult = await scan(await tarOfOne("app/app.jar", await lookAlike()));
+      expect(found(cleanResult)).toEqual([]);
+      expect(cleanResult.notSearched).toEqual([]);
+    }
+  });
+
+  test("whatever the chunk boundaries (a jar's head split across pieces)", async () => {
+    const jar = zipOf([{ name: "application.properties", data: Buffer.from(`password=${value}\n`) }]);
+    const layer = await tarOf([["app/app.jar", jar]]);
+    for (const chunk of [1, 7, 100, 511, 513]) expect(found(await scan(layer, chunk))).toEqual(["zip:app/app.jar!/application.properties"]);
+  });
+
+  test("a zip entry over one output piece, and one whose directory says it is small, across the piece boundary", async () => {
+    // the value straddles the reused inflater's 256 KiB output piece
+    const data = Buffer.concat([noise(256 * 1024 - 10), Buffer.from(value), noise(1000)]);
+    const honest = zipOf([{ name: "big.properties", data }]);
+    expect(found(await scan(await tarOfOne("app/app.jar", honest)))).toEqual(["zip:app/app.jar!/big.properties"]);
+    // the central directory's uncompressed size set to 100: the reader must not trust it
+    const lying = Buffer.from(honest);
+    const central = lying.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    lying.writeUInt32LE(100, central + 24);
+    expect(found(await scan(await tarOfOne("app/app.jar", lying)))).toEqual(["zip:app/app.jar!/big.properties"]);
+  });
+
+  test("a file shorter than a sniff needs, and an empty one, are searched as they are", async () => {
+    const layer = await tarOf([
+      ["short", Buffer.from("PK")],
+      ["empty", Buffer.alloc(0)],
+      ["plain", Buffer.from(value)],
+    ]);
+    const result = await scan(layer);
+    expect(found(result)).toEqual(["-:plain"]);
+    expect(result.notSearched).toEqual([]);
+  });
+});
+
+describe("content stage: limits and damage are reported as not searched, with the limit", () => {
+  test("a zip bomb entry is cut at the ratio limit; the entry after it is still searched", async () => {
+    const zip = zipOf([
+      { name: "bomb.bin", data: Buffer.alloc(100 * 1024 * 1024) },
+      { name: "after.properties", data: Buffer.from(`password=${value}\n`) },
+    ]);
+    const result = await scan(await tarOfOne("app/app.jar", zip));
+    expect(found(result)).toEqual(["zip:app/app.jar!/after.properties"]);
+    expect(result.notSearched).toHaveLength(1);
+    expect(result.notSearched[0]!.path).toBe("app/app.jar!/bomb.bin");
+    expect(result.notSearched[0]!.reason).toMatch(/ratio limit 200:1 above 1 MiB/);
+  });
+
+  test("nesting deeper than 8 levels stops there, named", async () => {
+    let inner = zipOf([{ name: "deep.properties", data: Buffer.from(`password=${value}\n`) }]);
+    for (let i = 0; i < 9; i++) inner = zipOf([{ name: `level${i}.jar`, stored: true, data: inner }]);
+    const result = await scan(await tarOfOne("app/app.jar", inner));
+    expect(result.notSearched).toHaveLength(1);
+    expect(result.notSearched[0]!.reason).toBe("zip nested 9 levels deep (limit 8)");
+    expect(result.notSearched[0]!.path).toMatch(/^app\/app\.jar(!\/level\d\.jar){8}$/);
+  });
+
+  test.each([
+    ["a zip cut short (no central directory)", () => zipOf([{ name: "a.txt", data: noise(5000) }]).subarray(0, 3000), /^zip: no end of central directory/],
+    ["an xz cut short", () => xzOf(noise(5000)).subarray(0, 1000), /^xz: index unreadable/],
+    ["a bzip2 file with a bad block", () => Buffer.concat([bzip2Of(noise(5000)).subarray(0, 40), Buffer.alloc(2000, 7)]), /^bzip2: corrupt/],
+    ["a zstd file cut short", () => zstdOf(noise(200_000)).subarray(0, 5000), /^zstd: corrupt/],
+    ["a tar cut inside a header", async () => (await tarOfOne("a/b.txt", noise(600))).subarray(0, 700), /^tar: /],
+    ["an encrypted zip entry", () => {
+      const zip = zipOf([{ name: "secret.txt", data: noise(100) }]);
+      // flag bit 0 in the central directory entry
+      const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+      zip[central + 8] = zip[central + 8]! | 1;
+      return zip;
+    }, /^zip: encrypted entry$/],
+  ])("%s", async (_name, make, reason) => {
+    const result = await scan(await tarOfOne("data/file.bin", await make()));
+    expect(result.notSearched).toHaveLength(1);
+    expect(result.notSearched[0]!.reason).toMatch(reason);
+  });
+
+  test("an xz file that says it holds more than the per-file limit is not decoded", async () => {
+    const big = xzOf(Buffer.alloc(65 * 1024 * 1024));
+    const result = await scan(await tarOfOne("data/zeros.xz", big));
+    expect(result.notSearched.map((n) => n.reason)).toEqual([expect.stringMatching(/ratio limit|limit per file/)]);
+  });
+});

@@ -9,6 +9,8 @@ import type { StreamSearch } from "../match/stream-search.js";
 import { GATHERED_GZIP_BYTES, INFLATE_QUEUE_BYTES, InflateQueue, SMALL_GZIP_BYTES, startNestedGzip, type NestedGzip } from "./nested-gzip.js";
 import type { NeedleTable } from "./needles.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
+import { EntryBudget } from "./entry-budget.js";
+import { PathIndexBuilder, type PathIndex } from "./path-index.js";
 
 export type LayerWhere = "file" | "path" | "linkname";
 
@@ -25,14 +27,12 @@ export interface LayerHit {
 /** What one layer holds, as far as findings and `deleted` need it. Never holds content. */
 export interface LayerScan {
   readonly hits: readonly LayerHit[];
-  /** every entry path (normalized) → is it a directory */
-  readonly entries: ReadonlyMap<string, boolean>;
-  /** every entry path → the position of its last entry: a tar written twice at a path keeps the last */
-  readonly latest: ReadonlyMap<string, number>;
-  /** paths removed by `.wh.NAME` entries */
-  readonly whiteouts: ReadonlySet<string>;
-  /** directories marked `.wh..wh..opq` ("" is the root) */
-  readonly opaque: ReadonlySet<string>;
+  /**
+   * Every entry path (normalized): its last entry (a tar written twice at a path keeps the
+   * last) and whether that is a directory; paths removed by `.wh.NAME` entries; directories
+   * marked `.wh..wh..opq` ("" is the root). Hashed: see path-index.ts.
+   */
+  readonly paths: PathIndex;
   readonly files: number;
   readonly bytes: number;
   /** why the layer could not be read as a tar, or null */
@@ -50,6 +50,8 @@ export interface LayerScanContext {
   readonly inflated?: InflatedMemo | undefined;
   /** shared by the layers of one scan (it opens a handle per inflation open at once); else one per layer */
   readonly inflater?: WholeInflater | undefined;
+  /** shared by the layers of one scan, so its entry limit holds for the scan; else one per layer */
+  readonly entries?: EntryBudget | undefined;
 }
 
 const OPAQUE = ".wh..wh..opq";
@@ -87,10 +89,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const { needles } = ctx;
   const hits: LayerHit[] = [];
   const seen = new Map<string, number>();
-  const entries = new Map<string, boolean>();
-  const latest = new Map<string, number>();
-  const whiteouts = new Set<string>();
-  const opaque = new Set<string>();
+  const paths = new PathIndexBuilder();
+  const budget = ctx.entries ?? new EntryBudget();
   let files = 0;
   let bytes = 0;
   let truncatedGzip = false;
@@ -141,17 +141,23 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     return gathering;
   };
 
-  const onEntry = (header: TarHeader): EntrySink => {
-    const path = normalizeEntryPath(header.name);
+  const onEntry = (header: TarHeader): EntrySink | null => {
     files += 1;
+    const over = budget.take(files);
+    if (over !== null) {
+      fail(new Error(over));
+      return null;
+    }
+    const path = normalizeEntryPath(header.name);
     const entry = files;
     if (path !== "") {
-      entries.set(path, header.type === "directory");
-      latest.set(path, entry);
-      const base = posix.basename(path);
-      const dir = posix.dirname(path);
-      if (base === OPAQUE) opaque.add(dir === "." ? "" : dir);
-      else if (base.startsWith(WHITEOUT)) whiteouts.add(posix.join(dir, base.slice(WHITEOUT.length)));
+      paths.add(path, "entry", entry, header.type === "directory");
+      if (path.startsWith(WHITEOUT, path.lastIndexOf("/") + 1)) {
+        const base = posix.basename(path);
+        const dir = posix.dirname(path);
+        if (base === OPAQUE) paths.add(dir === "." ? "" : dir, "opaque", entry, true);
+        else paths.add(posix.join(dir, base.slice(WHITEOUT.length)), "whiteout", entry, false);
+      }
     }
     searchText(header.name, "path", path, entry);
     if (header.linkname) searchText(header.linkname, "linkname", path, entry);
@@ -244,7 +250,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       // (its decompression failed) may still have one open.
       endOpenGzip();
       await inflations.settle();
-      return { hits, entries, latest, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), truncatedGzip };
+      return { hits, paths: paths.finish(), files, bytes, error: error === null ? null : describe(error), truncatedGzip };
     },
   };
 }

@@ -5,6 +5,7 @@ import { assembleFindings, type ScannedImage } from "./assemble.js";
 import { censor } from "./censor.js";
 import type { EarlyExport } from "./early-export.js";
 import { scanConfig } from "./config-scan.js";
+import { EntryBudget } from "./entry-budget.js";
 import type { LayerScan, LayerScanContext } from "./layer-scan.js";
 import { planImages } from "./layout.js";
 import { InflatedMemo } from "./inflated-memo.js";
@@ -46,7 +47,14 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const needles = buildNeedles(request.secrets);
   const warnings = [...needles.warnings];
   const inflater = new WholeInflater();
-  const ctx: LayerScanContext = { needles, signal: request.signal, inflating: new InflateQueue(INFLATE_QUEUE_BYTES), inflated: new InflatedMemo(), inflater };
+  const ctx: LayerScanContext = {
+    needles,
+    signal: request.signal,
+    inflating: new InflateQueue(INFLATE_QUEUE_BYTES),
+    inflated: new InflatedMemo(),
+    inflater,
+    entries: new EntryBudget(),
+  };
   let bytesRead = 0;
   let reported = 0;
   const onBytes = (count: number): void => {

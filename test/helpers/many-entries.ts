@@ -11,22 +11,34 @@ export interface PlainEntry {
   readonly data?: Buffer;
 }
 
-/** A ustar header block, checksummed (names up to 100 bytes). */
-export function ustarHeader(name: string, size: number, dir: boolean): Buffer {
+const TEMPLATE = { file: ustarTemplate(false), dir: ustarTemplate(true) };
+
+function ustarTemplate(dir: boolean): { block: Buffer; sum: number } {
   const block = Buffer.alloc(512);
-  block.write(name, 0, 100, "utf8");
   block.write(dir ? "0000755\0" : "0000644\0", 100, "latin1");
   block.write("0000000\0", 108, "latin1");
   block.write("0000000\0", 116, "latin1");
-  block.write(`${size.toString(8).padStart(11, "0")}\0`, 124, "latin1");
+  block.write("00000000000\0", 124, "latin1");
   block.write("00000000000\0", 136, "latin1");
   block.write("        ", 148, "latin1");
   block[156] = dir ? 0x35 : 0x30;
   block.write("ustar\x0000", 257, "latin1");
   let sum = 0;
   for (const byte of block) sum += byte;
-  block.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
-  return block;
+  return { block, sum };
+}
+
+/** Writes a checksummed ustar header at `at` (names up to 100 bytes, sizes below 8 GiB). */
+export function writeUstarHeader(into: Buffer, at: number, name: string, size: number, dir: boolean): void {
+  const { block, sum: base } = dir ? TEMPLATE.dir : TEMPLATE.file;
+  block.copy(into, at);
+  const nameLength = into.write(name, at, 100, "utf8");
+  let sum = base - 11 * 0x30;
+  for (let i = at; i < at + nameLength; i++) sum += into[i]!;
+  const sizeField = size.toString(8).padStart(11, "0");
+  into.write(sizeField, at + 124, "latin1");
+  for (let i = 0; i < 11; i++) sum += sizeField.charCodeAt(i);
+  into.write(`${sum.toString(8).padStart(6, "0")}\0 `, at + 148, "latin1");
 }
 
 /**
@@ -84,22 +96,23 @@ async function writeLayer(blobs: string, name: string, entries: Iterable<PlainEn
     diff.update(bytes);
     if (!gzip.write(bytes)) await once(gzip, "drain");
   };
-  // Headers are batched: a million writes of 512 bytes cost more than the scan being tested.
-  let batch: Buffer[] = [];
-  let batched = 0;
+  // Entries are batched: a million writes of 512 bytes cost more than the scan being tested.
+  const batch = Buffer.alloc(1024 * 1024);
+  let fill = 0;
   for (const entry of entries) {
     const data = entry.data ?? Buffer.alloc(0);
-    batch.push(ustarHeader(entry.name, data.length, entry.dir === true));
-    if (data.length > 0) batch.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
-    batched += 1;
-    if (batched === 2048) {
-      await push(Buffer.concat(batch));
-      batch = [];
-      batched = 0;
+    const need = 512 + Math.ceil(data.length / 512) * 512;
+    if (fill + need > batch.length) {
+      await push(Buffer.from(batch.subarray(0, fill)));
+      fill = 0;
     }
+    if (need > batch.length) throw new Error("many-entries: an entry bigger than a batch");
+    writeUstarHeader(batch, fill, entry.name, data.length, entry.dir === true);
+    batch.fill(0, fill + 512, fill + need);
+    data.copy(batch, fill + 512);
+    fill += need;
   }
-  batch.push(Buffer.alloc(1024));
-  await push(Buffer.concat(batch));
+  await push(Buffer.concat([batch.subarray(0, fill), Buffer.alloc(1024)]));
   gzip.end();
   await closed;
   const digest = blob.digest("hex");

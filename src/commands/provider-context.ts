@@ -13,6 +13,7 @@ export function providerContext(ctx: CommandContext): ProviderContext {
     signal: ctx.signal,
     memo: new Map(),
     stderr: ctx.io.err,
+    warn: (message) => ctx.io.warn(message),
   };
 }
 

@@ -12,6 +12,8 @@ export interface ProviderContext {
   readonly memo: Map<string, Promise<unknown>>;
   /** Where a `cmd:` child's stderr goes, masked (usually ctx.io.err); dropped when absent. */
   readonly stderr?: Writable | undefined;
+  /** A one-line warning to the user (ctx.io.warn); dropped when absent. */
+  readonly warn?: ((message: string) => void) | undefined;
 }
 
 /**

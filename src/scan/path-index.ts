@@ -37,6 +37,7 @@ export class PathIndexBuilder {
   #lo = new Uint32Array(1024);
   #meta = new Uint32Array(1024);
   #count = 0;
+  #done: PathIndex | undefined;
 
   /** `entry`: the 1-based position in the layer (below 2^31; the layer's entry limit is far lower). */
   add(path: string, kind: PathKind, entry: number, isDir: boolean): void {
@@ -60,7 +61,9 @@ export class PathIndexBuilder {
     this.#meta = widen(this.#meta);
   }
 
+  /** Sorts once; later calls return the same index. */
   finish(): PathIndex {
+    if (this.#done !== undefined) return this.#done;
     const n = this.#count;
     const order = sortByKey(this.#hi, n);
     const hi = new Uint32Array(n);
@@ -74,7 +77,8 @@ export class PathIndexBuilder {
     }
     this.#hi = this.#lo = this.#meta = new Uint32Array(0);
     this.#count = 0;
-    return new PathIndex(hi, lo, meta);
+    this.#done = new PathIndex(hi, lo, meta);
+    return this.#done;
   }
 }
 

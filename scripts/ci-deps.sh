@@ -2,14 +2,22 @@
 # System packages the test suite needs beyond Node and Docker: `pass` (a real password store
 # for the cmd: provider tests), gnupg (its throwaway key), socat and openssl (a TLS engine
 # endpoint with client certificates); bzip2, xz and zstd make the content-stage test archives
-# (test/helpers/content-archives.ts). Idempotent; safe to run twice.
+# (test/helpers/content-archives.ts); GNU time (peak memory of a scan,
+# test/scan/entry-limits.test.ts); util-linux's unshare and nsenter (pid namespaces,
+# test/faults/sweep-namespaces.test.ts). Idempotent; safe to run twice.
 set -euo pipefail
 need=()
-for bin in pass gpg socat openssl bzip2 xz zstd; do
-  command -v "$bin" >/dev/null 2>&1 || need+=("$bin")
-done
+command -v pass >/dev/null 2>&1 || need+=(pass)
+command -v gpg >/dev/null 2>&1 || need+=(gnupg)
+command -v socat >/dev/null 2>&1 || need+=(socat)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v bzip2 >/dev/null 2>&1 || need+=(bzip2)
+command -v xz >/dev/null 2>&1 || need+=(xz-utils)
+command -v zstd >/dev/null 2>&1 || need+=(zstd)
+[ -x /usr/bin/time ] || need+=(time)
+{ command -v unshare && command -v nsenter; } >/dev/null 2>&1 || need+=(util-linux)
 if [ "${#need[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq pass gnupg socat openssl bzip2 xz-utils zstd
+  apt-get install -y -qq "${need[@]}"
 fi

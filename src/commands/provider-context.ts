@@ -19,6 +19,7 @@ export function providerContext(ctx: CommandContext, refs: readonly SecretRef[])
     memo: new Map(),
     stderr: ctx.io.err,
     traces: secretTraces(refs),
+    warn: (message) => ctx.io.warn(message),
   };
 }
 

@@ -3,10 +3,12 @@ import { join } from "node:path";
 import { describeFsError, environmentError } from "../errors.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
 import { onExitCleanup } from "./exit-guard.js";
+import { writeOwnerFile } from "./owner-file.js";
+import { selfIdentity } from "./process-identity.js";
 import { wipeDir } from "./wipe-dir.js";
 
 export const SECRET_DIR_PREFIX = "safebuild-";
-/** `safebuild-<pid>-<6 random chars>`: the sweep reads the pid back from the name. */
+/** `safebuild-<pid>-<6 random chars>`; the sweep judges by the owner file inside (owner-file.ts). */
 export const SECRET_DIR_NAME = /^safebuild-(\d+)-[A-Za-z0-9]{6}$/;
 
 export interface MaterializedSecret {
@@ -38,6 +40,11 @@ export function materializeSecrets(root: string, secrets: readonly ResolvedSecre
   };
   const unguard = onExitCleanup(() => void wipeDir(dir));
   try {
+    try {
+      writeOwnerFile(dir, selfIdentity());
+    } catch (error) {
+      throw environmentError(`cannot write the owner file of ${dir}: ${describeFsError(error)}`, error);
+    }
     const files = secrets.map((secret, index) => {
       const path = join(dir, String(index));
       writeExclusive(path, secret.value.expose(), secret.id);

@@ -14,17 +14,17 @@ function ancestors(path: string): string[] {
  * non-directory. The bytes still ship in the lower layer; `deleted` only says they are not visible.
  */
 export function isDeleted(layers: readonly LayerScan[], index: number, path: string): boolean {
-  const isDir = layers[index]?.entries.get(path) === true;
+  const isDir = layers[index]?.paths.isDirectory(path) === true;
   const parents = ancestors(path);
   for (let j = index + 1; j < layers.length; j++) {
-    const later = layers[j];
+    const later = layers[j]?.paths;
     if (!later) continue;
-    if (later.whiteouts.has(path)) return true;
-    const same = later.entries.get(path);
+    if (later.hasWhiteout(path)) return true;
+    const same = later.isDirectory(path);
     if (same !== undefined && !(same && isDir)) return true;
     for (const parent of parents) {
-      if (later.opaque.has(parent) || later.whiteouts.has(parent)) return true;
-      if (parent !== "" && later.entries.get(parent) === false) return true;
+      if (later.isOpaque(parent) || later.hasWhiteout(parent)) return true;
+      if (parent !== "" && later.isDirectory(parent) === false) return true;
     }
   }
   return false;
@@ -36,5 +36,5 @@ export function isDeleted(layers: readonly LayerScan[], index: number, path: str
  * means the final copy does not.
  */
 export function isReplacedInLayer(layer: LayerScan, hit: LayerHit): boolean {
-  return (layer.latest.get(hit.path) ?? 0) > hit.entry;
+  return layer.paths.latest(hit.path) > hit.entry;
 }

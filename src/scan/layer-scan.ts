@@ -14,6 +14,8 @@ import type { ContentReport, ContentSink } from "./content/content-report.js";
 import { HEAD_BYTES, sniffFormat, type ContentFormat } from "./content/format.js";
 import { ContentBudget } from "./content/limits.js";
 import { openContent } from "./content/scan-content.js";
+import { EntryBudget } from "./entry-budget.js";
+import { PathIndexBuilder, type PathIndex } from "./path-index.js";
 
 export type LayerWhere = "file" | "path" | "linkname";
 
@@ -34,14 +36,12 @@ export interface LayerHit {
 /** What one layer holds, as far as findings and `deleted` need it. Never holds content. */
 export interface LayerScan {
   readonly hits: readonly LayerHit[];
-  /** every entry path (normalized) → is it a directory */
-  readonly entries: ReadonlyMap<string, boolean>;
-  /** every entry path → the position of its last entry: a tar written twice at a path keeps the last */
-  readonly latest: ReadonlyMap<string, number>;
-  /** paths removed by `.wh.NAME` entries */
-  readonly whiteouts: ReadonlySet<string>;
-  /** directories marked `.wh..wh..opq` ("" is the root) */
-  readonly opaque: ReadonlySet<string>;
+  /**
+   * Every entry path (normalized): its last entry (a tar written twice at a path keeps the
+   * last) and whether that is a directory; paths removed by `.wh.NAME` entries; directories
+   * marked `.wh..wh..opq` ("" is the root). Hashed: see path-index.ts.
+   */
+  readonly paths: PathIndex;
   readonly files: number;
   readonly bytes: number;
   /** why the layer could not be read as a tar, or null */
@@ -72,6 +72,8 @@ export interface LayerScanContext {
   readonly budget?: ContentBudget | undefined;
   /** shared by the layers of one scan: zip entries inflate on one reused raw handle; else one per layer */
   readonly deflate?: WholeInflater | undefined;
+  /** shared by the layers of one scan, so its entry limit holds for the scan; else one per layer */
+  readonly entries?: EntryBudget | undefined;
 }
 
 const OPAQUE = ".wh..wh..opq";
@@ -109,10 +111,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const { needles } = ctx;
   const hits: LayerHit[] = [];
   const seen = new Map<string, number>();
-  const entries = new Map<string, boolean>();
-  const latest = new Map<string, number>();
-  const whiteouts = new Set<string>();
-  const opaque = new Set<string>();
+  const paths = new PathIndexBuilder();
+  const entryBudget = ctx.entries ?? new EntryBudget();
   let files = 0;
   let bytes = 0;
   const notSearched: NotSearchedInLayer[] = [];
@@ -172,17 +172,23 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     return gathering;
   };
 
-  const onEntry = (header: TarHeader): EntrySink => {
-    const path = normalizeEntryPath(header.name);
+  const onEntry = (header: TarHeader): EntrySink | null => {
     files += 1;
+    const over = entryBudget.take(files);
+    if (over !== null) {
+      fail(new Error(over));
+      return null;
+    }
+    const path = normalizeEntryPath(header.name);
     const entry = files;
     if (path !== "") {
-      entries.set(path, header.type === "directory");
-      latest.set(path, entry);
-      const base = posix.basename(path);
-      const dir = posix.dirname(path);
-      if (base === OPAQUE) opaque.add(dir === "." ? "" : dir);
-      else if (base.startsWith(WHITEOUT)) whiteouts.add(posix.join(dir, base.slice(WHITEOUT.length)));
+      paths.add(path, "entry", entry, header.type === "directory");
+      if (path.startsWith(WHITEOUT, path.lastIndexOf("/") + 1)) {
+        const base = posix.basename(path);
+        const dir = posix.dirname(path);
+        if (base === OPAQUE) paths.add(dir === "." ? "" : dir, "opaque", entry, true);
+        else paths.add(posix.join(dir, base.slice(WHITEOUT.length)), "whiteout", entry, false);
+      }
     }
     searchText(header.name, "path", path, entry);
     if (header.linkname) searchText(header.linkname, "linkname", path, entry);
@@ -326,7 +332,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       await inflations.settle();
       const digest = `sha256:${stored.digest("hex")}`;
       const diffId = unpacked === null ? digest : `sha256:${unpacked.digest("hex")}`;
-      return { hits, entries, latest, whiteouts, opaque, files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId };
+      return { hits, paths: paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId };
     },
   };
 }

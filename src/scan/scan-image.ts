@@ -5,6 +5,7 @@ import { assembleFindings, assembleNotSearched, type ScannedImage } from "./asse
 import { censor } from "./censor.js";
 import type { EarlyExport } from "./early-export.js";
 import { scanConfig } from "./config-scan.js";
+import { EntryBudget } from "./entry-budget.js";
 import type { LayerScan, LayerScanContext } from "./layer-scan.js";
 import { planImages } from "./layout.js";
 import { InflatedMemo } from "./inflated-memo.js";
@@ -60,6 +61,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     inflater,
     budget: new ContentBudget(),
     deflate,
+    entries: new EntryBudget(),
   };
   let bytesRead = 0;
   let reported = 0;

@@ -15,6 +15,8 @@ export interface ProviderContext {
   readonly stderr?: Writable | undefined;
   /** Source variables and values resolved so far: kept from `cmd:` children (resolve adds each value). */
   readonly traces: SecretTraces;
+  /** A one-line warning to the user (ctx.io.warn); dropped when absent. */
+  readonly warn?: ((message: string) => void) | undefined;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface VaultSettings {
   readonly approleMount: string;
   /** Set when `VAULT_CACERT`, `VAULT_CAPATH` or `VAULT_SKIP_VERIFY` change TLS verification. */
   readonly dispatcher: Dispatcher | undefined;
+  /** One line per setting that exposes the token or the values on the network. */
+  readonly warnings: readonly string[];
 }
 
 const DEFAULT_TIMEOUT_S = 10;
@@ -42,7 +44,20 @@ export async function vaultSettingsOf(env: NodeJS.ProcessEnv): Promise<VaultSett
     backoffMs: 200,
     approleMount: (nonEmpty(env["VAULT_APPROLE_MOUNT"]) ?? "approle").replace(/^\/+|\/+$/g, ""),
     dispatcher: await tlsDispatcherOf(env),
+    warnings: [
+      ...(url.protocol === "http:" && !isLoopback(url.hostname)
+        ? [`VAULT_ADDR is http://${url.host}: the Vault token and the secret values cross the network unencrypted (use https://)`]
+        : []),
+      ...(parseBool(env["VAULT_SKIP_VERIFY"])
+        ? ["VAULT_SKIP_VERIFY is set: Vault's TLS certificate is not checked, so whoever sits on the network path can pose as Vault and read the token"]
+        : []),
+    ],
   };
+}
+
+/** This machine: `localhost`, 127.0.0.0/8, ::1 (and ::ffff:127.x.y.z), as the URL parser normalizes them. */
+export function isLoopback(hostname: string): boolean {
+  return hostname === "localhost" || /^127\.\d+\.\d+\.\d+$/.test(hostname) || hostname === "[::1]" || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(hostname);
 }
 
 async function tlsDispatcherOf(env: NodeJS.ProcessEnv): Promise<Dispatcher | undefined> {

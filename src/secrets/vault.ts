@@ -15,7 +15,12 @@ export const vaultProvider: Provider = async (ref, ctx) => {
   const where = `vault:${ref.target}`;
   try {
     const target = parseVaultTarget(ref.id, ref.target);
-    const settings = await memo(ctx, "vault:settings", () => vaultSettingsOf(ctx.env));
+    const settings = await memo(ctx, "vault:settings", async () => {
+      const read = await vaultSettingsOf(ctx.env);
+      // Once a run, however many vault: secrets it resolves.
+      for (const warning of read.warnings) ctx.warn?.(warning);
+      return read;
+    });
     const token = await memo(ctx, "vault:token", () => vaultTokenOf(settings, ctx));
     const mount = await memo<KvMount>(ctx, `vault:mount:${target.path}`, () => kvMountOf(settings, token, target.path, ctx.signal));
     const secret = await memo<KvSecret>(ctx, `vault:kv:${target.path}@${target.version ?? ""}`, () =>

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -106,15 +107,27 @@ describe.runIf(existsSync(CLI))("build through a fake docker", () => {
     expect(ourDirs()).toEqual([]);
   });
 
-  test("a stale directory of a dead run is swept on start", async () => {
-    const stale = join(shm, "safebuild-999999-zzzzzz");
-    rmSync(stale, { recursive: true, force: true });
-    (await import("node:fs")).mkdirSync(stale, { mode: 0o700 });
-    writeFileSync(join(stale, "0"), "leftover");
+  test("a stale directory of a dead run is swept on start; one without an owner file, made just now, is not", async () => {
+    const { mkdirSync, readFileSync, readlinkSync } = await import("node:fs");
+    const plant = (name: string, owner: object | undefined): string => {
+      const dir = join(shm, name);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { mode: 0o700 });
+      writeFileSync(join(dir, "0"), "leftover");
+      if (owner !== undefined) writeFileSync(join(dir, "owner"), JSON.stringify(owner), { mode: 0o600 });
+      return dir;
+    };
+    // A process of this boot and pid namespace that has exited: provably dead.
+    const dead = spawnSync("true").pid;
+    const boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    const stale = plant(`safebuild-${dead}-zzzzzz`, { v: 1, pid: dead, start: "1", pidNs: readlinkSync("/proc/self/ns/pid"), boot });
+    const unproven = plant("safebuild-999999-yyyyyy", undefined);
     const { env, args } = setup();
     const run = await runCli(args, { env, secrets: known });
     expect(run.code).toBe(0);
     expect(existsSync(stale)).toBe(false);
+    expect(existsSync(unproven)).toBe(true);
+    rmSync(unproven, { recursive: true, force: true });
     expect(run.stderr).toContain("left by a killed run");
   });
 });

@@ -26,6 +26,8 @@ export interface CliOptions {
   /** Called with the child once it is running (to send signals, say). */
   readonly onSpawn?: (child: ChildProcess) => void;
   readonly timeoutMs?: number;
+  /** Runs the CLI under this command, e.g. `["unshare", "--pid", "--fork", "--"]`. */
+  readonly prefix?: readonly string[];
   /** Start from an empty environment (plus PATH) instead of the test process's. */
   readonly cleanEnv?: boolean;
 }
@@ -36,7 +38,8 @@ export interface CliOptions {
  */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const [command, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
+    const child = spawn(command ?? process.execPath, [...prefixArgs, cliPath, ...args], {
       cwd: options.cwd ?? repoRoot,
       env: {
         ...(options.cleanEnv === true ? { PATH: process.env["PATH"] } : process.env),

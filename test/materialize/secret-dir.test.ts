@@ -1,9 +1,13 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { materializeSecrets, SECRET_DIR_NAME } from "../../src/materialize/secret-dir.js";
+import { OWNERLESS_AGE_MS } from "../../src/materialize/owner-fate.js";
+import { OWNER_FILE } from "../../src/materialize/owner-file.js";
+import { selfIdentity } from "../../src/materialize/process-identity.js";
 import { sweepStaleDirs } from "../../src/materialize/sweep.js";
 import { chooseTempRoot, isInMemoryFs, tempRootCandidates } from "../../src/materialize/temp-root.js";
 import { SecretValue } from "../../src/secrets/secret-value.js";
@@ -47,21 +51,56 @@ function readdirNames(dir: string): string[] {
 }
 
 describe("sweepStaleDirs", () => {
-  test.each([
-    ["dead pid", "safebuild-999999-abcdef", true],
-    ["our own pid", `safebuild-${process.pid}-abcdef`, false],
-    ["live pid (init)", "safebuild-1-abcdef", false],
-    ["foreign name", "safebuild-999999-abc", false],
-    ["other prefix", "other-999999-abcdef", false],
-  ])("%s", (_name, dirName, removed) => {
+  const me = selfIdentity();
+  const deadPid = (): number => {
+    const r = spawnSync("true");
+    return r.pid ?? 999_999;
+  };
+  const plant = (dirName: string, owner: object | "none", mtimeMs?: number): { root: string; path: string } => {
     const root = mkdtempSync(join(scratch, "sweep-"));
     const path = join(root, dirName);
     mkdirSync(path, { mode: 0o700 });
     writeFileSync(join(path, "0"), "leftover");
+    if (owner !== "none") writeFileSync(join(path, OWNER_FILE), JSON.stringify(owner), { mode: 0o600 });
+    if (mtimeMs !== undefined) utimesSync(path, mtimeMs / 1000, mtimeMs / 1000);
+    return { root, path };
+  };
+  const dayAgo = Date.now() - OWNERLESS_AGE_MS - 60_000;
+
+  test.each([
+    ["owner dead (same boot and namespace)", "safebuild-999999-abcdef", () => ({ ...me, v: 1, pid: deadPid(), start: "1" }), undefined, true],
+    ["owner's pid reused (start time differs)", "safebuild-1-abcdef", () => ({ ...me, v: 1, pid: 1, start: "999999999999" }), undefined, true],
+    ["owner alive: this process", `safebuild-${process.pid}-abcdef`, () => ({ ...me, v: 1 }), undefined, false],
+    ["owner alive: init", "safebuild-1-abcdef", () => ({ ...me, v: 1, pid: 1, start: readStart(1) }), undefined, false],
+    ["owner in another pid namespace", "safebuild-999999-abcdef", () => ({ ...me, v: 1, pid: deadPid(), pidNs: "pid:[1]" }), undefined, false],
+    ["no owner file, recent", "safebuild-999999-abcdef", () => "none" as const, undefined, false],
+    ["no owner file, a day old, pid gone", `safebuild-${deadPid()}-abcdef`, () => "none" as const, dayAgo, true],
+    ["garbage owner file, recent", "safebuild-999999-abcdef", () => ({ v: 2 }), undefined, false],
+    ["foreign name", "safebuild-999999-abc", () => ({ ...me, v: 1, pid: deadPid() }), undefined, false],
+    ["other prefix", "other-999999-abcdef", () => ({ ...me, v: 1, pid: deadPid() }), undefined, false],
+  ])("%s", (_name, dirName, owner, mtimeMs, removed) => {
+    const { root, path } = plant(dirName, owner(), mtimeMs);
     expect(sweepStaleDirs([root, join(scratch, "missing")])).toEqual(removed ? [path] : []);
     expect(existsSync(path)).toBe(!removed);
   });
+
+  test("a materialized directory records its owner (0600) and survives a sweep; dead once its record says so", () => {
+    const dir = materializeSecrets(scratch, [secret("a", Buffer.from("sweep-me-not"))]);
+    const ownerFile = join(dir.path, OWNER_FILE);
+    expect(statSync(ownerFile).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(ownerFile, "utf8"))).toEqual({ v: 1, ...me });
+    expect(me.start).toMatch(/^\d+$/);
+    expect(me.pidNs).toMatch(/^pid:\[\d+\]$/);
+    expect(sweepStaleDirs([scratch])).toEqual([]);
+    expect(existsSync(dir.files[0]?.path ?? "")).toBe(true);
+    dir.dispose();
+  });
 });
+
+function readStart(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+}
 
 describe("temp root", () => {
   test("prefers SAFEBUILD_TMPDIR, then XDG_RUNTIME_DIR, then /dev/shm", () => {

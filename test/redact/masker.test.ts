@@ -73,6 +73,19 @@ describe("maskString / maskBuffer", () => {
     expect(masker(secret).maskString(input)).toBe(expected);
   });
 
+  // docs/security.md: masking catches the value and its listed encodings, nothing a hostile
+  // RUN can make of it. These pass unmasked, by design.
+  test.each<[string, (v: string) => string]>([
+    ["reversed", (v) => [...v].reverse().join("")],
+    ["lowercased", (v) => v.toLowerCase()],
+    ["spaced out", (v) => [...v].join(" ")],
+    ["split across two lines", (v) => `${v.slice(0, 10)}\n${v.slice(10)}`],
+  ])("not a defence against a hostile RUN: %s passes", (_name, transform) => {
+    const v = `SBTEST${token()}`;
+    const out = masker(v).maskString(transform(v));
+    expect(out).toBe(transform(v));
+  });
+
   test("addSensitive and wipe", () => {
     const m = createMasker({ env: {} });
     const v = Buffer.from(token());

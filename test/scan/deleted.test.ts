@@ -1,14 +1,16 @@
 import { describe, expect, test } from "vitest";
 import { isDeleted } from "../../src/scan/deleted.js";
 import type { LayerScan } from "../../src/scan/layer-scan.js";
+import { PathIndexBuilder } from "../../src/scan/path-index.js";
 
 function layer(entries: Record<string, boolean>, whiteouts: string[] = [], opaque: string[] = []): LayerScan {
+  const paths = new PathIndexBuilder();
+  Object.entries(entries).forEach(([path, isDir], i) => paths.add(path, "entry", i + 1, isDir));
+  for (const path of whiteouts) paths.add(path, "whiteout", 1, false);
+  for (const path of opaque) paths.add(path, "opaque", 1, true);
   return {
     hits: [],
-    entries: new Map(Object.entries(entries)),
-    latest: new Map(Object.keys(entries).map((path, i) => [path, i + 1])),
-    whiteouts: new Set(whiteouts),
-    opaque: new Set(opaque),
+    paths: paths.finish(),
     files: 0,
     bytes: 0,
     error: null,

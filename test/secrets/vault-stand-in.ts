@@ -27,6 +27,8 @@ export interface StandInOptions {
   /** API path → a status and an errors body that (deliberately) echoes something sensitive. */
   readonly fail?: Readonly<Record<string, { status: number; errors: string[] }>>;
   readonly tls?: { readonly key: string; readonly cert: string };
+  /** The address to listen on; 127.0.0.1 unless a test needs Vault on another interface. */
+  readonly host?: string;
 }
 
 export interface Seen {
@@ -126,10 +128,11 @@ export async function startVaultStandIn(options: StandInOptions): Promise<StandI
       .sort((a, b) => b.length - a.length)[0];
 
   const server: Server = options.tls === undefined ? createHttpServer(handler) : createHttpsServer(options.tls, handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    addr: `${options.tls === undefined ? "http" : "https"}://127.0.0.1:${port}`,
+    addr: `${options.tls === undefined ? "http" : "https"}://${host}:${port}`,
     seen,
     close: async () => {
       for (const res of hanging) res.destroy();

@@ -137,7 +137,9 @@ function loosenings(scan: ScanPolicy): string[] {
   const out: string[] = [];
   if (scan.failOn !== "any") out.push(`failOn: ${typeof scan.failOn === "string" ? scan.failOn : `[${scan.failOn.join(", ")}]`}`);
   if (scan.ignore.length > 0) out.push(`${scan.ignore.length} ignore rule${scan.ignore.length === 1 ? "" : "s"}`);
-  const { failOn: _failOn, ignore: _ignore, ...rest } = scan;
-  if (out.length === 0 && JSON.stringify(rest) !== JSON.stringify({})) out.push("its scan settings");
+  if (scan.notSearched !== defaultScanPolicy.notSearched) out.push(`notSearched: ${scan.notSearched}`);
+  const { failOn: _failOn, ignore: _ignore, notSearched: _notSearched, ...rest } = scan;
+  const { failOn: _f, ignore: _i, notSearched: _n, ...strict } = defaultScanPolicy;
+  if (out.length === 0 && JSON.stringify(rest) !== JSON.stringify(strict)) out.push("its scan settings");
   return out;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { confineConfig, type Confined } from "../../src/config/confine-config.js";
 import { parseGrants } from "../../src/config/entitlements.js";
+import { defaultScanPolicy } from "../../src/config/loaded-config.js";
 import { parseConfig } from "../../src/config/parse-config.js";
 
 // Real paths: macOS-style /tmp symlinks must not make "inside" look like "outside".
@@ -171,19 +172,20 @@ describe("confineConfig: a repository config's scan policy", () => {
     ["failOn a list", "scan:\n  failOn: [env]\n", "failOn: [env]"],
     ["ignore rules", "scan:\n  ignore:\n    - secret: '*'\n      reason: r\n    - path: x\n      reason: r\n", "2 ignore rules"],
     ["both", "scan:\n  failOn: none\n  ignore:\n    - secret: '*'\n      reason: r\n", "failOn: none, 1 ignore rule"],
+    ["content not searched accepted", "scan:\n  notSearched: warn\n", "notSearched: warn"],
   ])("%s: not applied (the strict default stays), one warning; applied with --allow policy", (_name, yaml, what) => {
     const c = confine(yaml);
-    expect(c.config.scan).toEqual({ failOn: "any", ignore: [] });
+    expect(c.config.scan).toEqual(defaultScanPolicy);
     expect(c.policyWarning).toBe(
       `app/safebuild.yml:1: the scan policy of a config inside the repository being built (${what}) is not applied: every finding fails the run; add --allow policy to apply it`,
     );
     const allowed = confine(yaml, ["policy"]);
-    expect(allowed.config.scan).not.toEqual({ failOn: "any", ignore: [] });
+    expect(allowed.config.scan).not.toEqual(defaultScanPolicy);
     expect(allowed.policyWarning).toBeUndefined();
   });
 
   test("the strict policy written out: no warning", () => {
-    expect(confine("scan:\n  failOn: any\n").policyWarning).toBeUndefined();
+    expect(confine("scan:\n  failOn: any\n  notSearched: fail\n").policyWarning).toBeUndefined();
   });
 });
 

@@ -27,6 +27,7 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
 
   const resolved: ResolvedSecret[] = [];
   const failed: string[] = [];
+  const errors = new Map<string, string>();
   const providerCtx = providerContext(ctx);
   try {
     for (const ref of refs) {
@@ -36,10 +37,11 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
         if (ctx.signal.aborted) throw interruptedError(ctx.signalName() ?? "SIGINT");
         if (!isSafebuildError(error) || error.kind === "interrupted") throw error;
         failed.push(ref.id);
+        errors.set(ref.id, error.message);
         await write(ctx.io.err, `safebuild: ${error.message}\n`);
       }
     }
-    await write(ctx.io.out, renderTable(refs, resolved, dockerfile));
+    await write(ctx.io.out, options.format === "json" ? renderJson(refs, resolved, dockerfile, errors) : renderTable(refs, resolved, dockerfile));
     const where = config === undefined ? "" : ` (config ${config.display})`;
     await write(
       ctx.io.err,
@@ -83,6 +85,26 @@ const shortPath = (cwd: string, file: string): string => {
 /** Waits for each write, so lines keep their order with the child output written in between. */
 const write = (stream: Writable, text: string): Promise<void> =>
   new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
+
+const mountsOf = (id: string, dockerfile: DockerfileCheck | undefined) => (dockerfile?.mounts ?? []).filter((m) => m.id === id && m.reachable);
+
+/** `check --format json`: the table's facts for scripts; ids, sizes and fingerprints, never values. */
+function renderJson(refs: readonly SecretRef[], resolved: readonly ResolvedSecret[], dockerfile: DockerfileCheck | undefined, errors: ReadonlyMap<string, string>): string {
+  const secrets = refs.map((ref) => {
+    const secret = resolved.find((s) => s.id === ref.id);
+    return {
+      id: ref.id,
+      source: secret?.kind ?? ref.kind,
+      resolved: secret !== undefined,
+      bytes: secret === undefined ? null : secret.value.length,
+      fingerprint: secret === undefined ? null : secret.value.fingerprint(),
+      mountedBy: dockerfile === undefined ? null : mountsOf(ref.id, dockerfile).map((m) => ({ path: dockerfile.dockerfile ?? null, line: m.line })),
+      error: errors.get(ref.id) ?? null,
+    };
+  });
+  const report = { schemaVersion: 1, dockerfile: dockerfile?.dockerfile ?? null, ok: errors.size === 0, secrets, warnings: [...(dockerfile?.warnings ?? [])] };
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
 
 function renderTable(refs: readonly SecretRef[], resolved: readonly ResolvedSecret[], dockerfile: DockerfileCheck | undefined): string {
   const header = ["ID", "SOURCE", "BYTES", "FINGERPRINT", "MOUNTED BY"];

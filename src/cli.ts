@@ -181,7 +181,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (argv.length === 0) {
     // As docker does for a missing argument: a bare `safebuild` must not build `.` with nothing to check.
-    io.err.write(program.helpInformation());
+    program.outputHelp({ error: true });
     await io.drain();
     return ExitCode.usage;
   }

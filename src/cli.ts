@@ -187,7 +187,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const mistyped = mistypedCommand(argv, program, ctx.cwd);
   if (mistyped !== undefined) {
-    io.err.write(`safebuild: unknown command '${argv[0] ?? ""}'. Did you mean '${mistyped}'? (a build context that is a directory named so would exist)\n`);
+    io.err.write(`safebuild: unknown command '${argv[0] ?? ""}'. Did you mean '${mistyped}'? (and no directory '${argv[0] ?? ""}' to build)\n`);
     await io.drain();
     return ExitCode.usage;
   }

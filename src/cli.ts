@@ -89,7 +89,7 @@ async function main(argv: string[]): Promise<number> {
       .option("--target <stage>", "the build stage to build")
       .option("--platform <platform>", "the target platform")
       .option("--no-cache", "do not use the build cache")
-      .option("--pull", "always try to pull newer base images", false)
+      .option("--pull", "always try to pull newer base images")
       .option("-o, --output <exporter>", "docker's exporter: type=docker or type=image (the image lands in the engine, where it is audited); others are refused", collect)
       .option("--no-scan", "build only, do not audit the image")
       .option("--iidfile <file>", "also write the image id to this file")

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import type * as Commander from "commander";
 import { createRequire } from "node:module";
-import { ExitCode, isSafebuildError } from "./errors.js";
+import { ExitCode, isSafebuildError, usageError } from "./errors.js";
 import type { CommandContext, ReportFormat } from "./commands/context.js";
 import { createMasker } from "./redact/masker.js";
 import { createIo } from "./io-process.js";
 import { toolVersion } from "./report/tool-version.js";
+import { existsSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
+import { closest } from "./did-you-mean.js";
 
 const require = createRequire(import.meta.url);
 const version = toolVersion();
@@ -15,13 +18,19 @@ const { Command, CommanderError, Option } = require("commander") as typeof Comma
 type Command = Commander.Command;
 
 const REPORT_URL = "https://github.com/safebuild/safebuild/issues";
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+// No default list: commander would print "(default: [])" in --help. `listOf` reads them.
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+const listOf = (options: Record<string, unknown>, name: string): string[] => (options[name] as string[] | undefined) ?? [];
+
+/** Added first, so `--secret` heads every command's option list in --help. */
+function secretOption(command: Command, description = "a secret: id=ID,src=PATH | id=ID,env=VAR | ID=PATH | ID=env:VAR | ID=dotenv:PATH#KEY | ID=vault:PATH#FIELD | ID=cmd:COMMAND (repeatable)"): Command {
+  return command.option("--secret <spec>", description, collect);
+}
 
 function reportOptions(command: Command): Command {
   return command
-    .addOption(new Option("--format <format>", "report format").choices(["text", "json", "sarif"]).default("text"))
-    .option("--output <file>", "write the report to a file instead of stdout/stderr")
-    .option("--secret <spec>", "a secret: id=ID,src=PATH | id=ID,env=VAR | ID=PATH | ID=env:VAR | ID=dotenv:PATH#KEY | ID=vault:PATH#FIELD | ID=cmd:COMMAND (repeatable)", collect, []);
+    .addOption(new Option("--format <format>", "report format (text to stderr, json/sarif to stdout)").choices(["text", "json", "sarif"]).default("text"))
+    .option("--report <file>", "write the report to this file instead (the verdict line still goes to stderr)");
 }
 
 const ALLOW_HELP =
@@ -31,13 +40,12 @@ const ALLOW_HELP =
 function configOptions(command: Command, withContext: boolean): Command {
   command.option("--config <file>", "the safebuild.yml to use (default: ./safebuild.yml; never the build context's unless you opt in)");
   if (withContext) command.option("--trust-context-config", "use the build context's own safebuild.yml (still confined: see --allow)", false);
-  return command.option("--allow <entitlement>", ALLOW_HELP, collect, []);
+  return command.option("--allow <entitlement>", ALLOW_HELP, collect);
 }
-
 const configOf = (options: Record<string, unknown>) => ({
   config: options["config"] as string | undefined,
   trustContextConfig: options["trustContextConfig"] === true,
-  allow: options["allow"] as string[],
+  allow: listOf(options, "allow"),
 });
 
 const SIGNAL_NUMBERS: Record<"SIGHUP" | "SIGINT" | "SIGTERM", number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
@@ -71,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
 
   let code: number = ExitCode.ok;
   const program = new Command("safebuild")
-    .description("Build container images with secrets, and prove no secret ended up in them.")
+    .description("Build container images with secrets, and prove no secret ended up in them.\nWith no command, 'build' runs: safebuild [build] [options] [context].")
     .version(version)
     .showSuggestionAfterError()
     .exitOverride()
@@ -82,32 +90,42 @@ async function main(argv: string[]): Promise<number> {
     });
 
   const build = reportOptions(
-    program
-      .command("build", { isDefault: true })
-      .description("build an image with BuildKit, handing secrets through private temp files, then scan it")
-      .argument("[context]", "build context", ".")
-      .option("-t, --tag <name>", "name and optionally a tag (repeatable)", collect, [])
+    secretOption(
+      program
+        .command("build", { isDefault: true })
+        .description("build an image with BuildKit, handing secrets through private temp files, then scan it (the default command)")
+        .argument("[context]", "build context", "."),
+    )
+      .option("-t, --tag <name>", "name and optionally a tag (repeatable)", collect)
       .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
-      .option("--build-arg <K=V>", "a build-time variable (repeatable); never put secrets here", collect, [])
-      .option("--label <K=V>", "an image label (repeatable)", collect, [])
+      .option("--build-arg <K=V>", "a build-time variable (repeatable); never put secrets here", collect)
+      .option("--label <K=V>", "an image label (repeatable)", collect)
       .option("--target <stage>", "the build stage to build")
       .option("--platform <platform>", "the target platform")
       .option("--no-cache", "do not use the build cache")
-      .option("--pull", "always try to pull newer base images", false)
+      .option("--pull", "always try to pull newer base images")
+      .option("-o, --output <exporter>", "docker's exporter: type=docker or type=image (the image lands in the engine, where it is audited); others are refused", collect)
       .option("--no-scan", "build only, do not audit the image")
       .option("--iidfile <file>", "also write the image id to this file")
+      .addOption(new Option("--progress <type>", "docker's progress flag: auto, plain, tty or quiet (the masked log is always plain)").choices(["auto", "plain", "tty", "quiet", "rawjson"]))
+      .option("-q, --quiet", "do not stream the build log (it is shown if the build fails)")
+      .option("--ssh <spec>", "docker's --ssh: an SSH agent socket or keys for RUN --mount=type=ssh (repeatable)", collect)
+      .option("--cache-from <src>", "docker's --cache-from (repeatable)", collect)
+      .option("--cache-to <dest>", "docker's --cache-to, buildx only (repeatable)", collect)
+      .option("--network <mode>", "docker's --network for RUN steps")
+      .option("--add-host <host:ip>", "docker's --add-host (repeatable)", collect)
       .option("--docker <path>", "the docker CLI to use (default: $SAFEBUILD_DOCKER, then docker on PATH)"),
   );
-  configOptions(build, true).action(async (context: string, options: Record<string, unknown>, command: Command) => {
+  configOptions(build, true).action(async (context: string, options: Record<string, unknown>) => {
     const { buildCommand } = await import("./commands/build.js");
     code = await buildCommand(
       {
         context,
-        secrets: options["secret"] as string[],
-        tags: options["tag"] as string[],
+        secrets: listOf(options, "secret"),
+        tags: listOf(options, "tag"),
         file: options["file"] as string | undefined,
-        buildArgs: options["buildArg"] as string[],
-        labels: options["label"] as string[],
+        buildArgs: listOf(options, "buildArg"),
+        labels: listOf(options, "label"),
         target: options["target"] as string | undefined,
         platform: options["platform"] as string | undefined,
         noCache: options["cache"] === false,
@@ -117,53 +135,75 @@ async function main(argv: string[]): Promise<number> {
         iidfile: options["iidfile"] as string | undefined,
         ...configOf(options),
         format: options["format"] as ReportFormat,
-        output: options["output"] as string | undefined,
-        passthrough: passthroughOf(argv, command),
+        report: options["report"] as string | undefined,
+        exporters: listOf(options, "output"),
+        quiet: options["quiet"] === true || options["progress"] === "quiet",
+        builderFlags: builderFlagsOf(options),
+        passthrough: passthroughOf(argv),
       },
       ctx,
     );
   });
 
   const scan = reportOptions(
-    program
-      .command("scan")
-      .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
-      .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind")
-      .option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)"),
-  );
+    secretOption(
+      program
+        .command("scan")
+        .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
+        .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind"),
+    ).option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)"),
+  ).option("--output <file>", "the same as --report (as Trivy users type it)");
   configOptions(scan, false).action(async (image: string, options: Record<string, unknown>) => {
-    const { scanCommand } = await import("./commands/scan.js");
-    code = await scanCommand(
-      {
-        image,
-        secrets: options["secret"] as string[],
-        platform: options["platform"] as string | undefined,
-        ...configOf(options),
-        format: options["format"] as ReportFormat,
-        output: options["output"] as string | undefined,
-      },
-      ctx,
-    );
-  });
+      const { scanCommand } = await import("./commands/scan.js");
+      code = await scanCommand(
+        {
+          image,
+          secrets: listOf(options, "secret"),
+          platform: options["platform"] as string | undefined,
+          ...configOf(options),
+          format: options["format"] as ReportFormat,
+          report: reportFileOf(options),
+        },
+        ctx,
+      );
+    });
 
-  const check = program
-    .command("check")
-    .description("resolve every secret and run the pre-build checks without building")
-    .argument("[context]", "build context", ".")
-    .option("--secret <spec>", "a secret spec, as for build (repeatable)", collect, [])
-    .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)");
+  const check = secretOption(
+    program
+      .command("check")
+      .description("resolve every secret and run the pre-build checks without building")
+      .argument("[context]", "build context", "."),
+    "a secret spec, as for build (repeatable)",
+  )
+    .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
+    .addOption(new Option("--format <format>", "text (a table on stdout) or json").choices(["text", "json"]).default("text"));
   configOptions(check, true).action(async (context: string, options: Record<string, unknown>) => {
       const { checkCommand } = await import("./commands/check.js");
       code = await checkCommand(
         {
           context,
-          secrets: options["secret"] as string[],
+          secrets: listOf(options, "secret"),
           file: options["file"] as string | undefined,
           ...configOf(options),
+          format: options["format"] as "text" | "json",
         },
         ctx,
       );
     });
+  addHelp(program);
+
+  if (argv.length === 0) {
+    // As docker does for a missing argument: a bare `safebuild` must not build `.` with nothing to check.
+    program.outputHelp({ error: true });
+    await io.drain();
+    return ExitCode.usage;
+  }
+  const mistyped = mistypedCommand(argv, program, ctx.cwd);
+  if (mistyped !== undefined) {
+    io.err.write(`safebuild: unknown command '${argv[0] ?? ""}'. Did you mean '${mistyped}'? (and no directory '${argv[0] ?? ""}' to build)\n`);
+    await io.drain();
+    return ExitCode.usage;
+  }
 
   try {
     // What follows `--` is the builder's (passthroughOf), never commander's positionals.
@@ -195,9 +235,93 @@ function guardProcess(io: ReturnType<typeof createIo>): void {
 }
 
 /** Arguments after a literal `--` belong to the builder, untouched. */
-function passthroughOf(argv: string[], _command: Command): string[] {
+function passthroughOf(argv: string[]): string[] {
   const at = argv.indexOf("--");
   return at === -1 ? [] : argv.slice(at + 1);
+}
+
+/** docker build flags safebuild takes with docker's meaning and hands on as typed. */
+function builderFlagsOf(options: Record<string, unknown>): string[] {
+  const list = (name: string): string[] => listOf(options, name);
+  const network = options["network"] as string | undefined;
+  return [
+    ...list("ssh").flatMap((v) => ["--ssh", v]),
+    ...list("cacheFrom").flatMap((v) => ["--cache-from", v]),
+    ...list("cacheTo").flatMap((v) => ["--cache-to", v]),
+    ...(network === undefined ? [] : ["--network", network]),
+    ...list("addHost").flatMap((v) => ["--add-host", v]),
+  ];
+}
+
+/** `scan --output` is `--report` under Trivy's name; both at once must agree. */
+function reportFileOf(options: Record<string, unknown>): string | undefined {
+  const report = options["report"] as string | undefined;
+  const output = options["output"] as string | undefined;
+  if (report !== undefined && output !== undefined && report !== output) {
+    throw usageError(`--report ${report} and --output ${output} name two report files; give one of them`);
+  }
+  return report ?? output;
+}
+
+/**
+ * `safebuild scna img` would otherwise build a context named `scna` ("too many arguments").
+ * A first word close to a command name, naming no existing path, is a typo.
+ */
+function mistypedCommand(argv: readonly string[], program: Command, cwd: string): string | undefined {
+  const first = argv[0];
+  if (first === undefined || first.startsWith("-") || first.includes("/") || first === ".") return undefined;
+  const names = program.commands.map((c) => c.name());
+  if (names.includes(first) || existsSync(resolvePath(cwd, first))) return undefined;
+  return closest(first, names);
+}
+
+const EXIT_CODES = `
+Exit codes:
+  0   no leak found (or built with --no-scan)
+  1   leak: at least one secret value (or encoding of one) is in the image
+  2   usage or input error (bad flag or --secret, a secret that cannot be resolved, unreadable image)
+  3   the build failed
+  4   environment error (no docker CLI, no engine, no BuildKit)
+  70  internal error (a bug)`;
+
+function addHelp(program: Command): void {
+  program.addHelpText(
+    "after",
+    `
+'build' is the default command: 'safebuild --secret npmrc=~/.npmrc .' is 'safebuild build --secret npmrc=~/.npmrc .'.
+
+Examples:
+  safebuild --secret npmrc=~/.npmrc -t app:1 .
+  safebuild scan app:1 --secret npmrc=~/.npmrc
+  safebuild check --secret id=npmrc,src=.npmrc
+${EXIT_CODES}`,
+  );
+  const examples: Record<string, string> = {
+    build: `
+Examples:
+  safebuild build --secret npmrc=~/.npmrc -t app:1 .
+  safebuild --secret id=npm,env=NPM_TOKEN --format sarif --report safebuild.sarif .
+  safebuild --secret token=vault:secret/ci#npm -f docker/Dockerfile . -- --shm-size 1g
+Anything after -- goes to the builder as typed, except flags that would bypass the audit (--secret, -o, --push).
+A verdict line (LEAK / OK / NOTHING CHECKED) is the last line on stderr whatever --format and --report say.
+${EXIT_CODES}`,
+    scan: `
+Examples:
+  safebuild scan app:1 --secret npmrc=~/.npmrc
+  safebuild scan image.tar.gz --secret tok=env:TOKEN --format json --report scan.json
+  safebuild scan oci-archive:app.oci.tar --secret id=npmrc,src=.npmrc
+A verdict line (LEAK / OK) is the last line on stderr whatever --format and --report say.
+${EXIT_CODES}`,
+    check: `
+Examples:
+  safebuild check --secret npmrc=~/.npmrc .
+  safebuild check --format json --secret tok=env:TOKEN
+Prints ids, sources, sizes and keyed fingerprints, never values. Exit 0 when every secret resolves, 2 otherwise.`,
+  };
+  for (const command of program.commands) {
+    const text = examples[command.name()];
+    if (text !== undefined) command.addHelpText("after", text);
+  }
 }
 
 function exitCodeFor(error: unknown, err: NodeJS.WritableStream, ctx: CommandContext): number {

@@ -1,5 +1,5 @@
 /** The CLI's closing verdict (CONTRACT.md Additions): the last stderr line that starts with one. */
-const VERDICT = /^(?:safebuild: )?(LEAK|OK|NOTHING CHECKED|NOT SEARCHED|FAILED)\b.*$/;
+const VERDICT = /^(?:safebuild: )?(LEAK|INCOMPLETE|OK|NOTHING CHECKED)\b.*$/;
 
 export function lastVerdict(stderrTail: string): string | undefined {
   // eslint-disable-next-line no-control-regex

@@ -1,4 +1,5 @@
 import type { MaterializedSecret } from "../materialize/secret-dir.js";
+import type { EngineExport } from "./exporter.js";
 
 /** How a build is driven. Never the legacy builder: it ignores or rejects secret mounts. */
 export type BackendKind = "buildx" | "classic-buildkit";
@@ -27,4 +28,8 @@ export interface BuildRequest {
   readonly secrets: readonly MaterializedSecret[];
   readonly iidfile: string;
   readonly passthrough: readonly string[];
+  /** `-o`, when it names an export into the engine (see exporter.ts). */
+  readonly exporter?: EngineExport | undefined;
+  /** docker build flags passed on as typed (`--ssh`, `--cache-from`, `--network`, …). */
+  readonly builderFlags?: readonly string[] | undefined;
 }

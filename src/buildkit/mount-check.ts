@@ -1,3 +1,4 @@
+import { closest } from "../did-you-mean.js";
 import { inputError } from "../errors.js";
 import type { SecretMount } from "./secret-mounts.js";
 
@@ -10,6 +11,7 @@ import type { SecretMount } from "./secret-mounts.js";
 export function checkSecretMounts(mounts: readonly SecretMount[], secretIds: readonly string[], dockerfile: string): string[] {
   const given = new Set(secretIds);
   const built = mounts.filter((m) => m.reachable && !m.dynamic);
+  throwIfMistyped(built, secretIds, given, dockerfile);
   const missingRequired = built.find((m) => m.required && !given.has(m.id));
   if (missingRequired !== undefined) {
     throw inputError(
@@ -30,4 +32,22 @@ export function checkSecretMounts(mounts: readonly SecretMount[], secretIds: rea
     if (!used.has(id)) warnings.push(`secret "${id}" is not mounted by any RUN --mount=type=secret in ${dockerfile}: the build will not see it`);
   }
   return warnings;
+}
+
+/**
+ * `--secret npmcr=…` where the Dockerfile mounts `npmrc`: two warnings and, with a cached step,
+ * exit 0 hid the typo. A given id nothing mounts, one or two edits from a mounted id nothing
+ * gives, is a mistake: stop before the build.
+ */
+function throwIfMistyped(built: readonly SecretMount[], secretIds: readonly string[], given: ReadonlySet<string>, dockerfile: string): void {
+  const mounted = new Set(built.map((m) => m.id));
+  const wanted = [...mounted].filter((id) => !given.has(id));
+  for (const id of secretIds) {
+    if (mounted.has(id)) continue;
+    const meant = closest(id, wanted);
+    const mount = built.find((m) => m.id === meant);
+    if (meant !== undefined && mount !== undefined) {
+      throw inputError(`--secret ${id}: no RUN mounts "${id}"; did you mean "${meant}" (mounted at ${dockerfile}:${mount.line})?`);
+    }
+  }
 }

@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
 import type { Writable } from "node:stream";
-import { buildError, environmentError } from "../errors.js";
+import { buildError, environmentError, usageError } from "../errors.js";
 import { streamCommand, type CommandSpec } from "../process/run.js";
 import { watchCachedSecretSteps } from "./cached-secret-steps.js";
 import { forwardWithoutEnd } from "./log-sink.js";
+
+const DOCKER_USAGE_STATUS = 125;
 
 export interface RunBuildOptions {
   /** The masked human stream the log goes to. */
@@ -39,6 +41,10 @@ export async function runBuild(spec: CommandSpec, options: RunBuildOptions): Pro
   });
   if (result.aborted || options.signal.aborted) return { kind: "interrupted" };
   if (result.spawnError !== undefined) throw environmentError(`cannot run ${spec.command}: ${result.spawnError.code ?? "failed"}`);
+  // The docker CLI exits 125 when it rejects its arguments (`unknown flag: --bogus`): a usage error.
+  if (result.exitCode === DOCKER_USAGE_STATUS) {
+    throw usageError(`the builder rejected its arguments: ${spec.command} exited with status 125 (see its message above; check the flags after --)`);
+  }
   if (result.exitCode !== 0) {
     const how = result.signal !== undefined ? `was killed by ${result.signal}` : `exited with status ${result.exitCode ?? "unknown"}`;
     throw buildError(`the build failed: ${spec.command} ${spec.args[0] === "buildx" ? "buildx build" : "build"} ${how} (see the log above)`);

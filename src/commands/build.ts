@@ -8,7 +8,10 @@ import { detectBuilder } from "../buildkit/detect.js";
 import { checkDockerfile } from "../buildkit/preflight.js";
 import { mergeBuildOptions } from "../config/merge-build-options.js";
 import { runBuild } from "../buildkit/run-build.js";
-import { describeFsError, ExitCode, inputError, interruptedError } from "../errors.js";
+import { describeFsError, ExitCode, inputError, interruptedError, usageError } from "../errors.js";
+import { parseExporter, type EngineExport } from "../buildkit/exporter.js";
+import { checkPassthrough } from "../buildkit/passthrough.js";
+import { heldLog } from "../buildkit/held-log.js";
 import { materializeSecrets, type SecretDir } from "../materialize/secret-dir.js";
 import { sweepStaleDirs } from "../materialize/sweep.js";
 import { chooseTempRoot, tempRootCandidates } from "../materialize/temp-root.js";
@@ -29,6 +32,8 @@ const loadResolver = () => import("../secrets/resolve.js");
  * Secrets are wiped and the private directory removed on every path out of here.
  */
 export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext): Promise<number> {
+  checkPassthrough(cliOptions.passthrough);
+  const exporter = engineExportOf(cliOptions.exporters);
   const { config, refs, denied } = await runConfig(
     { ...cliOptions, usesBuildContext: cliOptions.context === ".", usesBuildFile: cliOptions.file === undefined },
     ctx,
@@ -52,13 +57,16 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
     for (const warning of check.warnings) ctx.io.warn(warning);
     const builder = await detecting.catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
+    if (builder.kind === "classic-buildkit" && options.builderFlags.includes("--cache-to")) {
+      throw usageError(`--cache-to needs docker buildx; docker ${builder.clientVersion}'s built-in builder (${builder.docker}) has no cache export`);
+    }
 
     const root = chooseTempRoot(ctx.env);
     if (!root.inMemory) {
       ctx.io.warn(`the secret files go to ${root.path}, which is not a tmpfs, so secrets touch the disk (no usable tmpfs in $SAFEBUILD_TMPDIR, $XDG_RUNTIME_DIR or /dev/shm)`);
     }
     dir = materializeSecrets(root.path, secrets);
-    const imageId = await build(builder, buildRequest(options, dir), providerCtx.traces, ctx).catch((error: unknown) => {
+    const imageId = await build(builder, buildRequest(options, dir, exporter), providerCtx.traces, ctx, options.quiet).catch((error: unknown) => {
       // A remembered builder may be what failed (a plugin gone, another builder chosen): probe next time.
       const cacheDir = builderCacheDir(ctx.env);
       if (cacheDir !== undefined && !ctx.signal.aborted) forgetCachedBuilders(cacheDir, builder.docker);
@@ -68,6 +76,8 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
     dir = undefined;
 
     if (options.iidfile !== undefined) await writeIidfile(options.iidfile, imageId, ctx);
+    // docker build -q prints the id on stdout; here only when no json/sarif report goes there.
+    if (options.quiet && (options.format === "text" || options.report !== undefined || !options.scan)) ctx.io.out.write(`${imageId}\n`);
     if (!options.scan) {
       ctx.io.info(`built ${imageId} (not scanned: --no-scan)`);
       return ExitCode.ok;
@@ -82,7 +92,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
   }
 }
 
-function buildRequest(options: BuildOptions, dir: SecretDir): BuildRequest {
+function buildRequest(options: BuildOptions, dir: SecretDir, exporter: EngineExport | undefined): BuildRequest {
   return {
     context: options.context,
     dockerfile: options.file,
@@ -96,17 +106,30 @@ function buildRequest(options: BuildOptions, dir: SecretDir): BuildRequest {
     secrets: dir.files,
     iidfile: join(dir.path, "iid"),
     passthrough: options.passthrough,
+    exporter,
+    builderFlags: options.builderFlags,
   };
 }
 
-async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, ctx: CommandContext): Promise<string> {
+/** `-o` as docker reads it; only an export into the engine leaves the audit something to read. */
+function engineExportOf(specs: readonly string[]): EngineExport | undefined {
+  if (specs.length > 1) throw usageError(`-o is given ${specs.length} times: one export at a time (as docker build)`);
+  return specs[0] === undefined ? undefined : parseExporter(specs[0]);
+}
+
+async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, ctx: CommandContext, quiet: boolean): Promise<string> {
   const spec = buildCommandSpec(builder, req);
   const env = { ...childEnv("build", ctx.env, traces, { clouds: buildClouds(ctx.env) }), ...spec.env };
   ctx.io.info(`building with ${builder.kind === "buildx" ? "docker buildx" : "docker build (BuildKit)"} ${builder.clientVersion} (${builder.docker})`);
+  const held = quiet ? heldLog() : undefined;
   const outcome = await runBuild(
     { ...spec, env, inheritEnv: false, cwd: ctx.cwd },
-    { log: ctx.io.err, iidfile: req.iidfile, signal: ctx.signal, forwardSignal: () => ctx.signalName() ?? "SIGINT" },
-  );
+    { log: held?.stream ?? ctx.io.err, iidfile: req.iidfile, signal: ctx.signal, forwardSignal: () => ctx.signalName() ?? "SIGINT" },
+  ).catch(async (error: unknown) => {
+    // -q: the log is shown only when it explains a failure (as docker build -q does).
+    if (held !== undefined) await new Promise<void>((done) => ctx.io.err.write(held.text(), () => done()));
+    throw error;
+  });
   if (outcome.kind === "interrupted") throw interruptedError(ctx.signalName() ?? "SIGINT");
   if (outcome.cachedSecretSteps.length > 0) {
     ctx.io.warn(

@@ -31,10 +31,12 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
 
   const resolved: ResolvedSecret[] = [];
   const failed: string[] = [];
+  const errors = new Map<string, string>();
   const providerCtx = providerContext(ctx, refs);
   try {
     for (const { id, message } of denied) {
       failed.push(id);
+      errors.set(id, message);
       await write(ctx.io.err, `safebuild: ${message}\n`);
     }
     for (const ref of usable) {
@@ -44,11 +46,15 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
         if (ctx.signal.aborted) throw interruptedError(ctx.signalName() ?? "SIGINT");
         if (!isSafebuildError(error) || error.kind === "interrupted") throw error;
         failed.push(ref.id);
+        errors.set(ref.id, error.message);
         await write(ctx.io.err, `safebuild: ${error.message}\n`);
       }
     }
-    await write(ctx.io.out, renderTable(refs, resolved, dockerfile));
-    if (resolved.length > 0) await write(ctx.io.out, renderSearch(resolved));
+    if (options.format === "json") await write(ctx.io.out, renderJson(refs, resolved, dockerfile, errors));
+    else {
+      await write(ctx.io.out, renderTable(refs, resolved, dockerfile));
+      if (resolved.length > 0) await write(ctx.io.out, renderSearch(resolved));
+    }
     const where = config === undefined ? "" : ` (config ${config.display})`;
     await write(
       ctx.io.err,
@@ -96,6 +102,27 @@ const write = (stream: Writable, text: string): Promise<void> =>
 /** Per secret, what the scan looks for: the whole value, and for a recognised format its credentials only. */
 function renderSearch(resolved: readonly ResolvedSecret[]): string {
   return `\nwhat the scan searches:\n${resolved.map((s) => `  ${s.id}: ${describeSearch(s.value.expose())}\n`).join("")}`;
+}
+
+const mountsOf = (id: string, dockerfile: DockerfileCheck | undefined) => (dockerfile?.mounts ?? []).filter((m) => m.id === id && m.reachable);
+
+/** `check --format json`: the table's facts for scripts; ids, sizes and fingerprints, never values. */
+function renderJson(refs: readonly SecretRef[], resolved: readonly ResolvedSecret[], dockerfile: DockerfileCheck | undefined, errors: ReadonlyMap<string, string>): string {
+  const secrets = refs.map((ref) => {
+    const secret = resolved.find((s) => s.id === ref.id);
+    return {
+      id: ref.id,
+      source: secret?.kind ?? ref.kind,
+      resolved: secret !== undefined,
+      bytes: secret === undefined ? null : secret.value.length,
+      fingerprint: secret === undefined ? null : secret.value.fingerprint(),
+      mountedBy: dockerfile === undefined ? null : mountsOf(ref.id, dockerfile).map((m) => ({ path: dockerfile.dockerfile ?? null, line: m.line })),
+      search: secret === undefined ? null : describeSearch(secret.value.expose()),
+      error: errors.get(ref.id) ?? null,
+    };
+  });
+  const report = { schemaVersion: 1, dockerfile: dockerfile?.dockerfile ?? null, ok: errors.size === 0, secrets, warnings: [...(dockerfile?.warnings ?? [])] };
+  return `${JSON.stringify(report, null, 2)}\n`;
 }
 
 function renderTable(refs: readonly SecretRef[], resolved: readonly ResolvedSecret[], dockerfile: DockerfileCheck | undefined): string {

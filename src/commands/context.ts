@@ -16,7 +16,8 @@ export type ReportFormat = "text" | "json" | "sarif";
 
 export interface ReportOptions {
   readonly format: ReportFormat;
-  readonly output: string | undefined;
+  /** `--report FILE` (`scan --output` too); undefined: stderr for text, stdout for json/sarif. */
+  readonly report: string | undefined;
 }
 
 /** Where the config comes from and what a repository config may do (src/config/, CONTRACT.md Additions). */
@@ -43,6 +44,12 @@ export interface BuildOptions extends ReportOptions, ConfigOptions {
   readonly scan: boolean;
   readonly docker: string | undefined;
   readonly iidfile: string | undefined;
+  /** `-o/--output` values: docker exporters (see buildkit/exporter.ts), never a report file. */
+  readonly exporters: readonly string[];
+  /** `-q` / `--progress quiet`: the build log is held back and shown only if the build fails. */
+  readonly quiet: boolean;
+  /** docker build flags passed on with docker's meaning (`--ssh`, `--cache-from`, …). */
+  readonly builderFlags: readonly string[];
   /** Everything after `--`, verbatim. */
   readonly passthrough: readonly string[];
 }
@@ -54,6 +61,7 @@ export interface ScanOptions extends ReportOptions, ConfigOptions {
 }
 
 export interface CheckOptions extends ConfigOptions {
+  readonly format: "text" | "json";
   readonly context: string;
   readonly secrets: readonly string[];
   readonly file: string | undefined;

@@ -6,23 +6,27 @@ import { describeFsError, inputError } from "../errors.js";
 import { maskReportInput } from "../report/mask-input.js";
 import { renderReport } from "../report/render.js";
 import type { ReportInput } from "../report/report-input.js";
+import { verdictLine } from "../report/verdict.js";
 import type { CommandContext, ReportOptions } from "./context.js";
 
 /**
- * Writes the report where CONTRACT.md says: `--output FILE` (atomically, 0644), else text on
+ * Writes the report where CONTRACT.md says: `--report FILE` (atomically, 0644), else text on
  * stderr and json/sarif on stdout, so `safebuild … --format json > report.json` works.
+ * Then the verdict line on stderr, unless the text report there already ends with it.
  * Used by both build and scan.
  */
 export async function writeReport(input: ReportInput, options: ReportOptions, ctx: CommandContext): Promise<void> {
   const masked = maskReportInput(input, ctx.masker);
-  if (options.output !== undefined) {
+  if (options.report !== undefined) {
     const text = ctx.masker.maskString(renderReport(options.format, masked, { color: false }));
-    await writeFileAtomic(path.resolve(ctx.cwd, options.output), text, options.output);
+    await writeFileAtomic(path.resolve(ctx.cwd, options.report), text, options.report);
+    await write(ctx.io.err, `${verdictLine(masked)}; report in ${options.report}\n`);
     return;
   }
   const toErr = options.format === "text";
   const color = toErr && ctx.io.interactive && !noColor(ctx.env);
   await write(toErr ? ctx.io.err : ctx.io.out, renderReport(options.format, masked, { color }));
+  if (!toErr) await write(ctx.io.err, `${verdictLine(masked)}\n`);
 }
 
 /** https://no-color.org: set and not empty. */

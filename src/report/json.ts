@@ -40,7 +40,7 @@ function findingJson(f: Finding): Record<string, unknown> {
     secret: f.secret,
     rule: f.rule,
     where: f.where,
-    layer: f.layer === null ? null : { index: f.layer.index, digest: f.layer.digest, createdBy: f.layer.createdBy },
+    layer: f.layer === null ? null : { index: f.layer.index, digest: f.layer.digest, diffId: f.layer.diffId ?? null, createdBy: f.layer.createdBy },
     path: f.path,
     encoding: f.encoding,
     deleted: f.deleted,

@@ -1,5 +1,9 @@
 import type { Finding, FindingWhere } from "../scan/finding.js";
 import type { Writer } from "./report-input.js";
+import { verdictKind, verdictLine } from "./verdict.js";
+import { printable } from "./printable.js";
+
+export { printable };
 
 const whereText: Record<FindingWhere, string> = {
   file: "in file contents",
@@ -85,17 +89,14 @@ export const writeText: Writer = (input, options) => {
   }
 
   const found = result.findings;
-  if (found.length === 0 && skipped.length > 0) {
-    lines.push(p.note(`INCOMPLETE: no secret found in what was read, but ${count(skipped.length, "file")} could not be searched in full (listed above).`));
-  } else if (found.length === 0) {
-    const suffix = ignored.length > 0 ? ` (${count(ignored.length, "finding")} ignored by policy)` : "";
-    lines.push(p.good(`OK: no secret found in the image${suffix}.`));
-  } else {
-    const names = [...new Set(found.map(label))].join(", ");
-    lines.push(p.bad(`LEAK: ${count(found.length, "finding")} of ${names} in the image.`));
+  if (found.length > 0) {
     const kinds = [...new Set(found.map((f) => f.where))];
     lines.push("How to fix, then rebuild and scan again:", ...kinds.map((k) => `  - ${fixFor[k]}`));
   }
+  // Last, so the report's final line is the run's verdict (report-output prints no second one).
+  const verdict = verdictLine(input);
+  const paint = { LEAK: p.bad, INCOMPLETE: p.bad, OK: p.good, "NOTHING CHECKED": p.note }[verdictKind(input)];
+  lines.push(paint(verdict));
   return `${lines.join("\n")}\n`;
 };
 
@@ -130,10 +131,6 @@ export function instruction(createdBy: string): string {
   return line.length <= MAX_INSTRUCTION ? line : `${line.slice(0, MAX_INSTRUCTION - 1)}…`;
 }
 
-/** Image content is untrusted: an escape sequence in a file name must not drive the terminal. */
-export function printable(text: string): string {
-  return text.replace(/[\p{Cc}\u2028\u2029]/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
 
 const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
 

@@ -12,15 +12,18 @@ export interface ScannedImage {
 }
 
 /**
- * A layer's digest is its diff_id (the sha256 of the uncompressed tar, from the config's
- * rootfs): the same whatever the compression or the source. The blob digest stands in only
- * when the config lacks diff_ids.
+ * `digest` is the layer's blob digest as the source stores it (an OCI manifest's, compressed
+ * or not), as Trivy and registries name layers; `diffId` is the sha256 of the uncompressed tar
+ * from the config's rootfs. A docker-archive's layer.tar is the uncompressed tar, so there
+ * both are the diff_id (what `digest` held before diffId existed).
  */
 export function layerRef(image: ScannedImage, index: number, needles: NeedleTable): LayerRef {
   const createdBy = image.config.layerHistory[index] ?? null;
+  const diffId = image.config.diffIds[index] ?? null;
   return {
     index,
-    digest: image.config.diffIds[index] ?? image.blobDigests[index] ?? "unknown",
+    digest: image.blobDigests[index] ?? diffId ?? "unknown",
+    diffId,
     createdBy: createdBy === null ? null : censor(createdBy, needles),
   };
 }

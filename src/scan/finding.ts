@@ -3,10 +3,13 @@ import type { ContentFormat } from "./content/format.js";
 
 export type FindingWhere = "file" | "path" | "linkname" | "env" | "label" | "history" | "config" | "annotation" | "attestation";
 
-/** A layer as reports name it: index from the bottom (0-based), digest, and its history line. */
+/** A layer as reports name it: index from the bottom (0-based), digests, and its history line. */
 export interface LayerRef {
   readonly index: number;
+  /** The blob digest where the source names one, else the diff_id (see scan/assemble.ts). */
   readonly digest: string;
+  /** sha256 of the uncompressed layer tar (config rootfs.diff_ids); null when the config has none. */
+  readonly diffId?: string | null;
   readonly createdBy: string | null;
 }
 

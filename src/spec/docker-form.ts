@@ -1,3 +1,4 @@
+import { closest } from "../did-you-mean.js";
 import { usageError } from "../errors.js";
 import type { SecretRef } from "../secrets/secret.js";
 import { checkSecretId, quoteSpec } from "./secret-id.js";
@@ -34,13 +35,23 @@ export function splitCsv(spec: string): string[] | undefined {
   return fields;
 }
 
-/** True when every field is `key=value` with a key buildx knows: then the spec is the docker form. */
+const keyOf = (field: string): string | undefined => {
+  const eq = field.indexOf("=");
+  return eq > 0 ? field.slice(0, eq).toLowerCase() : undefined;
+};
+
+/**
+ * The docker form (CONTRACT.md "Secret specs"): every field a buildx key, or two or more
+ * fields led by one (`id=npmrc,src=.npmrc,typo=1` is a docker spec with a bad key, not a file).
+ */
 export function isDockerForm(spec: string): boolean {
   const fields = splitCsv(spec);
   if (fields === undefined || fields.length === 0) return false;
+  const first = keyOf(fields[0] ?? "");
+  if (fields.length >= 2 && first !== undefined && DOCKER_KEYS.has(first)) return true;
   return fields.every((f) => {
-    const eq = f.indexOf("=");
-    return eq > 0 && DOCKER_KEYS.has(f.slice(0, eq).toLowerCase());
+    const key = keyOf(f);
+    return key !== undefined && DOCKER_KEYS.has(key);
   });
 }
 
@@ -53,6 +64,13 @@ export function parseDockerForm(spec: string): SecretRef {
   for (const field of fields) {
     const eq = field.indexOf("=");
     const key = field.slice(0, eq).toLowerCase();
+    if (eq <= 0) throw usageError(`--secret ${quoteSpec(spec)}: ${JSON.stringify(field)} is not key=value (the docker form is id=ID,src=PATH)`);
+    if (!DOCKER_KEYS.has(key)) {
+      const hint = closest(key, [...DOCKER_KEYS]);
+      throw usageError(
+        `--secret ${quoteSpec(spec)}: unknown key ${JSON.stringify(field.slice(0, eq))}${hint === undefined ? "" : ` (did you mean ${hint}?)`}; the docker form knows type, id, src, source, env`,
+      );
+    }
     const value = field.slice(eq + 1);
     if (key === "type") {
       if (value !== "file" && value !== "env") {

@@ -102,6 +102,26 @@ describe("checkSecretMounts", () => {
     expect(warnings).toHaveLength(expected.length);
     expected.forEach((fragment, i) => expect(warnings[i]).toContain(fragment));
   });
+  test.each([
+    // a swapped pair, a missing letter, a different case: the typo is named with the mount's line
+    [["need", "otp"], /--secret otp: no RUN mounts "otp"; did you mean "opt" \(mounted at Dockerfile:3\)\?/],
+    [["ned", "opt"], /--secret ned: no RUN mounts "ned"; did you mean "need" \(mounted at Dockerfile:2\)\?/],
+    [["NEED", "opt"], /did you mean "need"/],
+  ])("a mistyped id %j is an input error with did-you-mean", (given, message) => {
+    let caught: unknown;
+    try {
+      checkSecretMounts(secretMountsOf(df), given, "Dockerfile");
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as { exitCode?: number } | undefined)?.exitCode).toBe(2);
+    expect(String((caught as Error | undefined)?.message)).toMatch(message);
+  });
+  test("an unused id far from every mount, or near one already given, only warns", () => {
+    expect(checkSecretMounts(secretMountsOf(df), ["need", "opt", "npmrc"], "Dockerfile")).toEqual([expect.stringContaining('secret "npmrc" is not mounted')]);
+    // "opt2" is near "opt", but opt is given: two real secrets, not a typo
+    expect(checkSecretMounts(secretMountsOf(df), ["need", "opt", "opt2"], "Dockerfile")).toHaveLength(1);
+  });
   test("a dynamic mount silences unused-secret warnings", () => {
     expect(checkSecretMounts(secretMountsOf("FROM a\nRUN --mount=type=secret,id=${X} true\n"), ["x"], "D")).toEqual([]);
   });

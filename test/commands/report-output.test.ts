@@ -25,22 +25,24 @@ describe("writeReport", () => {
     ["sarif", "out", '"version": "2.1.0"'],
   ] as [ReportFormat, "out" | "err", string][])("%s goes to std%s", async (format, stream, marker) => {
     const ctx = fakeContext();
-    await writeReport(inputWith([findingOf.file]), { format, output: undefined }, ctx);
-    const [mine, other] = stream === "out" ? [ctx.stdout(), ctx.stderr()] : [ctx.stderr(), ctx.stdout()];
-    expect(mine).toContain(marker);
-    expect(other).toBe("");
+    await writeReport(inputWith([findingOf.file]), { format, report: undefined }, ctx);
+    expect(stream === "out" ? ctx.stdout() : ctx.stderr()).toContain(marker);
+    if (stream === "err") expect(ctx.stdout()).toBe("");
+    // Whatever the format, stderr ends with the verdict, once (issue 18: a sarif leak was silent).
+    expect(ctx.stderr()).toMatch(/(^|\n)LEAK: 1 finding of npmrc \(layer 2 app\/\.npmrc\)\n$/);
+    expect(ctx.stderr().match(/LEAK:/g)).toHaveLength(1);
   });
 
-  test.each(["text", "json", "sarif"] as ReportFormat[])("--output FILE: %s written whole, 0644, nothing on stdout", async (format) => {
+  test.each(["text", "json", "sarif"] as ReportFormat[])("--report FILE: %s written whole, 0644, nothing on stdout", async (format) => {
     const ctx = fakeContext({ cwd: dir });
-    await writeReport(inputWith([findingOf.file]), { format, output: "report.out" }, ctx);
+    await writeReport(inputWith([findingOf.file]), { format, report: "report.out" }, ctx);
     const file = path.join(dir, "report.out");
     expect((await stat(file)).mode & 0o777).toBe(0o644);
     const text = await readFile(file, "utf8");
     expect(text).toContain("app/.npmrc");
     expect(text).not.toContain("\u001b[");
     expect(ctx.stdout()).toBe("");
-    expect(ctx.stderr()).toBe("");
+    expect(ctx.stderr()).toBe("LEAK: 1 finding of npmrc (layer 2 app/.npmrc); report in report.out\n");
     expect(await readdir(dir)).toEqual(["report.out"]);
   });
 
@@ -49,22 +51,22 @@ describe("writeReport", () => {
     const value = randomBytes(24).toString("base64url");
     ctx.masker.add("token", SecretValue.copyOf(Buffer.from(value)));
     const f = { ...findingOf.history, layer: { index: 3, digest: "sha256:00", createdBy: `RUN |1 TOKEN=${value} make` } };
-    await writeReport(inputWith([f]), { format, output: "r.out" }, ctx);
+    await writeReport(inputWith([f]), { format, report: "r.out" }, ctx);
     const text = await readFile(path.join(dir, "r.out"), "utf8");
     expect(text).not.toContain(value);
     expect(text).toContain("TOKEN=***");
   });
 
-  test("--output replaces an existing file", async () => {
+  test("--report replaces an existing file", async () => {
     const ctx = fakeContext({ cwd: dir });
-    await writeReport(inputWith([findingOf.file]), { format: "json", output: "r.json" }, ctx);
-    await writeReport(inputWith([]), { format: "json", output: "r.json" }, ctx);
+    await writeReport(inputWith([findingOf.file]), { format: "json", report: "r.json" }, ctx);
+    await writeReport(inputWith([]), { format: "json", report: "r.json" }, ctx);
     expect(JSON.parse(await readFile(path.join(dir, "r.json"), "utf8"))).toMatchObject({ findings: [] });
   });
 
-  test("an unwritable --output is an input error (exit 2) naming the file", async () => {
+  test("an unwritable --report is an input error (exit 2) naming the file", async () => {
     const ctx = fakeContext({ cwd: dir });
-    const error = await writeReport(inputWith([]), { format: "json", output: "no/such/dir/r.json" }, ctx).catch((e: unknown) => e);
+    const error = await writeReport(inputWith([]), { format: "json", report: "no/such/dir/r.json" }, ctx).catch((e: unknown) => e);
     expect(isSafebuildError(error) && error.exitCode).toBe(2);
     expect(String((error as Error).message)).toBe("cannot write the report to no/such/dir/r.json: no such file");
   });
@@ -76,13 +78,13 @@ describe("writeReport", () => {
     [false, {}, false],
   ] as [boolean, NodeJS.ProcessEnv, boolean][])("text colour: interactive=%s env=%j → %s", async (interactive, env, coloured) => {
     const ctx = fakeContext({ interactive, env });
-    await writeReport(inputWith([findingOf.file]), { format: "text", output: undefined }, ctx);
+    await writeReport(inputWith([findingOf.file]), { format: "text", report: undefined }, ctx);
     expect(ctx.stderr().includes("\u001b[")).toBe(coloured);
   });
 
   test("json is never coloured, even on a terminal", async () => {
     const ctx = fakeContext({ interactive: true });
-    await writeReport(inputWith([findingOf.file]), { format: "json", output: undefined }, ctx);
+    await writeReport(inputWith([findingOf.file]), { format: "json", report: undefined }, ctx);
     expect(ctx.stdout()).not.toContain("\u001b[");
   });
 

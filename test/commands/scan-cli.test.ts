@@ -58,7 +58,8 @@ describe.skipIf(!peerSuitesRun("scan-cli: peer image"))("safebuild scan: a peer 
     expect(report.findings).toContainEqual(
       expect.objectContaining({ secret: "hello", where: "file", layer: expect.objectContaining({ index: 0 }), path: "hello", deleted: false }),
     );
-    expect(run.stderr).toBe("");
+    // the report is on stdout; stderr still says why the job failed (issue 18)
+    expect(run.stderr).toBe("LEAK: 1 finding of hello (layer 0 hello)\n");
   });
 
   test.each(["text", "json", "sarif"])("a random value is not found: exit 0 (%s), value never printed", async (format) => {
@@ -67,20 +68,24 @@ describe.skipIf(!peerSuitesRun("scan-cli: peer image"))("safebuild scan: a peer 
     expect(run.stdout + run.stderr).not.toContain(value);
     if (format === "text") {
       expect(run.stdout).toBe("");
-      expect(run.stderr).toContain("OK: no secret found in the image.");
+      expect(run.stderr).toMatch(/\nOK: 1 secret checked in 1 layer\n$/);
     } else {
       expect(JSON.parse(run.stdout)).toBeTruthy();
+      expect(run.stderr).toBe("OK: 1 secret checked in 1 layer\n");
     }
   });
 
-  test("--output writes the sarif report to a file, nothing on stdout", async () => {
+  test.each(["--report", "--output"])("%s writes the sarif report to a file, nothing on stdout, the verdict on stderr", async (flag) => {
     const out = path.join(dir, "report.sarif");
-    const run = await runCli(["scan", image, "--secret", "hello=env:SB_HELLO", "--format", "sarif", "--output", out], {
+    await rm(out, { force: true });
+    const run = await runCli(["scan", image, "--secret", "hello=env:SB_HELLO", "--format", "sarif", flag, out], {
       env: { SB_HELLO: "Hello from Docker!" },
       secrets: ["Hello from Docker!"],
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
+    // The CI example's form: a leak must never be silent on stderr (issue 18).
+    expect(run.stderr).toBe(`LEAK: 1 finding of hello (layer 0 hello); report in ${out}\n`);
     const sarif = JSON.parse(await readFile(out, "utf8")) as { runs: { results: { ruleId: string; message: { text: string } }[] }[] };
     expect(sarif.runs[0]?.results[0]?.ruleId).toBe("secret-in-file");
     expect(sarif.runs[0]?.results[0]?.message.text).not.toContain("Hello from Docker!");
@@ -96,7 +101,13 @@ describe.skipIf(!peerSuitesRun("scan-cli: peer image"))("safebuild scan: a peer 
     expect(run.stderr).toMatch(/^Scanned .*hello-world-v25\.tar \(sha256:[0-9a-f]{12}\): 1 secret checked, 1 layer, 1 file/);
     expect(run.stderr).toContain("LEAK hello [raw] in file contents: hello");
     expect(run.stderr).toContain("layer 0 sha256:");
-    expect(run.stderr).toContain("LEAK: 1 finding of hello in the image.");
+    expect(run.stderr).toMatch(/\nLEAK: 1 finding of hello \(layer 0 hello\)\n$/);
     expect(run.stderr).toContain("RUN --mount=type=secret");
+  });
+
+  test("--report and --output naming two files is a usage error", async () => {
+    const run = await runCli(["scan", image, "--secret", `s1=${secretFile}`, "--report", "a.json", "--output", "b.json"], { cwd: dir, secrets: [value] });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe("safebuild: --report a.json and --output b.json name two report files; give one of them\n");
   });
 });

@@ -34,7 +34,7 @@ const options = (over: Partial<ScanOptions> = {}): ScanOptions => ({
   platform: undefined,
   config: undefined,
   format: "json",
-  output: undefined,
+  report: undefined,
   ...over,
 });
 

@@ -50,7 +50,10 @@ const cli: BuildOptions = {
   iidfile: undefined,
   config: undefined,
   format: "text",
-  output: undefined,
+  report: undefined,
+  exporters: [],
+  quiet: false,
+  builderFlags: [],
   passthrough: [],
 };
 

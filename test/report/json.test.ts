@@ -2,12 +2,12 @@ import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { writeJson } from "../../src/report/json.js";
 import type { Finding } from "../../src/scan/finding.js";
-import { allWheres, DIGEST_A, findingOf, IMAGE_ID, inputWith, resultWith } from "./sample-results.js";
+import { allWheres, DIFF_ID_A, DIGEST_A, findingOf, IMAGE_ID, inputWith, resultWith } from "./sample-results.js";
 
 const opts = { color: false };
 
 /** CONTRACT.md "JSON report", strict: an unknown key fails, so additions are deliberate. */
-const layerSchema = z.strictObject({ index: z.number().int().min(0), digest: z.string(), createdBy: z.string().nullable() });
+const layerSchema = z.strictObject({ index: z.number().int().min(0), digest: z.string(), diffId: z.string().nullable(), createdBy: z.string().nullable() });
 const findingSchema = z.strictObject({
   secret: z.string().nullable(),
   rule: z.string().nullable(),
@@ -59,7 +59,8 @@ describe("json report", () => {
     expect(Object.keys(parse(text))).toEqual(["schemaVersion", "tool", "image", "secrets", "findings", "notSearched", "stats", "ignored", "warnings"]);
     expect(text.endsWith("}\n")).toBe(true);
     expect(text).toContain('\n  "schemaVersion": 1,\n');
-    expect(text).toContain(`"layer": {\n        "index": 2,\n        "digest": "${DIGEST_A}",`);
+    // digest (the blob's, as Trivy names layers) and diffId (the uncompressed tar's) both, in this order
+    expect(text).toContain(`"layer": {\n        "index": 2,\n        "digest": "${DIGEST_A}",\n        "diffId": "${DIFF_ID_A}",`);
   });
 
   test("the contract example round-trips exactly", () => {
@@ -74,7 +75,7 @@ describe("json report", () => {
           secret: "npmrc",
           rule: null,
           where: "file",
-          layer: { index: 2, digest: DIGEST_A, createdBy: "RUN /bin/sh -c cp /run/secrets/npmrc /app/.npmrc" },
+          layer: { index: 2, digest: DIGEST_A, diffId: DIFF_ID_A, createdBy: "RUN /bin/sh -c cp /run/secrets/npmrc /app/.npmrc" },
           path: "app/.npmrc",
           encoding: "raw",
           deleted: false,

@@ -5,7 +5,8 @@ export const DIGEST_A = `sha256:${"a1".repeat(32)}`;
 export const DIGEST_B = `sha256:${"b2".repeat(32)}`;
 export const IMAGE_ID = `sha256:${"cc".repeat(32)}`;
 
-const layer2 = { index: 2, digest: DIGEST_A, createdBy: "RUN /bin/sh -c cp /run/secrets/npmrc /app/.npmrc" };
+export const DIFF_ID_A = `sha256:${"d1".repeat(32)}`;
+const layer2 = { index: 2, digest: DIGEST_A, diffId: DIFF_ID_A, createdBy: "RUN /bin/sh -c cp /run/secrets/npmrc /app/.npmrc" };
 const layer1 = { index: 1, digest: DIGEST_B, createdBy: null };
 
 /** One finding of every `where` kind, the way a scanner would report each. */

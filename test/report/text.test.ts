@@ -31,7 +31,7 @@ describe("text report", () => {
     expect(line).toContain(`[${f.encoding}]`);
     expect(line).toContain(whereWords[where]);
     expect(line.includes("(deleted in a later layer, still shipped)")).toBe(f.deleted);
-    expect(text).toMatch(/LEAK: 1 finding of (npmrc|token) in the image\./);
+    expect(text).toMatch(/\nLEAK: 1 finding of (npmrc|token) \((layer \d|config) [^)]+\)\n$/);
     expect(text).toContain("How to fix, then rebuild and scan again:\n  - ");
   });
 
@@ -50,12 +50,12 @@ describe("text report", () => {
   test("each kind's fix is given once", () => {
     const text = writeText(inputWith([findingOf.history, { ...findingOf.history, path: "history[4].created_by" }, findingOf.file]), plain);
     expect(text.match(/ARG\/--build-arg/g)).toHaveLength(1);
-    expect(text).toContain("LEAK: 3 findings of token, npmrc in the image.");
+    expect(text).toMatch(/\nLEAK: 3 findings of token, npmrc \(config history\[\d\]\.created_by, config history\[4\]\.created_by, layer 2 app\/\.npmrc\)\n$/);
   });
 
   test("clean image", () => {
     const text = writeText(inputWith([]), plain);
-    expect(text).toContain("OK: no secret found in the image.\n");
+    expect(text.endsWith("\nOK: 2 secrets checked in 3 layers\n")).toBe(true);
     expect(text).not.toContain("LEAK");
     expect(text).not.toContain("How to fix");
   });
@@ -65,7 +65,13 @@ describe("text report", () => {
     expect(text).toContain("Ignored by policy (1):");
     expect(text).toContain("Labels.token");
     expect(text).toContain("reason: public build id");
-    expect(text).toContain("OK: no secret found in the image (1 finding ignored by policy).");
+    expect(text).toContain("OK: 2 secrets checked in 3 layers (1 finding ignored by policy)");
+  });
+
+  test("no secrets given: the verdict says nothing was checked, not OK (issue 18)", () => {
+    const text = writeText(inputWith([], { secrets: [] }), plain);
+    expect(text.endsWith("\nNOTHING CHECKED: no secrets given (--secret ID=REF, or secrets: in safebuild.yml)\n")).toBe(true);
+    expect(text).not.toContain("OK");
   });
 
   test("several images: each finding names its image", () => {
@@ -79,7 +85,7 @@ describe("text report", () => {
     expect(text).toContain("app/f49");
     expect(text).not.toContain("app/f50");
     expect(text.match(/… and 3 more \(--format json lists them all\)/g)).toHaveLength(2);
-    expect(text).toContain("LEAK: 53 findings of npmrc in the image.");
+    expect(text).toContain("LEAK: 53 findings of npmrc (layer 2 app/f0, layer 2 app/f1, layer 2 app/f2, …) (53 findings ignored by policy)\n");
   });
 
   test("a match inside a gzip file says so", () => {

@@ -39,6 +39,23 @@ describe("every image source finds the same leaks", () => {
     expect(result.warnings).toEqual([]);
   });
 
+  test.each([
+    // a docker-archive's layer.tar is the uncompressed tar: its digest is the diff_id
+    ["leaky.docker.tar", true],
+    ["leaky.oci.tar", true],
+    // a compressed OCI blob has its own digest; diffId stays the uncompressed tar's
+    ["leaky.oci-gzip.tar", false],
+    ["leaky.oci-zstd.tar", false],
+  ] as const)("%s: layer digest and diffId, the same only for uncompressed blobs (%s)", async (file, same) => {
+    const result = await scan(file);
+    const layers = result.findings.flatMap((f) => (f.layer === null ? [] : [f.layer]));
+    expect(layers.length).toBeGreaterThan(0);
+    for (const layer of layers) {
+      expect(layer.diffId).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(layer.digest === layer.diffId).toBe(same);
+    }
+  });
+
   test.each(prefixed)("prefix %s forces the kind", async (prefix, suffix) => {
     expectLeaky(await scan(`${prefix}leaky.${suffix}`), "token");
   });

@@ -31,7 +31,8 @@ describe("parseSecretSpec: accepted specs", () => {
     ["a=cmd:aws x --query a=b,c=d", { id: "a", kind: "cmd", target: "aws x --query a=b,c=d" }],
     ["my.id_2-x=f", { id: "my.id_2-x", kind: "file", target: "f" }],
     ["a=b,c", { id: "a", kind: "file", target: "b,c" }],
-    ["id=x,foo=bar", { id: "id", kind: "file", target: "x,foo=bar" }],
+    // a first field that is no docker key: the short form, whatever follows
+    ["npmrc=a,typo=1", { id: "npmrc", kind: "file", target: "a,typo=1" }],
   ])("%s", (spec, expected) => {
     expect(parseSecretSpec(spec)).toEqual({ ...expected, spec });
   });
@@ -57,6 +58,12 @@ describe("parseSecretSpec: rejected specs name the problem, exit 2", () => {
     ["a=cmd:", /nothing after "cmd:"/],
     ["a=op://vault/item", /unknown source "op:"/],
     ["a=id:\n", /unknown source "id:"/],
+    // two or more fields led by a docker key: the docker form, where an unknown key is an error (as buildx)
+    ["id=npmrc,src=.npmrc,typo=1", /unknown key "typo" \(did you mean type\?\); the docker form knows type, id, src, source, env/],
+    ["id=x,foo=bar", /unknown key "foo"/],
+    ["ID=x,Scr=f", /unknown key "Scr" \(did you mean src\?\)/],
+    ["type=file,id=a,src", /"src" is not key=value/],
+    ["src=f,id=a,mode=0400", /unknown key "mode"/],
   ])("%s", (spec, message) => {
     let caught: unknown;
     try {

@@ -1,0 +1,43 @@
+import type { Finding } from "../scan/finding.js";
+import type { ReportInput } from "./report-input.js";
+import { printable } from "./printable.js";
+
+export type VerdictKind = "LEAK" | "INCOMPLETE" | "OK" | "NOTHING CHECKED";
+
+/** Locations named in the verdict line; the report lists them all. */
+const MAX_PLACES = 3;
+
+const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
+export function verdictKind(input: ReportInput): VerdictKind {
+  if (input.result.findings.length > 0) return "LEAK";
+  if (input.result.notSearched.length > 0) return "INCOMPLETE";
+  return input.secrets.length === 0 ? "NOTHING CHECKED" : "OK";
+}
+
+const place = (f: Finding): string => (f.layer === null ? `config ${printable(f.path)}` : `layer ${f.layer.index} ${printable(f.path)}`);
+
+/**
+ * The one line that ends every run on stderr, whatever the format and destination, so a CI log
+ * always says why a job failed: `LEAK: 2 findings of npmrc (layer 2 app/.npmrc, …)`.
+ * Built from the masked report input; it holds ids, counts and paths, never a value.
+ */
+export function verdictLine(input: ReportInput): string {
+  const { findings, stats } = input.result;
+  const ignored = input.ignored?.length ?? 0;
+  const ignoredNote = ignored > 0 ? ` (${count(ignored, "finding")} ignored by policy)` : "";
+  switch (verdictKind(input)) {
+    case "LEAK": {
+      const names = [...new Set(findings.map((f) => f.secret ?? `rule ${f.rule ?? "?"}`))].join(", ");
+      const places = [...new Set(findings.map(place))];
+      const shown = places.slice(0, MAX_PLACES).join(", ") + (places.length > MAX_PLACES ? ", …" : "");
+      return `LEAK: ${count(findings.length, "finding")} of ${names} (${shown})${ignoredNote}`;
+    }
+    case "INCOMPLETE":
+      return `INCOMPLETE: no secret found in what was read, but ${count(input.result.notSearched.length, "file")} could not be searched in full (see the report's notSearched)${ignoredNote}`;
+    case "OK":
+      return `OK: ${count(input.secrets.length, "secret")} checked in ${count(stats.layers, "layer")}${ignoredNote}`;
+    case "NOTHING CHECKED":
+      return `NOTHING CHECKED: no secrets given (--secret ID=REF, or secrets: in safebuild.yml)${ignoredNote}`;
+  }
+}

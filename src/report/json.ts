@@ -1,4 +1,4 @@
-import type { Finding, NotSearched } from "../scan/finding.js";
+import type { Finding, LayerRef, NotSearched } from "../scan/finding.js";
 import type { Writer } from "./report-input.js";
 
 /**
@@ -26,10 +26,13 @@ export const writeJson: Writer = (input) => {
   return `${JSON.stringify(report, null, 2)}\n`;
 };
 
+/** One shape for a layer everywhere: Trivy's `digest` (the blob) and `diffId` (the tar) apart. */
+const layerJson = (l: LayerRef): Record<string, unknown> => ({ index: l.index, digest: l.digest, diffId: l.diffId ?? null, createdBy: l.createdBy });
+
 export function notSearchedJson(n: NotSearched): Record<string, unknown> {
   return {
     path: n.path,
-    layer: { index: n.layer.index, digest: n.layer.digest, createdBy: n.layer.createdBy },
+    layer: layerJson(n.layer),
     reason: n.reason,
     ...(n.image === undefined ? {} : { image: n.image }),
   };
@@ -40,7 +43,7 @@ function findingJson(f: Finding): Record<string, unknown> {
     secret: f.secret,
     rule: f.rule,
     where: f.where,
-    layer: f.layer === null ? null : { index: f.layer.index, digest: f.layer.digest, diffId: f.layer.diffId ?? null, createdBy: f.layer.createdBy },
+    layer: f.layer === null ? null : layerJson(f.layer),
     path: f.path,
     encoding: f.encoding,
     deleted: f.deleted,

@@ -61,7 +61,10 @@ describe("-o/--output keeps docker's meaning on build", () => {
   });
 
   test("-o type=docker reaches buildx as typed, without --load", async () => {
-    const result = await run([...base, "-o", "type=docker", "."], { FAKE_DOCKER_CLIENT: "28.2.2", FAKE_DOCKER_BUILDX: "1" });
+    const settings = { FAKE_DOCKER_CLIENT: "28.2.2", FAKE_DOCKER_BUILDX: "1" };
+    const config = mkdtempSync(join(work, "docker-config-"));
+    writeFileSync(join(config, "fake-docker.json"), JSON.stringify(settings));
+    const result = await run([...base, "-o", "type=docker", "."], { ...settings, DOCKER_CONFIG: config });
     expect(result.code, result.stderr).toBe(0);
     const argv = fake.calls().find((c) => c.argv[1] === "build")?.argv ?? [];
     expect(argv).toEqual(expect.arrayContaining(["--output", "type=docker"]));

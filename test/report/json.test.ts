@@ -51,7 +51,7 @@ describe("json report", () => {
     const skipped = { path: "app/app.jar!/lib/huge.bin", layer, reason: "decoded content over 64 MiB (limit per file)" };
     const report = parse(writeJson(inputWith([], { result: resultWith([], { notSearched: [skipped] }) }), opts));
     expect(reportSchema.safeParse(report).success).toBe(true);
-    expect(report["notSearched"]).toEqual([skipped]);
+    expect(report["notSearched"]).toEqual([{ ...skipped, layer: { ...layer, diffId: null } }]);
   });
 
   test("key order, indent and trailing newline are fixed", () => {

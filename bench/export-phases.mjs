@@ -12,7 +12,7 @@ import { performance } from "node:perf_hooks";
 export async function exportPhases(ref, env = process.env) {
   // where safebuild's own scan connects (DOCKER_HOST, else the docker context, else the default
   // socket); loaded here, so a missing dist/ is reported by the bench, not by an import error
-  const { engineEndpoint } = await import("../dist/scan/engine-source.js");
+  const { engineEndpoint } = await import("../dist/docker/engine-images.js");
   const engine = engineEndpoint(env);
   if (engine === undefined) throw new Error("the export phases need an engine reachable over unix:// or tcp://");
   const { socketPath, host, port } = engine.options;

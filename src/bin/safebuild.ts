@@ -5,7 +5,7 @@
 import { stat } from "node:fs";
 import module from "node:module";
 import { sizeThreadPool } from "../process/thread-pool.js";
-import { prestartReader } from "../scan/engine-reader.js";
+import { prestartReader } from "../docker/export-reader.js";
 import { scansEngineImage } from "./scan-target.js";
 
 sizeThreadPool(process.env, () => stat(process.execPath, () => undefined));

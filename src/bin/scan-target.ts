@@ -1,4 +1,4 @@
-import { directEngineTarget } from "../scan/early-export.js";
+import { directEngineTarget } from "../scan/source/early-export.js";
 
 /** The options of `scan` that take a value (src/cli.ts): what follows them is not the image. */
 export const SCAN_VALUE_OPTIONS: ReadonlySet<string> = new Set(["--format", "--report", "--output", "--secret", "--config", "--allow", "--platform"]);

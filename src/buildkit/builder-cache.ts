@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { dockerConfigDir, readJson } from "../scan/docker-context.js";
+import { dockerConfigDir, readJson } from "../docker/context.js";
 import type { Builder } from "./builder.js";
 
 /**

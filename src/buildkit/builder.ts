@@ -1,5 +1,4 @@
 import type { MaterializedSecret } from "../materialize/secret-dir.js";
-import type { EngineExport } from "./exporter.js";
 
 /** How a build is driven. Never the legacy builder: it ignores or rejects secret mounts. */
 export type BackendKind = "buildx" | "classic-buildkit";
@@ -32,4 +31,18 @@ export interface BuildRequest {
   readonly exporter?: EngineExport | undefined;
   /** docker build flags passed on as typed (`--ssh`, `--cache-from`, `--network`, …). */
   readonly builderFlags?: readonly string[] | undefined;
+}
+
+/**
+ * A `build -o/--output` that safebuild accepts: one whose result is an image in the engine,
+ * where the audit reads it. Everything else (files, tarballs, a registry) would ship a result
+ * the audit never saw, so it is refused with the reason.
+ */
+export interface EngineExport {
+  /** As the user typed it. */
+  readonly spec: string;
+  readonly type: "docker" | "image";
+  /** `name=` (comma-separated in docker): tags for the built image. */
+  readonly names: readonly string[];
+  readonly attrs: Readonly<Record<string, string>>;
 }

@@ -1,10 +1,10 @@
 import { environmentError } from "../errors.js";
-import { childEnv, secretTraces } from "../process/child-env.js";
+import { childEnv, secretTraces } from "../secrets/child-env.js";
 import { firstLine, probeCommand, type RunResult } from "../process/run.js";
 import type { Builder } from "./builder.js";
 import { builderCacheKey, readCachedBuilder, writeCachedBuilder } from "./builder-cache.js";
-import { findOnPath, resolveDockerCli, type DockerCli } from "./docker-cli.js";
-import { pingEngine } from "./engine-ping.js";
+import { findOnPath, resolveDockerCli, type DockerCli } from "../docker/cli-path.js";
+import { pingEngine } from "../docker/ping.js";
 
 export interface DetectOptions {
   /** `--docker`, if given. */

@@ -1,20 +1,6 @@
 import { usageError } from "../errors.js";
-import type { Builder } from "./builder.js";
+import type { Builder, EngineExport } from "./builder.js";
 import { csvFields } from "./dockerfile-words.js";
-
-/**
- * A `build -o/--output` that safebuild accepts: one whose result is an image in the engine,
- * where the audit reads it. Everything else (files, tarballs, a registry) would ship a result
- * the audit never saw, so it is refused with the reason.
- */
-export interface EngineExport {
-  /** As the user typed it. */
-  readonly spec: string;
-  readonly type: "docker" | "image";
-  /** `name=` (comma-separated in docker): tags for the built image. */
-  readonly names: readonly string[];
-  readonly attrs: Readonly<Record<string, string>>;
-}
 
 const refusal = (spec: string, why: string): Error =>
   usageError(`-o ${spec}: ${why}; safebuild audits the image it loads into the engine (-o type=docker or no -o), export it after a clean scan`);

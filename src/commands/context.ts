@@ -12,7 +12,9 @@ export interface CommandContext {
   readonly signalName: () => NodeJS.Signals | undefined;
 }
 
-export type ReportFormat = "text" | "json" | "sarif";
+import type { ReportFormat } from "../report/render.js";
+
+export type { ReportFormat };
 
 export interface ReportOptions {
   readonly format: ReportFormat;

@@ -1,6 +1,6 @@
 import os from "node:os";
 import { interruptedError } from "../errors.js";
-import { secretTraces } from "../process/child-env.js";
+import { secretTraces } from "../secrets/child-env.js";
 import type { ProviderContext } from "../secrets/provider.js";
 import type { SecretRef } from "../secrets/secret.js";
 import type { CommandContext } from "./context.js";

@@ -1,10 +1,10 @@
 import { applyPolicy, scanExitCode } from "../config/apply-policy.js";
 import { usageError } from "../errors.js";
-import { childEnv } from "../process/child-env.js";
+import { childEnv } from "../secrets/child-env.js";
 import { createProgress } from "../report/progress.js";
 import { toolVersion } from "../report/tool-version.js";
-import type { ScanResult } from "../scan/finding.js";
-import { startEarlyExport, type EarlyExport } from "../scan/early-export.js";
+import type { ScanResult } from "../scan/findings/finding.js";
+import { startEarlyExport, type EarlyExport } from "../scan/source/early-export.js";
 import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
 import { providerContext, throwIfInterrupted } from "./provider-context.js";

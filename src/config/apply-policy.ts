@@ -1,4 +1,4 @@
-import type { Finding } from "../scan/finding.js";
+import type { Finding } from "../scan/findings/finding.js";
 import { ExitCode } from "../errors.js";
 import { matchesGlob } from "./glob.js";
 import { defaultScanPolicy, type IgnoreRule, type ScanPolicy } from "./loaded-config.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { FindingWhere } from "../scan/finding.js";
+import type { FindingWhere } from "../scan/findings/finding.js";
 
 const WHERE = ["file", "path", "linkname", "env", "label", "history", "config", "annotation", "attestation"] as const satisfies readonly FindingWhere[];
 

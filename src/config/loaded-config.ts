@@ -1,4 +1,4 @@
-import type { FindingWhere } from "../scan/finding.js";
+import type { FindingWhere } from "../scan/findings/finding.js";
 import type { SecretRef } from "../secrets/secret.js";
 
 /** A validated `safebuild.yml`, paths made absolute against the file's own directory. */

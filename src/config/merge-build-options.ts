@@ -1,4 +1,3 @@
-import type { BuildOptions } from "../commands/context.js";
 import type { LoadedConfig } from "./loaded-config.js";
 
 /**
@@ -6,7 +5,18 @@ import type { LoadedConfig } from "./loaded-config.js";
  * an empty list, an undefined value and the default context "." count as "not given".
  * `--build-arg` and `--label` merge with the file's by key, the flag winning per key.
  */
-export function mergeBuildOptions(cli: BuildOptions, config: LoadedConfig | undefined): BuildOptions {
+/** The build flags a config file also sets (the command's options are a superset). */
+export interface MergeableBuildOptions {
+  readonly context: string;
+  readonly file: string | undefined;
+  readonly tags: readonly string[];
+  readonly buildArgs: readonly string[];
+  readonly labels: readonly string[];
+  readonly target: string | undefined;
+  readonly platform: string | undefined;
+}
+
+export function mergeBuildOptions<T extends MergeableBuildOptions>(cli: T, config: LoadedConfig | undefined): T {
   if (config === undefined) return cli;
   const defaults = config.build;
   return {

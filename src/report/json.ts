@@ -1,4 +1,4 @@
-import type { Finding, LayerRef, NotSearched } from "../scan/finding.js";
+import type { Finding, LayerRef, NotSearched } from "../scan/findings/finding.js";
 import type { Writer } from "./report-input.js";
 
 /**

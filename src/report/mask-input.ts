@@ -1,5 +1,5 @@
 import type { Masker } from "../redact/masker-api.js";
-import type { Finding } from "../scan/finding.js";
+import type { Finding } from "../scan/findings/finding.js";
 import type { ReportInput } from "./report-input.js";
 
 /**

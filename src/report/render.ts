@@ -1,10 +1,12 @@
-import type { ReportFormat } from "../commands/context.js";
 import { writeJson } from "./json.js";
 import { writeSarif } from "./sarif.js";
 import { writeText } from "./text.js";
 import type { ReportInput, Writer, WriterOptions } from "./report-input.js";
 
 export type { IgnoredFinding, ReportInput, SecretSummary, WriterOptions } from "./report-input.js";
+
+/** The report formats, each with one writer. */
+export type ReportFormat = "text" | "json" | "sarif";
 
 const writers: Record<ReportFormat, Writer> = {
   text: writeText,

@@ -1,4 +1,4 @@
-import type { Finding, ScanResult } from "../scan/finding.js";
+import type { Finding, ScanResult } from "../scan/findings/finding.js";
 import type { SourceKind } from "../secrets/secret.js";
 
 /** A secret as reports name it: its id and where it came from, never its value. */

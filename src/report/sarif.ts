@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Finding, FindingWhere } from "../scan/finding.js";
+import type { Finding, FindingWhere } from "../scan/findings/finding.js";
 import type { IgnoredFinding, ReportInput, Writer } from "./report-input.js";
 import { notSearchedJson } from "./json.js";
 

@@ -1,4 +1,4 @@
-import type { Finding, FindingWhere } from "../scan/finding.js";
+import type { Finding, FindingWhere } from "../scan/findings/finding.js";
 import type { Writer } from "./report-input.js";
 import { verdictKind, verdictLine } from "./verdict.js";
 import { printable } from "./printable.js";

@@ -1,4 +1,4 @@
-import type { Finding } from "../scan/finding.js";
+import type { Finding } from "../scan/findings/finding.js";
 import type { ReportInput } from "./report-input.js";
 import { printable } from "./printable.js";
 

@@ -1,22 +1,22 @@
 import type { ResolvedSecret } from "../secrets/secret.js";
-import type { Finding, ScanResult } from "./finding.js";
+import type { Finding, ScanResult } from "./findings/finding.js";
 import { SafebuildError, isSafebuildError } from "../errors.js";
-import { assembleFindings, assembleNotSearched, type ScannedImage } from "./assemble.js";
-import { censor } from "./censor.js";
-import type { EarlyExport } from "./early-export.js";
-import { scanConfig } from "./config-scan.js";
-import { EntryBudget } from "./entry-budget.js";
-import type { LayerScan, LayerScanContext } from "./layer-scan.js";
-import { planImages } from "./layout.js";
-import { InflatedMemo } from "./inflated-memo.js";
-import { WholeInflater } from "./whole-inflater.js";
-import { INFLATE_QUEUE_BYTES, InflateQueue } from "./nested-gzip.js";
+import { assembleFindings, assembleNotSearched, type ScannedImage } from "./findings/assemble.js";
+import { censor } from "./findings/censor.js";
+import type { EarlyExport } from "./source/early-export.js";
+import { scanConfig } from "./findings/config-scan.js";
+import { EntryBudget } from "./layer/entry-budget.js";
+import type { LayerScan, LayerScanContext } from "./layer/layer-scan.js";
+import { planImages } from "./layout/plan-images.js";
+import { InflatedMemo } from "./content/inflated-memo.js";
+import { ReusedInflater } from "./content/reused-inflater.js";
+import { INFLATE_QUEUE_BYTES, InflateQueue } from "./content/nested-gzip.js";
 import { ContentBudget } from "./content/limits.js";
 import { wipeVariants } from "../match/variants.js";
-import { buildNeedles } from "./needles.js";
-import { openSource } from "./open-source.js";
-import { scanMetadata } from "./metadata-scan.js";
-import { verifyImage } from "./verify-image.js";
+import { buildNeedles } from "./findings/needles.js";
+import { openSource } from "./source/open-image.js";
+import { scanMetadata } from "./findings/metadata-scan.js";
+import { verifyImage } from "./layout/verify-image.js";
 
 export interface ScanRequest {
   /** An engine reference (`app:1`, `sha256:…`), a path, or a prefixed ref (`oci:DIR`, `docker-archive:FILE`…). */
@@ -51,8 +51,8 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
   const needles = buildNeedles(request.secrets);
   const warnings = [...needles.warnings];
-  const inflater = new WholeInflater();
-  const deflate = new WholeInflater("raw");
+  const inflater = new ReusedInflater();
+  const deflate = new ReusedInflater("raw");
   const ctx: LayerScanContext = {
     needles,
     signal: request.signal,

@@ -1,5 +1,5 @@
 import { inputError, interruptedError } from "../errors.js";
-import { childEnv } from "../process/child-env.js";
+import { childEnv } from "./child-env.js";
 import { runCommand } from "../process/run.js";
 import type { Provider, ProviderContext } from "./provider.js";
 import { MAX_SECRET_BYTES } from "./limits.js";

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from "vit
 import type { ScanOptions } from "../../src/commands/context.js";
 import { scanCommand } from "../../src/commands/scan.js";
 import { isSafebuildError } from "../../src/errors.js";
-import type { ScanResult } from "../../src/scan/finding.js";
+import type { ScanResult } from "../../src/scan/findings/finding.js";
 import type { ScanRequest } from "../../src/scan/scan-image.js";
 import { findingOf, resultWith } from "../report/sample-results.js";
 import { fakeContext } from "./scan-test-context.js";

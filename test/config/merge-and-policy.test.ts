@@ -5,7 +5,7 @@ import { parseConfig } from "../../src/config/parse-config.js";
 import { mergeBuildOptions } from "../../src/config/merge-build-options.js";
 import { mergeSecretSpecs } from "../../src/config/merge-secret-specs.js";
 import type { BuildOptions } from "../../src/commands/context.js";
-import type { Finding } from "../../src/scan/finding.js";
+import type { Finding } from "../../src/scan/findings/finding.js";
 
 const config = parseConfig(
   `secrets:

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { buildNeedles } from "../../src/scan/needles.js";
+import { buildNeedles } from "../../src/scan/findings/needles.js";
 import { secret } from "../scan/helpers.js";
 
 /** `text` with a line break every `width` characters (`base64 -w`, `fold -w`). */
@@ -49,7 +49,8 @@ describe("base64 and hex wrapped over lines", () => {
   });
 
   test("URL-safe alphabet and hex (xxd -p: 60 a line; indented at 32)", () => {
-    const value = Buffer.concat([Buffer.from("sbtest-"), randomBytes(60)]);
+    // Bytes 0xfb 0xff encode as "-_": the URL-safe form must differ from the standard one.
+    const value = Buffer.concat([Buffer.from("sbtest-"), Buffer.from([0xfb, 0xff, 0xfb]), randomBytes(57)]);
     expect(encodingsIn(value, wrap(value.toString("base64url"), 76))).toEqual(["base64url-wrapped"]);
     expect(encodingsIn(token, wrap(Buffer.from(token).toString("hex"), 60))).toEqual(["hex-wrapped"]);
     expect(encodingsIn(token, wrap(Buffer.from(token).toString("hex"), 32, "\n", "  "))).toEqual(["hex-wrapped"]);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { writeJson } from "../../src/report/json.js";
-import type { Finding } from "../../src/scan/finding.js";
+import type { Finding } from "../../src/scan/findings/finding.js";
 import { allWheres, DIFF_ID_A, DIGEST_A, findingOf, IMAGE_ID, inputWith, resultWith } from "./sample-results.js";
 
 const opts = { color: false };

@@ -5,7 +5,7 @@ import { maskReportInput } from "../../src/report/mask-input.js";
 import { renderReport } from "../../src/report/render.js";
 import type { ReportInput, Writer } from "../../src/report/report-input.js";
 import { createMasker } from "../../src/redact/masker.js";
-import type { Finding } from "../../src/scan/finding.js";
+import type { Finding } from "../../src/scan/findings/finding.js";
 import { SecretValue } from "../../src/secrets/secret-value.js";
 import { allWheres, findingOf, inputWith } from "./sample-results.js";
 

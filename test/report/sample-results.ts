@@ -1,4 +1,4 @@
-import type { Finding, FindingWhere, ScanResult } from "../../src/scan/finding.js";
+import type { Finding, FindingWhere, ScanResult } from "../../src/scan/findings/finding.js";
 import type { ReportInput } from "../../src/report/report-input.js";
 
 export const DIGEST_A = `sha256:${"a1".repeat(32)}`;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { formatBytes, formatDuration, instruction, printable, shortDigest, writeText } from "../../src/report/text.js";
-import type { Finding, FindingWhere } from "../../src/scan/finding.js";
+import type { Finding, FindingWhere } from "../../src/scan/findings/finding.js";
 import { allWheres, findingOf, inputWith } from "./sample-results.js";
 
 const plain = { color: false };

@@ -106,7 +106,10 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
 
     writeFileSync(join(work, "safebuild.yml"), "scan:\n  notSearched: warn\n");
     try {
-      const accepted = await runCli(["scan", bombTag, "--secret", `token=${secretFile}`, "--format", "json"], { cwd: work, secrets: [value] });
+      // The file sits where the scan runs, so it is the scanned tree's config: loosening needs --allow policy.
+      const refused = await runCli(["scan", bombTag, "--secret", `token=${secretFile}`, "--format", "json"], { cwd: work, secrets: [value] });
+      expect(refused.code).toBe(2);
+      const accepted = await runCli(["scan", bombTag, "--secret", `token=${secretFile}`, "--format", "json", "--allow", "policy"], { cwd: work, secrets: [value] });
       expect(accepted.code).toBe(0);
       expect((JSON.parse(accepted.stdout.toString()) as Report).notSearched).toHaveLength(1);
     } finally {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
-import type { ScanResult } from "../../src/scan/finding.js";
+import type { ScanResult } from "../../src/scan/findings/finding.js";
 import { fixtures } from "./helpers.js";
 
 /** The fixed fake token of scripts/make-fixtures.sh and a prefix of it that must never match. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createMasker } from "../../src/redact/masker.js";
 import { cmdProvider } from "../../src/secrets/cmd.js";
 import type { ProviderContext } from "../../src/secrets/provider.js";
-import { secretTraces } from "../../src/process/child-env.js";
+import { secretTraces } from "../../src/secrets/child-env.js";
 
 /**
  * `cmd:pass show …` against a real password store (apt package `pass`, installed by

@@ -8,7 +8,7 @@ import { isSafebuildError } from "../../src/errors.js";
 import { createMasker } from "../../src/redact/masker.js";
 import { cmdProvider, shorten, withoutTrailingNewline } from "../../src/secrets/cmd.js";
 import type { ProviderContext } from "../../src/secrets/provider.js";
-import { secretTraces } from "../../src/process/child-env.js";
+import { secretTraces } from "../../src/secrets/child-env.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sbtest-cmd-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

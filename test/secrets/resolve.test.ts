@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { randomBytes } from "node:crypto";
 import { resolveSecrets, wipeSecrets } from "../../src/secrets/resolve.js";
 import { parseSecretSpecs } from "../../src/spec/parse-secret-spec.js";
+import type { Masker } from "../../src/redact/masker-api.js";
 import { createMasker } from "../../src/redact/masker.js";
 import type { ProviderContext } from "../../src/secrets/provider.js";
-import { secretTraces } from "../../src/process/child-env.js";
+import { secretTraces } from "../../src/secrets/child-env.js";
 import { isSafebuildError } from "../../src/errors.js";
 
 let dir: string;
@@ -106,6 +107,6 @@ test("a failure after earlier secrets wipes the ones already resolved", async ()
 test("resolved values are masked from then on", async () => {
   const ctx = context({ TOKEN: token });
   const secrets = await resolveSecrets(parseSecretSpecs(["a=env:TOKEN"]), ctx);
-  expect(ctx.masker.maskString(`x ${token} y`)).toBe("x *** y");
+  expect((ctx.masker as Masker).maskString(`x ${token} y`)).toBe("x *** y");
   wipeSecrets(secrets);
 });

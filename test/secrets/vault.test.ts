@@ -6,9 +6,10 @@ import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { isSafebuildError } from "../../src/errors.js";
+import type { Masker } from "../../src/redact/masker-api.js";
 import { createMasker } from "../../src/redact/masker.js";
 import type { ProviderContext } from "../../src/secrets/provider.js";
-import { secretTraces } from "../../src/process/child-env.js";
+import { secretTraces } from "../../src/secrets/child-env.js";
 import type { SecretRef } from "../../src/secrets/secret.js";
 import { vaultProvider } from "../../src/secrets/vault.js";
 import { startVaultStandIn, type StandIn, type StandInOptions } from "./vault-stand-in.js";
@@ -142,7 +143,7 @@ describe("vault: reads", () => {
     const ctx = ctxOf({ VAULT_ADDR: v.addr }, { home });
     expect(await read("kv1/db#password", ctx)).toBe(V1_PASSWORD);
     expect(ctx.sensitive.map((b) => b.toString())).toEqual([TOKEN]);
-    expect(ctx.masker.maskString(`token ${TOKEN}`)).toBe("token ***");
+    expect((ctx.masker as Masker).maskString(`token ${TOKEN}`)).toBe("token ***");
   });
 
   test("AppRole login when there is no token; the login token and secret id are masked", async () => {

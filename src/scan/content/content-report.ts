@@ -1,5 +1,5 @@
-import type { NeedleTable } from "../needles.js";
-import type { WholeInflater } from "../whole-inflater.js";
+import type { NeedleTable } from "../findings/needles.js";
+import type { ReusedInflater } from "./reused-inflater.js";
 import type { ContentBudget } from "./limits.js";
 import type { ContentFormat } from "./format.js";
 
@@ -17,7 +17,7 @@ export interface ContentContext {
   readonly budget: ContentBudget;
   readonly report: ContentReport;
   /** raw deflate, one handle reused for every zip entry of the scan */
-  readonly deflate: WholeInflater;
+  readonly deflate: ReusedInflater;
 }
 
 /** Bytes pushed in order, then the end. `chunk` is borrowed: valid only during the call. */

@@ -1,4 +1,4 @@
-import { TarWalker } from "../tar-walker.js";
+import { TarWalker } from "../layer/tar-walker.js";
 import type { ContentSink } from "./content-report.js";
 import { memberPath } from "./content-report.js";
 import type { Decoder } from "./decoder.js";

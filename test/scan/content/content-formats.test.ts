@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
-import { Backlog } from "../../../src/scan/backlog.js";
-import { startLayerScan, type LayerScan } from "../../../src/scan/layer-scan.js";
-import { buildNeedles } from "../../../src/scan/needles.js";
+import { Backlog } from "../../../src/bytes/backlog.js";
+import { startLayerScan, type LayerScan } from "../../../src/scan/layer/layer-scan.js";
+import { buildNeedles } from "../../../src/scan/findings/needles.js";
 import { dockerArchive } from "../../helpers/archives.js";
 import { arOf, bzip2Of, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
 import { noise, secret, tarOf } from "../helpers.js";

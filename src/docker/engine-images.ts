@@ -1,0 +1,78 @@
+import { request, type IncomingMessage } from "node:http";
+import { request as tlsRequest } from "node:https";
+import { environmentError, inputError } from "../errors.js";
+import type { PumpOptions } from "../bytes/pump.js";
+import type { EngineEndpoint } from "./endpoint.js";
+import { engineExport, type EngineExport } from "./export-reader.js";
+
+/** An inspect reply is a small JSON document; a huge one is not the engine speaking. */
+const REPLY_CAP = 16 * 1024 * 1024;
+
+export { engineEndpoint, type EngineEndpoint } from "./endpoint.js";
+
+function get(endpoint: EngineEndpoint, path: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  return new Promise((resolvePromise, reject) => {
+    const { tls, ...address } = endpoint.options;
+    // Over TLS to a tcp host, node's own Host header (host:port) also names the host the engine's
+    // certificate must be for; "docker" would be checked instead.
+    const headers = tls !== undefined && address.host !== undefined ? {} : { Host: "docker" };
+    const asked = { ...address, path, method: "GET", headers, signal };
+    // a TLS endpoint is only ever spoken to over TLS; its own agent, so no plain socket is reused
+    const req = tls === undefined ? request(asked, resolvePromise) : tlsRequest({ ...asked, ...tls, agent: false }, resolvePromise);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (signal?.aborted) reject(error);
+      else reject(environmentError(`cannot reach the Docker engine at ${endpoint.display} (${error.code ?? "connection failed"})`, error));
+    });
+    req.end();
+  });
+}
+
+async function readCapped(response: IncomingMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > REPLY_CAP) {
+      response.destroy();
+      throw environmentError("the Docker engine sent an oversized reply");
+    }
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Engine paths take the reference as is (`local/busybox:1`); only characters unsafe in a URL path are escaped. */
+const refPath = (ref: string): string => encodeURI(ref).replace(/[?#]/g, encodeURIComponent);
+
+/** `GET /images/{name}/json`: the image id, or an input error when the engine has no such image. */
+export async function inspectImageId(endpoint: EngineEndpoint, ref: string, signal?: AbortSignal): Promise<string> {
+  const response = await get(endpoint, `/images/${refPath(ref)}/json`, signal);
+  const body = await readCapped(response);
+  if (response.statusCode === 404) throw inputError(`no such image: ${ref}`);
+  if (response.statusCode !== undefined && response.statusCode >= 300 && response.statusCode < 500) {
+    throw inputError(`${ref}: not a valid image reference (engine status ${response.statusCode})`);
+  }
+  if (response.statusCode !== 200) throw environmentError(`the Docker engine answered ${response.statusCode} to an image inspect`);
+  let id: unknown;
+  try {
+    id = (JSON.parse(body.toString("utf8")) as { Id?: unknown }).Id;
+  } catch {
+    id = undefined;
+  }
+  if (typeof id !== "string" || !/^sha256:[0-9a-f]{64}$/.test(id)) throw environmentError("the Docker engine sent an image inspect without an id");
+  return id;
+}
+
+/** `GET /images/{id}/get`: the same bytes as `docker save`. */
+export const exportPath = (id: string): string => `/images/${refPath(id)}/get`;
+
+/**
+ * The image's id (an inspect) and its export by that id; the reader thread starts while the
+ * inspect runs.
+ */
+export async function exportImage(endpoint: EngineEndpoint, ref: string, options: PumpOptions): Promise<{ id: string; exported: EngineExport }> {
+  const id = inspectImageId(endpoint, ref, options.signal);
+  const target = id.then((known) => ({ path: exportPath(known), subject: known }));
+  const [known, exported] = await Promise.all([id, engineExport(endpoint.options, endpoint.display, target, options)]);
+  return { id: known, exported };
+}

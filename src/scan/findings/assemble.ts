@@ -1,0 +1,82 @@
+import { censor } from "./censor.js";
+import type { ConfigHit, ImageConfig } from "./config-scan.js";
+import { isDeleted, isReplacedInLayer } from "../layer/visibility.js";
+import type { Finding, LayerRef, NotSearched } from "./finding.js";
+import type { LayerScan } from "../layer/layer-scan.js";
+import type { NeedleTable } from "./needles.js";
+
+export interface ScannedImage {
+  readonly config: ImageConfig;
+  readonly layers: readonly LayerScan[];
+  readonly blobDigests: readonly (string | null)[];
+}
+
+/**
+ * `digest` is the layer's blob digest as the source stores it (an OCI manifest's, compressed
+ * or not), as Trivy and registries name layers; `diffId` is the sha256 of the uncompressed tar
+ * from the config's rootfs. A docker-archive's layer.tar is the uncompressed tar, so there
+ * both are the diff_id (what `digest` held before diffId existed).
+ */
+export function layerRef(image: ScannedImage, index: number, needles: NeedleTable): LayerRef {
+  const createdBy = image.config.layerHistory[index] ?? null;
+  const diffId = image.config.diffIds[index] ?? null;
+  return {
+    index,
+    digest: image.blobDigests[index] ?? diffId ?? "unknown",
+    diffId,
+    createdBy: createdBy === null ? null : censor(createdBy, needles),
+  };
+}
+
+/** Findings of one image, deduplicated; `imageIndex` is set only when the source held several images. */
+export function assembleFindings(image: ScannedImage, needles: NeedleTable, imageIndex: number | undefined, platform?: string): Finding[] {
+  const out = new Map<string, Finding>();
+  // Paths are censored after `deleted` is known, and before deduplication.
+  const add = (finding: Finding): void => {
+    const key = JSON.stringify([finding.secret, finding.where, finding.layer?.index ?? null, finding.path, finding.encoding, finding.container ?? null]);
+    if (!out.has(key)) out.set(key, finding);
+  };
+  const extra = { ...(imageIndex === undefined ? {} : { image: imageIndex }), ...(platform === undefined ? {} : { platform }) };
+  const fromConfig = (hit: ConfigHit): void => {
+    const variant = needles.variants[hit.tag];
+    if (!variant) return;
+    add({ secret: variant.secretId, rule: null, where: hit.where, layer: null, path: hit.path, encoding: variant.encoding, deleted: false, ...extra });
+  };
+  image.config.hits.forEach(fromConfig);
+  image.layers.forEach((layer, index) => {
+    const ref = layerRef(image, index, needles);
+    for (const hit of layer.hits) {
+      const variant = needles.variants[hit.tag];
+      if (!variant) continue;
+      add({
+        secret: variant.secretId,
+        rule: null,
+        where: hit.where,
+        layer: ref,
+        path: censor(hit.path + hit.inner, needles),
+        encoding: variant.encoding,
+        deleted: isReplacedInLayer(layer, hit) || isDeleted(image.layers, index, hit.path),
+        ...extra,
+        ...(hit.container === null ? {} : { container: hit.container }),
+      });
+    }
+  });
+  return withoutParts([...out.values()]);
+}
+
+/** What the layers of one image could not read in full, each at its layer. */
+export function assembleNotSearched(image: ScannedImage, needles: NeedleTable, imageIndex: number | undefined): NotSearched[] {
+  const extra = imageIndex === undefined ? {} : { image: imageIndex };
+  return image.layers.flatMap((layer, index) =>
+    layer.notSearched.map((skip) => ({ path: censor(skip.path, needles), layer: layerRef(image, index, needles), reason: censor(skip.reason, needles), ...extra })),
+  );
+}
+
+/** Lines and fields are parts of the value: where the whole value is in the same place, they add nothing. */
+const PART_ENCODINGS: ReadonlySet<string> = new Set(["line", "field"]);
+
+export function withoutParts(findings: readonly Finding[]): Finding[] {
+  const place = (f: Finding): string => JSON.stringify([f.secret, f.where, f.layer?.index ?? null, f.path, f.container ?? null, f.image ?? null, f.platform ?? null]);
+  const whole = new Set(findings.filter((f) => f.encoding === "raw").map(place));
+  return findings.filter((f) => !(PART_ENCODINGS.has(f.encoding) && whole.has(place(f))));
+}

@@ -1,0 +1,59 @@
+import type { Encoding } from "../../match/variant.js";
+import type { ContentFormat } from "../content/format.js";
+
+export type FindingWhere = "file" | "path" | "linkname" | "env" | "label" | "history" | "config" | "annotation" | "attestation";
+
+/** A layer as reports name it: index from the bottom (0-based), digests, and its history line. */
+export interface LayerRef {
+  readonly index: number;
+  /** The blob digest where the source names one, else the diff_id (see scan/assemble.ts). */
+  readonly digest: string;
+  /** sha256 of the uncompressed layer tar (config rootfs.diff_ids); null when the config has none. */
+  readonly diffId?: string | null;
+  readonly createdBy: string | null;
+}
+
+/** One place a secret (or a rule) matched. Never holds any part of a value. */
+export interface Finding {
+  readonly secret: string | null;
+  readonly rule: string | null;
+  readonly where: FindingWhere;
+  readonly layer: LayerRef | null;
+  readonly path: string;
+  readonly encoding: Encoding;
+  readonly deleted: boolean;
+  /** Set when several images were in one archive; index in manifest order. */
+  readonly image?: number;
+  /** `os/arch[/variant]` of the image when an index named it (CONTRACT.md: `image.platform`). */
+  readonly platform?: string;
+  /** An attestation finding's in-toto predicate type. */
+  readonly predicateType?: string;
+  /** Set when the match is inside a file of the layer (a decoded stream, an archive member): the format that held it. */
+  readonly container?: ContentFormat;
+}
+
+/** Content the scan could not read in full (a limit, an unknown or corrupt compression): never counted as clean. */
+export interface NotSearched {
+  /** the layer entry, with its chain inside (`app/app.jar!/lib/x.jar`) */
+  readonly path: string;
+  readonly layer: LayerRef;
+  /** the limit (with its number) or the error that stopped it */
+  readonly reason: string;
+  readonly image?: number;
+}
+
+export interface ScanStats {
+  readonly layers: number;
+  readonly files: number;
+  readonly bytes: number;
+  readonly durationMs: number;
+}
+
+export interface ScanResult {
+  readonly image: { readonly ref: string; readonly id: string | null };
+  readonly findings: readonly Finding[];
+  readonly notSearched: readonly NotSearched[];
+  readonly stats: ScanStats;
+  /** Human-readable notes (short secrets skipped, a platform chosen); already free of values. */
+  readonly warnings: readonly string[];
+}

@@ -1,0 +1,64 @@
+import { isSafebuildError } from "../../errors.js";
+import { withoutParts } from "./assemble.js";
+import type { BlobStore } from "../source/blob-store.js";
+import { censor } from "./censor.js";
+import type { Finding } from "./finding.js";
+import { jsonPointer, searchJson } from "./json-search.js";
+import type { LayoutPlan } from "../layout/plan-images.js";
+import type { NeedleTable } from "./needles.js";
+
+interface Placed {
+  readonly image: number | undefined;
+}
+
+/**
+ * The metadata around the images: OCI annotations (of indexes, manifests and their descriptors)
+ * and BuildKit's attestation statements (provenance records build arguments). Each finding
+ * names the annotation key or a JSON pointer into the statement, never the value.
+ */
+export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: NeedleTable, label: string, warnings: string[]): Promise<Finding[]> {
+  const several = plan.images.length > 1;
+  const placeOf = (doc: Placed): Pick<Finding, "image" | "platform"> => {
+    if (doc.image === undefined) return {};
+    const platform = plan.images[doc.image]?.platform;
+    return { ...(several ? { image: doc.image } : {}), ...(platform === undefined ? {} : { platform }) };
+  };
+  const out = new Map<string, Finding>();
+  const add = (finding: Finding): void => {
+    const key = JSON.stringify([finding.secret, finding.where, finding.path, finding.encoding, finding.image ?? null, finding.platform ?? null]);
+    if (!out.has(key)) out.set(key, finding);
+  };
+  const finding = (tag: number, where: Finding["where"], path: string, doc: Placed): Finding | undefined => {
+    const variant = needles.variants[tag];
+    if (!variant) return undefined;
+    return { secret: variant.secretId, rule: null, where, layer: null, path: censor(path, needles), encoding: variant.encoding, deleted: false, ...placeOf(doc) };
+  };
+
+  for (const doc of plan.annotations) {
+    for (const text of [doc.key, doc.value]) {
+      needles.matcher.scan(Buffer.from(text, "utf8"), (tag) => {
+        const found = finding(tag, "annotation", doc.key, doc);
+        if (found) add(found);
+      });
+    }
+  }
+  for (const doc of plan.attestations) {
+    let raw: Buffer | undefined;
+    try {
+      raw = await store.json(doc.path);
+    } catch (error) {
+      if (!isSafebuildError(error)) throw error;
+      raw = undefined;
+    }
+    if (raw === undefined) {
+      warnings.push(`an attestation statement (${doc.path}) could not be read in full: not searched`);
+      continue;
+    }
+    const { hits } = searchJson(raw, needles, `${label}: attestation ${doc.path}`);
+    for (const hit of hits) {
+      const found = finding(hit.tag, "attestation", jsonPointer(hit.segments), doc);
+      if (found) add({ ...found, ...(doc.predicateType === undefined ? {} : { predicateType: doc.predicateType }) });
+    }
+  }
+  return withoutParts([...out.values()]);
+}

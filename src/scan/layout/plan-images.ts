@@ -1,0 +1,224 @@
+import { createHash } from "node:crypto";
+import type { z } from "zod";
+import { inputError } from "../../errors.js";
+import type { BlobStore } from "../source/blob-store.js";
+import {
+  dockerManifestSchema,
+  imageManifestSchema,
+  indexSchema,
+  type Descriptor,
+} from "./manifest-schemas.js";
+import { formatPlatform, parsePlatform, platformMatches, type Platform } from "./platform.js";
+
+/** One image to scan: its config and its layers, bottom first, as paths in the store. */
+export interface ImagePlan {
+  readonly configPath: string;
+  readonly config: Buffer;
+  /** sha256 of the config: the image id */
+  readonly configDigest: string;
+  readonly layerPaths: readonly string[];
+  /** descriptor digests of the layers when the layout gives them (OCI), else null */
+  readonly blobDigests: readonly (string | null)[];
+  /** `os/arch[/variant]` when an index names the image's platform */
+  readonly platform: string | undefined;
+  /** the manifest's digest when an index points at it (attestations name their subject by it) */
+  readonly manifestDigest: string | undefined;
+  /** the digest the layout names the config by (an OCI descriptor, a `<sha256>.json` file name), if any */
+  readonly configNamed: string | null;
+  /** an OCI manifest: the digest its descriptor names and the sha256 of the bytes read */
+  readonly manifest: { readonly named: string; readonly read: string } | null;
+}
+
+/** An OCI annotation: of an index (no image) or of an image's manifest or its descriptor. */
+export interface AnnotationDoc {
+  readonly key: string;
+  readonly value: string;
+  /** index into the plan's images, when the annotation belongs to one */
+  readonly image: number | undefined;
+}
+
+/** One in-toto statement of a BuildKit attestation manifest, as a path in the store. */
+export interface AttestationDoc {
+  readonly path: string;
+  readonly predicateType: string | undefined;
+  /** index into the plan's images: the attestation's subject */
+  readonly image: number;
+}
+
+/** What a layout holds to scan: the images, and the metadata around them. */
+export interface LayoutPlan {
+  readonly images: readonly ImagePlan[];
+  readonly annotations: readonly AnnotationDoc[];
+  readonly attestations: readonly AttestationDoc[];
+}
+
+const ATTESTATION_TYPE = "attestation-manifest";
+
+const INDEX_TYPES = new Set([
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+]);
+const MAX_INDEX_DEPTH = 4;
+
+async function parseJson<T>(store: BlobStore, path: string, schema: z.ZodType<T>, label: string): Promise<T | undefined> {
+  const bytes = await store.json(path);
+  if (bytes === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw inputError(`${label}: ${path} is not valid JSON`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw inputError(`${label}: ${path} is not a valid image ${path === "manifest.json" ? "manifest list" : "document"}`);
+  return parsed.data;
+}
+
+/** `sha256:abc…` → `blobs/sha256/abc…`, refusing anything that could name another file. */
+export function blobPath(digest: string, label: string): string {
+  const match = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$/.exec(digest);
+  if (!match) throw inputError(`${label}: invalid digest in the image index`);
+  return `blobs/${match[1]}/${match[2]}`;
+}
+
+async function configOf(store: BlobStore, path: string, label: string): Promise<{ config: Buffer; configDigest: string }> {
+  const config = await required(store, path, label);
+  return { config, configDigest: sha256Of(config) };
+}
+
+async function required(store: BlobStore, path: string, label: string): Promise<Buffer> {
+  const bytes = await store.json(path);
+  if (bytes === undefined) throw inputError(`${label}: ${path} is missing`);
+  return bytes;
+}
+
+/**
+ * Finds the images in a layout: docker save's manifest.json when present (Docker 25+ writes it
+ * next to index.json; it is the simpler of the two), else the OCI index. Every image is
+ * scanned: all of manifest.json's, and every platform of an index unless `--platform` picks
+ * (a leak in the arm64 image ships as surely as one in the host's). Annotations of every index
+ * and chosen manifest and the attestation manifests of the chosen images come along.
+ */
+export async function planImages(store: BlobStore, platform: string | undefined, label: string, warnings: string[]): Promise<LayoutPlan> {
+  const docker = await parseJson(store, "manifest.json", dockerManifestSchema, label);
+  if (docker) {
+    const images = await Promise.all(
+      docker.map(async (entry) => ({
+        configPath: entry.Config,
+        ...(await configOf(store, entry.Config, label)),
+        layerPaths: entry.Layers,
+        blobDigests: entry.Layers.map(() => null),
+        platform: undefined,
+        manifestDigest: undefined,
+        configNamed: digestInName(entry.Config),
+        manifest: null,
+      })),
+    );
+    return { images, annotations: [], attestations: [] };
+  }
+  const index = await parseJson(store, "index.json", indexSchema, label);
+  if (!index) throw inputError(`${label}: not an image: no manifest.json or index.json`);
+  const found: Found = { candidates: [], attestations: [], annotations: [] };
+  collectAnnotations(index.annotations, undefined, found.annotations);
+  await collectManifests(store, index.manifests ?? [], 0, label, found);
+  const chosen = choose(found.candidates, platform, label, warnings);
+  const images = await Promise.all(chosen.map((c) => planOci(store, c, label)));
+  const annotations = [...found.annotations];
+  const attestations: AttestationDoc[] = [];
+  for (const [i, image] of images.entries()) {
+    collectAnnotations(chosen[i]?.descriptor.annotations, i, annotations);
+    collectAnnotations(image.annotations, i, annotations);
+  }
+  for (const attestation of found.attestations) {
+    const subject = images.findIndex((image) => image.manifestDigest === attestation.subject);
+    if (subject === -1) continue;
+    const manifest = await parseJson(store, blobPath(attestation.descriptor.digest, label), imageManifestSchema, label);
+    if (!manifest) {
+      warnings.push(`attestation manifest ${attestation.descriptor.digest} is not in ${label}: not searched`);
+      continue;
+    }
+    collectAnnotations(manifest.annotations, subject, annotations);
+    for (const layer of manifest.layers ?? []) {
+      attestations.push({ path: blobPath(layer.digest, label), predicateType: layer.annotations?.["in-toto.io/predicate-type"], image: subject });
+    }
+  }
+  return { images: images.map(({ annotations: _, ...plan }) => plan), annotations, attestations };
+}
+
+interface Candidate {
+  readonly descriptor: Descriptor;
+  readonly platform: Platform | undefined;
+}
+
+interface Found {
+  readonly candidates: Candidate[];
+  readonly attestations: { readonly descriptor: Descriptor; readonly subject: string | undefined }[];
+  readonly annotations: AnnotationDoc[];
+}
+
+function collectAnnotations(annotations: Readonly<Record<string, string>> | null | undefined, image: number | undefined, out: AnnotationDoc[]): void {
+  for (const [key, value] of Object.entries(annotations ?? {})) out.push({ key, value, image });
+}
+
+async function collectManifests(store: BlobStore, descriptors: readonly Descriptor[], depth: number, label: string, found: Found): Promise<void> {
+  if (depth > MAX_INDEX_DEPTH) throw inputError(`${label}: image indexes nested too deeply`);
+  for (const d of descriptors) {
+    if (d.annotations?.["vnd.docker.reference.type"] === ATTESTATION_TYPE) {
+      found.attestations.push({ descriptor: d, subject: d.annotations["vnd.docker.reference.digest"] });
+      continue;
+    }
+    if (d.platform?.os === "unknown") continue;
+    if (d.mediaType !== undefined && INDEX_TYPES.has(d.mediaType)) {
+      const nested = await parseJson(store, blobPath(d.digest, label), indexSchema, label);
+      if (!nested) throw inputError(`${label}: image index ${d.digest} is missing`);
+      collectAnnotations(d.annotations, undefined, found.annotations);
+      collectAnnotations(nested.annotations, undefined, found.annotations);
+      await collectManifests(store, nested.manifests ?? [], depth + 1, label, found);
+    } else {
+      found.candidates.push({ descriptor: d, platform: d.platform });
+    }
+  }
+}
+
+/** Every image unless `--platform` names one (`all` is every one, as before it was the default). */
+function choose(candidates: readonly Candidate[], platform: string | undefined, label: string, warnings: string[]): Candidate[] {
+  if (candidates.length === 0) throw inputError(`${label}: the image index lists no image`);
+  const names = (list: readonly Candidate[]): string => list.map((c) => (c.platform ? formatPlatform(c.platform) : "?")).join(", ");
+  if (platform === undefined || platform === "all") {
+    if (candidates.length > 1) warnings.push(`${candidates.length} images in the index (${names(candidates)}): all scanned; --platform picks one`);
+    return [...candidates];
+  }
+  const wanted = parsePlatform(platform);
+  const matching = candidates.filter((c) => c.platform && platformMatches(wanted, c.platform));
+  if (matching.length === 0) throw inputError(`${label}: no image for platform ${platform} (the index has: ${names(candidates)})`);
+  return matching;
+}
+
+async function planOci(store: BlobStore, candidate: Candidate, label: string): Promise<ImagePlan & { annotations: Readonly<Record<string, string>> | null | undefined }> {
+  const { descriptor } = candidate;
+  const path = blobPath(descriptor.digest, label);
+  const manifest = await parseJson(store, path, imageManifestSchema, label);
+  if (!manifest) throw inputError(`${label}: image manifest ${descriptor.digest} is missing`);
+  const bytes = await required(store, path, label);
+  const configPath = blobPath(manifest.config.digest, label);
+  const layers = manifest.layers ?? [];
+  return {
+    configPath,
+    ...(await configOf(store, configPath, label)),
+    layerPaths: layers.map((l) => blobPath(l.digest, label)),
+    blobDigests: layers.map((l) => l.digest),
+    platform: candidate.platform === undefined ? undefined : formatPlatform(candidate.platform),
+    manifestDigest: descriptor.digest,
+    annotations: manifest.annotations,
+    configNamed: manifest.config.digest,
+    manifest: { named: descriptor.digest, read: sha256Of(bytes) },
+  };
+}
+
+const sha256Of = (bytes: Buffer): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+
+/** `<hex>.json` (docker save) and `blobs/sha256/<hex>` (Docker 25+) name their content's sha256. */
+function digestInName(path: string): string | null {
+  const match = /^(?:\.\/)?(?:blobs\/sha256\/([0-9a-f]{64})|([0-9a-f]{64})\.json)$/.exec(path);
+  return match ? `sha256:${match[1] ?? match[2]}` : null;
+}

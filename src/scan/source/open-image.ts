@@ -1,0 +1,82 @@
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { describeFsError, environmentError, inputError } from "../../errors.js";
+import type { BlobStore } from "./blob-store.js";
+import { readArchive } from "./archive-store.js";
+import { filePump } from "../../bytes/pump.js";
+import { directoryStore } from "./directory-store.js";
+import { engineEndpoint, exportImage } from "../../docker/engine-images.js";
+import { cliImageId, cliSavePump } from "../../docker/cli-save.js";
+import type { EarlyExport } from "./early-export.js";
+import { classifyRef, looksLikePath, type SourceKind } from "./image-ref.js";
+import type { LayerScanContext } from "../layer/layer-scan.js";
+
+export interface OpenedSource {
+  readonly store: BlobStore;
+  /** the engine's image id; archives have none of their own */
+  readonly id: string | null;
+}
+
+export interface SourceOptions {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** What a docker CLI child gets (process/child-env.ts `export`). */
+  readonly childEnv?: Readonly<Record<string, string>> | undefined;
+  readonly onBytes: (count: number) => void;
+  /** the docker CLI for engines safebuild cannot read itself (the build's, else the usual lookup) */
+  readonly docker?: string | undefined;
+  /** an export of this image already asked of the engine (startEarlyExport) */
+  readonly early?: EarlyExport | undefined;
+}
+
+const isSystemError = (error: unknown): boolean => error !== null && typeof error === "object" && "syscall" in error;
+
+async function openEngine(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
+  const endpoint = engineEndpoint(options.env);
+  if (endpoint === undefined) return openThroughCli(target, ctx, options);
+  const early = options.early?.target === target ? options.early : undefined;
+  early?.report(options.onBytes);
+  const { id, exported } = await (early?.opened() ?? exportImage(endpoint, target, { signal: ctx.signal, onBytes: options.onBytes }));
+  try {
+    return { store: await readArchive(exported.pump, ctx, `image ${target}`), id };
+  } catch (error) {
+    if (isSystemError(error) && !ctx.signal?.aborted) throw environmentError(`lost the connection to the Docker engine while reading image ${target}`, error);
+    throw error;
+  } finally {
+    await exported.close();
+  }
+}
+
+async function openThroughCli(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
+  const cli = { docker: options.docker, env: options.env, childEnv: options.childEnv, cwd: options.cwd, signal: ctx.signal, onBytes: options.onBytes };
+  const { id, docker } = await cliImageId(target, cli);
+  return { store: await readArchive(cliSavePump(docker, id, cli), ctx, `image ${target}`), id };
+}
+
+async function openPath(target: string, ctx: LayerScanContext, options: SourceOptions, expect: SourceKind): Promise<OpenedSource> {
+  const full = resolve(options.cwd, target);
+  let info;
+  try {
+    info = await stat(full);
+  } catch (error) {
+    if (expect === "path" && !looksLikePath(target)) return openEngine(target, ctx, options);
+    throw inputError(`${target}: ${describeFsError(error)}`, error);
+  }
+  if (info.isDirectory()) {
+    if (expect === "archive") throw inputError(`${target}: is a directory, expected an image tarball`);
+    return { store: directoryStore(full, ctx, target), id: null };
+  }
+  try {
+    return { store: await readArchive(filePump(full, { signal: ctx.signal, onBytes: options.onBytes }), ctx, target), id: null };
+  } catch (error) {
+    if (isSystemError(error) && !ctx.signal?.aborted) throw inputError(`${target}: ${describeFsError(error)}`, error);
+    throw error;
+  }
+}
+
+/** Opens the image a reference names; archives are read (and their layers scanned) here, in one pass. */
+export function openSource(ref: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
+  const { kind, target } = classifyRef(ref);
+  if (target === "") throw inputError(`${ref}: empty image reference`);
+  return kind === "engine" ? openEngine(target, ctx, options) : openPath(target, ctx, options, kind);
+}

@@ -1,0 +1,94 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { isSafebuildError } from "../../../src/errors.js";
+import { Backlog } from "../../../src/bytes/backlog.js";
+import { directoryStore } from "../../../src/scan/source/directory-store.js";
+import { EntryBudget, MAX_LAYER_ENTRIES } from "../../../src/scan/layer/entry-budget.js";
+import { startLayerScan, type LayerScanContext } from "../../../src/scan/layer/layer-scan.js";
+import { buildNeedles } from "../../../src/scan/findings/needles.js";
+import { runCli } from "../../helpers/cli.js";
+import { writeLayout, type PlainEntry } from "../../helpers/many-entries.js";
+import { secret, tarOf } from "../helpers.js";
+
+const value = "sbtest-limits-5f0c1d7e9a2b4c6d";
+const needles = buildNeedles([secret("tok", value)]);
+const work = mkdtempSync(join(tmpdir(), "sbtest-entry-limits-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+async function scanLayer(layer: Buffer, ctx: LayerScanContext) {
+  const backlog = new Backlog();
+  const scanner = startLayerScan(ctx, backlog);
+  scanner.sink.write(layer);
+  scanner.sink.end();
+  await backlog.settle();
+  return scanner.finish();
+}
+
+const files = (n: number, prefix: string): Array<readonly [string, Buffer]> => Array.from({ length: n }, (_, i) => [`${prefix}/f${i}`, Buffer.from("x")] as const);
+
+describe("entry limits", () => {
+  test("a layer over its limit is an error naming the limit; at the limit it is scanned", async () => {
+    const budget = (): EntryBudget => new EntryBudget(100, 3);
+    const at = await scanLayer(await tarOf(files(3, "a")), { needles, entries: budget() });
+    expect([at.error, at.files]).toEqual([null, 3]);
+    const over = await scanLayer(await tarOf(files(4, "a")), { needles, entries: budget() });
+    expect(over.error).toBe("it holds more than 3 tar entries, safebuild's limit per layer");
+  });
+
+  test("the scan's limit counts every layer", async () => {
+    const shared = new EntryBudget(5, 100);
+    expect((await scanLayer(await tarOf(files(3, "a")), { needles, entries: shared })).error).toBeNull();
+    expect((await scanLayer(await tarOf(files(3, "b")), { needles, entries: shared })).error).toBe(
+      "the image's layers hold more than 5 tar entries in all, safebuild's limit per scan",
+    );
+  });
+
+  test("reaching a limit is an input error (exit 2) that names the layer and the limit", async () => {
+    const root = join(work, "small");
+    await writeLayout(root, [() => Array.from({ length: 10 }, (_, i): PlainEntry => ({ name: `f${i}` }))]);
+    const index = JSON.parse(readFileSync(join(root, "index.json"), "utf8")) as { manifests: Array<{ digest: string }> };
+    const manifest = JSON.parse(readFileSync(join(root, "blobs/sha256", index.manifests[0]!.digest.slice(7)), "utf8")) as { layers: Array<{ digest: string }> };
+    const layer = `blobs/sha256/${manifest.layers[0]!.digest.slice(7)}`;
+    const store = directoryStore(root, { needles, entries: new EntryBudget(100, 5) }, "oci:small");
+    const error: unknown = await store.layer(layer).catch((e: unknown) => e);
+    expect(isSafebuildError(error) && error.exitCode).toBe(2);
+    expect((error as Error).message).toBe(`oci:small: layer ${layer} is unreadable (it holds more than 5 tar entries, safebuild's limit per layer)`);
+  });
+
+  test("the limits leave room for the largest real layers", () => {
+    expect(MAX_LAYER_ENTRIES).toBeGreaterThanOrEqual(1_000_000);
+  });
+});
+
+describe("a layer of a million tiny entries, through the CLI", () => {
+  test("is scanned within 150 MB peak RSS, and deletion is still attributed", async () => {
+    const root = join(work, "million");
+    function* big(): Iterable<PlainEntry> {
+      yield { name: "app/", dir: true };
+      yield { name: "app/token", data: Buffer.from(value) };
+      yield { name: "app/kept", data: Buffer.from(value) };
+      for (let d = 0; d < 1000; d++) {
+        yield { name: `d${d}/`, dir: true };
+        for (let f = 0; f < 999; f++) yield { name: `d${d}/file-${f}` };
+      }
+    }
+    await writeLayout(root, [big, () => [{ name: "app/.wh.token" }]]);
+    const rss = join(work, "rss");
+    const run = await runCli(["scan", "--secret", "tok=env:SBTEST_LIMITS_TOK", "--format", "json", `oci:${root}`], {
+      env: { SBTEST_LIMITS_TOK: value },
+      secrets: [value],
+      prefix: ["/usr/bin/time", "-f", "%M", "-o", rss],
+    });
+    expect(run.code, run.stderr.toString()).toBe(1);
+    const report = JSON.parse(run.stdout.toString()) as { findings: Array<{ path: string; deleted: boolean; layer: { index: number } }>; stats: { files: number } };
+    expect(report.stats.files).toBe(1_000_000 + 4);
+    expect(report.findings.map((f) => [f.path, f.layer.index, f.deleted]).sort()).toEqual([
+      ["app/kept", 0, false],
+      ["app/token", 0, true],
+    ]);
+    const peakKb = Number(readFileSync(rss, "utf8").trim().split("\n").at(-1));
+    expect(peakKb, "peak RSS in KB").toBeLessThan(150 * 1024);
+  }, 240_000);
+});

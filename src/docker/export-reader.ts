@@ -162,11 +162,7 @@ function readerThread(threads: typeof Threads, net: typeof Net, tls: typeof Tls,
 
 const SOURCE = `(${readerThread.toString()})(require("node:worker_threads"), require("node:net"), require("node:tls"), ${HttpResponseReader.toString()})`;
 
-/**
- * What the reader thread may hold ahead of the walk: bounded memory, and dockerd rarely waits on
- * it. 8, 12 and 16 MiB scanned the bench image equally fast (interleaved runs); 8 keeps about
- * 7 MB of peak RSS off target (c).
- */
+/** What the reader thread may hold ahead of the walk: as fast as more, the least memory (docs/performance.md). */
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 

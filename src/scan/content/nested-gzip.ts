@@ -227,9 +227,8 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
 }
 
 /**
- * A file too big to gather, inflated synchronously as its bytes come. On zlib's threads each
- * 128 KiB of its output was a hand-off between threads, and the bench image's one such file
- * (2 MB, 19 MB inflated) held the end of an engine scan by 0.2 s. Null where zlib's handle
+ * A file too big to gather, inflated synchronously as its bytes come: on zlib's threads every
+ * 128 KiB of output is a hand-off between threads (docs/performance.md). Null where zlib's handle
  * cannot be driven.
  */
 function inflatingAsItComes(size: number, ctx: NestedGzipContext): NestedGzip | null {

@@ -25,11 +25,9 @@ export interface Inflation {
 const OUTPUT_BYTES = 256 * 1024;
 
 /**
- * Inflates whole gzip files synchronously into one reused output buffer. zlib's public calls
- * allocate fresh output for every file (and its streams for every 128 KiB), and on this kind of
- * VM the page faults of fresh memory cost more than the inflating: the bench image's docs layer
- * (1,747 `.gz` files, 165 MB inflated) took 1.3 s of CPU that way. Reusing the output and the
- * handle leaves zlib's own work.
+ * Inflates whole gzip files synchronously into one reused output buffer: zlib's public calls
+ * allocate fresh output for every file, and the page faults of fresh memory cost more than the
+ * inflating (measured in docs/performance.md). Reusing the output and the handle leaves zlib's own work.
  */
 export class ReusedInflater {
   readonly #output = Buffer.allocUnsafeSlow(OUTPUT_BYTES);

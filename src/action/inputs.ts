@@ -37,8 +37,12 @@ export function actionInputs(env: NodeJS.ProcessEnv, tempDir: string): ActionInp
   if (!FORMATS.includes(format)) throw new Error(`input format: expected one of ${FORMATS.join(", ")}, got "${format}"`);
   const report = input(env, "output") || `safebuild-report.${format === "text" ? "txt" : format}`;
   const iidfile = `${tempDir}/iid`;
-  const push = booleanInput(env, "push");
-  const metadataFile = push ? `${tempDir}/metadata.json` : undefined;
+  // Pushing only after a clean audit (and reporting its digest) lands with registry support;
+  // until then the input is refused rather than ignored.
+  if (booleanInput(env, "push")) throw new Error("input push: pushing after a clean audit is not supported yet; push the image in a later step once this one passes");
+  const failOn = input(env, "fail-on");
+  if (failOn !== "" && failOn !== "any") throw new Error(`input fail-on: only "any" is supported yet (set scan.failOn in the trusted config file for other policies), got "${failOn}"`);
+  const metadataFile: string | undefined = undefined;
   const argv: string[] = ["build"];
   for (const spec of listInput(env, "secrets")) argv.push("--secret", spec);
   const file = input(env, "file");
@@ -52,12 +56,9 @@ export function actionInputs(env: NodeJS.ProcessEnv, tempDir: string): ActionInp
   if (platforms.length > 0) argv.push("--platform", platforms.join(","));
   if (booleanInput(env, "no-cache")) argv.push("--no-cache");
   if (booleanInput(env, "pull")) argv.push("--pull");
-  if (push) argv.push("--push", "--metadata-file", metadataFile ?? "");
   const config = input(env, "config");
   if (config !== "") argv.push("--config", config);
   for (const allow of listInput(env, "allow", true)) argv.push("--allow", allow);
-  const failOn = input(env, "fail-on");
-  if (failOn !== "") argv.push("--fail-on", failOn);
   argv.push("--format", format, "--report", report, "--iidfile", iidfile);
   argv.push(input(env, "context") || ".");
   return { argv, report, format, iidfile, metadataFile };

@@ -43,6 +43,8 @@ describe("action inputs → safebuild argv", () => {
   test.each([
     [{ format: "html" }, /input format: expected one of text, json, sarif/],
     [{ push: "yes" }, /input push: expected true or false/],
+    [{ push: "true" }, /input push: pushing after a clean audit is not supported yet/],
+    [{ "fail-on": "none" }, /input fail-on: only "any" is supported yet/],
   ])("bad input %o is one clear error", (inputs, message) => {
     expect(() => actionInputs(env(inputs), "/t")).toThrow(message);
   });

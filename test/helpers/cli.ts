@@ -68,6 +68,11 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   });
 }
 
+/** Records what a process other than runCli's printed (the GitHub Action's steps, say) for the output audit. */
+export function recordRun(args: readonly string[], stdout: Buffer, stderr: Buffer, secrets: readonly (string | Buffer)[]): void {
+  record(args, stdout, stderr, secrets);
+}
+
 /** Registers secret values used by a test outside runCli (a fixture's token, say). */
 export function recordSecrets(secrets: readonly (string | Buffer)[]): void {
   record([], Buffer.alloc(0), Buffer.alloc(0), secrets);

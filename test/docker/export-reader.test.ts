@@ -36,8 +36,8 @@ const http = (handler: (req: IncomingMessage, res: ServerResponse) => void): Pro
 
 const known = (path: string, subject: string) => Promise.resolve({ path, subject });
 
-/** Pumps an export into memory (hash and length), optionally slowly. */
-async function drain(socketPath: string, options: { signal?: AbortSignal; slow?: () => Promise<void> } = {}) {
+/** Pumps an export into memory (hash and length), optionally slowly; `written` sees each chunk reach the sink. */
+async function drain(socketPath: string, options: { signal?: AbortSignal; slow?: () => Promise<void>; written?: () => void } = {}) {
   const exported = await engineExport({ socketPath }, "unix:///test.sock", known("/images/x/get", "sha256:abc"), { signal: options.signal });
   const hash = createHash("sha256");
   let length = 0;
@@ -48,6 +48,7 @@ async function drain(socketPath: string, options: { signal?: AbortSignal; slow?:
         write(chunk) {
           hash.update(chunk);
           length += chunk.length;
+          options.written?.();
           if (options.slow) backlog.add(options.slow());
         },
         end() {},
@@ -173,8 +174,10 @@ describe("engineExport: the engine's export read by a thread of its own", () => 
     });
     const controller = new AbortController();
     const reason = new Error("stop now");
-    setTimeout(() => controller.abort(reason), 100);
-    await expect(drain(socketPath, { signal: controller.signal })).rejects.toBe(reason);
+    // Aborted once the engine's bytes have reached the sink, so the export is under way and then
+    // stalls: a fixed delay fired, under load, before the thread had even connected.
+    const written = (): void => void setTimeout(() => controller.abort(reason), 0);
+    await expect(drain(socketPath, { signal: controller.signal, written })).rejects.toBe(reason);
     await expect.poll(() => closed, { timeout: 2000 }).toBe(true);
   });
 });

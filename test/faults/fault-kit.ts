@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { readOwnerFile } from "../../src/materialize/owner-file.js";
 import { variantsOf } from "../../src/match/variants.js";
 
 /** The environment every fault test starts from: no CI masking, no forced temp root. */
@@ -67,11 +68,16 @@ export function encodingsIn(haystack: string | Buffer, value: string | Buffer): 
 
 export const TMPFS_MAGIC = 0x01021994;
 
-/** safebuild secret directories under the usual roots (optionally: of one pid). */
+/**
+ * safebuild secret directories under the usual roots, or only those of one run (`pid`): named
+ * after it, or with an owner file naming it. Other runs' live directories (a parallel suite,
+ * another checkout) are not this run's leftovers.
+ */
 export function secretDirs(roots: readonly (string | undefined)[] = ["/dev/shm", tmpdir()], pid?: number): string[] {
-  const name = pid === undefined ? /^safebuild-\d+-[A-Za-z0-9]{6}$/ : new RegExp(`^safebuild-${pid}-[A-Za-z0-9]{6}$`);
+  const ofRun = (root: string, name: string): boolean =>
+    pid === undefined || name.startsWith(`safebuild-${pid}-`) || readOwnerFile(join(root, name))?.pid === pid;
   return [...new Set(roots.filter((r): r is string => r !== undefined && existsSync(r)))].flatMap((root) =>
-    readdirSync(root).filter((n) => name.test(n)).map((n) => join(root, n)),
+    readdirSync(root).filter((n) => /^safebuild-\d+-/.test(n) && ofRun(root, n)).map((n) => join(root, n)),
   );
 }
 

@@ -107,7 +107,7 @@ export async function runCommand(spec: CommandSpec, options: RunOptions = {}): P
  */
 export function probeCommand(spec: CommandSpec, options: Pick<RunOptions, "signal" | "timeoutMs" | "maxBuffer"> = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const env = spec.inheritEnv === false ? { ...spec.env } : { ...process.env, ...spec.env };
+    const env = envOf(spec);
     execFile(
       spec.command,
       [...spec.args],
@@ -148,13 +148,7 @@ export function streamCommand(
   options: { readonly signal: AbortSignal; readonly killSignal: () => NodeJS.Signals; readonly stdout: Writable; readonly stderr: Writable },
 ): Promise<RunResult> {
   return new Promise((resolve) => {
-    const env = spec.inheritEnv === false ? { ...spec.env } : { ...process.env, ...spec.env };
-    const child = spawn(spec.command, [...spec.args], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-      windowsHide: true,
-      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
-    });
+    const child = spawnPiped(spec);
     child.stdout.pipe(options.stdout);
     child.stderr.pipe(options.stderr);
     const stopForwarding = forwardAbort(child, options.signal, options.killSignal);
@@ -193,13 +187,7 @@ export interface ReadingChild {
  * own spawn, SIGTERM on abort. Its stderr is kept up to `maxStderr` bytes for a message.
  */
 export function readCommand(spec: CommandSpec, options: { readonly signal?: AbortSignal | undefined; readonly maxStderr?: number } = {}): ReadingChild {
-  const env = spec.inheritEnv === false ? { ...spec.env } : { ...process.env, ...spec.env };
-  const child = spawn(spec.command, [...spec.args], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-    windowsHide: true,
-    ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
-  });
+  const child = spawnPiped(spec);
   const maxStderr = options.maxStderr ?? 64 * 1024;
   const stderr: Buffer[] = [];
   let stderrBytes = 0;
@@ -230,6 +218,19 @@ export function readCommand(spec: CommandSpec, options: { readonly signal?: Abor
     });
   });
   return { stdout: child.stdout as AsyncIterable<Buffer>, exited, stop };
+}
+
+/** The spec's environment as it says: its own only, or ours with it on top. */
+const envOf = (spec: CommandSpec): NodeJS.ProcessEnv => (spec.inheritEnv === false ? { ...spec.env } : { ...process.env, ...spec.env });
+
+/** Node's own spawn with stdout and stderr piped to us, stdin closed: the streaming runners' start. */
+function spawnPiped(spec: CommandSpec) {
+  return spawn(spec.command, [...spec.args], {
+    env: envOf(spec),
+    stdio: ["ignore", "pipe", "pipe"],
+    windowsHide: true,
+    ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+  });
 }
 
 /** Sends the chosen signal on abort, then SIGKILL if the child outlives a grace period. */

@@ -1,5 +1,7 @@
+import { VERDICT_KINDS } from "../report/verdict.js";
+
 /** The CLI's closing verdict (CONTRACT.md Additions): the last stderr line that starts with one. */
-const VERDICT = /^(?:safebuild: )?(LEAK|INCOMPLETE|OK|NOTHING CHECKED)\b.*$/;
+const VERDICT = new RegExp(`^(?:safebuild: )?(?:${VERDICT_KINDS.join("|")})\\b.*$`);
 
 export function lastVerdict(stderrTail: string): string | undefined {
   // eslint-disable-next-line no-control-regex

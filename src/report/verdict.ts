@@ -2,7 +2,9 @@ import type { Finding } from "../scan/findings/finding.js";
 import type { ReportInput } from "./report-input.js";
 import { printable } from "./printable.js";
 
-export type VerdictKind = "LEAK" | "INCOMPLETE" | "OK" | "NOTHING CHECKED";
+/** The words a verdict line starts with; the GitHub Action finds the line by them. */
+export const VERDICT_KINDS = ["LEAK", "INCOMPLETE", "OK", "NOTHING CHECKED"] as const;
+export type VerdictKind = (typeof VERDICT_KINDS)[number];
 
 /** Locations named in the verdict line; the report lists them all. */
 const MAX_PLACES = 3;

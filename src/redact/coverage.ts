@@ -1,8 +1,18 @@
 import type { RangeMatcher } from "../match/matcher.js";
-import type { Stripped } from "./ansi.js";
+import { stripControls, type Stripped } from "./ansi.js";
+
+const ESC = 0x1b;
+const CR = 0x0d;
+const STAR = 0x2a;
 
 /** Half-open byte ranges [start, end) of the source to replace, sorted and disjoint. */
 export type Ranges = [number, number][];
+
+/** Where known values lie in a source, and the text a terminal shows once they are masked. */
+export interface Coverage {
+  readonly ranges: Ranges;
+  readonly stripped: Stripped;
+}
 
 /**
  * Where known values lie in `source`: matched as written, and as the terminal shows it (escape
@@ -10,13 +20,30 @@ export type Ranges = [number, number][];
  * sequences inside it. Overlapping and touching hits merge, so one `***` stands for a run of
  * secrets and no fragment of either survives between two masks.
  */
-export function coverage(source: Buffer, stripped: Stripped, matcher: RangeMatcher, lengths: readonly number[]): Ranges {
+export function coverage(source: Buffer, matcher: RangeMatcher, lengths: readonly number[]): Coverage {
   const hits: Ranges = [];
   matcher.scan(source, (tag, start, end) => hits.push([start, end ?? start + lengths[tag]!]));
+  const stripped = stripControls(shownOnceMasked(source, hits));
   const { map } = stripped;
   if (map) {
     matcher.scan(stripped.text, (tag, start, end) => hits.push([map[start]!, map[(end ?? start + lengths[tag]!) - 1]! + 1]));
   }
+  return { ranges: merge(hits), stripped };
+}
+
+/**
+ * A value holding an escape or a carriage return would, unmasked, swallow the bytes after it
+ * into a sequence the terminal never draws once the mask replaces it; read the view as masked.
+ */
+function shownOnceMasked(source: Buffer, hits: Ranges): Buffer {
+  const controlled = hits.filter(([s, e]) => source.subarray(s, e).some((b) => b === ESC || b === CR));
+  if (controlled.length === 0) return source;
+  const view = Buffer.from(source);
+  for (const [s, e] of controlled) view.fill(STAR, s, e);
+  return view;
+}
+
+function merge(hits: Ranges): Ranges {
   if (hits.length <= 1) return hits;
   hits.sort((a, b) => a[0] - b[0]);
   const merged: Ranges = [hits[0]!];

@@ -1,6 +1,5 @@
 import { Writable } from "node:stream";
 import type { RangeMatcher } from "../match/matcher.js";
-import { stripControls } from "./ansi.js";
 import { applyMask, coverage } from "./coverage.js";
 import type { MaskedStream } from "./masker-api.js";
 
@@ -44,8 +43,7 @@ export function createMaskedStream(
     const { matcher, lengths, minHold } = table();
     const work = context.length > 0 ? Buffer.concat([context, pending]) : pending;
     const c = context.length;
-    const stripped = stripControls(work);
-    const ranges = coverage(work, stripped, matcher, lengths);
+    const { ranges, stripped } = coverage(work, matcher, lengths);
     let end = work.length;
     let heldPrefix = 0;
     if (mode !== "final") {

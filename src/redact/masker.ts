@@ -3,7 +3,6 @@ import { compileVariants } from "../match/variant-matcher.js";
 import type { Variant } from "../match/variant.js";
 import { variantsOf, wipeVariants } from "../match/variants.js";
 import type { SecretValue } from "../secrets/secret-value.js";
-import { stripControls } from "./ansi.js";
 import { applyMask, coverage } from "./coverage.js";
 import { addMaskLine, inGithubActions } from "./github-mask.js";
 import { createMaskedStream, type MaskTable } from "./masked-stream.js";
@@ -75,7 +74,7 @@ export function createMasker(options: MaskerOptions = {}): Masker {
   const maskBuffer = (chunk: Buffer): Buffer => {
     if (variants.length === 0 || chunk.length === 0) return chunk;
     const { matcher, lengths } = current();
-    return applyMask(chunk, coverage(chunk, stripControls(chunk), matcher, lengths), 0, chunk.length);
+    return applyMask(chunk, coverage(chunk, matcher, lengths).ranges, 0, chunk.length);
   };
 
   return {

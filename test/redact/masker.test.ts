@@ -97,6 +97,19 @@ describe("maskString / maskBuffer", () => {
 });
 
 describe("wrap", () => {
+  test("a value ending in ESC does not hide the next value from the masked view", async () => {
+    // Unmasked, `ESC +` reads as an escape sequence and hides the `+` of the base64 that follows;
+    // masked, the terminal shows that `+` again. The view must be the masked one.
+    const value = Buffer.from([0xf8, 0x00, 0x00, 0x1b]);
+    const input = Buffer.concat([value, Buffer.from("+\x1b[31mAAAGw==\n")]);
+    expect(masker(value).maskBuffer(input).toString("latin1")).toBe("***\n");
+    const { target, bytes } = collector();
+    const s = masker(value).wrap(target);
+    for (const b of input) s.write(Buffer.from([b]));
+    await s.drain();
+    expect(bytes().toString("latin1")).toBe("***\n");
+  });
+
   test("a partial line with no secret prefix is written at once", () => {
     const { target, bytes } = collector();
     const s = masker(token()).wrap(target);

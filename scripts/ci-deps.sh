@@ -4,7 +4,8 @@
 # endpoint with client certificates); bzip2, xz and zstd make the content-stage test archives
 # (test/helpers/content-archives.ts); GNU time (peak memory of a scan,
 # test/scan/entry-limits.test.ts); util-linux's unshare and nsenter (pid namespaces,
-# test/faults/sweep-namespaces.test.ts). Idempotent; safe to run twice.
+# test/faults/sweep-namespaces.test.ts); docker-registry (the real distribution registry 2.8),
+# skopeo and htpasswd (registry sources, test/helpers/registry.ts). Idempotent; safe to run twice.
 set -euo pipefail
 need=()
 command -v pass >/dev/null 2>&1 || need+=(pass)
@@ -15,6 +16,9 @@ command -v bzip2 >/dev/null 2>&1 || need+=(bzip2)
 command -v xz >/dev/null 2>&1 || need+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
 [ -x /usr/bin/time ] || need+=(time)
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
+command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 { command -v unshare && command -v nsenter; } >/dev/null 2>&1 || need+=(util-linux)
 if [ "${#need[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

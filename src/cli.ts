@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import type * as Commander from "commander";
+import type * as Commander from "@commander-js/extra-typings";
 import { createRequire } from "node:module";
 import { ExitCode, isSafebuildError, usageError } from "./errors.js";
-import type { CommandContext, ReportFormat } from "./commands/context.js";
+import type { CommandContext } from "./commands/context.js";
 import { createMasker } from "./redact/masker.js";
 import { createIo } from "./io-process.js";
 import { toolVersion } from "./report/tool-version.js";
@@ -14,183 +14,64 @@ const require = createRequire(import.meta.url);
 const version = toolVersion();
 // commander is CommonJS: required directly it loads in half the time of its ESM wrapper,
 // which is re-parsed for its exports (~20 ms of every run's startup on Node 20).
-const { Command, CommanderError, Option } = require("commander") as typeof Commander;
-type Command = Commander.Command;
+// extra-typings is commander's own classes, typed so that options come out of the chain typed.
+const { Command, CommanderError, Option } = require("@commander-js/extra-typings") as typeof Commander;
+type AnyCommand<A extends unknown[], O extends Commander.OptionValues> = Commander.Command<A, O>;
+type Program = Commander.Command;
 
 const REPORT_URL = "https://github.com/safebuild/safebuild/issues";
-// No default list: commander would print "(default: [])" in --help. `listOf` reads them.
+// No default list: commander would print "(default: [])" in --help; an absent list is [].
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
-const listOf = (options: Record<string, unknown>, name: string): string[] => (options[name] as string[] | undefined) ?? [];
 
 /** Added first, so `--secret` heads every command's option list in --help. */
-function secretOption(command: Command, description = "a secret: id=ID,src=PATH | id=ID,env=VAR | ID=PATH | ID=env:VAR | ID=dotenv:PATH#KEY | ID=vault:PATH#FIELD | ID=cmd:COMMAND (repeatable)"): Command {
+function secretOption<A extends unknown[], O extends Commander.OptionValues>(
+  command: AnyCommand<A, O>,
+  description = "a secret: id=ID,src=PATH | id=ID,env=VAR | ID=PATH | ID=env:VAR | ID=dotenv:PATH#KEY | ID=vault:PATH#FIELD | ID=cmd:COMMAND (repeatable)",
+) {
   return command.option("--secret <spec>", description, collect);
 }
 
-function reportOptions(command: Command): Command {
+function reportOptions<A extends unknown[], O extends Commander.OptionValues>(command: AnyCommand<A, O>) {
   return command
-    .addOption(new Option("--format <format>", "report format (text to stderr, json/sarif to stdout)").choices(["text", "json", "sarif"]).default("text"))
+    .addOption(new Option("--format <format>", "report format (text to stderr, json/sarif to stdout)").choices(["text", "json", "sarif"] as const).default("text" as const))
     .option("--report <file>", "write the report to this file instead (the verdict line still goes to stderr)");
 }
 
 const ALLOW_HELP =
   "let a config inside the repository being built use a power (repeatable): cmd | env | env=VAR | vault | vault=PATH | fs.read=PATH | policy";
+const CONFIG_HELP = "the safebuild.yml to use (default: ./safebuild.yml; never the build context's unless you opt in)";
 
 /** Where the config comes from and what a repository config may do (docs/config.md). */
-function configOptions(command: Command, withContext: boolean): Command {
-  command.option("--config <file>", "the safebuild.yml to use (default: ./safebuild.yml; never the build context's unless you opt in)");
-  if (withContext) command.option("--trust-context-config", "use the build context's own safebuild.yml (still confined: see --allow)", false);
-  return command.option("--allow <entitlement>", ALLOW_HELP, collect);
+function configOptions<A extends unknown[], O extends Commander.OptionValues>(command: AnyCommand<A, O>) {
+  return command.option("--config <file>", CONFIG_HELP).option("--allow <entitlement>", ALLOW_HELP, collect);
 }
-const configOf = (options: Record<string, unknown>) => ({
-  config: options["config"] as string | undefined,
-  trustContextConfig: options["trustContextConfig"] === true,
-  allow: listOf(options, "allow"),
+
+/** The same, for commands that read a build context, whose own config may be trusted. */
+function contextConfigOptions<A extends unknown[], O extends Commander.OptionValues>(command: AnyCommand<A, O>) {
+  return command
+    .option("--config <file>", CONFIG_HELP)
+    .option("--trust-context-config", "use the build context's own safebuild.yml (still confined: see --allow)", false)
+    .option("--allow <entitlement>", ALLOW_HELP, collect);
+}
+const configOf = (options: { config?: string | undefined; trustContextConfig?: boolean | undefined; allow?: string[] | undefined }) => ({
+  config: options.config,
+  trustContextConfig: options.trustContextConfig === true,
+  allow: options.allow ?? [],
 });
 
 const SIGNAL_NUMBERS: Record<"SIGHUP" | "SIGINT" | "SIGTERM", number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/** A command's action reports its exit code here. */
+type Done = (code: number) => void;
 
 async function main(argv: string[]): Promise<number> {
   // `::add-mask::` lines must bypass the masker (the runner has to read the values).
   const masker = createMasker({ emit: (line) => void process.stderr.write(line) });
   const io = createIo(masker);
   guardProcess(io);
-  const controller = new AbortController();
-  let caught: NodeJS.Signals | undefined;
-  const onSignal = (signal: "SIGHUP" | "SIGINT" | "SIGTERM"): void => {
-    if (caught !== undefined) {
-      // A second signal: stop waiting for the builder. The exit guard still removes the
-      // secret files synchronously on the way out.
-      process.exit(128 + SIGNAL_NUMBERS[signal]);
-    }
-    caught = signal;
-    controller.abort(signal);
-  };
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
-
-  const ctx: CommandContext = {
-    io,
-    masker,
-    env: process.env,
-    cwd: process.cwd(),
-    signal: controller.signal,
-    signalName: () => caught,
-  };
-
+  const ctx = commandContext(io, masker);
   let code: number = ExitCode.ok;
-  const program = new Command("safebuild")
-    .description("Build container images with secrets, and prove no secret ended up in them.\nWith no command, 'build' runs: safebuild [build] [options] [context].")
-    .version(version)
-    .showSuggestionAfterError()
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => process.stdout.write(text),
-      writeErr: (text) => io.err.write(text),
-      outputError: (text, write) => write(text),
-    });
-
-  const build = reportOptions(
-    secretOption(
-      program
-        .command("build", { isDefault: true })
-        .description("build an image with BuildKit, handing secrets through private temp files, then scan it (the default command)")
-        .argument("[context]", "build context", "."),
-    )
-      .option("-t, --tag <name>", "name and optionally a tag (repeatable)", collect)
-      .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
-      .option("--build-arg <K=V>", "a build-time variable (repeatable); never put secrets here", collect)
-      .option("--label <K=V>", "an image label (repeatable)", collect)
-      .option("--target <stage>", "the build stage to build")
-      .option("--platform <platform>", "the target platform")
-      .option("--no-cache", "do not use the build cache")
-      .option("--pull", "always try to pull newer base images")
-      .option("-o, --output <exporter>", "docker's exporter: type=docker or type=image (the image lands in the engine, where it is audited); others are refused", collect)
-      .option("--no-scan", "build only, do not audit the image")
-      .option("--iidfile <file>", "also write the image id to this file")
-      .addOption(new Option("--progress <type>", "docker's progress flag: auto, plain, tty or quiet (the masked log is always plain)").choices(["auto", "plain", "tty", "quiet", "rawjson"]))
-      .option("-q, --quiet", "do not stream the build log (it is shown if the build fails)")
-      .option("--ssh <spec>", "docker's --ssh: an SSH agent socket or keys for RUN --mount=type=ssh (repeatable)", collect)
-      .option("--cache-from <src>", "docker's --cache-from (repeatable)", collect)
-      .option("--cache-to <dest>", "docker's --cache-to, buildx only (repeatable)", collect)
-      .option("--network <mode>", "docker's --network for RUN steps")
-      .option("--add-host <host:ip>", "docker's --add-host (repeatable)", collect)
-      .option("--docker <path>", "the docker CLI to use (default: $SAFEBUILD_DOCKER, then docker on PATH)"),
-  );
-  configOptions(build, true).action(async (context: string, options: Record<string, unknown>) => {
-    const { buildCommand } = await import("./commands/build.js");
-    code = await buildCommand(
-      {
-        context,
-        secrets: listOf(options, "secret"),
-        tags: listOf(options, "tag"),
-        file: options["file"] as string | undefined,
-        buildArgs: listOf(options, "buildArg"),
-        labels: listOf(options, "label"),
-        target: options["target"] as string | undefined,
-        platform: options["platform"] as string | undefined,
-        noCache: options["cache"] === false,
-        pull: options["pull"] === true,
-        scan: options["scan"] !== false,
-        docker: options["docker"] as string | undefined,
-        iidfile: options["iidfile"] as string | undefined,
-        ...configOf(options),
-        format: options["format"] as ReportFormat,
-        report: options["report"] as string | undefined,
-        exporters: listOf(options, "output"),
-        quiet: options["quiet"] === true || options["progress"] === "quiet",
-        builderFlags: builderFlagsOf(options),
-        passthrough: passthroughOf(argv),
-      },
-      ctx,
-    );
-  });
-
-  const scan = reportOptions(
-    secretOption(
-      program
-        .command("scan")
-        .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
-        .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind"),
-    ).option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)"),
-  ).option("--output <file>", "the same as --report (as Trivy users type it)");
-  configOptions(scan, false).action(async (image: string, options: Record<string, unknown>) => {
-      const { scanCommand } = await import("./commands/scan.js");
-      code = await scanCommand(
-        {
-          image,
-          secrets: listOf(options, "secret"),
-          platform: options["platform"] as string | undefined,
-          ...configOf(options),
-          format: options["format"] as ReportFormat,
-          report: reportFileOf(options),
-        },
-        ctx,
-      );
-    });
-
-  const check = secretOption(
-    program
-      .command("check")
-      .description("resolve every secret and run the pre-build checks without building")
-      .argument("[context]", "build context", "."),
-    "a secret spec, as for build (repeatable)",
-  )
-    .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
-    .addOption(new Option("--format <format>", "text (a table on stdout) or json").choices(["text", "json"]).default("text"));
-  configOptions(check, true).action(async (context: string, options: Record<string, unknown>) => {
-      const { checkCommand } = await import("./commands/check.js");
-      code = await checkCommand(
-        {
-          context,
-          secrets: listOf(options, "secret"),
-          file: options["file"] as string | undefined,
-          ...configOf(options),
-          format: options["format"] as "text" | "json",
-        },
-        ctx,
-      );
-    });
-  addHelp(program);
+  const program = createProgram(io, ctx, argv, (result) => (code = result));
 
   if (argv.length === 0) {
     // As docker does for a missing argument: a bare `safebuild` must not build `.` with nothing to check.
@@ -217,6 +98,152 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
+/** The commands' context, with SIGINT/SIGTERM/SIGHUP turned into its abort signal. */
+function commandContext(io: ReturnType<typeof createIo>, masker: ReturnType<typeof createMasker>): CommandContext {
+  const controller = new AbortController();
+  let caught: NodeJS.Signals | undefined;
+  const onSignal = (signal: "SIGHUP" | "SIGINT" | "SIGTERM"): void => {
+    if (caught !== undefined) {
+      // A second signal: stop waiting for the builder. The exit guard still removes the
+      // secret files synchronously on the way out.
+      process.exit(128 + SIGNAL_NUMBERS[signal]);
+    }
+    caught = signal;
+    controller.abort(signal);
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
+  return { io, masker, env: process.env, cwd: process.cwd(), signal: controller.signal, signalName: () => caught };
+}
+
+function createProgram(io: ReturnType<typeof createIo>, ctx: CommandContext, argv: string[], done: Done): Program {
+  const program = new Command("safebuild")
+    .description("Build container images with secrets, and prove no secret ended up in them.\nWith no command, 'build' runs: safebuild [build] [options] [context].")
+    .version(version)
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => io.err.write(text),
+      outputError: (text, write) => write(text),
+    });
+  addBuildCommand(program, ctx, argv, done);
+  addScanCommand(program, ctx, done);
+  addCheckCommand(program, ctx, done);
+  addHelp(program);
+  return program;
+}
+
+function addBuildCommand(program: Program, ctx: CommandContext, argv: string[], done: Done): void {
+  const build = reportOptions(
+    secretOption(
+      program
+        .command("build", { isDefault: true })
+        .description("build an image with BuildKit, handing secrets through private temp files, then scan it (the default command)")
+        .argument("[context]", "build context", "."),
+    )
+      .option("-t, --tag <name>", "name and optionally a tag (repeatable)", collect)
+      .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
+      .option("--build-arg <K=V>", "a build-time variable (repeatable); never put secrets here", collect)
+      .option("--label <K=V>", "an image label (repeatable)", collect)
+      .option("--target <stage>", "the build stage to build")
+      .option("--platform <platform>", "the target platform")
+      .option("--no-cache", "do not use the build cache")
+      .option("--pull", "always try to pull newer base images")
+      .option("-o, --output <exporter>", "docker's exporter: type=docker or type=image (the image lands in the engine, where it is audited); others are refused", collect)
+      .option("--no-scan", "build only, do not audit the image")
+      .option("--iidfile <file>", "also write the image id to this file")
+      .addOption(new Option("--progress <type>", "docker's progress flag: auto, plain, tty or quiet (the masked log is always plain)").choices(["auto", "plain", "tty", "quiet", "rawjson"] as const))
+      .option("-q, --quiet", "do not stream the build log (it is shown if the build fails)")
+      .option("--ssh <spec>", "docker's --ssh: an SSH agent socket or keys for RUN --mount=type=ssh (repeatable)", collect)
+      .option("--cache-from <src>", "docker's --cache-from (repeatable)", collect)
+      .option("--cache-to <dest>", "docker's --cache-to, buildx only (repeatable)", collect)
+      .option("--network <mode>", "docker's --network for RUN steps")
+      .option("--add-host <host:ip>", "docker's --add-host (repeatable)", collect)
+      .option("--docker <path>", "the docker CLI to use (default: $SAFEBUILD_DOCKER, then docker on PATH)"),
+  );
+  contextConfigOptions(build).action(async (context, options) => {
+    const { buildCommand } = await import("./commands/build.js");
+    const result = await buildCommand(
+      {
+        context,
+        secrets: options.secret ?? [],
+        tags: options.tag ?? [],
+        file: options.file,
+        buildArgs: options.buildArg ?? [],
+        labels: options.label ?? [],
+        target: options.target,
+        platform: options.platform,
+        noCache: options.cache === false,
+        pull: options.pull === true,
+        scan: options.scan !== false,
+        docker: options.docker,
+        iidfile: options.iidfile,
+        ...configOf(options),
+        format: options.format,
+        report: options.report,
+        exporters: options.output ?? [],
+        quiet: options.quiet === true || options.progress === "quiet",
+        builderFlags: builderFlagsOf(options),
+        passthrough: passthroughOf(argv),
+      },
+      ctx,
+    );
+    done(result);
+  });
+}
+
+function addScanCommand(program: Program, ctx: CommandContext, done: Done): void {
+  const scan = reportOptions(
+    secretOption(
+      program
+        .command("scan")
+        .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
+        .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind"),
+    ).option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)"),
+  ).option("--output <file>", "the same as --report (as Trivy users type it)");
+  configOptions(scan).action(async (image, options) => {
+    const { scanCommand } = await import("./commands/scan.js");
+    const result = await scanCommand(
+      {
+        image,
+        secrets: options.secret ?? [],
+        platform: options.platform,
+        ...configOf(options),
+        format: options.format,
+        report: reportFileOf(options),
+      },
+      ctx,
+    );
+    done(result);
+  });
+}
+
+function addCheckCommand(program: Program, ctx: CommandContext, done: Done): void {
+  const check = secretOption(
+    program
+      .command("check")
+      .description("resolve every secret and run the pre-build checks without building")
+      .argument("[context]", "build context", "."),
+    "a secret spec, as for build (repeatable)",
+  )
+    .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
+    .addOption(new Option("--format <format>", "text (a table on stdout) or json").choices(["text", "json"] as const).default("text" as const));
+  contextConfigOptions(check).action(async (context, options) => {
+    const { checkCommand } = await import("./commands/check.js");
+    const result = await checkCommand(
+      {
+        context,
+        secrets: options.secret ?? [],
+        file: options.file,
+        ...configOf(options),
+        format: options.format,
+      },
+      ctx,
+    );
+    done(result);
+  });
+}
+
 /**
  * Whatever escapes the commands' own handling (an error thrown in an event callback, a
  * rejected promise nobody awaited, a Node warning) is still written through the masker, and
@@ -241,22 +268,20 @@ function passthroughOf(argv: string[]): string[] {
 }
 
 /** docker build flags safebuild takes with docker's meaning and hands on as typed. */
-function builderFlagsOf(options: Record<string, unknown>): string[] {
-  const list = (name: string): string[] => listOf(options, name);
-  const network = options["network"] as string | undefined;
+function builderFlagsOf(options: { ssh?: string[]; cacheFrom?: string[]; cacheTo?: string[]; network?: string; addHost?: string[] }): string[] {
+  const { network } = options;
   return [
-    ...list("ssh").flatMap((v) => ["--ssh", v]),
-    ...list("cacheFrom").flatMap((v) => ["--cache-from", v]),
-    ...list("cacheTo").flatMap((v) => ["--cache-to", v]),
+    ...(options.ssh ?? []).flatMap((v) => ["--ssh", v]),
+    ...(options.cacheFrom ?? []).flatMap((v) => ["--cache-from", v]),
+    ...(options.cacheTo ?? []).flatMap((v) => ["--cache-to", v]),
     ...(network === undefined ? [] : ["--network", network]),
-    ...list("addHost").flatMap((v) => ["--add-host", v]),
+    ...(options.addHost ?? []).flatMap((v) => ["--add-host", v]),
   ];
 }
 
 /** `scan --output` is `--report` under Trivy's name; both at once must agree. */
-function reportFileOf(options: Record<string, unknown>): string | undefined {
-  const report = options["report"] as string | undefined;
-  const output = options["output"] as string | undefined;
+function reportFileOf(options: { report?: string; output?: string }): string | undefined {
+  const { report, output } = options;
   if (report !== undefined && output !== undefined && report !== output) {
     throw usageError(`--report ${report} and --output ${output} name two report files; give one of them`);
   }
@@ -267,7 +292,7 @@ function reportFileOf(options: Record<string, unknown>): string | undefined {
  * `safebuild scna img` would otherwise build a context named `scna` ("too many arguments").
  * A first word close to a command name, naming no existing path, is a typo.
  */
-function mistypedCommand(argv: readonly string[], program: Command, cwd: string): string | undefined {
+function mistypedCommand(argv: readonly string[], program: Program, cwd: string): string | undefined {
   const first = argv[0];
   if (first === undefined || first.startsWith("-") || first.includes("/") || first === ".") return undefined;
   const names = program.commands.map((c) => c.name());
@@ -284,7 +309,7 @@ Exit codes:
   4   environment error (no docker CLI, no engine, no BuildKit)
   70  internal error (a bug)`;
 
-function addHelp(program: Command): void {
+function addHelp(program: Program): void {
   program.addHelpText(
     "after",
     `

@@ -5,14 +5,9 @@
 import { stat } from "node:fs";
 import module from "node:module";
 import { sizeThreadPool } from "../process/thread-pool.js";
-import { prestartReader } from "../docker/export-reader.js";
-import { scansEngineImage } from "./scan-target.js";
 
 sizeThreadPool(process.env, () => stat(process.execPath, () => undefined));
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-// A scan of an engine image reads the export on a thread of its own, which takes about 0.1 s to
-// start: started now, beside loading the CLI, it is ready when the export is asked for.
-if (scansEngineImage(process.argv.slice(2), process.env, process.cwd())) prestartReader();
 // a name esbuild leaves alone: the CLI is its own ES module bundle (dist/bin/main.js)
 const main = "./main.js";
 void import(main);

@@ -4,9 +4,6 @@
  * the engine reader fills its own reused buffer from the socket (net's `onread`), which node's
  * http client cannot parse from; a fresh 64 KiB buffer per socket read held 40 MB of garbage
  * in a thread that otherwise allocates almost nothing.
- *
- * Self-contained on purpose (no imports, no outer names): it is also serialized with
- * `toString` into the reader thread.
  */
 export class HttpResponseReader {
   /** the status code, once the head is read (0 before) */

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { SafebuildError } from "../../src/errors.js";
 import { Backlog } from "../../src/bytes/backlog.js";
-import { engineExport, prestartReader } from "../../src/docker/export-reader.js";
+import { engineExport } from "../../src/docker/export-reader.js";
+import { prestartReaderThread, readerThreadWaiting, threadModule } from "../../src/docker/reader-thread.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sbtest-engine-reader-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -229,22 +230,18 @@ describe("engineExport: the thread starts before the path is known", () => {
   });
 });
 
-describe("prestartReader: a thread started ahead of the export", () => {
-  const slot = (): unknown => (globalThis as Record<symbol, unknown>)[Symbol.for("safebuild.engine-reader")];
-
+describe("prestartReaderThread: a thread started ahead of the export", () => {
   test("serves the next export, once; the one after starts its own", async () => {
     const body = randomBytes(3 * 1024 * 1024 + 5);
     const socketPath = await http((_req, res) => {
       res.writeHead(200, { "Content-Type": "application/x-tar" });
       res.end(body);
     });
-    prestartReader();
-    const prestarted = slot();
-    expect(prestarted).toBeTruthy();
-    prestartReader();
-    expect(slot()).toBe(prestarted);
+    const prestarted = prestartReaderThread();
+    expect(readerThreadWaiting()).toBe(true);
+    expect(prestartReaderThread()).toBe(prestarted);
     expect(await drain(socketPath)).toEqual({ digest: sha(body), length: body.length });
-    expect(slot()).toBeNull();
+    expect(readerThreadWaiting()).toBe(false);
     expect(await drain(socketPath)).toEqual({ digest: sha(body), length: body.length });
   });
 
@@ -254,14 +251,20 @@ describe("prestartReader: a thread started ahead of the export", () => {
       res.writeHead(200, { "Content-Type": "application/x-tar" });
       res.end(body);
     });
-    const slots = globalThis as Record<symbol, unknown>;
-    const key = Symbol.for("safebuild.engine-reader");
-    delete slots[key];
-    prestartReader();
-    const prestarted = slots[key] as { worker: { terminate(): Promise<number> }; early: unknown };
-    await prestarted.worker.terminate();
-    await expect.poll(() => prestarted.early).toBe("exit");
+    const prestarted = prestartReaderThread();
+    let exited = false;
+    prestarted.once("exit", () => (exited = true));
+    await prestarted.terminate();
+    await expect.poll(() => exited).toBe(true);
     expect(await drain(socketPath)).toEqual({ digest: sha(body), length: body.length });
-    expect(slots[key]).toBeNull();
+    expect(readerThreadWaiting()).toBe(false);
+  });
+});
+
+describe("threadModule: where the reader thread's module is", () => {
+  test("beside the built code, and tsc's build of it when run from the TypeScript source", () => {
+    expect(threadModule("file:///app/dist/bin/chunks/chunk-1.js").href).toBe("file:///app/dist/bin/chunks/export-thread.js");
+    expect(threadModule("file:///app/dist/docker/reader-thread.js").href).toBe("file:///app/dist/docker/export-thread.js");
+    expect(threadModule("file:///app/src/docker/reader-thread.ts").href).toBe("file:///app/dist/docker/export-thread.js");
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { streamCommand } from "../process/run.js";
+import { runCommand } from "../process/run.js";
 import { actionInputs } from "./inputs.js";
 import { renderSummary, summaryFacts } from "./summary.js";
 import { lastVerdict } from "./verdict.js";
@@ -30,9 +30,9 @@ async function run(env: NodeJS.ProcessEnv): Promise<number> {
     });
     const controller = new AbortController();
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => controller.abort(signal));
-    const outcome = await streamCommand(
+    const outcome = await runCommand(
       { command: process.execPath, args: [cli, ...inputs.argv], env: { ...env, GITHUB_ACTIONS: "true" }, inheritEnv: false },
-      { signal: controller.signal, killSignal: () => "SIGTERM", stdout: process.stdout, stderr: tail },
+      { signal: controller.signal, hotPath: true, output: { kind: "forward", stdout: process.stdout, stderr: tail } },
     );
     const code = outcome.exitCode ?? 70;
     const verdict = lastVerdict(last) ?? `safebuild exited ${code}`;

@@ -1,6 +1,6 @@
 import { environmentError } from "../errors.js";
 import { childEnv, secretTraces } from "../secrets/child-env.js";
-import { firstLine, probeCommand, type RunResult } from "../process/run.js";
+import { firstLine, runCommand, type RunResult } from "../process/run.js";
 import type { Builder } from "./builder.js";
 import { builderCacheKey, readCachedBuilder, writeCachedBuilder } from "./builder-cache.js";
 import { findOnPath, resolveDockerCli, type DockerCli } from "../docker/cli-path.js";
@@ -46,9 +46,9 @@ export async function detectBuilder(options: DetectOptions): Promise<Builder> {
 async function probeBuilder(cli: DockerCli, options: DetectOptions): Promise<Builder> {
   const env = options.probeEnv ?? childEnv("probe", options.env, secretTraces([]));
   const probe = (args: string[]): Promise<RunResult> =>
-    probeCommand(
+    runCommand(
       { command: cli.path, args, env, inheritEnv: false },
-      { signal: options.signal, timeoutMs: PROBE_TIMEOUT_MS, maxBuffer: 1024 * 1024 },
+      { signal: options.signal, timeoutMs: PROBE_TIMEOUT_MS, hotPath: true, output: { kind: "capture", maxBuffer: 1024 * 1024 } },
     );
   const [version, buildx] = await Promise.all([
     probe(["version", "--format", "{{.Client.Version}}\n{{.Server.Version}}"]),

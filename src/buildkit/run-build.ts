@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Writable } from "node:stream";
 import { buildError, environmentError, usageError } from "../errors.js";
-import { streamCommand, type CommandSpec } from "../process/run.js";
+import { runCommand, type CommandSpec } from "../process/run.js";
 import { watchCachedSecretSteps } from "./cached-secret-steps.js";
 import { forwardWithoutEnd } from "./log-sink.js";
 
@@ -33,11 +33,11 @@ export type BuildOutcome =
  */
 export async function runBuild(spec: CommandSpec, options: RunBuildOptions): Promise<BuildOutcome> {
   const steps = watchCachedSecretSteps();
-  const result = await streamCommand(spec, {
+  const result = await runCommand(spec, {
     signal: options.signal,
     killSignal: options.forwardSignal,
-    stdout: forwardWithoutEnd(options.log),
-    stderr: forwardWithoutEnd(options.log, (chunk) => steps.write(chunk)),
+    hotPath: true,
+    output: { kind: "forward", stdout: forwardWithoutEnd(options.log), stderr: forwardWithoutEnd(options.log, (chunk) => steps.write(chunk)) },
   });
   if (result.aborted || options.signal.aborted) return { kind: "interrupted" };
   if (result.spawnError !== undefined) throw environmentError(`cannot run ${spec.command}: ${result.spawnError.code ?? "failed"}`);

@@ -1,7 +1,7 @@
 import { resolveDockerCli } from "./cli-path.js";
 import { environmentError, inputError } from "../errors.js";
 import { childEnv, secretTraces } from "../secrets/child-env.js";
-import { firstLine, probeCommand, readCommand } from "../process/run.js";
+import { firstLine, runCommand, startCommand } from "../process/run.js";
 import type { Pump, PumpOptions } from "../bytes/pump.js";
 
 /**
@@ -24,9 +24,9 @@ export interface CliExportOptions extends PumpOptions {
 /** `docker image inspect`: the image id, or what is wrong. */
 export async function cliImageId(ref: string, options: CliExportOptions): Promise<{ id: string; docker: string }> {
   const docker = resolveDockerCli(options.docker, options.env, options.cwd).path;
-  const inspect = await probeCommand(
+  const inspect = await runCommand(
     { command: docker, args: ["image", "inspect", "--format", "{{.Id}}", ref], env: exportEnv(options), inheritEnv: false },
-    { signal: options.signal, timeoutMs: 120_000 },
+    { signal: options.signal, timeoutMs: 120_000, hotPath: true, output: { kind: "capture", maxBuffer: 1024 * 1024 } },
   );
   if (options.signal?.aborted) throw options.signal.reason;
   const id = inspect.stdout.toString("utf8").trim();
@@ -39,7 +39,7 @@ export async function cliImageId(ref: string, options: CliExportOptions): Promis
 /** `docker save ID` through the CLI, its stdout walked as it comes, with backpressure. */
 export function cliSavePump(docker: string, id: string, options: CliExportOptions): Pump {
   return async (sink, backlog) => {
-    const child = readCommand({ command: docker, args: ["save", id], env: exportEnv(options), inheritEnv: false }, { signal: options.signal });
+    const child = startCommand({ command: docker, args: ["save", id], env: exportEnv(options), inheritEnv: false }, { signal: options.signal, output: { kind: "read" } });
     try {
       for await (const chunk of child.stdout) {
         if (options.signal?.aborted) throw options.signal.reason;

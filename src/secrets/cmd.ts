@@ -22,7 +22,7 @@ export const cmdProvider: Provider = async (ref, ctx) => {
   const what = `cmd: ${shorten(ref.target)}`;
   const result = await runCommand(
     { command: "/bin/sh", args: ["-c", ref.target], env: childEnv("provider", ctx.env, ctx.traces), inheritEnv: false, cwd: ctx.cwd },
-    { signal: ctx.signal, timeoutMs: timeoutS * 1000, killSignal: "SIGTERM", maxBuffer: MAX_STDOUT, killGroup: true },
+    { signal: ctx.signal, timeoutMs: timeoutS * 1000, killSignal: "SIGTERM", killGroup: true, output: { kind: "capture", maxBuffer: MAX_STDOUT } },
   );
   const value = withoutTrailingNewline(result.stdout);
   result.stdout.fill(0);

@@ -22,6 +22,36 @@ const CONTEXT_BYTES = 256;
 type Step = "write" | "timer" | "final";
 
 /**
+ * Where what may go out now ends in `work` (its first `c` bytes are context already written):
+ * before a held tail that may begin a secret, as written or as the terminal shows it, and
+ * before an unfinished escape sequence, unless the timer lets a short one out.
+ */
+function cutPoint(
+  work: Buffer,
+  c: number,
+  mode: "write" | "timer",
+  matcher: MaskTable["matcher"],
+  minHold: number,
+  ranges: ReturnType<typeof coverage>["ranges"],
+  stripped: ReturnType<typeof coverage>["stripped"],
+): number {
+  let end = work.length;
+  const tailRaw = matcher.pendingTail(work);
+  const tailShown = stripped.map ? matcher.pendingTail(stripped.text) : 0;
+  const heldPrefix = Math.max(tailRaw, tailShown);
+  const letOut = mode === "timer" && heldPrefix < minHold;
+  if (!letOut) {
+    if (tailRaw > 0) end = work.length - tailRaw;
+    if (tailShown > 0) end = Math.min(end, stripped.map![stripped.text.length - tailShown]!);
+    if (mode === "write") end = Math.min(end, stripped.incompleteFrom);
+  }
+  // A hit reaching into the held tail goes out whole, later; in a write, so does one
+  // touching the end, as the next bytes may extend it (merged hits make one `***`).
+  for (const [s, e] of ranges) if (s < end && (e > end || (e === end && mode === "write"))) end = s;
+  return Math.max(end, c);
+}
+
+/**
  * A masked stream over `target`. Bytes pass as soon as no secret can start in them: held back
  * is only a tail that is a proper prefix of some variant (as written or as the terminal shows
  * it) or an unfinished escape sequence. A held tail shorter than `minHold` (or an escape
@@ -44,23 +74,7 @@ export function createMaskedStream(
     const work = context.length > 0 ? Buffer.concat([context, pending]) : pending;
     const c = context.length;
     const { ranges, stripped } = coverage(work, matcher, lengths);
-    let end = work.length;
-    let heldPrefix = 0;
-    if (mode !== "final") {
-      const tailRaw = matcher.pendingTail(work);
-      const tailShown = stripped.map ? matcher.pendingTail(stripped.text) : 0;
-      heldPrefix = Math.max(tailRaw, tailShown);
-      const letOut = mode === "timer" && heldPrefix < minHold;
-      if (!letOut) {
-        if (tailRaw > 0) end = work.length - tailRaw;
-        if (tailShown > 0) end = Math.min(end, stripped.map![stripped.text.length - tailShown]!);
-        if (mode === "write") end = Math.min(end, stripped.incompleteFrom);
-      }
-      // A hit reaching into the held tail goes out whole, later; in a write, so does one
-      // touching the end, as the next bytes may extend it (merged hits make one `***`).
-      for (const [s, e] of ranges) if (s < end && (e > end || (e === end && mode === "write"))) end = s;
-      end = Math.max(end, c);
-    }
+    const end = mode === "final" ? work.length : cutPoint(work, c, mode, matcher, minHold, ranges, stripped);
     const out = applyMask(work, ranges, c, end);
     const written = work.subarray(Math.max(0, end - CONTEXT_BYTES), end);
     context = Buffer.from(written);

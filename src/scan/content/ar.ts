@@ -1,6 +1,6 @@
 import type { ContentSink } from "./content-report.js";
 import { memberPath } from "./content-report.js";
-import type { Decoder } from "./decoder.js";
+import type { Decoder, DecoderContext } from "./decoder.js";
 
 const MAGIC = 8;
 const HEADER = 60;
@@ -9,161 +9,172 @@ const MAX_NAMES = 1024 * 1024;
 
 type State = "magic" | "header" | "names" | "bsdName" | "body" | "pad";
 
-/**
- * An ar archive (`.deb`, `.a`), streamed: each member is searched and opened in turn (a
- * `.deb`'s `data.tar.xz` holds the files). GNU (`//` name table, `/N`) and BSD (`#1/N`) long
- * names; the symbol tables (`/`, `/SYM64/`) are searched as they are.
- */
-export const arDecoder: Decoder = (dc) => {
-  let state: State = "magic";
-  const header = Buffer.alloc(HEADER);
-  let fill = 0;
-  let remain = MAGIC;
-  let padding = 0;
-  let names: Buffer | null = null as Buffer | null;
-  let nameTable: Buffer = Buffer.alloc(0);
-  let bsdName: Buffer | null = null;
-  let member: ContentSink | null = null;
-  let failed = false;
+/** The reading of one ar archive: a state machine over its bytes as they come. */
+class ArReader implements ContentSink {
+  #state: State = "magic";
+  readonly #header = Buffer.alloc(HEADER);
+  #fill = 0;
+  #remain = MAGIC;
+  #padding = 0;
+  #names: Buffer | null = null;
+  #nameTable: Buffer = Buffer.alloc(0);
+  #bsdName: Buffer | null = null;
+  #member: ContentSink | null = null;
+  #failed = false;
+  readonly #dc: DecoderContext;
 
-  const fail = (reason: string): void => {
-    failed = true;
-    member?.end();
-    member = null;
-    dc.report.notSearched(dc.inner, `ar: ${reason}`);
-  };
-  const nameOf = (raw: string): string => {
+  constructor(dc: DecoderContext) {
+    this.#dc = dc;
+  }
+
+  write(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length && !this.#failed) at = this.#step(chunk, at);
+  }
+
+  end(): void {
+    if (this.#failed) return;
+    const state = this.#state;
+    if (state === "body" || state === "names" || state === "bsdName" || (state === "header" && this.#fill > 0) || state === "magic") this.#fail("cut short");
+  }
+
+  #fail(reason: string): void {
+    this.#failed = true;
+    this.#member?.end();
+    this.#member = null;
+    this.#dc.report.notSearched(this.#dc.inner, `ar: ${reason}`);
+  }
+
+  #nameOf(raw: string): string {
     const gnu = /^\/(\d+)$/.exec(raw);
     if (gnu) {
       const at = Number(gnu[1]);
-      const end = nameTable.indexOf("/\n", at);
-      return nameTable.toString("utf8", at, end === -1 ? nameTable.length : end);
+      const end = this.#nameTable.indexOf("/\n", at);
+      return this.#nameTable.toString("utf8", at, end === -1 ? this.#nameTable.length : end);
     }
     return raw.endsWith("/") && raw !== "/" && raw !== "//" ? raw.slice(0, -1) : raw;
-  };
-  const startBody = (size: number, name: string): void => {
-    padding = size % 2;
-    remain = size;
-    member = dc.open(memberPath(dc.inner, name), "ar");
-    state = "body";
-    if (size === 0) endBody();
-  };
-  const endBody = (): void => {
-    member?.end();
-    member = null;
-    state = padding > 0 ? "pad" : "header";
-  };
-  const onHeader = (): void => {
-    if (header[58] !== 0x60 || header[59] !== 0x0a) return fail("invalid member header");
+  }
+
+  #startBody(size: number, name: string): void {
+    this.#padding = size % 2;
+    this.#remain = size;
+    this.#member = this.#dc.open(memberPath(this.#dc.inner, name), "ar");
+    this.#state = "body";
+    if (size === 0) this.#endBody();
+  }
+
+  #endBody(): void {
+    this.#member?.end();
+    this.#member = null;
+    this.#state = this.#padding > 0 ? "pad" : "header";
+  }
+
+  #onHeader(): void {
+    const header = this.#header;
+    if (header[58] !== 0x60 || header[59] !== 0x0a) return this.#fail("invalid member header");
     const raw = header.toString("utf8", 0, 16).trimEnd();
     const size = Number(header.toString("latin1", 48, 58).trim());
-    if (!Number.isSafeInteger(size) || size < 0) return fail("invalid member size");
+    if (!Number.isSafeInteger(size) || size < 0) return this.#fail("invalid member size");
     if (raw === "//") {
-      if (size > MAX_NAMES) return fail("name table too large");
-      names = Buffer.alloc(size);
-      fill = 0;
-      remain = size;
-      padding = size % 2;
-      state = "names";
-      if (size === 0) state = padding > 0 ? "pad" : "header";
+      if (size > MAX_NAMES) return this.#fail("name table too large");
+      this.#names = Buffer.alloc(size);
+      this.#fill = 0;
+      this.#remain = size;
+      this.#padding = size % 2;
+      this.#state = "names";
+      if (size === 0) this.#state = this.#padding > 0 ? "pad" : "header";
       return;
     }
     const bsd = /^#1\/(\d+)$/.exec(raw);
     if (bsd) {
       const length = Number(bsd[1]);
-      if (length > size || length > 4096) return fail("invalid BSD name");
-      bsdName = Buffer.alloc(length);
-      fill = 0;
-      remain = size;
-      padding = size % 2;
-      state = "bsdName";
-      if (length === 0) startBody(size, "");
+      if (length > size || length > 4096) return this.#fail("invalid BSD name");
+      this.#bsdName = Buffer.alloc(length);
+      this.#fill = 0;
+      this.#remain = size;
+      this.#padding = size % 2;
+      this.#state = "bsdName";
+      if (length === 0) this.#startBody(size, "");
       return;
     }
-    startBody(size, nameOf(raw));
-  };
+    this.#startBody(size, this.#nameOf(raw));
+  }
 
-  const write = (chunk: Buffer): void => {
-    let at = 0;
-    while (at < chunk.length && !failed) {
-      switch (state) {
-        case "magic": {
-          const take = Math.min(remain, chunk.length - at);
-          at += take;
-          remain -= take;
-          if (remain === 0) {
-            state = "header";
-            fill = 0;
-          }
-          break;
+  /** Takes what the current state needs from `chunk` at `at`; returns where it stopped. */
+  #step(chunk: Buffer, at: number): number {
+    switch (this.#state) {
+      case "magic": {
+        const take = Math.min(this.#remain, chunk.length - at);
+        this.#remain -= take;
+        if (this.#remain === 0) {
+          this.#state = "header";
+          this.#fill = 0;
         }
-        case "header": {
-          const take = Math.min(HEADER - fill, chunk.length - at);
-          chunk.copy(header, fill, at, at + take);
-          fill += take;
-          at += take;
-          if (fill === HEADER) {
-            fill = 0;
-            onHeader();
-          }
-          break;
-        }
-        case "names": {
-          const take = Math.min(remain, chunk.length - at);
-          chunk.copy(names!, fill, at, at + take);
-          fill += take;
-          at += take;
-          remain -= take;
-          if (remain === 0) {
-            nameTable = names!;
-            names = null;
-            fill = 0;
-            state = padding > 0 ? "pad" : "header";
-          }
-          break;
-        }
-        case "bsdName": {
-          const name = bsdName!;
-          const take = Math.min(name.length - fill, chunk.length - at);
-          chunk.copy(name, fill, at, at + take);
-          fill += take;
-          at += take;
-          if (fill === name.length) {
-            fill = 0;
-            bsdName = null;
-            const size = remain - name.length;
-            const pad = padding;
-            startBody(size, name.toString("utf8").replace(/\0+$/, ""));
-            padding = pad;
-          }
-          break;
-        }
-        case "body": {
-          const take = Math.min(remain, chunk.length - at);
-          member?.write(at === 0 && take === chunk.length ? chunk : chunk.subarray(at, at + take));
-          at += take;
-          remain -= take;
-          if (remain === 0) endBody();
-          break;
-        }
-        case "pad": {
-          at += 1;
-          padding = 0;
-          fill = 0;
-          state = "header";
-          break;
-        }
+        return at + take;
       }
+      case "header": {
+        const take = Math.min(HEADER - this.#fill, chunk.length - at);
+        chunk.copy(this.#header, this.#fill, at, at + take);
+        this.#fill += take;
+        if (this.#fill === HEADER) {
+          this.#fill = 0;
+          this.#onHeader();
+        }
+        return at + take;
+      }
+      case "names":
+        return this.#stepNames(chunk, at);
+      case "bsdName":
+        return this.#stepBsdName(chunk, at);
+      case "body": {
+        const take = Math.min(this.#remain, chunk.length - at);
+        this.#member?.write(at === 0 && take === chunk.length ? chunk : chunk.subarray(at, at + take));
+        this.#remain -= take;
+        if (this.#remain === 0) this.#endBody();
+        return at + take;
+      }
+      case "pad":
+        this.#padding = 0;
+        this.#fill = 0;
+        this.#state = "header";
+        return at + 1;
     }
-  };
+  }
 
-  return {
-    write(chunk) {
-      if (!failed) write(chunk);
-    },
-    end() {
-      if (failed) return;
-      if (state === "body" || state === "names" || state === "bsdName" || (state === "header" && fill > 0) || state === "magic") fail("cut short");
-    },
-  };
-};
+  #stepNames(chunk: Buffer, at: number): number {
+    const take = Math.min(this.#remain, chunk.length - at);
+    chunk.copy(this.#names!, this.#fill, at, at + take);
+    this.#fill += take;
+    this.#remain -= take;
+    if (this.#remain === 0) {
+      this.#nameTable = this.#names!;
+      this.#names = null;
+      this.#fill = 0;
+      this.#state = this.#padding > 0 ? "pad" : "header";
+    }
+    return at + take;
+  }
+
+  #stepBsdName(chunk: Buffer, at: number): number {
+    const name = this.#bsdName!;
+    const take = Math.min(name.length - this.#fill, chunk.length - at);
+    chunk.copy(name, this.#fill, at, at + take);
+    this.#fill += take;
+    if (this.#fill === name.length) {
+      this.#fill = 0;
+      this.#bsdName = null;
+      const size = this.#remain - name.length;
+      const pad = this.#padding;
+      this.#startBody(size, name.toString("utf8").replace(/\0+$/, ""));
+      this.#padding = pad;
+    }
+    return at + take;
+  }
+}
+
+/**
+ * An ar archive (`.deb`, `.a`), streamed: each member is searched and opened in turn (a
+ * `.deb`'s `data.tar.xz` holds the files). GNU (`//` name table, `/N`) and BSD (`#1/N`) long
+ * names; the symbol tables (`/`, `/SYM64/`) are searched as they are.
+ */
+export const arDecoder: Decoder = (dc) => new ArReader(dc);

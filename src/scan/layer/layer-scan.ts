@@ -101,6 +101,243 @@ export interface LayerScanner {
   finish(): Promise<LayerScan>;
 }
 
+/** Per-layer state the walk and each entry's sink share. */
+class LayerWalk {
+  readonly hits: LayerHit[] = [];
+  readonly #seen = new Map<string, number>();
+  readonly paths = new PathIndexBuilder();
+  readonly notSearched: NotSearchedInLayer[] = [];
+  readonly #notSearchedSeen = new Set<string>();
+  files = 0;
+  bytes = 0;
+  error: unknown = null;
+  // the gzip file being walked, if any, and every gzip file's inflating (it may outlast the walk)
+  openGzip: NestedGzip | null = null;
+  readonly inflations = new Backlog();
+  readonly needles: NeedleTable;
+  readonly backlog: Backlog;
+  readonly entryBudget: EntryBudget;
+  readonly searcher: StreamSearch;
+  // with nothing to find, inflating nested gzip files is wasted work
+  readonly searchesContent: boolean;
+  readonly inflating: InflateQueue;
+  readonly memo: InflatedMemo;
+  readonly inflater: ReusedInflater;
+  readonly budget: ContentBudget;
+  readonly deflate: ReusedInflater;
+  #wholeSearch: StreamSearch | undefined;
+  // where this layer gathers its gzip files, one after another: grown by doubling, never freed
+  #gathering: Buffer | undefined;
+
+  constructor(ctx: LayerScanContext, backlog: Backlog) {
+    this.needles = ctx.needles;
+    this.backlog = backlog;
+    this.entryBudget = ctx.entries ?? new EntryBudget();
+    this.searcher = ctx.needles.streamSearch();
+    this.searchesContent = ctx.needles.variants.length > 0;
+    this.inflating = ctx.inflating ?? new InflateQueue(INFLATE_QUEUE_BYTES);
+    this.memo = ctx.inflated ?? new InflatedMemo();
+    this.inflater = ctx.inflater ?? new ReusedInflater();
+    this.budget = ctx.budget ?? new ContentBudget();
+    this.deflate = ctx.deflate ?? new ReusedInflater("raw");
+  }
+
+  get wholeSearch(): StreamSearch {
+    return (this.#wholeSearch ??= this.needles.streamSearch());
+  }
+
+  readonly gather = (size: number): Buffer => {
+    const gathering = this.#gathering;
+    if (gathering === undefined || gathering.length < size) {
+      this.#gathering = Buffer.allocUnsafeSlow(Math.min(GATHERED_GZIP_BYTES, Math.max(size, SMALL_GZIP_BYTES, 2 * (gathering?.length ?? 0))));
+    }
+    return this.#gathering!;
+  };
+
+  skipped(path: string, reason: string): void {
+    const key = `${path}\0${reason}`;
+    if (this.#notSearchedSeen.has(key)) return;
+    this.#notSearchedSeen.add(key);
+    this.notSearched.push({ path, reason });
+  }
+
+  // a walk that stops inside a gzip file (cut or corrupt layer) ends its stream: what inflated
+  // is scanned, and nothing waits for bytes that will never come
+  endOpenGzip(): void {
+    const open = this.openGzip;
+    this.openGzip = null;
+    open?.end();
+  }
+
+  readonly fail = (cause: unknown): void => {
+    this.error ??= cause;
+    this.endOpenGzip();
+  };
+
+  hit(tag: number, where: LayerWhere, path: string, container: ContentFormat | null, entry: number, inner = ""): void {
+    const key = `${tag}\0${where}\0${container ?? ""}\0${path}\0${inner}`;
+    const at = this.#seen.get(key);
+    if (at === undefined) {
+      this.#seen.set(key, this.hits.length);
+      this.hits.push({ tag, where, path, inner, container, entry });
+    } else if (this.hits[at]!.entry < entry) {
+      this.hits[at] = { ...this.hits[at]!, entry };
+    }
+  }
+
+  searchText(text: string, where: LayerWhere, path: string, entry: number): void {
+    const bytes = Buffer.from(text, "utf8");
+    if (bytes.length < 8) return;
+    this.needles.matcher.scan(bytes, (tag) => this.hit(tag, where, path, null, entry));
+  }
+
+  /** A tar entry's header: its path recorded (whiteouts too), its names searched; its sink, or null past the entry limit. */
+  readonly onEntry = (header: TarHeader): EntrySink | null => {
+    this.files += 1;
+    const over = this.entryBudget.take(this.files);
+    if (over !== null) {
+      this.fail(new Error(over));
+      return null;
+    }
+    const path = normalizeEntryPath(header.name);
+    const entry = this.files;
+    if (path !== "") recordPath(this.paths, path, entry, header.type === "directory");
+    this.searchText(header.name, "path", path, entry);
+    if (header.linkname) this.searchText(header.linkname, "linkname", path, entry);
+    if (header.uname) this.searchText(header.uname, "path", path, entry);
+    if (header.gname) this.searchText(header.gname, "path", path, entry);
+    // `path` and `linkpath` are already in name and linkname; the other records (xattrs,
+    // comments, user names) are header data of this entry too.
+    if (header.pax) for (const [key, value] of header.pax) if (key !== "path" && key !== "linkpath") this.searchText(value, "path", path, entry);
+    this.searcher.reset();
+    return entrySink(this, header.size, path, entry);
+  };
+}
+
+/** An entry's path in the index, and what a whiteout or opaque marker in its name removes. */
+function recordPath(paths: PathIndexBuilder, path: string, entry: number, directory: boolean): void {
+  paths.add(path, "entry", entry, directory);
+  if (!path.startsWith(WHITEOUT, path.lastIndexOf("/") + 1)) return;
+  const base = posix.basename(path);
+  const dir = posix.dirname(path);
+  if (base === OPAQUE) paths.add(dir === "." ? "" : dir, "opaque", entry, true);
+  else paths.add(posix.join(dir, base.slice(WHITEOUT.length)), "whiteout", entry, false);
+}
+
+/** A gzip file inside the layer, on its tuned path (nested-gzip.ts). */
+function openNestedGzip(layer: LayerWalk, size: number, path: string, entry: number, report: ContentReport): NestedGzip {
+  const { needles, budget, deflate } = layer;
+  const nested = startNestedGzip(size, {
+    needles,
+    backlog: layer.backlog,
+    queue: layer.inflating,
+    memo: layer.memo,
+    inflater: layer.inflater,
+    wholeSearch: layer.wholeSearch,
+    gather: layer.gather,
+    onMatch: (tag) => layer.hit(tag, "file", path, "gzip", entry),
+    onTruncated: (reason) => layer.skipped(path, reason),
+    budget,
+    report,
+    openInner: (bytes, to) => {
+      const inner = sniffFormat(bytes);
+      return inner === null ? null : openContent(inner, { needles, budget, report: to, deflate }, "", 2);
+    },
+  });
+  layer.openGzip = nested;
+  layer.inflations.add(nested.done);
+  return nested;
+}
+
+/**
+ * One entry's bytes: searched as they come, and, once its first bytes tell the format, a gzip
+ * file on its tuned path or any other format to the content stage.
+ */
+function entrySink(layer: LayerWalk, size: number, path: string, entry: number): EntrySink {
+  const onContent = (tag: number): void => layer.hit(tag, "file", path, null, entry);
+  const report: ContentReport = {
+    hit: (tag, inner, container) => layer.hit(tag, "file", path, container, entry, inner),
+    notSearched: (inner, reason) => layer.skipped(path + inner, reason),
+  };
+  let nested: NestedGzip | null = null;
+  let content: ContentSink | null = null;
+  let sniffed = !layer.searchesContent;
+  // the head, when the entry's first bytes come in pieces shorter than a sniff needs
+  let head: Buffer | null = null;
+  let fill = 0;
+  const decide = (first: Buffer): void => {
+    sniffed = true;
+    const format = sniffFormat(first);
+    if (format === null) return;
+    if (format === "gzip") nested = openNestedGzip(layer, size, path, entry, report);
+    else content = openContent(format, { needles: layer.needles, budget: layer.budget, report, deflate: layer.deflate }, "", 1);
+  };
+  const forward = (chunk: Buffer): void => {
+    if (nested) nested.write(chunk);
+    else if (content) content.write(chunk);
+  };
+  return {
+    data(chunk) {
+      layer.bytes += chunk.length;
+      layer.searcher.push(chunk, onContent);
+      if (!sniffed) {
+        if (fill === 0 && (chunk.length >= HEAD_BYTES || chunk.length >= size)) {
+          decide(chunk);
+        } else {
+          head ??= Buffer.allocUnsafe(HEAD_BYTES);
+          const taken = chunk.copy(head, fill);
+          fill += taken;
+          if (fill < HEAD_BYTES && fill < size) return;
+          decide(head.subarray(0, fill));
+          forward(head.subarray(0, fill));
+          if (taken < chunk.length) forward(chunk.subarray(taken));
+          return;
+        }
+      }
+      forward(chunk);
+    },
+    end() {
+      // A match ending in the entry's last bytes is only reported now.
+      layer.searcher.end(onContent);
+      if (!sniffed && head !== null) {
+        decide(head.subarray(0, fill));
+        forward(head.subarray(0, fill));
+      }
+      if (nested) {
+        layer.openGzip = null;
+        (nested as NestedGzip).end();
+      }
+      (content as ContentSink | null)?.end();
+    },
+  };
+}
+
+/** The tar walk as a sink: a walk that failed takes no more bytes, and its end ends an open gzip file. */
+function walkSink(layer: LayerWalk, onUnpacked: (chunk: Buffer) => void): ByteSink {
+  const walker = new TarWalker(layer.onEntry);
+  return {
+    write(chunk) {
+      onUnpacked(chunk);
+      if (layer.error !== null) return;
+      try {
+        walker.write(chunk);
+      } catch (cause) {
+        layer.fail(cause);
+      }
+    },
+    end() {
+      if (layer.error === null) {
+        try {
+          walker.end();
+        } catch (cause) {
+          layer.fail(cause);
+        }
+      }
+      layer.endOpenGzip();
+    },
+  };
+}
+
 /**
  * Walks one layer tar (any compression, sniffed from its first bytes) entry by entry as its
  * bytes are pushed, searching contents, names, link targets and PAX values. Never throws on bad
@@ -108,209 +345,17 @@ export interface LayerScanner {
  * be read. Async work (decompression) goes into `backlog`; the caller settles it before `finish`.
  */
 export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerScanner {
-  const { needles } = ctx;
-  const hits: LayerHit[] = [];
-  const seen = new Map<string, number>();
-  const paths = new PathIndexBuilder();
-  const entryBudget = ctx.entries ?? new EntryBudget();
-  let files = 0;
-  let bytes = 0;
-  const notSearched: NotSearchedInLayer[] = [];
-  const notSearchedSeen = new Set<string>();
-  const skipped = (path: string, reason: string): void => {
-    const key = `${path}\0${reason}`;
-    if (notSearchedSeen.has(key)) return;
-    notSearchedSeen.add(key);
-    notSearched.push({ path, reason });
-  };
-  let error: unknown = null;
-  // the gzip file being walked, if any, and every gzip file's inflating (it may outlast the walk)
-  let openGzip: NestedGzip | null = null;
-  const inflations = new Backlog();
-  // a walk that stops inside a gzip file (cut or corrupt layer) ends its stream: what inflated
-  // is scanned, and nothing waits for bytes that will never come
-  const endOpenGzip = (): void => {
-    const open = openGzip;
-    openGzip = null;
-    open?.end();
-  };
-  const fail = (cause: unknown): void => {
-    error ??= cause;
-    endOpenGzip();
-  };
-
-  const hit = (tag: number, where: LayerWhere, path: string, container: ContentFormat | null, entry: number, inner = ""): void => {
-    const key = `${tag}\0${where}\0${container ?? ""}\0${path}\0${inner}`;
-    const at = seen.get(key);
-    if (at === undefined) {
-      seen.set(key, hits.length);
-      hits.push({ tag, where, path, inner, container, entry });
-    } else if (hits[at]!.entry < entry) {
-      hits[at] = { ...hits[at]!, entry };
-    }
-  };
-  const searchText = (text: string, where: LayerWhere, path: string, entry: number): void => {
-    const bytes = Buffer.from(text, "utf8");
-    if (bytes.length < 8) return;
-    needles.matcher.scan(bytes, (tag) => hit(tag, where, path, null, entry));
-  };
-  const searcher = needles.streamSearch();
-  // with nothing to find, inflating nested gzip files is wasted work
-  const searchesContent = needles.variants.length > 0;
-  const inflating = ctx.inflating ?? new InflateQueue(INFLATE_QUEUE_BYTES);
-  const memo = ctx.inflated ?? new InflatedMemo();
-  const inflater = ctx.inflater ?? new ReusedInflater();
-  const budget = ctx.budget ?? new ContentBudget();
-  const deflate = ctx.deflate ?? new ReusedInflater("raw");
-  let wholeSearch: StreamSearch | undefined;
-  // where this layer gathers its gzip files, one after another: grown by doubling, never freed
-  let gathering: Buffer | undefined;
-  const gather = (size: number): Buffer => {
-    if (gathering === undefined || gathering.length < size) {
-      gathering = Buffer.allocUnsafeSlow(Math.min(GATHERED_GZIP_BYTES, Math.max(size, SMALL_GZIP_BYTES, 2 * (gathering?.length ?? 0))));
-    }
-    return gathering;
-  };
-
-  const onEntry = (header: TarHeader): EntrySink | null => {
-    files += 1;
-    const over = entryBudget.take(files);
-    if (over !== null) {
-      fail(new Error(over));
-      return null;
-    }
-    const path = normalizeEntryPath(header.name);
-    const entry = files;
-    if (path !== "") {
-      paths.add(path, "entry", entry, header.type === "directory");
-      if (path.startsWith(WHITEOUT, path.lastIndexOf("/") + 1)) {
-        const base = posix.basename(path);
-        const dir = posix.dirname(path);
-        if (base === OPAQUE) paths.add(dir === "." ? "" : dir, "opaque", entry, true);
-        else paths.add(posix.join(dir, base.slice(WHITEOUT.length)), "whiteout", entry, false);
-      }
-    }
-    searchText(header.name, "path", path, entry);
-    if (header.linkname) searchText(header.linkname, "linkname", path, entry);
-    if (header.uname) searchText(header.uname, "path", path, entry);
-    if (header.gname) searchText(header.gname, "path", path, entry);
-    // `path` and `linkpath` are already in name and linkname; the other records (xattrs,
-    // comments, user names) are header data of this entry too.
-    if (header.pax) for (const [key, value] of header.pax) if (key !== "path" && key !== "linkpath") searchText(value, "path", path, entry);
-
-    searcher.reset();
-    const onContent = (tag: number): void => hit(tag, "file", path, null, entry);
-    const report: ContentReport = {
-      hit: (tag, inner, container) => hit(tag, "file", path, container, entry, inner),
-      notSearched: (inner, reason) => skipped(path + inner, reason),
-    };
-    // a gzip file stays on its tuned path (nested-gzip.ts); any other format goes to the content stage
-    let nested: NestedGzip | null = null;
-    let content: ContentSink | null = null;
-    let sniffed = !searchesContent;
-    // the head, when the entry's first bytes come in pieces shorter than a sniff needs
-    let head: Buffer | null = null;
-    let fill = 0;
-    const decide = (first: Buffer): void => {
-      sniffed = true;
-      const format = sniffFormat(first);
-      if (format === null) return;
-      if (format !== "gzip") {
-        content = openContent(format, { needles, budget, report, deflate }, "", 1);
-        return;
-      }
-      nested = startNestedGzip(header.size, {
-        needles,
-        backlog,
-        queue: inflating,
-        memo,
-        inflater,
-        wholeSearch: (wholeSearch ??= needles.streamSearch()),
-        gather,
-        onMatch: (tag) => hit(tag, "file", path, "gzip", entry),
-        onTruncated: (reason) => skipped(path, reason),
-        budget,
-        report,
-        openInner: (bytes, to) => {
-          const inner = sniffFormat(bytes);
-          return inner === null ? null : openContent(inner, { needles, budget, report: to, deflate }, "", 2);
-        },
-      });
-      openGzip = nested;
-      inflations.add(nested.done);
-    };
-    const forward = (chunk: Buffer): void => {
-      if (nested) nested.write(chunk);
-      else if (content) content.write(chunk);
-    };
-    return {
-      data(chunk) {
-        bytes += chunk.length;
-        searcher.push(chunk, onContent);
-        if (!sniffed) {
-          if (fill === 0 && (chunk.length >= HEAD_BYTES || chunk.length >= header.size)) {
-            decide(chunk);
-          } else {
-            head ??= Buffer.allocUnsafe(HEAD_BYTES);
-            const taken = chunk.copy(head, fill);
-            fill += taken;
-            if (fill < HEAD_BYTES && fill < header.size) return;
-            decide(head.subarray(0, fill));
-            forward(head.subarray(0, fill));
-            if (taken < chunk.length) forward(chunk.subarray(taken));
-            return;
-          }
-        }
-        forward(chunk);
-      },
-      end() {
-        // A match ending in the entry's last bytes is only reported now.
-        searcher.end(onContent);
-        if (!sniffed && head !== null) {
-          decide(head.subarray(0, fill));
-          forward(head.subarray(0, fill));
-        }
-        if (nested) {
-          openGzip = null;
-          nested.end();
-        }
-        (content as ContentSink | null)?.end();
-      },
-    };
-  };
-
+  const layer = new LayerWalk(ctx, backlog);
   // What was read is checked against the image's digests (verify-image.ts): hashed as it streams by,
   // once for an uncompressed layer, twice (as stored, as unpacked) for a compressed one.
   const stored = createHash("sha256");
   let unpacked: Hash | null = null;
-  const walker = new TarWalker(onEntry);
-  const walk: ByteSink = {
-    write(chunk) {
-      unpacked?.update(chunk);
-      if (error !== null) return;
-      try {
-        walker.write(chunk);
-      } catch (cause) {
-        fail(cause);
-      }
-    },
-    end() {
-      if (error === null) {
-        try {
-          walker.end();
-        } catch (cause) {
-          fail(cause);
-        }
-      }
-      endOpenGzip();
-    },
-  };
-
+  const walk = walkSink(layer, (chunk) => unpacked?.update(chunk));
   const sniffed = sniffingSink(MAGIC_BYTES, (head) => {
     const compression = sniffCompression(head);
     if (compression === "none") return walk;
     unpacked = createHash("sha256");
-    return decompressingSink(compression, () => walk, backlog, new Backlog(), fail);
+    return decompressingSink(compression, () => walk, backlog, new Backlog(), layer.fail);
   });
   const sink: ByteSink = {
     write(chunk) {
@@ -328,11 +373,12 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       // the layer's gzip files may still be inflating (the walk does not wait for them): its
       // findings are complete once they have ended. A layer whose bytes stopped without an end
       // (its decompression failed) may still have one open.
-      endOpenGzip();
-      await inflations.settle();
+      layer.endOpenGzip();
+      await layer.inflations.settle();
       const digest = `sha256:${stored.digest("hex")}`;
-      const diffId = unpacked === null ? digest : `sha256:${unpacked.digest("hex")}`;
-      return { hits, paths: paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId };
+      const diffId = unpacked === null ? digest : `sha256:${(unpacked as Hash).digest("hex")}`;
+      const { hits, files, bytes, error, notSearched } = layer;
+      return { hits, paths: layer.paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId };
     },
   };
 }

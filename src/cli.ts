@@ -106,6 +106,8 @@ async function main(argv: string[]): Promise<number> {
       .option("--pull", "always try to pull newer base images")
       .option("-o, --output <exporter>", "docker's exporter: type=docker or type=image (the image lands in the engine, where it is audited); others are refused", collect)
       .option("--no-scan", "build only, do not audit the image")
+      .option("--push", "push every -t tag that names a registry, only after a clean scan")
+      .option("--metadata-file <file>", "write buildx's build metadata (containerimage.digest, image.name, …) to this file")
       .option("--iidfile <file>", "also write the image id to this file")
       .addOption(new Option("--progress <type>", "docker's progress flag: auto, plain, tty or quiet (the masked log is always plain)").choices(["auto", "plain", "tty", "quiet", "rawjson"]))
       .option("-q, --quiet", "do not stream the build log (it is shown if the build fails)")
@@ -140,6 +142,8 @@ async function main(argv: string[]): Promise<number> {
         quiet: options["quiet"] === true || options["progress"] === "quiet",
         builderFlags: builderFlagsOf(options),
         passthrough: passthroughOf(argv),
+        push: options["push"] === true,
+        metadataFile: options["metadataFile"] as string | undefined,
       },
       ctx,
     );

@@ -55,6 +55,8 @@ const cli: BuildOptions = {
   quiet: false,
   builderFlags: [],
   passthrough: [],
+  push: false,
+  metadataFile: undefined,
 };
 
 describe("mergeBuildOptions: flags over the file", () => {

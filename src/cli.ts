@@ -306,6 +306,7 @@ Examples:
   safebuild build --secret npmrc=~/.npmrc -t app:1 .
   safebuild --secret id=npm,env=NPM_TOKEN --format sarif --report safebuild.sarif .
   safebuild --secret token=vault:secret/ci#npm -f docker/Dockerfile . -- --shm-size 1g
+  safebuild --secret npmrc=~/.npmrc -t registry.example.com/app:1 --push --metadata-file build.json .
 Anything after -- goes to the builder as typed, except flags that would bypass the audit (--secret, -o, --push).
 A verdict line (LEAK / OK / NOTHING CHECKED) is the last line on stderr whatever --format and --report say.
 ${EXIT_CODES}`,

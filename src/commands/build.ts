@@ -100,7 +100,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       if (targets !== undefined) ctx.io.info("nothing pushed: the audit did not pass");
       return code;
     }
-    const pushed = route === undefined || targets === undefined ? undefined : await pushImage(route, oci, targets, builder.docker, providerCtx.traces, ctx);
+    const pushed = route === undefined || targets === undefined ? undefined : await pushImage(route, oci, targets, builder.docker, providerCtx.traces, options.quiet, ctx);
     if (options.metadataFile !== undefined) await writeBuildMetadata(options.metadataFile, imageId, oci, pushed, options.tags, ctx.cwd);
     return code;
   } finally {

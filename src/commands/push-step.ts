@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Builder } from "../buildkit/builder.js";
+import { heldLog } from "../buildkit/held-log.js";
 import { buildClouds } from "../docker/credential-helpers.js";
 import { usageError } from "../errors.js";
 import { pushWithDocker, type Pushed } from "../push/docker-push.js";
@@ -34,18 +35,23 @@ export function pushRoute(builder: Builder, env: NodeJS.ProcessEnv): PushRoute {
   return { kind: "oci-layout", skopeo, dir: path.join(parent, "layout"), dispose: () => rmSync(parent, { recursive: true, force: true }) };
 }
 
-/** Pushes every target tag after a clean scan; the log goes through the masker like the build's. */
-export async function pushImage(route: PushRoute, oci: OciResult | undefined, targets: PushTargets, docker: string, traces: SecretTraces, ctx: CommandContext): Promise<Pushed[]> {
+/** Pushes every target tag after a clean scan; the log goes through the masker like the build's (held back with -q unless it fails). */
+export async function pushImage(route: PushRoute, oci: OciResult | undefined, targets: PushTargets, docker: string, traces: SecretTraces, quiet: boolean, ctx: CommandContext): Promise<Pushed[]> {
+  const held = quiet ? heldLog() : undefined;
   const run = {
     docker,
     env: childEnv("push", ctx.env, traces, { clouds: buildClouds(ctx.env) }),
     cwd: ctx.cwd,
-    log: ctx.io.err,
+    log: held?.stream ?? ctx.io.err,
     signal: ctx.signal,
     killSignal: () => ctx.signalName() ?? "SIGINT",
   };
   if (targets.local.length > 0) ctx.io.info(`not pushed (no registry in the name): ${targets.local.join(", ")}`);
-  const pushed = route.kind === "engine" || oci === undefined ? await pushWithDocker(targets.pushed, run) : await pushOciLayout(route.dir, oci, targets.pushed, { ...run, skopeo: route.skopeo });
+  const pushing = route.kind === "engine" || oci === undefined ? pushWithDocker(targets.pushed, run) : pushOciLayout(route.dir, oci, targets.pushed, { ...run, skopeo: route.skopeo });
+  const pushed = await pushing.catch(async (error: unknown) => {
+    if (held !== undefined) await new Promise<void>((done) => ctx.io.err.write(held.text(), () => done()));
+    throw error;
+  });
   for (const p of pushed) ctx.io.info(`pushed ${p.tag}@${p.descriptor.digest}`);
   const digests = new Set(pushed.map((p) => p.descriptor.digest));
   if (digests.size > 1) ctx.io.warn(`the registries hold different manifests for the same image (${[...digests].join(", ")}); --metadata-file names the first`);

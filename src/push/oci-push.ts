@@ -1,10 +1,9 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { findOnPath } from "../docker/cli-path.js";
-import { environmentError, interruptedError } from "../errors.js";
-import { streamCommand } from "../process/run.js";
-import { forwardWithoutEnd } from "../buildkit/log-sink.js";
-import type { Pushed, PushRun } from "./docker-push.js";
+import { environmentError } from "../errors.js";
+import type { Pushed } from "./docker-push.js";
+import { alreadyPushed, runPushChild, type PushRun } from "./push-child.js";
 import type { OciResult } from "./oci-result.js";
 import { isLoopbackRegistry, registryHostOf } from "./push-targets.js";
 
@@ -35,20 +34,11 @@ export async function pushOciLayout(layoutDir: string, result: OciResult, tags: 
   const pushed: Pushed[] = [];
   const digestFile = path.join(path.dirname(layoutDir), "pushed-digest");
   for (const tag of tags) {
-    const outcome = await streamCommand(
-      { command: run.skopeo, args: skopeoCopyArgs(layoutDir, tag, digestFile), env: run.env, inheritEnv: false, cwd: run.cwd },
-      { signal: run.signal, killSignal: run.killSignal, stdout: forwardWithoutEnd(run.log), stderr: forwardWithoutEnd(run.log) },
-    );
-    if (outcome.aborted || run.signal.aborted) throw interruptedError(run.killSignal());
-    if (outcome.spawnError !== undefined) throw environmentError(`cannot run ${run.skopeo}: ${outcome.spawnError.code ?? "failed"}`);
-    const done = pushed.length === 0 ? "" : `; already pushed: ${pushed.map((p) => p.tag).join(", ")}`;
-    if (outcome.exitCode !== 0) {
-      const how = outcome.signal !== undefined ? `was killed by ${outcome.signal}` : `exited with status ${outcome.exitCode ?? "unknown"}`;
-      throw environmentError(`the push of ${tag} failed: skopeo copy ${how} (see its message above)${done}`);
-    }
+    const done = pushed.map((p) => p.tag);
+    await runPushChild("skopeo copy", tag, run.skopeo, skopeoCopyArgs(layoutDir, tag, digestFile), run, done);
     const digest = (await readFile(digestFile, "utf8").catch(() => "")).trim();
     if (digest !== result.descriptor.digest) {
-      throw environmentError(`the push of ${tag} stored ${digest === "" ? "an unknown digest" : digest}, not the audited ${result.descriptor.digest}${done}`);
+      throw environmentError(`the push of ${tag} stored ${digest === "" ? "an unknown digest" : digest}, not the audited ${result.descriptor.digest}${alreadyPushed(done)}`);
     }
     pushed.push({ tag, descriptor: result.descriptor });
   }

@@ -151,6 +151,8 @@ function addBuildCommand(program: Program, ctx: CommandContext, argv: string[], 
       .option("--pull", "always try to pull newer base images")
       .option("-o, --output <exporter>", "docker's exporter: type=docker or type=image (the image lands in the engine, where it is audited); others are refused", collect)
       .option("--no-scan", "build only, do not audit the image")
+      .option("--push", "push every -t tag that names a registry, only after a clean scan")
+      .option("--metadata-file <file>", "write buildx's build metadata (containerimage.digest, image.name, …) to this file")
       .option("--iidfile <file>", "also write the image id to this file")
       .addOption(new Option("--progress <type>", "docker's progress flag: auto, plain, tty or quiet (the masked log is always plain)").choices(["auto", "plain", "tty", "quiet", "rawjson"] as const))
       .option("-q, --quiet", "do not stream the build log (it is shown if the build fails)")
@@ -185,6 +187,8 @@ function addBuildCommand(program: Program, ctx: CommandContext, argv: string[], 
         quiet: options.quiet === true || options.progress === "quiet",
         builderFlags: builderFlagsOf(options),
         passthrough: passthroughOf(argv),
+        push: options.push === true,
+        metadataFile: options.metadataFile,
       },
       ctx,
     );
@@ -327,6 +331,7 @@ Examples:
   safebuild build --secret npmrc=~/.npmrc -t app:1 .
   safebuild --secret id=npm,env=NPM_TOKEN --format sarif --report safebuild.sarif .
   safebuild --secret token=vault:secret/ci#npm -f docker/Dockerfile . -- --shm-size 1g
+  safebuild --secret npmrc=~/.npmrc -t registry.example.com/app:1 --push --metadata-file build.json .
 Anything after -- goes to the builder as typed, except flags that would bypass the audit (--secret, -o, --push).
 A verdict line (LEAK / OK / NOTHING CHECKED) is the last line on stderr whatever --format and --report say.
 ${EXIT_CODES}`,

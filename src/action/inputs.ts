@@ -37,12 +37,11 @@ export function actionInputs(env: NodeJS.ProcessEnv, tempDir: string): ActionInp
   if (!FORMATS.includes(format)) throw new Error(`input format: expected one of ${FORMATS.join(", ")}, got "${format}"`);
   const report = input(env, "output") || `safebuild-report.${format === "text" ? "txt" : format}`;
   const iidfile = `${tempDir}/iid`;
-  // Pushing only after a clean audit (and reporting its digest) lands with registry support;
-  // until then the input is refused rather than ignored.
-  if (booleanInput(env, "push")) throw new Error("input push: pushing after a clean audit is not supported yet; push the image in a later step once this one passes");
+  const push = booleanInput(env, "push");
   const failOn = input(env, "fail-on");
   if (failOn !== "" && failOn !== "any") throw new Error(`input fail-on: only "any" is supported yet (set scan.failOn in the trusted config file for other policies), got "${failOn}"`);
-  const metadataFile: string | undefined = undefined;
+  // The `digest` output is read from buildx's metadata file, written only after a clean push.
+  const metadataFile = push ? `${tempDir}/metadata.json` : undefined;
   const argv: string[] = ["build"];
   for (const spec of listInput(env, "secrets")) argv.push("--secret", spec);
   const file = input(env, "file");
@@ -59,6 +58,7 @@ export function actionInputs(env: NodeJS.ProcessEnv, tempDir: string): ActionInp
   const config = input(env, "config");
   if (config !== "") argv.push("--config", config);
   for (const allow of listInput(env, "allow", true)) argv.push("--allow", allow);
+  if (metadataFile !== undefined) argv.push("--push", "--metadata-file", metadataFile);
   argv.push("--format", format, "--report", report, "--iidfile", iidfile);
   argv.push(input(env, "context") || ".");
   return { argv, report, format, iidfile, metadataFile };

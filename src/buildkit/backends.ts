@@ -29,6 +29,11 @@ export function commonBuildArgs(req: BuildRequest, exportTags: readonly string[]
 /** Each backend's command as data; the caller runs it through the one process runner. */
 export const backends: Record<BackendKind, (builder: Builder, req: BuildRequest) => CommandSpec> = {
   buildx: (builder, req) => {
+    if (req.ociLayout !== undefined) {
+      // Every platform of `--platform a,b` and its attestations land there, which --load cannot do.
+      const output = ["--output", `type=oci,${csvField(`dest=${req.ociLayout}`)},tar=false`];
+      return { command: builder.docker, args: ["buildx", "build", ...commonBuildArgs(req), ...output, ...req.passthrough, req.context], env: {} };
+    }
     const exported = req.exporter === undefined ? undefined : exporterArgs(req.exporter, builder);
     const load = exported === undefined ? builder.load : exported.load;
     return {

@@ -29,6 +29,11 @@ export interface BuildRequest {
   readonly passthrough: readonly string[];
   /** `-o`, when it names an export into the engine (see exporter.ts). */
   readonly exporter?: EngineExport | undefined;
+  /**
+   * buildx only (`--push` with a driver that is not docker): the result goes to this OCI layout
+   * directory, where the audit reads it and from where it is pushed, instead of `--load`.
+   */
+  readonly ociLayout?: string | undefined;
   /** docker build flags passed on as typed (`--ssh`, `--cache-from`, `--network`, …). */
   readonly builderFlags?: readonly string[] | undefined;
 }

@@ -5,7 +5,7 @@ const BYPASS: Record<string, string> = {
   "--secret": "the secret would reach the builder unresolved, unchecked and unknown to the audit; give it before --",
   "--output": "the result would go where the audit does not look; give -o before -- (safebuild checks it)",
   "-o": "the result would go where the audit does not look; give -o before -- (safebuild checks it)",
-  "--push": "the image would be pushed before the audit",
+  "--push": "the image would be pushed before the audit; give --push before -- (safebuild pushes after a clean scan)",
   "--load": "safebuild loads the image itself where the builder needs it",
   "--iidfile": "safebuild reads the image id from its own --iidfile; give --iidfile before --",
   "--progress": "safebuild reads the builder's plain log; give --progress before --",

@@ -19,7 +19,10 @@ import { chooseTempRoot, tempRootCandidates } from "../materialize/temp-root.js"
 import { childEnv, type SecretTraces } from "../secrets/child-env.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
 import type { ScanPolicy } from "../config/loaded-config.js";
+import { checkMetadataFile } from "../push/metadata-file.js";
+import { readOciResult, type OciResult } from "../push/oci-result.js";
 import { providerContext, throwIfInterrupted } from "./provider-context.js";
+import { checkPush, pushImage, pushRoute, writeBuildMetadata, type PushRoute } from "./push-step.js";
 import { runConfig, throwIfDenied } from "./run-config.js";
 import type { BuildOptions, CommandContext } from "./context.js";
 
@@ -41,6 +44,8 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
   );
   throwIfDenied(denied);
   const options = mergeBuildOptions(cliOptions, config);
+  const targets = checkPush(options);
+  if (options.metadataFile !== undefined) checkMetadataFile(options.metadataFile, ctx.cwd);
   sweepStale(ctx);
   const providerCtx = providerContext(ctx, refs);
   // The builder probes are most of our fixed cost: run them while secrets resolve, with an
@@ -51,6 +56,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
   const { resolveSecrets, wipeSecrets } = await loadResolver();
   let secrets: ResolvedSecret[] = [];
   let dir: SecretDir | undefined;
+  let route: PushRoute | undefined;
   try {
     secrets = await resolveSecrets(refs, providerCtx).catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
@@ -62,12 +68,15 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       throw usageError(`--cache-to needs docker buildx; docker ${builder.clientVersion}'s built-in builder (${builder.docker}) has no cache export`);
     }
 
+    route = targets === undefined ? undefined : pushRoute(builder, ctx.env);
+    const layout = route?.kind === "oci-layout" ? route.dir : undefined;
+
     const root = chooseTempRoot(ctx.env);
     if (!root.inMemory) {
       ctx.io.warn(`the secret files go to ${root.path}, which is not a tmpfs, so secrets touch the disk (no usable tmpfs in $SAFEBUILD_TMPDIR, $XDG_RUNTIME_DIR or /dev/shm)`);
     }
     dir = materializeSecrets(root.path, secrets);
-    const imageId = await build(builder, buildRequest(options, dir, exporter), providerCtx.traces, ctx, options.quiet).catch((error: unknown) => {
+    const imageId = await build(builder, buildRequest(options, dir, exporter, layout), providerCtx.traces, ctx, options.quiet).catch((error: unknown) => {
       // A remembered builder may be what failed (a plugin gone, another builder chosen): probe next time.
       const cacheDir = builderCacheDir(ctx.env);
       if (cacheDir !== undefined && !ctx.signal.aborted) forgetCachedBuilders(cacheDir, builder.docker);
@@ -79,21 +88,32 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
     if (options.iidfile !== undefined) await writeIidfile(options.iidfile, imageId, ctx);
     // docker build -q prints the id on stdout; here only when no json/sarif report goes there.
     if (options.quiet && (options.format === "text" || options.report !== undefined || !options.scan)) ctx.io.out.write(`${imageId}\n`);
+    const oci: OciResult | undefined = layout === undefined ? undefined : await readOciResult(layout);
     if (!options.scan) {
       ctx.io.info(`built ${imageId} (not scanned: --no-scan)`);
+      if (options.metadataFile !== undefined) await writeBuildMetadata(options.metadataFile, imageId, oci, undefined, options.tags, ctx.cwd);
       return ExitCode.ok;
     }
-    return await scanBuilt(imageId, builder.docker, options, config?.scan, providerCtx.traces, secrets, ctx);
+    // Pushed is what was scanned: the engine's image, or the very OCI layout that is uploaded.
+    const code = await scanBuilt(imageId, layout === undefined ? imageId : `oci:${layout}`, builder.docker, options, config?.scan, providerCtx.traces, secrets, ctx);
+    if (code !== ExitCode.ok) {
+      if (targets !== undefined) ctx.io.info("nothing pushed: the audit did not pass");
+      return code;
+    }
+    const pushed = route === undefined || targets === undefined ? undefined : await pushImage(route, oci, targets, builder.docker, providerCtx.traces, options.quiet, ctx);
+    if (options.metadataFile !== undefined) await writeBuildMetadata(options.metadataFile, imageId, oci, pushed, options.tags, ctx.cwd);
+    return code;
   } finally {
     try {
       dir?.dispose();
     } finally {
+      if (route?.kind === "oci-layout") route.dispose();
       wipeSecrets(secrets);
     }
   }
 }
 
-function buildRequest(options: BuildOptions, dir: SecretDir, exporter: EngineExport | undefined): BuildRequest {
+function buildRequest(options: BuildOptions, dir: SecretDir, exporter: EngineExport | undefined, ociLayout: string | undefined): BuildRequest {
   return {
     context: options.context,
     dockerfile: options.file,
@@ -108,6 +128,7 @@ function buildRequest(options: BuildOptions, dir: SecretDir, exporter: EngineExp
     iidfile: join(dir.path, "iid"),
     passthrough: options.passthrough,
     exporter,
+    ociLayout,
     builderFlags: options.builderFlags,
   };
 }
@@ -141,7 +162,7 @@ async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, 
   return outcome.imageId;
 }
 
-async function scanBuilt(imageId: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, traces: SecretTraces, secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
+async function scanBuilt(imageId: string, ref: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, traces: SecretTraces, secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
   const [{ scanImage }, { applyPolicy, scanExitCode }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
     import("../scan/scan-image.js"),
     import("../config/apply-policy.js"),
@@ -153,7 +174,7 @@ async function scanBuilt(imageId: string, docker: string, options: BuildOptions,
   try {
     // The image id names exactly what was built, whatever --platform said (a list, even).
     const result = await scanImage({
-      ref: imageId,
+      ref,
       docker,
       secrets,
       env: ctx.env,

@@ -54,6 +54,10 @@ export interface BuildOptions extends ReportOptions, ConfigOptions {
   readonly builderFlags: readonly string[];
   /** Everything after `--`, verbatim. */
   readonly passthrough: readonly string[];
+  /** `--push` (or `build.push: true` in a trusted config): push after a clean scan. */
+  readonly push: boolean;
+  /** `--metadata-file FILE`: buildx's build metadata, written when the run ends 0. */
+  readonly metadataFile: string | undefined;
 }
 
 export interface ScanOptions extends ReportOptions, ConfigOptions {

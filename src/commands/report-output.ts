@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Writable } from "node:stream";
+import { writeFileAtomic } from "../atomic-file.js";
 import { describeFsError, inputError } from "../errors.js";
 import { maskReportInput } from "../report/mask-input.js";
 import { renderReport } from "../report/render.js";
@@ -19,7 +18,7 @@ export async function writeReport(input: ReportInput, options: ReportOptions, ct
   const masked = maskReportInput(input, ctx.masker);
   if (options.report !== undefined) {
     const text = ctx.masker.maskString(renderReport(options.format, masked, { color: false }));
-    await writeFileAtomic(path.resolve(ctx.cwd, options.report), text, options.report);
+    await writeReportFile(path.resolve(ctx.cwd, options.report), text, options.report);
     await write(ctx.io.err, `${verdictLine(masked)}; report in ${options.report}\n`);
     return;
   }
@@ -38,21 +37,8 @@ const write = (stream: Writable, text: string): Promise<void> =>
     stream.write(text, () => resolve());
   });
 
-/** A reader of `file` sees the old report or the whole new one, never half of one. */
-async function writeFileAtomic(file: string, text: string, shown: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    const handle = await open(temp, "wx", 0o644);
-    try {
-      await handle.writeFile(text);
-      await handle.chmod(0o644);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
+async function writeReportFile(file: string, text: string, shown: string): Promise<void> {
+  await writeFileAtomic(file, text).catch((error: unknown) => {
     throw inputError(`cannot write the report to ${shown}: ${describeFsError(error)}`, error);
-  }
+  });
 }

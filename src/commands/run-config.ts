@@ -51,6 +51,7 @@ export async function runConfig(input: RunConfigInput, ctx: CommandContext): Pro
     usesBuildFile: input.usesBuildFile,
   });
   if (confined.policyWarning !== undefined) ctx.io.warn(confined.policyWarning);
+  if (confined.pushWarning !== undefined) ctx.io.warn(confined.pushWarning);
   return { config: confined.config, refs: mergeSecretSpecs(input.secrets, confined.config), denied: confined.denied };
 }
 

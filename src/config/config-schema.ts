@@ -42,6 +42,7 @@ export const ConfigSchema = z.strictObject({
       labels: stringMap.optional(),
       target: text("a stage name").optional(),
       platform: text("a platform such as linux/amd64").optional(),
+      push: z.boolean({ error: "expected true or false" }).optional(),
     })
     .optional(),
   scan: z

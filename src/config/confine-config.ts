@@ -34,12 +34,14 @@ export interface Confined {
   readonly denied: readonly DeniedSecret[];
   /** A warning line when the file's scan policy was not applied. */
   readonly policyWarning: string | undefined;
+  /** A warning line when the file's `build.push: true` was not applied. */
+  readonly pushWarning?: string | undefined;
 }
 
 /**
  * A repository config keeps only what the operator's `--allow` grants: `cmd:` sources, the
  * operator's environment and Vault, files outside the config's own folder (by real path, so a
- * symlink in the repository is followed before judging) and any change to the scan policy.
+ * symlink in the repository is followed before judging), any change to the scan policy and `push: true`.
  * An operator config is returned as it is. Throws (exit 2) for a build context or Dockerfile
  * the file names outside its folder.
  */
@@ -126,7 +128,11 @@ export function confineConfig(config: LoadedConfig, options: ConfineOptions): Co
     loosened.length === 0
       ? undefined
       : `${at("scan")}: the scan policy of a config inside the repository being built (${loosened.join(", ")}) is not applied: every finding fails the run; add --allow policy to apply it`;
-  return { config: { ...config, secrets, build, scan: grants.policy ? config.scan : defaultScanPolicy }, denied, policyWarning };
+  // Publishing with the operator's registry credentials is theirs to decide, as loosening the policy is.
+  const pushWarning =
+    build.push && !grants.push ? `${at("build.push")}: push: true of a config inside the repository being built is not applied (nothing is pushed); add --allow push to apply it, or give --push` : undefined;
+  if (!grants.push) build.push = false;
+  return { config: { ...config, secrets, build, scan: grants.policy ? config.scan : defaultScanPolicy }, denied, policyWarning, pushWarning };
 }
 
 /**

@@ -15,15 +15,18 @@ export interface Grants {
   readonly fsRead: readonly string[];
   /** `policy`: its scan policy (failOn, ignore, …) applies. */
   readonly policy: boolean;
+  /** `push`: its `build.push: true` applies (the operator's registry credentials publish the image). */
+  readonly push: boolean;
 }
 
-export const noGrants: Grants = { cmd: false, env: new Set(), vault: [], fsRead: [], policy: false };
+export const noGrants: Grants = { cmd: false, env: new Set(), vault: [], fsRead: [], policy: false, push: false };
 
-const KNOWN = "cmd, env, env=VAR, vault, vault=PATH, fs.read=PATH, policy";
+const KNOWN = "cmd, env, env=VAR, vault, vault=PATH, fs.read=PATH, policy, push";
 
 export function parseGrants(values: readonly string[]): Grants {
   let cmd = false;
   let policy = false;
+  let push = false;
   let env: true | Set<string> = new Set();
   let vault: true | string[] = [];
   const fsRead: string[] = [];
@@ -34,6 +37,7 @@ export function parseGrants(values: readonly string[]): Grants {
     const bad = (why: string) => usageError(`--allow ${value}: ${why}`);
     if (key === "cmd" && arg === undefined) cmd = true;
     else if (key === "policy" && arg === undefined) policy = true;
+    else if (key === "push" && arg === undefined) push = true;
     else if (key === "env" && arg === undefined) env = true;
     else if (key === "env") {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(arg ?? "")) throw bad("expected env=VAR, a variable name");
@@ -48,7 +52,7 @@ export function parseGrants(values: readonly string[]): Grants {
       fsRead.push(arg);
     } else throw bad(`unknown entitlement (known: ${KNOWN})`);
   }
-  return { cmd, env, vault, fsRead, policy };
+  return { cmd, env, vault, fsRead, policy, push };
 }
 
 /**

@@ -7,7 +7,7 @@ export interface LoadedConfig {
   readonly path: string;
   /** How messages name the file (relative to the cwd when shorter). */
   readonly display: string;
-  /** 1-based lines of `secrets.ID`, `build.context`, `build.file` and `scan`, for messages. */
+  /** 1-based lines of `secrets.ID`, `build.context`, `build.file`, `build.push` and `scan`, for messages. */
   readonly lines: Readonly<Record<string, number>>;
   /** In file order. File and dotenv paths are resolved against the file's directory. */
   readonly secrets: readonly SecretRef[];
@@ -26,6 +26,8 @@ export interface BuildDefaults {
   readonly labels: Readonly<Record<string, string>>;
   readonly target: string | undefined;
   readonly platform: string | undefined;
+  /** `push: true`: push after a clean scan (a repository config needs `--allow push`). */
+  readonly push: boolean;
 }
 
 /** `any`: every finding fails the run (exit 1); `none`: report only; a list: only findings in those places fail. */

@@ -14,6 +14,7 @@ export interface MergeableBuildOptions {
   readonly labels: readonly string[];
   readonly target: string | undefined;
   readonly platform: string | undefined;
+  readonly push: boolean;
 }
 
 export function mergeBuildOptions<T extends MergeableBuildOptions>(cli: T, config: LoadedConfig | undefined): T {
@@ -28,6 +29,7 @@ export function mergeBuildOptions<T extends MergeableBuildOptions>(cli: T, confi
     labels: mergeKeyValues(defaults.labels, cli.labels),
     target: cli.target ?? defaults.target,
     platform: cli.platform ?? defaults.platform,
+    push: cli.push || defaults.push,
   };
 }
 

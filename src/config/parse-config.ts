@@ -30,7 +30,7 @@ export function parseConfig(text: string, file: string, display = file): LoadedC
   const config: ConfigFile = parsed.data;
   const build = config.build ?? {};
   const tags = build.tags === undefined ? [] : typeof build.tags === "string" ? [build.tags] : build.tags;
-  const keyLines = [...Object.keys(config.secrets ?? {}).map((id) => ["secrets", id]), ["build", "context"], ["build", "file"], ["scan"]];
+  const keyLines = [...Object.keys(config.secrets ?? {}).map((id) => ["secrets", id]), ["build", "context"], ["build", "file"], ["build", "push"], ["scan"]];
   return {
     path: file,
     display,
@@ -44,6 +44,7 @@ export function parseConfig(text: string, file: string, display = file): LoadedC
       labels: build.labels ?? {},
       target: build.target,
       platform: build.platform,
+      push: build.push === true,
     },
     scan: {
       failOn: config.scan?.failOn ?? "any",
@@ -110,7 +111,7 @@ function offsetOf(doc: Document, keys: readonly PropertyKey[]): number | undefin
 function knownKeysAt(keys: readonly PropertyKey[]): string {
   const known: Record<string, string> = {
     "": "version, secrets, build, scan",
-    build: "context, file, tags, buildArgs, labels, target, platform",
+    build: "context, file, tags, buildArgs, labels, target, platform, push",
     scan: "failOn, ignore, notSearched",
   };
   const joined = keys.filter((k) => typeof k !== "number").join(".");

@@ -10,8 +10,9 @@ import type { SecretValue } from "./secret-value.js";
  * - `build`: the builder (`docker build` / `docker buildx build`) and its credential helpers.
  * - `export`: `docker image inspect` / `docker save` for engines read through the CLI.
  * - `provider`: a `cmd:` source, which needs the operator's own credentials (aws, op, pass).
+ * - `push`: `docker push` / `skopeo copy` after a clean scan: the registry's credential helpers, as `build`.
  */
-export type ChildPurpose = "probe" | "build" | "export" | "provider";
+export type ChildPurpose = "probe" | "build" | "export" | "provider" | "push";
 
 /** Kinds of provider credential: what safebuild reads secrets with, and cloud keys. */
 export type CredentialFamily = "vault" | "aws" | "gcp" | "azure" | "ci-oidc";
@@ -126,7 +127,7 @@ export function secretTraces(refs: readonly SecretRef[], values: readonly Secret
 }
 
 export interface ChildEnvOptions {
-  /** For `build`: the clouds whose credential helper the docker config names. */
+  /** For `build` and `push`: the clouds whose credential helper the docker config names. */
   readonly clouds?: ReadonlySet<CloudFamily>;
 }
 
@@ -148,7 +149,7 @@ export function childEnv(purpose: ChildPurpose, parent: NodeJS.ProcessEnv, trace
 
 function keptFamilies(purpose: ChildPurpose, clouds: ReadonlySet<CloudFamily> | undefined): readonly CredentialFamily[] {
   if (purpose === "provider") return Object.keys(PROVIDER_CREDENTIALS) as CredentialFamily[];
-  if (purpose === "build") return [...(clouds ?? [])];
+  if (purpose === "build" || purpose === "push") return [...(clouds ?? [])];
   return [];
 }
 

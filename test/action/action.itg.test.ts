@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { afterAll, describe, expect, test } from "vitest";
 import { engineAnswers, removeImages } from "../build/cli.js";
 import { recordRun, repoRoot } from "../helpers/cli.js";
+import { registryAvailable, startRegistry } from "../helpers/registry.js";
 
 // action.yml's steps run as a GitHub runner runs a composite action: `${{ inputs.X }}` and
 // `${{ github.action_path }}` substituted, INPUT_* from the step's env, GITHUB_OUTPUT and
@@ -103,6 +104,27 @@ describe.runIf(hasEngine || process.env["CI"] === "true")("the GitHub Action (ac
     expect(run.summary).toContain("Secrets checked: `npmrc`");
     expect(run.stderr).toContain("::add-mask::");
     for (const out of [run.stdout, run.summary, JSON.stringify(run.outputs)]) expect(out).not.toContain(token);
+  });
+
+  test.runIf(registryAvailable())("push: true: a clean image lands in the registry and the digest output is the registry's", async () => {
+    const registry = await startRegistry();
+    try {
+      const { text, token } = npmrc();
+      const repo = `sbtest/action-${randomBytes(4).toString("hex")}`;
+      const tag = `${registry.host}/${repo}:1`;
+      tags.push(tag);
+      const run = runAction(
+        { context: join(repoRoot, "examples/private-npm"), secrets: "npmrc=env:SB_ACTION_NPMRC", tags: tag, "build-args": "BASE=local/busybox:1", push: "true" },
+        { SB_ACTION_NPMRC: text },
+        [text, token],
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const head = await fetch(`http://${registry.host}/v2/${repo}/manifests/1`, { method: "HEAD", headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" } });
+      expect(run.outputs["digest"]).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(run.outputs["digest"]).toBe(head.headers.get("docker-content-digest"));
+    } finally {
+      await registry.stop();
+    }
   });
 
   test("a leaky build: exit 1, the SARIF report written, the summary names the id and the place, never the value", () => {

@@ -43,10 +43,15 @@ describe("action inputs → safebuild argv", () => {
   test.each([
     [{ format: "html" }, /input format: expected one of text, json, sarif/],
     [{ push: "yes" }, /input push: expected true or false/],
-    [{ push: "true" }, /input push: pushing after a clean audit is not supported yet/],
     [{ "fail-on": "none" }, /input fail-on: only "any" is supported yet/],
   ])("bad input %o is one clear error", (inputs, message) => {
     expect(() => actionInputs(env(inputs), "/t")).toThrow(message);
+  });
+
+  test("push: true pushes after a clean scan and writes the metadata the digest output is read from", () => {
+    const got = actionInputs(env({ push: "true", tags: "registry.example.com/app:1" }), "/t");
+    expect(got.metadataFile).toBe("/t/metadata.json");
+    expect(got.argv).toEqual(["build", "--tag", "registry.example.com/app:1", "--push", "--metadata-file", "/t/metadata.json", "--format", "sarif", "--report", "safebuild-report.sarif", "--iidfile", "/t/iid", "."]);
   });
 
   test("a secret spec line is kept whole (its commas belong to the docker form)", () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -78,7 +78,7 @@ describe("builder flags after --", () => {
     [["--secret=id=x,src=f"], /^safebuild: --secret after --/],
     [["-o", "type=local,dest=out"], /^safebuild: -o after --/],
     [["--output=type=tar,dest=x"], /^safebuild: --output after --/],
-    [["--push"], /^safebuild: --push after --: the image would be pushed before the audit\n$/],
+    [["--push"], /^safebuild: --push after --: the image would be pushed before the audit; give --push before -- \(safebuild pushes after a clean scan\)\n$/],
   ])("%j is refused (exit 2): it would bypass the audit", async (after, message) => {
     const result = await run([...base, ".", "--", ...after]);
     expect(result.code).toBe(2);
@@ -194,5 +194,45 @@ describe("help", () => {
     expect(result.stdout).toContain("With no command, 'build' runs");
     expect(result.stdout).toContain("1   leak");
     expect(result.stdout.replace(/\s+/g, " ")).toMatch(/build \[options\] \[context\] build an image .*\(the default command\)/);
+  });
+});
+
+describe("--push and --metadata-file: refused before the builder runs when they cannot work", () => {
+  const scanned = ["build", "--docker", fake.path, "--secret", "npmrc=.npmrc"];
+  test.each([
+    [["--push", "."], /^safebuild: --push: no -t tag is given; tag the image HOST\[:PORT\]\/REPO\[:TAG\]/],
+    [["--push", "-t", "app:1", "-t", "user/app:1", "."], /^safebuild: --push: no -t tag names a registry \(app:1, user\/app:1\)/],
+    [["--push", "--no-scan", "-t", "r.example/app:1", "."], /^safebuild: --push with --no-scan: safebuild pushes only an image it audited/],
+    [["--push", "-o", "type=docker", "-t", "r.example/app:1", "."], /^safebuild: --push with -o type=docker: .*drop -o/],
+    [["--metadata-file", ".", "--no-scan", "."], /^safebuild: --metadata-file \.: is a directory; name a file/],
+    [["--metadata-file", "missing/m.json", "--no-scan", "."], /^safebuild: --metadata-file missing\/m\.json: the folder missing does not exist/],
+  ])("%j: exit 2, one line", async (args, message) => {
+    const result = await run([...scanned, ...args]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(lines(result.stderr)).toHaveLength(1);
+    expect(result.stderr).toMatch(message);
+    expect(fake.calls().filter((c) => c.argv[0] === "build")).toEqual([]);
+  });
+
+  test("--metadata-file without --push: the image id as docker's own exporter reports it, the tags as image.name, 0644", async () => {
+    const result = await run([...base, "-t", "app:1", "-t", "app:2", "--metadata-file", "meta.json", "."]);
+    expect(result.code, result.stderr).toBe(0);
+    const id = `sha256:${"ab".repeat(32)}`;
+    expect(JSON.parse(readFileSync(join(work, "meta.json"), "utf8"))).toEqual({ "containerimage.config.digest": id, "containerimage.digest": id, "image.name": "app:1,app:2" });
+    rmSync(join(work, "meta.json"));
+  });
+
+  test("push: true in the build context's own config is not applied without --allow push (one warning line)", async () => {
+    const ctx = join(work, "pushy");
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(join(ctx, "Dockerfile"), "FROM scratch\n");
+    writeFileSync(join(ctx, "safebuild.yml"), "build:\n  tags: r.example/app:1\n  push: true\n");
+    // Applied, push: true with --no-scan would be refused (exit 2); dropped, the build runs.
+    const result = await run(["build", "--docker", fake.path, "--no-scan", "--trust-context-config", ctx]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/safebuild\.yml:3: push: true of a config inside the repository being built is not applied \(nothing is pushed\); add --allow push/);
+    const allowed = await run(["build", "--docker", fake.path, "--no-scan", "--trust-context-config", "--allow", "push", ctx]);
+    expect(allowed.code).toBe(2);
+    expect(allowed.stderr).toMatch(/--push with --no-scan/);
   });
 });

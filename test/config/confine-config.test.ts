@@ -189,14 +189,38 @@ describe("confineConfig: a repository config's scan policy", () => {
   });
 });
 
+describe("confineConfig: build.push", () => {
+  test("a repository config's push: true is dropped with one warning line naming --allow push", () => {
+    const c = confine("build:\n  tags: r.example/app:1\n  push: true\n");
+    expect(c.config.build.push).toBe(false);
+    expect(c.pushWarning).toBe("app/safebuild.yml:3: push: true of a config inside the repository being built is not applied (nothing is pushed); add --allow push to apply it, or give --push");
+  });
+
+  test("applied with --allow push, and from an operator config without one", () => {
+    const yaml = "build:\n  push: true\n";
+    expect(confine(yaml, ["push"])).toMatchObject({ config: { build: { push: true } }, pushWarning: undefined });
+    expect(confine(yaml, [], { operator: true }).config.build.push).toBe(true);
+  });
+
+  test("push: false or absent needs nothing", () => {
+    expect(confine("build:\n  push: false\n").pushWarning).toBeUndefined();
+    expect(confine("version: 1\n")).toMatchObject({ config: { build: { push: false } }, pushWarning: undefined });
+  });
+
+  test("push: yes is not a boolean: exit 2 naming the line", () => {
+    expect(() => confine("build:\n  push: maybe\n")).toThrow(/app\/safebuild\.yml:2: build\.push: expected true or false/);
+  });
+});
+
 describe("parseGrants", () => {
   test("every entitlement", () => {
-    expect(parseGrants(["cmd", "env=A", "env=B", "vault=/secret/ci/", "fs.read=~/x", "policy"])).toEqual({
+    expect(parseGrants(["cmd", "env=A", "env=B", "vault=/secret/ci/", "fs.read=~/x", "policy", "push"])).toEqual({
       cmd: true,
       env: new Set(["A", "B"]),
       vault: ["secret/ci"],
       fsRead: ["~/x"],
       policy: true,
+      push: true,
     });
     expect(parseGrants(["env=A", "env", "vault=x", "vault"])).toMatchObject({ env: true, vault: true });
   });
@@ -208,7 +232,8 @@ describe("parseGrants", () => {
     ["env=A B", /expected env=VAR/],
     ["vault=secret/../sys", /expected vault=PATH, a Vault path without empty, \. or \.\. segments/],
     ["vault=", /expected vault=PATH/],
-    ["cmd=ls", /unknown entitlement \(known: cmd, env, env=VAR, vault, vault=PATH, fs\.read=PATH, policy\)/],
+    ["cmd=ls", /unknown entitlement \(known: cmd, env, env=VAR, vault, vault=PATH, fs\.read=PATH, policy, push\)/],
+    ["push=yes", /unknown entitlement/],
     ["fs.write=/", /unknown entitlement/],
     ["network", /unknown entitlement/],
   ])("--allow %s: exit 2", (value, message) => {

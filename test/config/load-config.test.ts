@@ -71,6 +71,7 @@ scan:
       labels: { "org.opencontainers.image.source": "https://example.invalid/repo" },
       target: "runtime",
       platform: "linux/amd64",
+      push: false,
     });
   });
 

@@ -55,9 +55,18 @@ const cli: BuildOptions = {
   quiet: false,
   builderFlags: [],
   passthrough: [],
+  push: false,
+  metadataFile: undefined,
 };
 
 describe("mergeBuildOptions: flags over the file", () => {
+  test("push: true in the file, or --push, pushes", () => {
+    const pushing = parseConfig("build:\n  push: true\n", "/repo/safebuild.yml");
+    expect(mergeBuildOptions(cli, pushing).push).toBe(true);
+    expect(mergeBuildOptions({ ...cli, push: true }, config).push).toBe(true);
+    expect(mergeBuildOptions(cli, config).push).toBe(false);
+  });
+
   test("the file fills what the flags left out", () => {
     const merged = mergeBuildOptions(cli, config);
     expect(merged).toMatchObject({

@@ -61,3 +61,14 @@ describe("backend command data", () => {
     expect(spec.env).toEqual(env);
   });
 });
+
+describe("--push with a buildx driver that is not docker: an OCI layout, never --load", () => {
+  test("every platform of a list goes to the layout directory, quoted for buildx's CSV when it must be", () => {
+    const spec = buildCommandSpec(buildx(true), { ...minimal, platform: "linux/amd64,linux/arm64", ociLayout: "/tmp/safebuild-push-x/layout" });
+    expect(spec.args).toEqual([
+      "buildx", "build", "--progress=plain", "--iidfile", "/shm/d/iid", "--platform", "linux/amd64,linux/arm64",
+      "--output", "type=oci,dest=/tmp/safebuild-push-x/layout,tar=false", ".",
+    ]);
+    expect(buildCommandSpec(buildx(true), { ...minimal, ociLayout: "/tmp/a,b/layout" }).args).toContain('type=oci,"dest=/tmp/a,b/layout",tar=false');
+  });
+});

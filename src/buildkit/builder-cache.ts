@@ -98,13 +98,16 @@ function isBuilder(value: unknown, docker: string): value is Builder {
     (b["kind"] === "buildx" || b["kind"] === "classic-buildkit") &&
     b["docker"] === docker &&
     typeof b["clientVersion"] === "string" &&
-    typeof b["load"] === "boolean"
+    typeof b["load"] === "boolean" &&
+    (b["noCacheFilter"] === undefined || typeof b["noCacheFilter"] === "boolean")
   );
 }
 
 export function readCachedBuilder(dir: string, key: string, docker: string): Builder | undefined {
   const entry = readEntries(dir)[key];
-  return isBuilder(entry, docker) ? { kind: entry.kind, docker, clientVersion: entry.clientVersion, load: entry.load } : undefined;
+  if (!isBuilder(entry, docker)) return undefined;
+  const { kind, clientVersion, load, noCacheFilter } = entry;
+  return noCacheFilter === undefined ? { kind, docker, clientVersion, load } : { kind, docker, clientVersion, load, noCacheFilter };
 }
 
 /** Forgets what was remembered for one docker CLI (a build through it failed: maybe the answer is stale). */

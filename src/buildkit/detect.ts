@@ -75,7 +75,15 @@ async function probeBuilder(cli: DockerCli, options: DetectOptions): Promise<Bui
   const inspect = await probe(["buildx", "inspect"]);
   const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout.toString("utf8"))?.[1];
   // Only the `docker` driver builds straight into the engine's image store.
-  return { kind: "buildx", docker: cli.path, clientVersion, load: driver !== "docker" };
+  return { kind: "buildx", docker: cli.path, clientVersion, load: driver !== "docker", noCacheFilter: takesNoCacheFilter(buildx.stdout.toString("utf8")) };
+}
+
+/** `github.com/docker/buildx v0.10.4 c513d34`: `--no-cache-filter` came in buildx 0.8. */
+export function takesNoCacheFilter(buildxVersion: string): boolean {
+  const match = /\bv?(\d+)\.(\d+)\.\d+/.exec(buildxVersion);
+  if (match === null) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 0 || minor >= 8;
 }
 
 function noBuildxError(path: string, clientVersion: string, env: NodeJS.ProcessEnv): Error {

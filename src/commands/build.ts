@@ -167,7 +167,7 @@ async function scanBuilt(imageId: string, docker: string, options: BuildOptions,
       childEnv: childEnv("export", ctx.env, traces),
       cwd: ctx.cwd,
       signal: ctx.signal,
-      onProgress: progress === undefined ? undefined : (bytes) => progress.update(bytes),
+      progress,
     }).catch(interruptedOr(ctx));
     progress?.done();
     throwIfInterrupted(ctx);

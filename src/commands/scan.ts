@@ -72,7 +72,7 @@ async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ex
       childEnv: exportEnv,
       cwd: ctx.cwd,
       signal: ctx.signal,
-      onProgress: progress === undefined ? undefined : (bytes) => progress.update(bytes),
+      progress,
       early,
     });
     throwIfInterrupted(ctx);

@@ -29,7 +29,7 @@ describe.runIf(hasEngine)(`warnings reach the reports (${DOCKER})`, () => {
 
   test("json: the stderr warning is in warnings", async () => {
     const run = await build("json");
-    expect(run.code, run.output).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const printed = WARNING.exec(run.stderr.toString())?.[0];
     expect(printed, run.stderr.toString()).toBeDefined();
     expect((JSON.parse(run.stdout.toString()) as { warnings: string[] }).warnings).toContain(printed);
@@ -37,7 +37,7 @@ describe.runIf(hasEngine)(`warnings reach the reports (${DOCKER})`, () => {
 
   test("sarif: the stderr warning is a warning-level tool notification", async () => {
     const run = await build("sarif");
-    expect(run.code, run.output).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
     const printed = WARNING.exec(run.stderr.toString())?.[0];
     const notes = (JSON.parse(run.stdout.toString()) as Sarif).runs[0]?.invocations?.[0]?.toolExecutionNotifications ?? [];
     expect(notes).toContainEqual(expect.objectContaining({ level: "warning", message: { text: printed } }));

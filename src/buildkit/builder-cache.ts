@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { dockerConfigDir, readJson } from "../docker/context.js";
 import type { Builder } from "./builder.js";
+import { writeCacheFile } from "./cache-file.js";
 
 /**
  * What the builder probes found, remembered per docker CLI. The probes (`docker version`,
@@ -123,13 +124,7 @@ export function writeCachedBuilder(dir: string, key: string, builder: Builder): 
   store(dir, Object.fromEntries([...entries, [key, builder]]));
 }
 
+/** Not written (read-only home, full disk): the probes remain the source of truth. */
 function store(dir: string, entries: Entries): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temp = join(dir, `${FILE}.${process.pid}.tmp`);
-    writeFileSync(temp, JSON.stringify(entries), { mode: 0o600 });
-    renameSync(temp, join(dir, FILE));
-  } catch {
-    // read-only home, full disk: the probes remain the source of truth
-  }
+  writeCacheFile(dir, FILE, entries);
 }

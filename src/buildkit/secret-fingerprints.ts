@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readJson } from "../docker/context.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
 import type { Builder } from "./builder.js";
+import { writeCacheFile } from "./cache-file.js";
 import { fingerprintKey } from "./fingerprint-key.js";
 
 /**
@@ -65,7 +65,8 @@ export function compareFingerprints(dir: string, scope: FingerprintScope, secret
         .filter(([k]) => k !== scopeId)
         .sort(([, a], [, b]) => a.at - b.at)
         .slice(-(MAX_SCOPES - 1));
-      store(dir, Object.fromEntries([...kept, [scopeId, { at: Date.now(), ids }]]));
+      // not written: the next build sees these secrets as new and runs their steps again
+      writeCacheFile(dir, FINGERPRINTS_FILE, Object.fromEntries([...kept, [scopeId, { at: Date.now(), ids }]]));
     },
   };
 }
@@ -80,15 +81,4 @@ function readEntries(dir: string): Entries {
   const parsed = readJson(join(dir, FINGERPRINTS_FILE));
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return {};
   return Object.fromEntries(Object.entries(parsed).filter((kv): kv is [string, Entry] => isEntry(kv[1])));
-}
-
-function store(dir: string, entries: Entries): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temp = join(dir, `${FINGERPRINTS_FILE}.${process.pid}.tmp`);
-    writeFileSync(temp, JSON.stringify(entries), { mode: 0o600 });
-    renameSync(temp, join(dir, FINGERPRINTS_FILE));
-  } catch {
-    // not remembered: the next build sees these secrets as new and runs their steps again
-  }
 }

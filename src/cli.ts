@@ -148,6 +148,7 @@ function addBuildCommand(program: Program, ctx: CommandContext, argv: string[], 
       .option("--target <stage>", "the build stage to build")
       .option("--platform <platform>", "the target platform")
       .option("--no-cache", "do not use the build cache")
+      .option("--cache-secrets", "keep cached steps that mount a secret whose value changed since the last build (default: they run again)")
       .option("--pull", "always try to pull newer base images")
       .option("-o, --output <exporter>", "docker's exporter: type=docker or type=image (the image lands in the engine, where it is audited); others are refused", collect)
       .option("--no-scan", "build only, do not audit the image")
@@ -176,6 +177,7 @@ function addBuildCommand(program: Program, ctx: CommandContext, argv: string[], 
         target: options.target,
         platform: options.platform,
         noCache: options.cache === false,
+        cacheSecrets: options.cacheSecrets === true,
         pull: options.pull === true,
         scan: options.scan !== false,
         docker: options.docker,

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { dockerConfigDir, readJson } from "../docker/context.js";
 import type { Builder } from "./builder.js";
+import { writeCacheFile } from "./cache-file.js";
 
 /**
  * What the builder probes found, remembered per docker CLI. The probes (`docker version`,
@@ -98,13 +99,16 @@ function isBuilder(value: unknown, docker: string): value is Builder {
     (b["kind"] === "buildx" || b["kind"] === "classic-buildkit") &&
     b["docker"] === docker &&
     typeof b["clientVersion"] === "string" &&
-    typeof b["load"] === "boolean"
+    typeof b["load"] === "boolean" &&
+    (b["noCacheFilter"] === undefined || typeof b["noCacheFilter"] === "boolean")
   );
 }
 
 export function readCachedBuilder(dir: string, key: string, docker: string): Builder | undefined {
   const entry = readEntries(dir)[key];
-  return isBuilder(entry, docker) ? { kind: entry.kind, docker, clientVersion: entry.clientVersion, load: entry.load } : undefined;
+  if (!isBuilder(entry, docker)) return undefined;
+  const { kind, clientVersion, load, noCacheFilter } = entry;
+  return noCacheFilter === undefined ? { kind, docker, clientVersion, load } : { kind, docker, clientVersion, load, noCacheFilter };
 }
 
 /** Forgets what was remembered for one docker CLI (a build through it failed: maybe the answer is stale). */
@@ -120,13 +124,7 @@ export function writeCachedBuilder(dir: string, key: string, builder: Builder): 
   store(dir, Object.fromEntries([...entries, [key, builder]]));
 }
 
+/** Not written (read-only home, full disk): the probes remain the source of truth. */
 function store(dir: string, entries: Entries): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const temp = join(dir, `${FILE}.${process.pid}.tmp`);
-    writeFileSync(temp, JSON.stringify(entries), { mode: 0o600 });
-    renameSync(temp, join(dir, FILE));
-  } catch {
-    // read-only home, full disk: the probes remain the source of truth
-  }
+  writeCacheFile(dir, FILE, entries);
 }

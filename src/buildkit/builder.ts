@@ -10,6 +10,8 @@ export interface Builder {
   readonly clientVersion: string;
   /** buildx only: whether the builder's driver needs `--load` to put the image in the engine. */
   readonly load: boolean;
+  /** buildx 0.8 and later: `--no-cache-filter STAGE` re-runs one stage without its cache. */
+  readonly noCacheFilter?: boolean;
 }
 
 /** One build, as the backends need it; secrets are only file paths here, never values. */

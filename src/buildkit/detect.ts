@@ -5,6 +5,7 @@ import type { Builder } from "./builder.js";
 import { builderCacheKey, readCachedBuilder, writeCachedBuilder } from "./builder-cache.js";
 import { findOnPath, resolveDockerCli, type DockerCli } from "../docker/cli-path.js";
 import { pingEngine } from "../docker/ping.js";
+import { setupScript } from "../package-root.js";
 
 export interface DetectOptions {
   /** `--docker`, if given. */
@@ -68,14 +69,29 @@ async function probeBuilder(cli: DockerCli, options: DetectOptions): Promise<Bui
     const reason = firstLine(version.stderr);
     throw environmentError(
       `no Docker engine answers the docker CLI ${cli.path}${reason === "" ? "" : ` (${reason})`}. ` +
-        "Start the daemon (`dockerd`), check DOCKER_HOST, or on a fresh Debian/Ubuntu machine run `bash scripts/ci-docker.sh` from a safebuild checkout",
+        noEngineHint(setupScript()),
     );
   }
   if (!hasBuildx) return { kind: "classic-buildkit", docker: cli.path, clientVersion, load: false };
   const inspect = await probe(["buildx", "inspect"]);
   const driver = /^Driver:\s*(\S+)/m.exec(inspect.stdout.toString("utf8"))?.[1];
   // Only the `docker` driver builds straight into the engine's image store.
-  return { kind: "buildx", docker: cli.path, clientVersion, load: driver !== "docker" };
+  return { kind: "buildx", docker: cli.path, clientVersion, load: driver !== "docker", noCacheFilter: takesNoCacheFilter(buildx.stdout.toString("utf8")) };
+}
+
+/** `github.com/docker/buildx v0.10.4 c513d34`: `--no-cache-filter` came in buildx 0.8. */
+export function takesNoCacheFilter(buildxVersion: string): boolean {
+  const match = /\bv?(\d+)\.(\d+)\.\d+/.exec(buildxVersion);
+  if (match === null) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 0 || minor >= 8;
+}
+
+/** From a checkout, its setup script; installed, what to install and start. */
+export function noEngineHint(script: string | undefined): string {
+  return script !== undefined
+    ? `Start the daemon (\`dockerd\`), check DOCKER_HOST, or on a fresh Debian/Ubuntu machine run \`bash ${script}\` (as root) from this checkout`
+    : "Start the daemon (`dockerd`) or check DOCKER_HOST; without an engine, install one (on Debian/Ubuntu: `apt-get install docker.io`, then `dockerd`; elsewhere Docker Engine or Docker Desktop)";
 }
 
 function noBuildxError(path: string, clientVersion: string, env: NodeJS.ProcessEnv): Error {

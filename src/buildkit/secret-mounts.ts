@@ -12,6 +12,8 @@ export interface SecretMount {
   readonly line: number;
   /** Whether the stage holding it is built (the target stage or one it depends on). */
   readonly reachable: boolean;
+  /** The stage's `AS` name (lower case), which `--no-cache-filter` takes; undefined when it has none. */
+  readonly stage: string | undefined;
   /** The id holds a `$` variable: it cannot be checked before the build. */
   readonly dynamic: boolean;
 }
@@ -19,7 +21,7 @@ export interface SecretMount {
 interface Stage {
   readonly name: string | undefined;
   readonly deps: Set<string>;
-  readonly mounts: Omit<SecretMount, "reachable">[];
+  readonly mounts: Omit<SecretMount, "reachable" | "stage">[];
 }
 
 const TRUE = new Set(["", "true", "1", "yes"]);
@@ -52,7 +54,7 @@ export function secretMountsOf(text: string, target?: string): SecretMount[] {
     }
   }
   const reachable = reachableStages(stages, target);
-  return stages.flatMap((stage, index) => stage.mounts.map((m) => ({ ...m, reachable: reachable.has(index) })));
+  return stages.flatMap((stage, index) => stage.mounts.map((m) => ({ ...m, stage: stage.name, reachable: reachable.has(index) })));
 }
 
 function mountFields(value: string): Map<string, string> {
@@ -65,7 +67,7 @@ function mountFields(value: string): Map<string, string> {
   return fields;
 }
 
-function secretMount(fields: Map<string, string>, line: number): Omit<SecretMount, "reachable"> | undefined {
+function secretMount(fields: Map<string, string>, line: number): Omit<SecretMount, "reachable" | "stage"> | undefined {
   const givenTarget = fields.get("target") ?? "";
   const id = fields.get("id") || (givenTarget === "" ? "" : posix.basename(givenTarget));
   if (id === "") return undefined;

@@ -25,6 +25,8 @@ import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import { checkPush, pushImage, pushRoute, writeBuildMetadata, type PushRoute } from "./push-step.js";
 import { runConfig, throwIfDenied } from "./run-config.js";
 import type { BuildOptions, CommandContext } from "./context.js";
+import { noteWarnings, type NotedWarnings } from "./noted-warnings.js";
+import { planSecretCache } from "./secret-cache.js";
 
 // Providers, the scanner and the reports are imported when needed: loading them costs
 // more than the builder probes, and this way the probes run meanwhile (or, for the
@@ -35,7 +37,9 @@ const loadResolver = () => import("../secrets/resolve.js");
  * `safebuild build`: resolve → check the Dockerfile → materialize → build → dispose → scan.
  * Secrets are wiped and the private directory removed on every path out of here.
  */
-export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext): Promise<number> {
+export async function buildCommand(cliOptions: BuildOptions, outer: CommandContext): Promise<number> {
+  const noted = noteWarnings(outer);
+  const { ctx } = noted;
   checkPassthrough(cliOptions.passthrough);
   const exporter = engineExportOf(cliOptions.exporters);
   const { config, refs, denied } = await runConfig(
@@ -75,13 +79,15 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
     if (!root.inMemory) {
       ctx.io.warn(`the secret files go to ${root.path}, which is not a tmpfs, so secrets touch the disk (no usable tmpfs in $SAFEBUILD_TMPDIR, $XDG_RUNTIME_DIR or /dev/shm)`);
     }
+    const cache = planSecretCache(options, check, builder, secrets, ctx);
     dir = materializeSecrets(root.path, secrets);
-    const imageId = await build(builder, buildRequest(options, dir, exporter, layout), providerCtx.traces, ctx, options.quiet).catch((error: unknown) => {
+    const imageId = await build(builder, buildRequest(options, dir, exporter, layout, cache.flags), providerCtx.traces, ctx, { quiet: options.quiet, reportCached: cache.reportCached }).catch((error: unknown) => {
       // A remembered builder may be what failed (a plugin gone, another builder chosen): probe next time.
       const cacheDir = builderCacheDir(ctx.env);
       if (cacheDir !== undefined && !ctx.signal.aborted) forgetCachedBuilders(cacheDir, builder.docker);
       throw error;
     });
+    cache.record();
     dir.dispose();
     dir = undefined;
 
@@ -95,7 +101,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       return ExitCode.ok;
     }
     // Pushed is what was scanned: the engine's image, or the very OCI layout that is uploaded.
-    const code = await scanBuilt(imageId, layout === undefined ? imageId : `oci:${layout}`, builder.docker, options, config?.scan, providerCtx.traces, secrets, ctx);
+    const code = await scanBuilt(imageId, layout === undefined ? imageId : `oci:${layout}`, builder.docker, options, config?.scan, providerCtx.traces, secrets, noted);
     if (code !== ExitCode.ok) {
       if (targets !== undefined) ctx.io.info("nothing pushed: the audit did not pass");
       return code;
@@ -113,7 +119,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
   }
 }
 
-function buildRequest(options: BuildOptions, dir: SecretDir, exporter: EngineExport | undefined, ociLayout: string | undefined): BuildRequest {
+function buildRequest(options: BuildOptions, dir: SecretDir, exporter: EngineExport | undefined, ociLayout: string | undefined, cacheFlags: readonly string[]): BuildRequest {
   return {
     context: options.context,
     dockerfile: options.file,
@@ -129,7 +135,7 @@ function buildRequest(options: BuildOptions, dir: SecretDir, exporter: EngineExp
     passthrough: options.passthrough,
     exporter,
     ociLayout,
-    builderFlags: options.builderFlags,
+    builderFlags: [...options.builderFlags, ...cacheFlags],
   };
 }
 
@@ -139,7 +145,7 @@ function engineExportOf(specs: readonly string[]): EngineExport | undefined {
   return specs[0] === undefined ? undefined : parseExporter(specs[0]);
 }
 
-async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, ctx: CommandContext, quiet: boolean): Promise<string> {
+async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, ctx: CommandContext, { quiet, reportCached }: { quiet: boolean; reportCached: boolean }): Promise<string> {
   const spec = buildCommandSpec(builder, req);
   const env = { ...childEnv("build", ctx.env, traces, { clouds: buildClouds(ctx.env) }), ...spec.env };
   ctx.io.info(`building with ${builder.kind === "buildx" ? "docker buildx" : "docker build (BuildKit)"} ${builder.clientVersion} (${builder.docker})`);
@@ -153,7 +159,7 @@ async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, 
     throw error;
   });
   if (outcome.kind === "interrupted") throw interruptedError(ctx.signalName() ?? "SIGINT");
-  if (outcome.cachedSecretSteps.length > 0) {
+  if (reportCached && outcome.cachedSecretSteps.length > 0) {
     ctx.io.warn(
       `step ${outcome.cachedSecretSteps.join(", ")} (RUN with a secret mount) came from the build cache: it ran in an earlier build, ` +
         "with the secret values of that time, which the audit does not know. Rebuild with --no-cache to audit it for the current values",
@@ -162,7 +168,8 @@ async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, 
   return outcome.imageId;
 }
 
-async function scanBuilt(imageId: string, ref: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, traces: SecretTraces, secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
+async function scanBuilt(imageId: string, ref: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, traces: SecretTraces, secrets: readonly ResolvedSecret[], noted: NotedWarnings): Promise<number> {
+  const { ctx } = noted;
   const [{ scanImage }, { applyPolicy, scanExitCode }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
     import("../scan/scan-image.js"),
     import("../config/apply-policy.js"),
@@ -181,7 +188,7 @@ async function scanBuilt(imageId: string, ref: string, docker: string, options: 
       childEnv: childEnv("export", ctx.env, traces),
       cwd: ctx.cwd,
       signal: ctx.signal,
-      onProgress: progress === undefined ? undefined : (bytes) => progress.update(bytes),
+      progress,
     }).catch(interruptedOr(ctx));
     progress?.done();
     throwIfInterrupted(ctx);
@@ -190,7 +197,7 @@ async function scanBuilt(imageId: string, ref: string, docker: string, options: 
     await writeReport(
       {
         // Reports name the image as the user did (its first tag); the id stays exact.
-        result: { ...result, image: { ref: options.tags[0] ?? imageId, id: result.image.id ?? imageId }, findings: outcome.findings },
+        result: { ...result, image: { ref: options.tags[0] ?? imageId, id: result.image.id ?? imageId }, findings: outcome.findings, warnings: noted.withScan(result.warnings) },
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
         toolVersion: toolVersion(),

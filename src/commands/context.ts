@@ -42,6 +42,8 @@ export interface BuildOptions extends ReportOptions, ConfigOptions {
   readonly target: string | undefined;
   readonly platform: string | undefined;
   readonly noCache: boolean;
+  /** `--cache-secrets`: keep cached secret steps after a secret changed (warned), as BuildKit does. */
+  readonly cacheSecrets: boolean;
   readonly pull: boolean;
   readonly scan: boolean;
   readonly docker: string | undefined;

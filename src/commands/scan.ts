@@ -11,12 +11,15 @@ import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import { runConfig, throwIfDenied } from "./run-config.js";
 import type { CommandContext, ScanOptions } from "./context.js";
 import { writeReport } from "./report-output.js";
+import { noteWarnings } from "./noted-warnings.js";
 
 /**
  * `safebuild scan <image>`: exit 1 when a finding counts under the config's policy, else 0.
  * Secrets and policy come from `safebuild.yml` (here or `--config`) and `--secret`.
  */
-export async function scanCommand(options: ScanOptions, ctx: CommandContext): Promise<number> {
+export async function scanCommand(options: ScanOptions, outer: CommandContext): Promise<number> {
+  const noted = noteWarnings(outer);
+  const { ctx } = noted;
   // No build context here: the current directory's file is judged as if it were one (a CI job
   // that scans from its checkout must not take the checkout's policy as the operator's).
   const { config, refs, denied } = await runConfig(
@@ -41,7 +44,7 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
     const outcome = applyPolicy(result.findings, config?.scan);
     await writeReport(
       {
-        result: { ...result, findings: outcome.findings },
+        result: { ...result, findings: outcome.findings, warnings: noted.withScan(result.warnings) },
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
         toolVersion: toolVersion(),
@@ -69,7 +72,7 @@ async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ex
       childEnv: exportEnv,
       cwd: ctx.cwd,
       signal: ctx.signal,
-      onProgress: progress === undefined ? undefined : (bytes) => progress.update(bytes),
+      progress,
       early,
     });
     throwIfInterrupted(ctx);

@@ -44,8 +44,21 @@ async function readCapped(response: IncomingMessage): Promise<Buffer> {
 /** Engine paths take the reference as is (`local/busybox:1`); only characters unsafe in a URL path are escaped. */
 const refPath = (ref: string): string => encodeURI(ref).replace(/[?#]/g, encodeURIComponent);
 
+/** What an image inspect tells besides the id: its size and layer count, for a progress indicator. */
+export interface ImageInfo {
+  readonly id: string;
+  /** `Size`: the layers' uncompressed bytes, about what an export sends */
+  readonly size: number | undefined;
+  /** `RootFS.Layers` */
+  readonly layers: number | undefined;
+}
+
 /** `GET /images/{name}/json`: the image id, or an input error when the engine has no such image. */
 export async function inspectImageId(endpoint: EngineEndpoint, ref: string, signal?: AbortSignal): Promise<string> {
+  return (await inspectImage(endpoint, ref, signal)).id;
+}
+
+export async function inspectImage(endpoint: EngineEndpoint, ref: string, signal?: AbortSignal): Promise<ImageInfo> {
   const response = await get(endpoint, `/images/${refPath(ref)}/json`, signal);
   const body = await readCapped(response);
   if (response.statusCode === 404) throw inputError(`no such image: ${ref}`);
@@ -53,14 +66,17 @@ export async function inspectImageId(endpoint: EngineEndpoint, ref: string, sign
     throw inputError(`${ref}: not a valid image reference (engine status ${response.statusCode})`);
   }
   if (response.statusCode !== 200) throw environmentError(`the Docker engine answered ${response.statusCode} to an image inspect`);
-  let id: unknown;
+  let parsed: { Id?: unknown; Size?: unknown; RootFS?: { Layers?: unknown } } = {};
   try {
-    id = (JSON.parse(body.toString("utf8")) as { Id?: unknown }).Id;
+    parsed = JSON.parse(body.toString("utf8")) as typeof parsed;
   } catch {
-    id = undefined;
+    // no id: refused below
   }
+  const id = parsed?.Id;
   if (typeof id !== "string" || !/^sha256:[0-9a-f]{64}$/.test(id)) throw environmentError("the Docker engine sent an image inspect without an id");
-  return id;
+  const size = typeof parsed.Size === "number" && parsed.Size >= 0 ? parsed.Size : undefined;
+  const layers = Array.isArray(parsed.RootFS?.Layers) ? parsed.RootFS.Layers.length : undefined;
+  return { id, size, layers };
 }
 
 /** `GET /images/{id}/get`: the same bytes as `docker save`. */
@@ -70,9 +86,17 @@ export const exportPath = (id: string): string => `/images/${refPath(id)}/get`;
  * The image's id (an inspect) and its export by that id; the reader thread starts while the
  * inspect runs.
  */
-export async function exportImage(endpoint: EngineEndpoint, ref: string, options: PumpOptions): Promise<{ id: string; exported: EngineExport }> {
-  const id = inspectImageId(endpoint, ref, options.signal);
-  const target = id.then((known) => ({ path: exportPath(known), subject: known }));
-  const [known, exported] = await Promise.all([id, engineExport(endpoint.options, endpoint.display, target, options)]);
-  return { id: known, exported };
+export async function exportImage(
+  endpoint: EngineEndpoint,
+  ref: string,
+  options: PumpOptions & { readonly onImage?: ((info: ImageInfo) => void) | undefined },
+): Promise<{ id: string; exported: EngineExport }> {
+  // the inspect answers at once, the export's first byte seconds later: tell what is coming
+  const info = inspectImage(endpoint, ref, options.signal).then((known) => {
+    options.onImage?.(known);
+    return known;
+  });
+  const target = info.then((known) => ({ path: exportPath(known.id), subject: known.id }));
+  const [known, exported] = await Promise.all([info, engineExport(endpoint.options, endpoint.display, target, options)]);
+  return { id: known.id, exported };
 }

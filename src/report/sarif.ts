@@ -92,19 +92,22 @@ export const writeSarif: Writer = (input) => {
           },
         },
         results: [...active, ...ignored],
-        // content the scan could not read in full: a notification each, so a viewer shows it next to the results
-        ...(input.result.notSearched.length === 0
+        // content the scan could not read in full, and each warning: a notification each, so a viewer shows it next to the results
+        ...(input.result.notSearched.length === 0 && input.result.warnings.length === 0
           ? {}
           : {
               invocations: [
                 {
                   executionSuccessful: true,
-                  toolExecutionNotifications: input.result.notSearched.map((n) => ({
-                    level: "error",
-                    descriptor: { id: "not-searched" },
-                    message: { text: `Not searched: ${n.path} in layer ${n.layer.index} (${n.layer.digest}): ${n.reason}` },
-                    locations: [{ logicalLocations: [{ name: `layer ${n.layer.index}`, fullyQualifiedName: n.layer.digest, kind: "module" }, { name: n.path, kind: "resource" }] }],
-                  })),
+                  toolExecutionNotifications: [
+                    ...input.result.notSearched.map((n) => ({
+                      level: "error",
+                      descriptor: { id: "not-searched" },
+                      message: { text: `Not searched: ${n.path} in layer ${n.layer.index} (${n.layer.digest}): ${n.reason}` },
+                      locations: [{ logicalLocations: [{ name: `layer ${n.layer.index}`, fullyQualifiedName: n.layer.digest, kind: "module" }, { name: n.path, kind: "resource" }] }],
+                    })),
+                    ...input.result.warnings.map((w) => ({ level: "warning", descriptor: { id: "warning" }, message: { text: w } })),
+                  ],
                 },
               ],
             }),

@@ -1,21 +1,17 @@
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.js";
 
 let cached: string | undefined;
 
-/**
- * safebuild's version, from our package.json found upwards: src/report, dist/report, dist/cli.js
- * and the bundle's chunks (dist/bin/chunks) all sit at different depths below it.
- */
+/** safebuild's version, from our package.json (package-root.ts finds it from src/, dist/ or a bundle chunk). */
 export function toolVersion(): string {
   if (cached !== undefined) return cached;
-  const require = createRequire(import.meta.url);
-  for (let up = "../"; up.length <= 5 * 3; up += "../") {
-    try {
-      const pkg = require(`${up}package.json`) as { name?: unknown; version?: unknown };
-      if (pkg.name === "safebuild" && typeof pkg.version === "string") return (cached = pkg.version);
-    } catch {
-      // not at this depth
-    }
+  const root = packageRoot();
+  try {
+    const version = root === undefined ? undefined : (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: unknown }).version;
+    return (cached = typeof version === "string" ? version : "unknown");
+  } catch {
+    return (cached = "unknown");
   }
-  return (cached = "unknown");
 }

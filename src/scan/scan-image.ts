@@ -4,10 +4,12 @@ import { SafebuildError, isSafebuildError } from "../errors.js";
 import { assembleFindings, assembleNotSearched, type ScannedImage } from "./findings/assemble.js";
 import { censor } from "./findings/censor.js";
 import type { EarlyExport } from "./source/early-export.js";
+import type { ScanProgress } from "./scan-progress.js";
 import { scanConfig } from "./findings/config-scan.js";
 import { EntryBudget } from "./layer/entry-budget.js";
 import type { LayerScan, LayerScanContext } from "./layer/layer-scan.js";
-import { planImages } from "./layout/plan-images.js";
+import { planImages, type ImagePlan } from "./layout/plan-images.js";
+import type { BlobStore } from "./source/blob-store.js";
 import { InflatedMemo } from "./content/inflated-memo.js";
 import { ReusedInflater } from "./content/reused-inflater.js";
 import { INFLATE_QUEUE_BYTES, InflateQueue } from "./content/nested-gzip.js";
@@ -29,15 +31,15 @@ export interface ScanRequest {
   readonly childEnv?: Readonly<Record<string, string>> | undefined;
   readonly cwd: string;
   readonly signal?: AbortSignal | undefined;
-  /** Called now and then with bytes read so far, for a progress indicator. */
-  readonly onProgress?: ((bytesRead: number) => void) | undefined;
+  /** A progress indicator: sizes as sources learn them, layers, bytes read. */
+  readonly progress?: ScanProgress | undefined;
   /** The docker CLI for an engine safebuild cannot read itself (ssh://): the build's, if any. */
   readonly docker?: string | undefined;
   /** The image's export, asked of the engine earlier (startEarlyExport); the caller closes it. */
   readonly early?: EarlyExport | undefined;
 }
 
-const PROGRESS_STEP = 8 * 1024 * 1024;
+const PROGRESS_STEP = 1024 * 1024;
 
 const interrupted = (cause: unknown): SafebuildError =>
   new SafebuildError("interrupted", "scan interrupted", { cause, exitCode: 130 });
@@ -67,16 +69,17 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   let reported = 0;
   const onBytes = (count: number): void => {
     bytesRead += count;
-    if (request.onProgress && bytesRead - reported >= PROGRESS_STEP) {
+    if (request.progress && bytesRead - reported >= PROGRESS_STEP) {
       reported = bytesRead;
-      request.onProgress(bytesRead);
+      request.progress.read(bytesRead);
     }
   };
   try {
     if (request.signal?.aborted) throw interrupted(request.signal.reason);
-    const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, childEnv: request.childEnv, onBytes, docker: request.docker, early: request.early });
+    const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, childEnv: request.childEnv, onBytes, docker: request.docker, early: request.early, progress: request.progress });
     const layout = await planImages(source.store, request.platform, request.ref, warnings);
     const plans = layout.images;
+    await expectLayers(source.store, plans, request.progress);
     const images: ScannedImage[] = [];
     for (const plan of plans) {
       const config = scanConfig(plan.config, needles, request.ref);
@@ -90,7 +93,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     const notSearched = images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined));
     const distinct = new Set(images.flatMap((image) => image.layers));
     if (images.length > 1 && plans.every((p) => p.platform === undefined)) warnings.push(`${images.length} images in ${request.ref}: all scanned (findings carry an image index)`);
-    request.onProgress?.(bytesRead);
+    request.progress?.read(bytesRead);
     return {
       image: { ref: request.ref, id: source.id ?? (plans.length === 1 ? (plans[0]?.configDigest ?? null) : null) },
       findings,
@@ -112,4 +115,12 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     inflater.close();
     deflate.close();
   }
+}
+
+/** A store that reads layers on demand (an OCI layout) knows their sizes before reading them. */
+async function expectLayers(store: BlobStore, plans: readonly ImagePlan[], progress: ScanProgress | undefined): Promise<void> {
+  if (progress === undefined || store.layerSize === undefined) return;
+  const paths = [...new Set(plans.flatMap((plan) => plan.layerPaths))];
+  const sizes = await Promise.all(paths.map((path) => store.layerSize?.(path)));
+  progress.expect({ bytes: sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0), layers: paths.length });
 }

@@ -63,7 +63,7 @@ describe("scan command", () => {
     expect(seen?.platform).toBe("linux/arm64");
     expect(seen?.cwd).toBe(dir);
     expect(seen?.signal).toBe(ctx.signal);
-    expect(seen?.onProgress).toBeUndefined();
+    expect(seen?.progress).toBeUndefined();
     expect(seen?.secrets.every((s) => s.value.wiped)).toBe(true);
     const report = JSON.parse(ctx.stdout()) as { secrets: unknown; findings: unknown[] };
     expect(report.secrets).toEqual([{ id: "tok", source: "file" }]);
@@ -125,12 +125,12 @@ describe("scan command", () => {
   test("interactive: progress shown while scanning, erased before the report", async () => {
     const ctx = fakeContext({ cwd: dir, interactive: true, env: { NO_COLOR: "1" } });
     scanImage.mockImplementation(async (request) => {
-      request.onProgress?.(5 * 1024 * 1024);
+      request.progress?.read(5 * 1024 * 1024);
       return resultWith([]);
     });
     expect(await scanCommand(options({ format: "text" }), ctx)).toBe(0);
     const err = ctx.stderr();
-    expect(err).toContain("scanning app:1: 5.0 MiB read");
+    expect(err).toContain("scanning app:1  5.0 MiB read");
     expect(err.indexOf("\r\u001b[K", err.indexOf("5.0 MiB"))).toBeLessThan(err.indexOf("Scanned app:1"));
   });
 

@@ -44,6 +44,7 @@ const cli: BuildOptions = {
   target: undefined,
   platform: undefined,
   noCache: false,
+  cacheSecrets: false,
   pull: false,
   scan: true,
   docker: undefined,

@@ -144,4 +144,12 @@ describe("sarif report", () => {
     expect(r.results[0]?.message.text).toContain("still ships");
     expect(r.results[0]?.message.text).toContain("(image 1)");
   });
+
+  test("every warning is a warning-level tool notification (beside the not-searched errors)", () => {
+    const text = writeSarif(inputWith([], { result: { ...inputWith([]).result, warnings: ["secret \"x\" is not mounted by any RUN"] } }), opts);
+    const invocations = (JSON.parse(text) as { runs: { invocations: { executionSuccessful: boolean; toolExecutionNotifications: unknown[] }[] }[] }).runs[0]?.invocations;
+    expect(invocations).toEqual([
+      { executionSuccessful: true, toolExecutionNotifications: [{ level: "warning", descriptor: { id: "warning" }, message: { text: 'secret "x" is not mounted by any RUN' } }] },
+    ]);
+  });
 });

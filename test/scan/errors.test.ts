@@ -97,7 +97,7 @@ describe("abort", () => {
 
   test("progress is reported with the bytes read", async () => {
     const seen: number[] = [];
-    await scanImage({ ref: "leaky.docker.tar", secrets, env: {}, cwd: fixtures, onProgress: (n) => seen.push(n) });
+    await scanImage({ ref: "leaky.docker.tar", secrets, env: {}, cwd: fixtures, progress: { expect: () => undefined, layer: () => undefined, read: (n) => seen.push(n) } });
     expect(seen.at(-1)).toBe(leaky.length);
   });
 });

@@ -6,6 +6,7 @@ import type { Pump } from "../../bytes/pump.js";
 import { decompressingSink } from "../layer/decompressing-sink.js";
 import { sniffCompression } from "../layer/compression.js";
 import { sniffingSink } from "../../bytes/sniff-sink.js";
+import type { ScanProgress } from "../scan-progress.js";
 import { normalizeEntryPath, startLayerScan, type LayerScan, type LayerScanContext, type LayerScanner } from "../layer/layer-scan.js";
 import { TarFormatError, TarWalker, type EntrySink, type TarHeader } from "../layer/tar-walker.js";
 
@@ -50,7 +51,7 @@ function jsonCollector(onDone: (blob: Blob) => void): ByteSink {
  * because `docker save` writes manifest.json last. Nothing but metadata is kept in memory.
  * The whole walk is synchronous per chunk `pump` delivers; only decompression is asynchronous.
  */
-export async function readArchive(pump: Pump, ctx: LayerScanContext, label: string): Promise<BlobStore> {
+export async function readArchive(pump: Pump, ctx: LayerScanContext, label: string, progress?: ScanProgress): Promise<BlobStore> {
   const blobs = new Map<string, Blob>();
   const links = new Map<string, string>();
   const layers: Array<{ path: string; scanner: LayerScanner }> = [];
@@ -71,6 +72,7 @@ export async function readArchive(pump: Pump, ctx: LayerScanContext, label: stri
       if (!isLayer && (METADATA_NAMES.has(path) || looksLikeJson(head))) return jsonCollector((blob) => blobs.set(path, blob));
       const scanner = startLayerScan(ctx, backlog);
       layers.push({ path, scanner });
+      progress?.layer();
       return scanner.sink;
     });
     return { data: (chunk) => sink.write(chunk), end: () => sink.end() };

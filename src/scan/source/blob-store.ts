@@ -10,6 +10,8 @@ export interface BlobStore {
   json(path: string): Promise<Buffer | undefined>;
   /** The layer at `path`, scanned; throws an input error when it is absent or not a tar. */
   layer(path: string): Promise<LayerScan>;
+  /** A layer's size before it is read, where the store knows it (a directory); for progress only. */
+  layerSize?(path: string): Promise<number | undefined>;
 }
 
 /** Metadata files are read whole, so their size is capped. */

@@ -1,13 +1,14 @@
-import { open } from "node:fs/promises";
+import { open, stat } from "node:fs/promises";
 import { relative, resolve, sep } from "node:path";
 import { describeFsError, inputError } from "../../errors.js";
 import { JSON_CAP, type BlobStore } from "./blob-store.js";
 import { Backlog } from "../../bytes/backlog.js";
 import { filePump } from "../../bytes/pump.js";
 import { startLayerScan, type LayerScan, type LayerScanContext } from "../layer/layer-scan.js";
+import type { ScanProgress } from "../scan-progress.js";
 
 /** An OCI image layout directory: files are read on demand, each layer once. */
-export function directoryStore(root: string, ctx: LayerScanContext, label: string): BlobStore {
+export function directoryStore(root: string, ctx: LayerScanContext, label: string, seen: { onBytes?: (count: number) => void; progress?: ScanProgress | undefined } = {}): BlobStore {
   const scans = new Map<string, Promise<LayerScan>>();
   const inside = (path: string): string => {
     const full = resolve(root, path);
@@ -38,8 +39,9 @@ export function directoryStore(root: string, ctx: LayerScanContext, label: strin
       const scan = (async () => {
         const backlog = new Backlog();
         const scanner = startLayerScan(ctx, backlog);
+        seen.progress?.layer();
         try {
-          await filePump(inside(path), { signal: ctx.signal })(scanner.sink, backlog);
+          await filePump(inside(path), { signal: ctx.signal, onBytes: seen.onBytes })(scanner.sink, backlog);
         } catch (error) {
           if (ctx.signal?.aborted) throw error;
           throw inputError(`${label}: cannot read layer ${path}: ${describeFsError(error)}`, error);
@@ -50,6 +52,9 @@ export function directoryStore(root: string, ctx: LayerScanContext, label: strin
       })();
       scans.set(path, scan);
       return scan;
+    },
+    async layerSize(path) {
+      return stat(inside(path)).then((info) => info.size, () => undefined);
     },
   };
 }

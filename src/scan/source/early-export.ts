@@ -1,5 +1,5 @@
 import type { EngineExport } from "../../docker/export-reader.js";
-import { engineEndpoint, exportImage, type EngineEndpoint } from "../../docker/engine-images.js";
+import { engineEndpoint, exportImage, type EngineEndpoint, type ImageInfo } from "../../docker/engine-images.js";
 import { engineTarget } from "./image-ref.js";
 
 /** An image's export, asked of the engine before the scan is ready to read it. */
@@ -8,8 +8,8 @@ export interface EarlyExport {
   readonly target: string;
   /** The image id and its export once the engine has answered; rejects with what went wrong. */
   opened(): Promise<{ id: string; exported: EngineExport }>;
-  /** Where the export's byte counts go (the progress indicator), once the scan knows. */
-  report(onBytes: (count: number) => void): void;
+  /** Where the export's byte counts and the image's size go (the progress indicator), once the scan knows. */
+  report(onBytes: (count: number) => void, onImage?: (info: ImageInfo) => void): void;
   /** Stops the export, whatever state it is in (idempotent). */
   close(): Promise<void>;
 }
@@ -41,15 +41,27 @@ export function startEarlyExport(ref: string, options: { env: NodeJS.ProcessEnv;
   options.signal.addEventListener("abort", follow, { once: true });
   if (options.signal.aborted) follow();
   let onBytes: ((count: number) => void) | undefined;
-  const opening = exportImage(endpoint, target, { signal: stopping.signal, onBytes: (count) => onBytes?.(count) });
+  let onImage: ((info: ImageInfo) => void) | undefined;
+  let image: ImageInfo | undefined;
+  const opening = exportImage(endpoint, target, {
+    signal: stopping.signal,
+    onBytes: (count) => onBytes?.(count),
+    onImage: (info) => {
+      image = info;
+      onImage?.(info);
+    },
+  });
   // awaited by the scan, or never (the command failed first): no unhandled rejection either way
   opening.catch(() => undefined);
   let closing: Promise<void> | undefined;
   return {
     target,
     opened: () => opening,
-    report: (callback) => {
-      onBytes = callback;
+    report: (bytes, info) => {
+      onBytes = bytes;
+      onImage = info;
+      // the inspect may have answered before the scan asked
+      if (image !== undefined) info?.(image);
     },
     close: () => {
       closing ??= (async () => {

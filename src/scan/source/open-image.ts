@@ -5,11 +5,12 @@ import type { BlobStore } from "./blob-store.js";
 import { readArchive } from "./archive-store.js";
 import { filePump } from "../../bytes/pump.js";
 import { directoryStore } from "./directory-store.js";
-import { engineEndpoint, exportImage } from "../../docker/engine-images.js";
+import { engineEndpoint, exportImage, type ImageInfo } from "../../docker/engine-images.js";
 import { cliImageId, cliSavePump } from "../../docker/cli-save.js";
 import type { EarlyExport } from "./early-export.js";
 import { classifyRef, looksLikePath, type SourceKind } from "./image-ref.js";
 import type { LayerScanContext } from "../layer/layer-scan.js";
+import type { ScanProgress } from "../scan-progress.js";
 
 export interface OpenedSource {
   readonly store: BlobStore;
@@ -27,6 +28,7 @@ export interface SourceOptions {
   readonly docker?: string | undefined;
   /** an export of this image already asked of the engine (startEarlyExport) */
   readonly early?: EarlyExport | undefined;
+  readonly progress?: ScanProgress | undefined;
 }
 
 const isSystemError = (error: unknown): boolean => error !== null && typeof error === "object" && "syscall" in error;
@@ -35,10 +37,11 @@ async function openEngine(target: string, ctx: LayerScanContext, options: Source
   const endpoint = engineEndpoint(options.env);
   if (endpoint === undefined) return openThroughCli(target, ctx, options);
   const early = options.early?.target === target ? options.early : undefined;
-  early?.report(options.onBytes);
-  const { id, exported } = await (early?.opened() ?? exportImage(endpoint, target, { signal: ctx.signal, onBytes: options.onBytes }));
+  const onImage = (info: ImageInfo): void => options.progress?.expect({ bytes: info.size, layers: info.layers, exporting: true });
+  early?.report(options.onBytes, onImage);
+  const { id, exported } = await (early?.opened() ?? exportImage(endpoint, target, { signal: ctx.signal, onBytes: options.onBytes, onImage }));
   try {
-    return { store: await readArchive(exported.pump, ctx, `image ${target}`), id };
+    return { store: await readArchive(exported.pump, ctx, `image ${target}`, options.progress), id };
   } catch (error) {
     if (isSystemError(error) && !ctx.signal?.aborted) throw environmentError(`lost the connection to the Docker engine while reading image ${target}`, error);
     throw error;
@@ -50,7 +53,7 @@ async function openEngine(target: string, ctx: LayerScanContext, options: Source
 async function openThroughCli(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
   const cli = { docker: options.docker, env: options.env, childEnv: options.childEnv, cwd: options.cwd, signal: ctx.signal, onBytes: options.onBytes };
   const { id, docker } = await cliImageId(target, cli);
-  return { store: await readArchive(cliSavePump(docker, id, cli), ctx, `image ${target}`), id };
+  return { store: await readArchive(cliSavePump(docker, id, cli), ctx, `image ${target}`, options.progress), id };
 }
 
 async function openPath(target: string, ctx: LayerScanContext, options: SourceOptions, expect: SourceKind): Promise<OpenedSource> {
@@ -64,10 +67,11 @@ async function openPath(target: string, ctx: LayerScanContext, options: SourceOp
   }
   if (info.isDirectory()) {
     if (expect === "archive") throw inputError(`${target}: is a directory, expected an image tarball`);
-    return { store: directoryStore(full, ctx, target), id: null };
+    return { store: directoryStore(full, ctx, target, { onBytes: options.onBytes, progress: options.progress }), id: null };
   }
+  options.progress?.expect({ bytes: info.size });
   try {
-    return { store: await readArchive(filePump(full, { signal: ctx.signal, onBytes: options.onBytes }), ctx, target), id: null };
+    return { store: await readArchive(filePump(full, { signal: ctx.signal, onBytes: options.onBytes }), ctx, target, options.progress), id: null };
   } catch (error) {
     if (isSystemError(error) && !ctx.signal?.aborted) throw inputError(`${target}: ${describeFsError(error)}`, error);
     throw error;

@@ -1,7 +1,7 @@
-import { createHash, type Hash } from "node:crypto";
 import { posix } from "node:path";
 import { Backlog, type ByteSink } from "../../bytes/backlog.js";
 import { decompressingSink } from "./decompressing-sink.js";
+import { layerDigest, type StreamDigest } from "./digest-thread.js";
 import { sniffCompression } from "./compression.js";
 import { sniffingSink } from "../../bytes/sniff-sink.js";
 import { InflatedMemo } from "../content/inflated-memo.js";
@@ -281,8 +281,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
 
   // What was read is checked against the image's digests (verify-image.ts): hashed as it streams by,
   // once for an uncompressed layer, twice (as stored, as unpacked) for a compressed one.
-  const stored = createHash("sha256");
-  let unpacked: Hash | null = null;
+  const stored = layerDigest();
+  let unpacked: StreamDigest | null = null;
   const walker = new TarWalker(onEntry);
   const walk: ByteSink = {
     write(chunk) {
@@ -309,7 +309,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const sniffed = sniffingSink(MAGIC_BYTES, (head) => {
     const compression = sniffCompression(head);
     if (compression === "none") return walk;
-    unpacked = createHash("sha256");
+    unpacked = layerDigest();
     return decompressingSink(compression, () => walk, backlog, new Backlog(), fail);
   });
   const sink: ByteSink = {
@@ -330,8 +330,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       // (its decompression failed) may still have one open.
       endOpenGzip();
       await inflations.settle();
-      const digest = `sha256:${stored.digest("hex")}`;
-      const diffId = unpacked === null ? digest : `sha256:${unpacked.digest("hex")}`;
+      const digest = await stored.digest();
+      const diffId = unpacked === null ? digest : await (unpacked as StreamDigest).digest();
       return { hits, paths: paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId };
     },
   };

@@ -14,7 +14,7 @@ export interface StreamDigest {
  * The slots of the ring the main thread copies layer bytes into: a copy costs about a quarter of
  * hashing the bytes (0.35 s per GB here), and the thread hashes beside the walk (docs/performance.md).
  */
-const SLOTS = 32;
+const SLOTS = 16;
 const SLOT_BYTES = 256 * 1024;
 /** ctrl: slots published, slots consumed, thread state; then per slot: kind, stream, length */
 const HEAD = 0;

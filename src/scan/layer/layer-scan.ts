@@ -52,6 +52,15 @@ export interface LayerScan {
   readonly diffId: string;
   /** content inside a file that was not read in full: the entry path with its chain, and the limit or error */
   readonly notSearched: readonly NotSearchedInLayer[];
+  /** hard links of this layer: the same file as an earlier entry (visibility.ts) */
+  readonly hardLinks: readonly HardLink[];
+}
+
+/** A hard link entry: `path` is the file last written at `target` before entry `entry`. */
+export interface HardLink {
+  readonly path: string;
+  readonly target: string;
+  readonly entry: number;
 }
 
 export interface NotSearchedInLayer {
@@ -116,6 +125,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   let files = 0;
   let bytes = 0;
   const notSearched: NotSearchedInLayer[] = [];
+  const hardLinks: HardLink[] = [];
   const notSearchedSeen = new Set<string>();
   const skipped = (path: string, reason: string): void => {
     const key = `${path}\0${reason}`;
@@ -190,6 +200,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
         else paths.add(posix.join(dir, base.slice(WHITEOUT.length)), "whiteout", entry, false);
       }
     }
+    if (header.type === "link" && path !== "") hardLinks.push({ path, target: normalizeEntryPath(header.linkname), entry });
     searchText(header.name, "path", path, entry);
     if (header.linkname) searchText(header.linkname, "linkname", path, entry);
     if (header.uname) searchText(header.uname, "path", path, entry);
@@ -332,7 +343,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       await inflations.settle();
       const digest = await stored.digest();
       const diffId = unpacked === null ? digest : await (unpacked as StreamDigest).digest();
-      return { hits, paths: paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId };
+      return { hits, paths: paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId, hardLinks };
     },
   };
 }

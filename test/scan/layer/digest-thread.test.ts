@@ -19,7 +19,7 @@ describe("layer digests on the hashing thread", () => {
     expect(digestThreadReady()).toBe(true);
 
     // two streams at once (a compressed layer as stored and as unpacked), 20 MB each: the ring
-    // (8 MiB) fills, the walk waits for the thread, and no slot is read twice or skipped
+    // (4 MiB) fills, the walk waits for the thread, and no slot is read twice or skipped
     const stored = layerDigest();
     const unpacked = layerDigest();
     const empty = layerDigest();

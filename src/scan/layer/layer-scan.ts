@@ -182,13 +182,21 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
     return gathering;
   };
 
+  // an entry limit stops the search, not the walk (the layer is still hashed): where and why
+  let stopped: { readonly path: string; readonly limit: string } | null = null;
+  let unread = 0;
   const onEntry = (header: TarHeader): EntrySink | null => {
-    files += 1;
-    const over = entryBudget.take(files);
-    if (over !== null) {
-      fail(new Error(over));
+    if (stopped !== null) {
+      unread += 1;
       return null;
     }
+    const over = entryBudget.take(files + 1);
+    if (over !== null) {
+      stopped = { path: normalizeEntryPath(header.name), limit: over };
+      unread = 1;
+      return null;
+    }
+    files += 1;
     const path = normalizeEntryPath(header.name);
     const entry = files;
     if (path !== "") {
@@ -341,6 +349,10 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       // (its decompression failed) may still have one open.
       endOpenGzip();
       await inflations.settle();
+      if (stopped !== null) {
+        const { path, limit } = stopped as { path: string; limit: string };
+        notSearched.push({ path, reason: `${limit}: this entry and the rest of the layer (${unread} entries) were not searched` });
+      }
       const digest = await stored.digest();
       const diffId = unpacked === null ? digest : await (unpacked as StreamDigest).digest();
       return { hits, paths: paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId, hardLinks };

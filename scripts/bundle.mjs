@@ -28,17 +28,17 @@ const cli = await build({
   splitting: true,
   format: "esm",
 });
-// The engine export's reader thread, a module of its own: src/docker/reader-thread.ts starts it
-// from `./export-thread.js` beside itself, so it goes beside whichever file esbuild put that in.
-const starter = "src/docker/reader-thread.ts";
-const holders = Object.entries(cli.metafile.outputs).filter(([file, output]) => file.endsWith(".js") && starter in output.inputs);
-if (holders.length !== 1) throw new Error(`bundle: ${starter} is in ${holders.length} output files, expected 1`);
-await build({
-  ...common,
-  entryPoints: ["src/docker/export-thread.ts"],
-  outfile: join(dirname(holders[0][0]), "export-thread.js"),
-  format: "esm",
-});
+// Threads are modules of their own, started from `./NAME.js` beside their starter (the engine
+// export's reader, the layer hashing thread): each goes beside whichever file esbuild put its starter in.
+const threads = [
+  ["src/docker/reader-thread.ts", "src/docker/export-thread.ts", "export-thread.js"],
+  ["src/scan/layer/digest-thread.ts", "src/scan/layer/digest-worker.ts", "digest-worker.js"],
+];
+for (const [starter, thread, name] of threads) {
+  const holders = Object.entries(cli.metafile.outputs).filter(([file, output]) => file.endsWith(".js") && starter in output.inputs);
+  if (holders.length !== 1) throw new Error(`bundle: ${starter} is in ${holders.length} output files, expected 1`);
+  await build({ ...common, entryPoints: [thread], outfile: join(dirname(holders[0][0]), name), format: "esm" });
+}
 // The bin: a CommonJS launcher that sets the process up before any ES module loads (see it).
 await build({
   ...common,

@@ -96,19 +96,24 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
   const window = wm !== undefined ? wm.window : Math.max(1, maxLength);
 
   // Proper prefixes shorter than the window, for pendingTail; longer ones are found as partials.
-  const prefixes: Set<string>[] = [];
-  for (let length = 1; length < window; length++) {
-    const set = new Set<string>();
-    for (const n of list) if (n.bytes.length > length) set.add(n.bytes.toString("latin1", 0, length));
-    prefixes[length] = set;
-  }
+  // Built on first use: only the masker asks, and every scan and build compiles needles.
+  let prefixes: Set<string>[] | undefined;
   // The first one or two bytes of a suffix rule out most lengths before any string is made.
   const firstByte = new Uint8Array(256);
   const firstPair = new Uint8Array(65536);
-  for (const n of list) {
-    if (n.bytes.length > 1) firstByte[n.bytes[0]!] = 1;
-    if (n.bytes.length > 2) firstPair[(n.bytes[0]! << 8) | n.bytes[1]!] = 1;
-  }
+  const prefixSets = (): Set<string>[] => {
+    const sets: Set<string>[] = [];
+    for (let length = 1; length < window; length++) {
+      const set = new Set<string>();
+      for (const n of list) if (n.bytes.length > length) set.add(n.bytes.toString("latin1", 0, length));
+      sets[length] = set;
+    }
+    for (const n of list) {
+      if (n.bytes.length > 1) firstByte[n.bytes[0]!] = 1;
+      if (n.bytes.length > 2) firstPair[(n.bytes[0]! << 8) | n.bytes[1]!] = 1;
+    }
+    return sets;
+  };
 
   const scanRange = (hay: Buffer, from: number, to: number, onMatch: MatchHandler, onPartial?: MatchHandler): void => {
     const limit = Math.min(to, hay.length - window + 1);
@@ -147,6 +152,7 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
         });
       }
       if (best > 0) return best;
+      prefixes ??= prefixSets();
       const n = hay.length;
       for (let length = Math.min(window - 1, n); length > 0; length--) {
         const at = n - length;

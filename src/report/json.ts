@@ -47,6 +47,7 @@ function findingJson(f: Finding): Record<string, unknown> {
     path: f.path,
     encoding: f.encoding,
     deleted: f.deleted,
+    ...(f.visibleAt === undefined ? {} : { visibleAt: f.visibleAt }),
     ...(f.image === undefined && f.platform === undefined
       ? {}
       : { image: { ...(f.image === undefined ? {} : { index: f.image }), ...(f.platform === undefined ? {} : { platform: f.platform }) } }),

@@ -147,6 +147,7 @@ function result(input: ReportInput, f: Finding, ignored: IgnoredFinding | undefi
       where: f.where,
       encoding: f.encoding,
       deleted: f.deleted,
+      ...(f.visibleAt === undefined ? {} : { visibleAt: f.visibleAt }),
       layer: f.layer === null ? null : { index: f.layer.index, digest: f.layer.digest },
       path: f.path,
       ...(f.image === undefined ? {} : { image: f.image }),
@@ -164,8 +165,9 @@ function message(input: ReportInput, f: Finding): string {
   const layer = f.layer !== null ? `layer ${f.layer.index} (${f.layer.digest})` : f.where === "annotation" ? "the image index or a manifest" : f.where === "attestation" ? `an attestation${f.predicateType === undefined ? "" : ` (${f.predicateType})`}` : "the image config";
   const createdBy = f.layer?.createdBy ? `, created by: ${f.layer.createdBy}` : "";
   const deleted = f.deleted ? " It is deleted in a later layer but still ships in this one." : "";
+  const visible = f.visibleAt === undefined ? "" : ` Still visible in the final filesystem at: ${f.visibleAt.join(", ")}.`;
   const inside = f.container === undefined ? "" : ` (inside the ${f.container} file)`;
-  return `${what} (${f.encoding}) is ${rules[f.where].short.replace(/^A build secret is /, "")}: ${f.path}${inside} in ${layer} of ${image}${createdBy}.${deleted}`;
+  return `${what} (${f.encoding}) is ${rules[f.where].short.replace(/^A build secret is /, "")}: ${f.path}${inside} in ${layer} of ${image}${createdBy}.${deleted}${visible}`;
 }
 
 /** The Dockerfile when known (alerts land on it), else the image: it is what was scanned. */

@@ -105,6 +105,8 @@ function findingLines(f: Finding, p: Palette, tag: string): string[] {
   const inside = f.container === undefined ? "" : ` (inside the ${f.container} file)`;
   const first = `  ${tag} ${p.bold(label(f))} [${f.encoding}] ${whereText[f.where]}: ${image}${printable(f.path)}${inside}`;
   const deleted = f.deleted ? p.note(" (deleted in a later layer, still shipped)") : "";
+  // its own line, so the finding's first line keeps its shape
+  const visible = f.visibleAt === undefined ? [] : [`      ${p.note(`still visible at ${f.visibleAt.map(printable).join(", ")}`)}`];
   const second =
     f.layer === null
       ? f.where === "annotation"
@@ -114,7 +116,7 @@ function findingLines(f: Finding, p: Palette, tag: string): string[] {
           : "image config"
       : `layer ${f.layer.index} ${shortDigest(f.layer.digest)}` +
         (f.layer.createdBy === null ? "" : `  ${instruction(f.layer.createdBy)}`);
-  return [first + deleted, `      ${p.dim(second)}`];
+  return [first + deleted, `      ${p.dim(second)}`, ...visible];
 }
 
 const label = (f: Finding): string => f.secret ?? `rule ${f.rule ?? "?"}`;

@@ -37,6 +37,8 @@ export interface ScanRequest {
   readonly docker?: string | undefined;
   /** The image's export, asked of the engine earlier (startEarlyExport); the caller closes it. */
   readonly early?: EarlyExport | undefined;
+  /** The tar entry limits (default: entry-budget.ts's); smaller ones test a scan they stop. */
+  readonly entries?: EntryBudget | undefined;
 }
 
 const PROGRESS_STEP = 1024 * 1024;
@@ -63,7 +65,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     inflater,
     budget: new ContentBudget(),
     deflate,
-    entries: new EntryBudget(),
+    entries: request.entries ?? new EntryBudget(),
   };
   let bytesRead = 0;
   let reported = 0;

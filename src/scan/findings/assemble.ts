@@ -1,6 +1,6 @@
 import { censor } from "./censor.js";
 import type { ConfigHit, ImageConfig } from "./config-scan.js";
-import { isDeleted, isReplacedInLayer } from "../layer/visibility.js";
+import { isDeleted, isReplacedInLayer, visibleLinks } from "../layer/visibility.js";
 import type { Finding, LayerRef, NotSearched } from "./finding.js";
 import type { LayerScan } from "../layer/layer-scan.js";
 import type { NeedleTable } from "./needles.js";
@@ -43,25 +43,60 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
     add({ secret: variant.secretId, rule: null, where: hit.where, layer: null, path: hit.path, encoding: variant.encoding, deleted: false, ...extra });
   };
   image.config.hits.forEach(fromConfig);
+  // per finding key: the paths where its bytes are visible (its own, or its surviving hard links)
+  const visible = new Map<string, string[]>();
   image.layers.forEach((layer, index) => {
     const ref = layerRef(image, index, needles);
     for (const hit of layer.hits) {
       const variant = needles.variants[hit.tag];
       if (!variant) continue;
-      add({
+      const gone = isReplacedInLayer(layer, hit) || isDeleted(image.layers, index, hit.path);
+      const links = gone && hit.where === "file" ? visibleLinks(image.layers, index, hit).map((p) => censor(p + hit.inner, needles)) : [];
+      const finding: Finding = {
         secret: variant.secretId,
         rule: null,
         where: hit.where,
         layer: ref,
         path: censor(hit.path + hit.inner, needles),
         encoding: variant.encoding,
-        deleted: isReplacedInLayer(layer, hit) || isDeleted(image.layers, index, hit.path),
+        deleted: gone && links.length === 0,
         ...extra,
         ...(hit.container === null ? {} : { container: hit.container }),
-      });
+      };
+      add(finding);
+      if (finding.where === "file") visible.set(findingKey(finding), gone ? links : [finding.path]);
     }
   });
-  return withoutParts([...out.values()]);
+  return withVisibility(withoutParts([...out.values()]), visible);
+}
+
+function findingKey(f: Finding): string {
+  return JSON.stringify([f.secret, f.where, f.layer?.index ?? null, f.path, f.encoding, f.container ?? null]);
+}
+
+/** How many paths `visibleAt` names at most: enough to act on, never a flood. */
+const MAX_VISIBLE_AT = 10;
+
+/**
+ * `visibleAt` of each file finding whose own path is gone: its surviving hard links, then the
+ * visible paths of the same secret's other file findings (the same value elsewhere), so no
+ * finding reads "deleted" while the value is still there to read.
+ */
+function withVisibility(findings: Finding[], visible: ReadonlyMap<string, readonly string[]>): Finding[] {
+  const bySecret = new Map<string, Set<string>>();
+  for (const f of findings) {
+    if (f.secret === null || f.where !== "file") continue;
+    const set = bySecret.get(f.secret) ?? new Set<string>();
+    for (const path of visible.get(findingKey(f)) ?? []) set.add(path);
+    bySecret.set(f.secret, set);
+  }
+  return findings.map((f) => {
+    const own = visible.get(findingKey(f));
+    if (f.secret === null || f.where !== "file" || own === undefined || own.includes(f.path)) return f;
+    const elsewhere = [...(bySecret.get(f.secret) ?? [])].filter((p) => !own.includes(p) && p !== f.path);
+    const at = [...own, ...elsewhere].slice(0, MAX_VISIBLE_AT);
+    return at.length === 0 ? f : { ...f, visibleAt: at };
+  });
 }
 
 /** What the layers of one image could not read in full, each at its layer. */

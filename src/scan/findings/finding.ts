@@ -22,6 +22,12 @@ export interface Finding {
   readonly path: string;
   readonly encoding: Encoding;
   readonly deleted: boolean;
+  /**
+   * Where the secret stays visible in the final filesystem although this entry's own path does
+   * not (deleted, replaced): hard links to this very file (then `deleted` is false), and the
+   * visible paths of the same secret's other findings in the image. Set only when non-empty.
+   */
+  readonly visibleAt?: readonly string[];
   /** Set when several images were in one archive; index in manifest order. */
   readonly image?: number;
   /** `os/arch[/variant]` of the image when an index named it (CONTRACT.md: `image.platform`). */

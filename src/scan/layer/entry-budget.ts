@@ -20,7 +20,7 @@ export class EntryBudget {
   /** Counts one more entry (the layer's `inLayer`th); the limit passed, as a message, or null. */
   take(inLayer: number): string | null {
     this.#taken += 1;
-    if (inLayer > this.#perLayer) return `it holds more than ${this.#perLayer} tar entries, safebuild's limit per layer`;
+    if (inLayer > this.#perLayer) return `the layer holds more than ${this.#perLayer} tar entries, safebuild's limit per layer`;
     if (this.#taken > this.#perScan) return `the image's layers hold more than ${this.#perScan} tar entries in all, safebuild's limit per scan`;
     return null;
   }

@@ -1,7 +1,7 @@
-import { createHash, type Hash } from "node:crypto";
 import { posix } from "node:path";
 import { Backlog, type ByteSink } from "../../bytes/backlog.js";
 import { decompressingSink } from "./decompressing-sink.js";
+import { layerDigest, type StreamDigest } from "./digest-thread.js";
 import { sniffCompression } from "./compression.js";
 import { sniffingSink } from "../../bytes/sniff-sink.js";
 import { InflatedMemo } from "../content/inflated-memo.js";
@@ -52,6 +52,15 @@ export interface LayerScan {
   readonly diffId: string;
   /** content inside a file that was not read in full: the entry path with its chain, and the limit or error */
   readonly notSearched: readonly NotSearchedInLayer[];
+  /** hard links of this layer: the same file as an earlier entry (visibility.ts) */
+  readonly hardLinks: readonly HardLink[];
+}
+
+/** A hard link entry: `path` is the file last written at `target` before entry `entry`. */
+export interface HardLink {
+  readonly path: string;
+  readonly target: string;
+  readonly entry: number;
 }
 
 export interface NotSearchedInLayer {
@@ -108,6 +117,10 @@ class LayerWalk {
   readonly paths = new PathIndexBuilder();
   readonly notSearched: NotSearchedInLayer[] = [];
   readonly #notSearchedSeen = new Set<string>();
+  readonly hardLinks: HardLink[] = [];
+  // an entry limit stops the search, not the walk (the layer is still hashed): where and why
+  stopped: { readonly path: string; readonly limit: string } | null = null;
+  unread = 0;
   files = 0;
   bytes = 0;
   error: unknown = null;
@@ -193,15 +206,21 @@ class LayerWalk {
 
   /** A tar entry's header: its path recorded (whiteouts too), its names searched; its sink, or null past the entry limit. */
   readonly onEntry = (header: TarHeader): EntrySink | null => {
-    this.files += 1;
-    const over = this.entryBudget.take(this.files);
-    if (over !== null) {
-      this.fail(new Error(over));
+    if (this.stopped !== null) {
+      this.unread += 1;
       return null;
     }
+    const over = this.entryBudget.take(this.files + 1);
+    if (over !== null) {
+      this.stopped = { path: normalizeEntryPath(header.name), limit: over };
+      this.unread = 1;
+      return null;
+    }
+    this.files += 1;
     const path = normalizeEntryPath(header.name);
     const entry = this.files;
     if (path !== "") recordPath(this.paths, path, entry, header.type === "directory");
+    if (header.type === "link" && path !== "") this.hardLinks.push({ path, target: normalizeEntryPath(header.linkname), entry });
     this.searchText(header.name, "path", path, entry);
     if (header.linkname) this.searchText(header.linkname, "linkname", path, entry);
     if (header.uname) this.searchText(header.uname, "path", path, entry);
@@ -348,13 +367,13 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const layer = new LayerWalk(ctx, backlog);
   // What was read is checked against the image's digests (verify-image.ts): hashed as it streams by,
   // once for an uncompressed layer, twice (as stored, as unpacked) for a compressed one.
-  const stored = createHash("sha256");
-  let unpacked: Hash | null = null;
+  const stored = layerDigest();
+  let unpacked: StreamDigest | null = null;
   const walk = walkSink(layer, (chunk) => unpacked?.update(chunk));
   const sniffed = sniffingSink(MAGIC_BYTES, (head) => {
     const compression = sniffCompression(head);
     if (compression === "none") return walk;
-    unpacked = createHash("sha256");
+    unpacked = layerDigest();
     return decompressingSink(compression, () => walk, backlog, new Backlog(), layer.fail);
   });
   const sink: ByteSink = {
@@ -375,10 +394,14 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       // (its decompression failed) may still have one open.
       layer.endOpenGzip();
       await layer.inflations.settle();
-      const digest = `sha256:${stored.digest("hex")}`;
-      const diffId = unpacked === null ? digest : `sha256:${(unpacked as Hash).digest("hex")}`;
-      const { hits, files, bytes, error, notSearched } = layer;
-      return { hits, paths: layer.paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId };
+      if (layer.stopped !== null) {
+        const { path, limit } = layer.stopped;
+        layer.notSearched.push({ path, reason: `${limit}: this entry and the rest of the layer (${layer.unread} entries) were not searched` });
+      }
+      const digest = await stored.digest();
+      const diffId = unpacked === null ? digest : await (unpacked as StreamDigest).digest();
+      const { hits, files, bytes, error, notSearched, hardLinks } = layer;
+      return { hits, paths: layer.paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId, hardLinks };
     },
   };
 }

@@ -31,6 +31,36 @@ export function isDeleted(layers: readonly LayerScan[], index: number, path: str
 }
 
 /**
+ * The paths where the bytes of `hit`'s entry stay visible in the final filesystem through hard
+ * links: a link written after the entry (a link names the file last written at its target),
+ * links to those links, each the last entry at its path and hidden by no later layer. Docker
+ * writes a file hard-linked in a later step, with its links, into that step's layer (copy-up):
+ * removing the file afterwards leaves the links.
+ */
+export function visibleLinks(layers: readonly LayerScan[], index: number, hit: LayerHit): string[] {
+  const layer = layers[index];
+  if (layer === undefined || layer.hardLinks.length === 0) return [];
+  const out: string[] = [];
+  const reached = new Set<string>();
+  let targets = new Map<string, number>([[hit.path, hit.entry]]);
+  while (targets.size > 0) {
+    const next = new Map<string, number>();
+    for (const link of layer.hardLinks) {
+      const from = targets.get(link.target);
+      if (from === undefined || link.entry <= from || reached.has(link.path)) continue;
+      // the target written again between the file and the link: the link is that other file
+      const rewritten = layer.paths.latest(link.target);
+      if (rewritten > from && rewritten < link.entry) continue;
+      reached.add(link.path);
+      next.set(link.path, link.entry);
+      if (layer.paths.latest(link.path) === link.entry && !isDeleted(layers, index, link.path)) out.push(link.path);
+    }
+    targets = next;
+  }
+  return out;
+}
+
+/**
  * Whether a later entry of the same layer replaced the one a hit was in (a tar holding a path
  * twice extracts to the last): the hit records the last entry that had it, so an earlier one
  * means the final copy does not.

@@ -2,9 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { isSafebuildError } from "../../../src/errors.js";
 import { Backlog } from "../../../src/bytes/backlog.js";
-import { directoryStore } from "../../../src/scan/source/directory-store.js";
+import { scanImage } from "../../../src/scan/scan-image.js";
 import { EntryBudget, MAX_LAYER_ENTRIES } from "../../../src/scan/layer/entry-budget.js";
 import { startLayerScan, type LayerScanContext } from "../../../src/scan/layer/layer-scan.js";
 import { buildNeedles } from "../../../src/scan/findings/needles.js";
@@ -29,32 +28,33 @@ async function scanLayer(layer: Buffer, ctx: LayerScanContext) {
 const files = (n: number, prefix: string): Array<readonly [string, Buffer]> => Array.from({ length: n }, (_, i) => [`${prefix}/f${i}`, Buffer.from("x")] as const);
 
 describe("entry limits", () => {
-  test("a layer over its limit is an error naming the limit; at the limit it is scanned", async () => {
+  test("a layer over its limit is searched up to it; the rest is not searched, named with the limit; at the limit it is all searched", async () => {
     const budget = (): EntryBudget => new EntryBudget(100, 3);
     const at = await scanLayer(await tarOf(files(3, "a")), { needles, entries: budget() });
-    expect([at.error, at.files]).toEqual([null, 3]);
-    const over = await scanLayer(await tarOf(files(4, "a")), { needles, entries: budget() });
-    expect(over.error).toBe("it holds more than 3 tar entries, safebuild's limit per layer");
+    expect([at.error, at.files, at.notSearched]).toEqual([null, 3, []]);
+    const over = await scanLayer(await tarOf([...files(3, "a"), ["a/leak", Buffer.from(value)], ...files(2, "b")]), { needles, entries: budget() });
+    expect([over.error, over.files, over.hits]).toEqual([null, 3, []]);
+    expect(over.notSearched).toEqual([{ path: "a/leak", reason: "the layer holds more than 3 tar entries, safebuild's limit per layer: this entry and the rest of the layer (3 entries) were not searched" }]);
+    // still walked to its end: its digest is the whole layer's
+    expect(over.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   test("the scan's limit counts every layer", async () => {
     const shared = new EntryBudget(5, 100);
-    expect((await scanLayer(await tarOf(files(3, "a")), { needles, entries: shared })).error).toBeNull();
-    expect((await scanLayer(await tarOf(files(3, "b")), { needles, entries: shared })).error).toBe(
-      "the image's layers hold more than 5 tar entries in all, safebuild's limit per scan",
-    );
+    expect((await scanLayer(await tarOf(files(3, "a")), { needles, entries: shared })).notSearched).toEqual([]);
+    expect((await scanLayer(await tarOf(files(3, "b")), { needles, entries: shared })).notSearched).toEqual([
+      { path: "b/f2", reason: "the image's layers hold more than 5 tar entries in all, safebuild's limit per scan: this entry and the rest of the layer (1 entries) were not searched" },
+    ]);
   });
 
-  test("reaching a limit is an input error (exit 2) that names the layer and the limit", async () => {
+  test("a whole scan: a leak below the limit is reported, and the layer the limit stopped is listed as not searched", async () => {
     const root = join(work, "small");
-    await writeLayout(root, [() => Array.from({ length: 10 }, (_, i): PlainEntry => ({ name: `f${i}` }))]);
-    const index = JSON.parse(readFileSync(join(root, "index.json"), "utf8")) as { manifests: Array<{ digest: string }> };
-    const manifest = JSON.parse(readFileSync(join(root, "blobs/sha256", index.manifests[0]!.digest.slice(7)), "utf8")) as { layers: Array<{ digest: string }> };
-    const layer = `blobs/sha256/${manifest.layers[0]!.digest.slice(7)}`;
-    const store = directoryStore(root, { needles, entries: new EntryBudget(100, 5) }, "oci:small");
-    const error: unknown = await store.layer(layer).catch((e: unknown) => e);
-    expect(isSafebuildError(error) && error.exitCode).toBe(2);
-    expect((error as Error).message).toBe(`oci:small: layer ${layer} is unreadable (it holds more than 5 tar entries, safebuild's limit per layer)`);
+    await writeLayout(root, [() => [{ name: "app/token", data: Buffer.from(value) }], () => Array.from({ length: 10 }, (_, i): PlainEntry => ({ name: `f${i}` }))]);
+    const result = await scanImage({ ref: `oci:${root}`, secrets: [secret("tok", value)], env: {}, cwd: work, entries: new EntryBudget(100, 5) });
+    expect(result.findings.map((f) => [f.path, f.layer?.index])).toEqual([["app/token", 0]]);
+    expect(result.notSearched).toEqual([
+      expect.objectContaining({ path: "f5", layer: expect.objectContaining({ index: 1 }), reason: "the layer holds more than 5 tar entries, safebuild's limit per layer: this entry and the rest of the layer (5 entries) were not searched" }),
+    ]);
   });
 
   test("the limits leave room for the largest real layers", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { isDeleted } from "../../../src/scan/layer/visibility.js";
-import type { LayerScan } from "../../../src/scan/layer/layer-scan.js";
+import { isDeleted, visibleLinks } from "../../../src/scan/layer/visibility.js";
+import type { HardLink, LayerHit, LayerScan } from "../../../src/scan/layer/layer-scan.js";
 import { PathIndexBuilder } from "../../../src/scan/layer/path-index.js";
 
 function layer(entries: Record<string, boolean>, whiteouts: string[] = [], opaque: string[] = []): LayerScan {
@@ -17,6 +17,7 @@ function layer(entries: Record<string, boolean>, whiteouts: string[] = [], opaqu
     digest: "sha256:" + "0".repeat(64),
     diffId: "sha256:" + "0".repeat(64),
     notSearched: [],
+    hardLinks: [],
   };
 }
 
@@ -40,5 +41,33 @@ describe("isDeleted", () => {
 
   test("a layer's own whiteouts do not delete its own files", () => {
     expect(isDeleted([layer({ "a/f": false }, ["a/f"])], 0, "a/f")).toBe(false);
+  });
+});
+
+describe("visibleLinks: hard links that keep a file's bytes visible", () => {
+  /** one layer: entries in order (a link names its target), then the later layers' whiteouts */
+  function linked(entries: readonly (readonly [string, string?])[]): LayerScan {
+    const paths = new PathIndexBuilder();
+    const hardLinks: HardLink[] = [];
+    entries.forEach(([path, target], i) => {
+      paths.add(path, "entry", i + 1, false);
+      if (target !== undefined) hardLinks.push({ path, target, entry: i + 1 });
+    });
+    return { ...layer({}), paths: paths.finish(), hardLinks };
+  }
+  const hit = (path: string, entry: number): LayerHit => ({ tag: 0, where: "file", path, inner: "", container: null, entry });
+
+  test.each([
+    ["a link, then a link to the link", [["a"], ["b", "a"], ["c", "b"]], 1, [], ["b", "c"]],
+    ["a link written before the file is another file", [["b", "a"], ["a"]], 2, [], []],
+    ["the target written again before the link: the link is the new file", [["a"], ["a"], ["b", "a"]], 1, [], []],
+    ["a link replaced later in its layer", [["a"], ["b", "a"], ["b"]], 1, [], []],
+    ["a link deleted by a later layer", [["a"], ["b", "a"]], 1, ["b"], []],
+    ["a link under a deleted directory", [["a"], ["d/b", "a"]], 1, ["d"], []],
+    // the name itself linked back to the same file: it shows those bytes again
+    ["a cycle of links ends", [["a"], ["b", "a"], ["a", "b"]], 1, [], ["b", "a"]],
+  ] as const)("%s", (_name, entries, entry, whiteouts, expected) => {
+    const upper = layer({}, [...whiteouts]);
+    expect(visibleLinks([linked(entries), upper], 0, hit("a", entry))).toEqual(expected);
   });
 });

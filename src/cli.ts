@@ -176,6 +176,8 @@ async function main(argv: string[]): Promise<number> {
     "a secret spec, as for build (repeatable)",
   )
     .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
+    .option("--target <stage>", "check the stages this build target runs (as for build)")
+    .option("--build-arg <K=V>", "a build-time variable, as for build (repeatable): ids and stages can come from ARGs", collect)
     .addOption(new Option("--format <format>", "text (a table on stdout) or json").choices(["text", "json"]).default("text"));
   configOptions(check, true).action(async (context: string, options: Record<string, unknown>) => {
       const { checkCommand } = await import("./commands/check.js");
@@ -184,6 +186,8 @@ async function main(argv: string[]): Promise<number> {
           context,
           secrets: listOf(options, "secret"),
           file: options["file"] as string | undefined,
+          target: options["target"] as string | undefined,
+          buildArgs: listOf(options, "buildArg"),
           ...configOf(options),
           format: options["format"] as "text" | "json",
         },

@@ -54,7 +54,15 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
   try {
     secrets = await resolveSecrets(refs, providerCtx).catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
-    const check = await checkDockerfile({ cwd: ctx.cwd, context: options.context, file: options.file, target: options.target, secretIds: refs.map((r) => r.id) });
+    const check = await checkDockerfile({
+      cwd: ctx.cwd,
+      context: options.context,
+      file: options.file,
+      target: options.target,
+      secretIds: refs.map((r) => r.id),
+      buildArgs: options.buildArgs,
+      env: ctx.env,
+    });
     for (const warning of check.warnings) ctx.io.warn(warning);
     const builder = await detecting.catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);

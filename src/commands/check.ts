@@ -2,6 +2,7 @@ import { access } from "node:fs/promises";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import { checkDockerfile, type DockerfileCheck } from "../buildkit/preflight.js";
+import { mergeKeyValues } from "../config/merge-build-options.js";
 import { describeSearch } from "../match/structured/describe.js";
 import { ExitCode, interruptedError, isSafebuildError } from "../errors.js";
 import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
@@ -26,7 +27,9 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
   const context = options.context === "." && config?.build.context !== undefined ? config.build.context : options.context;
   // The config's path is absolute; messages read better relative to where the user stands.
   const file = options.file ?? (config?.build.file === undefined ? undefined : shortPath(ctx.cwd, config.build.file));
-  const dockerfile = await dockerfileCheck(ctx, context, file, config?.build.target, refs);
+  const target = options.target ?? config?.build.target;
+  const buildArgs = mergeKeyValues(config?.build.buildArgs ?? {}, options.buildArgs ?? []);
+  const dockerfile = await dockerfileCheck(ctx, context, file, { target, buildArgs }, refs);
   for (const warning of dockerfile?.warnings ?? []) ctx.io.warn(warning);
 
   const resolved: ResolvedSecret[] = [];
@@ -73,7 +76,7 @@ async function dockerfileCheck(
   ctx: CommandContext,
   context: string,
   file: string | undefined,
-  target: string | undefined,
+  build: { readonly target: string | undefined; readonly buildArgs: readonly string[] },
   refs: readonly SecretRef[],
 ): Promise<DockerfileCheck | undefined> {
   if (file === undefined) {
@@ -87,7 +90,7 @@ async function dockerfileCheck(
       return undefined;
     }
   }
-  return checkDockerfile({ cwd: ctx.cwd, context, file, target, secretIds: refs.map((r) => r.id) });
+  return checkDockerfile({ cwd: ctx.cwd, context, file, ...build, secretIds: refs.map((r) => r.id), env: ctx.env });
 }
 
 const shortPath = (cwd: string, file: string): string => {

@@ -67,4 +67,7 @@ export interface CheckOptions extends ConfigOptions {
   readonly context: string;
   readonly secrets: readonly string[];
   readonly file: string | undefined;
+  /** `--target` and `--build-arg`, as for build: ids and stages can come from ARGs. */
+  readonly target?: string | undefined;
+  readonly buildArgs?: readonly string[];
 }

@@ -21,6 +21,7 @@ import type { ResolvedSecret } from "../secrets/secret.js";
 import type { ScanPolicy } from "../config/loaded-config.js";
 import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import { runConfig, throwIfDenied } from "./run-config.js";
+
 import type { BuildOptions, CommandContext } from "./context.js";
 
 // Providers, the scanner and the reports are imported when needed: loading them costs
@@ -64,6 +65,9 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       env: ctx.env,
     });
     for (const warning of check.warnings) ctx.io.warn(warning);
+    const { prechecks, throwIfPrecheckErrors } = await import("./prechecks.js");
+    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy: config?.scan }, ctx);
+    throwIfPrecheckErrors(checked);
     const builder = await detecting.catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
     if (builder.kind === "classic-buildkit" && options.builderFlags.includes("--cache-to")) {

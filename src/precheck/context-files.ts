@@ -49,6 +49,8 @@ export async function checkContext(input: ContextCheckInput): Promise<ContextChe
     while (next < queue.length) {
       const entry = queue[next++];
       if (entry === undefined) break;
+      // The Dockerfile's own values are reported on their lines (dockerfile-values.ts).
+      if (entry.abs === input.dockerfile) continue;
       files += 1;
       const hits: Hit[] = [...input.search.inBytes(Buffer.from(entry.rel))];
       let text: string | undefined;

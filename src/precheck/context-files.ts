@@ -1,4 +1,5 @@
-import { lstat, readFile, readdir, readlink } from "node:fs/promises";
+import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import dockerignore from "@balena/dockerignore";
 import type { ContextCopy } from "./copy-sources.js";
@@ -27,7 +28,6 @@ export interface ContextCheck {
 }
 
 export const MAX_CONTEXT_FILE_BYTES = 64 * 1024 * 1024;
-const PARALLEL = 8;
 
 /**
  * Which files the builder would receive (the context minus `.dockerignore`, read by a port of
@@ -43,28 +43,27 @@ export async function checkContext(input: ContextCheckInput): Promise<ContextChe
   let files = 0;
   let bytes = 0;
   const queue: { rel: string; abs: string; size: number; link: boolean }[] = [];
-  await walk(input.dir, "", ignore, queue);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < queue.length) {
-      const entry = queue[next++];
-      if (entry === undefined) break;
+  walk(input.dir, "", ignore, queue);
+  const nameHits = namesHits(queue.map((e) => e.rel), input.search);
+  try {
+    for (const [index, entry] of queue.entries()) {
       // The Dockerfile's own values are reported on their lines (dockerfile-values.ts).
       if (entry.abs === input.dockerfile) continue;
       files += 1;
-      const hits: Hit[] = [...input.search.inBytes(Buffer.from(entry.rel))];
+      const hits: Hit[] = [...(nameHits.get(index) ?? [])];
       let text: string | undefined;
-      if (entry.link) hits.push(...input.search.inBytes(Buffer.from(await readlink(entry.abs).catch(() => ""))));
+      if (entry.link) hits.push(...input.search.inBytes(Buffer.from(tryRead(() => readlinkSync(entry.abs)) ?? "")));
       else if (entry.size > max) skipped.push({ path: entry.rel, bytes: entry.size });
       else {
         bytes += entry.size;
-        hits.push(...(await input.search.inFile(entry.abs, entry.size).catch(() => [])));
-        if (path.posix.basename(entry.rel) === ".npmrc") text = await readFile(entry.abs, "utf8").catch(() => "");
+        hits.push(...(tryRead(() => input.search.inFile(entry.abs, entry.size)) ?? []));
+        if (path.posix.basename(entry.rel) === ".npmrc") text = tryRead(() => readFileSync(entry.abs, "utf8"));
       }
       findings.push(...fileFindings(entry.rel, dedupe(hits), wellKnown(entry.rel, text), input));
     }
-  };
-  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  } finally {
+    input.search.wipe();
+  }
   findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { findings, skipped, files, bytes };
 }
@@ -78,22 +77,55 @@ async function ignoreRules(dir: string, dockerfile: string): Promise<Ignore> {
   return { ignores: (p) => rules.ignores(p), exceptions: /^\s*!/m.test(text) };
 }
 
-async function walk(root: string, rel: string, ignore: Ignore, out: { rel: string; abs: string; size: number; link: boolean }[]): Promise<void> {
+/** Secrets in the file names, all names searched in one pass (joined by NUL, which no path holds). */
+function namesHits(names: readonly string[], search: SecretSearch): Map<number, Hit[]> {
+  const starts: number[] = [];
+  let offset = 0;
+  for (const name of names) {
+    starts.push(offset);
+    offset += Buffer.byteLength(name) + 1;
+  }
+  const hits = new Map<number, Hit[]>();
+  search.spans(Buffer.from(names.join("\0")), (hit, start, end) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] ?? 0) <= start) lo = mid;
+      else hi = mid - 1;
+    }
+    const next = starts[lo + 1] ?? offset;
+    if (end < next) hits.set(lo, [...(hits.get(lo) ?? []), hit]);
+  });
+  return hits;
+}
+
+/** A file that vanished or turned unreadable since the walk is skipped (the builder would fail on it). */
+function tryRead<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Synchronous: a walk of many small directories is dominated by promise round trips otherwise. */
+function walk(root: string, rel: string, ignore: Ignore, out: { rel: string; abs: string; size: number; link: boolean }[]): void {
   const dir = path.join(root, rel);
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const entries = tryRead(() => readdirSync(dir, { withFileTypes: true })) ?? [];
   for (const entry of entries) {
     const childRel = rel === "" ? entry.name : `${rel}/${entry.name}`;
     const abs = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       // An ignored directory is skipped whole unless a `!` line may bring something back.
       if (!ignore.exceptions && ignore.ignores(childRel)) continue;
-      await walk(root, childRel, ignore, out);
+      walk(root, childRel, ignore, out);
       continue;
     }
     if (ignore.ignores(childRel)) continue;
     if (entry.isSymbolicLink()) out.push({ rel: childRel, abs, size: 0, link: true });
     else if (entry.isFile()) {
-      const stat = await lstat(abs).catch(() => undefined);
+      const stat = tryRead(() => lstatSync(abs));
       if (stat?.isFile() === true) out.push({ rel: childRel, abs, size: stat.size, link: false });
     }
   }

@@ -1,4 +1,4 @@
-import { open, readFile } from "node:fs/promises";
+import { closeSync, constants, openSync, readSync } from "node:fs";
 import { buildNeedles, type NeedleTable } from "../scan/findings/needles.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
 
@@ -11,43 +11,52 @@ export interface Hit {
 export interface SecretSearch {
   readonly empty: boolean;
   inBytes(bytes: Buffer): Hit[];
-  /** A small file is read whole; a larger one streams through the matcher in 1 MiB reads. */
-  inFile(path: string, size: number): Promise<Hit[]>;
+  /** Every match in `bytes` with where it starts and ends: one pass over many names joined. */
+  spans(bytes: Buffer, onMatch: (hit: Hit, start: number, end: number) => void): void;
+  /**
+   * Reads the file through the matcher in 1 MiB reads into one reused buffer. Synchronous on
+   * purpose: for a context of many small files the promise round trips cost more than the reads.
+   */
+  inFile(path: string, size: number): Hit[];
+  /** Zeroes the read buffer (it held file contents). */
+  wipe(): void;
 }
 
 const READ_BYTES = 1 << 20;
 
 export function secretSearch(secrets: readonly ResolvedSecret[]): SecretSearch {
   const table = buildNeedles(secrets);
+  const buffer = Buffer.allocUnsafe(READ_BYTES);
   return {
     empty: table.variants.length === 0,
     inBytes: (bytes) => inBytes(table, bytes),
-    inFile: async (path, size) => {
-      if (size <= READ_BYTES) {
-        const bytes = await readFile(path);
-        try {
-          return inBytes(table, bytes);
-        } finally {
-          bytes.fill(0);
-        }
-      }
-      const hits = new Map<string, Hit>();
-      const buffer = Buffer.allocUnsafe(READ_BYTES);
-      const search = table.streamSearch();
-      const file = await open(path, "r");
+    spans: (bytes, onMatch) =>
+      table.matcher.scan(bytes, (tag, start, end) => {
+        const variant = table.variants[tag];
+        if (variant !== undefined) onMatch({ secret: variant.secretId, encoding: variant.encoding }, start, end ?? start + variant.bytes.length);
+      }),
+    inFile: (path, size) => {
+      // A file swapped for a symlink or a FIFO after the walk looked at it is not followed or waited on.
+      const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
       try {
+        if (size < READ_BYTES) {
+          const length = readSync(fd, buffer, 0, READ_BYTES, null);
+          return inBytes(table, buffer.subarray(0, length));
+        }
+        const hits = new Map<string, Hit>();
+        const search = table.streamSearch();
         for (;;) {
-          const { bytesRead } = await file.read(buffer, 0, READ_BYTES, null);
-          if (bytesRead === 0) break;
-          search.push(buffer.subarray(0, bytesRead), (tag) => add(hits, table, tag));
+          const length = readSync(fd, buffer, 0, READ_BYTES, null);
+          if (length === 0) break;
+          search.push(buffer.subarray(0, length), (tag) => add(hits, table, tag));
         }
         search.end((tag) => add(hits, table, tag));
+        return [...hits.values()];
       } finally {
-        await file.close();
-        buffer.fill(0);
+        closeSync(fd);
       }
-      return [...hits.values()];
     },
+    wipe: () => buffer.fill(0),
   };
 }
 

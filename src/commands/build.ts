@@ -5,7 +5,7 @@ import type { Builder, BuildRequest } from "../buildkit/builder.js";
 import { builderCacheDir, forgetCachedBuilders } from "../buildkit/builder-cache.js";
 import { buildClouds } from "../docker/credential-helpers.js";
 import { detectBuilder } from "../buildkit/detect.js";
-import { checkDockerfile } from "../buildkit/preflight.js";
+import { buildArgMap, checkDockerfile } from "../buildkit/preflight.js";
 import { mergeBuildOptions } from "../config/merge-build-options.js";
 import { runBuild } from "../buildkit/run-build.js";
 import { describeFsError, ExitCode, inputError, interruptedError, usageError } from "../errors.js";
@@ -95,7 +95,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       ctx.io.info(`built ${imageId} (not scanned: --no-scan)`);
       return ExitCode.ok;
     }
-    return await scanBuilt(imageId, builder.docker, options, config?.scan, providerCtx.traces, secrets, ctx);
+    return await scanBuilt(imageId, builder.docker, options, config?.scan, providerCtx.traces, secrets, ctx, check.text);
   } finally {
     try {
       dir?.dispose();
@@ -153,14 +153,25 @@ async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, 
   return outcome.imageId;
 }
 
-async function scanBuilt(imageId: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, traces: SecretTraces, secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
-  const [{ scanImage }, { applyPolicy, scanExitCode }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
+async function scanBuilt(
+  imageId: string,
+  docker: string,
+  options: BuildOptions,
+  policy: ScanPolicy | undefined,
+  traces: SecretTraces,
+  secrets: readonly ResolvedSecret[],
+  ctx: CommandContext,
+  dockerfileText: string | undefined,
+): Promise<number> {
+  const [{ scanImage }, { applyPolicy, scanExitCode }, { createProgress }, { toolVersion }, { writeReport }, { withDockerfileLines }] = await Promise.all([
     import("../scan/scan-image.js"),
     import("../config/apply-policy.js"),
     import("../report/progress.js"),
     import("../report/tool-version.js"),
     import("./report-output.js"),
+    import("./dockerfile-lines.js"),
   ]);
+  const dockerfilePath = relative(ctx.cwd, resolve(ctx.cwd, options.file ?? join(options.context, "Dockerfile")));
   const progress = ctx.io.interactive ? createProgress(ctx.io.err, imageId) : undefined;
   try {
     // The image id names exactly what was built, whatever --platform said (a list, even).
@@ -177,7 +188,13 @@ async function scanBuilt(imageId: string, docker: string, options: BuildOptions,
     progress?.done();
     throwIfInterrupted(ctx);
     for (const warning of result.warnings) ctx.io.warn(warning);
-    const outcome = applyPolicy(result.findings, policy);
+    const lined = withDockerfileLines(
+      result.findings,
+      dockerfileText === undefined ? undefined : { path: dockerfilePath, text: dockerfileText },
+      options.target,
+      buildArgMap(options.buildArgs, ctx.env),
+    );
+    const outcome = applyPolicy(lined, policy);
     await writeReport(
       {
         // Reports name the image as the user did (its first tag); the id stays exact.
@@ -185,7 +202,7 @@ async function scanBuilt(imageId: string, docker: string, options: BuildOptions,
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
         toolVersion: toolVersion(),
-        dockerfile: relative(ctx.cwd, resolve(ctx.cwd, options.file ?? join(options.context, "Dockerfile"))),
+        dockerfile: dockerfilePath,
       },
       options,
       ctx,

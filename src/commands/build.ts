@@ -18,6 +18,7 @@ import { sweepStaleDirs } from "../materialize/sweep.js";
 import { chooseTempRoot, tempRootCandidates } from "../materialize/temp-root.js";
 import { childEnv, type SecretTraces } from "../secrets/child-env.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
+import type { NeedleTable } from "../scan/findings/needles.js";
 import type { ScanPolicy } from "../config/loaded-config.js";
 import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import { runConfig, throwIfDenied } from "./run-config.js";
@@ -52,6 +53,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
   const { resolveSecrets, wipeSecrets } = await loadResolver();
   let secrets: ResolvedSecret[] = [];
   let dir: SecretDir | undefined;
+  let needles: NeedleTable | undefined;
   try {
     secrets = await resolveSecrets(refs, providerCtx).catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
@@ -65,8 +67,10 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       env: ctx.env,
     });
     for (const warning of check.warnings) ctx.io.warn(warning);
-    const { prechecks, throwIfPrecheckErrors } = await import("./prechecks.js");
-    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy: config?.scan }, ctx);
+    const [{ prechecks, throwIfPrecheckErrors }, { buildNeedles }] = await Promise.all([import("./prechecks.js"), import("../scan/findings/needles.js")]);
+    // Compiled once: the checks before the builder and the scan after it search the same needles.
+    needles = buildNeedles(secrets);
+    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy: config?.scan, needles }, ctx);
     throwIfPrecheckErrors(checked);
     const builder = await detecting.catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
@@ -95,12 +99,13 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       ctx.io.info(`built ${imageId} (not scanned: --no-scan)`);
       return ExitCode.ok;
     }
-    return await scanBuilt(imageId, builder.docker, options, config?.scan, providerCtx.traces, secrets, ctx, check.text);
+    return await scanBuilt(imageId, builder.docker, options, config?.scan, providerCtx.traces, { secrets, needles }, ctx, check.text);
   } finally {
     try {
       dir?.dispose();
     } finally {
       wipeSecrets(secrets);
+      for (const v of needles?.variants ?? []) v.bytes.fill(0);
     }
   }
 }
@@ -159,7 +164,7 @@ async function scanBuilt(
   options: BuildOptions,
   policy: ScanPolicy | undefined,
   traces: SecretTraces,
-  secrets: readonly ResolvedSecret[],
+  { secrets, needles }: { readonly secrets: readonly ResolvedSecret[]; readonly needles: NeedleTable },
   ctx: CommandContext,
   dockerfileText: string | undefined,
 ): Promise<number> {
@@ -179,6 +184,7 @@ async function scanBuilt(
       ref: imageId,
       docker,
       secrets,
+      needles,
       env: ctx.env,
       childEnv: childEnv("export", ctx.env, traces),
       cwd: ctx.cwd,

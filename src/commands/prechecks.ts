@@ -2,6 +2,7 @@ import { buildArgMap, type DockerfileCheck } from "../buildkit/preflight.js";
 import type { ScanPolicy } from "../config/loaded-config.js";
 import { contextDirOf, runPrechecks, throwIfPrecheckErrors, type Prechecks } from "../precheck/run-prechecks.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
+import type { NeedleTable } from "../scan/findings/needles.js";
 import type { CommandContext } from "./context.js";
 
 export interface PrecheckRequest {
@@ -11,6 +12,7 @@ export interface PrecheckRequest {
   readonly dockerfile: DockerfileCheck | undefined;
   readonly secrets: readonly ResolvedSecret[];
   readonly policy: ScanPolicy | undefined;
+  readonly needles?: NeedleTable | undefined;
 }
 
 export { throwIfPrecheckErrors };
@@ -26,6 +28,7 @@ export async function prechecks(req: PrecheckRequest, ctx: CommandContext): Prom
     dockerfile: local ? { path: df.path ?? "", display: df.dockerfile ?? "", text: df.text ?? "" } : undefined,
     contextDir: local ? contextDirOf(ctx.cwd, req.context) : undefined,
     ignore: req.policy?.ignore ?? [],
+    needles: req.needles,
   });
   for (const f of result.findings) {
     if (f.severity === "warning") ctx.io.warn(f.message);

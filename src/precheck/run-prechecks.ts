@@ -10,6 +10,7 @@ import { contextCopies } from "./copy-sources.js";
 import { checkDockerfileValues } from "./dockerfile-values.js";
 import type { PrecheckFinding } from "./finding.js";
 import { secretSearch } from "./secret-search.js";
+import type { NeedleTable } from "../scan/findings/needles.js";
 
 export interface PrecheckInput {
   readonly secrets: readonly ResolvedSecret[];
@@ -20,6 +21,8 @@ export interface PrecheckInput {
   /** Absolute path of the local build context. */
   readonly contextDir: string | undefined;
   readonly ignore: readonly IgnoreRule[];
+  /** The scan's compiled needles, when a scan follows. */
+  readonly needles?: NeedleTable | undefined;
 }
 
 export interface Prechecks {
@@ -32,7 +35,7 @@ export interface Prechecks {
 
 /** The value checks before a build (docs/dockerfile-checks.md). */
 export async function runPrechecks(input: PrecheckInput): Promise<Prechecks> {
-  const search = secretSearch(input.secrets);
+  const search = secretSearch(input.secrets, input.needles);
   const findings: PrecheckFinding[] = [];
   if (!search.empty) findings.push(...checkBuildArgs(input.buildArgs, search));
   let summary: string | undefined;

@@ -24,8 +24,8 @@ export interface SecretSearch {
 
 const READ_BYTES = 1 << 20;
 
-export function secretSearch(secrets: readonly ResolvedSecret[]): SecretSearch {
-  const table = buildNeedles(secrets);
+/** `table`: the needles compiled for the scan that follows, so a build compiles them once. */
+export function secretSearch(secrets: readonly ResolvedSecret[], table: NeedleTable = buildNeedles(secrets)): SecretSearch {
   const buffer = Buffer.allocUnsafe(READ_BYTES);
   return {
     empty: table.variants.length === 0,

@@ -104,3 +104,29 @@ describe.runIf(hasEngine)(`safebuild build: refused before the builder starts ($
     expect(run.code).toBe(2);
   });
 });
+
+describe.runIf(hasEngine)(`findings point at the Dockerfile line (${DOCKER})`, () => {
+  test("examples/leaky: the leak names examples/leaky/Dockerfile:7 in text, JSON and SARIF", async () => {
+    const dir = mkdtempSync(join(work, "leaky-"));
+    writeFileSync(join(dir, "npmrc"), `//npm.example/:_authToken=${TOKEN}\n`);
+    const image = tag();
+    const repo = join(import.meta.dirname, "../..");
+    // BuildKit does not key its cache on secret values: the first build runs the step with this token.
+    const build = (format: string, ...extra: string[]) =>
+      runCli(["build", "--docker", DOCKER, "--secret", `npmrc=${join(dir, "npmrc")}`, "-t", image, "--format", format, ...extra, "examples/leaky"], { cwd: repo, secrets: [TOKEN] });
+    const text = await build("text", "--no-cache");
+    expect(text.code).toBe(1);
+    expect(text.stderr).toMatch(/layer 2 sha256:[0-9a-f]{12} {2}examples\/leaky\/Dockerfile:7 {2}RUN /);
+
+    const json = await build("json");
+    const report = JSON.parse(json.stdout) as { findings: { path: string; dockerfile?: { path: string; line: number } }[] };
+    expect(report.findings.map((f) => [f.path, f.dockerfile])).toEqual([["app/.npmrc-backup", { path: "examples/leaky/Dockerfile", line: 7 }]]);
+
+    const sarif = await build("sarif");
+    const log = JSON.parse(sarif.stdout) as { version: string; runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[] }[] };
+    expect(log.version).toBe("2.1.0");
+    const location = log.runs[0]?.results[0]?.locations[0]?.physicalLocation;
+    // SARIF 2.1.0: region.startLine is an integer >= 1; artifactLocation.uri a relative URI reference.
+    expect(location).toEqual({ artifactLocation: { uri: "examples/leaky/Dockerfile" }, region: { startLine: 7 } });
+  });
+});

@@ -151,7 +151,10 @@ async function main(argv: string[]): Promise<number> {
         .command("scan")
         .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
         .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind"),
-    ).option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)"),
+    )
+      .option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)")
+      .option("-f, --file <Dockerfile>", "the Dockerfile the image was built from: findings name its lines")
+      .option("--target <stage>", "with --file: the stage the image was built to (default: the last)"),
   ).option("--output <file>", "the same as --report (as Trivy users type it)");
   configOptions(scan, false).action(async (image: string, options: Record<string, unknown>) => {
       const { scanCommand } = await import("./commands/scan.js");
@@ -160,6 +163,8 @@ async function main(argv: string[]): Promise<number> {
           image,
           secrets: listOf(options, "secret"),
           platform: options["platform"] as string | undefined,
+          file: options["file"] as string | undefined,
+          target: options["target"] as string | undefined,
           ...configOf(options),
           format: options["format"] as ReportFormat,
           report: reportFileOf(options),

@@ -60,6 +60,10 @@ export interface ScanOptions extends ReportOptions, ConfigOptions {
   readonly image: string;
   readonly secrets: readonly string[];
   readonly platform: string | undefined;
+  /** `--file`: the Dockerfile the image was built from; findings then name its lines. */
+  readonly file?: string | undefined;
+  /** `--target`: the stage it was built to (default the last). */
+  readonly target?: string | undefined;
 }
 
 export interface CheckOptions extends ConfigOptions {

@@ -11,6 +11,9 @@ import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import { runConfig, throwIfDenied } from "./run-config.js";
 import type { CommandContext, ScanOptions } from "./context.js";
 import { writeReport } from "./report-output.js";
+import { withDockerfileLines } from "./dockerfile-lines.js";
+import { readDockerfile } from "../buildkit/dockerfile-file.js";
+import path from "node:path";
 
 /**
  * `safebuild scan <image>`: exit 1 when a finding counts under the config's policy, else 0.
@@ -38,13 +41,15 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
     throwIfInterrupted(ctx);
     const result = await scan(options, secrets, childEnv("export", ctx.env, providerCtx.traces), ctx, early);
     for (const warning of result.warnings) ctx.io.warn(warning);
-    const outcome = applyPolicy(result.findings, config?.scan);
+    const dockerfile = options.file === undefined ? undefined : { path: options.file, text: await readDockerfile({ path: path.resolve(ctx.cwd, options.file), display: options.file }) };
+    const outcome = applyPolicy(withDockerfileLines(result.findings, dockerfile, options.target, new Map()), config?.scan);
     await writeReport(
       {
         result: { ...result, findings: outcome.findings },
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
         toolVersion: toolVersion(),
+        ...(options.file === undefined ? {} : { dockerfile: options.file }),
       },
       options,
       ctx,

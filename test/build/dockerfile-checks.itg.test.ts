@@ -128,5 +128,10 @@ describe.runIf(hasEngine)(`findings point at the Dockerfile line (${DOCKER})`, (
     const location = log.runs[0]?.results[0]?.locations[0]?.physicalLocation;
     // SARIF 2.1.0: region.startLine is an integer >= 1; artifactLocation.uri a relative URI reference.
     expect(location).toEqual({ artifactLocation: { uri: "examples/leaky/Dockerfile" }, region: { startLine: 7 } });
+
+    // Cold: `scan --file` maps the same layer to the same line.
+    const cold = await runCli(["scan", "--secret", `npmrc=${join(dir, "npmrc")}`, "--file", "examples/leaky/Dockerfile", "--format", "json", image], { cwd: repo, secrets: [TOKEN] });
+    const coldReport = JSON.parse(cold.stdout) as { findings: { dockerfile?: { path: string; line: number } }[] };
+    expect(coldReport.findings.map((f) => f.dockerfile)).toEqual([{ path: "examples/leaky/Dockerfile", line: 7 }]);
   });
 });

@@ -70,7 +70,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
     const [{ prechecks, throwIfPrecheckErrors }, { buildNeedles }] = await Promise.all([import("./prechecks.js"), import("../scan/findings/needles.js")]);
     // Compiled once: the checks before the builder and the scan after it search the same needles.
     needles = buildNeedles(secrets);
-    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy: config?.scan, needles }, ctx);
+    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy: config?.scan, needles, verbose: false }, ctx);
     throwIfPrecheckErrors(checked);
     const builder = await detecting.catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);

@@ -55,7 +55,7 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
         await write(ctx.io.err, `safebuild: ${error.message}\n`);
       }
     }
-    const checked = await prechecks({ context, buildArgs, target, dockerfile, secrets: resolved, policy: config?.scan }, ctx);
+    const checked = await prechecks({ context, buildArgs, target, dockerfile, secrets: resolved, policy: config?.scan, verbose: true }, ctx);
     const problems = checked.findings.filter((f) => f.severity === "error");
     for (const f of problems) await write(ctx.io.err, `safebuild: ${f.message}\n`);
     if (options.format === "json") await write(ctx.io.out, renderJson(refs, resolved, dockerfile, errors, checked));

@@ -13,6 +13,8 @@ export interface PrecheckRequest {
   readonly secrets: readonly ResolvedSecret[];
   readonly policy: ScanPolicy | undefined;
   readonly needles?: NeedleTable | undefined;
+  /** `check` always prints the context check's line; `build` when it found something, skipped files or was slow. */
+  readonly verbose: boolean;
 }
 
 export { throwIfPrecheckErrors };
@@ -35,6 +37,7 @@ export async function prechecks(req: PrecheckRequest, ctx: CommandContext): Prom
     else if (f.severity === "note") ctx.io.info(`note: ${f.message}`);
   }
   for (const f of result.accepted) ctx.io.info(`accepted by safebuild.yml (${f.reason}): ${f.message}`);
-  if (result.summary !== undefined) ctx.io.info(result.summary);
+  const said = result.findings.length > 0 || result.accepted.length > 0 || result.noteworthy;
+  if (result.summary !== undefined && (req.verbose || said)) ctx.io.info(result.summary);
   return result;
 }

@@ -157,7 +157,7 @@ function fileFindings(rel: string, hits: readonly Hit[], known: string | undefin
   const dockerfile = first === undefined ? null : { path: input.dockerfileDisplay, line: first.line };
   const fate =
     first === undefined
-      ? "no COPY/ADD takes it into the image, but the builder receives it (add it to .dockerignore)"
+      ? "no COPY/ADD takes it into the image today (keep it out of the build context, or list it in .dockerignore)"
       : `taken into the image by ${copies.map((c) => `${c.keyword} at ${input.dockerfileDisplay}:${c.line}`).join(", ")} (add it to .dockerignore)`;
   const severity = first === undefined ? "warning" : "error";
   const out: PrecheckFinding[] = hits.map((hit) => ({

@@ -31,7 +31,12 @@ export interface Prechecks {
   readonly accepted: readonly AcceptedFinding[];
   /** One line on the context check: files, bytes, time, files over the limit. */
   readonly summary: string | undefined;
+  /** Whether that line says more than "all clear, quickly": files over the limit, or a slow check. */
+  readonly noteworthy: boolean;
 }
+
+/** A context check slower than this is worth a line on every build. */
+const SLOW_MS = 1000;
 
 /** The value checks before a build (docs/dockerfile-checks.md). */
 export async function runPrechecks(input: PrecheckInput): Promise<Prechecks> {
@@ -39,6 +44,7 @@ export async function runPrechecks(input: PrecheckInput): Promise<Prechecks> {
   const findings: PrecheckFinding[] = [];
   if (!search.empty) findings.push(...checkBuildArgs(input.buildArgs, search));
   let summary: string | undefined;
+  let noteworthy = false;
   const df = input.dockerfile;
   if (df !== undefined) {
     const instructions = parseInstructions(df.text);
@@ -50,11 +56,12 @@ export async function runPrechecks(input: PrecheckInput): Promise<Prechecks> {
       findings.push(...context.findings);
       const ms = Math.round(performance.now() - started);
       const over = context.skipped.length === 0 ? "" : `; ${context.skipped.length} over the size limit checked by name only: ${context.skipped.map((s) => s.path).join(", ")}`;
+      noteworthy = context.skipped.length > 0 || ms >= SLOW_MS;
       summary = `build context checked: ${context.files} files, ${(context.bytes / 1048576).toFixed(1)} MiB in ${ms} ms${over}`;
     }
   }
   const { standing, accepted } = acceptFindings(findings, input.ignore);
-  return { findings: standing, accepted, summary };
+  return { findings: standing, accepted, summary, noteworthy };
 }
 
 /** Exit 2 before the builder starts when an error stands; every one is listed. */

@@ -91,7 +91,7 @@ describe.runIf(hasEngine)(`safebuild build: refused before the builder starts ($
 
     writeFileSync(join(dir, ".dockerignore"), "token.txt\n.npmrc\n");
     const built = await cli(["build", "--docker", DOCKER, "--secret", "tok=token.txt", "-t", image, "."], dir);
-    expect(built.stderr).toMatch(/build context checked: \d+ files/);
+    expect(built.stderr).not.toContain(".npmrc is");
     expect(built.code).toBe(0);
     expect(docker(["run", "--rm", image, "ls", "-a", "/app"]).stdout).not.toContain(".npmrc");
   });

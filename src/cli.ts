@@ -153,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
         .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind"),
     )
       .option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)")
-      .option("-f, --file <Dockerfile>", "the Dockerfile the image was built from: findings name its lines")
+      .option("--file <dockerfile>", "the Dockerfile the image was built from: findings name its lines")
       .option("--target <stage>", "with --file: the stage the image was built to (default: the last)"),
   ).option("--output <file>", "the same as --report (as Trivy users type it)");
   configOptions(scan, false).action(async (image: string, options: Record<string, unknown>) => {

@@ -205,7 +205,10 @@ function addScanCommand(program: Program, ctx: CommandContext, done: Done): void
         .command("scan")
         .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
         .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind"),
-    ).option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)"),
+    )
+      .option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)")
+      .option("--file <dockerfile>", "the Dockerfile the image was built from: findings name its lines")
+      .option("--target <stage>", "with --file: the stage the image was built to (default: the last)"),
   ).option("--output <file>", "the same as --report (as Trivy users type it)");
   configOptions(scan).action(async (image, options) => {
     const { scanCommand } = await import("./commands/scan.js");
@@ -214,6 +217,8 @@ function addScanCommand(program: Program, ctx: CommandContext, done: Done): void
         image,
         secrets: options.secret ?? [],
         platform: options.platform,
+        file: options.file,
+        target: options.target,
         ...configOf(options),
         format: options.format,
         report: reportFileOf(options),
@@ -233,6 +238,8 @@ function addCheckCommand(program: Program, ctx: CommandContext, done: Done): voi
     "a secret spec, as for build (repeatable)",
   )
     .option("-f, --file <Dockerfile>", "the Dockerfile (default: CONTEXT/Dockerfile)")
+    .option("--target <stage>", "check the stages this build target runs (as for build)")
+    .option("--build-arg <K=V>", "a build-time variable, as for build (repeatable): ids and stages can come from ARGs", collect)
     .addOption(new Option("--format <format>", "text (a table on stdout) or json").choices(["text", "json"] as const).default("text" as const));
   contextConfigOptions(check).action(async (context, options) => {
     const { checkCommand } = await import("./commands/check.js");
@@ -241,6 +248,8 @@ function addCheckCommand(program: Program, ctx: CommandContext, done: Done): voi
         context,
         secrets: options.secret ?? [],
         file: options.file,
+        target: options.target,
+        buildArgs: options.buildArg ?? [],
         ...configOf(options),
         format: options.format,
       },

@@ -32,6 +32,27 @@ export function splitWords(text: string, escape = "\\"): { word: string; end: nu
   return words;
 }
 
+/** Words at unquoted whitespace, quotes and escapes kept (for word-expansion.ts to read). */
+export function rawWords(text: string, escape = "\\"): string[] {
+  const words: string[] = [];
+  let word = "";
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i += 1) {
+    const ch = text[i] ?? "";
+    if (quote === undefined && /\s/.test(ch)) {
+      if (word !== "") words.push(word);
+      word = "";
+      continue;
+    }
+    word += ch;
+    if (ch === escape && quote !== "'" && i + 1 < text.length) word += text[++i] ?? "";
+    else if (quote === undefined && (ch === '"' || ch === "'")) quote = ch;
+    else if (ch === quote) quote = undefined;
+  }
+  if (word !== "") words.push(word);
+  return words;
+}
+
 /** The leading `--name=value` flags of an instruction, in order (a flag may repeat). */
 export function leadingFlags(rest: string, escape = "\\"): { name: string; value: string }[] {
   const flags: { name: string; value: string }[] = [];

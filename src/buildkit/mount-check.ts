@@ -23,7 +23,7 @@ export function checkSecretMounts(mounts: readonly SecretMount[], secretIds: rea
   for (const m of built) {
     if (given.has(m.id) || warned.has(m.id)) continue;
     warned.add(m.id);
-    warnings.push(`${dockerfile}:${m.line} mounts secret "${m.id}" but no --secret gives it: that RUN will run without ${m.target}`);
+    warnings.push(`${dockerfile}:${m.line} mounts secret "${m.id}" but no --secret gives it: that RUN will run without ${m.target ?? `$${m.env ?? ""}`}`);
   }
   // A mount whose id is only known at build time might use any secret.
   if (mounts.some((m) => m.reachable && m.dynamic)) return warnings;

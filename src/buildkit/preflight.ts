@@ -1,6 +1,7 @@
+import { inputError } from "../errors.js";
 import { locateDockerfile, isRemoteContext, readDockerfile } from "./dockerfile-file.js";
 import { checkSecretMounts } from "./mount-check.js";
-import { secretMountsOf, type SecretMount } from "./secret-mounts.js";
+import { readRunMounts, type MountProblem, type SecretMount } from "./secret-mounts.js";
 
 export interface DockerfileCheckInput {
   readonly cwd: string;
@@ -8,24 +9,52 @@ export interface DockerfileCheckInput {
   readonly file: string | undefined;
   readonly target: string | undefined;
   readonly secretIds: readonly string[];
+  /** `--build-arg` entries as given (`K=V`, or a bare `K` docker reads from the environment). */
+  readonly buildArgs?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface DockerfileCheck {
   /** Undefined when the context is remote (a git or http URL): nothing to read locally. */
   readonly dockerfile: string | undefined;
+  /** Absolute path of the Dockerfile, when local. */
+  readonly path?: string;
+  /** The Dockerfile's text, when local (the value checks read its ARG/ENV/LABEL lines). */
+  readonly text?: string;
   readonly mounts: readonly SecretMount[];
   readonly warnings: readonly string[];
 }
 
 /**
  * Reads the Dockerfile and cross-checks its secret mounts with the secrets given: throws
- * (exit 2) for a missing Dockerfile or a required mount without a secret; warns otherwise.
+ * (exit 2) for a missing Dockerfile, a `--mount` BuildKit would refuse (its reason, each one
+ * with its line) or a required mount without a secret; warns otherwise.
  */
 export async function checkDockerfile(input: DockerfileCheckInput): Promise<DockerfileCheck> {
   if (isRemoteContext(input.context)) {
     return { dockerfile: undefined, mounts: [], warnings: [`the build context ${input.context} is remote: its Dockerfile's secret mounts are not checked`] };
   }
   const ref = await locateDockerfile(input.cwd, input.context, input.file);
-  const mounts = secretMountsOf(await readDockerfile(ref), input.target);
-  return { dockerfile: ref.display, mounts, warnings: checkSecretMounts(mounts, input.secretIds, ref.display) };
+  const text = await readDockerfile(ref);
+  const { mounts, problems } = readRunMounts(text, { target: input.target, buildArgs: buildArgMap(input.buildArgs ?? [], input.env ?? {}) });
+  throwIfRefused(problems.filter((p) => p.reachable), ref.display);
+  return { dockerfile: ref.display, path: ref.path, text, mounts, warnings: checkSecretMounts(mounts, input.secretIds, ref.display) };
+}
+
+/** BuildKit stops at the first bad mount; all of them are listed here, so one run shows every fix. */
+function throwIfRefused(problems: readonly MountProblem[], dockerfile: string): void {
+  const lines = problems.map((p) => `${dockerfile}:${p.line}: RUN --mount: ${p.reason}`);
+  if (lines.length === 1) throw inputError(`${lines[0] ?? ""} (BuildKit refuses this mount)`);
+  if (lines.length > 1) throw inputError(`BuildKit refuses ${lines.length} RUN --mount options:\n  ${lines.join("\n  ")}`);
+}
+
+/** `K=V`, or a bare `K` taken from the environment when set there (as docker build does). */
+export function buildArgMap(entries: readonly string[], env: NodeJS.ProcessEnv): Map<string, string> {
+  const args = new Map<string, string>();
+  for (const entry of entries) {
+    const eq = entry.indexOf("=");
+    if (eq !== -1) args.set(entry.slice(0, eq), entry.slice(eq + 1));
+    else if (env[entry] !== undefined) args.set(entry, env[entry] ?? "");
+  }
+  return args;
 }

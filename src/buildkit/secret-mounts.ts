@@ -1,12 +1,17 @@
-import { posix } from "node:path";
 import { parseInstructions, escapeCharOf } from "./dockerfile-instructions.js";
-import { csvFields, leadingFlags, splitWords } from "./dockerfile-words.js";
+import { leadingFlags } from "./dockerfile-words.js";
+import { parseRunMount } from "./run-mount.js";
+import { stageScopes } from "./stage-scope.js";
+import { expandWord } from "./word-expansion.js";
 
 /** One `RUN --mount=type=secret,…` of a Dockerfile. */
 export interface SecretMount {
-  /** `id=`, else the basename of the target, as BuildKit defaults it. */
+  /** As BuildKit derives it: `source`, else `id`, else the basename of `target`. */
   readonly id: string;
-  readonly target: string;
+  /** The file it is mounted at; undefined for an `env=` mount with no target. */
+  readonly target: string | undefined;
+  /** `env=`: the variable the value is exposed in. */
+  readonly env: string | undefined;
   readonly required: boolean;
   /** 1-based line of the RUN instruction. */
   readonly line: number;
@@ -14,86 +19,71 @@ export interface SecretMount {
   readonly reachable: boolean;
   /** The stage's `AS` name (lower case), which `--no-cache-filter` takes; undefined when it has none. */
   readonly stage: string | undefined;
-  /** The id holds a `$` variable: it cannot be checked before the build. */
+  /** The id depends on a variable not known before the build: it cannot be checked. */
   readonly dynamic: boolean;
 }
 
-interface Stage {
-  readonly name: string | undefined;
-  readonly deps: Set<string>;
-  readonly mounts: Omit<SecretMount, "reachable" | "stage">[];
+/** A `--mount` BuildKit would refuse, with its own reason. */
+export interface MountProblem {
+  readonly line: number;
+  readonly reason: string;
+  readonly reachable: boolean;
 }
 
-const TRUE = new Set(["", "true", "1", "yes"]);
+export interface DockerfileMounts {
+  readonly mounts: SecretMount[];
+  readonly problems: MountProblem[];
+}
+
+export interface MountReadOptions {
+  readonly target?: string | undefined;
+  /** `--build-arg` values by name (ids and targets may come from ARGs). */
+  readonly buildArgs?: ReadonlyMap<string, string>;
+}
 
 /**
- * Every secret mount of a Dockerfile, each marked with whether the build of `target`
- * (default: the last stage) runs it. BuildKit skips stages nothing depends on, so a
- * required mount in such a stage must not stop the build.
+ * Every `RUN --mount` of a Dockerfile as BuildKit reads it (convert_secrets.go `dispatchSecret`
+ * for the id), each marked with whether the build of `target` (default: the last stage) runs
+ * it. BuildKit skips stages nothing depends on, so a bad mount there does not fail the build.
  */
-export function secretMountsOf(text: string, target?: string): SecretMount[] {
+export function readRunMounts(text: string, options: MountReadOptions = {}): DockerfileMounts {
   const escape = escapeCharOf(text.split(/\r?\n/));
-  const stages: Stage[] = [];
-  for (const { keyword, rest, line } of parseInstructions(text)) {
-    if (keyword === "FROM") {
-      const words = splitWords(rest, escape).map((w) => w.word).filter((w) => !w.startsWith("--"));
-      const name = words[1]?.toLowerCase() === "as" ? words[2]?.toLowerCase() : undefined;
-      stages.push({ name, deps: new Set(words[0] === undefined ? [] : [words[0].toLowerCase()]), mounts: [] });
-      continue;
-    }
-    const stage = stages.at(-1);
-    if (stage === undefined) continue;
+  const instructions = parseInstructions(text);
+  const { stageOf, stageName, scopeAt, reachable } = stageScopes(instructions, escape, options.buildArgs ?? new Map(), options.target);
+  const mounts: SecretMount[] = [];
+  const problems: MountProblem[] = [];
+  instructions.forEach(({ keyword, rest, line }, index) => {
+    const stage = stageOf(index);
+    if (keyword !== "RUN" || stage === undefined) return;
+    const scope = scopeAt(index);
+    const isReachable = reachable.has(stage);
     for (const flag of leadingFlags(rest, escape)) {
-      if (flag.name === "from") stage.deps.add(flag.value.toLowerCase());
-      if (flag.name !== "mount" || keyword !== "RUN") continue;
-      const fields = mountFields(flag.value);
-      if (fields.get("from") !== undefined) stage.deps.add((fields.get("from") ?? "").toLowerCase());
-      if (fields.get("type")?.toLowerCase() !== "secret") continue;
-      const mount = secretMount(fields, line);
-      if (mount !== undefined) stage.mounts.push(mount);
+      if (flag.name !== "mount") continue;
+      const parsed = parseRunMount(flag.value, (word) => expandWord(word, scope, escape));
+      if (parsed.error !== undefined) {
+        problems.push({ line, reason: parsed.error, reachable: isReachable });
+        continue;
+      }
+      const m = parsed.mount;
+      if (m.type !== "secret") continue;
+      const idSource = m.source ?? m.id;
+      const dynamic = idSource === "$" || (idSource === undefined && m.target === "$");
+      const id = dynamic ? "$" : (idSource ?? posixBase(m.target ?? ""));
+      const target = m.target ?? (m.env === undefined ? `/run/secrets/${posixBase(id)}` : undefined);
+      mounts.push({ id, target, env: m.env, required: m.required, line, reachable: isReachable, stage: stageName(stage), dynamic });
     }
-  }
-  const reachable = reachableStages(stages, target);
-  return stages.flatMap((stage, index) => stage.mounts.map((m) => ({ ...m, stage: stage.name, reachable: reachable.has(index) })));
-}
-
-function mountFields(value: string): Map<string, string> {
-  const fields = new Map<string, string>();
-  for (const field of csvFields(value)) {
-    const eq = field.indexOf("=");
-    const key = (eq === -1 ? field : field.slice(0, eq)).trim().toLowerCase();
-    fields.set(key === "dst" || key === "destination" ? "target" : key, eq === -1 ? "" : field.slice(eq + 1));
-  }
-  return fields;
-}
-
-function secretMount(fields: Map<string, string>, line: number): Omit<SecretMount, "reachable" | "stage"> | undefined {
-  const givenTarget = fields.get("target") ?? "";
-  const id = fields.get("id") || (givenTarget === "" ? "" : posix.basename(givenTarget));
-  if (id === "") return undefined;
-  const required = fields.has("required") && TRUE.has((fields.get("required") ?? "").toLowerCase());
-  return { id, target: givenTarget || `/run/secrets/${id}`, required, line, dynamic: id.includes("$") };
-}
-
-function reachableStages(stages: readonly Stage[], target: string | undefined): Set<number> {
-  const byName = new Map<string, number>();
-  stages.forEach((s, i) => {
-    if (s.name !== undefined) byName.set(s.name, i);
   });
-  const start = target === undefined ? stages.length - 1 : byName.get(target.toLowerCase());
-  // An unknown --target: the builder reports it; meanwhile check every stage.
-  if (start === undefined) return new Set(stages.keys());
-  const seen = new Set<number>();
-  const queue = [start];
-  while (queue.length > 0) {
-    const index = queue.pop() ?? 0;
-    if (seen.has(index) || stages[index] === undefined) continue;
-    seen.add(index);
-    for (const dep of stages[index].deps) {
-      const byIndex = /^\d+$/.test(dep) ? Number(dep) : undefined;
-      const found = byIndex !== undefined && byIndex < index ? byIndex : byName.get(dep);
-      if (found !== undefined && found < index) queue.push(found);
-    }
-  }
-  return seen;
+  return { mounts, problems };
+}
+
+/** The secret mounts alone (the pre-existing entry point). */
+export const secretMountsOf = (text: string, target?: string, buildArgs?: ReadonlyMap<string, string>): SecretMount[] =>
+  readRunMounts(text, { target, buildArgs: buildArgs ?? new Map() }).mounts;
+
+/** Go's path.Base: the last element, trailing slashes dropped; "." for "", "/" for "/". */
+export function posixBase(p: string): string {
+  if (p === "") return ".";
+  const trimmed = p.replace(/\/+$/, "");
+  if (trimmed === "") return "/";
+  return trimmed.slice(trimmed.lastIndexOf("/") + 1);
 }

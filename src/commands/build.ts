@@ -5,7 +5,7 @@ import type { Builder, BuildRequest } from "../buildkit/builder.js";
 import { builderCacheDir, forgetCachedBuilders } from "../buildkit/builder-cache.js";
 import { buildClouds } from "../docker/credential-helpers.js";
 import { detectBuilder } from "../buildkit/detect.js";
-import { checkDockerfile } from "../buildkit/preflight.js";
+import { buildArgMap, checkDockerfile, type DockerfileCheck } from "../buildkit/preflight.js";
 import { mergeBuildOptions } from "../config/merge-build-options.js";
 import { runBuild } from "../buildkit/run-build.js";
 import { describeFsError, ExitCode, inputError, interruptedError, usageError } from "../errors.js";
@@ -18,12 +18,14 @@ import { sweepStaleDirs } from "../materialize/sweep.js";
 import { chooseTempRoot, tempRootCandidates } from "../materialize/temp-root.js";
 import { childEnv, type SecretTraces } from "../secrets/child-env.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
+import type { NeedleTable } from "../scan/findings/needles.js";
 import type { ScanPolicy } from "../config/loaded-config.js";
 import { checkMetadataFile } from "../push/metadata-file.js";
 import { readOciResult, type OciResult } from "../push/oci-result.js";
 import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import { checkPush, pushImage, pushRoute, writeBuildMetadata, type PushRoute } from "./push-step.js";
 import { runConfig, throwIfDenied } from "./run-config.js";
+
 import type { BuildOptions, CommandContext } from "./context.js";
 import { noteWarnings, type NotedWarnings } from "./noted-warnings.js";
 import { planSecretCache } from "./secret-cache.js";
@@ -61,11 +63,13 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
   let secrets: ResolvedSecret[] = [];
   let dir: SecretDir | undefined;
   let route: PushRoute | undefined;
+  let needles: NeedleTable | undefined;
   try {
     secrets = await resolveSecrets(refs, providerCtx).catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
-    const check = await checkDockerfile({ cwd: ctx.cwd, context: options.context, file: options.file, target: options.target, secretIds: refs.map((r) => r.id) });
-    for (const warning of check.warnings) ctx.io.warn(warning);
+    const checked = await checkBeforeBuild(options, refs.map((r) => r.id), secrets, config?.scan, ctx);
+    const { check } = checked;
+    needles = checked.needles;
     const builder = await detecting.catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
     if (builder.kind === "classic-buildkit" && options.builderFlags.includes("--cache-to")) {
@@ -101,7 +105,7 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
       return ExitCode.ok;
     }
     // Pushed is what was scanned: the engine's image, or the very OCI layout that is uploaded.
-    const code = await scanBuilt(imageId, layout === undefined ? imageId : `oci:${layout}`, builder.docker, options, config?.scan, providerCtx.traces, secrets, noted);
+    const code = await scanBuilt(imageId, layout === undefined ? imageId : `oci:${layout}`, builder.docker, options, config?.scan, providerCtx.traces, { secrets, needles }, noted, check.text);
     if (code !== ExitCode.ok) {
       if (targets !== undefined) ctx.io.info("nothing pushed: the audit did not pass");
       return code;
@@ -115,8 +119,34 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
     } finally {
       if (route?.kind === "oci-layout") route.dispose();
       wipeSecrets(secrets);
+      for (const v of needles?.variants ?? []) v.bytes.fill(0);
     }
   }
+}
+
+/** The Dockerfile's mounts and the values checks (docs/dockerfile-checks.md): what refuses the build before the builder starts. */
+async function checkBeforeBuild(options: BuildOptions, secretIds: string[], secrets: readonly ResolvedSecret[], policy: ScanPolicy | undefined, ctx: CommandContext): Promise<{ check: DockerfileCheck; needles: NeedleTable }> {
+  const check = await checkDockerfile({
+    cwd: ctx.cwd,
+    context: options.context,
+    file: options.file,
+    target: options.target,
+    secretIds,
+    buildArgs: options.buildArgs,
+    env: ctx.env,
+  });
+  for (const warning of check.warnings) ctx.io.warn(warning);
+  const [{ prechecks, throwIfPrecheckErrors }, { buildNeedles }] = await Promise.all([import("./prechecks.js"), import("../scan/findings/needles.js")]);
+  // Compiled once: the checks before the builder and the scan after it search the same needles.
+  const needles = buildNeedles(secrets);
+  try {
+    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy, needles, verbose: false }, ctx);
+    throwIfPrecheckErrors(checked);
+  } catch (error) {
+    for (const v of needles.variants) v.bytes.fill(0);
+    throw error;
+  }
+  return { check, needles };
 }
 
 function buildRequest(options: BuildOptions, dir: SecretDir, exporter: EngineExport | undefined, ociLayout: string | undefined, cacheFlags: readonly string[]): BuildRequest {
@@ -168,15 +198,27 @@ async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, 
   return outcome.imageId;
 }
 
-async function scanBuilt(imageId: string, ref: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, traces: SecretTraces, secrets: readonly ResolvedSecret[], noted: NotedWarnings): Promise<number> {
+async function scanBuilt(
+  imageId: string,
+  ref: string,
+  docker: string,
+  options: BuildOptions,
+  policy: ScanPolicy | undefined,
+  traces: SecretTraces,
+  { secrets, needles }: { readonly secrets: readonly ResolvedSecret[]; readonly needles: NeedleTable },
+  noted: NotedWarnings,
+  dockerfileText: string | undefined,
+): Promise<number> {
   const { ctx } = noted;
-  const [{ scanImage }, { applyPolicy, scanExitCode }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
+  const [{ scanImage }, { applyPolicy, scanExitCode }, { createProgress }, { toolVersion }, { writeReport }, { withDockerfileLines }] = await Promise.all([
     import("../scan/scan-image.js"),
     import("../config/apply-policy.js"),
     import("../report/progress.js"),
     import("../report/tool-version.js"),
     import("./report-output.js"),
+    import("./dockerfile-lines.js"),
   ]);
+  const dockerfilePath = relative(ctx.cwd, resolve(ctx.cwd, options.file ?? join(options.context, "Dockerfile")));
   const progress = ctx.io.interactive ? createProgress(ctx.io.err, imageId) : undefined;
   try {
     // The image id names exactly what was built, whatever --platform said (a list, even).
@@ -184,6 +226,7 @@ async function scanBuilt(imageId: string, ref: string, docker: string, options: 
       ref,
       docker,
       secrets,
+      needles,
       env: ctx.env,
       childEnv: childEnv("export", ctx.env, traces),
       cwd: ctx.cwd,
@@ -193,7 +236,13 @@ async function scanBuilt(imageId: string, ref: string, docker: string, options: 
     progress?.done();
     throwIfInterrupted(ctx);
     for (const warning of result.warnings) ctx.io.warn(warning);
-    const outcome = applyPolicy(result.findings, policy);
+    const lined = withDockerfileLines(
+      result.findings,
+      dockerfileText === undefined ? undefined : { path: dockerfilePath, text: dockerfileText },
+      options.target,
+      buildArgMap(options.buildArgs, ctx.env),
+    );
+    const outcome = applyPolicy(lined, policy);
     await writeReport(
       {
         // Reports name the image as the user did (its first tag); the id stays exact.
@@ -201,7 +250,7 @@ async function scanBuilt(imageId: string, ref: string, docker: string, options: 
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
         toolVersion: toolVersion(),
-        dockerfile: relative(ctx.cwd, resolve(ctx.cwd, options.file ?? join(options.context, "Dockerfile"))),
+        dockerfile: dockerfilePath,
       },
       options,
       ctx,

@@ -2,11 +2,14 @@ import { access } from "node:fs/promises";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import { checkDockerfile, type DockerfileCheck } from "../buildkit/preflight.js";
+import { mergeKeyValues } from "../config/merge-build-options.js";
 import { describeSearch } from "../match/structured/describe.js";
 import { ExitCode, interruptedError, isSafebuildError } from "../errors.js";
 import { resolveSecrets, wipeSecrets } from "../secrets/resolve.js";
 import type { ResolvedSecret, SecretRef } from "../secrets/secret.js";
 import { providerContext } from "./provider-context.js";
+import { prechecks } from "./prechecks.js";
+import type { Prechecks } from "../precheck/run-prechecks.js";
 import { runConfig } from "./run-config.js";
 import type { CheckOptions, CommandContext } from "./context.js";
 
@@ -26,7 +29,9 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
   const context = options.context === "." && config?.build.context !== undefined ? config.build.context : options.context;
   // The config's path is absolute; messages read better relative to where the user stands.
   const file = options.file ?? (config?.build.file === undefined ? undefined : shortPath(ctx.cwd, config.build.file));
-  const dockerfile = await dockerfileCheck(ctx, context, file, config?.build.target, refs);
+  const target = options.target ?? config?.build.target;
+  const buildArgs = mergeKeyValues(config?.build.buildArgs ?? {}, options.buildArgs ?? []);
+  const dockerfile = await dockerfileCheck(ctx, context, file, { target, buildArgs }, refs);
   for (const warning of dockerfile?.warnings ?? []) ctx.io.warn(warning);
 
   const resolved: ResolvedSecret[] = [];
@@ -50,7 +55,10 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
         await write(ctx.io.err, `safebuild: ${error.message}\n`);
       }
     }
-    if (options.format === "json") await write(ctx.io.out, renderJson(refs, resolved, dockerfile, errors));
+    const checked = await prechecks({ context, buildArgs, target, dockerfile, secrets: resolved, policy: config?.scan, verbose: true }, ctx);
+    const problems = checked.findings.filter((f) => f.severity === "error");
+    for (const f of problems) await write(ctx.io.err, `safebuild: ${f.message}\n`);
+    if (options.format === "json") await write(ctx.io.out, renderJson(refs, resolved, dockerfile, errors, checked));
     else {
       await write(ctx.io.out, renderTable(refs, resolved, dockerfile));
       if (resolved.length > 0) await write(ctx.io.out, renderSearch(resolved));
@@ -62,7 +70,8 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
         ? `safebuild: ${resolved.length} secret${resolved.length === 1 ? "" : "s"} ready${where}\n`
         : `safebuild: ${failed.length} of ${refs.length} secrets could not be resolved: ${failed.join(", ")}${where}\n`,
     );
-    return failed.length === 0 ? ExitCode.ok : ExitCode.usage;
+    if (problems.length > 0) await write(ctx.io.err, `safebuild: ${problems.length} problem${problems.length === 1 ? "" : "s"} before the build (see above)\n`);
+    return failed.length === 0 && problems.length === 0 ? ExitCode.ok : ExitCode.usage;
   } finally {
     wipeSecrets(resolved);
   }
@@ -73,7 +82,7 @@ async function dockerfileCheck(
   ctx: CommandContext,
   context: string,
   file: string | undefined,
-  target: string | undefined,
+  build: { readonly target: string | undefined; readonly buildArgs: readonly string[] },
   refs: readonly SecretRef[],
 ): Promise<DockerfileCheck | undefined> {
   if (file === undefined) {
@@ -87,7 +96,7 @@ async function dockerfileCheck(
       return undefined;
     }
   }
-  return checkDockerfile({ cwd: ctx.cwd, context, file, target, secretIds: refs.map((r) => r.id) });
+  return checkDockerfile({ cwd: ctx.cwd, context, file, ...build, secretIds: refs.map((r) => r.id), env: ctx.env });
 }
 
 const shortPath = (cwd: string, file: string): string => {
@@ -107,7 +116,7 @@ function renderSearch(resolved: readonly ResolvedSecret[]): string {
 const mountsOf = (id: string, dockerfile: DockerfileCheck | undefined) => (dockerfile?.mounts ?? []).filter((m) => m.id === id && m.reachable);
 
 /** `check --format json`: the table's facts for scripts; ids, sizes and fingerprints, never values. */
-function renderJson(refs: readonly SecretRef[], resolved: readonly ResolvedSecret[], dockerfile: DockerfileCheck | undefined, errors: ReadonlyMap<string, string>): string {
+function renderJson(refs: readonly SecretRef[], resolved: readonly ResolvedSecret[], dockerfile: DockerfileCheck | undefined, errors: ReadonlyMap<string, string>, checked: Prechecks): string {
   const secrets = refs.map((ref) => {
     const secret = resolved.find((s) => s.id === ref.id);
     return {
@@ -121,7 +130,8 @@ function renderJson(refs: readonly SecretRef[], resolved: readonly ResolvedSecre
       error: errors.get(ref.id) ?? null,
     };
   });
-  const report = { schemaVersion: 1, dockerfile: dockerfile?.dockerfile ?? null, ok: errors.size === 0, secrets, warnings: [...(dockerfile?.warnings ?? [])] };
+  const ok = errors.size === 0 && !checked.findings.some((f) => f.severity === "error");
+  const report = { schemaVersion: 1, dockerfile: dockerfile?.dockerfile ?? null, ok, secrets, warnings: [...(dockerfile?.warnings ?? [])], findings: checked.findings, accepted: checked.accepted };
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 

@@ -66,6 +66,10 @@ export interface ScanOptions extends ReportOptions, ConfigOptions {
   readonly image: string;
   readonly secrets: readonly string[];
   readonly platform: string | undefined;
+  /** `--file`: the Dockerfile the image was built from; findings then name its lines. */
+  readonly file?: string | undefined;
+  /** `--target`: the stage it was built to (default the last). */
+  readonly target?: string | undefined;
 }
 
 export interface CheckOptions extends ConfigOptions {
@@ -73,4 +77,7 @@ export interface CheckOptions extends ConfigOptions {
   readonly context: string;
   readonly secrets: readonly string[];
   readonly file: string | undefined;
+  /** `--target` and `--build-arg`, as for build: ids and stages can come from ARGs. */
+  readonly target?: string | undefined;
+  readonly buildArgs?: readonly string[];
 }

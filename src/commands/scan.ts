@@ -12,6 +12,9 @@ import { runConfig, throwIfDenied } from "./run-config.js";
 import type { CommandContext, ScanOptions } from "./context.js";
 import { writeReport } from "./report-output.js";
 import { noteWarnings } from "./noted-warnings.js";
+import { withDockerfileLines } from "./dockerfile-lines.js";
+import { readDockerfile } from "../buildkit/dockerfile-file.js";
+import path from "node:path";
 
 /**
  * `safebuild scan <image>`: exit 1 when a finding counts under the config's policy, else 0.
@@ -41,13 +44,15 @@ export async function scanCommand(options: ScanOptions, outer: CommandContext): 
     throwIfInterrupted(ctx);
     const result = await scan(options, secrets, childEnv("export", ctx.env, providerCtx.traces), ctx, early);
     for (const warning of result.warnings) ctx.io.warn(warning);
-    const outcome = applyPolicy(result.findings, config?.scan);
+    const dockerfile = options.file === undefined ? undefined : { path: options.file, text: await readDockerfile({ path: path.resolve(ctx.cwd, options.file), display: options.file }) };
+    const outcome = applyPolicy(withDockerfileLines(result.findings, dockerfile, options.target, new Map()), config?.scan);
     await writeReport(
       {
         result: { ...result, findings: outcome.findings, warnings: noted.withScan(result.warnings) },
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
         toolVersion: toolVersion(),
+        ...(options.file === undefined ? {} : { dockerfile: options.file }),
       },
       options,
       ctx,

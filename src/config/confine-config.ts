@@ -123,6 +123,12 @@ export function confineConfig(config: LoadedConfig, options: ConfineOptions): Co
     build[key] = checked.real;
   }
 
+  const { scan, policyWarning, pushWarning } = confinePolicy(config, build, grants, at);
+  return { config: { ...config, secrets, build, scan }, denied, policyWarning, pushWarning };
+}
+
+/** The policy and `push` of a repository config: applied only as the operator's grants say. */
+function confinePolicy(config: LoadedConfig, build: { push?: boolean | undefined }, grants: ConfineOptions["grants"], at: (key: string) => string) {
   const loosened = grants.policy ? [] : loosenings(config.scan);
   const policyWarning =
     loosened.length === 0
@@ -132,7 +138,7 @@ export function confineConfig(config: LoadedConfig, options: ConfineOptions): Co
   const pushWarning =
     build.push && !grants.push ? `${at("build.push")}: push: true of a config inside the repository being built is not applied (nothing is pushed); add --allow push to apply it, or give --push` : undefined;
   if (!grants.push) build.push = false;
-  return { config: { ...config, secrets, build, scan: grants.policy ? config.scan : defaultScanPolicy }, denied, policyWarning, pushWarning };
+  return { scan: grants.policy ? config.scan : defaultScanPolicy, policyWarning, pushWarning };
 }
 
 /**

@@ -53,5 +53,6 @@ function findingJson(f: Finding): Record<string, unknown> {
       : { image: { ...(f.image === undefined ? {} : { index: f.image }), ...(f.platform === undefined ? {} : { platform: f.platform }) } }),
     ...(f.predicateType === undefined ? {} : { predicateType: f.predicateType }),
     ...(f.container === undefined ? {} : { container: f.container }),
+    ...(f.dockerfile === undefined ? {} : { dockerfile: { path: f.dockerfile.path, line: f.dockerfile.line } }),
   };
 }

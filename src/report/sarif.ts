@@ -131,8 +131,8 @@ function result(input: ReportInput, f: Finding, ignored: IgnoredFinding | undefi
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: artifactUri(input) },
-          region: { startLine: 1 },
+          artifactLocation: { uri: f.dockerfile === undefined ? artifactUri(input) : uriOf(f.dockerfile.path) },
+          region: { startLine: f.dockerfile?.line ?? 1 },
         },
         logicalLocations: logicalLocations(f),
       },
@@ -154,6 +154,7 @@ function result(input: ReportInput, f: Finding, ignored: IgnoredFinding | undefi
       ...(f.platform === undefined ? {} : { platform: f.platform }),
       ...(f.predicateType === undefined ? {} : { predicateType: f.predicateType }),
       ...(f.container === undefined ? {} : { container: f.container }),
+      ...(f.dockerfile === undefined ? {} : { dockerfile: f.dockerfile }),
     },
   };
 }
@@ -172,9 +173,10 @@ function message(input: ReportInput, f: Finding): string {
 
 /** The Dockerfile when known (alerts land on it), else the image: it is what was scanned. */
 function artifactUri(input: ReportInput): string {
-  const target = input.dockerfile ?? input.result.image.ref;
-  return encodeURI(target.replace(/\\/g, "/").replace(/^\.\//, ""));
+  return uriOf(input.dockerfile ?? input.result.image.ref);
 }
+
+const uriOf = (target: string): string => encodeURI(target.replace(/\\/g, "/").replace(/^\.\//, ""));
 
 function logicalLocations(f: Finding): Record<string, unknown>[] {
   const layer =

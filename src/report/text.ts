@@ -115,6 +115,7 @@ function findingLines(f: Finding, p: Palette, tag: string): string[] {
           ? `attestation${f.predicateType === undefined ? "" : ` ${f.predicateType}`}`
           : "image config"
       : `layer ${f.layer.index} ${shortDigest(f.layer.digest)}` +
+        (f.dockerfile === undefined ? "" : `  ${printable(f.dockerfile.path)}:${f.dockerfile.line}`) +
         (f.layer.createdBy === null ? "" : `  ${instruction(f.layer.createdBy)}`);
   return [first + deleted, `      ${p.dim(second)}`, ...visible];
 }

@@ -15,7 +15,7 @@ import { ReusedInflater } from "./content/reused-inflater.js";
 import { INFLATE_QUEUE_BYTES, InflateQueue } from "./content/nested-gzip.js";
 import { ContentBudget } from "./content/limits.js";
 import { wipeVariants } from "../match/variants.js";
-import { buildNeedles } from "./findings/needles.js";
+import { buildNeedles, type NeedleTable } from "./findings/needles.js";
 import { openSource } from "./source/open-image.js";
 import { scanMetadata } from "./findings/metadata-scan.js";
 import { verifyImage } from "./layout/verify-image.js";
@@ -39,6 +39,8 @@ export interface ScanRequest {
   readonly early?: EarlyExport | undefined;
   /** The tar entry limits (default: entry-budget.ts's); smaller ones test a scan they stop. */
   readonly entries?: EntryBudget | undefined;
+  /** `buildNeedles(secrets)` compiled earlier (build's checks before the builder use it too); wiped here all the same. */
+  readonly needles?: NeedleTable | undefined;
 }
 
 const PROGRESS_STEP = 1024 * 1024;
@@ -53,7 +55,7 @@ const interrupted = (cause: unknown): SafebuildError =>
  */
 export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
-  const needles = buildNeedles(request.secrets);
+  const needles = request.needles ?? buildNeedles(request.secrets);
   const warnings = [...needles.warnings];
   const inflater = new ReusedInflater();
   const deflate = new ReusedInflater("raw");

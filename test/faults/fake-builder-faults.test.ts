@@ -21,16 +21,19 @@ import {
 // shows what a builder receives, and lets the builder die, chatter or hang on demand.
 const fake = makeRecordingDocker();
 const work = mkdtempSync(join(tmpdir(), "sbtest-faults-fake-"));
+// Outside the build context: a secret file in it is a warning of its own (docs/dockerfile-checks.md).
+const secretFiles = mkdtempSync(join(tmpdir(), "sbtest-faults-files-"));
 afterAll(() => {
   fake.cleanup();
   rmSync(work, { recursive: true, force: true });
+  rmSync(secretFiles, { recursive: true, force: true });
 });
 writeFileSync(join(work, "Dockerfile"), "FROM scratch\nRUN --mount=type=secret,id=tok --mount=type=secret,id=npmrc true\n");
 
 function setup(extraEnv: Record<string, string> = {}) {
   const envValue = randomSecret("sbfault-env");
   const fileValue = `${randomSecret("sbfault-file")}\n`;
-  const file = join(work, `npmrc-${randomBytes(4).toString("hex")}`);
+  const file = join(secretFiles, `npmrc-${randomBytes(4).toString("hex")}`);
   writeFileSync(file, fileValue);
   rmSync(fake.recordFile, { force: true });
   return {

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -34,9 +34,12 @@ describe("the temp tmpfs is full", () => {
     const small = `sbfault-small-${randomBytes(12).toString("base64url")}`;
     const file = join(work, "big");
     writeFileSync(file, value);
-    writeFileSync(join(work, "Dockerfile"), "FROM scratch\nRUN --mount=type=secret,id=small --mount=type=secret,id=big true\n");
+    // The context is a folder of its own: a secret file inside it is a warning of its own (docs/dockerfile-checks.md).
+    const context = join(work, "ctx");
+    mkdirSync(context, { recursive: true });
+    writeFileSync(join(context, "Dockerfile"), "FROM scratch\nRUN --mount=type=secret,id=small --mount=type=secret,id=big true\n");
     const run = await runCli(
-      ["build", "--docker", fake.path, "--no-scan", "--secret", "small=env:SBTEST_FAULT_SMALL", "--secret", `big=${file}`, work],
+      ["build", "--docker", fake.path, "--no-scan", "--secret", "small=env:SBTEST_FAULT_SMALL", "--secret", `big=${file}`, context],
       { env: { ...neutralEnv, XDG_RUNTIME_DIR: tiny, SBTEST_FAULT_SMALL: small, FAULT_DOCKER_RECORD: fake.recordFile }, secrets: [value, small] },
     );
     const stderr = run.stderr.toString();

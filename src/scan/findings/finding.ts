@@ -34,6 +34,8 @@ export interface Finding {
   readonly platform?: string;
   /** An attestation finding's in-toto predicate type. */
   readonly predicateType?: string;
+  /** The Dockerfile instruction that made the layer, when known (CONTRACT.md Additions). */
+  readonly dockerfile?: { readonly path: string; readonly line: number };
   /** Set when the match is inside a file of the layer (a decoded stream, an archive member): the format that held it. */
   readonly container?: ContentFormat;
 }

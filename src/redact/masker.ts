@@ -4,6 +4,8 @@ import type { Variant } from "../match/variant.js";
 import { variantsOf, wipeVariants } from "../match/variants.js";
 import type { SecretValue } from "../secrets/secret-value.js";
 import { applyMask, coverage } from "./coverage.js";
+import { fragmentSourcesOf } from "./fragment-sources.js";
+import { compileFragments, type Fragments } from "./fragments.js";
 import { addMaskLine, inGithubActions } from "./github-mask.js";
 import { createMaskedStream, type MaskTable } from "./masked-stream.js";
 import type { MaskedStream, Masker } from "./masker-api.js";
@@ -35,7 +37,10 @@ function maskable(v: Variant): boolean {
 
 export function createMasker(options: MaskerOptions = {}): Masker {
   const variants: Variant[] = [];
+  /** The forms whose pieces of FRAGMENT_BYTES and more are masked too (fragment-sources.ts). */
+  const pieceSources: Variant[] = [];
   let table: MaskTable | undefined;
+  let fragments: Fragments | undefined;
   /** Last byte each wrapped stream wrote: an add-mask line must start a line of its own. */
   const lastBytes = new Map<MaskedStream, number>();
   const wipers: (() => void)[] = [];
@@ -44,7 +49,9 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     if (table === undefined) {
       // wrapped forms share their variants' buffers: wiping the variants wipes them
       const compiled = compileVariants(variants);
-      table = { matcher: compiled.matcher, lengths: compiled.lengths, minHold: MIN_RAW_MASK_BYTES };
+      fragments?.wipe();
+      fragments = compileFragments(pieceSources.map((v) => v.bytes));
+      table = { matcher: compiled.matcher, lengths: compiled.lengths, minHold: MIN_RAW_MASK_BYTES, fragments };
     }
     return table;
   };
@@ -65,6 +72,11 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     wipeVariants(all.filter((v) => !maskable(v)));
     const fresh = kept.filter((v) => !variants.some((w) => w.bytes.equals(v.bytes)));
     wipeVariants(kept.filter((v) => !fresh.includes(v)));
+    const sources = fragmentSourcesOf(id, bytes);
+    const freshSources = sources.filter((v) => v.bytes.length >= MIN_DERIVED_MASK_BYTES && !pieceSources.some((w) => w.bytes.equals(v.bytes)));
+    wipeVariants(sources.filter((v) => !freshSources.includes(v)));
+    pieceSources.push(...freshSources);
+    if (freshSources.length > 0) table = undefined;
     if (fresh.length === 0) return;
     announce(fresh);
     variants.push(...fresh);
@@ -73,8 +85,8 @@ export function createMasker(options: MaskerOptions = {}): Masker {
 
   const maskBuffer = (chunk: Buffer): Buffer => {
     if (variants.length === 0 || chunk.length === 0) return chunk;
-    const { matcher, lengths } = current();
-    return applyMask(chunk, coverage(chunk, matcher, lengths).ranges, 0, chunk.length);
+    const { matcher, lengths, fragments: pieces } = current();
+    return applyMask(chunk, coverage(chunk, matcher, lengths, pieces).ranges, 0, chunk.length);
   };
 
   return {
@@ -90,7 +102,11 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     wipe() {
       for (const wipeHeld of wipers) wipeHeld();
       wipeVariants(variants);
+      wipeVariants(pieceSources);
       variants.length = 0;
+      pieceSources.length = 0;
+      fragments?.wipe();
+      fragments = undefined;
       table = undefined;
     },
   };

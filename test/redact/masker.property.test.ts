@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { variantsOf } from "../../src/match/variants.js";
 import { stripControls } from "../../src/redact/ansi.js";
+import { fragmentSourcesOf } from "../../src/redact/fragment-sources.js";
 import { createMasker, MIN_DERIVED_MASK_BYTES, MIN_RAW_MASK_BYTES } from "../../src/redact/masker.js";
 import { SecretValue } from "../../src/secrets/secret-value.js";
 import { collector } from "./collect.js";
@@ -70,6 +71,29 @@ function containsAny(haystack: Buffer, needles: readonly Buffer[]): Buffer | und
   return needles.find((n) => haystack.includes(n));
 }
 
+/** A run of 8 characters of a form of a secret in a line of `text`, blanks aside (an oracle for fragments.ts). */
+function pieceIn(text: Buffer, secrets: readonly Buffer[]): string | undefined {
+  const compact = (b: Buffer): string => b.toString("latin1").replace(/[ \t]{1,8}/g, "");
+  const windows = new Set<string>();
+  for (const [i, s] of secrets.entries()) {
+    for (const v of fragmentSourcesOf(`s${i}`, s)) {
+      for (const piece of compact(v.bytes).split(/[\r\n]/)) for (let k = 0; k + 8 <= piece.length; k++) windows.add(piece.slice(k, k + 8));
+    }
+  }
+  for (const line of compact(stripControls(text).text).split("\n")) {
+    for (let k = 0; k + 8 <= line.length; k++) if (windows.has(line.slice(k, k + 8))) return line.slice(k, k + 8);
+  }
+  return undefined;
+}
+
+/** How tools print a value in pieces: `fold -w N`, `base64 -w N`, `od -c`, `od -An -tx1`. */
+const printedInPieces = fc.oneof(
+  fc.integer({ min: 8, max: 40 }).map((w) => (v: Buffer) => v.toString("latin1").replace(new RegExp(`[^\\n]{${w}}`, "g"), "$&\n")),
+  fc.integer({ min: 8, max: 40 }).map((w) => (v: Buffer) => v.toString("base64").replace(new RegExp(`.{${w}}`, "g"), "$&\n")),
+  fc.constant((v: Buffer) => [...v.toString("latin1")].map((c) => `   ${c === "\n" ? "\\n" : c}`).join("").replace(/(?:[^\n]{4}){16}/g, "$&\n")),
+  fc.constant((v: Buffer) => v.toString("hex").replace(/../g, " $&").replace(/(?: ..){16}/g, "$&\n")),
+);
+
 describe("masker properties", () => {
   test("no variant of any secret survives random chunking and ANSI insertions", async () => {
     await fc.assert(
@@ -113,9 +137,27 @@ describe("masker properties", () => {
         async (secrets, pieces, points) => {
           const input = Buffer.from(pieces.join(""), "latin1");
           const variants = maskedVariants(secrets);
-          fc.pre(!containsAny(input, variants) && !containsAny(stripControls(input).text, variants));
+          fc.pre(!containsAny(input, variants) && !containsAny(stripControls(input).text, variants) && pieceIn(input, secrets) === undefined);
           const output = await throughStream(secrets, cut(input, points));
           expect(output.equals(input)).toBe(true);
+        },
+      ),
+      { numRuns: 250 },
+    );
+  });
+
+  test("a value printed in pieces leaves no run of 8 characters of any form in any line", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./+="), minLength: 8, maxLength: 64 }),
+        printedInPieces,
+        fc.array(filler, { maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (value, print, around, points) => {
+          const secret = Buffer.from(value);
+          const input = Buffer.concat([Buffer.from(around.join(""), "latin1"), Buffer.from("\n#7 0.412 "), Buffer.from(print(secret), "latin1"), Buffer.from("\n")]);
+          const output = await throughStream([secret], cut(input, points));
+          expect(pieceIn(output, [secret])).toBeUndefined();
         },
       ),
       { numRuns: 250 },

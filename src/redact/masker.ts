@@ -50,7 +50,7 @@ export function createMasker(options: MaskerOptions = {}): Masker {
       // wrapped forms share their variants' buffers: wiping the variants wipes them
       const compiled = compileVariants(variants);
       fragments?.wipe();
-      fragments = compileFragments(pieceSources.map((v) => v.bytes));
+      fragments = compileFragments(pieceSources);
       table = { matcher: compiled.matcher, lengths: compiled.lengths, minHold: MIN_RAW_MASK_BYTES, fragments };
     }
     return table;

@@ -17,13 +17,15 @@ afterAll(() => {
 
 const TOOLS = ["base64 -w 20", "fold -w 16", "xxd", "od -c", "od -An -tx1", "hexdump -C"];
 
-/** A run of 8 characters of `value`, its hex (either case) or base64, in any line (blanks aside). */
+/** 8 bytes of `value` left in a line (blanks removed): 8 characters as written, 11 of base64, 16 of hex. */
 function pieceLeft(output: string, value: string): string | undefined {
   const hex = Buffer.from(value).toString("hex");
-  const forms = [value, hex, hex.toUpperCase(), Buffer.from(value).toString("base64")];
+  const forms: [string, number][] = [[value, 8], [hex, 16], [hex.toUpperCase(), 16], [Buffer.from(value).toString("base64"), 11]];
   for (const line of output.split("\n")) {
     const shown = line.replace(/[ \t]+/g, "");
-    for (let i = 0; i + 8 <= shown.length; i++) if (forms.some((f) => f.includes(shown.slice(i, i + 8)))) return shown.slice(i, i + 8);
+    for (const [form, min] of forms) {
+      for (let i = 0; i + min <= shown.length; i++) if (form.includes(shown.slice(i, i + min))) return shown.slice(i, i + min);
+    }
   }
   return undefined;
 }

@@ -71,17 +71,22 @@ function containsAny(haystack: Buffer, needles: readonly Buffer[]): Buffer | und
   return needles.find((n) => haystack.includes(n));
 }
 
-/** A run of 8 characters of a form of a secret in a line of `text`, blanks aside (an oracle for fragments.ts). */
+/**
+ * 8 bytes of a secret left in a line of `text`, blanks aside (an oracle for fragments.ts): 8
+ * characters of a form as written, 11 of base64, 16 of hex or UTF-16.
+ */
 function pieceIn(text: Buffer, secrets: readonly Buffer[]): string | undefined {
   const compact = (b: Buffer): string => b.toString("latin1").replace(/[ \t]{1,8}/g, "");
-  const windows = new Set<string>();
+  const min = (e: string): number => (e.startsWith("base64") && e !== "base64-decoded" ? 11 : e === "hex" || e.startsWith("utf16") ? 16 : 8);
+  const runs = new Map<number, Set<string>>([[8, new Set()], [11, new Set()], [16, new Set()]]);
   for (const [i, s] of secrets.entries()) {
     for (const v of fragmentSourcesOf(`s${i}`, s)) {
-      for (const piece of compact(v.bytes).split(/[\r\n]/)) for (let k = 0; k + 8 <= piece.length; k++) windows.add(piece.slice(k, k + 8));
+      const n = v.encoding === "pem" && /^[A-Za-z0-9+/=]*$/.test(v.bytes.toString("latin1")) ? 11 : min(v.encoding);
+      for (const piece of compact(v.bytes).split(/[\r\n]/)) for (let k = 0; k + n <= piece.length; k++) runs.get(n)!.add(piece.slice(k, k + n));
     }
   }
   for (const line of compact(stripControls(text).text).split("\n")) {
-    for (let k = 0; k + 8 <= line.length; k++) if (windows.has(line.slice(k, k + 8))) return line.slice(k, k + 8);
+    for (const [n, set] of runs) for (let k = 0; k + n <= line.length; k++) if (set.has(line.slice(k, k + n))) return line.slice(k, k + n);
   }
   return undefined;
 }
@@ -146,7 +151,7 @@ describe("masker properties", () => {
     );
   });
 
-  test("a value printed in pieces leaves no run of 8 characters of any form in any line", async () => {
+  test("a value printed in pieces leaves no run of 8 bytes of it in any form in any line", async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./+="), minLength: 8, maxLength: 64 }),

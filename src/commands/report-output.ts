@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
-import type { Writable } from "node:stream";
 import { describeFsError, inputError } from "../errors.js";
 import { maskReportInput } from "../report/mask-input.js";
 import { renderReport } from "../report/render.js";
 import type { ReportInput } from "../report/report-input.js";
 import { verdictLine } from "../report/verdict.js";
+import type { MaskedStream } from "../redact/masker-api.js";
+import { said } from "../redact/own-words.js";
 import type { CommandContext, ReportOptions } from "./context.js";
 
 /**
@@ -18,9 +19,9 @@ import type { CommandContext, ReportOptions } from "./context.js";
 export async function writeReport(input: ReportInput, options: ReportOptions, ctx: CommandContext): Promise<void> {
   const masked = maskReportInput(input, ctx.masker);
   if (options.report !== undefined) {
-    const text = ctx.masker.maskString(renderReport(options.format, masked, { color: false }));
+    const text = ctx.masker.maskOwn(renderReport(options.format, masked, { color: false }));
     await writeFileAtomic(path.resolve(ctx.cwd, options.report), text, options.report);
-    await write(ctx.io.err, `${verdictLine(masked)}; report in ${options.report}\n`);
+    await write(ctx.io.err, said`${verdictLine(masked)}; report in ${options.report}\n`);
     return;
   }
   const toErr = options.format === "text";
@@ -32,10 +33,13 @@ export async function writeReport(input: ReportInput, options: ReportOptions, ct
 /** https://no-color.org: set and not empty. */
 export const noColor = (env: NodeJS.ProcessEnv): boolean => (env["NO_COLOR"] ?? "") !== "";
 
-/** Masked streams report their own errors (a closed pipe is not ours to crash on). */
-const write = (stream: Writable, text: string): Promise<void> =>
+/**
+ * Reports are composed text: their data was masked field by field (mask-input.ts), and their
+ * own words pass as written. Masked streams report their own errors (a closed pipe is not ours).
+ */
+const write = (stream: MaskedStream, text: string): Promise<void> =>
   new Promise((resolve) => {
-    stream.write(text, () => resolve());
+    stream.say(text, () => resolve());
   });
 
 /** A reader of `file` sees the old report or the whole new one, never half of one. */

@@ -35,6 +35,7 @@ type Step = "write" | "timer" | "final";
  */
 export function createMaskedStream(
   table: () => MaskTable,
+  maskOwn: (text: string) => string,
   target: Writable,
   onOutput: (last: number) => void,
 ): { stream: MaskedStream; wipe: () => void } {
@@ -112,6 +113,14 @@ export function createMaskedStream(
       send(flush(), () => done());
     },
   }) as MaskedStream;
+  // Composed text is masked on its own: what is held goes out first, and nothing of it stays
+  // as context, so no value is matched across safebuild's words and the log around them.
+  stream.say = (text, done) => {
+    send(flush());
+    context.fill(0);
+    context = Buffer.alloc(0);
+    send(Buffer.from(maskOwn(text), "utf8"), done);
+  };
   stream.drain = () =>
     new Promise<void>((resolve) => {
       const out = flush();

@@ -8,6 +8,7 @@ import { fragmentSourcesOf } from "./fragment-sources.js";
 import { compileFragments, type Fragments } from "./fragments.js";
 import { addMaskLine, inGithubActions } from "./github-mask.js";
 import { createMaskedStream, type MaskTable } from "./masked-stream.js";
+import { ownPhrases, withoutOwn } from "./own-words.js";
 import type { MaskedStream, Masker } from "./masker-api.js";
 
 /**
@@ -83,19 +84,35 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     table = undefined;
   };
 
+  /** Output of other programs (the build log, a child's stderr): values and their pieces. */
   const maskBuffer = (chunk: Buffer): Buffer => {
     if (variants.length === 0 || chunk.length === 0) return chunk;
     const { matcher, lengths, fragments: pieces } = current();
     return applyMask(chunk, coverage(chunk, matcher, lengths, pieces).ranges, 0, chunk.length);
   };
 
+  /**
+   * A field of safebuild's own output (a path, a history line) or a text it composed: whole
+   * values and their encodings. Pieces are what tools make of a value in a log; a report's
+   * names and paths share 8-byte runs with ordinary values far too often to lose them.
+   */
+  const maskText = (text: string, own: boolean): string => {
+    if (variants.length === 0) return text;
+    const { matcher, lengths } = current();
+    const source = Buffer.from(text, "utf8");
+    const { ranges } = coverage(source, matcher, lengths);
+    return applyMask(source, own ? withoutOwn(source, ranges, ownPhrases()) : ranges, 0, source.length).toString("utf8");
+  };
+  const maskOwn = (text: string): string => maskText(text, true);
+
   return {
     add: (id, value: SecretValue) => register(id, value.expose()),
+    maskOwn,
     addSensitive: (value) => register("sensitive", value),
     maskBuffer,
-    maskString: (text) => (variants.length === 0 ? text : maskBuffer(Buffer.from(text, "utf8")).toString("utf8")),
+    maskString: (text) => maskText(text, false),
     wrap(target: Writable): MaskedStream {
-      const { stream, wipe } = createMaskedStream(current, target, (last) => lastBytes.set(stream, last));
+      const { stream, wipe } = createMaskedStream(current, maskOwn, target, (last) => lastBytes.set(stream, last));
       wipers.push(wipe);
       return stream;
     },

@@ -8,6 +8,9 @@ import { collector } from "./collect.js";
 // hexdump; busybox prints the same), run on `printf '%s' "$S" | TOOL`.
 const S = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
 
+/** What the build log shows: maskBuffer, the stream's one-shot equivalent. */
+const logOf = (m: ReturnType<typeof masker>, text: string): string => m.maskBuffer(Buffer.from(text)).toString();
+
 function masker(...values: string[]) {
   const m = createMasker({ env: {} });
   values.forEach((v, i) => m.add(`s${i}`, SecretValue.copyOf(Buffer.from(v))));
@@ -57,7 +60,7 @@ describe("pieces of a value, as tools print them", () => {
     // base64 -w 16 of the value after one byte: the alignment the value alone determines
     ["base64 -w 16 of a longer text", "eHNrX2xpdmVfNGVD\nMzlIcUx5aldEYXJq\ndFQxemRwN2Rj\n", "eHNr***\n***\n***\n"],
   ])("%s", (_tool, printed, expected) => {
-    const out = masker(S).maskString(printed);
+    const out = logOf(masker(S), printed);
     expect(out).toBe(expected);
     expect(pieceLeft(out, S)).toBeUndefined();
   });
@@ -76,7 +79,7 @@ describe("pieces of a value, as tools print them", () => {
       "e   n   d  \\n",
     ],
   ])("the value inside other text (%s): no run of 8 bytes left, the text around it kept", (_tool, printed, kept) => {
-    const out = masker(S).maskString(printed);
+    const out = logOf(masker(S), printed);
     expect(pieceLeft(out, S)).toBeUndefined();
     expect(out).toMatch(/^0000000/);
     expect(out).toContain(kept);
@@ -85,12 +88,12 @@ describe("pieces of a value, as tools print them", () => {
   test("od -c of a passphrase: its spaces are blanks too", () => {
     const phrase = "correct horse battery staple";
     const printed = "0000000   c   o   r   r   e   c   t       h   o   r   s   e       b   a\n0000020   t   t   e   r   y       s   t   a   p   l   e\n0000034\n";
-    expect(masker(phrase).maskString(printed)).toBe("0000000   ***\n0000020   ***\n0000034\n");
+    expect(logOf(masker(phrase), printed)).toBe("0000000   ***\n0000020   ***\n0000034\n");
   });
 
   test("runs under 8 bytes of the value stay: a narrow wrap, 7 bytes in hex or base64, a word shared with the value", () => {
     const kept = "c2tf\nbGl2\nZV80\nlive_4e\nsk_live\n736b5f6c697665\nc2tfbGl2ZV\n";
-    expect(masker(S).maskString(kept)).toBe(kept);
+    expect(logOf(masker(S), kept)).toBe(kept);
   });
 });
 
@@ -101,18 +104,18 @@ describe("pieces of a structured value: its substance only", () => {
   test("the token folded is masked; the registry's name in an npm log is not", () => {
     const m = masker(npmrc);
     const folded = token.replace(/.{16}/g, "$&\n");
-    expect(pieceLeft(m.maskString(folded), token)).toBeUndefined();
+    expect(pieceLeft(logOf(m, folded), token)).toBeUndefined();
     const log = "#9 3.120 npm http fetch GET 200 https://registry.npmjs.org/express 41ms (cache miss)\n";
-    expect(m.maskString(log)).toBe(log);
+    expect(logOf(m, log)).toBe(log);
   });
 
   test("a PEM key: body lines folded are masked, the armour words in a log are not", () => {
     const body = randomBytes(96).toString("base64");
     const pem = `-----BEGIN PRIVATE KEY-----\n${body.replace(/.{64}/g, "$&\n")}\n-----END PRIVATE KEY-----\n`;
     const m = masker(pem);
-    expect(pieceLeft(m.maskString(body.replace(/.{16}/g, "$&\n")), body)).toBeUndefined();
+    expect(pieceLeft(logOf(m, body.replace(/.{16}/g, "$&\n")), body)).toBeUndefined();
     const log = "writing RSA key\n-----BEGIN PRIVATE KEY----- found in /etc/ssl (not ours)\n";
-    expect(m.maskString(log)).toBe(log);
+    expect(logOf(m, log)).toBe(log);
   });
 });
 
@@ -166,5 +169,13 @@ describe("the stream", () => {
     // a possible start of a piece or of a value: a few bytes, never the line
     expect(maxHeld).toBeLessThan(256);
     expect(peak - before).toBeLessThan(200 * 1024 * 1024);
+  });
+});
+
+describe("fields of safebuild's own output", () => {
+  test("a path or a history line sharing 8 bytes with a value is shown as it is; the whole value is masked", () => {
+    const m = masker("RUN cp /root/saved.txt /tmp/saved.again1.txt");
+    expect(m.maskString("root/saved.txt")).toBe("root/saved.txt");
+    expect(m.maskString("x RUN cp /root/saved.txt /tmp/saved.again1.txt y")).toBe("x *** y");
   });
 });

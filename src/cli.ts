@@ -4,6 +4,8 @@ import { createRequire } from "node:module";
 import { ExitCode, isSafebuildError, usageError } from "./errors.js";
 import type { CommandContext } from "./commands/context.js";
 import { createMasker } from "./redact/masker.js";
+import type { MaskedStream } from "./redact/masker-api.js";
+import { said } from "./redact/own-words.js";
 import { createIo } from "./io-process.js";
 import { toolVersion } from "./report/tool-version.js";
 import { existsSync } from "node:fs";
@@ -365,7 +367,7 @@ Prints ids, sources, sizes and keyed fingerprints, never values. Exit 0 when eve
   }
 }
 
-function exitCodeFor(error: unknown, err: NodeJS.WritableStream, ctx: CommandContext): number {
+function exitCodeFor(error: unknown, err: MaskedStream, ctx: CommandContext): number {
   if (error instanceof CommanderError) {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") {
       return ExitCode.ok;
@@ -375,7 +377,7 @@ function exitCodeFor(error: unknown, err: NodeJS.WritableStream, ctx: CommandCon
   }
   if (isSafebuildError(error)) {
     if (error.kind !== "interrupted" || ctx.signalName() !== undefined) {
-      err.write(`safebuild: ${error.message}\n`);
+      err.say(said`safebuild: ${error.message}\n`);
     }
     return error.exitCode;
   }

@@ -1,5 +1,6 @@
 import type { Io } from "./io.js";
 import type { MaskedStream, Masker } from "./redact/masker-api.js";
+import { said } from "./redact/own-words.js";
 
 export interface ProcessIo extends Io {
   readonly out: MaskedStream;
@@ -23,8 +24,9 @@ export function createIo(masker: Masker): ProcessIo {
     out,
     err,
     interactive: process.stderr.isTTY === true,
-    warn: (message) => void err.write(`safebuild: warning: ${message}\n`),
-    info: (message) => void err.write(`safebuild: ${message}\n`),
+    // safebuild's own words pass as written; the message's data is masked (own-words.ts)
+    warn: (message) => err.say(said`safebuild: warning: ${message}\n`),
+    info: (message) => err.say(said`safebuild: ${message}\n`),
     drain: async () => {
       await Promise.all([out.drain(), err.drain()]);
     },

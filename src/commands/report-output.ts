@@ -1,11 +1,12 @@
 import path from "node:path";
-import type { Writable } from "node:stream";
 import { writeFileAtomic } from "../atomic-file.js";
 import { describeFsError, inputError } from "../errors.js";
 import { maskReportInput } from "../report/mask-input.js";
 import { renderReport } from "../report/render.js";
 import type { ReportInput } from "../report/report-input.js";
 import { verdictLine } from "../report/verdict.js";
+import type { MaskedStream } from "../redact/masker-api.js";
+import { said } from "../redact/own-words.js";
 import type { CommandContext, ReportOptions } from "./context.js";
 
 /**
@@ -17,9 +18,9 @@ import type { CommandContext, ReportOptions } from "./context.js";
 export async function writeReport(input: ReportInput, options: ReportOptions, ctx: CommandContext): Promise<void> {
   const masked = maskReportInput(input, ctx.masker);
   if (options.report !== undefined) {
-    const text = ctx.masker.maskString(renderReport(options.format, masked, { color: false }));
+    const text = ctx.masker.maskOwn(renderReport(options.format, masked, { color: false }));
     await writeReportFile(path.resolve(ctx.cwd, options.report), text, options.report);
-    await write(ctx.io.err, `${verdictLine(masked)}; report in ${options.report}\n`);
+    await write(ctx.io.err, said`${verdictLine(masked)}; report in ${options.report}\n`);
     return;
   }
   const toErr = options.format === "text";
@@ -31,10 +32,13 @@ export async function writeReport(input: ReportInput, options: ReportOptions, ct
 /** https://no-color.org: set and not empty. */
 export const noColor = (env: NodeJS.ProcessEnv): boolean => (env["NO_COLOR"] ?? "") !== "";
 
-/** Masked streams report their own errors (a closed pipe is not ours to crash on). */
-const write = (stream: Writable, text: string): Promise<void> =>
+/**
+ * Reports are composed text: their data was masked field by field (mask-input.ts), and their
+ * own words pass as written. Masked streams report their own errors (a closed pipe is not ours).
+ */
+const write = (stream: MaskedStream, text: string): Promise<void> =>
   new Promise((resolve) => {
-    stream.write(text, () => resolve());
+    stream.say(text, () => resolve());
   });
 
 async function writeReportFile(file: string, text: string, shown: string): Promise<void> {

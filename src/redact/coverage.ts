@@ -1,5 +1,6 @@
 import type { RangeMatcher } from "../match/matcher.js";
 import { stripControls, type Stripped } from "./ansi.js";
+import type { FragmentTail, Fragments } from "./fragments.js";
 
 const ESC = 0x1b;
 const CR = 0x0d;
@@ -12,6 +13,8 @@ export type Ranges = [number, number][];
 export interface Coverage {
   readonly ranges: Ranges;
   readonly stripped: Stripped;
+  /** Where a fragment of a value may be starting at the end of the source (fragments.ts). */
+  readonly tail: FragmentTail;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface Coverage {
  * sequences inside it. Overlapping and touching hits merge, so one `***` stands for a run of
  * secrets and no fragment of either survives between two masks.
  */
-export function coverage(source: Buffer, matcher: RangeMatcher, lengths: readonly number[]): Coverage {
+export function coverage(source: Buffer, matcher: RangeMatcher, lengths: readonly number[], fragments?: Fragments): Coverage {
   const hits: Ranges = [];
   matcher.scan(source, (tag, start, end) => hits.push([start, end ?? start + lengths[tag]!]));
   const stripped = stripControls(shownOnceMasked(source, hits));
@@ -28,7 +31,11 @@ export function coverage(source: Buffer, matcher: RangeMatcher, lengths: readonl
   if (map) {
     matcher.scan(stripped.text, (tag, start, end) => hits.push([map[start]!, map[(end ?? start + lengths[tag]!) - 1]! + 1]));
   }
-  return { ranges: merge(hits), stripped };
+  // Pieces of a value are read as the terminal shows them, like the values themselves.
+  const at = (i: number): number => (map === undefined ? i : i === stripped.text.length ? source.length : map[i]!);
+  const shownTail = fragments?.scan(stripped.text, (start, end) => hits.push([at(start), at(end - 1) + 1]));
+  const tail = shownTail === undefined ? { start: source.length, length: 0 } : { start: at(shownTail.start), length: shownTail.length };
+  return { ranges: merge(hits), stripped, tail };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import type { RangeMatcher } from "../match/matcher.js";
 import { applyMask, coverage } from "./coverage.js";
+import type { Fragments } from "./fragments.js";
 import type { MaskedStream } from "./masker-api.js";
 
 /** What a stream needs from its masker: the current needles (they grow as secrets resolve). */
@@ -9,6 +10,8 @@ export interface MaskTable {
   readonly lengths: readonly number[];
   /** Held prefixes shorter than this are let out after the delay. */
   readonly minHold: number;
+  /** Pieces of values to mask too (fragments.ts); undefined when no value has any. */
+  readonly fragments: Fragments | undefined;
 }
 
 /**
@@ -34,15 +37,17 @@ function cutPoint(
   minHold: number,
   ranges: ReturnType<typeof coverage>["ranges"],
   stripped: ReturnType<typeof coverage>["stripped"],
+  tail: ReturnType<typeof coverage>["tail"],
 ): number {
   let end = work.length;
   const tailRaw = matcher.pendingTail(work);
   const tailShown = stripped.map ? matcher.pendingTail(stripped.text) : 0;
-  const heldPrefix = Math.max(tailRaw, tailShown);
+  const heldPrefix = Math.max(tailRaw, tailShown, tail.length);
   const letOut = mode === "timer" && heldPrefix < minHold;
   if (!letOut) {
     if (tailRaw > 0) end = work.length - tailRaw;
     if (tailShown > 0) end = Math.min(end, stripped.map![stripped.text.length - tailShown]!);
+    end = Math.min(end, tail.start);
     if (mode === "write") end = Math.min(end, stripped.incompleteFrom);
   }
   // A hit reaching into the held tail goes out whole, later; in a write, so does one
@@ -54,13 +59,15 @@ function cutPoint(
 /**
  * A masked stream over `target`. Bytes pass as soon as no secret can start in them: held back
  * is only a tail that is a proper prefix of some variant (as written or as the terminal shows
- * it) or an unfinished escape sequence. A held tail shorter than `minHold` (or an escape
+ * it), the start of a possible fragment (under FRAGMENT_BYTES characters), or an unfinished
+ * escape sequence. A held tail shorter than `minHold` (or an escape
  * sequence) is let out after FLUSH_DELAY_MS so output stays live; the bytes already written
  * stay as context, so if the value then completes, the rest of it is still masked. A longer
  * held prefix stays until the next write proves it is not a secret, or drain()/end().
  */
 export function createMaskedStream(
   table: () => MaskTable,
+  maskOwn: (text: string) => string,
   target: Writable,
   onOutput: (last: number) => void,
 ): { stream: MaskedStream; wipe: () => void } {
@@ -70,11 +77,11 @@ export function createMaskedStream(
 
   const step = (mode: Step): Buffer => {
     if (pending.length === 0) return pending;
-    const { matcher, lengths, minHold } = table();
+    const { matcher, lengths, minHold, fragments } = table();
     const work = context.length > 0 ? Buffer.concat([context, pending]) : pending;
     const c = context.length;
-    const { ranges, stripped } = coverage(work, matcher, lengths);
-    const end = mode === "final" ? work.length : cutPoint(work, c, mode, matcher, minHold, ranges, stripped);
+    const { ranges, stripped, tail } = coverage(work, matcher, lengths, fragments);
+    const end = mode === "final" ? work.length : cutPoint(work, c, mode, matcher, minHold, ranges, stripped, tail);
     const out = applyMask(work, ranges, c, end);
     const written = work.subarray(Math.max(0, end - CONTEXT_BYTES), end);
     context = Buffer.from(written);
@@ -121,6 +128,14 @@ export function createMaskedStream(
       send(flush(), () => done());
     },
   }) as MaskedStream;
+  // Composed text is masked on its own: what is held goes out first, and nothing of it stays
+  // as context, so no value is matched across safebuild's words and the log around them.
+  stream.say = (text, done) => {
+    send(flush());
+    context.fill(0);
+    context = Buffer.alloc(0);
+    send(Buffer.from(maskOwn(text), "utf8"), done);
+  };
   stream.drain = () =>
     new Promise<void>((resolve) => {
       const out = flush();

@@ -4,8 +4,11 @@ import type { Variant } from "../match/variant.js";
 import { variantsOf, wipeVariants } from "../match/variants.js";
 import type { SecretValue } from "../secrets/secret-value.js";
 import { applyMask, coverage } from "./coverage.js";
+import { fragmentSourcesOf } from "./fragment-sources.js";
+import { compileFragments, type Fragments } from "./fragments.js";
 import { addMaskLine, inGithubActions } from "./github-mask.js";
 import { createMaskedStream, type MaskTable } from "./masked-stream.js";
+import { ownPhrases, withoutOwn } from "./own-words.js";
 import type { MaskedStream, Masker } from "./masker-api.js";
 
 /**
@@ -35,7 +38,10 @@ function maskable(v: Variant): boolean {
 
 export function createMasker(options: MaskerOptions = {}): Masker {
   const variants: Variant[] = [];
+  /** The forms whose pieces of FRAGMENT_BYTES and more are masked too (fragment-sources.ts). */
+  const pieceSources: Variant[] = [];
   let table: MaskTable | undefined;
+  let fragments: Fragments | undefined;
   /** Last byte each wrapped stream wrote: an add-mask line must start a line of its own. */
   const lastBytes = new Map<MaskedStream, number>();
   const wipers: (() => void)[] = [];
@@ -44,7 +50,9 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     if (table === undefined) {
       // wrapped forms share their variants' buffers: wiping the variants wipes them
       const compiled = compileVariants(variants);
-      table = { matcher: compiled.matcher, lengths: compiled.lengths, minHold: MIN_RAW_MASK_BYTES };
+      fragments?.wipe();
+      fragments = compileFragments(pieceSources);
+      table = { matcher: compiled.matcher, lengths: compiled.lengths, minHold: MIN_RAW_MASK_BYTES, fragments };
     }
     return table;
   };
@@ -65,32 +73,57 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     wipeVariants(all.filter((v) => !maskable(v)));
     const fresh = kept.filter((v) => !variants.some((w) => w.bytes.equals(v.bytes)));
     wipeVariants(kept.filter((v) => !fresh.includes(v)));
+    const sources = fragmentSourcesOf(id, bytes);
+    const freshSources = sources.filter((v) => v.bytes.length >= MIN_DERIVED_MASK_BYTES && !pieceSources.some((w) => w.bytes.equals(v.bytes)));
+    wipeVariants(sources.filter((v) => !freshSources.includes(v)));
+    pieceSources.push(...freshSources);
+    if (freshSources.length > 0) table = undefined;
     if (fresh.length === 0) return;
     announce(fresh);
     variants.push(...fresh);
     table = undefined;
   };
 
+  /** Output of other programs (the build log, a child's stderr): values and their pieces. */
   const maskBuffer = (chunk: Buffer): Buffer => {
     if (variants.length === 0 || chunk.length === 0) return chunk;
-    const { matcher, lengths } = current();
-    return applyMask(chunk, coverage(chunk, matcher, lengths).ranges, 0, chunk.length);
+    const { matcher, lengths, fragments: pieces } = current();
+    return applyMask(chunk, coverage(chunk, matcher, lengths, pieces).ranges, 0, chunk.length);
   };
+
+  /**
+   * A field of safebuild's own output (a path, a history line) or a text it composed: whole
+   * values and their encodings. Pieces are what tools make of a value in a log; a report's
+   * names and paths share 8-byte runs with ordinary values far too often to lose them.
+   */
+  const maskText = (text: string, own: boolean): string => {
+    if (variants.length === 0) return text;
+    const { matcher, lengths } = current();
+    const source = Buffer.from(text, "utf8");
+    const { ranges } = coverage(source, matcher, lengths);
+    return applyMask(source, own ? withoutOwn(source, ranges, ownPhrases()) : ranges, 0, source.length).toString("utf8");
+  };
+  const maskOwn = (text: string): string => maskText(text, true);
 
   return {
     add: (id, value: SecretValue) => register(id, value.expose()),
+    maskOwn,
     addSensitive: (value) => register("sensitive", value),
     maskBuffer,
-    maskString: (text) => (variants.length === 0 ? text : maskBuffer(Buffer.from(text, "utf8")).toString("utf8")),
+    maskString: (text) => maskText(text, false),
     wrap(target: Writable): MaskedStream {
-      const { stream, wipe } = createMaskedStream(current, target, (last) => lastBytes.set(stream, last));
+      const { stream, wipe } = createMaskedStream(current, maskOwn, target, (last) => lastBytes.set(stream, last));
       wipers.push(wipe);
       return stream;
     },
     wipe() {
       for (const wipeHeld of wipers) wipeHeld();
       wipeVariants(variants);
+      wipeVariants(pieceSources);
       variants.length = 0;
+      pieceSources.length = 0;
+      fragments?.wipe();
+      fragments = undefined;
       table = undefined;
     },
   };

@@ -1,5 +1,6 @@
 import type { Finding, LayerRef, NotSearched } from "../scan/findings/finding.js";
 import type { Writer } from "./report-input.js";
+import { ownJsonKeys } from "../redact/own-words.js";
 
 /**
  * CONTRACT.md "JSON report". Objects are rebuilt field by field so the key order is fixed
@@ -23,6 +24,7 @@ export const writeJson: Writer = (input) => {
     ignored: (input.ignored ?? []).map((i) => ({ ...findingJson(i), reason: i.reason })),
     warnings: [...result.warnings],
   };
+  ownJsonKeys(report);
   return `${JSON.stringify(report, null, 2)}\n`;
 };
 

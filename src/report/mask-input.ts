@@ -10,11 +10,14 @@ export function maskReportInput(input: ReportInput, masker: Masker): ReportInput
   const mask = (text: string): string => masker.maskString(text);
   const finding = (f: Finding): Finding => ({
     ...f,
+    secret: f.secret === null ? null : mask(f.secret),
     path: mask(f.path),
     layer: f.layer === null ? null : { ...f.layer, createdBy: f.layer.createdBy === null ? null : mask(f.layer.createdBy) },
   });
   return {
     ...input,
+    // ids too: the report's own words pass the final masking as written (own-words.ts), its data must not
+    secrets: input.secrets.map((x) => ({ ...x, id: mask(x.id) })),
     result: {
       ...input.result,
       image: { ref: mask(input.result.image.ref), id: input.result.image.id },

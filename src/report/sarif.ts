@@ -1,3 +1,4 @@
+import { ownJsonKeys } from "../redact/own-words.js";
 import { createHash } from "node:crypto";
 import type { Finding, FindingWhere } from "../scan/findings/finding.js";
 import type { IgnoredFinding, ReportInput, Writer } from "./report-input.js";
@@ -119,6 +120,7 @@ export const writeSarif: Writer = (input) => {
       },
     ],
   };
+  ownJsonKeys(sarif);
   return `${JSON.stringify(sarif, null, 2)}\n`;
 };
 

@@ -2,6 +2,7 @@ import type { Finding, FindingWhere } from "../scan/findings/finding.js";
 import type { Writer } from "./report-input.js";
 import { verdictKind, verdictLine } from "./verdict.js";
 import { printable } from "./printable.js";
+import { ownWords, said } from "../redact/own-words.js";
 
 export { printable };
 
@@ -52,11 +53,14 @@ const MAX_INSTRUCTION = 80;
 const MAX_LISTED = 50;
 
 const more = (total: number, p: Palette): string[] =>
-  total > MAX_LISTED ? [p.dim(`  … and ${total - MAX_LISTED} more (--format json lists them all)`)] : [];
+  total > MAX_LISTED ? [p.dim(said`  … and ${total - MAX_LISTED} more (--format json lists them all)`)] : [];
 
 /** A short human summary for stderr. */
 export const writeText: Writer = (input, options) => {
   const p = palettes[options.color ? "color" : "plain"];
+  // the fixed words of this report pass the masker as written (own-words.ts)
+  ownWords(...Object.values(whereText), ...Object.values(fixFor), "How to fix, then rebuild and scan again:", "NOT SEARCHED", "ignored", "LEAK");
+  ownWords("image config", "image index / manifest annotations", " (deleted in a later layer, still shipped)");
   const { result } = input;
   const ignored = input.ignored ?? [];
   const lines: string[] = [];
@@ -64,26 +68,26 @@ export const writeText: Writer = (input, options) => {
   const id = result.image.id === null ? "" : ` (${shortDigest(result.image.id)})`;
   const { layers, files, bytes, durationMs } = result.stats;
   lines.push(
-    `Scanned ${p.bold(printable(result.image.ref))}${id}: ${count(input.secrets.length, "secret")} checked, ` +
-      `${count(layers, "layer")}, ${count(files, "file")}, ${formatBytes(bytes)} in ${formatDuration(durationMs)}`,
+    said`Scanned ${p.bold(printable(result.image.ref))}${id}: ${count(input.secrets.length, "secret")} checked, ` +
+      said`${count(layers, "layer")}, ${count(files, "file")}, ${formatBytes(bytes)} in ${formatDuration(durationMs)}`,
   );
 
   for (const finding of result.findings.slice(0, MAX_LISTED)) lines.push(...findingLines(finding, p, p.bad("LEAK")));
   lines.push(...more(result.findings.length, p));
   if (ignored.length > 0) {
-    lines.push(p.note(`Ignored by policy (${ignored.length}):`));
+    lines.push(p.note(said`Ignored by policy (${ignored.length}):`));
     for (const finding of ignored.slice(0, MAX_LISTED)) {
-      lines.push(...findingLines(finding, p, p.note("ignored")), `      reason: ${printable(finding.reason)}`);
+      lines.push(...findingLines(finding, p, p.note("ignored")), said`      reason: ${printable(finding.reason)}`);
     }
     lines.push(...more(ignored.length, p));
   }
 
   const skipped = result.notSearched;
   if (skipped.length > 0) {
-    lines.push(p.note(`Not searched in full (${skipped.length}):`));
+    lines.push(p.note(said`Not searched in full (${skipped.length}):`));
     for (const n of skipped.slice(0, MAX_LISTED)) {
-      const image = n.image === undefined ? "" : `image ${n.image}, `;
-      lines.push(`  ${p.note("NOT SEARCHED")} ${image}${printable(n.path)}: ${printable(n.reason)}`, `      ${p.dim(`layer ${n.layer.index} ${shortDigest(n.layer.digest)}`)}`);
+      const image = n.image === undefined ? "" : said`image ${n.image}, `;
+      lines.push(said`  ${p.note("NOT SEARCHED")} ${image}${printable(n.path)}: ${printable(n.reason)}`, `      ${p.dim(said`layer ${n.layer.index} ${shortDigest(n.layer.digest)}`)}`);
     }
     lines.push(...more(skipped.length, p));
   }
@@ -101,20 +105,20 @@ export const writeText: Writer = (input, options) => {
 };
 
 function findingLines(f: Finding, p: Palette, tag: string): string[] {
-  const image = [f.image === undefined ? "" : `image ${f.image}`, f.platform ?? ""].filter(Boolean).map((w) => `${w}, `).join("");
-  const inside = f.container === undefined ? "" : ` (inside the ${f.container} file)`;
-  const first = `  ${tag} ${p.bold(label(f))} [${f.encoding}] ${whereText[f.where]}: ${image}${printable(f.path)}${inside}`;
+  const image = [f.image === undefined ? "" : said`image ${f.image}`, f.platform ?? ""].filter(Boolean).map((w) => `${w}, `).join("");
+  const inside = f.container === undefined ? "" : said` (inside the ${f.container} file)`;
+  const first = said`  ${tag} ${p.bold(label(f))} [${f.encoding}] ${whereText[f.where]}: ${image}${printable(f.path)}${inside}`;
   const deleted = f.deleted ? p.note(" (deleted in a later layer, still shipped)") : "";
   // its own line, so the finding's first line keeps its shape
-  const visible = f.visibleAt === undefined ? [] : [`      ${p.note(`still visible at ${f.visibleAt.map(printable).join(", ")}`)}`];
+  const visible = f.visibleAt === undefined ? [] : [`      ${p.note(said`still visible at ${f.visibleAt.map(printable).join(", ")}`)}`];
   const second =
     f.layer === null
       ? f.where === "annotation"
         ? "image index / manifest annotations"
         : f.where === "attestation"
-          ? `attestation${f.predicateType === undefined ? "" : ` ${f.predicateType}`}`
+          ? said`attestation${f.predicateType === undefined ? "" : ` ${f.predicateType}`}`
           : "image config"
-      : `layer ${f.layer.index} ${shortDigest(f.layer.digest)}` +
+      : said`layer ${f.layer.index} ${shortDigest(f.layer.digest)}` +
         (f.dockerfile === undefined ? "" : `  ${printable(f.dockerfile.path)}:${f.dockerfile.line}`) +
         (f.layer.createdBy === null ? "" : `  ${instruction(f.layer.createdBy)}`);
   return [first + deleted, `      ${p.dim(second)}`, ...visible];
@@ -135,7 +139,10 @@ export function instruction(createdBy: string): string {
 }
 
 
-const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+const count = (n: number, noun: string): string => {
+  ownWords(noun, `${noun}s`);
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+};
 
 export function formatBytes(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"] as const;

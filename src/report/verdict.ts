@@ -1,6 +1,7 @@
 import type { Finding } from "../scan/findings/finding.js";
 import type { ReportInput } from "./report-input.js";
 import { printable } from "./printable.js";
+import { ownWords, said } from "../redact/own-words.js";
 
 /** The words a verdict line starts with; the GitHub Action finds the line by them. */
 export const VERDICT_KINDS = ["LEAK", "INCOMPLETE", "OK", "NOTHING CHECKED"] as const;
@@ -9,7 +10,10 @@ export type VerdictKind = (typeof VERDICT_KINDS)[number];
 /** Locations named in the verdict line; the report lists them all. */
 const MAX_PLACES = 3;
 
-const count = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? "" : "s"}`;
+const count = (n: number, noun: string): string => {
+  ownWords(noun, `${noun}s`);
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+};
 
 export function verdictKind(input: ReportInput): VerdictKind {
   if (input.result.findings.length > 0) return "LEAK";
@@ -17,7 +21,7 @@ export function verdictKind(input: ReportInput): VerdictKind {
   return input.secrets.length === 0 ? "NOTHING CHECKED" : "OK";
 }
 
-const place = (f: Finding): string => (f.layer === null ? `config ${printable(f.path)}` : `layer ${f.layer.index} ${printable(f.path)}`);
+const place = (f: Finding): string => (f.layer === null ? said`config ${printable(f.path)}` : said`layer ${f.layer.index} ${printable(f.path)}`);
 
 /**
  * The one line that ends every run on stderr, whatever the format and destination, so a CI log
@@ -27,19 +31,19 @@ const place = (f: Finding): string => (f.layer === null ? `config ${printable(f.
 export function verdictLine(input: ReportInput): string {
   const { findings, stats } = input.result;
   const ignored = input.ignored?.length ?? 0;
-  const ignoredNote = ignored > 0 ? ` (${count(ignored, "finding")} ignored by policy)` : "";
+  const ignoredNote = ignored > 0 ? said` (${count(ignored, "finding")} ignored by policy)` : "";
   switch (verdictKind(input)) {
     case "LEAK": {
       const names = [...new Set(findings.map((f) => f.secret ?? `rule ${f.rule ?? "?"}`))].join(", ");
       const places = [...new Set(findings.map(place))];
       const shown = places.slice(0, MAX_PLACES).join(", ") + (places.length > MAX_PLACES ? ", …" : "");
-      return `LEAK: ${count(findings.length, "finding")} of ${names} (${shown})${ignoredNote}`;
+      return said`LEAK: ${count(findings.length, "finding")} of ${names} (${shown})${ignoredNote}`;
     }
     case "INCOMPLETE":
-      return `INCOMPLETE: no secret found in what was read, but ${count(input.result.notSearched.length, "file")} could not be searched in full (see the report's notSearched)${ignoredNote}`;
+      return said`INCOMPLETE: no secret found in what was read, but ${count(input.result.notSearched.length, "file")} could not be searched in full (see the report's notSearched)${ignoredNote}`;
     case "OK":
-      return `OK: ${count(input.secrets.length, "secret")} checked in ${count(stats.layers, "layer")}${ignoredNote}`;
+      return said`OK: ${count(input.secrets.length, "secret")} checked in ${count(stats.layers, "layer")}${ignoredNote}`;
     case "NOTHING CHECKED":
-      return `NOTHING CHECKED: no secrets given (--secret ID=REF, or secrets: in safebuild.yml)${ignoredNote}`;
+      return said`NOTHING CHECKED: no secrets given (--secret ID=REF, or secrets: in safebuild.yml)${ignoredNote}`;
   }
 }

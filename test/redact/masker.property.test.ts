@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { variantsOf } from "../../src/match/variants.js";
 import { stripControls } from "../../src/redact/ansi.js";
+import { fragmentSourcesOf } from "../../src/redact/fragment-sources.js";
 import { createMasker, MIN_DERIVED_MASK_BYTES, MIN_RAW_MASK_BYTES } from "../../src/redact/masker.js";
 import { SecretValue } from "../../src/secrets/secret-value.js";
 import { collector } from "./collect.js";
@@ -70,6 +71,34 @@ function containsAny(haystack: Buffer, needles: readonly Buffer[]): Buffer | und
   return needles.find((n) => haystack.includes(n));
 }
 
+/**
+ * 8 bytes of a secret left in a line of `text`, blanks aside (an oracle for fragments.ts): 8
+ * characters of a form as written, 11 of base64, 16 of hex or UTF-16.
+ */
+function pieceIn(text: Buffer, secrets: readonly Buffer[]): string | undefined {
+  const compact = (b: Buffer): string => b.toString("latin1").replace(/[ \t]{1,8}/g, "");
+  const min = (e: string): number => (e.startsWith("base64") && e !== "base64-decoded" ? 11 : e === "hex" || e.startsWith("utf16") ? 16 : 8);
+  const runs = new Map<number, Set<string>>([[8, new Set()], [11, new Set()], [16, new Set()]]);
+  for (const [i, s] of secrets.entries()) {
+    for (const v of fragmentSourcesOf(`s${i}`, s)) {
+      const n = v.encoding === "pem" && /^[A-Za-z0-9+/=]*$/.test(v.bytes.toString("latin1")) ? 11 : min(v.encoding);
+      for (const piece of compact(v.bytes).split(/[\r\n]/)) for (let k = 0; k + n <= piece.length; k++) runs.get(n)!.add(piece.slice(k, k + n));
+    }
+  }
+  for (const line of compact(stripControls(text).text).split("\n")) {
+    for (const [n, set] of runs) for (let k = 0; k + n <= line.length; k++) if (set.has(line.slice(k, k + n))) return line.slice(k, k + n);
+  }
+  return undefined;
+}
+
+/** How tools print a value in pieces: `fold -w N`, `base64 -w N`, `od -c`, `od -An -tx1`. */
+const printedInPieces = fc.oneof(
+  fc.integer({ min: 8, max: 40 }).map((w) => (v: Buffer) => v.toString("latin1").replace(new RegExp(`[^\\n]{${w}}`, "g"), "$&\n")),
+  fc.integer({ min: 8, max: 40 }).map((w) => (v: Buffer) => v.toString("base64").replace(new RegExp(`.{${w}}`, "g"), "$&\n")),
+  fc.constant((v: Buffer) => [...v.toString("latin1")].map((c) => `   ${c === "\n" ? "\\n" : c}`).join("").replace(/(?:[^\n]{4}){16}/g, "$&\n")),
+  fc.constant((v: Buffer) => v.toString("hex").replace(/../g, " $&").replace(/(?: ..){16}/g, "$&\n")),
+);
+
 describe("masker properties", () => {
   test("no variant of any secret survives random chunking and ANSI insertions", async () => {
     await fc.assert(
@@ -113,9 +142,27 @@ describe("masker properties", () => {
         async (secrets, pieces, points) => {
           const input = Buffer.from(pieces.join(""), "latin1");
           const variants = maskedVariants(secrets);
-          fc.pre(!containsAny(input, variants) && !containsAny(stripControls(input).text, variants));
+          fc.pre(!containsAny(input, variants) && !containsAny(stripControls(input).text, variants) && pieceIn(input, secrets) === undefined);
           const output = await throughStream(secrets, cut(input, points));
           expect(output.equals(input)).toBe(true);
+        },
+      ),
+      { numRuns: 250 },
+    );
+  });
+
+  test("a value printed in pieces leaves no run of 8 bytes of it in any form in any line", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./+="), minLength: 8, maxLength: 64 }),
+        printedInPieces,
+        fc.array(filler, { maxLength: 4 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        async (value, print, around, points) => {
+          const secret = Buffer.from(value);
+          const input = Buffer.concat([Buffer.from(around.join(""), "latin1"), Buffer.from("\n#7 0.412 "), Buffer.from(print(secret), "latin1"), Buffer.from("\n")]);
+          const output = await throughStream([secret], cut(input, points));
+          expect(pieceIn(output, [secret])).toBeUndefined();
         },
       ),
       { numRuns: 250 },

@@ -78,8 +78,8 @@ describe("maskString / maskBuffer", () => {
   test.each<[string, (v: string) => string]>([
     ["reversed", (v) => [...v].reverse().join("")],
     ["lowercased", (v) => v.toLowerCase()],
-    ["spaced out", (v) => [...v].join(" ")],
-    ["split across two lines", (v) => `${v.slice(0, 10)}\n${v.slice(10)}`],
+    ["interleaved with other letters", (v) => [...v].join("~")],
+    ["cut every 4 characters onto its own line", (v) => v.replace(/.{4}/g, "$&\n")],
   ])("not a defence against a hostile RUN: %s passes", (_name, transform) => {
     const v = `SBTEST${token()}`;
     const out = masker(v).maskString(transform(v));
@@ -154,23 +154,25 @@ describe("wrap", () => {
 
   test("an unfinished escape sequence is held, then let out", async () => {
     const { target, bytes } = collector();
-    const s = masker(token()).wrap(target);
-    s.write("done \x1b[3");
-    expect(bytes().toString()).toBe("done ");
+    // no form of this value holds an r, u or n that could start a piece of it
+    const s = masker("SBTEST-0123456789").wrap(target);
+    s.write("run \x1b[3");
+    expect(bytes().toString()).toBe("run ");
     await sleep(200);
-    expect(bytes().toString()).toBe("done \x1b[3");
+    expect(bytes().toString()).toBe("run \x1b[3");
   });
 
   test("drain and end flush what is held", async () => {
     const t = token();
     const { target, bytes } = collector();
     const s = masker(t).wrap(target);
-    s.write(`x ${t.slice(0, 12)}`);
+    // 7 characters: a held prefix, under the 8 a piece of the value needs to be masked
+    s.write(`x ${t.slice(0, 7)}`);
     await s.drain();
-    expect(bytes().toString()).toBe(`x ${t.slice(0, 12)}`);
-    s.write(`y ${t.slice(0, 12)}`);
+    expect(bytes().toString()).toBe(`x ${t.slice(0, 7)}`);
+    s.write(`y ${t.slice(0, 7)}`);
     await new Promise<void>((resolve) => s.end(resolve));
-    expect(bytes().toString()).toBe(`x ${t.slice(0, 12)}y ${t.slice(0, 12)}`);
+    expect(bytes().toString()).toBe(`x ${t.slice(0, 7)}y ${t.slice(0, 7)}`);
   });
 
   test("secrets added after wrap are masked too", async () => {

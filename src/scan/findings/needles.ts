@@ -1,3 +1,4 @@
+import { said } from "../../redact/own-words.js";
 import type { ResolvedSecret } from "../../secrets/secret.js";
 import type { Variant } from "../../match/variant.js";
 import type { RangeMatcher } from "../../match/matcher.js";
@@ -25,7 +26,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[]): NeedleTable {
   for (const secret of secrets) {
     const value = secret.value.expose();
     if (value.length < MIN_NEEDLE_BYTES) {
-      warnings.push(`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes: not scanned`);
+      warnings.push(said`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes: not scanned`);
       continue;
     }
     // variantsOf already drops repeated byte sequences of one secret.

@@ -150,8 +150,10 @@ async function main(argv: string[]): Promise<number> {
       program
         .command("scan")
         .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
-        .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind"),
-    ).option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)"),
+        .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir, registry:HOST/REPO:TAG; prefixes docker:, docker-archive:, oci:, oci-archive:, registry: force the kind"),
+    )
+      .option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)")
+      .option("--insecure-registry <host>", "a registry that may be reached over plain HTTP (repeatable; loopback always may)", collect),
   ).option("--output <file>", "the same as --report (as Trivy users type it)");
   configOptions(scan, false).action(async (image: string, options: Record<string, unknown>) => {
       const { scanCommand } = await import("./commands/scan.js");
@@ -160,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
           image,
           secrets: listOf(options, "secret"),
           platform: options["platform"] as string | undefined,
+          insecureRegistries: listOf(options, "insecureRegistry"),
           ...configOf(options),
           format: options["format"] as ReportFormat,
           report: reportFileOf(options),

@@ -60,6 +60,8 @@ export interface ScanOptions extends ReportOptions, ConfigOptions {
   readonly image: string;
   readonly secrets: readonly string[];
   readonly platform: string | undefined;
+  /** `--insecure-registry HOST` values */
+  readonly insecureRegistries?: readonly string[];
 }
 
 export interface CheckOptions extends ConfigOptions {

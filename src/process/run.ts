@@ -39,6 +39,8 @@ export interface RunOptions {
    * or abort, so a grandchild (`sh -c "a; sleep 60"`) cannot keep the pipes, and us, waiting.
    */
   readonly killGroup?: boolean;
+  /** Bytes written to the child's stdin (a credential helper reads the server URL there); default: no stdin. */
+  readonly input?: Buffer | undefined;
 }
 
 /** A child's first output line, trimmed and bounded, for a one-line error message. */
@@ -67,7 +69,7 @@ export async function runCommand(spec: CommandSpec, options: RunOptions = {}): P
     env: spec.env ?? {},
     extendEnv: spec.inheritEnv ?? true,
     ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
-    stdin: "ignore",
+    ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
     stdout: options.stdout === undefined ? "pipe" : ["pipe", options.stdout],
     stderr: options.stderr === undefined ? "pipe" : ["pipe", options.stderr],
     encoding: "buffer",

@@ -14,7 +14,7 @@ import { INFLATE_QUEUE_BYTES, InflateQueue } from "./content/nested-gzip.js";
 import { ContentBudget } from "./content/limits.js";
 import { wipeVariants } from "../match/variants.js";
 import { buildNeedles } from "./findings/needles.js";
-import { openSource } from "./source/open-image.js";
+import { openSource, type OpenedSource, type RegistrySettings } from "./source/open-image.js";
 import { scanMetadata } from "./findings/metadata-scan.js";
 import { verifyImage } from "./layout/verify-image.js";
 
@@ -35,6 +35,8 @@ export interface ScanRequest {
   readonly docker?: string | undefined;
   /** The image's export, asked of the engine earlier (startEarlyExport); the caller closes it. */
   readonly early?: EarlyExport | undefined;
+  /** how `registry:` references are reached */
+  readonly registry?: RegistrySettings | undefined;
 }
 
 const PROGRESS_STEP = 8 * 1024 * 1024;
@@ -72,9 +74,10 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
       request.onProgress(bytesRead);
     }
   };
+  let source: OpenedSource | undefined;
   try {
     if (request.signal?.aborted) throw interrupted(request.signal.reason);
-    const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, childEnv: request.childEnv, onBytes, docker: request.docker, early: request.early });
+    source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, childEnv: request.childEnv, onBytes, docker: request.docker, early: request.early, registry: request.registry });
     const layout = await planImages(source.store, request.platform, request.ref, warnings);
     const plans = layout.images;
     const images: ScannedImage[] = [];
@@ -82,7 +85,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
       const config = scanConfig(plan.config, needles, request.ref);
       const layers: LayerScan[] = [];
       for (const path of plan.layerPaths) layers.push(await source.store.layer(path));
-      verifyImage(plan, config, layers, request.ref, { id: source.id });
+      verifyImage(plan, config, layers, request.ref, { id: source.id, remote: source.remote });
       images.push({ config, layers, blobDigests: plan.blobDigests });
     }
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));
@@ -107,6 +110,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     if (request.signal?.aborted) throw isSafebuildError(error) && error.kind === "interrupted" ? error : interrupted(error);
     throw error;
   } finally {
+    source?.close?.();
     // The encoded copies of every secret live only as long as the scan.
     wipeVariants(needles.variants);
     inflater.close();

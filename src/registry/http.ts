@@ -43,11 +43,16 @@ export class Transport {
         agent: https ? this.#https : this.#http,
         ...(request.signal === undefined ? {} : { signal: request.signal }),
       });
-      req.setTimeout(request.idleMs, () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+      let response: IncomingMessage | undefined;
+      // the idle bound keeps holding while the body streams: a registry that stalls mid-layer fails too
+      req.setTimeout(request.idleMs, () => {
+        const timedOut = Object.assign(new Error("timed out"), { code: "ETIMEDOUT" });
+        response?.destroy(timedOut);
+        req.destroy(timedOut);
+      });
       req.once("error", reject);
       req.once("response", (res) => {
-        // the idle bound keeps holding while the body streams: a registry that stalls mid-layer fails too
-        res.socket?.setTimeout(request.idleMs);
+        response = res;
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
       });
       req.end(request.body);

@@ -39,8 +39,8 @@ export function parseRegistryRef(text: string): RegistryRef {
   if (at !== -1) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw bad("malformed digest");
     if (digest.startsWith("sha256:") && !SHA256.test(digest)) throw bad("a sha256 digest is 64 lowercase hex digits");
+    if (!DIGEST.test(digest)) throw bad("malformed digest");
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf("/");

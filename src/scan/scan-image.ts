@@ -84,6 +84,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     for (const plan of plans) {
       const config = scanConfig(plan.config, needles, request.ref);
       const layers: LayerScan[] = [];
+      source.store.prefetch?.(plan.layerPaths);
       for (const path of plan.layerPaths) layers.push(await source.store.layer(path));
       verifyImage(plan, config, layers, request.ref, { id: source.id, remote: source.remote });
       images.push({ config, layers, blobDigests: plan.blobDigests });

@@ -10,6 +10,8 @@ export interface BlobStore {
   json(path: string): Promise<Buffer | undefined>;
   /** The layer at `path`, scanned; throws an input error when it is absent or not a tar. */
   layer(path: string): Promise<LayerScan>;
+  /** The layers the scan asks for next, in order: a remote store may start on them now (bounded). */
+  prefetch?(paths: readonly string[]): void;
 }
 
 /** Metadata files are read whole, so their size is capped. */

@@ -8,6 +8,12 @@ import { JSON_CAP, type BlobStore } from "./blob-store.js";
 import { startLayerScan, type LayerScan, type LayerScanContext } from "../layer/layer-scan.js";
 
 const INDEX_TYPES = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
+const BATCH = 1024 * 1024;
+/**
+ * Layers fetched and scanned at once: decompression and matching of one overlap the network
+ * wait of the next (docs/performance.md). Each holds one batch and its decompressor's buffers.
+ */
+const LAYERS_AT_ONCE = 3;
 const BLOB_PATH = /^blobs\/([a-z0-9]+)\/([a-f0-9]{64})$/;
 
 const sha256 = (bytes: Buffer): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
@@ -23,6 +29,16 @@ export function registryStore(client: RegistryClient, ctx: LayerScanContext, onB
   const label = client.label;
   const manifests = new Map<string, Promise<Buffer>>();
   const scans = new Map<string, Promise<LayerScan>>();
+  const waiting: (() => void)[] = [];
+  let running = 0;
+  const slot = async (): Promise<() => void> => {
+    if (running >= LAYERS_AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    return () => {
+      running--;
+      waiting.shift()?.();
+    };
+  };
   const mismatch = (digest: string, read: string): Error => environmentError(`${label}: the registry served ${read} for ${digest}`);
 
   const listChildren = (bytes: Buffer, self: string): void => {
@@ -92,30 +108,55 @@ export function registryStore(client: RegistryClient, ctx: LayerScanContext, onB
       if (known) return known;
       const scan = (async () => {
         const digest = digestOf(path);
-        const body = await client.blob(digest);
-        const backlog = new Backlog();
-        const scanner = startLayerScan(ctx, backlog);
+        const release = await slot();
         try {
-          for await (const chunk of body as AsyncIterable<Buffer>) {
-            if (ctx.signal?.aborted) throw ctx.signal.reason;
-            onBytes(chunk.length);
-            scanner.sink.write(chunk);
-            await backlog.settle();
-          }
-          if (!body.complete) throw sourceLost(undefined);
-          scanner.sink.end();
-          await backlog.settle();
-        } catch (error) {
-          body.destroy();
-          if (ctx.signal?.aborted || isSafebuildError(error)) throw error;
-          throw unreachable(client.ref.registry, error, client.timeoutMs);
+          return await scanBlob(digest);
+        } finally {
+          release();
         }
-        const result = await scanner.finish();
-        if (result.error !== null) throw inputError(`${label}: layer ${digest} is unreadable (${result.error})`);
-        return result;
       })();
       scans.set(path, scan);
       return scan;
     },
+    prefetch(paths) {
+      // errors surface when the scan awaits that layer
+      for (const path of paths) this.layer(path).catch(() => undefined);
+    },
   };
+
+  async function scanBlob(digest: string): Promise<LayerScan> {
+    const body = await client.blob(digest);
+    const backlog = new Backlog();
+    const scanner = startLayerScan(ctx, backlog);
+    const batch = Buffer.allocUnsafe(BATCH);
+    try {
+      // sockets hand over 16-64 KiB at a time; the layer reader is cheapest fed 1 MiB (bytes/pump.ts)
+      let filled = 0;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        if (ctx.signal?.aborted) throw ctx.signal.reason;
+        onBytes(chunk.length);
+        for (let at = 0; at < chunk.length; ) {
+          const n = chunk.copy(batch, filled, at);
+          filled += n;
+          at += n;
+          if (filled === BATCH) {
+            scanner.sink.write(batch);
+            filled = 0;
+            await backlog.settle();
+          }
+        }
+      }
+      if (!body.complete) throw sourceLost(undefined);
+      if (filled > 0) scanner.sink.write(batch.subarray(0, filled));
+      scanner.sink.end();
+      await backlog.settle();
+    } catch (error) {
+      body.destroy();
+      if (ctx.signal?.aborted || isSafebuildError(error)) throw error;
+      throw unreachable(client.ref.registry, error, client.timeoutMs);
+    }
+    const result = await scanner.finish();
+    if (result.error !== null) throw inputError(`${label}: layer ${digest} is unreadable (${result.error})`);
+    return result;
+  }
 }

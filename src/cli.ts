@@ -206,11 +206,12 @@ function addScanCommand(program: Program, ctx: CommandContext, done: Done): void
       program
         .command("scan")
         .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
-        .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind"),
+        .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir, registry:HOST/REPO:TAG; prefixes docker:, docker-archive:, oci:, oci-archive:, registry: force the kind"),
     )
       .option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)")
       .option("--file <dockerfile>", "the Dockerfile the image was built from: findings name its lines")
-      .option("--target <stage>", "with --file: the stage the image was built to (default: the last)"),
+      .option("--target <stage>", "with --file: the stage the image was built to (default: the last)")
+      .option("--insecure-registry <host>", "a registry that may be reached over plain HTTP (repeatable; loopback always may)", collect),
   ).option("--output <file>", "the same as --report (as Trivy users type it)");
   configOptions(scan).action(async (image, options) => {
     const { scanCommand } = await import("./commands/scan.js");
@@ -221,6 +222,7 @@ function addScanCommand(program: Program, ctx: CommandContext, done: Done): void
         platform: options.platform,
         file: options.file,
         target: options.target,
+        insecureRegistries: options.insecureRegistry ?? [],
         ...configOf(options),
         format: options.format,
         report: reportFileOf(options),

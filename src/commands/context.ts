@@ -70,6 +70,8 @@ export interface ScanOptions extends ReportOptions, ConfigOptions {
   readonly file?: string | undefined;
   /** `--target`: the stage it was built to (default the last). */
   readonly target?: string | undefined;
+  /** `--insecure-registry HOST` values */
+  readonly insecureRegistries?: readonly string[];
 }
 
 export interface CheckOptions extends ConfigOptions {

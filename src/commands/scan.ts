@@ -1,6 +1,7 @@
 import { applyPolicy, scanExitCode } from "../config/apply-policy.js";
 import { usageError } from "../errors.js";
-import { childEnv } from "../secrets/child-env.js";
+import { buildClouds } from "../docker/credential-helpers.js";
+import { childEnv, type SecretTraces } from "../secrets/child-env.js";
 import { createProgress } from "../report/progress.js";
 import { toolVersion } from "../report/tool-version.js";
 import type { ScanResult } from "../scan/findings/finding.js";
@@ -42,7 +43,7 @@ export async function scanCommand(options: ScanOptions, outer: CommandContext): 
   try {
     secrets = await resolveSecrets(refs, providerCtx);
     throwIfInterrupted(ctx);
-    const result = await scan(options, secrets, childEnv("export", ctx.env, providerCtx.traces), ctx, early);
+    const result = await scan(options, secrets, childEnv("export", ctx.env, providerCtx.traces), ctx, early, providerCtx.traces);
     for (const warning of result.warnings) ctx.io.warn(warning);
     const dockerfile = options.file === undefined ? undefined : { path: options.file, text: await readDockerfile({ path: path.resolve(ctx.cwd, options.file), display: options.file }) };
     const outcome = applyPolicy(withDockerfileLines(result.findings, dockerfile, options.target, new Map()), config?.scan);
@@ -64,7 +65,7 @@ export async function scanCommand(options: ScanOptions, outer: CommandContext): 
   }
 }
 
-async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], exportEnv: Record<string, string>, ctx: CommandContext, early: EarlyExport | undefined): Promise<ScanResult> {
+async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], exportEnv: Record<string, string>, ctx: CommandContext, early: EarlyExport | undefined, traces: SecretTraces): Promise<ScanResult> {
   // loaded once the export is asked for: the scanner's modules (zod's among them) take about 0.1 s
   const { scanImage } = await import("../scan/scan-image.js");
   const progress = ctx.io.interactive ? createProgress(ctx.io.err, options.image) : undefined;
@@ -79,6 +80,12 @@ async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ex
       signal: ctx.signal,
       progress,
       early,
+      registry: {
+        insecure: options.insecureRegistries ?? [],
+        // a credential helper is the same child docker runs to pull: the build's environment policy
+        helperEnv: childEnv("build", ctx.env, traces, { clouds: buildClouds(ctx.env) }),
+        sensitive: (value) => ctx.masker.addSensitive(value),
+      },
     });
     throwIfInterrupted(ctx);
     return result;

@@ -16,7 +16,7 @@ import { INFLATE_QUEUE_BYTES, InflateQueue } from "./content/nested-gzip.js";
 import { ContentBudget } from "./content/limits.js";
 import { wipeVariants } from "../match/variants.js";
 import { buildNeedles, type NeedleTable } from "./findings/needles.js";
-import { openSource } from "./source/open-image.js";
+import { openSource, type OpenedSource, type RegistrySettings } from "./source/open-image.js";
 import { scanMetadata } from "./findings/metadata-scan.js";
 import { verifyImage } from "./layout/verify-image.js";
 
@@ -41,6 +41,8 @@ export interface ScanRequest {
   readonly entries?: EntryBudget | undefined;
   /** `buildNeedles(secrets)` compiled earlier (build's checks before the builder use it too); wiped here all the same. */
   readonly needles?: NeedleTable | undefined;
+  /** how `registry:` references are reached */
+  readonly registry?: RegistrySettings | undefined;
 }
 
 const PROGRESS_STEP = 1024 * 1024;
@@ -78,9 +80,10 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
       request.progress.read(bytesRead);
     }
   };
+  let source: OpenedSource | undefined;
   try {
     if (request.signal?.aborted) throw interrupted(request.signal.reason);
-    const source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, childEnv: request.childEnv, onBytes, docker: request.docker, early: request.early, progress: request.progress });
+    source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, childEnv: request.childEnv, onBytes, docker: request.docker, early: request.early, progress: request.progress, registry: request.registry });
     const layout = await planImages(source.store, request.platform, request.ref, warnings);
     const plans = layout.images;
     await expectLayers(source.store, plans, request.progress);
@@ -88,8 +91,9 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     for (const plan of plans) {
       const config = scanConfig(plan.config, needles, request.ref);
       const layers: LayerScan[] = [];
+      source.store.prefetch?.(plan.layerPaths);
       for (const path of plan.layerPaths) layers.push(await source.store.layer(path));
-      verifyImage(plan, config, layers, request.ref, { id: source.id });
+      verifyImage(plan, config, layers, request.ref, { id: source.id, remote: source.remote });
       images.push({ config, layers, blobDigests: plan.blobDigests });
     }
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));
@@ -114,6 +118,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     if (request.signal?.aborted) throw isSafebuildError(error) && error.kind === "interrupted" ? error : interrupted(error);
     throw error;
   } finally {
+    source?.close?.();
     // The encoded copies of every secret live only as long as the scan.
     wipeVariants(needles.variants);
     inflater.close();

@@ -160,7 +160,7 @@ function collectAnnotations(annotations: Readonly<Record<string, string>> | null
   for (const [key, value] of Object.entries(annotations ?? {})) out.push({ key, value, image });
 }
 
-async function collectManifests(store: BlobStore, descriptors: readonly Descriptor[], depth: number, label: string, found: Found): Promise<void> {
+async function collectManifests(store: BlobStore, descriptors: readonly Descriptor[], depth: number, label: string, found: Found, above: readonly string[] = []): Promise<void> {
   if (depth > MAX_INDEX_DEPTH) throw inputError(`${label}: image indexes nested too deeply`);
   for (const d of descriptors) {
     if (d.annotations?.["vnd.docker.reference.type"] === ATTESTATION_TYPE) {
@@ -169,11 +169,12 @@ async function collectManifests(store: BlobStore, descriptors: readonly Descript
     }
     if (d.platform?.os === "unknown") continue;
     if (d.mediaType !== undefined && INDEX_TYPES.has(d.mediaType)) {
+      if (above.includes(d.digest)) throw inputError(`${label}: image index ${d.digest} points at itself`);
       const nested = await parseJson(store, blobPath(d.digest, label), indexSchema, label);
       if (!nested) throw inputError(`${label}: image index ${d.digest} is missing`);
       collectAnnotations(d.annotations, undefined, found.annotations);
       collectAnnotations(nested.annotations, undefined, found.annotations);
-      await collectManifests(store, nested.manifests ?? [], depth + 1, label, found);
+      await collectManifests(store, nested.manifests ?? [], depth + 1, label, found, [...above, d.digest]);
     } else {
       found.candidates.push({ descriptor: d, platform: d.platform });
     }

@@ -7,6 +7,8 @@ import type { ImagePlan } from "./plan-images.js";
 export interface Expected {
   /** the image id the engine was asked for (inspected); null for files and layouts */
   readonly id: string | null;
+  /** a registry: what it served is not what it named (exit 4, like an engine's export) */
+  readonly remote?: boolean | undefined;
 }
 
 const isSha256 = (digest: string | null): digest is string => digest !== null && digest.startsWith("sha256:");
@@ -21,7 +23,8 @@ const isSha256 = (digest: string | null): digest is string => digest !== null &&
  */
 export function verifyImage(plan: ImagePlan, config: ImageConfig, layers: readonly LayerScan[], label: string, expected: Expected): void {
   const mismatch = (what: string): SafebuildError =>
-    expected.id !== null ? environmentError(`${label}: the engine's export is not the image inspected: ${what}`) : inputError(`${label}: corrupt image: ${what}`);
+    expected.id !== null ? environmentError(`${label}: the engine's export is not the image inspected: ${what}`)
+      : expected.remote === true ? environmentError(`${label}: the registry served bytes that are not the image it named: ${what}`) : inputError(`${label}: corrupt image: ${what}`);
   if (expected.id !== null && plan.configDigest !== expected.id) throw mismatch(`its config is ${plan.configDigest}, the image id ${expected.id}`);
   if (isSha256(plan.configNamed) && plan.configNamed !== plan.configDigest) {
     throw mismatch(`config ${plan.configPath} is ${plan.configDigest}, named ${plan.configNamed}`);

@@ -12,6 +12,8 @@ export interface BlobStore {
   layer(path: string): Promise<LayerScan>;
   /** A layer's size before it is read, where the store knows it (a directory); for progress only. */
   layerSize?(path: string): Promise<number | undefined>;
+  /** The layers the scan asks for next, in order: a remote store may start on them now (bounded). */
+  prefetch?(paths: readonly string[]): void;
 }
 
 /** Metadata files are read whole, so their size is capped. */

@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 // What an image reference names, kept apart from the sources that open it: the scan command
 // decides whether to ask the engine for an export before it loads the scanner.
 
-export type SourceKind = "engine" | "path" | "archive" | "layout";
+export type SourceKind = "engine" | "path" | "archive" | "layout" | "registry";
 
 /** `docker:` forces the engine; the others force a file or directory. Without a prefix: a path if one exists. */
 const prefixes: ReadonlyArray<readonly [string, SourceKind]> = [
@@ -12,6 +12,7 @@ const prefixes: ReadonlyArray<readonly [string, SourceKind]> = [
   ["oci-archive:", "archive"],
   ["docker:", "engine"],
   ["oci:", "layout"],
+  ["registry:", "registry"],
 ];
 
 export interface SourceTarget {
@@ -33,7 +34,7 @@ export const looksLikePath = (ref: string): boolean => /^(\.{0,2}\/|~)/.test(ref
  */
 export function engineTarget(ref: string, cwd: string): string | undefined {
   const { kind, target } = classifyRef(ref);
-  if (target === "" || kind === "archive" || kind === "layout") return undefined;
+  if (target === "" || kind === "archive" || kind === "layout" || kind === "registry") return undefined;
   if (kind === "engine") return target;
   if (looksLikePath(target)) return undefined;
   try {

@@ -5,6 +5,7 @@ import type { BlobStore } from "./blob-store.js";
 import { readArchive } from "./archive-store.js";
 import { filePump } from "../../bytes/pump.js";
 import { directoryStore } from "./directory-store.js";
+import { registryStore } from "./registry-store.js";
 import { engineEndpoint, exportImage, type ImageInfo } from "../../docker/engine-images.js";
 import { cliImageId, cliSavePump } from "../../docker/cli-save.js";
 import type { EarlyExport } from "./early-export.js";
@@ -16,6 +17,10 @@ export interface OpenedSource {
   readonly store: BlobStore;
   /** the engine's image id; archives have none of their own */
   readonly id: string | null;
+  /** read over the network (a registry): bytes that do not match their digest are an environment error */
+  readonly remote?: boolean;
+  /** called once the scan is done with the source (a registry's connections) */
+  readonly close?: () => void;
 }
 
 export interface SourceOptions {
@@ -29,6 +34,17 @@ export interface SourceOptions {
   /** an export of this image already asked of the engine (startEarlyExport) */
   readonly early?: EarlyExport | undefined;
   readonly progress?: ScanProgress | undefined;
+  /** how `registry:` references are reached (src/registry/) */
+  readonly registry?: RegistrySettings | undefined;
+}
+
+export interface RegistrySettings {
+  /** `--insecure-registry` hosts */
+  readonly insecure: readonly string[];
+  /** the environment of a `docker-credential-*` helper (child-env `build`) */
+  readonly helperEnv: Readonly<Record<string, string>>;
+  /** registry credentials and tokens go here (the masker) the moment they are read */
+  readonly sensitive: (value: Buffer) => void;
 }
 
 const isSystemError = (error: unknown): boolean => error !== null && typeof error === "object" && "syscall" in error;
@@ -78,9 +94,18 @@ async function openPath(target: string, ctx: LayerScanContext, options: SourceOp
   }
 }
 
+async function openRegistry(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
+  const { parseRegistryRef } = await import("../../registry/reference.js");
+  const { RegistryClient } = await import("../../registry/client.js");
+  const settings = options.registry ?? { insecure: [], helperEnv: {}, sensitive: () => undefined };
+  const client = new RegistryClient(parseRegistryRef(target), { ...settings, env: options.env, signal: ctx.signal });
+  return { store: registryStore(client, ctx, options.onBytes), id: null, remote: true, close: () => client.close() };
+}
+
 /** Opens the image a reference names; archives are read (and their layers scanned) here, in one pass. */
 export function openSource(ref: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
   const { kind, target } = classifyRef(ref);
   if (target === "") throw inputError(`${ref}: empty image reference`);
+  if (kind === "registry") return openRegistry(target, ctx, options);
   return kind === "engine" ? openEngine(target, ctx, options) : openPath(target, ctx, options, kind);
 }

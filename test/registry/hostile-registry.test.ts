@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { sha256Digest } from "../helpers/archives.js";
+import { serving, standIn, tinyImage, type StandIn } from "./stand-in-registry.js";
+
+const work = mkdtempSync(join(tmpdir(), "sbtest-hostile-registry-"));
+const value = `sbreg-${randomBytes(16).toString("base64url")}`;
+const password = `sbregpw-${randomBytes(12).toString("hex")}`;
+writeFileSync(join(work, "secret"), value);
+// no credential unless a test writes one
+const env = { DOCKER_CONFIG: join(work, "docker"), REGISTRY_AUTH_FILE: join(work, "none.json"), XDG_RUNTIME_DIR: "", SAFEBUILD_REGISTRY_TIMEOUT: "2" };
+const servers: StandIn[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const scan = (ref: string, extra: Record<string, string> = {}) =>
+  runCli(["scan", "--secret", `tok=${join(work, "secret")}`, "--format", "json", `registry:${ref}`], { env: { ...env, ...extra }, secrets: [value, password], timeoutMs: 60_000 });
+
+async function up(handler: Parameters<typeof standIn>[0]): Promise<StandIn> {
+  const server = await standIn(handler);
+  servers.push(server);
+  return server;
+}
+
+/** One line on stderr, nothing on stdout, the exit code. */
+function expectOneLineError(run: Awaited<ReturnType<typeof scan>>, code: number, message: RegExp): void {
+  expect(run.code, run.output).toBe(code);
+  expect(run.stdout.length).toBe(0);
+  const lines = run.stderr.toString().trim().split("\n");
+  expect(lines, run.output).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
+}
+
+describe("a registry that misbehaves: one line, its exit code, bounded time", () => {
+  test("a well-behaved stand-in is scanned (the baseline the others break)", async () => {
+    const server = await up(serving(await tinyImage(value)));
+    const run = await scan(`${server.host}/t/app:1`);
+    expect(run.code, run.output).toBe(1);
+    expect(JSON.parse(run.stdout.toString()).findings).toMatchObject([{ where: "file", path: "leak.txt" }]);
+  });
+
+  test("401 with a garbage challenge", async () => {
+    const server = await up((req, res) => void res.writeHead(req.url === "/v2/" ? 200 : 401, { "www-authenticate": "{garbage" }).end());
+    expectOneLineError(await scan(`${server.host}/t/app:1`), 4, /401 without a usable WWW-Authenticate challenge/);
+  });
+
+  test("a registry that accepts and never answers (SAFEBUILD_REGISTRY_TIMEOUT bounds it)", async () => {
+    const server = await up(() => undefined);
+    expectOneLineError(await scan(`${server.host}/t/app:1`, { SAFEBUILD_REGISTRY_TIMEOUT: "1" }), 4, /did not answer within 1 s/);
+  });
+
+  test("a layer that stalls mid-body", async () => {
+    const image = await tinyImage(value);
+    const layer = [...image.blobs.keys()][1]!;
+    const server = await up(serving(image, (req, res) => (req.url?.endsWith(layer) ? (res.writeHead(200, { "content-length": "10000" }).write(Buffer.alloc(512)), true) : false)));
+    expectOneLineError(await scan(`${server.host}/t/app:1`, { SAFEBUILD_REGISTRY_TIMEOUT: "1" }), 4, /did not answer within 1 s/);
+  });
+
+  test("429 is retried (Retry-After honoured), then succeeds", async () => {
+    let refused = 0;
+    const server = await up(serving(await tinyImage(value), (_req, res) => (refused++ < 2 ? (res.writeHead(429, { "retry-after": "0" }).end(), true) : false)));
+    const run = await scan(`${server.host}/t/app:1`);
+    expect(run.code, run.output).toBe(1);
+  });
+
+  test("429 for good: exit 4 after the retries", async () => {
+    const server = await up((_req, res) => void res.writeHead(429, { "retry-after": "0" }).end());
+    expectOneLineError(await scan(`${server.host}/t/app:1`), 4, /answered 429 \(rate limited\) 5 times/);
+    expect(server.seen.length).toBeLessThanOrEqual(6);
+  });
+
+  test("a manifest over 4 MiB", async () => {
+    const big = Buffer.alloc(4 * 1024 * 1024 + 1, 0x20);
+    const server = await up((req, res) => void res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end(req.url === "/v2/" ? "{}" : big));
+    expectOneLineError(await scan(`${server.host}/t/app:1`), 2, /larger than 4194304 bytes/);
+  });
+
+  test("a config blob that does not match its digest", async () => {
+    const image = await tinyImage(value);
+    const config = [...image.blobs.keys()][0]!;
+    const server = await up(serving(image, (req, res) => (req.url?.endsWith(config) ? (res.writeHead(200).end('{"rootfs":{}}'), true) : false)));
+    expectOneLineError(await scan(`${server.host}/t/app:1`), 4, /the registry served sha256:[0-9a-f]{64} for sha256:/);
+  });
+
+  test("a layer that does not match its digest (checked as it streams, refused before any report)", async () => {
+    const image = await tinyImage(value);
+    const layer = [...image.blobs.keys()][1]!;
+    const other = (await tinyImage(`${value}-other`)).blobs;
+    const server = await up(serving(image, (req, res) => (req.url?.endsWith(layer) ? (res.writeHead(200).end([...other.values()][1]), true) : false)));
+    expectOneLineError(await scan(`${server.host}/t/app:1`), 4, /the registry served bytes that are not the image it named/);
+  });
+
+  test("a manifest by digest whose bytes are another's", async () => {
+    const image = await tinyImage(value);
+    const server = await up(serving(image));
+    const wrong = sha256Digest(Buffer.from("something else"));
+    const run = await scan(`${server.host}/t/app@${wrong}`);
+    expectOneLineError(run, 2, /no such repository or tag/);
+    const lying = await up(serving(image, (req, res) => (req.url?.endsWith(wrong) ? (res.writeHead(200).end(image.manifest), true) : false)));
+    expectOneLineError(await scan(`${lying.host}/t/app@${wrong}`), 4, /the registry served sha256:[0-9a-f]{64} for sha256:/);
+  });
+
+  test("an index that lists itself (by its tag's bytes): refused, not followed round", async () => {
+    const image = await tinyImage(value);
+    // the index can only name itself by a digest its bytes do not have; the registry serves it anyway
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: [{ mediaType: "application/vnd.oci.image.index.v1+json", digest: sha256Digest(Buffer.from("x")), size: 1 }] }));
+    const server = await up(serving(image, (req, res) => (/manifests/.test(req.url ?? "") ? (res.writeHead(200, { "content-type": "application/vnd.oci.image.index.v1+json" }).end(index), true) : false)));
+    expectOneLineError(await scan(`${server.host}/t/app:1`), 4, /the registry served sha256:[0-9a-f]{64} for sha256:/);
+    expect(server.seen.filter((s) => /manifests/.test(s.path)).length).toBe(2);
+  });
+
+  test("an unreachable registry", async () => {
+    const server = await up(() => undefined);
+    const host = server.host;
+    await server.close();
+    servers.length = 0;
+    expectOneLineError(await scan(`${host}/t/app:1`), 4, /is unreachable \(ECONNREFUSED\)/);
+  });
+
+  test("a malformed reference is a usage error before any request", async () => {
+    expectOneLineError(await scan("127.0.0.1:1/Bad/App:1"), 2, /not an image reference \(repository names are lowercase/);
+  });
+
+  test("Basic credentials go to the registry only: a redirect to blob storage gets no Authorization", async () => {
+    const image = await tinyImage(value);
+    const layer = [...image.blobs.keys()][1]!;
+    const storage = await up((_req, res) => void res.writeHead(200).end(image.blobs.get(layer)));
+    const registry = await up((req, res) => {
+      if (req.url !== "/v2/" && req.headers.authorization === undefined) return void res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end();
+      if (req.url?.endsWith(layer)) return void res.writeHead(307, { location: `http://${storage.host}/storage/layer` }).end();
+      serving(image)(req, res);
+    });
+    mkdirSync(join(work, "docker"), { recursive: true });
+    writeFileSync(join(work, "docker", "config.json"), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`u:${password}`).toString("base64") } } }));
+    try {
+      const run = await scan(`${registry.host}/t/app:1`);
+      expect(run.code, run.output).toBe(1);
+      const basic = `Basic ${Buffer.from(`u:${password}`).toString("base64")}`;
+      expect(registry.seen.filter((s) => s.authorization === basic).length).toBeGreaterThanOrEqual(3);
+      expect(storage.seen).toEqual([{ path: "/storage/layer", authorization: undefined }]);
+    } finally {
+      rmSync(join(work, "docker"), { recursive: true, force: true });
+    }
+  });
+
+  test("a 401 that no credential answers names the sources tried, never a value", async () => {
+    const server = await up((req, res) => void res.writeHead(req.url === "/v2/" ? 200 : 401, { "www-authenticate": 'Basic realm="r"' }).end());
+    mkdirSync(join(work, "docker"), { recursive: true });
+    writeFileSync(join(work, "docker", "config.json"), JSON.stringify({ auths: { [server.host]: { auth: Buffer.from(`u:${password}`).toString("base64") } } }));
+    try {
+      const run = await scan(`${server.host}/t/app:1`);
+      expectOneLineError(run, 2, /needs credentials \(401\); refused the credential from .*config\.json auths/);
+      expect(run.output).not.toContain(password);
+    } finally {
+      rmSync(join(work, "docker"), { recursive: true, force: true });
+    }
+    const bare = await scan(`${server.host}/t/app:1`);
+    expectOneLineError(bare, 2, /needs credentials \(401\); found none/);
+  });
+});

@@ -42,6 +42,15 @@ function configOptions(command: Command, withContext: boolean): Command {
   if (withContext) command.option("--trust-context-config", "use the build context's own safebuild.yml (still confined: see --allow)", false);
   return command.option("--allow <entitlement>", ALLOW_HELP, collect);
 }
+/** Pattern rules beside the known values (docs/rules.md). */
+function ruleOptions(command: Command): Command {
+  return command
+    .option("--rules <file>", "add pattern rules from a gitleaks-format TOML file (repeatable)", collect)
+    .option("--no-rules", "do not run pattern rules (built-in or added): known values only");
+}
+// --rules FILE and --no-rules share commander's `rules` key: a list of files, false, or unset
+const rulesOf = (options: Record<string, unknown>) => ({ rulesFiles: Array.isArray(options["rules"]) ? (options["rules"] as string[]) : [], rules: options["rules"] !== false });
+
 const configOf = (options: Record<string, unknown>) => ({
   config: options["config"] as string | undefined,
   trustContextConfig: options["trustContextConfig"] === true,
@@ -116,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
       .option("--add-host <host:ip>", "docker's --add-host (repeatable)", collect)
       .option("--docker <path>", "the docker CLI to use (default: $SAFEBUILD_DOCKER, then docker on PATH)"),
   );
-  configOptions(build, true).action(async (context: string, options: Record<string, unknown>) => {
+  configOptions(ruleOptions(build), true).action(async (context: string, options: Record<string, unknown>) => {
     const { buildCommand } = await import("./commands/build.js");
     code = await buildCommand(
       {
@@ -134,6 +143,7 @@ async function main(argv: string[]): Promise<number> {
         docker: options["docker"] as string | undefined,
         iidfile: options["iidfile"] as string | undefined,
         ...configOf(options),
+        ...rulesOf(options),
         format: options["format"] as ReportFormat,
         report: options["report"] as string | undefined,
         exporters: listOf(options, "output"),
@@ -153,7 +163,7 @@ async function main(argv: string[]): Promise<number> {
         .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir; prefixes docker:, docker-archive:, oci:, oci-archive: force the kind"),
     ).option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)"),
   ).option("--output <file>", "the same as --report (as Trivy users type it)");
-  configOptions(scan, false).action(async (image: string, options: Record<string, unknown>) => {
+  configOptions(ruleOptions(scan), false).action(async (image: string, options: Record<string, unknown>) => {
       const { scanCommand } = await import("./commands/scan.js");
       code = await scanCommand(
         {
@@ -161,6 +171,7 @@ async function main(argv: string[]): Promise<number> {
           secrets: listOf(options, "secret"),
           platform: options["platform"] as string | undefined,
           ...configOf(options),
+          ...rulesOf(options),
           format: options["format"] as ReportFormat,
           report: reportFileOf(options),
         },

@@ -22,6 +22,8 @@ import type { ScanPolicy } from "../config/loaded-config.js";
 import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import { runConfig, throwIfDenied } from "./run-config.js";
 import type { BuildOptions, CommandContext } from "./context.js";
+import { ruleSetOf } from "./rule-set.js";
+import type { CompiledRule } from "../rules/compile-rules.js";
 
 // Providers, the scanner and the reports are imported when needed: loading them costs
 // more than the builder probes, and this way the probes run meanwhile (or, for the
@@ -41,6 +43,8 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
   );
   throwIfDenied(denied);
   const options = mergeBuildOptions(cliOptions, config);
+  // a rule that does not compile stops the run before anything is built
+  const rules = options.scan ? ruleSetOf(options, config, ctx) : [];
   sweepStale(ctx);
   const providerCtx = providerContext(ctx, refs);
   // The builder probes are most of our fixed cost: run them while secrets resolve, with an
@@ -83,7 +87,7 @@ export async function buildCommand(cliOptions: BuildOptions, ctx: CommandContext
       ctx.io.info(`built ${imageId} (not scanned: --no-scan)`);
       return ExitCode.ok;
     }
-    return await scanBuilt(imageId, builder.docker, options, config?.scan, providerCtx.traces, secrets, ctx);
+    return await scanBuilt(imageId, builder.docker, options, config?.scan, providerCtx.traces, secrets, rules, ctx);
   } finally {
     try {
       dir?.dispose();
@@ -141,7 +145,7 @@ async function build(builder: Builder, req: BuildRequest, traces: SecretTraces, 
   return outcome.imageId;
 }
 
-async function scanBuilt(imageId: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, traces: SecretTraces, secrets: readonly ResolvedSecret[], ctx: CommandContext): Promise<number> {
+async function scanBuilt(imageId: string, docker: string, options: BuildOptions, policy: ScanPolicy | undefined, traces: SecretTraces, secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[], ctx: CommandContext): Promise<number> {
   const [{ scanImage }, { applyPolicy, scanExitCode }, { createProgress }, { toolVersion }, { writeReport }] = await Promise.all([
     import("../scan/scan-image.js"),
     import("../config/apply-policy.js"),
@@ -156,6 +160,7 @@ async function scanBuilt(imageId: string, docker: string, options: BuildOptions,
       ref: imageId,
       docker,
       secrets,
+      rules,
       env: ctx.env,
       childEnv: childEnv("export", ctx.env, traces),
       cwd: ctx.cwd,
@@ -172,6 +177,7 @@ async function scanBuilt(imageId: string, docker: string, options: BuildOptions,
         result: { ...result, image: { ref: options.tags[0] ?? imageId, id: result.image.id ?? imageId }, findings: outcome.findings },
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
+        rules: rules.length,
         toolVersion: toolVersion(),
         dockerfile: relative(ctx.cwd, resolve(ctx.cwd, options.file ?? join(options.context, "Dockerfile"))),
       },

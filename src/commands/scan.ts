@@ -11,6 +11,8 @@ import { providerContext, throwIfInterrupted } from "./provider-context.js";
 import { runConfig, throwIfDenied } from "./run-config.js";
 import type { CommandContext, ScanOptions } from "./context.js";
 import { writeReport } from "./report-output.js";
+import { ruleSetOf } from "./rule-set.js";
+import type { CompiledRule } from "../rules/compile-rules.js";
 
 /**
  * `safebuild scan <image>`: exit 1 when a finding counts under the config's policy, else 0.
@@ -24,9 +26,10 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
     ctx,
   );
   throwIfDenied(denied);
-  if (refs.length === 0) {
+  const rules = ruleSetOf(options, config, ctx);
+  if (refs.length === 0 && rules.length === 0) {
     throw usageError(
-      "scan needs at least one --secret (e.g. --secret npmrc=~/.npmrc) or a secrets: entry in safebuild.yml: it looks for the values you give it",
+      "scan with --no-rules needs at least one --secret (e.g. --secret npmrc=~/.npmrc) or a secrets: entry in safebuild.yml: it looks for the values you give it",
     );
   }
   let secrets: ResolvedSecret[] = [];
@@ -36,7 +39,7 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
   try {
     secrets = await resolveSecrets(refs, providerCtx);
     throwIfInterrupted(ctx);
-    const result = await scan(options, secrets, childEnv("export", ctx.env, providerCtx.traces), ctx, early);
+    const result = await scan(options, secrets, rules, childEnv("export", ctx.env, providerCtx.traces), ctx, early);
     for (const warning of result.warnings) ctx.io.warn(warning);
     const outcome = applyPolicy(result.findings, config?.scan);
     await writeReport(
@@ -44,6 +47,7 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
         result: { ...result, findings: outcome.findings },
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
+        rules: rules.length,
         toolVersion: toolVersion(),
       },
       options,
@@ -56,7 +60,7 @@ export async function scanCommand(options: ScanOptions, ctx: CommandContext): Pr
   }
 }
 
-async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], exportEnv: Record<string, string>, ctx: CommandContext, early: EarlyExport | undefined): Promise<ScanResult> {
+async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[], exportEnv: Record<string, string>, ctx: CommandContext, early: EarlyExport | undefined): Promise<ScanResult> {
   // loaded once the export is asked for: the scanner's modules (zod's among them) take about 0.1 s
   const { scanImage } = await import("../scan/scan-image.js");
   const progress = ctx.io.interactive ? createProgress(ctx.io.err, options.image) : undefined;
@@ -64,6 +68,7 @@ async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ex
     const result = await scanImage({
       ref: options.image,
       secrets,
+      rules,
       platform: options.platform,
       env: ctx.env,
       childEnv: exportEnv,

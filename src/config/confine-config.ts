@@ -126,7 +126,15 @@ export function confineConfig(config: LoadedConfig, options: ConfineOptions): Co
     loosened.length === 0
       ? undefined
       : `${at("scan")}: the scan policy of a config inside the repository being built (${loosened.join(", ")}) is not applied: every finding fails the run; add --allow policy to apply it`;
-  return { config: { ...config, secrets, build, scan: grants.policy ? config.scan : defaultScanPolicy }, denied, policyWarning };
+  // its rules only add findings, and run; a rules file must be inside its folder like any file it names
+  let rulesFile = config.rules.file;
+  if (rulesFile !== undefined) {
+    const checked = fileCheck(rulesFile);
+    if ("need" in checked) throw usageError(`${at("scan")}: scan.rulesFile ${checked.need}`);
+    rulesFile = checked.real;
+  }
+  const rules = { ...config.rules, file: rulesFile, mayLoosen: grants.policy };
+  return { config: { ...config, secrets, build, scan: grants.policy ? config.scan : defaultScanPolicy, rules }, denied, policyWarning };
 }
 
 /**
@@ -135,7 +143,7 @@ export function confineConfig(config: LoadedConfig, options: ConfineOptions): Co
  */
 function loosenings(scan: ScanPolicy): string[] {
   const out: string[] = [];
-  if (scan.failOn !== "any") out.push(`failOn: ${typeof scan.failOn === "string" ? scan.failOn : `[${scan.failOn.join(", ")}]`}`);
+  if (scan.failOn !== "any") out.push(`failOn: ${typeof scan.failOn === "string" ? scan.failOn : `[${(scan.failOn as readonly string[]).join(", ")}]`}`);
   if (scan.ignore.length > 0) out.push(`${scan.ignore.length} ignore rule${scan.ignore.length === 1 ? "" : "s"}`);
   if (scan.notSearched !== defaultScanPolicy.notSearched) out.push(`notSearched: ${scan.notSearched}`);
   const { failOn: _failOn, ignore: _ignore, notSearched: _notSearched, ...rest } = scan;

@@ -52,5 +52,6 @@ function findingJson(f: Finding): Record<string, unknown> {
       : { image: { ...(f.image === undefined ? {} : { index: f.image }), ...(f.platform === undefined ? {} : { platform: f.platform }) } }),
     ...(f.predicateType === undefined ? {} : { predicateType: f.predicateType }),
     ...(f.container === undefined ? {} : { container: f.container }),
+    ...(f.rule === null ? {} : { severity: f.severity ?? null, preview: f.preview ?? null, fingerprint: f.fingerprint ?? null }),
   };
 }

@@ -6,7 +6,7 @@ import { sniffCompression } from "./compression.js";
 import { sniffingSink } from "../../bytes/sniff-sink.js";
 import { InflatedMemo } from "../content/inflated-memo.js";
 import { ReusedInflater } from "../content/reused-inflater.js";
-import type { StreamSearch } from "../../match/stream-search.js";
+import type { StreamSearcher } from "../../match/stream-search.js";
 import { GATHERED_GZIP_BYTES, INFLATE_QUEUE_BYTES, InflateQueue, SMALL_GZIP_BYTES, startNestedGzip, type NestedGzip } from "../content/nested-gzip.js";
 import type { NeedleTable } from "../findings/needles.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
@@ -156,13 +156,13 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   };
   const searcher = needles.streamSearch();
   // with nothing to find, inflating nested gzip files is wasted work
-  const searchesContent = needles.variants.length > 0;
+  const searchesContent = needles.searchesContent;
   const inflating = ctx.inflating ?? new InflateQueue(INFLATE_QUEUE_BYTES);
   const memo = ctx.inflated ?? new InflatedMemo();
   const inflater = ctx.inflater ?? new ReusedInflater();
   const budget = ctx.budget ?? new ContentBudget();
   const deflate = ctx.deflate ?? new ReusedInflater("raw");
-  let wholeSearch: StreamSearch | undefined;
+  let wholeSearch: StreamSearcher | undefined;
   // where this layer gathers its gzip files, one after another: grown by doubling, never freed
   let gathering: Buffer | undefined;
   const gather = (size: number): Buffer => {

@@ -41,7 +41,8 @@ export const BUILTIN_RULES: readonly RuleSpec[] = [
     regex: "(?i:aws_?secret_?(?:access_?)?key|secretaccesskey)[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)",
     near: "(?:^|[^A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?:[^A-Z0-9]|$)",
     entropy: 4.0,
-    before: 16,
+    // the key id may come first (credentials files, `aws iam create-access-key` output)
+    before: 1024,
     after: 1024,
     stopwords: PLACEHOLDER_WORDS,
   },

@@ -53,7 +53,7 @@ describe.runIf(hasEngine)(`build: docker's words, the verdict line (${DOCKER})`,
     const run = await cli(["--secret", "tok=env:SBTEST_TOK", ...BASE, "-o", `type=docker,name=${image}`, dir], { SBTEST_TOK: value });
     expect(run.code, run.stderr).toBe(0);
     expect(docker(["image", "inspect", image]).status).toBe(0);
-    expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(/^OK: 1 secret checked in \d+ layers$/);
+    expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(/^OK: 1 secret and \d+ pattern rules checked in \d+ layers$/);
     expect(readdirSync(dir)).toEqual(["Dockerfile"]);
   });
 

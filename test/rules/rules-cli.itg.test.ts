@@ -97,14 +97,29 @@ describe.skipIf(!up)("pattern rules through the CLI, against the real engine", (
   test("an ignore entry by fingerprint and failOn: critical decide the exit code", async () => {
     const report = JSON.parse((await runCli(["scan", tag, "--format", "json"], { cwd: work, secrets: planted })).stdout.toString()) as Report;
     const keyFinding = report.findings.find((f) => f.rule === "private-key");
-    writeFileSync(join(work, "safebuild.yml"), `scan:\n  failOn: critical\n  ignore:\n    - fingerprint: ${keyFinding?.fingerprint}\n      reason: a test key\n`);
-    const cli = await runCli(["scan", tag, "--format", "json"], { cwd: work, secrets: planted });
-    rmSync(join(work, "safebuild.yml"));
+    // the operator's config: outside the folder scanned from (a config there is the repository's)
+    const operator = mkdtempSync(join(tmpdir(), "sbtest-rules-operator-"));
+    writeFileSync(join(operator, "safebuild.yml"), `scan:\n  failOn: critical\n  ignore:\n    - fingerprint: ${keyFinding?.fingerprint}\n      reason: a test key\n`);
+    const cli = await runCli(["scan", tag, "--format", "json", "--config", join(operator, "safebuild.yml")], { cwd: work, secrets: planted });
+    rmSync(operator, { recursive: true, force: true });
     expectNoPlanted(cli.output);
     // the key is ignored; the GitHub token is high, under the critical threshold
     expect(cli.code).toBe(0);
     const after = JSON.parse(cli.stdout.toString()) as Report & { ignored: { rule: string }[] };
     expect(after.ignored.map((f) => f.rule)).toEqual(["private-key"]);
+  });
+
+  test("a repository's own config adds rules, but their allow lists are dropped without --allow policy", async () => {
+    writeFileSync(
+      join(work, "safebuild.yml"),
+      ["scan:", "  rules:", "    - id: planted-env", "      regex: 'GITHUB_TOKEN=(\\S+)'", "      keywords: [GITHUB_TOKEN=]", "      allow: ['.*']"].join("\n") + "\n",
+    );
+    const cli = await runCli(["scan", tag, "--format", "json"], { cwd: work, secrets: planted });
+    rmSync(join(work, "safebuild.yml"));
+    expectNoPlanted(cli.output);
+    expect(cli.output).toMatch(/rule planted-env: its allow lists are not applied/);
+    const report = JSON.parse(cli.stdout.toString()) as Report;
+    expect(report.findings.filter((f) => f.rule === "planted-env").map((f) => f.path)).toContain("app/.env");
   });
 
   test("--rules FILE: a rule that does not compile is exit 2 naming it", async () => {

@@ -10,7 +10,7 @@ const PLACEHOLDER_WORDS = ["example", "sample", "dummy", "placeholder", "xxxxxxx
  * docs/rules.md for the sources). Keywords are the formats' fixed prefixes or field names;
  * windows are as wide as the format can be long.
  */
-export const BUILTIN_RULES: readonly RuleSpec[] = [
+const RULES: readonly RuleSpec[] = [
   {
     id: "private-key",
     title: "PEM or OpenSSH private key (also split over lines or JSON-escaped)",
@@ -38,7 +38,7 @@ export const BUILTIN_RULES: readonly RuleSpec[] = [
     title: "AWS secret access key with its access key id nearby",
     severity: "critical",
     keywords: ["aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "SecretAccessKey", "secretAccessKey", "aws_secret_key", "AWS_SECRET_KEY"],
-    regex: "(?i:aws_?secret_?(?:access_?)?key|secretaccesskey)[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)",
+    regex: "(?:aws_?secret_?(?:access_?)?key|AWS_?SECRET_?(?:ACCESS_?)?KEY|[Ss]ecretAccessKey)[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)",
     near: "(?:^|[^A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?:[^A-Z0-9]|$)",
     entropy: 4.0,
     // the key id may come first (credentials files, `aws iam create-access-key` output)
@@ -80,11 +80,12 @@ export const BUILTIN_RULES: readonly RuleSpec[] = [
     id: "npm-token",
     title: "npm access token",
     severity: "high",
-    keywords: ["npm_"],
+    // where npm tokens live (.npmrc, the variables npm and CI read): a 4-byte prefix would cost a pass of its own
+    keywords: ["_authToken", "NPM_TOKEN", "npm_token", "NPM_AUTH_TOKEN", "NODE_AUTH_TOKEN"],
     regex: `(?:^|[^A-Za-z0-9_])(npm_[A-Za-z0-9]{36})${END}`,
     entropy: 3.5,
-    before: 1,
-    after: 48,
+    before: 0,
+    after: 160,
   },
   {
     id: "pypi-token",
@@ -171,6 +172,8 @@ export const BUILTIN_RULES: readonly RuleSpec[] = [
     severity: "high",
     keywords: ["://"],
     regex: "(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\\s:@/\"'<>`]{1,64}:([^\\s:@/\"'<>`]{3,128})@[A-Za-z0-9][A-Za-z0-9.-]*",
+    // documentation writes `user:pass@`, `abc:xyz@`: a real password has some variety
+    entropy: 2.5,
     before: 24,
     after: 200,
     // variables, templates and the words documentation puts where a password goes
@@ -178,3 +181,12 @@ export const BUILTIN_RULES: readonly RuleSpec[] = [
     stopwords: [...PLACEHOLDER_WORDS, "password", "passwd", "pass", "pwd", "secret", "token"],
   },
 ];
+
+/**
+ * Package documentation ships example keys and tokens (libnet-ssleay-perl's server_key.pem,
+ * the registry spec's JWTs, Node's `https://abc:xyz@` examples): an image author's own leak
+ * does not land there, and flagging every Debian image's docs would teach users to turn rules off.
+ */
+const DOC_PATHS = ["(?:^|/)usr/share/(?:doc|man|info)/"];
+
+export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...DOC_PATHS] }));

@@ -40,11 +40,13 @@ export function loadRules(sources: RuleSources): LoadedRuleSet {
     added.push(...loaded.rules);
     notes.push(...loaded.notes);
   }
-  if (sources.mayLoosen) return { rules: compileRules([...origins, ...added]), notes };
-  const builtin = new Set(BUILTIN_RULES.map((r) => r.id));
+  const builtins = new Set<RuleSpec>(BUILTIN_RULES);
+  const trusted = (origin: RuleOrigin): boolean => builtins.has(origin.rule);
+  if (sources.mayLoosen) return { rules: compileRules([...origins, ...added], trusted), notes };
+  const builtinIds = new Set(BUILTIN_RULES.map((r) => r.id));
   for (const origin of added) {
     const { rule, from } = origin;
-    if (builtin.has(rule.id)) {
+    if (builtinIds.has(rule.id)) {
       notes.push(`${from}: rule ${rule.id} not applied: a config inside the repository being built cannot replace a built-in rule (--allow policy to allow it)`);
       continue;
     }
@@ -52,7 +54,7 @@ export function loadRules(sources: RuleSources): LoadedRuleSet {
     if (loosening) notes.push(`${from}: rule ${rule.id}: its allow lists are not applied (a config inside the repository being built; --allow policy to apply them)`);
     origins.push({ from, rule: { ...rule, allowRegexes: undefined, allowPaths: undefined, paths: undefined, stopwords: undefined } });
   }
-  return { rules: compileRules(origins), notes };
+  return { rules: compileRules(origins, trusted), notes };
 }
 
 function readRulesFile(path: string, display: string): string {

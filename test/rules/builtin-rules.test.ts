@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
 import { alnum, pem, ppk, serviceAccount, token } from "./tokens.js";
-import { findStream, findWhole } from "./find.js";
+import { builtinsOnRe2, findStream, findWhole } from "./find.js";
 
 const jsonEscaped = (text: string): string => JSON.stringify({ key: text });
 
@@ -51,6 +51,7 @@ const negatives: [string, () => string][] = [
   ["github-fine-grained-token", () => `github_pat_${alnum(30)}`],
   ["gitlab-token", () => "glpat-short"],
   ["npm-token", () => `npm_config_cache=/tmp/${alnum(36)}`],
+  ["npm-token", () => `token: ${token.npm()}`],
   ["npm-token", () => `npm_${alnum(36)}x${alnum(3)}`],
   ["pypi-token", () => "pypi-AgEIcHlwaS5vcmc"],
   ["dockerhub-token", () => "dckr_pat_"],
@@ -88,6 +89,19 @@ describe("built-in rules", () => {
 
   test.each(negatives)("%s stays quiet on a look-alike", (id, make) => {
     expect(findWhole(make()).map((f) => f.rule)).not.toContain(id);
+  });
+
+  test("each built-in is valid RE2 too, and both engines find the same in every case", () => {
+    for (const [, make] of [...positives, ...negatives]) {
+      const text = make();
+      const key = (f: { rule: string; offset: number }): string => `${f.rule}@${f.offset}`;
+      expect(findWhole(text, builtinsOnRe2).map(key)).toEqual(findWhole(text).map(key));
+    }
+  });
+
+  test("package documentation is not searched by the built-in rules (example keys and tokens)", () => {
+    expect(builtinsOnRe2.find((r) => r.id === "private-key")?.allowsPath("usr/share/doc/libnet-ssleay-perl/examples/server_key.pem")).toBe(true);
+    expect(builtinsOnRe2.find((r) => r.id === "private-key")?.allowsPath("root/.ssh/id_rsa")).toBe(false);
   });
 
   test("a preview shows 2 characters of each end at most, and nothing of a short value", () => {

@@ -3,7 +3,9 @@ import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
 import { compileRules, type CompiledRule } from "../../src/rules/compile-rules.js";
 import type { ResolvedSecret } from "../../src/secrets/secret.js";
 
-export const builtins: readonly CompiledRule[] = compileRules(BUILTIN_RULES.map((rule) => ({ rule, from: "built-in rules" })));
+/** As the CLI runs them: on V8's regexes (trusted); `builtinsOnRe2` runs the same on re2js. */
+export const builtins: readonly CompiledRule[] = compileRules(BUILTIN_RULES.map((rule) => ({ rule, from: "built-in rules" })), () => true);
+export const builtinsOnRe2: readonly CompiledRule[] = compileRules(BUILTIN_RULES.map((rule) => ({ rule, from: "built-in rules" })));
 
 export interface Found {
   readonly rule: string;

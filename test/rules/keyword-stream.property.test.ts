@@ -5,7 +5,7 @@ import { findStream, findWhole } from "./find.js";
 
 const makers: [string, () => string][] = [
   ["github-token", () => token.github("p")],
-  ["npm-token", () => token.npm()],
+  ["npm-token", () => `_authToken=${token.npm()}`],
   ["google-api-key", () => token.google()],
   ["slack-token", () => token.slack()],
   ["stripe-key", () => token.stripe()],

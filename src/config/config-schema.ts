@@ -45,6 +45,7 @@ const Rule = z.strictObject({
   before: z.number().int().min(0).optional(),
   after: z.number().int().min(0).optional(),
   near: text("a regular expression").optional(),
+  requires: text("a literal").optional(),
   allow: words("regular expression").optional(),
   allowPaths: words("regular expression").optional(),
   paths: words("regular expression").optional(),

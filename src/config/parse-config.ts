@@ -57,6 +57,7 @@ export function parseConfig(text: string, file: string, display = file): LoadedC
         before: r.before,
         after: r.after,
         near: r.near,
+        requires: r.requires,
         allowRegexes: r.allow,
         allowPaths: r.allowPaths,
         paths: r.paths,
@@ -136,7 +137,7 @@ function knownKeysAt(keys: readonly PropertyKey[]): string {
   };
   const joined = keys.filter((k) => typeof k !== "number").join(".");
   if (joined === "scan.ignore") return "secret, rule, path, where, fingerprint, reason";
-  if (joined === "scan.rules") return "id, title, severity, regex, secretGroup, keywords, entropy, before, after, near, allow, allowPaths, paths, stopwords";
+  if (joined === "scan.rules") return "id, title, severity, regex, secretGroup, keywords, entropy, before, after, near, requires, allow, allowPaths, paths, stopwords";
   if (joined.startsWith("secrets.")) return "src, env";
   return known[joined] ?? "see the README";
 }

@@ -1,4 +1,3 @@
-import type { Needle } from "./matcher.js";
 import { equalAt } from "./wu-manber.js";
 
 /**
@@ -6,6 +5,12 @@ import { equalAt } from "./wu-manber.js";
  * bytes: a group of several is found with one pass over that pair, each member compared where
  * it occurs (GitHub's five `gh?_` token prefixes cost one pass, not five).
  */
+/** A needle as matcher.ts holds it (declared here too: matcher.ts imports this file). */
+interface Needle {
+  readonly bytes: Buffer;
+  readonly tag: number;
+}
+
 export interface ShortGroup {
   /** what indexOf looks for: the needle itself, or the pair its group shares */
   readonly find: Buffer;

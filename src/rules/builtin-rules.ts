@@ -19,6 +19,7 @@ const RULES: readonly RuleSpec[] = [
     // the header, then base64 (with PEM headers, line breaks, indentation or \n escapes), then the footer
     regex: "-----BEGIN[ A-Z0-9_-]{0,64}PRIVATE KEY(?: BLOCK)?-----((?:[A-Za-z0-9+/=:,.\\- \\t\\r\\n]|\\\\[rnt/]){64,}?)-----END[ A-Z0-9_-]{0,64}PRIVATE KEY(?: BLOCK)?-----",
     entropy: 4.2,
+    requires: "-----END",
     before: 96,
     after: 16384,
     stopwords: PLACEHOLDER_WORDS,
@@ -174,6 +175,7 @@ const RULES: readonly RuleSpec[] = [
     regex: "(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\\s:@/\"'<>`]{1,64}:([^\\s:@/\"'<>`]{3,128})@[A-Za-z0-9][A-Za-z0-9.-]*",
     // documentation writes `user:pass@`, `abc:xyz@`: a real password has some variety
     entropy: 2.5,
+    requires: "@",
     before: 24,
     after: 200,
     // variables, templates and the words documentation puts where a password goes

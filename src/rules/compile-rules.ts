@@ -100,6 +100,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   const group = rule.secretGroup ?? (groups > 0 ? 1 : 0);
   if (!Number.isInteger(group) || group < 0 || group > groups) fail(`secretGroup ${group} but the regex has ${groups} group${groups === 1 ? "" : "s"}`);
   const { find } = finderOf(id, rule.regex, group, trusted);
+  const requires = rule.requires === undefined || rule.requires === "" ? undefined : Buffer.from(rule.requires, "utf8");
   const near = rule.near === undefined ? undefined : testerOf(id, "near", rule.near, trusted);
   const allow = (rule.allowRegexes ?? []).map((r) => testerOf(id, "an allow regex", r, trusted));
   const allowPaths = (rule.allowPaths ?? []).map((r) => compileRegex(id, "an allow path", r));
@@ -126,6 +127,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
     before,
     after,
     find(window, found) {
+      if (requires !== undefined && window.indexOf(requires) === -1) return;
       let isNear: boolean | undefined;
       find(window, (start, end) => {
         if (start < 0 || end <= start) return true;

@@ -20,6 +20,8 @@ export interface RuleSpec {
   /** Bytes before a keyword and after it that a match may reach (default 256 each, at most 16 KiB). */
   readonly before?: number | undefined;
   readonly after?: number | undefined;
+  /** A literal every match contains: a window without it is skipped before the regex runs (cheap). */
+  readonly requires?: string | undefined;
   /** A second regex that must also match inside the window (an AWS key id near its secret key). */
   readonly near?: string | undefined;
   /** Secrets matching any of these regexes are not findings (placeholders, examples). */

@@ -99,7 +99,7 @@ describe.skipIf(!peerSuitesRun("scan-cli: peer image"))("safebuild scan: a peer 
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(/^Scanned .*hello-world-v25\.tar \(sha256:[0-9a-f]{12}\): 1 secret checked, 1 layer, 1 file/);
+    expect(run.stderr).toMatch(/^Scanned .*hello-world-v25\.tar \(sha256:[0-9a-f]{12}\): 1 secret and \d+ pattern rules checked, 1 layer, 1 file/);
     expect(run.stderr).toContain("LEAK hello [raw] in file contents: hello");
     expect(run.stderr).toContain("layer 0 sha256:");
     expect(run.stderr).toMatch(/\nLEAK: 1 finding of hello \(layer 0 hello\)\n$/);

@@ -94,12 +94,13 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   const matcher: RangeMatcher = {
     ...compiled.matcher,
     scan(hay, onMatch) {
-      const hits: [number, number][] = [];
+      // allocated on the first keyword hit only: paths and names (a million per layer) rarely hold one
+      let hits: [number, number][] | undefined;
       compiled.matcher.scan(hay, (tag, start, end) => {
         if (tag < keywordBase) onMatch(tag, start, end);
-        else hits.push([tag - keywordBase, start]);
+        else (hits ??= []).push([tag - keywordBase, start]);
       });
-      if (hits.length > 0) findInBuffer(plan, hay, hits, budget, sink, onMatch);
+      if (hits !== undefined) findInBuffer(plan, hay, hits, budget, sink, onMatch);
     },
   };
   return {

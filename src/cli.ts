@@ -55,6 +55,15 @@ function contextConfigOptions<A extends unknown[], O extends Commander.OptionVal
     .option("--trust-context-config", "use the build context's own safebuild.yml (still confined: see --allow)", false)
     .option("--allow <entitlement>", ALLOW_HELP, collect);
 }
+/** Pattern rules beside the known values (docs/rules.md). */
+function ruleOptions<A extends unknown[], O extends Commander.OptionValues>(command: AnyCommand<A, O>) {
+  return command
+    .option("--rules <file>", "add pattern rules from a gitleaks-format TOML file (repeatable)", collect)
+    .option("--no-rules", "do not run pattern rules (built-in or added): known values only");
+}
+// --rules FILE and --no-rules share commander's `rules` key: a list of files, false, or unset
+const rulesOf = (options: { rules?: string[] | boolean | undefined }) => ({ rulesFiles: Array.isArray(options.rules) ? options.rules : [], rules: options.rules !== false });
+
 const configOf = (options: { config?: string | undefined; trustContextConfig?: boolean | undefined; allow?: string[] | undefined }) => ({
   config: options.config,
   trustContextConfig: options.trustContextConfig === true,
@@ -166,7 +175,7 @@ function addBuildCommand(program: Program, ctx: CommandContext, argv: string[], 
       .option("--add-host <host:ip>", "docker's --add-host (repeatable)", collect)
       .option("--docker <path>", "the docker CLI to use (default: $SAFEBUILD_DOCKER, then docker on PATH)"),
   );
-  contextConfigOptions(build).action(async (context, options) => {
+  contextConfigOptions(ruleOptions(build)).action(async (context, options) => {
     const { buildCommand } = await import("./commands/build.js");
     const result = await buildCommand(
       {
@@ -185,6 +194,7 @@ function addBuildCommand(program: Program, ctx: CommandContext, argv: string[], 
         docker: options.docker,
         iidfile: options.iidfile,
         ...configOf(options),
+        ...rulesOf(options),
         format: options.format,
         report: options.report,
         exporters: options.output ?? [],
@@ -213,7 +223,7 @@ function addScanCommand(program: Program, ctx: CommandContext, done: Done): void
       .option("--target <stage>", "with --file: the stage the image was built to (default: the last)")
       .option("--insecure-registry <host>", "a registry that may be reached over plain HTTP (repeatable; loopback always may)", collect),
   ).option("--output <file>", "the same as --report (as Trivy users type it)");
-  configOptions(scan).action(async (image, options) => {
+  configOptions(ruleOptions(scan)).action(async (image, options) => {
     const { scanCommand } = await import("./commands/scan.js");
     const result = await scanCommand(
       {
@@ -224,6 +234,7 @@ function addScanCommand(program: Program, ctx: CommandContext, done: Done): void
         target: options.target,
         insecureRegistries: options.insecureRegistry ?? [],
         ...configOf(options),
+        ...rulesOf(options),
         format: options.format,
         report: reportFileOf(options),
       },

@@ -1,7 +1,7 @@
 import { directEngineTarget } from "../scan/source/early-export.js";
 
 /** The options of `scan` that take a value (src/cli.ts): what follows them is not the image. */
-export const SCAN_VALUE_OPTIONS: ReadonlySet<string> = new Set(["--format", "--report", "--output", "--secret", "--config", "--allow", "--platform", "--file", "--target", "--insecure-registry"]);
+export const SCAN_VALUE_OPTIONS: ReadonlySet<string> = new Set(["--format", "--report", "--output", "--secret", "--config", "--allow", "--platform", "--file", "--target", "--insecure-registry", "--rules"]);
 
 /** The image argument of `scan ARGS`, read the way commander reads it, or undefined. */
 export function scanImageArgument(args: readonly string[]): string | undefined {

@@ -29,6 +29,8 @@ import { runConfig, throwIfDenied } from "./run-config.js";
 import type { BuildOptions, CommandContext } from "./context.js";
 import { noteWarnings, type NotedWarnings } from "./noted-warnings.js";
 import { planSecretCache } from "./secret-cache.js";
+import { ruleSetOf } from "./rule-set.js";
+import type { CompiledRule } from "../rules/compile-rules.js";
 
 // Providers, the scanner and the reports are imported when needed: loading them costs
 // more than the builder probes, and this way the probes run meanwhile (or, for the
@@ -52,6 +54,8 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
   const options = mergeBuildOptions(cliOptions, config);
   const targets = checkPush(options);
   if (options.metadataFile !== undefined) checkMetadataFile(options.metadataFile, ctx.cwd);
+  // a rule that does not compile stops the run before anything is built
+  const rules = options.scan ? ruleSetOf(options, config, ctx) : [];
   sweepStale(ctx);
   const providerCtx = providerContext(ctx, refs);
   // The builder probes are most of our fixed cost: run them while secrets resolve, with an
@@ -105,7 +109,7 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
       return ExitCode.ok;
     }
     // Pushed is what was scanned: the engine's image, or the very OCI layout that is uploaded.
-    const code = await scanBuilt(imageId, layout === undefined ? imageId : `oci:${layout}`, builder.docker, options, config?.scan, providerCtx.traces, { secrets, needles }, noted, check.text);
+    const code = await scanBuilt(imageId, layout === undefined ? imageId : `oci:${layout}`, builder.docker, options, config?.scan, providerCtx.traces, { secrets, needles, rules }, noted, check.text);
     if (code !== ExitCode.ok) {
       if (targets !== undefined) ctx.io.info("nothing pushed: the audit did not pass");
       return code;
@@ -205,7 +209,7 @@ async function scanBuilt(
   options: BuildOptions,
   policy: ScanPolicy | undefined,
   traces: SecretTraces,
-  { secrets, needles }: { readonly secrets: readonly ResolvedSecret[]; readonly needles: NeedleTable },
+  { secrets, needles, rules }: { readonly secrets: readonly ResolvedSecret[]; readonly needles: NeedleTable; readonly rules: readonly CompiledRule[] },
   noted: NotedWarnings,
   dockerfileText: string | undefined,
 ): Promise<number> {
@@ -226,7 +230,9 @@ async function scanBuilt(
       ref,
       docker,
       secrets,
-      needles,
+      // the needles compiled for the checks before the build hold no rule keywords
+      needles: rules.length === 0 ? needles : undefined,
+      rules,
       env: ctx.env,
       childEnv: childEnv("export", ctx.env, traces),
       cwd: ctx.cwd,
@@ -249,6 +255,7 @@ async function scanBuilt(
         result: { ...result, image: { ref: options.tags[0] ?? imageId, id: result.image.id ?? imageId }, findings: outcome.findings, warnings: noted.withScan(result.warnings) },
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
+        rules: rules.length,
         toolVersion: toolVersion(),
         dockerfile: dockerfilePath,
       },

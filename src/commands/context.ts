@@ -32,7 +32,14 @@ export interface ConfigOptions {
   readonly allow?: readonly string[];
 }
 
-export interface BuildOptions extends ReportOptions, ConfigOptions {
+/** Pattern rules (src/rules/): `--rules FILE` (gitleaks TOML, repeatable), `--no-rules`. */
+export interface RuleOptions {
+  readonly rulesFiles?: readonly string[];
+  /** False with --no-rules. */
+  readonly rules?: boolean;
+}
+
+export interface BuildOptions extends ReportOptions, ConfigOptions, RuleOptions {
   readonly context: string;
   readonly secrets: readonly string[];
   readonly tags: readonly string[];
@@ -62,7 +69,7 @@ export interface BuildOptions extends ReportOptions, ConfigOptions {
   readonly metadataFile: string | undefined;
 }
 
-export interface ScanOptions extends ReportOptions, ConfigOptions {
+export interface ScanOptions extends ReportOptions, ConfigOptions, RuleOptions {
   readonly image: string;
   readonly secrets: readonly string[];
   readonly platform: string | undefined;

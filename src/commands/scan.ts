@@ -16,6 +16,8 @@ import { noteWarnings } from "./noted-warnings.js";
 import { withDockerfileLines } from "./dockerfile-lines.js";
 import { readDockerfile } from "../buildkit/dockerfile-file.js";
 import path from "node:path";
+import { ruleSetOf } from "./rule-set.js";
+import type { CompiledRule } from "../rules/compile-rules.js";
 
 /**
  * `safebuild scan <image>`: exit 1 when a finding counts under the config's policy, else 0.
@@ -31,9 +33,10 @@ export async function scanCommand(options: ScanOptions, outer: CommandContext): 
     ctx,
   );
   throwIfDenied(denied);
-  if (refs.length === 0) {
+  const rules = ruleSetOf(options, config, ctx);
+  if (refs.length === 0 && rules.length === 0) {
     throw usageError(
-      "scan needs at least one --secret (e.g. --secret npmrc=~/.npmrc) or a secrets: entry in safebuild.yml: it looks for the values you give it",
+      "scan with --no-rules needs at least one --secret (e.g. --secret npmrc=~/.npmrc) or a secrets: entry in safebuild.yml: it looks for the values you give it",
     );
   }
   let secrets: ResolvedSecret[] = [];
@@ -43,7 +46,7 @@ export async function scanCommand(options: ScanOptions, outer: CommandContext): 
   try {
     secrets = await resolveSecrets(refs, providerCtx);
     throwIfInterrupted(ctx);
-    const result = await scan(options, secrets, childEnv("export", ctx.env, providerCtx.traces), ctx, early, providerCtx.traces);
+    const result = await scan(options, secrets, rules, childEnv("export", ctx.env, providerCtx.traces), ctx, early, providerCtx.traces);
     for (const warning of result.warnings) ctx.io.warn(warning);
     const dockerfile = options.file === undefined ? undefined : { path: options.file, text: await readDockerfile({ path: path.resolve(ctx.cwd, options.file), display: options.file }) };
     const outcome = applyPolicy(withDockerfileLines(result.findings, dockerfile, options.target, new Map()), config?.scan);
@@ -52,6 +55,7 @@ export async function scanCommand(options: ScanOptions, outer: CommandContext): 
         result: { ...result, findings: outcome.findings, warnings: noted.withScan(result.warnings) },
         ignored: outcome.ignored,
         secrets: secrets.map((s) => ({ id: s.id, source: s.kind })),
+        rules: rules.length,
         toolVersion: toolVersion(),
         ...(options.file === undefined ? {} : { dockerfile: options.file }),
       },
@@ -65,7 +69,7 @@ export async function scanCommand(options: ScanOptions, outer: CommandContext): 
   }
 }
 
-async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], exportEnv: Record<string, string>, ctx: CommandContext, early: EarlyExport | undefined, traces: SecretTraces): Promise<ScanResult> {
+async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[], exportEnv: Record<string, string>, ctx: CommandContext, early: EarlyExport | undefined, traces: SecretTraces): Promise<ScanResult> {
   // loaded once the export is asked for: the scanner's modules (zod's among them) take about 0.1 s
   const { scanImage } = await import("../scan/scan-image.js");
   const progress = ctx.io.interactive ? createProgress(ctx.io.err, options.image) : undefined;
@@ -73,6 +77,7 @@ async function scan(options: ScanOptions, secrets: readonly ResolvedSecret[], ex
     const result = await scanImage({
       ref: options.image,
       secrets,
+      rules,
       platform: options.platform,
       env: ctx.env,
       childEnv: exportEnv,

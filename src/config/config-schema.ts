@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { FindingWhere } from "../scan/findings/finding.js";
+import { SEVERITIES } from "../rules/rule.js";
 
 const WHERE = ["file", "path", "linkname", "env", "label", "history", "config", "annotation", "attestation"] as const satisfies readonly FindingWhere[];
 
@@ -24,11 +25,35 @@ const IgnoreRule = z
     rule: text("a rule name").optional(),
     path: text("a path or glob").optional(),
     where: z.enum(WHERE, { error: `expected one of ${WHERE.join(", ")}` }).optional(),
+    fingerprint: text("a finding's fingerprint (RULE:HEX, from the report)").optional(),
     reason: text("a reason (why this finding is acceptable)"),
   })
-  .refine((r) => r.secret !== undefined || r.rule !== undefined || r.path !== undefined, {
-    error: "give at least one of secret, rule or path",
+  .refine((r) => r.secret !== undefined || r.rule !== undefined || r.path !== undefined || r.fingerprint !== undefined, {
+    error: "give at least one of secret, rule, path or fingerprint",
   });
+
+const words = (what: string) => z.array(text(what), { error: `expected a list of ${what}s` });
+/** A pattern rule (see src/rules/rule.ts, docs/rules.md). */
+const Rule = z.strictObject({
+  id: text("a rule id"),
+  title: text("a title").optional(),
+  severity: z.enum(SEVERITIES, { error: `expected one of ${SEVERITIES.join(", ")}` }).optional(),
+  regex: text("a regular expression (Go/RE2 syntax)"),
+  secretGroup: z.number().int().min(0).optional(),
+  keywords: words("keyword").min(1, { error: "expected at least one keyword" }),
+  entropy: z.number().min(0).max(8).optional(),
+  before: z.number().int().min(0).optional(),
+  after: z.number().int().min(0).optional(),
+  near: text("a regular expression").optional(),
+  requires: text("a literal").optional(),
+  allow: words("regular expression").optional(),
+  allowPaths: words("regular expression").optional(),
+  paths: words("regular expression").optional(),
+  stopwords: words("word").optional(),
+});
+export type ConfigRule = z.infer<typeof Rule>;
+
+const FAIL_ON = [...WHERE, ...SEVERITIES] as const;
 
 export const ConfigSchema = z.strictObject({
   version: z.literal(1, { error: "expected version: 1" }).optional(),
@@ -48,10 +73,12 @@ export const ConfigSchema = z.strictObject({
   scan: z
     .strictObject({
       failOn: z
-        .union([z.enum(["any", "none"]), z.array(z.enum(WHERE)).min(1)], {
-          error: `expected any, none, or a list of ${WHERE.join(", ")}`,
+        .union([z.enum(["any", "none", ...SEVERITIES]), z.array(z.enum(FAIL_ON)).min(1)], {
+          error: `expected any, none, a severity (${SEVERITIES.join(", ")}: that or worse), or a list of ${FAIL_ON.join(", ")}`,
         })
         .optional(),
+      rules: z.array(Rule, { error: "expected a list of rules ({id, regex, keywords, …})" }).optional(),
+      rulesFile: text("a gitleaks-format TOML file").optional(),
       ignore: z.array(IgnoreRule, { error: "expected a list of {secret, path, reason}" }).optional(),
       notSearched: z.enum(["fail", "warn"], { error: "expected fail or warn" }).optional(),
     })

@@ -123,8 +123,17 @@ export function confineConfig(config: LoadedConfig, options: ConfineOptions): Co
     build[key] = checked.real;
   }
 
+  // its rules only add findings, and run; a rules file must be inside its folder like any file it names
+  const rulesFile = config.rules.file === undefined ? undefined : confinedFile(fileCheck(config.rules.file), `${at("scan")}: scan.rulesFile`);
+  const rules = { ...config.rules, file: rulesFile, mayLoosen: grants.policy };
   const { scan, policyWarning, pushWarning } = confinePolicy(config, build, grants, at);
-  return { config: { ...config, secrets, build, scan }, denied, policyWarning, pushWarning };
+  return { config: { ...config, secrets, build, scan, rules }, denied, policyWarning, pushWarning };
+}
+
+/** A file the config names, by real path, or exit 2 naming the `fs.read` that would allow it. */
+function confinedFile(checked: { real: string } | { need: string }, what: string): string {
+  if ("need" in checked) throw usageError(`${what} ${checked.need}`);
+  return checked.real;
 }
 
 /** The policy and `push` of a repository config: applied only as the operator's grants say. */
@@ -147,7 +156,7 @@ function confinePolicy(config: LoadedConfig, build: { push?: boolean | undefined
  */
 function loosenings(scan: ScanPolicy): string[] {
   const out: string[] = [];
-  if (scan.failOn !== "any") out.push(`failOn: ${typeof scan.failOn === "string" ? scan.failOn : `[${scan.failOn.join(", ")}]`}`);
+  if (scan.failOn !== "any") out.push(`failOn: ${typeof scan.failOn === "string" ? scan.failOn : `[${(scan.failOn as readonly string[]).join(", ")}]`}`);
   if (scan.ignore.length > 0) out.push(`${scan.ignore.length} ignore rule${scan.ignore.length === 1 ? "" : "s"}`);
   if (scan.notSearched !== defaultScanPolicy.notSearched) out.push(`notSearched: ${scan.notSearched}`);
   const { failOn: _failOn, ignore: _ignore, notSearched: _notSearched, ...rest } = scan;

@@ -1,5 +1,6 @@
 import type { FindingWhere } from "../scan/findings/finding.js";
 import type { SecretRef } from "../secrets/secret.js";
+import type { RuleSpec, Severity } from "../rules/rule.js";
 
 /** A validated `safebuild.yml`, paths made absolute against the file's own directory. */
 export interface LoadedConfig {
@@ -13,6 +14,19 @@ export interface LoadedConfig {
   readonly secrets: readonly SecretRef[];
   readonly build: BuildDefaults;
   readonly scan: ScanPolicy;
+  readonly rules: ConfigRules;
+}
+
+/** `scan.rules` and `scan.rulesFile`: pattern rules the file adds (they can only add findings). */
+export interface ConfigRules {
+  readonly specs: readonly RuleSpec[];
+  /** Absolute path of `scan.rulesFile`. */
+  readonly file: string | undefined;
+  /**
+   * False for a repository config without `--allow policy`: its rules run, but their allow
+   * lists (which loosen) are dropped and they cannot replace a built-in rule.
+   */
+  readonly mayLoosen: boolean;
 }
 
 export interface BuildDefaults {
@@ -30,8 +44,12 @@ export interface BuildDefaults {
   readonly push: boolean;
 }
 
-/** `any`: every finding fails the run (exit 1); `none`: report only; a list: only findings in those places fail. */
-export type FailOn = "any" | "none" | readonly FindingWhere[];
+/**
+ * `any`: every finding fails the run (exit 1); `none`: report only; a severity: rule findings of
+ * that severity or worse, and every known-value finding; a list of places and severities: a
+ * finding fails when its place is listed (if places are) and its severity is (if severities are).
+ */
+export type FailOn = "any" | "none" | Severity | readonly (FindingWhere | Severity)[];
 
 export interface ScanPolicy {
   readonly failOn: FailOn;
@@ -51,6 +69,8 @@ export interface IgnoreRule {
   readonly rule: string | undefined;
   /** The finding's path, exact or a glob (`*`, `**`, `?`); a leading `/` is ignored. */
   readonly path: string | undefined;
+  /** A rule finding's fingerprint (`RULE:HEX`), naming that one finding. */
+  readonly fingerprint?: string | undefined;
   readonly where: FindingWhere | undefined;
   readonly reason: string;
   /** 1-based line of the rule in the file, for reports. */

@@ -46,6 +46,27 @@ export function parseConfig(text: string, file: string, display = file): LoadedC
       platform: build.platform,
       push: build.push === true,
     },
+    rules: {
+      specs: (config.scan?.rules ?? []).map((r) => ({
+        id: r.id,
+        title: r.title ?? r.id,
+        severity: r.severity ?? "high",
+        regex: r.regex,
+        secretGroup: r.secretGroup,
+        keywords: r.keywords,
+        entropy: r.entropy,
+        before: r.before,
+        after: r.after,
+        near: r.near,
+        requires: r.requires,
+        allowRegexes: r.allow,
+        allowPaths: r.allowPaths,
+        paths: r.paths,
+        stopwords: r.stopwords,
+      })),
+      file: config.scan?.rulesFile === undefined ? undefined : path.resolve(dir, config.scan.rulesFile),
+      mayLoosen: true,
+    },
     scan: {
       failOn: config.scan?.failOn ?? "any",
       notSearched: config.scan?.notSearched ?? "fail",
@@ -54,6 +75,7 @@ export function parseConfig(text: string, file: string, display = file): LoadedC
           secret: rule.secret,
           rule: rule.rule,
           path: rule.path,
+          fingerprint: rule.fingerprint,
           where: rule.where,
           reason: rule.reason,
           line: lineOf(doc, lineCounter, ["scan", "ignore", i]),
@@ -112,10 +134,11 @@ function knownKeysAt(keys: readonly PropertyKey[]): string {
   const known: Record<string, string> = {
     "": "version, secrets, build, scan",
     build: "context, file, tags, buildArgs, labels, target, platform, push",
-    scan: "failOn, ignore, notSearched",
+    scan: "failOn, ignore, notSearched, rules, rulesFile",
   };
   const joined = keys.filter((k) => typeof k !== "number").join(".");
-  if (joined === "scan.ignore") return "secret, rule, path, where, reason";
+  if (joined === "scan.ignore") return "secret, rule, path, where, fingerprint, reason";
+  if (joined === "scan.rules") return "id, title, severity, regex, secretGroup, keywords, entropy, before, after, near, requires, allow, allowPaths, paths, stopwords";
   if (joined.startsWith("secrets.")) return "src, env";
   return known[joined] ?? "see the README";
 }

@@ -1,4 +1,5 @@
 import { MAX_WINDOW, WuManber } from "./wu-manber.js";
+import { findShort, groupShort } from "./short-needles.js";
 
 /** One byte sequence to find; `tag` is the caller's index into its own table of variants. */
 export interface Needle {
@@ -93,6 +94,7 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
   // One Wu-Manber pass for all the other needles, at the window the shortest of them allows.
   const wm = rest.length === 0 ? undefined : new WuManber(rest.map((n) => n.bytes), Math.min(MAX_WINDOW, rest[0]!.bytes.length));
   const tags = rest.map((n) => n.tag);
+  const groups = groupShort(short);
   const window = wm !== undefined ? wm.window : Math.max(1, maxLength);
 
   // Proper prefixes shorter than the window, for pendingTail; longer ones are found as partials.
@@ -125,11 +127,7 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
       (index, start) => onMatch(tags[index]!, start),
       onPartial && ((index, start) => onPartial(tags[index]!, start)),
     );
-    for (const n of short) {
-      for (let at = hay.indexOf(n.bytes, from); at !== -1 && at < limit; at = hay.indexOf(n.bytes, at + 1)) {
-        onMatch(n.tag, at);
-      }
-    }
+    for (const group of groups) findShort(hay, group, from, limit, onMatch);
   };
 
   return {
@@ -138,9 +136,7 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
     window,
     scan(hay, onMatch) {
       wm?.scan(hay, 0, hay.length, (index, start) => onMatch(tags[index]!, start));
-      for (const n of short) {
-        for (let at = hay.indexOf(n.bytes); at !== -1; at = hay.indexOf(n.bytes, at + 1)) onMatch(n.tag, at);
-      }
+      for (const group of groups) findShort(hay, group, 0, hay.length, onMatch);
     },
     scanRange,
     pendingTail(hay) {

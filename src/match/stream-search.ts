@@ -10,6 +10,15 @@ interface Pending {
 
 export type StreamMatchHandler = (tag: number, offset: number) => void;
 
+/** What a stream's consumer uses: StreamSearch, or a wrapper around one (keyword-windows.ts). */
+export interface StreamSearcher {
+  readonly maxLength: number;
+  readonly offset: number;
+  push(chunk: Buffer, onMatch: StreamMatchHandler): void;
+  end(onMatch: StreamMatchHandler): void;
+  reset(): void;
+}
+
 /**
  * Finds needles in a stream pushed chunk by chunk, each occurrence once, at its absolute
  * offset, wherever the chunk boundaries fall. Occurrences ending in the last window-1 bytes
@@ -21,7 +30,7 @@ export type StreamMatchHandler = (tag: number, offset: number) => void;
  * the following chunks, so a needle of a megabyte costs no megabyte of carry. Chunks are
  * scanned in place; only the small junction (carry + head of the next chunk) is copied.
  */
-export class StreamSearch {
+export class StreamSearch implements StreamSearcher {
   readonly #matcher: RangeMatcher;
   readonly #needles: readonly Buffer[];
   readonly #tags: readonly number[];

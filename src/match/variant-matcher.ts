@@ -16,6 +16,11 @@ export interface VariantMatcher {
   readonly matcher: RangeMatcher;
   /** A searcher for one stream at a time, sharing the compiled needles. */
   streamSearch(): StreamSearch;
+  /**
+   * The tag of the first extra needle (pattern rules' keywords): tags from here on are
+   * `keywordBase + index into extra`, reported as found, with no end and nothing confirmed.
+   */
+  readonly keywordBase: number;
 }
 
 interface Fragment {
@@ -32,7 +37,7 @@ const HISTORY_BYTES = MAX_LOOKBEHIND + FRAGMENT_BYTES;
  * Compiles `given` (the caller's variants, filtered to its minimum length) with one Wu-Manber
  * pass over their bytes and the fragments of their wrapped forms (wrapped.ts).
  */
-export function compileVariants(given: readonly Variant[]): VariantMatcher {
+export function compileVariants(given: readonly Variant[], extra: readonly Buffer[] = []): VariantMatcher {
   const forms = wrappedForms(given);
   const variants = [...given, ...forms];
   const lengths = variants.map((v) => v.bytes.length);
@@ -57,9 +62,12 @@ export function compileVariants(given: readonly Variant[]): VariantMatcher {
       needles.push({ bytes, tag: needles.length });
     }
   });
+  // extra needles (rule keywords) after everything else: one pass finds them with the values
+  const keywordBase = needles.length;
+  for (const bytes of extra) needles.push({ bytes, tag: needles.length });
   const inner = compileMatcher(needles);
   if (fragments.size === 0) {
-    return { variants, lengths, matcher: inner, streamSearch: () => new StreamSearch(needles, inner) };
+    return { variants, lengths, matcher: inner, streamSearch: () => new StreamSearch(needles, inner), keywordBase };
   }
 
   /** Confirms a fragment hit inside one whole buffer; `found` gets the form's span. */
@@ -77,6 +85,10 @@ export function compileVariants(given: readonly Variant[]): VariantMatcher {
       const at: ByteAt = (o) => (o >= 0 && o < hay.length ? hay[o]! : -1);
       const reported = new Set<string>();
       inner.scan(hay, (tag, start) => {
+        if (tag >= keywordBase) {
+          onMatch(tag, start);
+          return;
+        }
         const shared = fragments.get(tag);
         if (shared === undefined) {
           onMatch(tag, start, start + lengths[tag]!);
@@ -100,6 +112,7 @@ export function compileVariants(given: readonly Variant[]): VariantMatcher {
     lengths,
     matcher,
     streamSearch: () => new WrappedStreamSearch(needles, inner, fragments, variants),
+    keywordBase,
   };
 }
 

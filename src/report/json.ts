@@ -56,5 +56,6 @@ function findingJson(f: Finding): Record<string, unknown> {
     ...(f.predicateType === undefined ? {} : { predicateType: f.predicateType }),
     ...(f.container === undefined ? {} : { container: f.container }),
     ...(f.dockerfile === undefined ? {} : { dockerfile: { path: f.dockerfile.path, line: f.dockerfile.line } }),
+    ...(f.rule === null ? {} : { severity: f.severity ?? null, preview: f.preview ?? null, fingerprint: f.fingerprint ?? null }),
   };
 }

@@ -22,6 +22,8 @@ export interface ReportInput {
   /** `result.findings` are the findings that count; ignored ones are taken out into `ignored`. */
   readonly result: ScanResult;
   readonly secrets: readonly SecretSummary[];
+  /** How many pattern rules ran (0 with --no-rules). */
+  readonly rules?: number | undefined;
   readonly toolVersion: string;
   readonly ignored?: readonly IgnoredFinding[] | undefined;
   /** The Dockerfile, relative to the repository root, when known: SARIF locations point at it. */

@@ -157,12 +157,13 @@ function result(input: ReportInput, f: Finding, ignored: IgnoredFinding | undefi
       ...(f.predicateType === undefined ? {} : { predicateType: f.predicateType }),
       ...(f.container === undefined ? {} : { container: f.container }),
       ...(f.dockerfile === undefined ? {} : { dockerfile: f.dockerfile }),
+      ...(f.rule === null ? {} : { severity: f.severity ?? null, preview: f.preview ?? null, fingerprint: f.fingerprint ?? null }),
     },
   };
 }
 
 function message(input: ReportInput, f: Finding): string {
-  const what = f.secret === null ? `A match of rule '${f.rule ?? "?"}'` : `Secret '${f.secret}'`;
+  const what = f.secret === null ? `A match of rule '${f.rule ?? "?"}'${f.preview === undefined ? "" : ` (${f.preview})`}` : `Secret '${f.secret}'`;
   const which = [f.image === undefined ? "" : `image ${f.image}`, f.platform ?? ""].filter(Boolean).join(", ");
   const image = which === "" ? input.result.image.ref : `${input.result.image.ref} (${which})`;
   const layer = f.layer !== null ? `layer ${f.layer.index} (${f.layer.digest})` : f.where === "annotation" ? "the image index or a manifest" : f.where === "attestation" ? `an attestation${f.predicateType === undefined ? "" : ` (${f.predicateType})`}` : "the image config";

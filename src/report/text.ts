@@ -68,7 +68,7 @@ export const writeText: Writer = (input, options) => {
   const id = result.image.id === null ? "" : ` (${shortDigest(result.image.id)})`;
   const { layers, files, bytes, durationMs } = result.stats;
   lines.push(
-    said`Scanned ${p.bold(printable(result.image.ref))}${id}: ${count(input.secrets.length, "secret")} checked, ` +
+    said`Scanned ${p.bold(printable(result.image.ref))}${id}: ${count(input.secrets.length, "secret")}${(input.rules ?? 0) > 0 ? said` and ${count(input.rules ?? 0, "pattern rule")}` : ""} checked, ` +
       said`${count(layers, "layer")}, ${count(files, "file")}, ${formatBytes(bytes)} in ${formatDuration(durationMs)}`,
   );
 
@@ -124,7 +124,7 @@ function findingLines(f: Finding, p: Palette, tag: string): string[] {
   return [first + deleted, `      ${p.dim(second)}`, ...visible];
 }
 
-const label = (f: Finding): string => f.secret ?? `rule ${f.rule ?? "?"}`;
+const label = (f: Finding): string => f.secret ?? `rule ${f.rule ?? "?"}${f.severity === undefined ? "" : ` (${f.severity})`}${f.preview === undefined ? "" : ` ${f.preview}`}${f.fingerprint === undefined ? "" : ` ${f.fingerprint}`}`;
 
 /** `sha256:` and 12 hex digits, as `docker images` shows them. */
 export function shortDigest(digest: string): string {

@@ -18,7 +18,7 @@ const count = (n: number, noun: string): string => {
 export function verdictKind(input: ReportInput): VerdictKind {
   if (input.result.findings.length > 0) return "LEAK";
   if (input.result.notSearched.length > 0) return "INCOMPLETE";
-  return input.secrets.length === 0 ? "NOTHING CHECKED" : "OK";
+  return input.secrets.length === 0 && (input.rules ?? 0) === 0 ? "NOTHING CHECKED" : "OK";
 }
 
 const place = (f: Finding): string => (f.layer === null ? said`config ${printable(f.path)}` : said`layer ${f.layer.index} ${printable(f.path)}`);
@@ -41,8 +41,11 @@ export function verdictLine(input: ReportInput): string {
     }
     case "INCOMPLETE":
       return said`INCOMPLETE: no secret found in what was read, but ${count(input.result.notSearched.length, "file")} could not be searched in full (see the report's notSearched)${ignoredNote}`;
-    case "OK":
-      return said`OK: ${count(input.secrets.length, "secret")} checked in ${count(stats.layers, "layer")}${ignoredNote}`;
+    case "OK": {
+      const rules = input.rules ?? 0;
+      const what = [...(input.secrets.length > 0 || rules === 0 ? [count(input.secrets.length, "secret")] : []), ...(rules > 0 ? [count(rules, "pattern rule")] : [])].join(" and ");
+      return said`OK: ${what} checked in ${count(stats.layers, "layer")}${ignoredNote}`;
+    }
     case "NOTHING CHECKED":
       return said`NOTHING CHECKED: no secrets given (--secret ID=REF, or secrets: in safebuild.yml)${ignoredNote}`;
   }

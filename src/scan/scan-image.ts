@@ -16,6 +16,7 @@ import { INFLATE_QUEUE_BYTES, InflateQueue } from "./content/nested-gzip.js";
 import { ContentBudget } from "./content/limits.js";
 import { wipeVariants } from "../match/variants.js";
 import { buildNeedles, type NeedleTable } from "./findings/needles.js";
+import type { CompiledRule } from "../rules/compile-rules.js";
 import { openSource, type OpenedSource, type RegistrySettings } from "./source/open-image.js";
 import { scanMetadata } from "./findings/metadata-scan.js";
 import { verifyImage } from "./layout/verify-image.js";
@@ -24,6 +25,8 @@ export interface ScanRequest {
   /** An engine reference (`app:1`, `sha256:…`), a path, or a prefixed ref (`oci:DIR`, `docker-archive:FILE`…). */
   readonly ref: string;
   readonly secrets: readonly ResolvedSecret[];
+  /** Pattern rules to run in the same pass (none: known values only). */
+  readonly rules?: readonly CompiledRule[] | undefined;
   /** `os/arch[/variant]` to pick from a multi-platform index, or `all` for every platform. */
   readonly platform?: string | undefined;
   readonly env: NodeJS.ProcessEnv;
@@ -57,7 +60,7 @@ const interrupted = (cause: unknown): SafebuildError =>
  */
 export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
-  const needles = request.needles ?? buildNeedles(request.secrets);
+  const needles = request.needles ?? buildNeedles(request.secrets, request.rules ?? []);
   const warnings = [...needles.warnings];
   const inflater = new ReusedInflater();
   const deflate = new ReusedInflater("raw");

@@ -100,7 +100,7 @@ describe.runIf(hasEngine || process.env["CI"] === "true")("the GitHub Action (ac
     expect(run.outputs["imageid"]).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(run.outputs["report"]).toBe("report.json");
     expect(JSON.parse(readFileSync(join(run.workspace, "report.json"), "utf8"))).toMatchObject({ findings: [] });
-    expect(run.summary).toMatch(/^### safebuild: OK: 1 secret checked in \d+ layers/);
+    expect(run.summary).toMatch(/^### safebuild: OK: 1 secret and \d+ pattern rules checked in \d+ layers/);
     expect(run.summary).toContain("Secrets checked: `npmrc`");
     expect(run.stderr).toContain("::add-mask::");
     for (const out of [run.stdout, run.summary, JSON.stringify(run.outputs)]) expect(out).not.toContain(token);

@@ -53,7 +53,7 @@ describe.runIf(hasEngine)(`build: docker's words, the verdict line (${DOCKER})`,
     const run = await cli(["--secret", "tok=env:SBTEST_TOK", ...BASE, "-o", `type=docker,name=${image}`, dir], { SBTEST_TOK: value });
     expect(run.code, run.stderr).toBe(0);
     expect(docker(["image", "inspect", image]).status).toBe(0);
-    expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(/^OK: 1 secret checked in \d+ layers$/);
+    expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(/^OK: 1 secret and \d+ pattern rules checked in \d+ layers$/);
     expect(readdirSync(dir)).toEqual(["Dockerfile"]);
   });
 
@@ -64,10 +64,16 @@ describe.runIf(hasEngine)(`build: docker's words, the verdict line (${DOCKER})`,
     expect(run.stderr).toMatch(/safebuild: the builder rejected its arguments: .* exited with status 125/);
   });
 
-  test("no secret given: the build is scanned but the verdict says NOTHING CHECKED, not OK", async () => {
-    const run = await cli([...BASE, "-t", tag(), context("ARG BASE\nFROM $BASE\nRUN echo hi > /x\n")]);
+  test("no secret given and --no-rules: the build is scanned but the verdict says NOTHING CHECKED, not OK", async () => {
+    const run = await cli([...BASE, "--no-rules", "-t", tag(), context("ARG BASE\nFROM $BASE\nRUN echo hi > /x\n")]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr.trimEnd().split("\n").at(-1)).toBe("NOTHING CHECKED: no secrets given (--secret ID=REF, or secrets: in safebuild.yml)");
     expect(run.stderr).not.toContain("OK:");
+  });
+
+  test("no secret given: the pattern rules still check the build, the verdict says so", async () => {
+    const run = await cli([...BASE, "-t", tag(), context("ARG BASE\nFROM $BASE\nRUN echo hi > /x\n")]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr.trimEnd().split("\n").at(-1)).toMatch(/^OK: \d+ pattern rules checked in \d+ layers$/);
   });
 });

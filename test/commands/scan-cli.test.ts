@@ -24,7 +24,8 @@ const oneLine = (text: string): string[] => text.split("\n").filter((l) => l !==
 
 describe("safebuild scan: argument errors (exit 2, one line, no value)", () => {
   test.each([
-    ["no --secret", () => ["scan", "app:1"], /^safebuild: scan needs at least one --secret/],
+    ["no --secret and --no-rules", () => ["scan", "app:1", "--no-rules"], /^safebuild: scan with --no-rules needs at least one --secret/],
+    ["a rules file that is not there", () => ["scan", "app:1", "--rules", "no-such-rules.toml"], /no-such-rules\.toml: cannot read the rules file/],
     ["bad --format", () => ["scan", "app:1", "--secret", `s1=${secretFile}`, "--format", "bogus"], /'bogus' is invalid/],
     ["bad spec", () => ["scan", "app:1", "--secret", "no-equals-sign"], /^safebuild: --secret/],
     ["missing secret file", () => ["scan", "app:1", "--secret", `s1=${dir}/nope`], /s1/],
@@ -68,10 +69,10 @@ describe.skipIf(!peerSuitesRun("scan-cli: peer image"))("safebuild scan: a peer 
     expect(run.stdout + run.stderr).not.toContain(value);
     if (format === "text") {
       expect(run.stdout).toBe("");
-      expect(run.stderr).toMatch(/\nOK: 1 secret checked in 1 layer\n$/);
+      expect(run.stderr).toMatch(/\nOK: 1 secret and \d+ pattern rules checked in 1 layer\n$/);
     } else {
       expect(JSON.parse(run.stdout)).toBeTruthy();
-      expect(run.stderr).toBe("OK: 1 secret checked in 1 layer\n");
+      expect(run.stderr).toMatch(/^OK: 1 secret and \d+ pattern rules checked in 1 layer\n$/);
     }
   });
 
@@ -98,7 +99,7 @@ describe.skipIf(!peerSuitesRun("scan-cli: peer image"))("safebuild scan: a peer 
     });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(/^Scanned .*hello-world-v25\.tar \(sha256:[0-9a-f]{12}\): 1 secret checked, 1 layer, 1 file/);
+    expect(run.stderr).toMatch(/^Scanned .*hello-world-v25\.tar \(sha256:[0-9a-f]{12}\): 1 secret and \d+ pattern rules checked, 1 layer, 1 file/);
     expect(run.stderr).toContain("LEAK hello [raw] in file contents: hello");
     expect(run.stderr).toContain("layer 0 sha256:");
     expect(run.stderr).toMatch(/\nLEAK: 1 finding of hello \(layer 0 hello\)\n$/);

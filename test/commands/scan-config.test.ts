@@ -137,9 +137,9 @@ describe("scan with safebuild.yml", () => {
     expect(scanImage).not.toHaveBeenCalled();
   });
 
-  test("no secret anywhere: the usage error mentions both places", async () => {
+  test("no secret anywhere and --no-rules: the usage error mentions both places", async () => {
     const ctx = fakeContext({ cwd: dir });
-    const error = await scanCommand(options(), ctx).catch((e: unknown) => e);
+    const error = await scanCommand({ ...options(), rules: false }, ctx).catch((e: unknown) => e);
     expect(isSafebuildError(error) && error.message).toMatch(/--secret .* or a secrets: entry in safebuild\.yml/);
   });
 });

@@ -81,7 +81,7 @@ describe("leaky.docker.tar in the other formats", () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).not.toContain(token);
-    expect(run.stderr).toMatch(/^Scanned .*leaky\.docker\.tar \(sha256:[0-9a-f]{12}\): 1 secret checked, \d+ layers/);
+    expect(run.stderr).toMatch(/^Scanned .*leaky\.docker\.tar \(sha256:[0-9a-f]{12}\): 1 secret and \d+ pattern rules checked, \d+ layers/);
     expect(run.stderr).toMatch(/LEAK token \[raw\] in file contents: app\/deleted\.txt \(deleted in a later layer, still shipped\)\n {6}layer \d+ sha256:[0-9a-f]{12} {2}COPY deleted\.txt/);
     expect(run.stderr).toContain("app/name-***");
     expect(run.stderr).toMatch(/\nLEAK: \d+ findings of token \(config Env\[1\], [^\n]*, …\)\n$/);

@@ -71,13 +71,21 @@ describe("scan command", () => {
     expect(ctx.stdout() + ctx.stderr()).not.toContain(value);
   });
 
-  test("no --secret is a usage error", async () => {
+  test("no --secret with --no-rules is a usage error: nothing to look for", async () => {
     const ctx = fakeContext({ cwd: dir });
-    expect(await failure(scanCommand(options({ secrets: [] }), ctx))).toMatchObject({
+    expect(await failure(scanCommand({ ...options({ secrets: [] }), rules: false }, ctx))).toMatchObject({
       exitCode: 2,
-      message: expect.stringMatching(/^scan needs at least one --secret/),
+      message: expect.stringMatching(/^scan with --no-rules needs at least one --secret/),
     });
     expect(scanImage).not.toHaveBeenCalled();
+  });
+
+  test("no --secret: the pattern rules run alone, and a clean image is OK, not NOTHING CHECKED", async () => {
+    const ctx = fakeContext({ cwd: dir });
+    scanImage.mockResolvedValue(resultWith([]));
+    expect(await scanCommand(options({ secrets: [], format: "text" }), ctx)).toBe(0);
+    expect(scanImage.mock.calls[0]?.[0].rules?.length).toBeGreaterThan(10);
+    expect(ctx.stderr()).toMatch(/\nOK: \d+ pattern rules checked in \d+ layers?\n$/);
   });
 
   test("a bad spec is a usage error before anything is read", async () => {
@@ -118,7 +126,7 @@ describe("scan command", () => {
     scanImage.mockResolvedValue(resultWith([], { warnings: ["secret short is 4 bytes: too short to scan, skipped"] }));
     expect(await scanCommand(options({ format: "text" }), ctx)).toBe(0);
     expect(ctx.warnings).toEqual(["secret short is 4 bytes: too short to scan, skipped"]);
-    expect(ctx.stderr()).toMatch(/\nOK: \d+ secrets? checked in \d+ layers?\n$/);
+    expect(ctx.stderr()).toMatch(/\nOK: \d+ secrets? and \d+ pattern rules checked in \d+ layers?\n$/);
     expect(ctx.stdout()).toBe("");
   });
 

@@ -19,6 +19,10 @@ const findingSchema = z.strictObject({
   image: z.strictObject({ index: z.number().int().min(0).optional(), platform: z.string().optional() }).optional(),
   predicateType: z.string().optional(),
   container: z.string().optional(),
+  // a pattern rule's finding (docs/contract.md, issue 16)
+  severity: z.enum(["low", "medium", "high", "critical"]).nullable().optional(),
+  preview: z.string().max(5).nullable().optional(),
+  fingerprint: z.string().regex(/^[A-Za-z0-9._-]+:[0-9a-f]{16}$/).nullable().optional(),
 });
 const reportSchema = z.strictObject({
   schemaVersion: z.literal(1),
@@ -91,7 +95,7 @@ describe("json report", () => {
   test.each([
     ["null layer", { ...findingOf.env }, { layer: null }],
     ["deleted", { ...findingOf.path }, { deleted: true }],
-    ["rule finding", { ...findingOf.file, secret: null, rule: "aws-access-key" }, { secret: null, rule: "aws-access-key" }],
+    ["rule finding", { ...findingOf.file, secret: null, rule: "aws-access-key", severity: "critical", preview: "ab…yz", fingerprint: "aws-access-key:0123456789abcdef" }, { secret: null, rule: "aws-access-key", severity: "critical", preview: "ab…yz", fingerprint: "aws-access-key:0123456789abcdef" }],
     ["several images", { ...findingOf.file, image: 1 }, { image: { index: 1 } }],
     ["an image of an index (CONTRACT Additions: image.platform)", { ...findingOf.file, image: 1, platform: "linux/arm64/v8" }, { image: { index: 1, platform: "linux/arm64/v8" } }],
     ["an attestation: JSON pointer and predicate type", findingOf.attestation, { where: "attestation", path: "/predicate/invocation/parameters/args/build-arg:TOKEN", predicateType: "https://slsa.dev/provenance/v0.2", image: { platform: "linux/amd64" } }],

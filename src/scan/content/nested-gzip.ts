@@ -1,7 +1,7 @@
 import { createGunzip, gunzipSync } from "node:zlib";
 import type { Backlog } from "../../bytes/backlog.js";
 import type { InflatedContent, InflatedMemo, InnerRecord } from "./inflated-memo.js";
-import type { StreamSearch } from "../../match/stream-search.js";
+import type { StreamSearcher } from "../../match/stream-search.js";
 import type { NeedleTable } from "../findings/needles.js";
 import type { ReusedInflater } from "./reused-inflater.js";
 import type { ContentReport, ContentSink } from "./content-report.js";
@@ -33,7 +33,7 @@ export interface NestedGzipContext {
   /** inflates the layer's gzip files, one at a time (gathered ones at their end, larger ones as they come) */
   readonly inflater: ReusedInflater;
   /** searches what `inflater` outputs, reset for each file (a new one per file cost more than its matching) */
-  readonly wholeSearch: StreamSearch;
+  readonly wholeSearch: StreamSearcher;
   /**
    * A buffer of at least `size` bytes to gather a file in, reused from one file to the next: a
    * layer walks its files one after another, and a gathered file is done with it when its

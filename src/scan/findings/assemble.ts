@@ -4,6 +4,7 @@ import { isDeleted, isReplacedInLayer, visibleLinks } from "../layer/visibility.
 import type { Finding, LayerRef, NotSearched } from "./finding.js";
 import type { LayerScan } from "../layer/layer-scan.js";
 import type { NeedleTable } from "./needles.js";
+import { ruleFingerprint } from "./rule-finding.js";
 
 export interface ScannedImage {
   readonly config: ImageConfig;
@@ -33,13 +34,17 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
   const out = new Map<string, Finding>();
   // Paths are censored after `deleted` is known, and before deduplication.
   const add = (finding: Finding): void => {
-    const key = JSON.stringify([finding.secret, finding.where, finding.layer?.index ?? null, finding.path, finding.encoding, finding.container ?? null]);
+    const key = JSON.stringify([finding.secret, finding.where, finding.layer?.index ?? null, finding.path, finding.encoding, finding.container ?? null, finding.fingerprint ?? null]);
     if (!out.has(key)) out.set(key, finding);
   };
   const extra = { ...(imageIndex === undefined ? {} : { image: imageIndex }), ...(platform === undefined ? {} : { platform }) };
   const fromConfig = (hit: ConfigHit): void => {
     const variant = needles.variants[hit.tag];
-    if (!variant) return;
+    if (!variant) {
+      const found = ruleFinding(needles, hit.tag, hit.where, hit.path);
+      if (found) add({ ...found, layer: null, deleted: false, ...extra });
+      return;
+    }
     add({ secret: variant.secretId, rule: null, where: hit.where, layer: null, path: hit.path, encoding: variant.encoding, deleted: false, ...extra });
   };
   image.config.hits.forEach(fromConfig);
@@ -49,9 +54,22 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
     const ref = layerRef(image, index, needles);
     for (const hit of layer.hits) {
       const variant = needles.variants[hit.tag];
-      if (!variant) continue;
       const gone = isReplacedInLayer(layer, hit) || isDeleted(image.layers, index, hit.path);
       const links = gone && hit.where === "file" ? visibleLinks(image.layers, index, hit).map((p) => censor(p + hit.inner, needles)) : [];
+      if (!variant) {
+        const path = censor(hit.path + hit.inner, needles);
+        const found = ruleFinding(needles, hit.tag, hit.where, path);
+        if (!found) continue;
+        add({
+          ...found,
+          layer: ref,
+          deleted: gone && links.length === 0,
+          ...(links.length === 0 ? {} : { visibleAt: links.slice(0, 10) }),
+          ...extra,
+          ...(hit.container === null ? {} : { container: hit.container }),
+        });
+        continue;
+      }
       const finding: Finding = {
         secret: variant.secretId,
         rule: null,
@@ -114,4 +132,12 @@ export function withoutParts(findings: readonly Finding[]): Finding[] {
   const place = (f: Finding): string => JSON.stringify([f.secret, f.where, f.layer?.index ?? null, f.path, f.container ?? null, f.image ?? null, f.platform ?? null]);
   const whole = new Set(findings.filter((f) => f.encoding === "raw").map(place));
   return findings.filter((f) => !(PART_ENCODINGS.has(f.encoding) && whole.has(place(f))));
+}
+
+/** The place-independent part of a pattern rule's finding, or undefined (no rule match, or a path the rule allows). */
+export function ruleFinding(needles: NeedleTable, tag: number, where: Finding["where"], path: string): Pick<Finding, "secret" | "rule" | "where" | "path" | "encoding" | "severity" | "preview" | "fingerprint"> | undefined {
+  const match = needles.ruleMatch(tag);
+  if (match === undefined || match.rule.allowsPath(path)) return undefined;
+  const rule = match.rule.id;
+  return { secret: null, rule, where, path, encoding: "raw", severity: match.rule.severity, preview: match.preview, fingerprint: ruleFingerprint(rule, where, path, match.offset) };
 }

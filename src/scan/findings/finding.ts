@@ -1,5 +1,6 @@
 import type { Encoding } from "../../match/variant.js";
 import type { ContentFormat } from "../content/format.js";
+import type { Severity } from "../../rules/rule.js";
 
 export type FindingWhere = "file" | "path" | "linkname" | "env" | "label" | "history" | "config" | "annotation" | "attestation";
 
@@ -38,6 +39,12 @@ export interface Finding {
   readonly dockerfile?: { readonly path: string; readonly line: number };
   /** Set when the match is inside a file of the layer (a decoded stream, an archive member): the format that held it. */
   readonly container?: ContentFormat;
+  /** A pattern rule's finding: the rule's severity. */
+  readonly severity?: Severity;
+  /** A pattern rule's finding: the first and last 2 characters of what matched at most (`gh…Xy`), never more. */
+  readonly preview?: string;
+  /** A pattern rule's finding: `RULE:HEX`, stable, for `scan.ignore` entries; no part of the value. */
+  readonly fingerprint?: string;
 }
 
 /** Content the scan could not read in full (a limit, an unknown or corrupt compression): never counted as clean. */

@@ -48,8 +48,10 @@ export function searchJson(raw: Buffer, needles: NeedleTable, what: string): { v
   };
   walk(value, []);
   needles.matcher.scan(raw, (tag) => {
+    // a rule reads JSON escapes in place (private-key's \n), so its decoded hit is the one to keep
+    if (needles.ruleMatch(tag) !== undefined && hits.some((h) => needles.ruleMatch(h.tag) !== undefined)) return;
     const variant = needles.variants[tag];
-    if (variant && !secretsFound.has(variant.secretId)) hits.push({ tag, segments: [], raw: true });
+    if (variant ? !secretsFound.has(variant.secretId) : needles.ruleMatch(tag) !== undefined) hits.push({ tag, segments: [], raw: true });
   });
   return { value, hits };
 }

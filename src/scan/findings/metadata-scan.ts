@@ -1,5 +1,5 @@
 import { isSafebuildError } from "../../errors.js";
-import { withoutParts } from "./assemble.js";
+import { ruleFinding, withoutParts } from "./assemble.js";
 import type { BlobStore } from "../source/blob-store.js";
 import { censor } from "./censor.js";
 import type { Finding } from "./finding.js";
@@ -25,12 +25,15 @@ export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: 
   };
   const out = new Map<string, Finding>();
   const add = (finding: Finding): void => {
-    const key = JSON.stringify([finding.secret, finding.where, finding.path, finding.encoding, finding.image ?? null, finding.platform ?? null]);
+    const key = JSON.stringify([finding.secret, finding.where, finding.path, finding.encoding, finding.image ?? null, finding.platform ?? null, finding.fingerprint ?? null]);
     if (!out.has(key)) out.set(key, finding);
   };
   const finding = (tag: number, where: Finding["where"], path: string, doc: Placed): Finding | undefined => {
     const variant = needles.variants[tag];
-    if (!variant) return undefined;
+    if (!variant) {
+      const found = ruleFinding(needles, tag, where, censor(path, needles));
+      return found && { ...found, layer: null, deleted: false, ...placeOf(doc) };
+    }
     return { secret: variant.secretId, rule: null, where, layer: null, path: censor(path, needles), encoding: variant.encoding, deleted: false, ...placeOf(doc) };
   };
 

@@ -2,25 +2,49 @@ import { said } from "../../redact/own-words.js";
 import type { ResolvedSecret } from "../../secrets/secret.js";
 import type { Variant } from "../../match/variant.js";
 import type { RangeMatcher } from "../../match/matcher.js";
-import type { StreamSearch } from "../../match/stream-search.js";
+import type { StreamSearcher } from "../../match/stream-search.js";
 import { compileVariants } from "../../match/variant-matcher.js";
+import { findInBuffer, KeywordStream, planKeywords, type RuleMatchSink, type WindowBudget } from "../../match/keyword-windows.js";
 import { variantsOf, wipeVariants } from "../../match/variants.js";
+import type { CompiledRule } from "../../rules/compile-rules.js";
+import { previewOf } from "./rule-finding.js";
 
 /** Shorter values match by chance in any large image; they are skipped with a warning. */
 export const MIN_NEEDLE_BYTES = 8;
+/** Tags of rule matches start here (far above any variant or keyword tag). */
+export const RULE_TAG_BASE = 1 << 30;
+/** Rule matches one scan records; past this, a warning (a hostile image full of tokens). */
+export const MAX_RULE_MATCHES = 10_000;
+/** Bytes of keyword windows one scan examines; past this, rules stop with a warning (a keyword on every line of a layer). */
+export const RULE_WINDOW_BUDGET = 64 * 1024 * 1024;
 
-/** Every variant of every secret, indexed by matcher tag. */
+/** A pattern rule's match, as findings need it: never the value, only a preview. */
+export interface RuleMatch {
+  readonly rule: CompiledRule;
+  /** first and last 2 characters at most */
+  readonly preview: string;
+  /** where the secret starts in the bytes searched (a file's content, a string) */
+  readonly offset: number;
+}
+
+/** Every variant of every secret, indexed by matcher tag, and the pattern rules' matches. */
 export interface NeedleTable {
   readonly variants: readonly Variant[];
   readonly lengths: readonly number[];
-  /** Tags are indexes into `variants`. */
+  /** Tags are indexes into `variants`, or rule matches (`ruleMatch`). */
   readonly matcher: RangeMatcher;
   /** A searcher for one stream at a time (a tar entry's content), sharing the compiled matcher. */
-  streamSearch(): StreamSearch;
+  streamSearch(): StreamSearcher;
   readonly warnings: readonly string[];
+  /** Pattern rules in this scan. */
+  readonly rules: readonly CompiledRule[];
+  /** The rule match a tag stands for, if it is one. */
+  ruleMatch(tag: number): RuleMatch | undefined;
+  /** True when there is anything to look for in file contents. */
+  readonly searchesContent: boolean;
 }
 
-export function buildNeedles(secrets: readonly ResolvedSecret[]): NeedleTable {
+export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[] = []): NeedleTable {
   const variants: Variant[] = [];
   const warnings: string[] = [];
   for (const secret of secrets) {
@@ -34,12 +58,60 @@ export function buildNeedles(secrets: readonly ResolvedSecret[]): NeedleTable {
     variants.push(...all.filter((v) => v.bytes.length >= MIN_NEEDLE_BYTES));
     wipeVariants(all.filter((v) => v.bytes.length < MIN_NEEDLE_BYTES));
   }
-  const compiled = compileVariants(variants);
+  const plan = planKeywords(rules);
+  const compiled = compileVariants(variants, plan.keywords);
+  const { keywordBase } = compiled;
+  if (rules.length === 0) {
+    return { variants: compiled.variants, lengths: compiled.lengths, matcher: compiled.matcher, warnings, streamSearch: compiled.streamSearch, rules, ruleMatch: () => undefined, searchesContent: compiled.variants.length > 0 };
+  }
+
+  const matches: RuleMatch[] = [];
+  let budgetLeft = RULE_WINDOW_BUDGET;
+  const budget: WindowBudget = {
+    take(bytes) {
+      if (budgetLeft <= 0) return false;
+      budgetLeft -= bytes;
+      if (budgetLeft <= 0) warnings.push(`pattern rules: stopped after ${RULE_WINDOW_BUDGET / 1024 / 1024} MiB of text near keywords (a keyword occurs too often); the rest was searched for known values only`);
+      return true;
+    },
+  };
+  const isKnown = (secret: Buffer): boolean => {
+    let known = false;
+    compiled.matcher.scan(secret, (tag) => {
+      if (tag < keywordBase) known = true;
+    });
+    return known;
+  };
+  // Known values win: a rule match that holds a given secret is that secret's finding already.
+  const sink: RuleMatchSink = (rule, secret, offset) => {
+    if (isKnown(secret)) return undefined;
+    if (matches.length >= MAX_RULE_MATCHES) {
+      if (matches.length === MAX_RULE_MATCHES) warnings.push(`pattern rules: more than ${MAX_RULE_MATCHES} matches; the rest are not reported`);
+      return undefined;
+    }
+    matches.push({ rule: rules[rule]!, preview: previewOf(secret), offset });
+    return RULE_TAG_BASE + matches.length - 1;
+  };
+  const matcher: RangeMatcher = {
+    ...compiled.matcher,
+    scan(hay, onMatch) {
+      // allocated on the first keyword hit only: paths and names (a million per layer) rarely hold one
+      let hits: [number, number][] | undefined;
+      compiled.matcher.scan(hay, (tag, start, end) => {
+        if (tag < keywordBase) onMatch(tag, start, end);
+        else (hits ??= []).push([tag - keywordBase, start]);
+      });
+      if (hits !== undefined) findInBuffer(plan, hay, hits, budget, sink, onMatch);
+    },
+  };
   return {
     variants: compiled.variants,
     lengths: compiled.lengths,
-    matcher: compiled.matcher,
+    matcher,
     warnings,
-    streamSearch: compiled.streamSearch,
+    streamSearch: () => new KeywordStream(compiled.streamSearch(), plan, keywordBase, sink, budget),
+    rules,
+    ruleMatch: (tag) => (tag >= RULE_TAG_BASE ? matches[tag - RULE_TAG_BASE] : undefined),
+    searchesContent: true,
   };
 }

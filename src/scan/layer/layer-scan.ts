@@ -6,7 +6,7 @@ import { sniffCompression } from "./compression.js";
 import { sniffingSink } from "../../bytes/sniff-sink.js";
 import { InflatedMemo } from "../content/inflated-memo.js";
 import { ReusedInflater } from "../content/reused-inflater.js";
-import type { StreamSearch } from "../../match/stream-search.js";
+import type { StreamSearcher } from "../../match/stream-search.js";
 import { GATHERED_GZIP_BYTES, INFLATE_QUEUE_BYTES, InflateQueue, SMALL_GZIP_BYTES, startNestedGzip, type NestedGzip } from "../content/nested-gzip.js";
 import type { NeedleTable } from "../findings/needles.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
@@ -130,7 +130,7 @@ class LayerWalk {
   readonly needles: NeedleTable;
   readonly backlog: Backlog;
   readonly entryBudget: EntryBudget;
-  readonly searcher: StreamSearch;
+  readonly searcher: StreamSearcher;
   // with nothing to find, inflating nested gzip files is wasted work
   readonly searchesContent: boolean;
   readonly inflating: InflateQueue;
@@ -138,7 +138,7 @@ class LayerWalk {
   readonly inflater: ReusedInflater;
   readonly budget: ContentBudget;
   readonly deflate: ReusedInflater;
-  #wholeSearch: StreamSearch | undefined;
+  #wholeSearch: StreamSearcher | undefined;
   // where this layer gathers its gzip files, one after another: grown by doubling, never freed
   #gathering: Buffer | undefined;
 
@@ -147,7 +147,7 @@ class LayerWalk {
     this.backlog = backlog;
     this.entryBudget = ctx.entries ?? new EntryBudget();
     this.searcher = ctx.needles.streamSearch();
-    this.searchesContent = ctx.needles.variants.length > 0;
+    this.searchesContent = ctx.needles.searchesContent;
     this.inflating = ctx.inflating ?? new InflateQueue(INFLATE_QUEUE_BYTES);
     this.memo = ctx.inflated ?? new InflatedMemo();
     this.inflater = ctx.inflater ?? new ReusedInflater();
@@ -155,7 +155,7 @@ class LayerWalk {
     this.deflate = ctx.deflate ?? new ReusedInflater("raw");
   }
 
-  get wholeSearch(): StreamSearch {
+  get wholeSearch(): StreamSearcher {
     return (this.#wholeSearch ??= this.needles.streamSearch());
   }
 

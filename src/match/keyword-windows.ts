@@ -1,0 +1,242 @@
+import type { StreamMatchHandler, StreamSearcher } from "./stream-search.js";
+
+/**
+ * A pattern rule as the matcher sees it: keywords found in the same pass as the known values,
+ * and a check run only on the bytes around a keyword hit (rules/ compiles rules to this).
+ */
+export interface WindowRule {
+  readonly keywords: readonly Buffer[];
+  /** How far before a keyword's first byte, and after its last, a match may reach. */
+  readonly before: number;
+  readonly after: number;
+  /** Calls `found(start, end)` for each secret inside `window` (offsets into it). */
+  find(window: Buffer, found: (start: number, end: number) => void): void;
+}
+
+/** Receives a confirmed match: its bytes are borrowed (valid during the call); returns the tag to report, or undefined to drop it. */
+export type RuleMatchSink = (rule: number, secret: Buffer, offset: number) => number | undefined;
+
+/** Keywords longer than this are cut: a window needs history to hold them. */
+export const MAX_KEYWORD_BYTES = 64;
+/** A window never grows past this, however many hits merge into it (a keyword repeated over a whole layer). */
+export const MAX_MERGED_WINDOW = 64 * 1024;
+
+/** The keyword needles of some rules: distinct byte strings, each with the rules that share it. */
+export interface KeywordPlan {
+  readonly rules: readonly WindowRule[];
+  readonly keywords: readonly Buffer[];
+  readonly rulesOf: readonly (readonly number[])[];
+  /** history a stream keeps: the widest window a hit can need */
+  readonly history: number;
+}
+
+export function planKeywords(rules: readonly WindowRule[]): KeywordPlan {
+  const index = new Map<string, number>();
+  const keywords: Buffer[] = [];
+  const rulesOf: number[][] = [];
+  let history = 0;
+  rules.forEach((rule, r) => {
+    for (const keyword of rule.keywords) {
+      const key = keyword.toString("latin1");
+      let k = index.get(key);
+      if (k === undefined) {
+        k = keywords.length;
+        index.set(key, k);
+        keywords.push(keyword);
+        rulesOf.push([]);
+      }
+      if (!rulesOf[k]!.includes(r)) rulesOf[k]!.push(r);
+      history = Math.max(history, rule.before + keyword.length + rule.after);
+    }
+  });
+  return { rules, keywords, rulesOf, history: history + 64 };
+}
+
+/** Per stream: limits how many window bytes its rules may examine (bounded time on hostile input). */
+export interface WindowBudget {
+  /** Takes `bytes` from the budget; false once it is spent (the window is not examined). */
+  take(bytes: number): boolean;
+}
+
+interface OpenWindow {
+  readonly rule: number;
+  readonly start: number;
+  end: number;
+}
+
+/**
+ * Whole buffers (a path, a config string, a zip member): every keyword hit's window, merged
+ * per rule, examined at once.
+ */
+export function findInBuffer(plan: KeywordPlan, hay: Buffer, hits: readonly (readonly [number, number])[], budget: WindowBudget, sink: RuleMatchSink, onMatch: (tag: number, start: number, end: number) => void): void {
+  const windows = mergeWindows(plan, hits, 0, hay.length);
+  const seen = new Set<string>();
+  for (const w of windows) {
+    if (!budget.take(w.end - w.start)) return;
+    examine(plan, w, hay.subarray(w.start, w.end), w.start, seen, sink, (tag, start, end) => onMatch(tag, start, end));
+  }
+}
+
+/** Windows of the hits (keyword index, offset), clipped to [min, max), merged per rule where they overlap. */
+function mergeWindows(plan: KeywordPlan, hits: readonly (readonly [number, number])[], min: number, max: number): OpenWindow[] {
+  const open = new Map<number, OpenWindow>();
+  const out: OpenWindow[] = [];
+  const sorted = [...hits].sort((a, b) => a[1] - b[1]);
+  for (const [k, at] of sorted) {
+    for (const r of plan.rulesOf[k]!) {
+      const rule = plan.rules[r]!;
+      const start = Math.max(min, at - rule.before);
+      const end = Math.min(max, at + plan.keywords[k]!.length + rule.after);
+      const current = open.get(r);
+      if (current !== undefined && start <= current.end && end - current.start <= MAX_MERGED_WINDOW) {
+        current.end = Math.max(current.end, end);
+        continue;
+      }
+      const next = { rule: r, start, end };
+      open.set(r, next);
+      out.push(next);
+    }
+  }
+  return out;
+}
+
+function examine(plan: KeywordPlan, w: OpenWindow, bytes: Buffer, base: number, seen: Set<string>, sink: RuleMatchSink, report: (tag: number, start: number, end: number) => void): void {
+  plan.rules[w.rule]!.find(bytes, (start, end) => {
+    const key = `${w.rule}:${base + start}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const tag = sink(w.rule, bytes.subarray(start, end), base + start);
+    if (tag !== undefined) report(tag, base + start, base + end);
+  });
+}
+
+/**
+ * A stream searcher that also runs rules: keyword hits from the inner searcher (tags from
+ * `keywordBase` on) open windows; a window is examined once the stream has passed its end,
+ * from the bytes of the current chunk and a history of the ones before it, so a match is found
+ * wherever the chunk boundaries fall. Everything else passes through unchanged.
+ */
+export class KeywordStream implements StreamSearcher {
+  readonly #inner: StreamSearcher;
+  readonly #plan: KeywordPlan;
+  readonly #keywordBase: number;
+  readonly #sink: RuleMatchSink;
+  readonly #budget: WindowBudget;
+  readonly #history: Buffer;
+  #historyLength = 0;
+  #open = new Map<number, OpenWindow>();
+  #due: OpenWindow[] = [];
+  readonly #seen = new Set<string>();
+  #spent = false;
+
+  constructor(inner: StreamSearcher, plan: KeywordPlan, keywordBase: number, sink: RuleMatchSink, budget: WindowBudget) {
+    this.#inner = inner;
+    this.#plan = plan;
+    this.#keywordBase = keywordBase;
+    this.#sink = sink;
+    this.#budget = budget;
+    this.#history = Buffer.alloc(plan.history);
+  }
+
+  get maxLength(): number {
+    return this.#inner.maxLength;
+  }
+
+  get offset(): number {
+    return this.#inner.offset;
+  }
+
+  push(chunk: Buffer, onMatch: StreamMatchHandler): void {
+    if (chunk.length === 0) return;
+    const base = this.#inner.offset;
+    this.#inner.push(chunk, (tag, offset) => (tag < this.#keywordBase ? onMatch(tag, offset) : this.#hit(tag - this.#keywordBase, offset)));
+    const end = base + chunk.length;
+    this.#examineDue(chunk, base, end, onMatch);
+    this.#remember(chunk);
+  }
+
+  end(onMatch: StreamMatchHandler): void {
+    const base = this.#inner.offset;
+    this.#inner.end((tag, offset) => (tag < this.#keywordBase ? onMatch(tag, offset) : this.#hit(tag - this.#keywordBase, offset)));
+    for (const w of this.#open.values()) {
+      w.end = Math.min(w.end, base);
+      this.#due.push(w);
+    }
+    this.#open.clear();
+    this.#examineDue(Buffer.alloc(0), base, Infinity, onMatch);
+  }
+
+  reset(): void {
+    this.#inner.reset();
+    this.#history.fill(0, 0, this.#historyLength);
+    this.#historyLength = 0;
+    this.#open.clear();
+    this.#due = [];
+    this.#seen.clear();
+    this.#spent = false;
+  }
+
+  #hit(k: number, at: number): void {
+    for (const r of this.#plan.rulesOf[k]!) {
+      const rule = this.#plan.rules[r]!;
+      const start = Math.max(0, at - rule.before);
+      const end = at + this.#plan.keywords[k]!.length + rule.after;
+      const current = this.#open.get(r);
+      if (current !== undefined && start <= current.end && end - current.start <= MAX_MERGED_WINDOW) {
+        current.end = Math.max(current.end, end);
+        continue;
+      }
+      if (current !== undefined) this.#due.push(current);
+      this.#open.set(r, { rule: r, start, end });
+    }
+  }
+
+  /** Examines every window that ends by `end` (the stream's offset after this chunk). */
+  #examineDue(chunk: Buffer, base: number, end: number, onMatch: StreamMatchHandler): void {
+    const keep = this.#plan.history - 64;
+    for (const [r, w] of this.#open) {
+      if (w.end <= end) {
+        this.#due.push(w);
+        this.#open.delete(r);
+      } else if (Number.isFinite(end) && w.start < end - keep) {
+        // a long merged window: what is here now is examined now, the rest (with an overlap
+        // as wide as any match) once it has come, so the history never needs to hold it whole
+        this.#due.push({ rule: r, start: w.start, end });
+        this.#open.set(r, { rule: r, start: end - keep, end: w.end });
+      }
+    }
+    if (this.#due.length === 0) return;
+    const due = this.#due;
+    this.#due = [];
+    const historyStart = base - this.#historyLength;
+    for (const w of due) {
+      const start = Math.max(w.start, historyStart);
+      const stop = Math.min(w.end, base + chunk.length);
+      if (stop <= start) continue;
+      if (this.#spent || !this.#budget.take(stop - start)) {
+        this.#spent = true;
+        continue;
+      }
+      const bytes =
+        start >= base
+          ? chunk.subarray(start - base, stop - base)
+          : Buffer.concat([this.#history.subarray(start - historyStart, this.#historyLength), chunk.subarray(0, Math.max(0, stop - base))]);
+      examine(this.#plan, w, bytes, start, this.#seen, this.#sink, (tag, at) => onMatch(tag, at));
+      if (bytes.buffer !== chunk.buffer) bytes.fill(0);
+    }
+  }
+
+  /** The history becomes the last bytes of the stream (a window may start that far back). */
+  #remember(chunk: Buffer): void {
+    const size = this.#history.length;
+    if (chunk.length >= size) {
+      chunk.copy(this.#history, 0, chunk.length - size);
+      this.#historyLength = size;
+      return;
+    }
+    const keep = Math.min(this.#historyLength, size - chunk.length);
+    this.#history.copy(this.#history, 0, this.#historyLength - keep, this.#historyLength);
+    chunk.copy(this.#history, keep);
+    this.#historyLength = keep + chunk.length;
+  }
+}

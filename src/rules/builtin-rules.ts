@@ -1,0 +1,194 @@
+import type { RuleSpec } from "./rule.js";
+
+/** A token ends where its alphabet does (a `\b` would not end one whose last character is `-`). */
+const END = "(?:[^A-Za-z0-9_-]|$)";
+/** Placeholders that documentation and examples use in place of a value. */
+const PLACEHOLDER_WORDS = ["example", "sample", "dummy", "placeholder", "xxxxxxxx", "your_", "your-", "changeme", "redacted"];
+
+/**
+ * The built-in rules, written for this project from each format's public documentation (see
+ * docs/rules.md for the sources). Keywords are the formats' fixed prefixes or field names;
+ * windows are as wide as the format can be long.
+ */
+const RULES: readonly RuleSpec[] = [
+  {
+    id: "private-key",
+    title: "PEM or OpenSSH private key (also split over lines or JSON-escaped)",
+    severity: "critical",
+    keywords: ["PRIVATE KEY"],
+    // the header, then base64 (with PEM headers, line breaks, indentation or \n escapes), then the footer
+    regex: "-----BEGIN[ A-Z0-9_-]{0,64}PRIVATE KEY(?: BLOCK)?-----((?:[A-Za-z0-9+/=:,.\\- \\t\\r\\n]|\\\\[rnt/]){64,}?)-----END[ A-Z0-9_-]{0,64}PRIVATE KEY(?: BLOCK)?-----",
+    entropy: 4.2,
+    requires: "-----END",
+    before: 96,
+    after: 16384,
+    stopwords: PLACEHOLDER_WORDS,
+  },
+  {
+    id: "putty-private-key",
+    title: "PuTTY private key file (.ppk)",
+    severity: "critical",
+    keywords: ["PuTTY-User-Key-File-"],
+    regex: "PuTTY-User-Key-File-[23]: [A-Za-z0-9@.-]+\\r?\\n(?:[^\\r\\n]*\\r?\\n){1,12}?Private-Lines: [0-9]{1,3}\\r?\\n((?:[A-Za-z0-9+/=]{1,64}\\r?\\n)+)",
+    entropy: 4.2,
+    before: 0,
+    after: 16384,
+  },
+  {
+    id: "aws-access-key",
+    title: "AWS secret access key with its access key id nearby",
+    severity: "critical",
+    keywords: ["aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "SecretAccessKey", "secretAccessKey", "aws_secret_key", "AWS_SECRET_KEY"],
+    regex: "(?:aws_?secret_?(?:access_?)?key|AWS_?SECRET_?(?:ACCESS_?)?KEY|[Ss]ecretAccessKey)[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)",
+    near: "(?:^|[^A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?:[^A-Z0-9]|$)",
+    entropy: 4.0,
+    // the key id may come first (credentials files, `aws iam create-access-key` output)
+    before: 1024,
+    after: 1024,
+    stopwords: PLACEHOLDER_WORDS,
+  },
+  {
+    id: "github-token",
+    title: "GitHub token (personal, OAuth, user-to-server, server-to-server, refresh)",
+    severity: "high",
+    keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    regex: `(?:^|[^A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36,251})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 256,
+  },
+  {
+    id: "github-fine-grained-token",
+    title: "GitHub fine-grained personal access token",
+    severity: "high",
+    keywords: ["github_pat_"],
+    regex: `(?:^|[^A-Za-z0-9_])(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 96,
+  },
+  {
+    id: "gitlab-token",
+    title: "GitLab personal, project or group access token",
+    severity: "high",
+    keywords: ["glpat-"],
+    regex: `(?:^|[^A-Za-z0-9_])(glpat-[A-Za-z0-9_.-]{20,120})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 128,
+  },
+  {
+    id: "npm-token",
+    title: "npm access token",
+    severity: "high",
+    // where npm tokens live (.npmrc, the variables npm and CI read): a 4-byte prefix would cost a pass of its own
+    keywords: ["_authToken", "NPM_TOKEN", "npm_token", "NPM_AUTH_TOKEN", "NODE_AUTH_TOKEN"],
+    regex: `(?:^|[^A-Za-z0-9_])(npm_[A-Za-z0-9]{36})${END}`,
+    entropy: 3.5,
+    before: 0,
+    after: 160,
+  },
+  {
+    id: "pypi-token",
+    title: "PyPI API token",
+    severity: "high",
+    keywords: ["pypi-AgEIcHlwaS5vcmc"],
+    regex: `(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000})${END}`,
+    before: 0,
+    after: 1100,
+  },
+  {
+    id: "dockerhub-token",
+    title: "Docker Hub personal or organisation access token",
+    severity: "high",
+    keywords: ["dckr_pat_", "dckr_oat_"],
+    regex: `(?:^|[^A-Za-z0-9_])(dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,80})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 96,
+  },
+  {
+    id: "slack-token",
+    title: "Slack bot, user, app or refresh token",
+    severity: "high",
+    keywords: ["xox"],
+    regex: `(?:^|[^A-Za-z0-9_])(xox[abeoprs]-(?:[0-9]{6,16}-){0,3}[A-Za-z0-9-]{16,200})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 256,
+  },
+  {
+    id: "slack-webhook",
+    title: "Slack incoming webhook URL",
+    severity: "high",
+    keywords: ["hooks.slack.com/services/"],
+    regex: "hooks\\.slack\\.com/services/(T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})",
+    before: 0,
+    after: 96,
+  },
+  {
+    id: "stripe-key",
+    title: "Stripe live secret or restricted key",
+    severity: "critical",
+    keywords: ["sk_live_", "rk_live_"],
+    regex: `(?:^|[^A-Za-z0-9_])((?:sk|rk)_live_[A-Za-z0-9]{24,247})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 256,
+  },
+  {
+    id: "google-api-key",
+    title: "Google API key",
+    severity: "high",
+    keywords: ["AIza"],
+    regex: `(?:^|[^A-Za-z0-9_])(AIza[0-9A-Za-z_-]{35})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 40,
+  },
+  {
+    id: "gcp-service-account",
+    title: "Google Cloud service-account key file (JSON)",
+    severity: "critical",
+    keywords: ["private_key_id"],
+    regex: "private_key_id\\\\?\"\\s*:\\s*\\\\?\"([0-9a-f]{40})\\\\?\"",
+    near: "service_account",
+    before: 2048,
+    after: 4096,
+  },
+  {
+    id: "jwt",
+    title: "JSON Web Token",
+    severity: "medium",
+    // base64url of the usual first members of a JOSE header: {"alg", {"typ", {"kid"
+    keywords: ["eyJhbGci", "eyJ0eXAi", "eyJraWQi"],
+    regex: `(?:^|[^A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{16,})${END}`,
+    entropy: 4.0,
+    before: 1,
+    after: 10240,
+  },
+  {
+    id: "url-password",
+    title: "URL with an embedded password (scheme://user:password@host)",
+    severity: "high",
+    keywords: ["://"],
+    regex: "(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\\s:@/\"'<>`]{1,64}:([^\\s:@/\"'<>`]{3,128})@[A-Za-z0-9][A-Za-z0-9.-]*",
+    // documentation writes `user:pass@`, `abc:xyz@`: a real password has some variety
+    entropy: 2.5,
+    requires: "@",
+    before: 24,
+    after: 200,
+    // variables, templates and the words documentation puts where a password goes
+    allowRegexes: ["^[$%{<*]", "^\\[", "\\$\\{", "\\{\\{", "^x+$"],
+    stopwords: [...PLACEHOLDER_WORDS, "password", "passwd", "pass", "pwd", "secret", "token"],
+  },
+];
+
+/**
+ * Package documentation ships example keys and tokens (libnet-ssleay-perl's server_key.pem,
+ * the registry spec's JWTs, Node's `https://abc:xyz@` examples): an image author's own leak
+ * does not land there, and flagging every Debian image's docs would teach users to turn rules off.
+ */
+const DOC_PATHS = ["(?:^|/)usr/share/(?:doc|man|info)/"];
+
+export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...DOC_PATHS] }));

@@ -1,0 +1,159 @@
+import { RE2JS } from "re2js";
+import { usageError } from "../errors.js";
+import { MAX_KEYWORD_BYTES, type WindowRule } from "../match/keyword-windows.js";
+import { shannonEntropy } from "./entropy.js";
+import type { RuleOrigin, Severity } from "./rule.js";
+
+/** A keyword shorter than this would open a window at almost every byte of an image. */
+export const MIN_KEYWORD_BYTES = 3;
+/** A window wider than this per side would be most of a small file; matches are never that long. */
+export const MAX_SIDE_BYTES = 16 * 1024;
+/** More rules than gitleaks ships (about 200) by far; beyond this a file is a mistake or an attack. */
+export const MAX_RULES = 2000;
+const DEFAULT_SIDE = 256;
+
+/** A rule ready to run: the matcher's view (WindowRule) and what findings name. */
+export interface CompiledRule extends WindowRule {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  /** Where the rule came from (built-in, a file), for messages. */
+  readonly from: string;
+  /** True when a finding at `path` does not count: an allowed path, or outside the rule's paths. */
+  allowsPath(path: string): boolean;
+}
+
+const ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+function compileRegex(id: string, what: string, source: string): RE2JS {
+  try {
+    return RE2JS.compile(source);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0]!.slice(0, 200) : "invalid";
+    throw usageError(`rule ${id}: ${what} does not compile (Go/RE2 syntax): ${reason}`);
+  }
+}
+
+/** Finds matches of one regex in a window: [start, end) of the secret group, in order. */
+type Finder = (window: Buffer, each: (start: number, end: number) => boolean) => void;
+/** Whether a regex matches anywhere in the bytes. */
+type Tester = (bytes: Buffer) => boolean;
+
+/**
+ * Built-in rules are written in the part of RE2 syntax that ECMAScript reads the same way, with
+ * bounded repetition and no nested quantifiers (test/rules/builtin-rules.test.ts checks both
+ * engines agree), so they run on V8's compiled regexes: about 25 times faster per window than
+ * re2js here. Rules from users always run on re2js, whose time is linear whatever they write.
+ */
+function finderOf(id: string, source: string, group: number, trusted: boolean): { find: Finder; groups: number } {
+  const re2 = compileRegex(id, "the regex", source);
+  if (!trusted) {
+    return {
+      groups: re2.groupCount(),
+      find(window, each) {
+        const m = re2.matcher(window);
+        while (m.find()) if (!each(m.start(group), m.end(group))) return;
+      },
+    };
+  }
+  const js = new RegExp(source, "gd");
+  return {
+    groups: re2.groupCount(),
+    find(window, each) {
+      const text = window.toString("latin1");
+      js.lastIndex = 0;
+      for (let m = js.exec(text); m !== null; m = js.exec(text)) {
+        if (m[0].length === 0) js.lastIndex++;
+        const at = m.indices?.[group];
+        if (at !== undefined && !each(at[0], at[1])) return;
+      }
+    },
+  };
+}
+
+function testerOf(id: string, what: string, source: string, trusted: boolean): Tester {
+  const re2 = compileRegex(id, what, source);
+  if (!trusted) return (bytes) => re2.matcher(bytes).find();
+  const js = new RegExp(source);
+  return (bytes) => js.test(bytes.toString("latin1"));
+}
+
+/** Compiles one rule; every error names the rule id and is exit 2. `trusted`: a built-in rule (see finderOf). */
+export function compileRule({ rule, from }: RuleOrigin, trusted = false): CompiledRule {
+  const id = rule.id;
+  if (!ID.test(id)) throw usageError(`${from}: rule id ${JSON.stringify(id.slice(0, 100))} must match [A-Za-z0-9._-]+`);
+  const fail = (why: string): never => {
+    throw usageError(`${from}: rule ${id}: ${why}`);
+  };
+  if (rule.keywords.length === 0) fail("no keywords: safebuild runs a rule's regex only near one of its keywords (add keywords: the literal text every match contains or sits next to)");
+  const keywords = rule.keywords.map((k) => Buffer.from(k, "utf8"));
+  for (const k of keywords) {
+    if (k.length < MIN_KEYWORD_BYTES) fail(`keyword ${JSON.stringify(k.toString("utf8"))} is shorter than ${MIN_KEYWORD_BYTES} bytes: it would open a window at almost every byte`);
+    if (k.length > MAX_KEYWORD_BYTES) fail(`a keyword is longer than ${MAX_KEYWORD_BYTES} bytes`);
+  }
+  const before = rule.before ?? DEFAULT_SIDE;
+  const after = rule.after ?? DEFAULT_SIDE;
+  for (const [name, n] of [["before", before], ["after", after]] as const) {
+    if (!Number.isInteger(n) || n < 0 || n > MAX_SIDE_BYTES) fail(`${name} must be a whole number of bytes from 0 to ${MAX_SIDE_BYTES}`);
+  }
+  const groups = compileRegex(id, "the regex", rule.regex).groupCount();
+  const group = rule.secretGroup ?? (groups > 0 ? 1 : 0);
+  if (!Number.isInteger(group) || group < 0 || group > groups) fail(`secretGroup ${group} but the regex has ${groups} group${groups === 1 ? "" : "s"}`);
+  const { find } = finderOf(id, rule.regex, group, trusted);
+  const requires = rule.requires === undefined || rule.requires === "" ? undefined : Buffer.from(rule.requires, "utf8");
+  const near = rule.near === undefined ? undefined : testerOf(id, "near", rule.near, trusted);
+  const allow = (rule.allowRegexes ?? []).map((r) => testerOf(id, "an allow regex", r, trusted));
+  const allowPaths = (rule.allowPaths ?? []).map((r) => compileRegex(id, "an allow path", r));
+  const onlyPaths = (rule.paths ?? []).map((r) => compileRegex(id, "a path", r));
+  const stopwords = (rule.stopwords ?? []).map((w) => w.toLowerCase()).filter((w) => w.length > 0);
+  const entropy = rule.entropy;
+  if (entropy !== undefined && !(entropy >= 0 && entropy <= 8)) fail("entropy must be from 0 to 8 (bits per byte)");
+
+  const allowed = (secret: Buffer): boolean => {
+    if (entropy !== undefined && shannonEntropy(secret) < entropy) return true;
+    if (stopwords.length > 0) {
+      const lower = secret.toString("latin1").toLowerCase();
+      if (stopwords.some((w) => lower.includes(w))) return true;
+    }
+    return allow.some((test) => test(secret));
+  };
+
+  return {
+    id,
+    title: rule.title,
+    severity: rule.severity,
+    from,
+    keywords,
+    before,
+    after,
+    find(window, found) {
+      if (requires !== undefined && window.indexOf(requires) === -1) return;
+      let isNear: boolean | undefined;
+      find(window, (start, end) => {
+        if (start < 0 || end <= start) return true;
+        const secret = window.subarray(start, end);
+        if (allowed(secret)) return true;
+        isNear ??= near === undefined || near(window);
+        if (!isNear) return false;
+        found(start, end);
+        return true;
+      });
+    },
+    allowsPath: (path) => allowPaths.some((re) => re.matcher(path).find()) || (onlyPaths.length > 0 && !onlyPaths.some((re) => re.matcher(path).find())),
+  };
+}
+
+/**
+ * Compiles rules in order; a later rule with an earlier one's id replaces it (a team's file
+ * overriding a built-in). `trusted` says which are built-in (see finderOf).
+ */
+export function compileRules(origins: readonly RuleOrigin[], trusted: (origin: RuleOrigin) => boolean = () => false): CompiledRule[] {
+  if (origins.length > MAX_RULES) throw usageError(`${origins.length} pattern rules: more than ${MAX_RULES} (limit); split the file or drop rules`);
+  const byId = new Map<string, CompiledRule>();
+  for (const origin of origins) {
+    const compiled = compileRule(origin, trusted(origin));
+    byId.delete(compiled.id);
+    byId.set(compiled.id, compiled);
+  }
+  return [...byId.values()];
+}

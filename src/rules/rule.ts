@@ -1,0 +1,41 @@
+/** How bad a rule's finding is; `scan.failOn` can name a threshold (config/). */
+export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/**
+ * A pattern rule as data (built-in, `scan.rules` in safebuild.yml, or a gitleaks TOML rule).
+ * The regex is Go/RE2 syntax, run by a linear-time engine only on the bytes around a keyword.
+ */
+export interface RuleSpec {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: Severity;
+  readonly regex: string;
+  /** The capture group that is the secret; 0 is the whole match. Default: 1 when the regex has a group, else 0. */
+  readonly secretGroup?: number | undefined;
+  /** Literal strings (3 to 64 bytes), at least one of which occurs near every match. */
+  readonly keywords: readonly string[];
+  /** Minimum Shannon entropy of the secret, in bits per byte. */
+  readonly entropy?: number | undefined;
+  /** Bytes before a keyword and after it that a match may reach (default 256 each, at most 16 KiB). */
+  readonly before?: number | undefined;
+  readonly after?: number | undefined;
+  /** A literal every match contains: a window without it is skipped before the regex runs (cheap). */
+  readonly requires?: string | undefined;
+  /** A second regex that must also match inside the window (an AWS key id near its secret key). */
+  readonly near?: string | undefined;
+  /** Secrets matching any of these regexes are not findings (placeholders, examples). */
+  readonly allowRegexes?: readonly string[] | undefined;
+  /** Findings whose path matches any of these regexes are dropped. */
+  readonly allowPaths?: readonly string[] | undefined;
+  /** When given, only findings whose path matches one of these regexes count (gitleaks `path`). */
+  readonly paths?: readonly string[] | undefined;
+  /** Secrets containing any of these words are not findings. */
+  readonly stopwords?: readonly string[] | undefined;
+}
+
+/** Where a rule came from, for messages. */
+export interface RuleOrigin {
+  readonly rule: RuleSpec;
+  readonly from: string;
+}

@@ -1,0 +1,114 @@
+import { describe, expect, test } from "vitest";
+import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
+import { alnum, pem, ppk, serviceAccount, token } from "./tokens.js";
+import { builtinsOnRe2, findStream, findWhole } from "./find.js";
+
+const jsonEscaped = (text: string): string => JSON.stringify({ key: text });
+
+/** [rule, text that holds one secret of it]: the formats as they sit in files of an image. */
+const positives: [string, () => string][] = [
+  ["private-key", () => pem("RSA PRIVATE KEY")],
+  ["private-key", () => pem("OPENSSH PRIVATE KEY")],
+  ["private-key", () => pem("EC PRIVATE KEY", token.pemBody(160))],
+  ["private-key", () => pem("ENCRYPTED PRIVATE KEY").replace(/\n/g, "\r\n")],
+  ["private-key", () => jsonEscaped(pem("PRIVATE KEY"))],
+  ["private-key", () => `key: |\n  ${pem("PRIVATE KEY").replace(/\n/g, "\n  ")}`],
+  ["private-key", () => `SSH_KEY="${pem("OPENSSH PRIVATE KEY").replace(/\n/g, " ")}"`],
+  ["putty-private-key", () => ppk()],
+  ["aws-access-key", () => `[default]\naws_access_key_id = ${token.awsId()}\naws_secret_access_key = ${token.awsSecret()}\n`],
+  ["aws-access-key", () => JSON.stringify({ AccessKey: { AccessKeyId: token.awsId(), SecretAccessKey: token.awsSecret() } })],
+  ["aws-access-key", () => `AWS_SECRET_ACCESS_KEY=${token.awsSecret()}\nAWS_ACCESS_KEY_ID=${token.awsId()}\n`],
+  ["github-token", () => `GITHUB_TOKEN=${token.github("p")}\n`],
+  ["github-token", () => `"token": "${token.github("s")}"`],
+  ["github-token", () => `https://x-access-token:${token.github("o")}@github.com/o/r.git`],
+  ["github-fine-grained-token", () => `export GH_TOKEN=${token.githubFine()}`],
+  ["gitlab-token", () => `PRIVATE-TOKEN: ${token.gitlab()}`],
+  ["npm-token", () => `//registry.npmjs.org/:_authToken=${token.npm()}\n`],
+  ["pypi-token", () => `[pypi]\n  username = __token__\n  password = ${token.pypi()}\n`],
+  ["dockerhub-token", () => `echo ${token.dockerhub()} | docker login -u me --password-stdin`],
+  ["slack-token", () => `SLACK_BOT_TOKEN=${token.slack()}`],
+  ["slack-webhook", () => `curl -X POST ${token.slackWebhook()}`],
+  ["stripe-key", () => `STRIPE_SECRET_KEY=${token.stripe()}`],
+  ["google-api-key", () => `const key = "${token.google()}";`],
+  ["gcp-service-account", () => serviceAccount()],
+  ["jwt", () => `Authorization: Bearer ${token.jwt()}`],
+  ["url-password", () => `DATABASE_URL=postgres://app:${alnum(16)}@db.internal:5432/app`],
+  ["url-password", () => `git clone https://deploy:${alnum(20)}@git.example.org/team/repo.git`],
+];
+
+/** [rule, text that looks close but holds no secret of it]. */
+const negatives: [string, () => string][] = [
+  ["private-key", () => 'const HEADER = "-----BEGIN PRIVATE KEY-----";'],
+  ["private-key", () => "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n"],
+  ["private-key", () => "-----BEGIN PUBLIC KEY-----\n" + token.pemBody(270) + "\n-----END PUBLIC KEY-----\n"],
+  ["private-key", () => pem("PRIVATE KEY", "PASTE-YOUR-PRIVATE-KEY-HERE-".repeat(4))],
+  ["putty-private-key", () => "PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\n"],
+  ["aws-access-key", () => `aws_secret_access_key = ${token.awsSecret()}\n`],
+  ["aws-access-key", () => "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"],
+  ["github-token", () => `ghp_${alnum(20)}`],
+  ["github-token", () => `ghp_${"a".repeat(36)}`],
+  ["github-token", () => `xghp_${alnum(36)}`],
+  ["github-fine-grained-token", () => `github_pat_${alnum(30)}`],
+  ["gitlab-token", () => "glpat-short"],
+  ["npm-token", () => `npm_config_cache=/tmp/${alnum(36)}`],
+  ["npm-token", () => `token: ${token.npm()}`],
+  ["npm-token", () => `npm_${alnum(36)}x${alnum(3)}`],
+  ["pypi-token", () => "pypi-AgEIcHlwaS5vcmc"],
+  ["dockerhub-token", () => "dckr_pat_"],
+  ["slack-token", () => "xoxb-not-a-token"],
+  ["slack-webhook", () => "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXX"],
+  ["stripe-key", () => `sk_test_${alnum(40)}`],
+  ["stripe-key", () => `pk_live_${alnum(40)}`],
+  ["google-api-key", () => `AIza${alnum(10)}`],
+  ["gcp-service-account", () => JSON.stringify({ type: "authorized_user", private_key_id: "0".repeat(40) })],
+  ["jwt", () => "eyJhbGciOiJIUzI1NiJ9"],
+  ["url-password", () => "https://user:password@example.com/"],
+  ["url-password", () => "postgres://app:${DB_PASSWORD}@db:5432/app"],
+  ["url-password", () => "http://www.debian.org/doc/ and mailto:someone@debian.org"],
+  ["url-password", () => "see https://github.com/org/repo/issues/12 (user@example.com)"],
+];
+
+describe("built-in rules", () => {
+  test("every built-in rule has positive and negative cases here", () => {
+    for (const rule of BUILTIN_RULES) {
+      expect(positives.some(([id]) => id === rule.id), `${rule.id} positive`).toBe(true);
+      expect(negatives.some(([id]) => id === rule.id), `${rule.id} negative`).toBe(true);
+    }
+  });
+
+  test.each(positives)("%s finds its secret", (id, make) => {
+    const text = make();
+    const got = findWhole(text).map((f) => f.rule);
+    expect(got).toContain(id);
+    // the same in a stream, split in 7-byte pieces (windows across chunk boundaries)
+    const bytes = Buffer.from(text);
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 7) pieces.push(bytes.subarray(at, at + 7));
+    expect(findStream(pieces).rules.map((f) => f.rule)).toContain(id);
+  });
+
+  test.each(negatives)("%s stays quiet on a look-alike", (id, make) => {
+    expect(findWhole(make()).map((f) => f.rule)).not.toContain(id);
+  });
+
+  test("each built-in is valid RE2 too, and both engines find the same in every case", () => {
+    for (const [, make] of [...positives, ...negatives]) {
+      const text = make();
+      const key = (f: { rule: string; offset: number }): string => `${f.rule}@${f.offset}`;
+      expect(findWhole(text, builtinsOnRe2).map(key)).toEqual(findWhole(text).map(key));
+    }
+  });
+
+  test("package documentation is not searched by the built-in rules (example keys and tokens)", () => {
+    expect(builtinsOnRe2.find((r) => r.id === "private-key")?.allowsPath("usr/share/doc/libnet-ssleay-perl/examples/server_key.pem")).toBe(true);
+    expect(builtinsOnRe2.find((r) => r.id === "private-key")?.allowsPath("root/.ssh/id_rsa")).toBe(false);
+  });
+
+  test("a preview shows 2 characters of each end at most, and nothing of a short value", () => {
+    const value = token.github("p");
+    const [hit] = findWhole(`t=${value}\n`);
+    expect(hit?.preview).toBe(`${value.slice(0, 2)}…${value.slice(-2)}`);
+    const [short] = findWhole("postgres://u:abcdefgh@db/x");
+    expect(short?.preview).toBe("…");
+  });
+});

@@ -1,0 +1,62 @@
+import { randomBytes, randomInt } from "node:crypto";
+
+/**
+ * Made-up values of each format's documented shape, built at run time so the repository holds
+ * no token-shaped string (a push-protection scanner or safebuild itself would flag it).
+ */
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const UPPER32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+export const pick = (alphabet: string, n: number): string => Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join("");
+export const alnum = (n: number): string => pick(ALNUM, n);
+
+export const token = {
+  github: (kind = "p") => `gh${kind}_${alnum(36)}`,
+  githubFine: () => `github_pat_${alnum(22)}_${alnum(59)}`,
+  gitlab: () => `glpat-${alnum(20)}`,
+  npm: () => `npm_${alnum(36)}`,
+  pypi: () => `pypi-AgEIcHlwaS5vcmc${randomBytes(60).toString("base64url")}`,
+  dockerhub: () => `dckr_pat_${randomBytes(21).toString("base64url")}`,
+  slack: () => `xoxb-${pick("0123456789", 12)}-${pick("0123456789", 13)}-${alnum(24)}`,
+  slackWebhook: () => `https://hooks.slack.com/services/T${pick(UPPER32, 10)}/B${pick(UPPER32, 10)}/${alnum(24)}`,
+  stripe: () => `sk_live_${alnum(40)}`,
+  google: () => `AIza${randomBytes(27).toString("base64url").slice(0, 35)}`,
+  awsId: () => `AKIA${pick(UPPER32, 16)}`,
+  awsSecret: () => randomBytes(30).toString("base64"),
+  jwt: () => {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    return `${part({ alg: "HS256", typ: "JWT" })}.${part({ sub: alnum(10), iat: 1700000000 })}.${randomBytes(32).toString("base64url")}`;
+  },
+  pemBody: (bytes = 1190) => randomBytes(bytes).toString("base64").replace(/.{64}/g, "$&\n").trimEnd(),
+};
+
+export const pem = (label = "RSA PRIVATE KEY", body = token.pemBody()): string => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+
+export function ppk(): string {
+  const pub = randomBytes(279).toString("base64").replace(/.{64}/g, "$&\n").trimEnd();
+  const priv = randomBytes(660).toString("base64").replace(/.{64}/g, "$&\n").trimEnd();
+  return [
+    "PuTTY-User-Key-File-3: ssh-rsa",
+    "Encryption: none",
+    "Comment: rsa-key-20260101",
+    `Public-Lines: ${pub.split("\n").length}`,
+    pub,
+    `Private-Lines: ${priv.split("\n").length}`,
+    priv,
+    `Private-MAC: ${randomBytes(32).toString("hex")}`,
+    "",
+  ].join("\n");
+}
+
+export function serviceAccount(): string {
+  return JSON.stringify(
+    {
+      type: "service_account",
+      project_id: "demo-project",
+      private_key_id: randomBytes(20).toString("hex"),
+      private_key: pem("PRIVATE KEY"),
+      client_email: "ci@demo-project.iam.gserviceaccount.com",
+    },
+    null,
+    2,
+  );
+}

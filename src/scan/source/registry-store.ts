@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import { environmentError, inputError, isSafebuildError } from "../../errors.js";
-import { Backlog } from "../../bytes/backlog.js";
+import { Backlog, type ByteSink } from "../../bytes/backlog.js";
 import { sourceLost } from "../../bytes/pump.js";
 import type { RegistryClient } from "../../registry/client.js";
 import { unreachable } from "../../registry/errors.js";
@@ -19,29 +20,66 @@ const BLOB_PATH = /^blobs\/([a-z0-9]+)\/([a-f0-9]{64})$/;
 const sha256 = (bytes: Buffer): string => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
 /**
- * An image in a registry as a layout (`index.json`, `blobs/sha256/…`), read over the
- * distribution API: the tag's (or digest's) manifest is the index (a single image manifest
- * gets a one-entry index), digests an index lists are fetched as manifests, all others as
- * blobs. Everything fetched by digest is checked against it; layers stream through the layer
- * scanner and are never stored.
+ * The sha256 of `bytes`; throws when `expected` is a sha256 digest and they differ. Other
+ * algorithms pass unchecked: only sha256 is computed here.
  */
-export function registryStore(client: RegistryClient, ctx: LayerScanContext, onBytes: (count: number) => void): BlobStore {
-  const label = client.label;
-  const manifests = new Map<string, Promise<Buffer>>();
-  const scans = new Map<string, Promise<LayerScan>>();
+function verified(label: string, expected: string | undefined, bytes: Buffer): string {
+  const read = sha256(bytes);
+  if (expected !== undefined && expected.startsWith("sha256:") && read !== expected) {
+    throw environmentError(`${label}: the registry served ${read} for ${expected}`);
+  }
+  return read;
+}
+
+function digestOf(label: string, path: string): string {
+  const match = BLOB_PATH.exec(path);
+  if (!match) throw inputError(`${label}: ${path} is not a blob this registry source can fetch`);
+  return `${match[1]}:${match[2]}`;
+}
+
+/** At most `limit` holders at once; the others wait in order. Resolves to the release function. */
+function slots(limit: number): () => Promise<() => void> {
   const waiting: (() => void)[] = [];
   let running = 0;
-  const slot = async (): Promise<() => void> => {
-    if (running >= LAYERS_AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve));
+  return async () => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
     running++;
     return () => {
       running--;
       waiting.shift()?.();
     };
   };
-  const mismatch = (digest: string, read: string): Error => environmentError(`${label}: the registry served ${read} for ${digest}`);
+}
 
-  const listChildren = (bytes: Buffer, self: string): void => {
+/**
+ * The manifests of one image by digest. Reading an index starts fetching the manifests it
+ * lists, so the layout's later `json()` calls find them already under way.
+ */
+class Manifests {
+  readonly #byDigest = new Map<string, Promise<Buffer>>();
+
+  constructor(private readonly client: RegistryClient) {}
+
+  get(digest: string): Promise<Buffer> | undefined {
+    return this.#byDigest.get(digest);
+  }
+
+  /** The tag's (or digest's) manifest as an index; a single image manifest gets a one-entry index. */
+  async top(): Promise<Buffer> {
+    const { client } = this;
+    const { bytes, mediaType } = await client.manifest(client.ref.reference);
+    const digest = verified(client.label, client.ref.digest, bytes);
+    const isIndex = (mediaType !== undefined && INDEX_TYPES.has(mediaType)) || /"manifests"\s*:/.test(bytes.toString("utf8"));
+    if (isIndex) {
+      this.#listChildren(bytes, digest);
+      return bytes;
+    }
+    this.#byDigest.set(digest, Promise.resolve(bytes));
+    const type = mediaType ?? "application/vnd.oci.image.manifest.v1+json";
+    return Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: type, digest, size: bytes.length }] }));
+  }
+
+  #listChildren(bytes: Buffer, self: string): void {
     let parsed: unknown;
     try {
       parsed = JSON.parse(bytes.toString("utf8"));
@@ -53,64 +91,100 @@ export function registryStore(client: RegistryClient, ctx: LayerScanContext, onB
     for (const child of children) {
       const digest = (child as { digest?: unknown } | null)?.digest;
       if (typeof digest !== "string") continue;
-      if (digest === self) throw inputError(`${label}: image index ${self} points at itself`);
-      if (!manifests.has(digest)) manifests.set(digest, fetchManifest(digest));
+      if (digest === self) throw inputError(`${this.client.label}: image index ${self} points at itself`);
+      if (!this.#byDigest.has(digest)) this.#byDigest.set(digest, this.#fetch(digest));
     }
-  };
+  }
 
-  const fetchManifest = (digest: string): Promise<Buffer> => {
+  #fetch(digest: string): Promise<Buffer> {
     const fetched = (async () => {
-      const { bytes } = await client.manifest(digest);
-      const read = sha256(bytes);
-      if (digest.startsWith("sha256:") && read !== digest) throw mismatch(digest, read);
-      listChildren(bytes, digest);
+      const { bytes } = await this.client.manifest(digest);
+      verified(this.client.label, digest, bytes);
+      this.#listChildren(bytes, digest);
       return bytes;
     })();
     fetched.catch(() => undefined); // awaited when the layout asks for it
     return fetched;
-  };
+  }
+}
 
-  const top = async (): Promise<Buffer> => {
-    const { bytes, mediaType } = await client.manifest(client.ref.reference);
-    const digest = sha256(bytes);
-    if (client.ref.digest !== undefined && client.ref.digest.startsWith("sha256:") && digest !== client.ref.digest) throw mismatch(client.ref.digest, digest);
-    const isIndex = (mediaType !== undefined && INDEX_TYPES.has(mediaType)) || /"manifests"\s*:/.test(bytes.toString("utf8"));
-    if (isIndex) {
-      listChildren(bytes, digest);
-      return bytes;
+/**
+ * Copies the body into the scanner in full batches: sockets hand over 16-64 KiB at a time;
+ * the layer reader is cheapest fed 1 MiB (bytes/pump.ts). Returns after the scanner's input ends.
+ */
+async function feedInBatches(body: IncomingMessage, batch: Buffer, sink: ByteSink, backlog: Backlog, ctx: LayerScanContext, onBytes: (count: number) => void): Promise<void> {
+  let filled = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
+    onBytes(chunk.length);
+    for (let at = 0; at < chunk.length; ) {
+      const n = chunk.copy(batch, filled, at);
+      filled += n;
+      at += n;
+      if (filled === BATCH) {
+        sink.write(batch);
+        filled = 0;
+        await backlog.settle();
+      }
     }
-    manifests.set(digest, Promise.resolve(bytes));
-    const type = mediaType ?? "application/vnd.oci.image.manifest.v1+json";
-    return Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: type, digest, size: bytes.length }] }));
-  };
+  }
+  if (!body.complete) throw sourceLost(undefined);
+  if (filled > 0) sink.write(batch.subarray(0, filled));
+  sink.end();
+  await backlog.settle();
+}
 
-  const digestOf = (path: string): string => {
-    const match = BLOB_PATH.exec(path);
-    if (!match) throw inputError(`${label}: ${path} is not a blob this registry source can fetch`);
-    return `${match[1]}:${match[2]}`;
-  };
+/** Streams one layer blob through the layer scanner; the blob itself is never stored. */
+async function scanBlob(client: RegistryClient, ctx: LayerScanContext, onBytes: (count: number) => void, digest: string): Promise<LayerScan> {
+  const body = await client.blob(digest);
+  const backlog = new Backlog();
+  const scanner = startLayerScan(ctx, backlog);
+  const batch = Buffer.allocUnsafe(BATCH);
+  try {
+    await feedInBatches(body, batch, scanner.sink, backlog, ctx, onBytes);
+  } catch (error) {
+    body.destroy();
+    if (ctx.signal?.aborted || isSafebuildError(error)) throw error;
+    throw unreachable(client.ref.registry, error, client.timeoutMs);
+  }
+  const result = await scanner.finish();
+  if (result.error !== null) throw inputError(`${client.label}: layer ${digest} is unreadable (${result.error})`);
+  return result;
+}
+
+/**
+ * An image in a registry as a layout (`index.json`, `blobs/sha256/…`), read over the
+ * distribution API: the tag's (or digest's) manifest is the index (a single image manifest
+ * gets a one-entry index), digests an index lists are fetched as manifests, all others as
+ * blobs. Everything fetched by digest is checked against it; layers stream through the layer
+ * scanner and are never stored.
+ */
+export function registryStore(client: RegistryClient, ctx: LayerScanContext, onBytes: (count: number) => void): BlobStore {
+  const label = client.label;
+  const manifests = new Manifests(client);
+  const scans = new Map<string, Promise<LayerScan>>();
+  const slot = slots(LAYERS_AT_ONCE);
 
   return {
     async json(path) {
       if (path === "manifest.json") return undefined;
-      if (path === "index.json") return top();
-      const digest = digestOf(path);
+      if (path === "index.json") return manifests.top();
+      const digest = digestOf(label, path);
       const manifest = manifests.get(digest);
       if (manifest !== undefined) return manifest;
       const bytes = await client.smallBlob(digest, JSON_CAP);
       if (bytes === undefined) throw inputError(`${label}: blob ${digest} is larger than ${JSON_CAP} bytes`);
-      const read = sha256(bytes);
-      if (digest.startsWith("sha256:") && read !== digest) throw mismatch(digest, read);
+      verified(label, digest, bytes);
       return bytes;
     },
     layer(path) {
       const known = scans.get(path);
       if (known) return known;
       const scan = (async () => {
-        const digest = digestOf(path);
+        const digest = digestOf(label, path);
         const release = await slot();
         try {
-          return await scanBlob(digest);
+          return await scanBlob(client, ctx, onBytes, digest);
         } finally {
           release();
         }
@@ -123,40 +197,4 @@ export function registryStore(client: RegistryClient, ctx: LayerScanContext, onB
       for (const path of paths) this.layer(path).catch(() => undefined);
     },
   };
-
-  async function scanBlob(digest: string): Promise<LayerScan> {
-    const body = await client.blob(digest);
-    const backlog = new Backlog();
-    const scanner = startLayerScan(ctx, backlog);
-    const batch = Buffer.allocUnsafe(BATCH);
-    try {
-      // sockets hand over 16-64 KiB at a time; the layer reader is cheapest fed 1 MiB (bytes/pump.ts)
-      let filled = 0;
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        if (ctx.signal?.aborted) throw ctx.signal.reason;
-        onBytes(chunk.length);
-        for (let at = 0; at < chunk.length; ) {
-          const n = chunk.copy(batch, filled, at);
-          filled += n;
-          at += n;
-          if (filled === BATCH) {
-            scanner.sink.write(batch);
-            filled = 0;
-            await backlog.settle();
-          }
-        }
-      }
-      if (!body.complete) throw sourceLost(undefined);
-      if (filled > 0) scanner.sink.write(batch.subarray(0, filled));
-      scanner.sink.end();
-      await backlog.settle();
-    } catch (error) {
-      body.destroy();
-      if (ctx.signal?.aborted || isSafebuildError(error)) throw error;
-      throw unreachable(client.ref.registry, error, client.timeoutMs);
-    }
-    const result = await scanner.finish();
-    if (result.error !== null) throw inputError(`${label}: layer ${digest} is unreadable (${result.error})`);
-    return result;
-  }
 }

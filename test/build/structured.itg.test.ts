@@ -87,8 +87,12 @@ describe.runIf(hasEngine)(`structured secrets, real builds (${DOCKER})`, () => {
     );
     const run = await buildThenScan(["npmrc"], ctx);
     expect(run.build).toBe(0);
-    expect(JSON.parse(run.report).findings, run.report).toEqual([]);
-    expect(run.scan).toBe(0);
+    const findings = JSON.parse(run.report).findings as { secret: string | null; rule: string | null; path: string }[];
+    // none of the known values' public lines is a finding
+    expect(findings.filter((f) => f.secret !== null), run.report).toEqual([]);
+    // the staging account holds a private key of its own: the pattern rules rightly report it, and only it
+    expect(new Set(findings.map((f) => `${f.rule}:${f.path}`))).toEqual(new Set(["gcp-service-account:app/sa-staging.json", "private-key:app/sa-staging.json"]));
+    expect(run.scan).toBe(1);
   }, 300_000);
 
   test("a build that copies only the token out of the .npmrc: found (exit 1)", async () => {

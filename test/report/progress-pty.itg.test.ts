@@ -64,7 +64,7 @@ describe.runIf(hasEngine)("progress on a terminal, none in a capture", () => {
     // the indicator is erased once, and the report starts on the cleared line
     const tail = screen.slice(screen.lastIndexOf("\r\u001b[K") + "\r\u001b[K".length);
     expect(tail).toMatch(/^Scanned /);
-    expect(tail).toMatch(/\nOK: 1 secret checked in 2 layers/);
+    expect(tail).toMatch(/\nOK: 1 secret (?:and \d+ pattern rules )?checked in 2 layers/);
     expect(screen).not.toContain(secret);
   }, 120_000);
 
@@ -75,7 +75,7 @@ describe.runIf(hasEngine)("progress on a terminal, none in a capture", () => {
     const { code, screen } = await onPty(["scan", tar, "--secret", "tok=env:SBTEST_TOK"]);
     expect(code, screen).toBe(0);
     expect(screen).toMatch(/scanning …?[^ ]*image\.tar {2}layer \d {2}\d+\.\d MiB of \d+\.\d MiB {2}\d+%/);
-    expect(screen).toMatch(/OK: 1 secret checked in 2 layers/);
+    expect(screen).toMatch(/OK: 1 secret (?:and \d+ pattern rules )?checked in 2 layers/);
   }, 120_000);
 
   test("captured (not a TTY): no progress, no control characters, the report intact", async () => {
@@ -83,7 +83,7 @@ describe.runIf(hasEngine)("progress on a terminal, none in a capture", () => {
     expect(run.code, run.output).toBe(0);
     expect(hasControl(run.stderr.toString())).toBe(false);
     expect(run.stderr.toString()).not.toMatch(/waiting for the engine|scanning /);
-    expect(run.stderr.toString()).toMatch(/Scanned sbtest-progress-[0-9a-f]+ \(sha256:[0-9a-f]{12}\): 1 secret checked/);
-    expect(run.stderr.toString()).toMatch(/\nOK: 1 secret checked in 2 layers[^\n]*\n$/);
+    expect(run.stderr.toString()).toMatch(/Scanned sbtest-progress-[0-9a-f]+ \(sha256:[0-9a-f]{12}\): 1 secret (?:and \d+ pattern rules )?checked/);
+    expect(run.stderr.toString()).toMatch(/\nOK: 1 secret (?:and \d+ pattern rules )?checked in 2 layers[^\n]*\n$/);
   }, 120_000);
 });

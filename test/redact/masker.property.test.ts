@@ -126,7 +126,10 @@ describe("masker properties", () => {
           secrets.forEach((s, i) => masker.add(`s${i}`, SecretValue.copyOf(s)));
           const whole = masker.maskBuffer(input);
           expect(containsAny(whole, variants)).toBeUndefined();
-          expect(output.toString("latin1")).toBe(whole.toString("latin1"));
+          // Pieces (8+ bytes of a value within a line) are looked for from character starts; a piece of
+          // a non-ASCII value that starts inside a multi-byte character may be seen by one and not the
+          // other (docs/security.md). Whole values and encodings are masked by both, checked above.
+          if (secrets.every((v) => v.every((b) => b < 0x80))) expect(output.toString("latin1")).toBe(whole.toString("latin1"));
         },
       ),
       { numRuns: 250 },

@@ -143,7 +143,8 @@ describe("wrap", () => {
   });
 
   test("a short held prefix goes out after the delay; the rest of the value is still masked", async () => {
-    const t = token();
+    // a fixed value: a random token's encodings can share a piece start with "prompt> ", which is then held too
+    const t = "kLmNoPqRwXyZkLmNoPqRwXyZ";
     const { target, bytes } = collector();
     const s = masker(t).wrap(target);
     s.write(`prompt> ${t.slice(0, 2)}`);

@@ -4,6 +4,7 @@ import { environmentError, inputError } from "../errors.js";
 import type { PumpOptions } from "../bytes/pump.js";
 import type { EngineEndpoint } from "./endpoint.js";
 import { engineExport, type EngineExport } from "./export-reader.js";
+import { readBodyCapped } from "../bytes/read-body.js";
 
 /** An inspect reply is a small JSON document; a huge one is not the engine speaking. */
 const REPLY_CAP = 16 * 1024 * 1024;
@@ -28,17 +29,9 @@ function get(endpoint: EngineEndpoint, path: string, signal: AbortSignal | undef
 }
 
 async function readCapped(response: IncomingMessage): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > REPLY_CAP) {
-      response.destroy();
-      throw environmentError("the Docker engine sent an oversized reply");
-    }
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts);
+  const whole = await readBodyCapped(response, REPLY_CAP);
+  if (whole === undefined) throw environmentError("the Docker engine sent an oversized reply");
+  return whole;
 }
 
 /** Engine paths take the reference as is (`local/busybox:1`); only characters unsafe in a URL path are escaped. */

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { TlsFiles } from "./tls.js";
+import { readBodyCapped } from "../bytes/read-body.js";
 
 /** One HTTP exchange, the body left to stream: layers are never held whole. */
 export interface HttpResponse {
@@ -65,25 +66,11 @@ export class Transport {
   }
 }
 
-/** The body, whole, if it fits in `cap` bytes; undefined (and the response dropped) if not. */
+/** The body, whole, if it fits in `cap` bytes; undefined (and the response dropped) if not; a cut body is an error. */
 export async function readCapped(body: IncomingMessage, cap: number): Promise<Buffer | undefined> {
-  const declared = Number(body.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > cap) {
-    body.destroy();
-    return undefined;
-  }
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > cap) {
-      body.destroy();
-      return undefined;
-    }
-    parts.push(chunk);
-  }
-  if (!body.complete) throw Object.assign(new Error("the response ended early"), { code: "ECONNRESET", syscall: "read" });
-  return Buffer.concat(parts);
+  const whole = await readBodyCapped(body, cap);
+  if (whole !== undefined && !body.complete) throw Object.assign(new Error("the response ended early"), { code: "ECONNRESET", syscall: "read" });
+  return whole;
 }
 
 /** Drains and drops a body we do not want, so its connection returns to the pool. */

@@ -37,7 +37,9 @@ const threads = [
 for (const [starter, thread, name] of threads) {
   const holders = Object.entries(cli.metafile.outputs).filter(([file, output]) => file.endsWith(".js") && starter in output.inputs);
   if (holders.length !== 1) throw new Error(`bundle: ${starter} is in ${holders.length} output files, expected 1`);
-  await build({ ...common, entryPoints: [thread], outfile: join(dirname(holders[0][0]), name), format: "esm" });
+  // split, so what a thread imports lazily (the layer thread's rules code) loads only when used
+  const entry = { [name.replace(/\.js$/, "")]: thread };
+  await build({ ...common, entryPoints: entry, outdir: dirname(holders[0][0]), splitting: true, chunkNames: "thread-[name]-[hash]", format: "esm" });
 }
 // The bin: a CommonJS launcher that sets the process up before any ES module loads (see it).
 await build({

@@ -168,7 +168,6 @@ export class KeywordStream implements StreamSearcher {
 
   reset(): void {
     this.#inner.reset();
-    this.#history.fill(0, 0, this.#historyLength);
     this.#historyLength = 0;
     this.#open.clear();
     this.#due = [];

@@ -1,5 +1,6 @@
 import { MAX_WINDOW, WuManber } from "./wu-manber.js";
-import { findShort, groupShort } from "./short-needles.js";
+import { findShort, groupShort, type ShortGroup } from "./short-needles.js";
+import { MAX_PREFILTER_NEEDLES, PREFILTER_MIN_BYTES, PREFILTER_MIN_NEEDLE, ShortPrefilter, prefilterAvailable } from "./short-prefilter.js";
 
 /** One byte sequence to find; `tag` is the caller's index into its own table of variants. */
 export interface Needle {
@@ -74,28 +75,71 @@ function indexOfCount(sorted: readonly Needle[]): number {
   return best;
 }
 
+/** With the SIMD prefilter, needles shorter than this go to it and the Wu-Manber window stays this wide. */
+const PREFILTER_WINDOW = 16;
+
+/** How the needles are split between the passes. */
+interface Plan {
+  readonly wm: WuManber | undefined;
+  readonly tags: readonly number[];
+  /** indexOf groups, for every range */
+  readonly groups: readonly ShortGroup[];
+  /** the SIMD prefilter for the short needles, and their indexOf groups for ranges too short for it */
+  readonly prefilter: { readonly simd: ShortPrefilter; readonly small: readonly ShortGroup[] } | undefined;
+}
+
 /**
- * A multi-pattern matcher: one Wu-Manber pass for needles of 8 bytes and more (see
- * wu-manber.ts and bench/matcher.bench.mjs), Buffer.indexOf for the few shorter ones (the
- * masker's short raw values) and for the shortest long ones when that pays. Matches are
- * exact: every byte of a needle is compared.
+ * Short needles under 8 bytes each cost an indexOf pass and cap the Wu-Manber window: when the
+ * SIMD prefilter runs here, every needle of 3 to 15 bytes goes to it in one pass instead.
  */
-export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
-  const list = needles.filter((n) => n.bytes.length > 0);
+function planPasses(list: readonly Needle[]): Plan {
+  const prefiltered = list.filter((n) => n.bytes.length >= PREFILTER_MIN_NEEDLE && n.bytes.length < PREFILTER_WINDOW);
+  const worth = prefiltered.some((n) => n.bytes.length < LONG_NEEDLE) && prefiltered.length <= MAX_PREFILTER_NEEDLES;
+  if (worth && prefilterAvailable()) {
+    // few needles in all (the rules' keywords alone): every one goes to the prefilter, no Wu-Manber pass
+    const all = list.filter((n) => n.bytes.length >= PREFILTER_MIN_NEEDLE);
+    const few = all.length <= MAX_PREFILTER_NEEDLES;
+    if (few) prefiltered.splice(0, prefiltered.length, ...all);
+    const rest = few ? [] : list.filter((n) => n.bytes.length >= PREFILTER_WINDOW);
+    const shortest = Math.min(MAX_WINDOW, ...rest.map((n) => n.bytes.length));
+    return {
+      wm: rest.length === 0 ? undefined : new WuManber(rest.map((n) => n.bytes), shortest),
+      tags: rest.map((n) => n.tag),
+      groups: groupShort(list.filter((n) => n.bytes.length < PREFILTER_MIN_NEEDLE)),
+      prefilter: { simd: new ShortPrefilter(prefiltered), small: groupShort(prefiltered) },
+    };
+  }
   const long = list.filter((n) => n.bytes.length >= LONG_NEEDLE);
   const short = list.filter((n) => n.bytes.length < LONG_NEEDLE);
-  const lengths = list.map((n) => n.bytes.length);
-  const maxLength = lengths.length > 0 ? Math.max(...lengths) : 0;
-  const minLength = lengths.length > 0 ? Math.min(...lengths) : 0;
   const sorted = [...long].sort((x, y) => x.bytes.length - y.bytes.length);
   const moved = indexOfCount(sorted);
   short.push(...sorted.slice(0, moved));
   const rest = sorted.slice(moved);
   // One Wu-Manber pass for all the other needles, at the window the shortest of them allows.
   const wm = rest.length === 0 ? undefined : new WuManber(rest.map((n) => n.bytes), Math.min(MAX_WINDOW, rest[0]!.bytes.length));
-  const tags = rest.map((n) => n.tag);
-  const groups = groupShort(short);
+  return { wm, tags: rest.map((n) => n.tag), groups: groupShort(short), prefilter: undefined };
+}
+
+/**
+ * A multi-pattern matcher: one Wu-Manber pass for needles of 8 bytes and more (see
+ * wu-manber.ts and bench/matcher.bench.mjs), Buffer.indexOf for the few shorter ones (the
+ * masker's short raw values) and for the shortest long ones when that pays, or the SIMD
+ * prefilter for the short ones where it runs (short-prefilter.ts). Matches are exact: every
+ * byte of a needle is compared.
+ */
+export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
+  const list = needles.filter((n) => n.bytes.length > 0);
+  const lengths = list.map((n) => n.bytes.length);
+  const maxLength = lengths.length > 0 ? Math.max(...lengths) : 0;
+  const minLength = lengths.length > 0 ? Math.min(...lengths) : 0;
+  const { wm, tags, groups, prefilter } = planPasses(list);
   const window = wm !== undefined ? wm.window : Math.max(1, maxLength);
+  const shortPass = (hay: Buffer, from: number, limit: number, onMatch: MatchHandler): void => {
+    for (const group of groups) findShort(hay, group, from, limit, onMatch);
+    if (prefilter === undefined) return;
+    if (limit - from >= PREFILTER_MIN_BYTES) prefilter.simd.find(hay, from, limit, onMatch);
+    else for (const group of prefilter.small) findShort(hay, group, from, limit, onMatch);
+  };
 
   // Proper prefixes shorter than the window, for pendingTail; longer ones are found as partials.
   // Built on first use: only the masker asks, and every scan and build compiles needles.
@@ -127,7 +171,7 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
       (index, start) => onMatch(tags[index]!, start),
       onPartial && ((index, start) => onPartial(tags[index]!, start)),
     );
-    for (const group of groups) findShort(hay, group, from, limit, onMatch);
+    shortPass(hay, from, limit, onMatch);
   };
 
   return {
@@ -136,7 +180,7 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
     window,
     scan(hay, onMatch) {
       wm?.scan(hay, 0, hay.length, (index, start) => onMatch(tags[index]!, start));
-      for (const group of groups) findShort(hay, group, 0, hay.length, onMatch);
+      shortPass(hay, 0, hay.length, onMatch);
     },
     scanRange,
     pendingTail(hay) {

@@ -21,6 +21,9 @@ export interface CompiledRule extends WindowRule {
   readonly from: string;
   /** True when a finding at `path` does not count: an allowed path, or outside the rule's paths. */
   allowsPath(path: string): boolean;
+  /** What it was compiled from, so another thread can compile the same rule (digest-thread.ts). */
+  readonly origin: RuleOrigin;
+  readonly trusted: boolean;
 }
 
 const ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -140,6 +143,8 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
       });
     },
     allowsPath: (path) => allowPaths.some((re) => re.matcher(path).find()) || (onlyPaths.length > 0 && !onlyPaths.some((re) => re.matcher(path).find())),
+    origin: { rule, from },
+    trusted,
   };
 }
 

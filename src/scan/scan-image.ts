@@ -20,6 +20,7 @@ import type { CompiledRule } from "../rules/compile-rules.js";
 import { openSource, type OpenedSource, type RegistrySettings } from "./source/open-image.js";
 import { scanMetadata } from "./findings/metadata-scan.js";
 import { verifyImage } from "./layout/verify-image.js";
+import { prestartLayerThread } from "./layer/digest-thread.js";
 
 export interface ScanRequest {
   /** An engine reference (`app:1`, `sha256:…`), a path, or a prefixed ref (`oci:DIR`, `docker-archive:FILE`…). */
@@ -60,6 +61,7 @@ const interrupted = (cause: unknown): SafebuildError =>
  */
 export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const started = performance.now();
+  prestartLayerThread();
   const needles = request.needles ?? buildNeedles(request.secrets, request.rules ?? []);
   const warnings = [...needles.warnings];
   const inflater = new ReusedInflater();

@@ -8,6 +8,7 @@ import { findInBuffer, KeywordStream, planKeywords, type RuleMatchSink, type Win
 import { variantsOf, wipeVariants } from "../../match/variants.js";
 import type { CompiledRule } from "../../rules/compile-rules.js";
 import { previewOf } from "./rule-finding.js";
+import type { ThreadRuleSet } from "../layer/digest-protocol.js";
 
 /** Shorter values match by chance in any large image; they are skipped with a warning. */
 export const MIN_NEEDLE_BYTES = 8;
@@ -42,6 +43,22 @@ export interface NeedleTable {
   ruleMatch(tag: number): RuleMatch | undefined;
   /** True when there is anything to look for in file contents. */
   readonly searchesContent: boolean;
+  /** The rules as data for the layer thread (undefined without rules): it runs them on layer entries. */
+  readonly threadRules: ThreadRuleSet | undefined;
+  /** A searcher for the known values alone, for streams whose rules run on the layer thread. */
+  knownStreamSearch(): StreamSearcher;
+  /** Judges a rule match found elsewhere (the layer thread) as the searchers' own: its tag, or undefined. */
+  readonly ruleSink: RuleMatchSink;
+  /** The scan's budget of window bytes, which matches found elsewhere draw on too. */
+  readonly ruleBudget: WindowBudget;
+}
+
+/** Rule sets for the layer thread are numbered per process. */
+let nextRuleSet = 1;
+
+/** The rules as data the layer thread compiles again (digest-thread.ts). */
+function threadRuleSet(rules: readonly CompiledRule[]): ThreadRuleSet {
+  return { id: nextRuleSet++, rules: rules.map((r) => ({ rule: r.origin.rule, from: r.origin.from, trusted: r.trusted })) };
 }
 
 export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[] = []): NeedleTable {
@@ -62,7 +79,9 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   const compiled = compileVariants(variants, plan.keywords);
   const { keywordBase } = compiled;
   if (rules.length === 0) {
-    return { variants: compiled.variants, lengths: compiled.lengths, matcher: compiled.matcher, warnings, streamSearch: compiled.streamSearch, rules, ruleMatch: () => undefined, searchesContent: compiled.variants.length > 0 };
+    const { variants: all, lengths, matcher, streamSearch } = compiled;
+    const none = { threadRules: undefined, ruleMatch: () => undefined, ruleSink: () => undefined, ruleBudget: { take: () => false } };
+    return { variants: all, lengths, matcher, warnings, streamSearch, rules, searchesContent: all.length > 0, knownStreamSearch: streamSearch, ...none };
   }
 
   const matches: RuleMatch[] = [];
@@ -104,6 +123,8 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
       if (hits !== undefined) findInBuffer(plan, hay, hits, budget, sink, onMatch);
     },
   };
+  // the known values without the keywords: the same tags, and the wider window the keywords cost (matcher.ts)
+  let known: ReturnType<typeof compileVariants> | undefined;
   return {
     variants: compiled.variants,
     lengths: compiled.lengths,
@@ -113,5 +134,9 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     rules,
     ruleMatch: (tag) => (tag >= RULE_TAG_BASE ? matches[tag - RULE_TAG_BASE] : undefined),
     searchesContent: true,
+    threadRules: threadRuleSet(rules),
+    knownStreamSearch: () => (known ??= compileVariants(variants)).streamSearch(),
+    ruleSink: sink,
+    ruleBudget: budget,
   };
 }

@@ -16,6 +16,7 @@ import { ContentBudget } from "../content/limits.js";
 import { openContent } from "../content/scan-content.js";
 import { EntryBudget } from "./entry-budget.js";
 import { PathIndexBuilder, type PathIndex } from "./path-index.js";
+import { normalizeEntryPath } from "./entry-path.js";
 
 export type LayerWhere = "file" | "path" | "linkname";
 
@@ -88,18 +89,6 @@ export interface LayerScanContext {
 const OPAQUE = ".wh..wh..opq";
 const WHITEOUT = ".wh.";
 
-/** `./a/b/`, `/a/b` and `a/b` are the same path: `a/b`; the root is "". */
-export function normalizeEntryPath(name: string): string {
-  let n = name;
-  for (;;) {
-    if (n.startsWith("/")) n = n.slice(1);
-    else if (n.startsWith("./")) n = n.slice(2);
-    else break;
-  }
-  while (n.endsWith("/")) n = n.slice(0, -1);
-  return n === "." ? "" : n;
-}
-
 /** Sniffing a layer needs the first 4 bytes (zstd's magic). */
 const MAGIC_BYTES = 4;
 
@@ -130,7 +119,9 @@ class LayerWalk {
   readonly needles: NeedleTable;
   readonly backlog: Backlog;
   readonly entryBudget: EntryBudget;
-  readonly searcher: StreamSearcher;
+  searcher: StreamSearcher;
+  // the stream whose tar entries the layer thread runs the rules on, if it does
+  rulesFrom: StreamDigest | null = null;
   // with nothing to find, inflating nested gzip files is wasted work
   readonly searchesContent: boolean;
   readonly inflating: InflateQueue;
@@ -153,6 +144,28 @@ class LayerWalk {
     this.inflater = ctx.inflater ?? new ReusedInflater();
     this.budget = ctx.budget ?? new ContentBudget();
     this.deflate = ctx.deflate ?? new ReusedInflater("raw");
+  }
+
+  /** The layer thread runs the rules on this layer's entries: the walk looks for the known values alone (a wider matcher window). */
+  rulesOnThread(digest: StreamDigest): void {
+    if (!digest.rulesOnThread) return;
+    this.rulesFrom = digest;
+    this.searcher = this.needles.knownStreamSearch();
+  }
+
+  /** What the rules found on the thread, judged as the walk's own matches are. */
+  async threadRuleHits(): Promise<void> {
+    const result = await this.rulesFrom?.rules();
+    if (result === undefined) return;
+    if (result.windowBytes > 0) this.needles.ruleBudget.take(result.windowBytes);
+    for (const m of result.matches) {
+      const secret = Buffer.from(m.secret.buffer, m.secret.byteOffset, m.secret.length);
+      // past an entry limit the walk searched nothing: neither do the rules
+      const searched = this.stopped === null || m.entry <= this.files;
+      const tag = searched ? this.needles.ruleSink(m.rule, secret, m.offset) : undefined;
+      secret.fill(0);
+      if (tag !== undefined) this.hit(tag, "file", m.path, null, m.entry);
+    }
   }
 
   get wholeSearch(): StreamSearcher {
@@ -367,13 +380,20 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   const layer = new LayerWalk(ctx, backlog);
   // What was read is checked against the image's digests (verify-image.ts): hashed as it streams by,
   // once for an uncompressed layer, twice (as stored, as unpacked) for a compressed one.
-  const stored = layerDigest();
+  // The layer thread also runs the pattern rules on the tar it hashes (as stored when that is not
+  // compressed, else as unpacked), beside the walk: docs/performance.md.
+  const set = ctx.needles.threadRules;
+  const stored = layerDigest(set && { set, mode: "sniff" });
   let unpacked: StreamDigest | null = null;
   const walk = walkSink(layer, (chunk) => unpacked?.update(chunk));
   const sniffed = sniffingSink(MAGIC_BYTES, (head) => {
     const compression = sniffCompression(head);
-    if (compression === "none") return walk;
-    unpacked = layerDigest();
+    if (compression === "none") {
+      layer.rulesOnThread(stored);
+      return walk;
+    }
+    unpacked = layerDigest(set && { set, mode: "tar" });
+    layer.rulesOnThread(unpacked);
     return decompressingSink(compression, () => walk, backlog, new Backlog(), layer.fail);
   });
   const sink: ByteSink = {
@@ -400,6 +420,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       }
       const digest = await stored.digest();
       const diffId = unpacked === null ? digest : await (unpacked as StreamDigest).digest();
+      await layer.threadRuleHits();
       const { hits, files, bytes, error, notSearched, hardLinks } = layer;
       return { hits, paths: layer.paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId, hardLinks };
     },

@@ -7,7 +7,8 @@ import { decompressingSink } from "../layer/decompressing-sink.js";
 import { sniffCompression } from "../layer/compression.js";
 import { sniffingSink } from "../../bytes/sniff-sink.js";
 import type { ScanProgress } from "../scan-progress.js";
-import { normalizeEntryPath, startLayerScan, type LayerScan, type LayerScanContext, type LayerScanner } from "../layer/layer-scan.js";
+import { startLayerScan, type LayerScan, type LayerScanContext, type LayerScanner } from "../layer/layer-scan.js";
+import { normalizeEntryPath } from "../layer/entry-path.js";
 import { TarFormatError, TarWalker, type EntrySink, type TarHeader } from "../layer/tar-walker.js";
 
 /** Names whose meaning the layouts fix; everything else is sniffed by content. */

@@ -1,0 +1,123 @@
+import { SHORT_PREFILTER_WASM } from "./short-prefilter-wasm.js";
+import { equalAt } from "./wu-manber.js";
+
+/**
+ * Needles of 3 to 15 bytes (the rules' keywords, short values) found in one pass by the SIMD
+ * kernel of short-prefilter.wat, so the Wu-Manber pass keeps the 16-byte window the long needles
+ * allow. Hand-written because it is the scan's measured hot path: each short needle used to cost
+ * a native indexOf pass (150-1000 ms per GB here) and halved the Wu-Manber window
+ * (docs/performance.md).
+ */
+
+/** A needle as matcher.ts holds it (declared here too: matcher.ts imports this file). */
+interface Needle {
+  readonly bytes: Buffer;
+  readonly tag: number;
+}
+
+/** The kernel's memory layout (short-prefilter.wat). */
+const MASKS = 0;
+const DATA = 1024;
+const CAPACITY = 256 * 1024;
+/** zero bytes the kernel may read past the last position (its next-block load) */
+const SLACK = 32;
+const OUT = 264192;
+const BUCKETS = 8;
+/** Shorter ranges go to indexOf: copying them in and calling the kernel costs more. */
+export const PREFILTER_MIN_BYTES = 4096;
+/** More needles than this share buckets so widely that most positions become candidates. */
+export const MAX_PREFILTER_NEEDLES = 64;
+/** The kernel looks at each position's first 3 bytes. */
+export const PREFILTER_MIN_NEEDLE = 3;
+
+interface Kernel {
+  readonly memory: Uint8Array;
+  readonly out: Uint32Array;
+  readonly scan: (limit: number) => number;
+  /** whose masks are in the memory now */
+  loaded: ShortPrefilter | null;
+}
+
+/** The part of the WebAssembly API used here (this project's TypeScript lib declares none of it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+
+// one instance per thread (a module's state is per thread), made on first use
+let kernel: Kernel | null | undefined;
+
+function loadKernel(): Kernel | null {
+  if (kernel !== undefined) return kernel;
+  try {
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const instance = new wasm.Instance(new wasm.Module(Buffer.from(SHORT_PREFILTER_WASM, "base64")), {});
+    const { buffer } = instance.exports["memory"] as { readonly buffer: ArrayBuffer };
+    kernel = { memory: new Uint8Array(buffer), out: new Uint32Array(buffer, OUT, CAPACITY), scan: instance.exports["scan"] as (limit: number) => number, loaded: null };
+  } catch {
+    // a runtime without WebAssembly SIMD: the matcher searches short needles with indexOf
+    kernel = null;
+  }
+  return kernel;
+}
+
+/** Whether this runtime runs the kernel (WebAssembly SIMD). */
+export function prefilterAvailable(): boolean {
+  return loadKernel() !== null;
+}
+
+export class ShortPrefilter {
+  readonly #masks = new Uint8Array(96);
+  readonly #buckets: Needle[][] = Array.from({ length: BUCKETS }, () => []);
+
+  /** Each needle 3 bytes or more; at most MAX_PREFILTER_NEEDLES of them. */
+  constructor(needles: readonly Needle[]) {
+    // needles sharing their first two bytes share a bucket (GitHub's gh?_ prefixes): fewer mask bits, fewer false candidates
+    const byPair = new Map<string, Needle[]>();
+    for (const n of needles) {
+      const key = n.bytes.toString("latin1", 0, 2);
+      const list = byPair.get(key);
+      if (list === undefined) byPair.set(key, [n]);
+      else list.push(n);
+    }
+    const groups = [...byPair.values()].sort((a, b) => b.length - a.length);
+    for (const group of groups) {
+      const emptiest = this.#buckets.reduce((best, bucket) => (bucket.length < best.length ? bucket : best));
+      emptiest.push(...group);
+    }
+    this.#buckets.forEach((bucket, b) => {
+      for (const { bytes } of bucket) {
+        for (let k = 0; k < PREFILTER_MIN_NEEDLE; k++) {
+          this.#masks[32 * k + (bytes[k]! & 15)]! |= 1 << b;
+          this.#masks[32 * k + 16 + (bytes[k]! >> 4)]! |= 1 << b;
+        }
+      }
+    });
+  }
+
+  /** Every occurrence of a needle starting in [from, limit) and lying wholly inside `hay`. */
+  find(hay: Buffer, from: number, limit: number, onMatch: (tag: number, at: number) => void): void {
+    const k = loadKernel()!;
+    if (k.loaded !== this) {
+      k.memory.set(this.#masks, MASKS);
+      k.loaded = this;
+    }
+    for (let at = from; at < limit; at += CAPACITY) {
+      const n = Math.min(CAPACITY, limit - at);
+      const end = Math.min(hay.length, at + n + SLACK);
+      k.memory.set(hay.subarray(at, end), DATA);
+      if (end - at < n + SLACK) k.memory.fill(0, DATA + end - at, DATA + n + SLACK);
+      const count = k.scan(n);
+      for (let e = 0; e < count; e++) {
+        const candidate = k.out[e]!;
+        const p = at + (candidate >>> 8);
+        for (let bits = candidate & 255; bits !== 0; bits &= bits - 1) {
+          for (const needle of this.#buckets[31 - Math.clz32(bits & -bits)]!) {
+            const length = needle.bytes.length;
+            if (p + length <= hay.length && equalAt(hay, p, needle.bytes, length)) onMatch(needle.tag, p);
+          }
+        }
+      }
+    }
+  }
+}

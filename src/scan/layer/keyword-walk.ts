@@ -1,0 +1,96 @@
+import { KeywordStream, planKeywords, type KeywordPlan, type WindowBudget } from "../../match/keyword-windows.js";
+import { StreamSearch } from "../../match/stream-search.js";
+import { compileMatcher, type RangeMatcher } from "../../match/matcher.js";
+import { compileRule } from "../../rules/compile-rules.js";
+import { normalizeEntryPath } from "./entry-path.js";
+import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
+import type { ThreadRuleMatch, ThreadRuleResult, ThreadRuleSet } from "./digest-protocol.js";
+
+/** The rules' keywords, compiled once per rule set on the layer thread. */
+export interface KeywordSearch {
+  readonly plan: KeywordPlan;
+  readonly matcher: RangeMatcher;
+  readonly needles: readonly { readonly bytes: Buffer; readonly tag: number }[];
+  /** window bytes one stream's rules may examine (the scan-wide budget is the starter's) */
+  readonly budgetBytes: number;
+  /** matches one stream keeps at most (the starter caps the scan) */
+  readonly maxMatches: number;
+}
+
+/** Compiles a rule set as the starter did (it compiled these specs already: they do not fail here). */
+export function compileKeywordSearch(set: ThreadRuleSet, budgetBytes: number, maxMatches: number): KeywordSearch {
+  const rules = set.rules.map(({ rule, from, trusted }) => compileRule({ rule, from }, trusted));
+  const plan = planKeywords(rules);
+  const needles = plan.keywords.map((bytes, tag) => ({ bytes, tag }));
+  return { plan, matcher: compileMatcher(needles), needles, budgetBytes, maxMatches };
+}
+
+/**
+ * On the layer thread: walks one layer tar as it streams by (the same walker as the scan's, so
+ * entries are counted alike) and runs the pattern rules on each entry's content, keyword windows
+ * and all, while the scan's own walk searches only for the known values (docs/performance.md).
+ */
+export class KeywordWalk {
+  readonly #walker: TarWalker;
+  readonly #stream: KeywordStream;
+  readonly #matches: ThreadRuleMatch[] = [];
+  #entry = 0;
+  #path = "";
+  #windowBytes = 0;
+  #spent = false;
+  #failed = false;
+
+  constructor(search: KeywordSearch) {
+    const budget: WindowBudget = {
+      take: (bytes) => {
+        if (this.#spent) return false;
+        this.#windowBytes += bytes;
+        if (this.#windowBytes >= search.budgetBytes) this.#spent = true;
+        return true;
+      },
+    };
+    const sink = (rule: number, secret: Buffer, offset: number): undefined => {
+      if (this.#matches.length >= search.maxMatches) return undefined;
+      // the window's bytes are borrowed (ring memory): the match keeps a copy
+      this.#matches.push({ rule, entry: this.#entry, path: this.#path, offset, secret: Uint8Array.from(secret) });
+      return undefined;
+    };
+    this.#stream = new KeywordStream(new StreamSearch(search.needles, search.matcher), search.plan, 0, sink, budget);
+    this.#walker = new TarWalker(this.#onEntry);
+  }
+
+  readonly #onEntry = (header: TarHeader): EntrySink | null => {
+    this.#entry += 1;
+    this.#path = normalizeEntryPath(header.name);
+    this.#stream.reset();
+    const stream = this.#stream;
+    const ignore = (): void => undefined;
+    return {
+      data: (chunk) => stream.push(chunk, ignore),
+      end: () => stream.end(ignore),
+    };
+  };
+
+  write(chunk: Buffer): void {
+    if (this.#failed) return;
+    try {
+      this.#walker.write(chunk);
+    } catch {
+      // the scan's own walk meets the same bytes and reports why
+      this.#failed = true;
+    }
+  }
+
+  /** Ends the walk; the matches go to the starter, whose copy this thread forgets. */
+  end(): ThreadRuleResult {
+    if (!this.#failed) {
+      try {
+        this.#walker.end();
+      } catch {
+        this.#failed = true;
+      }
+    }
+    this.#stream.reset();
+    return { matches: this.#matches, windowBytes: this.#windowBytes, spent: this.#spent, failed: this.#failed };
+  }
+}

@@ -1,0 +1,118 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { compileMatcher, type Needle } from "../../src/match/matcher.js";
+import { PREFILTER_MIN_BYTES, ShortPrefilter, prefilterAvailable } from "../../src/match/short-prefilter.js";
+import { SHORT_PREFILTER_WASM } from "../../src/match/short-prefilter-wasm.js";
+import { StreamSearch } from "../../src/match/stream-search.js";
+import { naiveMatches } from "./naive.js";
+// @ts-expect-error: a plain ES module script without types
+import { assemblePrefilter } from "../../scripts/build-wasm.mjs";
+
+const needles = (...list: (string | Buffer)[]): Needle[] => list.map((b, tag) => ({ bytes: typeof b === "string" ? Buffer.from(b, "latin1") : b, tag }));
+
+function prefiltered(hay: Buffer, list: Needle[], from = 0, limit = hay.length): string[] {
+  const out: string[] = [];
+  new ShortPrefilter(list).find(hay, from, limit, (tag, at) => out.push(`${tag}@${at}`));
+  return out.sort();
+}
+
+/** The naive reference restricted to starts in [from, limit). */
+function expected(hay: Buffer, list: Needle[], from: number, limit: number): string[] {
+  return naiveMatches(hay, list).filter((m) => {
+    const at = Number(m.split("@")[1]);
+    return at >= from && at < limit;
+  });
+}
+
+/** Needles planted in filler from a small alphabet, so that most positions share bytes with them. */
+function planted(size: number, list: Needle[], positions: number[]): Buffer {
+  const hay = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) hay[i] = "ghp_:/xoAIza"[(i * 7919) % 12]!.charCodeAt(0);
+  positions.forEach((at, k) => list[k % list.length]!.bytes.copy(hay, at));
+  return hay;
+}
+
+describe("the SIMD prefilter for short needles", () => {
+  test("this runtime runs it (Node 20 and later have WebAssembly SIMD)", () => {
+    expect(prefilterAvailable()).toBe(true);
+  });
+
+  test("the committed module is what scripts/build-wasm.mjs assembles from short-prefilter.wat", async () => {
+    const bytes = (await assemblePrefilter()) as Buffer;
+    expect(bytes.toString("base64")).toBe(SHORT_PREFILTER_WASM);
+  });
+
+  test("finds a needle at every position where the kernel's 256 KiB pieces and 16-byte blocks meet, and at the very end", () => {
+    const list = needles("ghp_", "gho_", "xox", "AIza", "://", "glpat-", "PRIVATE KEY", "eyJhbGci", "a-needle-longer-than-sixteen-bytes", Buffer.from([0, 0, 0, 1]));
+    const piece = 256 * 1024;
+    const size = 3 * piece;
+    const base = planted(size, list, []);
+    const found = naiveMatches(base, list);
+    for (const needle of [list[2]!, list[1]!, list[8]!, list[9]!]) {
+      const length = needle.bytes.length;
+      for (const at of [0, 1, 15, 16, 17, piece - 3, piece - 2, piece - 1, piece, piece + 1, 2 * piece - 4, 2 * piece + 5, size - length - 1, size - length]) {
+        const hay = Buffer.from(base);
+        needle.bytes.copy(hay, at);
+        const got = prefiltered(hay, list);
+        expect(got, `${needle.bytes.toString("latin1")} at ${at}`).toContain(`${needle.tag}@${at}`);
+        expect(got).toEqual(naiveMatches(hay, list));
+      }
+    }
+    for (const [from, limit] of [[1, piece], [piece - 2, piece + 3], [17, size - 9]] as const) {
+      expect(prefiltered(base, list, from, limit)).toEqual(found.filter((m) => Number(m.split("@")[1]) >= from && Number(m.split("@")[1]) < limit));
+    }
+  });
+
+  test("property: random needles and bytes, any range, equal to indexOf", () => {
+    const needle = fc.uint8Array({ minLength: 3, maxLength: 24 }).map((a) => Buffer.from(a));
+    fc.assert(
+      fc.property(fc.array(needle, { minLength: 1, maxLength: 40 }), fc.integer({ min: 4096, max: 40_000 }), fc.array(fc.nat(), { maxLength: 60 }), fc.nat(), fc.nat(), (bytes, size, at, a, b) => {
+        const list = bytes.map((n, tag) => ({ bytes: n, tag }));
+        // bytes from the needles themselves, so candidates and near misses are everywhere
+        const pool = Buffer.concat(bytes);
+        const hay = Buffer.alloc(size);
+        for (let i = 0; i < size; i++) hay[i] = pool[(i * 31 + (i >> 3)) % pool.length]!;
+        at.forEach((p, k) => list[k % list.length]!.bytes.copy(hay, p % size));
+        const from = a % size;
+        const limit = from + (b % (size - from + 1));
+        expect(prefiltered(hay, list, from, limit)).toEqual(expected(hay, list, from, limit));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test("with many long needles, the matcher keeps a 16-byte window for them while short ones go to the prefilter, and finds both", () => {
+    const long = Array.from({ length: 80 }, (_, k) => `known-value-number-${String(k).padStart(3, "0")}`);
+    const list = needles("ghp_", "xox", "://", "sixteen-bytes-ok", "a-longer-known-value-of-thirty-b", ...long);
+    const matcher = compileMatcher(list);
+    expect(matcher.window).toBe(16);
+    const hay = planted(PREFILTER_MIN_BYTES * 5, list, [3, 100, 4095, 4096, 9000, 12_000, 20_000 - 40, 7000, 7100]);
+    // all but the known values: the few needles of a rules-only scan are all prefiltered, without a Wu-Manber pass
+    expect(compileMatcher(list.slice(0, 5)).window).toBe(32);
+    const out: string[] = [];
+    matcher.scan(hay, (tag, at) => out.push(`${tag}@${at}`));
+    expect(out.sort()).toEqual(naiveMatches(hay, list));
+  });
+
+  test("property: a stream in chunks of any size finds what indexOf finds in the whole", () => {
+    const list = needles("ghp_", "gho_", "xox", "AIza", "://", "glpat-", "_authToken", "PuTTY-User-Key-File-", "known-value-0123456789");
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 20_000 }), { minLength: 1, maxLength: 12 }), fc.array(fc.nat(), { maxLength: 40 }), (cuts, at) => {
+        const size = 60_000;
+        const hay = planted(size, list, at.map((p) => p % (size - 30)));
+        const search = new StreamSearch(list);
+        const out: string[] = [];
+        const onMatch = (tag: number, offset: number): number => out.push(`${tag}@${offset}`);
+        let from = 0;
+        for (const cut of cuts) {
+          search.push(hay.subarray(from, Math.min(size, from + cut)), onMatch);
+          from = Math.min(size, from + cut);
+        }
+        search.push(hay.subarray(from), onMatch);
+        search.end(onMatch);
+        expect(out.sort()).toEqual(naiveMatches(hay, list));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});

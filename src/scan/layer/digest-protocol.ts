@@ -9,9 +9,9 @@ export interface DigestSetup {
 }
 
 /**
- * ctrl: slots published, slots consumed, thread state, whether the starter waits for a slot to
- * free and whether the thread waits for one to come (a wake-up is a system call: made only then);
- * then per slot: kind, stream, length
+ * ctrl: slots published, slots consumed, thread state, the count of consumed slots the starter
+ * waits for (0: it does not wait) and whether the thread waits for a slot to come (a wake-up is a
+ * system call: made only then); then per slot: kind, stream, length
  */
 export const HEAD = 0;
 export const TAIL = 1;

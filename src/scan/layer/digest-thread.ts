@@ -114,8 +114,9 @@ class DigestThread {
       if (Atomics.load(ctrl, STATE) === DEAD) throw (this.#failed ??= new Error("the layer hashing thread stopped"));
       const tail = Atomics.load(ctrl, TAIL);
       if (head - tail < SLOTS) break;
-      // the flag first, then the wait (which checks TAIL again): a slot freed in between is not missed
-      Atomics.store(ctrl, STARTER_WAITS, 1);
+      // Woken once half the ring is free, not at every slot (a wake-up is a system call). The
+      // flag first, then the wait (which checks TAIL again): a slot freed in between is not missed.
+      Atomics.store(ctrl, STARTER_WAITS, head - SLOTS / 2 + 1);
       Atomics.wait(ctrl, TAIL, tail, 100);
       Atomics.store(ctrl, STARTER_WAITS, 0);
     }

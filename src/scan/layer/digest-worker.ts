@@ -113,7 +113,8 @@ async function run(): Promise<void> {
     else if (kind === FINISH) finish(id, stream);
     else if (kind === OPEN_TAR || kind === OPEN_SNIFF) await open(kind, stream, length);
     Atomics.store(ctrl, TAIL, at + 1);
-    if (Atomics.load(ctrl, STARTER_WAITS) !== 0) Atomics.notify(ctrl, TAIL);
+    const waits = Atomics.load(ctrl, STARTER_WAITS);
+    if (waits !== 0 && at + 1 >= waits) Atomics.notify(ctrl, TAIL);
   }
 }
 

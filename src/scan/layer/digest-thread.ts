@@ -49,7 +49,7 @@ class DigestThread {
   constructor() {
     const setup: DigestSetup = { ctrl: this.#ctrl.buffer as SharedArrayBuffer, ring: this.#ring.buffer as SharedArrayBuffer, slots: SLOTS, slotBytes: SLOT_BYTES };
     // room for the rules' compiled regexes and a stream's matches (at most 10,001, as needles.ts caps a scan)
-    this.#worker = new Worker(digestWorkerModule(), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    this.#worker = new Worker(digestWorkerModule(), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 } });
     this.#worker.unref();
     this.#worker.on("message", (m: DigestMessage) => {
       const waiting = this.#waiting.get(m.stream);

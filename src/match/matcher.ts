@@ -1,6 +1,6 @@
 import { MAX_WINDOW, WuManber } from "./wu-manber.js";
 import { findShort, groupShort, type ShortGroup } from "./short-needles.js";
-import { MAX_PREFILTER_NEEDLES, PREFILTER_MIN_BYTES, PREFILTER_MIN_NEEDLE, ShortPrefilter, prefilterAvailable } from "./short-prefilter.js";
+import { MAX_PREFILTER_NEEDLES, PREFILTER_MIN_NEEDLE, ShortPrefilter, prefilterAvailable } from "./short-prefilter.js";
 
 /** One byte sequence to find; `tag` is the caller's index into its own table of variants. */
 export interface Needle {
@@ -84,8 +84,8 @@ interface Plan {
   readonly tags: readonly number[];
   /** indexOf groups, for every range */
   readonly groups: readonly ShortGroup[];
-  /** the SIMD prefilter for the short needles, and their indexOf groups for ranges too short for it */
-  readonly prefilter: { readonly simd: ShortPrefilter; readonly small: readonly ShortGroup[] } | undefined;
+  /** the SIMD prefilter for the short needles */
+  readonly prefilter: ShortPrefilter | undefined;
 }
 
 /**
@@ -106,7 +106,7 @@ function planPasses(list: readonly Needle[]): Plan {
       wm: rest.length === 0 ? undefined : new WuManber(rest.map((n) => n.bytes), shortest),
       tags: rest.map((n) => n.tag),
       groups: groupShort(list.filter((n) => n.bytes.length < PREFILTER_MIN_NEEDLE)),
-      prefilter: { simd: new ShortPrefilter(prefiltered), small: groupShort(prefiltered) },
+      prefilter: new ShortPrefilter(prefiltered),
     };
   }
   const long = list.filter((n) => n.bytes.length >= LONG_NEEDLE);
@@ -136,9 +136,7 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
   const window = wm !== undefined ? wm.window : Math.max(1, maxLength);
   const shortPass = (hay: Buffer, from: number, limit: number, onMatch: MatchHandler): void => {
     for (const group of groups) findShort(hay, group, from, limit, onMatch);
-    if (prefilter === undefined) return;
-    if (limit - from >= PREFILTER_MIN_BYTES) prefilter.simd.find(hay, from, limit, onMatch);
-    else for (const group of prefilter.small) findShort(hay, group, from, limit, onMatch);
+    prefilter?.find(hay, from, limit, onMatch);
   };
 
   // Proper prefixes shorter than the window, for pendingTail; longer ones are found as partials.

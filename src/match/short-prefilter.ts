@@ -23,7 +23,7 @@ const CAPACITY = 256 * 1024;
 const SLACK = 32;
 const OUT = 264192;
 const BUCKETS = 8;
-/** Shorter ranges go to indexOf: copying them in and calling the kernel costs more. */
+/** Shorter ranges are looked at in JavaScript: copying them in and calling the kernel costs more. */
 export const PREFILTER_MIN_BYTES = 4096;
 /** More needles than this share buckets so widely that most positions become candidates. */
 export const MAX_PREFILTER_NEEDLES = 64;
@@ -69,6 +69,9 @@ export function prefilterAvailable(): boolean {
 export class ShortPrefilter {
   readonly #masks = new Uint8Array(96);
   readonly #buckets: Needle[][] = Array.from({ length: BUCKETS }, () => []);
+  /** For ranges too short for the kernel: the needles by their first two bytes (1 in `#pairs` where some start so). */
+  readonly #pairs = new Uint8Array(65536);
+  readonly #byPair = new Map<number, Needle[]>();
 
   /** Each needle 3 bytes or more; at most MAX_PREFILTER_NEEDLES of them. */
   constructor(needles: readonly Needle[]) {
@@ -81,6 +84,11 @@ export class ShortPrefilter {
       else list.push(n);
     }
     const groups = [...byPair.values()].sort((a, b) => b.length - a.length);
+    for (const group of groups) {
+      const pair = (group[0]!.bytes[0]! << 8) | group[0]!.bytes[1]!;
+      this.#pairs[pair] = 1;
+      this.#byPair.set(pair, group);
+    }
     for (const group of groups) {
       const emptiest = this.#buckets.reduce((best, bucket) => (bucket.length < best.length ? bucket : best));
       emptiest.push(...group);
@@ -97,6 +105,10 @@ export class ShortPrefilter {
 
   /** Every occurrence of a needle starting in [from, limit) and lying wholly inside `hay`. */
   find(hay: Buffer, from: number, limit: number, onMatch: (tag: number, at: number) => void): void {
+    if (limit - from < PREFILTER_MIN_BYTES) {
+      this.#findSmall(hay, from, limit, onMatch);
+      return;
+    }
     const k = loadKernel()!;
     if (k.loaded !== this) {
       k.memory.set(this.#masks, MASKS);
@@ -117,6 +129,20 @@ export class ShortPrefilter {
             if (p + length <= hay.length && equalAt(hay, p, needle.bytes, length)) onMatch(needle.tag, p);
           }
         }
+      }
+    }
+  }
+
+  /** A short range (a path, a log line): a look at each position's first two bytes beats a call into the kernel and an indexOf pass per needle. */
+  #findSmall(hay: Buffer, from: number, limit: number, onMatch: (tag: number, at: number) => void): void {
+    const pairs = this.#pairs;
+    const stop = Math.min(limit, hay.length - 1);
+    for (let p = from; p < stop; p++) {
+      const pair = (hay[p]! << 8) | hay[p + 1]!;
+      if (pairs[pair] === 0) continue;
+      for (const needle of this.#byPair.get(pair)!) {
+        const length = needle.bytes.length;
+        if (p + length <= hay.length && equalAt(hay, p, needle.bytes, length)) onMatch(needle.tag, p);
       }
     }
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the scan benchmark image: about SIZE_MB of real ELF binaries, real text
-# and random bytes in six COPY layers on top of local/busybox:1, with one known
+# Builds the scan benchmark image: about SIZE_MB of real ELF binaries, real text,
+# random bytes and archives (jars, wheels) in seven COPY layers on top of local/busybox:1, with one known
 # secret planted in the middle of a random file in layer 4 (so a scanner has to
 # read almost the whole image before it meets it, at an offset aligned to nothing).
 #
@@ -15,7 +15,7 @@ mib=$((1024 * 1024))
 budget() { echo $((size_mb * mib * $1 / 100)); }
 
 rm -rf "$ctx"
-mkdir -p "$ctx"/l1 "$ctx"/l2 "$ctx"/l3 "$ctx"/l4 "$ctx"/l5 "$ctx"/l6
+mkdir -p "$ctx"/l1 "$ctx"/l2 "$ctx"/l3 "$ctx"/l4 "$ctx"/l5 "$ctx"/l6 "$ctx"/l7
 
 # Copies regular files (and the symlinks among them) from the given roots into DEST,
 # in a stable order, until BYTES are used, so the same machine always yields the same layer.
@@ -73,7 +73,31 @@ awk -v n="$(( $(budget 10) / 78 ))" 'BEGIN {
     printf "2024-05-%02d %08x INFO GET /api/v1/items/%07d status=%d bytes=%06d\n", 1 + i % 28, int(rand() * 4294967295), i, (rand() < 0.9 ? 200 : 404), int(rand() * 999999)
 }' > "$ctx/l5/app.log"
 # layer 6: more random bytes
-random_files "$ctx/l6" "$(budget 15)" data
+random_files "$ctx/l6" "$(budget 10)" data
+# layer 7: archives the scan opens: Debian's own wheels (python3-pip-whl) and jars deflated from
+# real files (class-like binaries and text, as jars hold), about 5 % of the image
+cp /usr/share/python-wheels/*.whl "$ctx/l7/" 2>/dev/null || true
+python3 - "$ctx/l7" "$(budget 5)" <<'PY'
+import os, sys, zipfile
+dest, budget = sys.argv[1], int(sys.argv[2])
+files = []
+# libraries (binary members) and copyright texts: no example keys or test tokens, which the rules
+# would rightly report (the bench counts every rule finding as a false positive)
+for root in ("/usr/lib/x86_64-linux-gnu", "/usr/share/doc"):
+    for d, _, names in sorted(os.walk(root)):
+        for n in sorted(names):
+            p = os.path.join(d, n)
+            if (root != "/usr/share/doc" or n == "copyright") and os.path.isfile(p) and not os.path.islink(p) and 0 < os.path.getsize(p) < 2 << 20:
+                files.append(p)
+used, k, i = sum(os.path.getsize(os.path.join(dest, f)) for f in os.listdir(dest)), 0, 0
+while used < budget and i < len(files):
+    path = os.path.join(dest, "app-%03d.jar" % k)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as jar:
+        jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\nCreated-By: safebuild bench\n")
+        for f in files[i:i + 40]:
+            jar.write(f, "com/example/%03d/%s" % (k, os.path.basename(f)))
+    i += 40; k += 1; used += os.path.getsize(path)
+PY
 
 cat > "$ctx/Dockerfile" <<DOCKERFILE
 FROM local/busybox:1
@@ -84,6 +108,7 @@ COPY l3/ /bench/share/
 COPY l4/ /bench/blobs/
 COPY l5/ /bench/logs/
 COPY l6/ /bench/random/
+COPY l7/ /bench/archives/
 DOCKERFILE
 
 du -sh "$ctx" >&2

@@ -112,17 +112,22 @@ function docker(cfg, args, opts = {}) {
   return spawnSync(cfg.docker, args, { encoding: "utf8", maxBuffer: 1 << 20, ...opts });
 }
 
+/** 2: a seventh layer of archives (jars, wheels) the scan opens (issue 13). */
+const IMAGE_VERSION = 2;
+
 /** Builds the bench image unless one with the same bench id exists. Returns its id and the planted file's path. */
 export function ensureImage(cfg, { benchId, planted }, log) {
   const plantedPathFile = join(cfg.buildDir, "planted-path");
   const label = docker(cfg, ["image", "inspect", "--format", '{{index .Config.Labels "safebuild.bench.id"}}', cfg.tag]);
-  if (label.status !== 0 || label.stdout.trim() !== benchId || !existsSync(plantedPathFile)) {
+  // the image's own version after the bench id: a change to make-bench-image.sh rebuilds it
+  const wanted = `${benchId}-${IMAGE_VERSION}`;
+  if (label.status !== 0 || label.stdout.trim() !== wanted || !existsSync(plantedPathFile)) {
     log(`building ${cfg.tag} (${cfg.sizeMb} MB; once, then reused)…`);
     const t0 = performance.now();
     mkdirSync(cfg.buildDir, { recursive: true });
     const made = spawnSync(
       "bash",
-      [join(root, "bench", "make-bench-image.sh"), String(cfg.sizeMb), cfg.tag, cfg.buildDir, join(cfg.secretsDir, planted), benchId],
+      [join(root, "bench", "make-bench-image.sh"), String(cfg.sizeMb), cfg.tag, cfg.buildDir, join(cfg.secretsDir, planted), wanted],
       { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, SAFEBUILD_DOCKER: cfg.docker } },
     );
     if (made.status !== 0) throw new Error(`make-bench-image.sh failed (exit ${made.status})`);

@@ -169,9 +169,10 @@ export class KeywordStream implements StreamSearcher {
   reset(): void {
     this.#inner.reset();
     this.#historyLength = 0;
-    this.#open.clear();
-    this.#due = [];
-    this.#seen.clear();
+    // called per tar entry: most entries open no window
+    if (this.#open.size > 0) this.#open.clear();
+    if (this.#due.length > 0) this.#due = [];
+    if (this.#seen.size > 0) this.#seen.clear();
     this.#spent = false;
   }
 

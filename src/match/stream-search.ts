@@ -108,10 +108,12 @@ export class StreamSearch implements StreamSearcher {
 
   /** Forget everything: the next push starts a new stream at offset 0. */
   reset(): void {
+    // called per tar entry (a million in a layer): a stream that took nothing costs nothing
+    if (this.#offset === 0) return;
     this.#carry.fill(0);
     this.#carryLength = 0;
     this.#offset = 0;
-    this.#pending = [];
+    if (this.#pending.length > 0) this.#pending = [];
   }
 
   /** Checks pending occurrences against the bytes of `chunk` that follow what they matched. */

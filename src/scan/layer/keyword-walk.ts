@@ -17,6 +17,8 @@ export interface KeywordSearch {
   readonly maxMatches: number;
 }
 
+const ignore = (): void => undefined;
+
 /** Compiles a rule set as the starter did (it compiled these specs already: they do not fail here). */
 export function compileKeywordSearch(set: ThreadRuleSet, budgetBytes: number, maxMatches: number): KeywordSearch {
   const rules = set.rules.map(({ rule, from, trusted }) => compileRule({ rule, from }, trusted));
@@ -61,14 +63,17 @@ export class KeywordWalk {
 
   readonly #onEntry = (header: TarHeader): EntrySink | null => {
     this.#entry += 1;
+    // an empty file has nothing for the rules (its name is the walk's to search): a million of them is a real layer
+    if (header.size === 0) return null;
     this.#path = normalizeEntryPath(header.name);
     this.#stream.reset();
-    const stream = this.#stream;
-    const ignore = (): void => undefined;
-    return {
-      data: (chunk) => stream.push(chunk, ignore),
-      end: () => stream.end(ignore),
-    };
+    return this.#sink;
+  };
+
+  /** One sink for every entry (they come one after another): nothing allocated per entry. */
+  readonly #sink: EntrySink = {
+    data: (chunk) => this.#stream.push(chunk, ignore),
+    end: () => this.#stream.end(ignore),
   };
 
   write(chunk: Buffer): void {

@@ -92,7 +92,7 @@ describe.runIf(hasEngine)(`build --format json|sarif: the checks before the buil
     writeFileSync(config, "scan:\n  ignore:\n    - path: .env.test\n      reason: a dummy the tests need\n");
     const image = tag();
     const json = await cli(["--config", config, "-t", image, "--format", "json", "."], dir);
-    expect(json.code, json.output).toBe(0);
+    expect(json.code, json.stderr.toString()).toBe(0);
     const report = JSON.parse(json.stdout.toString()) as Report;
     expect(report.image.id).toMatch(/^sha256:/);
     expect(report.prechecks.passed).toBe(true);

@@ -122,7 +122,7 @@ describe("COPY sources as BuildKit resolves them (fsutil copy.go ResolveWildcard
     expect(takers("a1.env")).toEqual([3]);
     expect(takers("b.env")).toEqual([3]);
     expect(takers("c.env")).toEqual([4]);
-    expect(takers("ab.cfg")).toEqual([]);
+    expect(takers("ab.yml")).toEqual([]);
     // the shell removes the backslashes: `[x]` is a class again, taking x, not a file named [x]
     expect(takers("x")).toEqual([5]);
     expect(takers("[x]")).toEqual([]);

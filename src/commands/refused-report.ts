@@ -1,10 +1,9 @@
-import type { ReportInput } from "../report/report-input.js";
+import type { PrecheckReport, ReportInput } from "../report/report-input.js";
 import { toolVersion } from "../report/tool-version.js";
 import type { ResolvedSecret } from "../secrets/secret.js";
-import type { BuildOptions, CommandContext } from "./context.js";
+import type { BuildOptions } from "./context.js";
 import type { NotedWarnings } from "./noted-warnings.js";
 import { writeReportOnly } from "./report-output.js";
-import type { PrecheckReport } from "../report/report-input.js";
 
 /**
  * A build refused before the builder started still writes its json or sarif report, so CI

@@ -51,7 +51,8 @@ export async function checkDockerfile(input: DockerfileCheckInput): Promise<Dock
   const { mounts, problems } = readRunMounts(text, { target: input.target, buildArgs: buildArgMap(input.buildArgs ?? [], input.env ?? {}) });
   const refused = problems.filter((p) => p.reachable).map((p) => refusal(p, ref.display));
   const errors = refused.length > 0 ? refused : secretMountErrors(mounts, input.secretIds, ref.display).map((e) => ({ ...e, refused: false }));
-  const warnings = refused.length > 0 ? [] : secretMountWarnings(mounts, input.secretIds, ref.display);
+  // an error stops the run: its line alone, as before the report carried it
+  const warnings = errors.length > 0 ? [] : secretMountWarnings(mounts, input.secretIds, ref.display);
   return { dockerfile: ref.display, path: ref.path, text, mounts, warnings, errors };
 }
 

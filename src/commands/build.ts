@@ -146,6 +146,9 @@ async function checkBeforeBuild(options: BuildOptions, secretIds: string[], secr
     env: ctx.env,
   });
   for (const warning of check.warnings) ctx.io.warn(warning);
+  // a report to write: every check runs for it; else the Dockerfile's error alone, at once
+  const reporting = options.scan && options.format !== "text";
+  if (!reporting) throwIfDockerfileErrors(check);
   const [{ prechecks, throwIfPrecheckErrors }, { buildNeedles }, { mountFindings }] = await Promise.all([
     import("./prechecks.js"),
     import("../scan/findings/needles.js"),
@@ -154,7 +157,8 @@ async function checkBeforeBuild(options: BuildOptions, secretIds: string[], secr
   // Compiled once: the checks before the builder and the scan after it search the same needles.
   const needles = buildNeedles(secrets);
   try {
-    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy, needles, verbose: false }, ctx);
+    const silent = check.errors.length > 0;
+    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy, needles, verbose: false, silent }, ctx);
     const findings = [...mountFindings(check), ...checked.findings];
     const report: PrecheckReport = { passed: !findings.some((f) => f.severity === "error"), findings, accepted: checked.accepted, context: relative(ctx.cwd, resolve(ctx.cwd, options.context)) };
     if (!report.passed) {

@@ -41,6 +41,8 @@ interface JsonFinding {
   readonly where?: unknown;
   readonly path?: unknown;
   readonly layer?: { readonly index?: unknown } | null;
+  /** Set on the checks before the build (their SARIF results), which are not image findings. */
+  readonly kind?: unknown;
 }
 
 interface JsonReport {
@@ -74,8 +76,8 @@ export function summaryFacts(format: "text" | "json" | "sarif", report: string, 
     }
     if (format === "sarif") {
       const parsed = JSON.parse(report) as SarifReport;
-      // Suppressed (ignored) results carry suppressions; the summary lists what stands.
-      const rows = (parsed.runs ?? []).flatMap((run) => (run.results ?? []).filter((r) => r.suppressions === undefined).map((r) => row(r.properties ?? {})));
+      // Suppressed (ignored) results carry suppressions; the summary lists the image findings that stand.
+      const rows = (parsed.runs ?? []).flatMap((run) => (run.results ?? []).filter((r) => r.suppressions === undefined && r.properties?.kind === undefined).map((r) => row(r.properties ?? {})));
       return { verdict, checked: [], rows };
     }
   } catch {

@@ -5,7 +5,8 @@ import type { Builder, BuildRequest } from "../buildkit/builder.js";
 import { builderCacheDir, forgetCachedBuilders } from "../buildkit/builder-cache.js";
 import { buildClouds } from "../docker/credential-helpers.js";
 import { detectBuilder } from "../buildkit/detect.js";
-import { buildArgMap, checkDockerfile, type DockerfileCheck } from "../buildkit/preflight.js";
+import { buildArgMap, checkDockerfile, throwIfDockerfileErrors, type DockerfileCheck } from "../buildkit/preflight.js";
+import type { PrecheckReport } from "../report/report-input.js";
 import { mergeBuildOptions } from "../config/merge-build-options.js";
 import { runBuild } from "../buildkit/run-build.js";
 import { describeFsError, ExitCode, inputError, interruptedError, usageError } from "../errors.js";
@@ -71,8 +72,8 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
   try {
     secrets = await resolveSecrets(refs, providerCtx).catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
-    const checked = await checkBeforeBuild(options, refs.map((r) => r.id), secrets, config?.scan, ctx);
-    const { check } = checked;
+    const checked = await checkBeforeBuild(options, refs.map((r) => r.id), secrets, config?.scan, noted);
+    const { check, prechecks } = checked;
     needles = checked.needles;
     const builder = await detecting.catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
@@ -109,7 +110,7 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
       return ExitCode.ok;
     }
     // Pushed is what was scanned: the engine's image, or the very OCI layout that is uploaded.
-    const code = await scanBuilt(imageId, layout === undefined ? imageId : `oci:${layout}`, builder.docker, options, config?.scan, providerCtx.traces, { secrets, needles, rules }, noted, check.text);
+    const code = await scanBuilt(imageId, layout === undefined ? imageId : `oci:${layout}`, builder.docker, options, config?.scan, providerCtx.traces, { secrets, needles, rules, prechecks }, noted, check.text);
     if (code !== ExitCode.ok) {
       if (targets !== undefined) ctx.io.info("nothing pushed: the audit did not pass");
       return code;
@@ -128,8 +129,13 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
   }
 }
 
-/** The Dockerfile's mounts and the values checks (docs/dockerfile-checks.md): what refuses the build before the builder starts. */
-async function checkBeforeBuild(options: BuildOptions, secretIds: string[], secrets: readonly ResolvedSecret[], policy: ScanPolicy | undefined, ctx: CommandContext): Promise<{ check: DockerfileCheck; needles: NeedleTable }> {
+/**
+ * The Dockerfile's mounts and the values checks (docs/dockerfile-checks.md): what refuses the
+ * build before the builder starts. Every check runs, so a refused build's json/sarif report
+ * lists each problem on its line.
+ */
+async function checkBeforeBuild(options: BuildOptions, secretIds: string[], secrets: readonly ResolvedSecret[], policy: ScanPolicy | undefined, noted: NotedWarnings): Promise<{ check: DockerfileCheck; needles: NeedleTable; prechecks: PrecheckReport }> {
+  const { ctx } = noted;
   const check = await checkDockerfile({
     cwd: ctx.cwd,
     context: options.context,
@@ -140,18 +146,36 @@ async function checkBeforeBuild(options: BuildOptions, secretIds: string[], secr
     env: ctx.env,
   });
   for (const warning of check.warnings) ctx.io.warn(warning);
-  const [{ prechecks, throwIfPrecheckErrors }, { buildNeedles }] = await Promise.all([import("./prechecks.js"), import("../scan/findings/needles.js")]);
+  // a report to write: every check runs for it; else the Dockerfile's error alone, at once
+  const reporting = options.scan && options.format !== "text";
+  if (!reporting) throwIfDockerfileErrors(check);
+  const [{ prechecks, throwIfPrecheckErrors }, { buildNeedles }, { mountFindings }] = await Promise.all([
+    import("./prechecks.js"),
+    import("../scan/findings/needles.js"),
+    import("../precheck/mount-findings.js"),
+  ]);
   // Compiled once: the checks before the builder and the scan after it search the same needles.
   const needles = buildNeedles(secrets);
   try {
-    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy, needles, verbose: false }, ctx);
+    const silent = check.errors.length > 0;
+    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy, needles, verbose: false, silent }, ctx);
+    const findings = [...mountFindings(check), ...checked.findings];
+    const report: PrecheckReport = { passed: !findings.some((f) => f.severity === "error"), findings, accepted: checked.accepted, context: relative(ctx.cwd, resolve(ctx.cwd, options.context)) };
+    if (!report.passed) {
+      const { writeRefusedReport } = await import("./refused-report.js");
+      await writeRefusedReport(options, report, { secrets, dockerfile: dockerfilePathOf(options, ctx) }, noted);
+    }
+    throwIfDockerfileErrors(check);
     throwIfPrecheckErrors(checked);
+    return { check, needles, prechecks: report };
   } catch (error) {
     for (const v of needles.variants) v.bytes.fill(0);
     throw error;
   }
-  return { check, needles };
 }
+
+/** The Dockerfile relative to where the user stands (the repository root): SARIF locations name it. */
+const dockerfilePathOf = (options: BuildOptions, ctx: CommandContext): string => relative(ctx.cwd, resolve(ctx.cwd, options.file ?? join(options.context, "Dockerfile")));
 
 function buildRequest(options: BuildOptions, dir: SecretDir, exporter: EngineExport | undefined, ociLayout: string | undefined, cacheFlags: readonly string[]): BuildRequest {
   return {
@@ -209,7 +233,7 @@ async function scanBuilt(
   options: BuildOptions,
   policy: ScanPolicy | undefined,
   traces: SecretTraces,
-  { secrets, needles, rules }: { readonly secrets: readonly ResolvedSecret[]; readonly needles: NeedleTable; readonly rules: readonly CompiledRule[] },
+  { secrets, needles, rules, prechecks }: { readonly secrets: readonly ResolvedSecret[]; readonly needles: NeedleTable; readonly rules: readonly CompiledRule[]; readonly prechecks: PrecheckReport },
   noted: NotedWarnings,
   dockerfileText: string | undefined,
 ): Promise<number> {
@@ -222,7 +246,7 @@ async function scanBuilt(
     import("./report-output.js"),
     import("./dockerfile-lines.js"),
   ]);
-  const dockerfilePath = relative(ctx.cwd, resolve(ctx.cwd, options.file ?? join(options.context, "Dockerfile")));
+  const dockerfilePath = dockerfilePathOf(options, ctx);
   const progress = ctx.io.interactive ? createProgress(ctx.io.err, imageId) : undefined;
   try {
     // The image id names exactly what was built, whatever --platform said (a list, even).
@@ -258,6 +282,7 @@ async function scanBuilt(
         rules: rules.length,
         toolVersion: toolVersion(),
         dockerfile: dockerfilePath,
+        prechecks,
       },
       options,
       ctx,

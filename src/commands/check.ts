@@ -1,7 +1,7 @@
 import { access } from "node:fs/promises";
 import path from "node:path";
 import type { Writable } from "node:stream";
-import { checkDockerfile, type DockerfileCheck } from "../buildkit/preflight.js";
+import { checkDockerfile, throwIfDockerfileErrors, type DockerfileCheck } from "../buildkit/preflight.js";
 import { mergeKeyValues } from "../config/merge-build-options.js";
 import { describeSearch } from "../match/structured/describe.js";
 import { ExitCode, interruptedError, isSafebuildError } from "../errors.js";
@@ -32,6 +32,7 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
   const target = options.target ?? config?.build.target;
   const buildArgs = mergeKeyValues(config?.build.buildArgs ?? {}, options.buildArgs ?? []);
   const dockerfile = await dockerfileCheck(ctx, context, file, { target, buildArgs }, refs);
+  if (dockerfile !== undefined) throwIfDockerfileErrors(dockerfile);
   for (const warning of dockerfile?.warnings ?? []) ctx.io.warn(warning);
 
   const resolved: ResolvedSecret[] = [];

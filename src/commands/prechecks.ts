@@ -15,6 +15,8 @@ export interface PrecheckRequest {
   readonly needles?: NeedleTable | undefined;
   /** `check` always prints the context check's line; `build` when it found something, skipped files or was slow. */
   readonly verbose: boolean;
+  /** Print nothing: the Dockerfile's own error stops the build, its findings only fill the report. */
+  readonly silent?: boolean;
 }
 
 export { throwIfPrecheckErrors };
@@ -32,6 +34,7 @@ export async function prechecks(req: PrecheckRequest, ctx: CommandContext): Prom
     ignore: req.policy?.ignore ?? [],
     needles: req.needles,
   });
+  if (req.silent === true) return result;
   for (const f of result.findings) {
     if (f.severity === "warning") ctx.io.warn(f.message);
     else if (f.severity === "note") ctx.io.info(`note: ${f.message}`);

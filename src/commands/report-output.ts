@@ -29,6 +29,13 @@ export async function writeReport(input: ReportInput, options: ReportOptions, ct
   if (!toErr) await write(ctx.io.err, `${verdictLine(masked)}\n`);
 }
 
+/** The report alone, where `writeReport` puts it, with no verdict (a build refused before it ran: its error is the last line). */
+export async function writeReportOnly(input: ReportInput, options: ReportOptions, ctx: CommandContext): Promise<void> {
+  const text = renderReport(options.format, maskReportInput(input, ctx.masker), { color: false });
+  if (options.report !== undefined) await writeReportFile(path.resolve(ctx.cwd, options.report), ctx.masker.maskOwn(text), options.report);
+  else await write(options.format === "text" ? ctx.io.err : ctx.io.out, text);
+}
+
 /** https://no-color.org: set and not empty. */
 export const noColor = (env: NodeJS.ProcessEnv): boolean => (env["NO_COLOR"] ?? "") !== "";
 

@@ -152,14 +152,22 @@ function dedupe(hits: readonly Hit[]): Hit[] {
 
 function fileFindings(rel: string, hits: readonly Hit[], known: string | undefined, input: ContextCheckInput): PrecheckFinding[] {
   if (hits.length === 0 && known === undefined) return [];
-  const copies = input.copies.filter((c) => c.takes(rel));
-  const first = copies[0];
+  const takers = input.copies.filter((c) => c.takes(rel));
+  const copies = takers.filter((c) => c.kind === "copy");
+  const binds = takers.filter((c) => c.kind === "bind");
+  // A COPY puts it in a layer: an error. A bind mount lets the step read it, and only what the
+  // step writes lands in the image (which the audit searches): a warning on the RUN line.
+  const first = copies[0] ?? binds[0];
   const dockerfile = first === undefined ? null : { path: input.dockerfileDisplay, line: first.line };
+  const at = (list: readonly ContextCopy[]): string => list.map((c) => `${c.keyword} at ${input.dockerfileDisplay}:${c.line}`).join(", ");
+  const read = binds.length === 0 ? "" : `; bind-mounted into ${at(binds)}, where the step can read it`;
   const fate =
-    first === undefined
-      ? "no COPY/ADD takes it into the image today (keep it out of the build context, or list it in .dockerignore)"
-      : `taken into the image by ${copies.map((c) => `${c.keyword} at ${input.dockerfileDisplay}:${c.line}`).join(", ")} (add it to .dockerignore)`;
-  const severity = first === undefined ? "warning" : "error";
+    copies.length > 0
+      ? `taken into the image by ${at(copies)}${read} (add it to .dockerignore)`
+      : binds.length > 0
+        ? `bind-mounted into ${at(binds)}: the step can read it and write it into the image (keep it out of the build context, or list it in .dockerignore)`
+        : "no COPY/ADD takes it into the image today (keep it out of the build context, or list it in .dockerignore)";
+  const severity = copies.length > 0 ? "error" : "warning";
   const out: PrecheckFinding[] = hits.map((hit) => ({
     kind: "context-file",
     severity,

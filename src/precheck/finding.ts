@@ -3,7 +3,7 @@
  * a secret's id and where, never a value. `error` stops the build (exit 2) unless an ignore
  * entry of safebuild.yml accepts it; `warning` and `note` are printed only.
  */
-export type PrecheckKind = "build-arg" | "dockerfile-value" | "context-file" | "arg-name";
+export type PrecheckKind = "secret-mount" | "build-arg" | "dockerfile-value" | "context-file" | "arg-name";
 export type PrecheckSeverity = "error" | "warning" | "note";
 
 export interface PrecheckFinding {
@@ -11,7 +11,7 @@ export interface PrecheckFinding {
   readonly severity: PrecheckSeverity;
   /** The secret's id; null for a finding by name (a well-known secret file, an ARG named like one). */
   readonly secret: string | null;
-  /** The build argument's name, or the context file's path (relative, `/`-separated). */
+  /** The build argument's name, the context file's path (relative, `/`-separated), or the Dockerfile. */
   readonly path: string;
   /** The encoding the value was found in, when found by value. */
   readonly encoding: string | null;

@@ -1,6 +1,7 @@
 import type { Finding, LayerRef, NotSearched } from "../scan/findings/finding.js";
 import type { Writer } from "./report-input.js";
 import { ownJsonKeys } from "../redact/own-words.js";
+import type { PrecheckFinding } from "../precheck/finding.js";
 
 /**
  * CONTRACT.md "JSON report". Objects are rebuilt field by field so the key order is fixed
@@ -11,7 +12,8 @@ export const writeJson: Writer = (input) => {
   const report = {
     schemaVersion: 1,
     tool: { name: "safebuild", version: input.toolVersion },
-    image: { ref: result.image.ref, id: result.image.id },
+    // a build refused before it ran has no image, and no tag when none was given
+    image: { ref: result.image.ref === "" ? null : result.image.ref, id: result.image.id },
     secrets: input.secrets.map((s) => ({ id: s.id, source: s.source })),
     findings: result.findings.map(findingJson),
     notSearched: result.notSearched.map(notSearchedJson),
@@ -23,6 +25,15 @@ export const writeJson: Writer = (input) => {
     },
     ignored: (input.ignored ?? []).map((i) => ({ ...findingJson(i), reason: i.reason })),
     warnings: [...result.warnings],
+    ...(input.prechecks === undefined
+      ? {}
+      : {
+          prechecks: {
+            passed: input.prechecks.passed,
+            findings: input.prechecks.findings.map(precheckJson),
+            accepted: input.prechecks.accepted.map((a) => ({ ...precheckJson(a), reason: a.reason })),
+          },
+        }),
   };
   ownJsonKeys(report);
   return `${JSON.stringify(report, null, 2)}\n`;
@@ -57,5 +68,18 @@ function findingJson(f: Finding): Record<string, unknown> {
     ...(f.container === undefined ? {} : { container: f.container }),
     ...(f.dockerfile === undefined ? {} : { dockerfile: { path: f.dockerfile.path, line: f.dockerfile.line } }),
     ...(f.rule === null ? {} : { severity: f.severity ?? null, preview: f.preview ?? null, fingerprint: f.fingerprint ?? null }),
+  };
+}
+
+/** The same fields as `check --format json`'s findings, in a fixed order. */
+export function precheckJson(f: PrecheckFinding): Record<string, unknown> {
+  return {
+    kind: f.kind,
+    severity: f.severity,
+    secret: f.secret,
+    path: f.path,
+    encoding: f.encoding,
+    dockerfile: f.dockerfile === null ? null : { path: f.dockerfile.path, line: f.dockerfile.line },
+    message: f.message,
   };
 }

@@ -1,6 +1,7 @@
 import type { Masker } from "../redact/masker-api.js";
 import type { Finding } from "../scan/findings/finding.js";
 import type { ReportInput } from "./report-input.js";
+import type { PrecheckFinding } from "../precheck/finding.js";
 
 /**
  * Masks every free-text field before a writer sees it. Masking the rendered output alone is
@@ -13,6 +14,14 @@ export function maskReportInput(input: ReportInput, masker: Masker): ReportInput
     secret: f.secret === null ? null : mask(f.secret),
     path: mask(f.path),
     layer: f.layer === null ? null : { ...f.layer, createdBy: f.layer.createdBy === null ? null : mask(f.layer.createdBy) },
+  });
+  // a context file may be named after a value; a message quotes paths and Dockerfile text
+  const precheck = <T extends PrecheckFinding>(f: T): T => ({
+    ...f,
+    secret: f.secret === null ? null : mask(f.secret),
+    path: mask(f.path),
+    message: mask(f.message),
+    dockerfile: f.dockerfile === null ? null : { path: mask(f.dockerfile.path), line: f.dockerfile.line },
   });
   return {
     ...input,
@@ -32,5 +41,14 @@ export function maskReportInput(input: ReportInput, masker: Masker): ReportInput
     },
     ignored: input.ignored?.map((i) => ({ ...finding(i), reason: mask(i.reason) })),
     dockerfile: input.dockerfile === undefined ? undefined : mask(input.dockerfile),
+    prechecks:
+      input.prechecks === undefined
+        ? undefined
+        : {
+            ...input.prechecks,
+            findings: input.prechecks.findings.map(precheck),
+            accepted: input.prechecks.accepted.map((a) => ({ ...precheck(a), reason: mask(a.reason) })),
+            context: input.prechecks.context === undefined ? undefined : mask(input.prechecks.context),
+          },
   };
 }

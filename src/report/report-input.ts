@@ -1,5 +1,7 @@
 import type { Finding, ScanResult } from "../scan/findings/finding.js";
 import type { SourceKind } from "../secrets/secret.js";
+import type { AcceptedFinding } from "../precheck/accept.js";
+import type { PrecheckFinding } from "../precheck/finding.js";
 
 /** A secret as reports name it: its id and where it came from, never its value. */
 export interface SecretSummary {
@@ -28,6 +30,18 @@ export interface ReportInput {
   readonly ignored?: readonly IgnoredFinding[] | undefined;
   /** The Dockerfile, relative to the repository root, when known: SARIF locations point at it. */
   readonly dockerfile?: string | undefined;
+  /** `build` only: the checks before the builder started (docs/dockerfile-checks.md). */
+  readonly prechecks?: PrecheckReport | undefined;
+}
+
+/** What the checks before a build found: the findings that stand, those safebuild.yml accepted. */
+export interface PrecheckReport {
+  /** False when an error stands: the build was refused before the builder started (exit 2). */
+  readonly passed: boolean;
+  readonly findings: readonly PrecheckFinding[];
+  readonly accepted: readonly AcceptedFinding[];
+  /** The build context relative to the repository root ("" for it): SARIF locates context files under it. */
+  readonly context: string | undefined;
 }
 
 export interface WriterOptions {

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import type { Finding, FindingWhere } from "../scan/findings/finding.js";
 import type { IgnoredFinding, ReportInput, Writer } from "./report-input.js";
 import { notSearchedJson } from "./json.js";
+import { precheckResults, precheckRuleDescriptors } from "./sarif-prechecks.js";
 
 const SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI = "https://github.com/safebuild/safebuild";
@@ -70,6 +71,8 @@ const ruleId = (where: FindingWhere): string => `secret-in-${where}`;
 export const writeSarif: Writer = (input) => {
   const active = input.result.findings.map((finding) => result(input, finding, undefined));
   const ignored = (input.ignored ?? []).map((i) => result(input, i, i));
+  // build only: the checks before the builder, their rules after the image's
+  const checks = input.prechecks === undefined ? [] : precheckResults(input.prechecks, whereKinds.length, artifactUri(input), uriOf);
   const sarif = {
     $schema: SCHEMA,
     version: "2.1.0",
@@ -81,7 +84,7 @@ export const writeSarif: Writer = (input) => {
             version: input.toolVersion,
             semanticVersion: input.toolVersion,
             informationUri: INFORMATION_URI,
-            rules: whereKinds.map((where) => ({
+            rules: whereKinds.map((where): Record<string, unknown> => ({
               id: ruleId(where),
               name: rules[where].name,
               shortDescription: { text: rules[where].short },
@@ -89,10 +92,10 @@ export const writeSarif: Writer = (input) => {
               help: { text: rules[where].help, markdown: rules[where].help },
               defaultConfiguration: { level: "error" },
               properties: { tags: ["security", "secret"], precision: "very-high", "security-severity": "9.0" },
-            })),
+            })).concat(input.prechecks === undefined ? [] : precheckRuleDescriptors()),
           },
         },
-        results: [...active, ...ignored],
+        results: [...active, ...ignored, ...checks],
         // content the scan could not read in full, and each warning: a notification each, so a viewer shows it next to the results
         ...(input.result.notSearched.length === 0 && input.result.warnings.length === 0
           ? {}
@@ -179,7 +182,14 @@ function artifactUri(input: ReportInput): string {
   return uriOf(input.dockerfile ?? input.result.image.ref);
 }
 
-const uriOf = (target: string): string => encodeURI(target.replace(/\\/g, "/").replace(/^\.\//, ""));
+/**
+ * A URI reference (RFC 3986): `?` and `#` in a name are data, not a query or fragment, and a
+ * first segment with a colon that is no scheme (`127.0.0.1:5000/app`) is written `./…`.
+ */
+const uriOf = (target: string): string => {
+  const uri = encodeURI(target.replace(/\\/g, "/").replace(/^\.\//, "")).replace(/[?#]/g, (c) => encodeURIComponent(c));
+  return /^[^/]*:/.test(uri) && !/^[a-z][a-z0-9+.-]*:/i.test(uri) ? `./${uri}` : uri;
+};
 
 function logicalLocations(f: Finding): Record<string, unknown>[] {
   const layer =

@@ -83,6 +83,16 @@ describe("job summary", () => {
     expect(facts.rows).toEqual([{ secret: "a", where: "env", place: "Env[0]" }]);
   });
 
+  test("SARIF: the checks before the build (results with a kind) are not image findings: not listed", () => {
+    const sarif = JSON.stringify({
+      runs: [{ results: [
+        { properties: { secret: "a", where: "env", layer: null, path: "Env[0]" } },
+        { level: "warning", properties: { kind: "context-file", severity: "warning", secret: "a", path: ".env", dockerfile: null } },
+      ] }],
+    });
+    expect(summaryFacts("sarif", sarif, "LEAK").rows).toEqual([{ secret: "a", where: "env", place: "Env[0]" }]);
+  });
+
   test("an unreadable report still gives the verdict", () => {
     expect(summaryFacts("json", "{not json", "OK").rows).toEqual([]);
   });

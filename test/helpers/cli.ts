@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkSarifRun } from "./sarif-schema.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const cliPath = path.join(repoRoot, "dist/bin/safebuild.cjs");
@@ -62,6 +63,13 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
       const stdout = Buffer.concat(out);
       const stderr = Buffer.concat(err);
       record(args, stdout, stderr, options.secrets ?? []);
+      // every SARIF report of the suite is checked against the official schema
+      try {
+        checkSarifRun(args, options.cwd ?? repoRoot, stdout);
+      } catch (error) {
+        reject(error as Error);
+        return;
+      }
       resolve({ code, signal, stdout, stderr, output: `${stdout.toString()}${stderr.toString()}` });
     });
     options.onSpawn?.(child);

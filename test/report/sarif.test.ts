@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { fingerprint, writeSarif } from "../../src/report/sarif.js";
 import { allWheres, findingOf, inputWith } from "./sample-results.js";
+import { assertValidSarif } from "../helpers/sarif-schema.js";
 
 const opts = { color: false };
 
@@ -73,6 +74,7 @@ type Sarif = z.infer<typeof sarifSchema>;
 function render(...args: Parameters<typeof inputWith>): Sarif {
   const text = writeSarif(inputWith(...args), opts);
   expect(text.endsWith("}\n")).toBe(true);
+  assertValidSarif(text);
   const parsed = sarifSchema.safeParse(JSON.parse(text));
   if (!parsed.success) throw new Error(JSON.stringify(parsed.error.issues, null, 2));
   return parsed.data;

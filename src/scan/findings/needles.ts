@@ -4,19 +4,17 @@ import type { Variant } from "../../match/variant.js";
 import type { RangeMatcher } from "../../match/matcher.js";
 import type { StreamSearcher } from "../../match/stream-search.js";
 import { compileVariants } from "../../match/variant-matcher.js";
-import { findInBuffer, KeywordStream, planKeywords, type RuleMatchSink, type WindowBudget } from "../../match/keyword-windows.js";
+import { findInBuffer, KeywordStream, planKeywords, type RuleMatchSink } from "../../match/keyword-windows.js";
 import { variantsOf, wipeVariants } from "../../match/variants.js";
 import type { CompiledRule } from "../../rules/compile-rules.js";
 import { previewOf } from "./rule-finding.js";
+import { RULES_STOPPED_TAG, RuleLimits } from "./rule-limits.js";
 
 /** Shorter values match by chance in any large image; they are skipped with a warning. */
 export const MIN_NEEDLE_BYTES = 8;
 /** Tags of rule matches start here (far above any variant or keyword tag). */
 export const RULE_TAG_BASE = 1 << 30;
-/** Rule matches one scan records; past this, a warning (a hostile image full of tokens). */
-export const MAX_RULE_MATCHES = 10_000;
-/** Bytes of keyword windows one scan examines; past this, rules stop with a warning (a keyword on every line of a layer). */
-export const RULE_WINDOW_BUDGET = 64 * 1024 * 1024;
+export { MAX_RULE_MATCHES, RULE_WINDOW_BUDGET } from "./rule-limits.js";
 
 /** A pattern rule's match, as findings need it: never the value, only a preview. */
 export interface RuleMatch {
@@ -42,9 +40,11 @@ export interface NeedleTable {
   ruleMatch(tag: number): RuleMatch | undefined;
   /** True when there is anything to look for in file contents. */
   readonly searchesContent: boolean;
+  /** The limit that stopped the pattern rules (a search reported RULES_STOPPED_TAG where), or null. */
+  rulesStopped(): string | null;
 }
 
-export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[] = []): NeedleTable {
+export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[] = [], limits = new RuleLimits()): NeedleTable {
   const variants: Variant[] = [];
   const warnings: string[] = [];
   for (const secret of secrets) {
@@ -62,19 +62,10 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   const compiled = compileVariants(variants, plan.keywords);
   const { keywordBase } = compiled;
   if (rules.length === 0) {
-    return { variants: compiled.variants, lengths: compiled.lengths, matcher: compiled.matcher, warnings, streamSearch: compiled.streamSearch, rules, ruleMatch: () => undefined, searchesContent: compiled.variants.length > 0 };
+    return { variants: compiled.variants, lengths: compiled.lengths, matcher: compiled.matcher, warnings, streamSearch: compiled.streamSearch, rules, ruleMatch: () => undefined, searchesContent: compiled.variants.length > 0, rulesStopped: () => null };
   }
 
   const matches: RuleMatch[] = [];
-  let budgetLeft = RULE_WINDOW_BUDGET;
-  const budget: WindowBudget = {
-    take(bytes) {
-      if (budgetLeft <= 0) return false;
-      budgetLeft -= bytes;
-      if (budgetLeft <= 0) warnings.push(`pattern rules: stopped after ${RULE_WINDOW_BUDGET / 1024 / 1024} MiB of text near keywords (a keyword occurs too often); the rest was searched for known values only`);
-      return true;
-    },
-  };
   const isKnown = (secret: Buffer): boolean => {
     let known = false;
     compiled.matcher.scan(secret, (tag) => {
@@ -84,11 +75,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   };
   // Known values win: a rule match that holds a given secret is that secret's finding already.
   const sink: RuleMatchSink = (rule, secret, offset) => {
-    if (isKnown(secret)) return undefined;
-    if (matches.length >= MAX_RULE_MATCHES) {
-      if (matches.length === MAX_RULE_MATCHES) warnings.push(`pattern rules: more than ${MAX_RULE_MATCHES} matches; the rest are not reported`);
-      return undefined;
-    }
+    if (isKnown(secret) || !limits.admit()) return undefined;
     matches.push({ rule: rules[rule]!, preview: previewOf(secret), offset });
     return RULE_TAG_BASE + matches.length - 1;
   };
@@ -101,7 +88,8 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
         if (tag < keywordBase) onMatch(tag, start, end);
         else (hits ??= []).push([tag - keywordBase, start]);
       });
-      if (hits !== undefined) findInBuffer(plan, hay, hits, budget, sink, onMatch);
+      if (hits !== undefined) findInBuffer(plan, hay, hits, limits, sink, onMatch);
+      if (limits.takeMark()) onMatch(RULES_STOPPED_TAG, 0, 0);
     },
   };
   return {
@@ -109,9 +97,10 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     lengths: compiled.lengths,
     matcher,
     warnings,
-    streamSearch: () => new KeywordStream(compiled.streamSearch(), plan, keywordBase, sink, budget),
+    streamSearch: () => limits.marking(new KeywordStream(compiled.streamSearch(), plan, keywordBase, sink, limits)),
     rules,
     ruleMatch: (tag) => (tag >= RULE_TAG_BASE ? matches[tag - RULE_TAG_BASE] : undefined),
     searchesContent: true,
+    rulesStopped: () => limits.stopped,
   };
 }

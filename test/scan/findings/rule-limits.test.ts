@@ -114,7 +114,7 @@ describe("a scan the rules' limits stopped", () => {
     const none = applyPolicy([]);
     expect(scanExitCode(none, result.notSearched.length)).toBe(2);
     expect(scanExitCode(none, result.notSearched.length, { failOn: "any", ignore: [], notSearched: "warn" })).toBe(0);
-    expect(verdictLine({ secrets: [], rules: builtins.length, result: { ...result, findings: [] } } as Parameters<typeof verdictLine>[0])).toBe(
+    expect(verdictLine({ secrets: [], rules: builtins.length, toolVersion: "0", result: { ...result, findings: [] } })).toBe(
       "INCOMPLETE: no secret found in what was read, but the pattern rules stopped at a limit (see the report's notSearched)",
     );
   });

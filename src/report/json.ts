@@ -45,8 +45,9 @@ const layerJson = (l: LayerRef): Record<string, unknown> => ({ index: l.index, d
 export function notSearchedJson(n: NotSearched): Record<string, unknown> {
   return {
     path: n.path,
-    layer: layerJson(n.layer),
+    layer: n.layer === null ? null : layerJson(n.layer),
     reason: n.reason,
+    ...(n.scope === undefined ? {} : { scope: n.scope }),
     ...(n.image === undefined ? {} : { image: n.image }),
   };
 }

@@ -36,7 +36,7 @@ export function maskReportInput(input: ReportInput, masker: Masker): ReportInput
         ...n,
         path: mask(n.path),
         reason: mask(n.reason),
-        layer: { ...n.layer, createdBy: n.layer.createdBy === null ? null : mask(n.layer.createdBy) },
+        layer: n.layer === null ? null : { ...n.layer, createdBy: n.layer.createdBy === null ? null : mask(n.layer.createdBy) },
       })),
     },
     ignored: input.ignored?.map((i) => ({ ...finding(i), reason: mask(i.reason) })),

@@ -107,8 +107,8 @@ export const writeSarif: Writer = (input) => {
                     ...input.result.notSearched.map((n) => ({
                       level: "error",
                       descriptor: { id: "not-searched" },
-                      message: { text: `Not searched: ${n.path} in layer ${n.layer.index} (${n.layer.digest}): ${n.reason}` },
-                      locations: [{ logicalLocations: [{ name: `layer ${n.layer.index}`, fullyQualifiedName: n.layer.digest, kind: "module" }, { name: n.path, kind: "resource" }] }],
+                      message: { text: `Not searched${n.scope === undefined ? "" : ` by ${n.scope}`}: ${n.path}${n.layer === null ? "" : ` in layer ${n.layer.index} (${n.layer.digest})`}: ${n.reason}` },
+                      locations: [{ logicalLocations: [...(n.layer === null ? [] : [{ name: `layer ${n.layer.index}`, fullyQualifiedName: n.layer.digest, kind: "module" }]), { name: n.path, kind: "resource" }] }],
                     })),
                     ...input.result.warnings.map((w) => ({ level: "warning", descriptor: { id: "warning" }, message: { text: w } })),
                   ],

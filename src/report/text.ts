@@ -87,7 +87,10 @@ export const writeText: Writer = (input, options) => {
     lines.push(p.note(said`Not searched in full (${skipped.length}):`));
     for (const n of skipped.slice(0, MAX_LISTED)) {
       const image = n.image === undefined ? "" : said`image ${n.image}, `;
-      lines.push(said`  ${p.note("NOT SEARCHED")} ${image}${printable(n.path)}: ${printable(n.reason)}`, `      ${p.dim(said`layer ${n.layer.index} ${shortDigest(n.layer.digest)}`)}`);
+      // only the pattern rules stopped there (a limit): known values were searched
+      const tag = n.scope === undefined ? "NOT SEARCHED" : "RULES STOPPED";
+      const layer = n.layer === null ? (n.path === "" ? said`image metadata` : said`image config`) : said`layer ${n.layer.index} ${shortDigest(n.layer.digest)}`;
+      lines.push(said`  ${p.note(tag)} ${image}${printable(n.path)}: ${printable(n.reason)}`, `      ${p.dim(layer)}`);
     }
     lines.push(...more(skipped.length, p));
   }

@@ -39,8 +39,13 @@ export function verdictLine(input: ReportInput): string {
       const shown = places.slice(0, MAX_PLACES).join(", ") + (places.length > MAX_PLACES ? ", …" : "");
       return said`LEAK: ${count(findings.length, "finding")} of ${names} (${shown})${ignoredNote}`;
     }
-    case "INCOMPLETE":
-      return said`INCOMPLETE: no secret found in what was read, but ${count(input.result.notSearched.length, "file")} could not be searched in full (see the report's notSearched)${ignoredNote}`;
+    case "INCOMPLETE": {
+      const all = input.result.notSearched;
+      const files = all.filter((n) => n.scope === undefined).length;
+      // a rules entry (scope) is no file left unread: known values were searched there
+      const why = [...(files > 0 ? [said`${count(files, "file")} could not be searched in full`] : []), ...(files < all.length ? [said`the pattern rules stopped at a limit`] : [])];
+      return said`INCOMPLETE: no secret found in what was read, but ${why.join(" and ")} (see the report's notSearched)${ignoredNote}`;
+    }
     case "OK": {
       const rules = input.rules ?? 0;
       const what = [...(input.secrets.length > 0 || rules === 0 ? [count(input.secrets.length, "secret")] : []), ...(rules > 0 ? [count(rules, "pattern rule")] : [])].join(" and ");

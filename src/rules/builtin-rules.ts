@@ -81,12 +81,14 @@ const RULES: readonly RuleSpec[] = [
     id: "npm-token",
     title: "npm access token",
     severity: "high",
-    // where npm tokens live (.npmrc, the variables npm and CI read): a 4-byte prefix would cost a pass of its own
-    keywords: ["_authToken", "NPM_TOKEN", "npm_token", "NPM_AUTH_TOKEN", "NODE_AUTH_TOKEN"],
+    // the prefix, wherever the token sits (npm's own env names, npm_config_x, hold a `_` within 36)
+    keywords: ["npm_"],
     regex: `(?:^|[^A-Za-z0-9_])(npm_[A-Za-z0-9]{36})${END}`,
     entropy: 3.5,
-    before: 0,
-    after: 160,
+    // a token's 36 base62 characters mix cases (one of one case: 6 in a billion); a word or an id does not
+    allowRegexes: ["^npm_[a-z0-9]+$", "^npm_[A-Z0-9]+$"],
+    before: 1,
+    after: 40,
   },
   {
     id: "pypi-token",

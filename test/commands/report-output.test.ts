@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { ReportFormat } from "../../src/commands/context.js";
 import { noColor, writeReport } from "../../src/commands/report-output.js";
 import { isSafebuildError } from "../../src/errors.js";
-import { randomBytes } from "node:crypto";
 import { SecretValue } from "../../src/secrets/secret-value.js";
 import { findingOf, inputWith } from "../report/sample-results.js";
 import { fakeContext } from "./scan-test-context.js";
@@ -48,7 +47,8 @@ describe("writeReport", () => {
 
   test.each(["text", "json", "sarif"] as ReportFormat[])("%s: a value the image recorded is masked in the file too", async (format) => {
     const ctx = fakeContext({ cwd: dir });
-    const value = randomBytes(24).toString("base64url");
+    // a fixed value: a random one can share an encoding's piece with the text around it (the masker then masks or holds more)
+    const value = "Rt4yU8iO2pA6sD0fG3hJ7kL9zX1cV5bN";
     ctx.masker.add("token", SecretValue.copyOf(Buffer.from(value)));
     const f = { ...findingOf.history, layer: { index: 3, digest: "sha256:00", createdBy: `RUN |1 TOKEN=${value} make` } };
     await writeReport(inputWith([f]), { format, report: "r.out" }, ctx);

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { describe, expect, expectTypeOf, test } from "vitest";
 import type { ReportFormat } from "../../src/commands/context.js";
 import { maskReportInput } from "../../src/report/mask-input.js";
@@ -31,7 +30,8 @@ describe("report writers never see a secret value", () => {
   });
 
   test.each(formats)("%s: a value in image-controlled text is masked before rendering, even where lines are trimmed", (format) => {
-    const value = randomBytes(24).toString("base64url");
+    // a fixed value: a random one can share an encoding's piece with the text around it (the masker then masks or holds more)
+    const value = "Rt4yU8iO2pA6sD0fG3hJ7kL9zX1cV5bN";
     const masker = createMasker();
     const secret = SecretValue.copyOf(Buffer.from(value));
     masker.add("token", secret);

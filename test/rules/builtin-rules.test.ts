@@ -24,6 +24,10 @@ const positives: [string, () => string][] = [
   ["github-fine-grained-token", () => `export GH_TOKEN=${token.githubFine()}`],
   ["gitlab-token", () => `PRIVATE-TOKEN: ${token.gitlab()}`],
   ["npm-token", () => `//registry.npmjs.org/:_authToken=${token.npm()}\n`],
+  // bare, away from any field name
+  ["npm-token", () => `token: ${token.npm()}`],
+  ["npm-token", () => JSON.stringify({ publish: { auth: token.npm() } })],
+  ["npm-token", () => `RUN echo ${token.npm()} > /root/.token`],
   ["pypi-token", () => `[pypi]\n  username = __token__\n  password = ${token.pypi()}\n`],
   ["dockerhub-token", () => `echo ${token.dockerhub()} | docker login -u me --password-stdin`],
   ["slack-token", () => `SLACK_BOT_TOKEN=${token.slack()}`],
@@ -51,8 +55,14 @@ const negatives: [string, () => string][] = [
   ["github-fine-grained-token", () => `github_pat_${alnum(30)}`],
   ["gitlab-token", () => "glpat-short"],
   ["npm-token", () => `npm_config_cache=/tmp/${alnum(36)}`],
-  ["npm-token", () => `token: ${token.npm()}`],
   ["npm-token", () => `npm_${alnum(36)}x${alnum(3)}`],
+  // the prefix inside ordinary words and names
+  ["npm-token", () => `libnpm_${alnum(36)} pnpm_${alnum(36)} my_npm_${alnum(36)}`],
+  // package.json scripts and the variables npm sets for them: an underscore within the 36 characters
+  ["npm-token", () => JSON.stringify({ scripts: { build: "echo $npm_package_version && node build.js --registry=$npm_config_registry", postinstall: "test $npm_lifecycle_event = postinstall" } })],
+  ["npm-token", () => "npm_package_version=1.0.0\nnpm_config_user_agent=npm/10.2.4 node/v20.11.0 linux x64 workspaces/false\nnpm_package_dependencies_left_pad=^1.3.0\n"],
+  // 36 characters of one case: a name or an id, never a token (which mixes cases)
+  ["npm-token", () => "npm_a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8 npm_A1B2C3D4E5F6G7H8I9J0K1L2M3N4O5P6Q7R8"],
   ["pypi-token", () => "pypi-AgEIcHlwaS5vcmc"],
   ["dockerhub-token", () => "dckr_pat_"],
   ["slack-token", () => "xoxb-not-a-token"],

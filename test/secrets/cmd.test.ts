@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,7 +38,8 @@ async function failure(command: string, ctx: ProviderContext, id = "tok"): Promi
 }
 
 describe("cmd: the value is stdout with one trailing newline removed", () => {
-  const value = randomBytes(18).toString("base64url");
+  // a fixed value: a random one can share an encoding's piece with the text around it (the masker then masks or holds more)
+  const value = "Nb8vC2xZ5lK9jH3gF7dS1aQw";
   test.each([
     ["no newline", `printf '%s' ${value}`, value],
     ["one \\n removed", `printf '%s\\n' ${value}`, value],
@@ -73,7 +73,7 @@ describe("cmd: the value is stdout with one trailing newline removed", () => {
 
 describe("cmd: stderr and errors", () => {
   test("stderr reaches the user with the value masked", async () => {
-    const value = randomBytes(18).toString("base64url");
+    const value = "Pm4nB6vC8xZ2lK5jH9gF3dSa";
     const ctx = ctxOf();
     const bytes = await run(`echo "fetched ${value} ok" >&2; printf '%s' ${value}`, ctx);
     expect(bytes.toString()).toBe(value);
@@ -81,7 +81,7 @@ describe("cmd: stderr and errors", () => {
   });
 
   test("a non-zero exit names the id and the status, not the stderr or the value", async () => {
-    const value = randomBytes(18).toString("base64url");
+    const value = "Ew7rT1yU4iO6pA9sD3fG5hJk";
     const ctx = ctxOf();
     const ctx2 = ctxOf({ SBTEST_V: value });
     const message = await failure(`printf "%s" "$SBTEST_V"; echo "denied" "for $SBTEST_V" >&2; exit 3`, ctx2, "npmrc");

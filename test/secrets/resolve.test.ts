@@ -2,7 +2,6 @@ import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { randomBytes } from "node:crypto";
 import { resolveSecrets, wipeSecrets } from "../../src/secrets/resolve.js";
 import { parseSecretSpecs } from "../../src/spec/parse-secret-spec.js";
 import type { Masker } from "../../src/redact/masker-api.js";
@@ -13,7 +12,8 @@ import { isSafebuildError } from "../../src/errors.js";
 
 let dir: string;
 let home: string;
-const token = `tok_${randomBytes(12).toString("hex")}`;
+// a fixed value: a random one can share an encoding's piece with the text around it (the masker then masks or holds more)
+const token = "tok_9c4e1a7b3f0d6e2c8a5b1f4d";
 
 function context(env: NodeJS.ProcessEnv = {}): ProviderContext {
   return { env, cwd: dir, home, masker: createMasker(), memo: new Map(), traces: secretTraces([]) };

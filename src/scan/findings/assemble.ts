@@ -1,10 +1,11 @@
 import { censor } from "./censor.js";
 import type { ConfigHit, ImageConfig } from "./config-scan.js";
 import { isDeleted, isReplacedInLayer, visibleLinks } from "../layer/visibility.js";
-import type { Finding, LayerRef, NotSearched } from "./finding.js";
+import { RULES_SCOPE, type Finding, type LayerRef, type NotSearched } from "./finding.js";
 import type { LayerScan } from "../layer/layer-scan.js";
 import type { NeedleTable } from "./needles.js";
 import { ruleFingerprint } from "./rule-finding.js";
+import { RULES_STOPPED_TAG } from "./rule-limits.js";
 
 export interface ScannedImage {
   readonly config: ImageConfig;
@@ -117,13 +118,23 @@ function withVisibility(findings: Finding[], visible: ReadonlyMap<string, readon
   });
 }
 
-/** What the layers of one image could not read in full, each at its layer. */
+/** What the layers of one image could not read in full, each at its layer, and where the pattern rules stopped. */
 export function assembleNotSearched(image: ScannedImage, needles: NeedleTable, imageIndex: number | undefined): NotSearched[] {
   const extra = imageIndex === undefined ? {} : { image: imageIndex };
-  return image.layers.flatMap((layer, index) =>
+  const files = image.layers.flatMap((layer, index) =>
     layer.notSearched.map((skip) => ({ path: censor(skip.path, needles), layer: layerRef(image, index, needles), reason: censor(skip.reason, needles), ...extra })),
   );
+  const limit = needles.rulesStopped();
+  if (limit === null) return files;
+  const stop = (path: string, layer: LayerRef | null): NotSearched => ({ path: censor(path, needles), layer, reason: rulesStoppedReason(limit, true), scope: RULES_SCOPE, ...extra });
+  const inConfig = image.config.hits.filter((hit) => hit.tag === RULES_STOPPED_TAG).map((hit) => stop(hit.path, null));
+  const inLayers = image.layers.flatMap((layer, index) => layer.hits.filter((hit) => hit.tag === RULES_STOPPED_TAG).map((hit) => stop(hit.path + hit.inner, layerRef(image, index, needles))));
+  return [...files, ...inConfig, ...inLayers];
 }
+
+/** Why a notSearched entry of the pattern rules: the limit, and what the rest of the scan still did. */
+export const rulesStoppedReason = (limit: string, here: boolean): string =>
+  `pattern rules stopped${here ? " here" : ""}: ${limit}; ${here ? "the rest of this file and everything read after it were" : "what was read after that was"} searched for known values only`;
 
 /** Lines and fields are parts of the value: where the whole value is in the same place, they add nothing. */
 const PART_ENCODINGS: ReadonlySet<string> = new Set(["line", "field"]);

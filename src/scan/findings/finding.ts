@@ -51,7 +51,10 @@ export interface Finding {
 export interface NotSearched {
   /** the layer entry, with its chain inside (`app/app.jar!/lib/x.jar`) */
   readonly path: string;
-  readonly layer: LayerRef;
+  /** null: the image config, or a place the scan cannot name (pattern rules stopped in metadata) */
+  readonly layer: LayerRef | null;
+  /** absent: nothing was searched there; `pattern rules`: known values were, the rules stopped there (a limit) */
+  readonly scope?: typeof RULES_SCOPE;
   /** the limit (with its number) or the error that stopped it */
   readonly reason: string;
   readonly image?: number;
@@ -72,3 +75,6 @@ export interface ScanResult {
   /** Human-readable notes (short secrets skipped, a platform chosen); already free of values. */
   readonly warnings: readonly string[];
 }
+
+/** The scope of a notSearched entry where only the pattern rules stopped. */
+export const RULES_SCOPE = "pattern rules";

@@ -4,20 +4,18 @@ import type { Variant } from "../../match/variant.js";
 import type { RangeMatcher } from "../../match/matcher.js";
 import type { StreamSearcher } from "../../match/stream-search.js";
 import { compileVariants } from "../../match/variant-matcher.js";
-import { findInBuffer, KeywordStream, planKeywords, type RuleMatchSink, type WindowBudget } from "../../match/keyword-windows.js";
+import { findInBuffer, KeywordStream, planKeywords, type RuleMatchSink } from "../../match/keyword-windows.js";
 import { variantsOf, wipeVariants } from "../../match/variants.js";
 import type { CompiledRule } from "../../rules/compile-rules.js";
 import { previewOf } from "./rule-finding.js";
 import type { ThreadRuleSet } from "../layer/digest-protocol.js";
+import { RULES_STOPPED_TAG, RuleLimits } from "./rule-limits.js";
 
 /** Shorter values match by chance in any large image; they are skipped with a warning. */
 export const MIN_NEEDLE_BYTES = 8;
 /** Tags of rule matches start here (far above any variant or keyword tag). */
 export const RULE_TAG_BASE = 1 << 30;
-/** Rule matches one scan records; past this, a warning (a hostile image full of tokens). */
-export const MAX_RULE_MATCHES = 10_000;
-/** Bytes of keyword windows one scan examines; past this, rules stop with a warning (a keyword on every line of a layer). */
-export const RULE_WINDOW_BUDGET = 64 * 1024 * 1024;
+export { MAX_RULE_MATCHES, RULE_WINDOW_BUDGET } from "./rule-limits.js";
 
 /** A pattern rule's match, as findings need it: never the value, only a preview. */
 export interface RuleMatch {
@@ -49,8 +47,10 @@ export interface NeedleTable {
   knownStreamSearch(): StreamSearcher;
   /** Judges a rule match found elsewhere (the layer thread) as the searchers' own: its tag, or undefined. */
   readonly ruleSink: RuleMatchSink;
-  /** The scan's budget of window bytes, which matches found elsewhere draw on too. */
-  readonly ruleBudget: WindowBudget;
+  /** The scan's rule limits, which matches found elsewhere draw on too. */
+  readonly ruleLimits: RuleLimits;
+  /** The limit that stopped the pattern rules (a search reported RULES_STOPPED_TAG where), or null. */
+  rulesStopped(): string | null;
 }
 
 /** Rule sets for the layer thread are numbered per process. */
@@ -61,7 +61,7 @@ function threadRuleSet(rules: readonly CompiledRule[]): ThreadRuleSet {
   return { id: nextRuleSet++, rules: rules.map((r) => ({ rule: r.origin.rule, from: r.origin.from, trusted: r.trusted })) };
 }
 
-export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[] = []): NeedleTable {
+export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[] = [], limits = new RuleLimits()): NeedleTable {
   const variants: Variant[] = [];
   const warnings: string[] = [];
   for (const secret of secrets) {
@@ -80,20 +80,11 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   const { keywordBase } = compiled;
   if (rules.length === 0) {
     const { variants: all, lengths, matcher, streamSearch } = compiled;
-    const none = { threadRules: undefined, ruleMatch: () => undefined, ruleSink: () => undefined, ruleBudget: { take: () => false } };
+    const none = { threadRules: undefined, ruleMatch: () => undefined, ruleSink: () => undefined, ruleLimits: limits, rulesStopped: () => null };
     return { variants: all, lengths, matcher, warnings, streamSearch, rules, searchesContent: all.length > 0, knownStreamSearch: streamSearch, ...none };
   }
 
   const matches: RuleMatch[] = [];
-  let budgetLeft = RULE_WINDOW_BUDGET;
-  const budget: WindowBudget = {
-    take(bytes) {
-      if (budgetLeft <= 0) return false;
-      budgetLeft -= bytes;
-      if (budgetLeft <= 0) warnings.push(`pattern rules: stopped after ${RULE_WINDOW_BUDGET / 1024 / 1024} MiB of text near keywords (a keyword occurs too often); the rest was searched for known values only`);
-      return true;
-    },
-  };
   const isKnown = (secret: Buffer): boolean => {
     let known = false;
     compiled.matcher.scan(secret, (tag) => {
@@ -103,11 +94,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   };
   // Known values win: a rule match that holds a given secret is that secret's finding already.
   const sink: RuleMatchSink = (rule, secret, offset) => {
-    if (isKnown(secret)) return undefined;
-    if (matches.length >= MAX_RULE_MATCHES) {
-      if (matches.length === MAX_RULE_MATCHES) warnings.push(`pattern rules: more than ${MAX_RULE_MATCHES} matches; the rest are not reported`);
-      return undefined;
-    }
+    if (isKnown(secret) || !limits.admit()) return undefined;
     matches.push({ rule: rules[rule]!, preview: previewOf(secret), offset });
     return RULE_TAG_BASE + matches.length - 1;
   };
@@ -120,7 +107,8 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
         if (tag < keywordBase) onMatch(tag, start, end);
         else (hits ??= []).push([tag - keywordBase, start]);
       });
-      if (hits !== undefined) findInBuffer(plan, hay, hits, budget, sink, onMatch);
+      if (hits !== undefined) findInBuffer(plan, hay, hits, limits, sink, onMatch);
+      if (limits.takeMark()) onMatch(RULES_STOPPED_TAG, 0, 0);
     },
   };
   // the known values without the keywords: the same tags, and the wider window the keywords cost (matcher.ts)
@@ -130,13 +118,14 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     lengths: compiled.lengths,
     matcher,
     warnings,
-    streamSearch: () => new KeywordStream(compiled.streamSearch(), plan, keywordBase, sink, budget),
+    streamSearch: () => limits.marking(new KeywordStream(compiled.streamSearch(), plan, keywordBase, sink, limits)),
     rules,
     ruleMatch: (tag) => (tag >= RULE_TAG_BASE ? matches[tag - RULE_TAG_BASE] : undefined),
     searchesContent: true,
     threadRules: threadRuleSet(rules),
     knownStreamSearch: () => (known ??= compileVariants(variants)).streamSearch(),
     ruleSink: sink,
-    ruleBudget: budget,
+    ruleLimits: limits,
+    rulesStopped: () => limits.stopped,
   };
 }

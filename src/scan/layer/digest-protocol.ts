@@ -24,12 +24,14 @@ export const DEAD = 2;
 export const DATA = 1;
 export const FINISH = 2;
 /**
- * Opens a stream whose tar entries the thread searches for the rules' keywords (the slot's length
- * field names the rule set): OPEN_TAR for an unpacked layer, OPEN_SNIFF for a layer as stored,
- * walked only when its first bytes say it is not compressed (the same sniff as the walk's).
+ * Opens a stream whose tar entries the thread searches for the rules' keywords (the slot's bytes:
+ * the rule set's id, u32, and the window bytes the rules may examine, f64; OPEN_BYTES in all):
+ * OPEN_TAR for an unpacked layer, OPEN_SNIFF for a layer as stored, walked only when its first
+ * bytes say it is not compressed (the same sniff as the walk's).
  */
 export const OPEN_TAR = 3;
 export const OPEN_SNIFF = 4;
+export const OPEN_BYTES = 12;
 
 /** Pattern rules as data: compiled again on the thread, in the same order (indexes agree). */
 export interface ThreadRuleSet {
@@ -60,8 +62,8 @@ export interface ThreadRuleMatch {
 export interface ThreadRuleResult {
   readonly matches: readonly ThreadRuleMatch[];
   readonly windowBytes: number;
-  /** the stream's window budget ran out: the rest of its entries were not examined by the rules */
-  readonly spent: boolean;
+  /** where the window budget ran out (the rest of the stream was not examined by the rules), or null */
+  readonly stoppedAt: { readonly entry: number; readonly path: string } | null;
   /** the walk could not read the stream as a tar past some point (the walk on the starter says why) */
   readonly failed: boolean;
 }

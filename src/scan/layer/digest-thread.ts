@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
-import { DATA, DEAD, FINISH, HEAD, META, OPEN_SNIFF, OPEN_TAR, READY, STARTER_WAITS, STATE, TAIL, THREAD_WAITS, type DigestMessage, type DigestSetup, type RulesMessage, type ThreadRuleResult, type ThreadRuleSet } from "./digest-protocol.js";
+import { DATA, DEAD, FINISH, HEAD, META, OPEN_BYTES, OPEN_SNIFF, OPEN_TAR, READY, STARTER_WAITS, STATE, TAIL, THREAD_WAITS, type DigestMessage, type DigestSetup, type RulesMessage, type ThreadRuleResult, type ThreadRuleSet } from "./digest-protocol.js";
 
 /** A layer's sha256 as its bytes stream by: `update` in order, then `digest` once. */
 export interface StreamDigest {
@@ -20,6 +20,8 @@ export interface StreamDigest {
 export interface ThreadRules {
   readonly set: ThreadRuleSet;
   readonly mode: "tar" | "sniff";
+  /** window bytes the rules may examine in this stream: what is left of the scan's budget */
+  readonly windowBytes: number;
 }
 
 /**
@@ -78,7 +80,10 @@ class DigestThread {
         this.#setsSent.add(rules.set.id);
         this.#worker.postMessage({ type: "rules", set: rules.set } satisfies RulesMessage);
       }
-      this.#publish(rules.mode === "tar" ? OPEN_TAR : OPEN_SNIFF, stream, undefined, rules.set.id);
+      const open = Buffer.alloc(OPEN_BYTES);
+      open.writeUInt32LE(rules.set.id, 0);
+      open.writeDoubleLE(rules.windowBytes, 4);
+      this.#publish(rules.mode === "tar" ? OPEN_TAR : OPEN_SNIFF, stream, open);
     }
     let result: Promise<DigestMessage> | undefined;
     const finished = (): Promise<DigestMessage> => {
@@ -106,8 +111,8 @@ class DigestThread {
     if (this.#waiting.size === 0) this.#worker.unref();
   };
 
-  /** Copies into the next free slot, waiting (blocked) while the thread is a whole ring behind; `value` fills the length field of a slot without bytes. */
-  #publish(kind: number, stream: number, bytes: Buffer | undefined, value = 0): void {
+  /** Copies into the next free slot, waiting (blocked) while the thread is a whole ring behind. */
+  #publish(kind: number, stream: number, bytes: Buffer | undefined): void {
     const ctrl = this.#ctrl;
     const head = ctrl[HEAD]!;
     for (;;) {
@@ -123,7 +128,7 @@ class DigestThread {
     const slot = head % SLOTS;
     ctrl[META + 3 * slot] = kind;
     ctrl[META + 3 * slot + 1] = stream;
-    ctrl[META + 3 * slot + 2] = bytes?.length ?? value;
+    ctrl[META + 3 * slot + 2] = bytes?.length ?? 0;
     bytes?.copy(this.#ring, slot * SLOT_BYTES);
     Atomics.store(ctrl, HEAD, head + 1);
     if (Atomics.load(ctrl, THREAD_WAITS) !== 0) Atomics.notify(ctrl, HEAD);

@@ -16,8 +16,7 @@ const ring = Buffer.from(setup.ring);
 // ES2024 (Node 16 on): the lib this project compiles against does not declare it yet
 const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: unknown } }).waitAsync;
 
-/** Per stream, as the starter's limits per scan (needles.ts); the starter applies its own on what comes back. */
-const STREAM_WINDOW_BUDGET = 64 * 1024 * 1024;
+/** Matches one stream keeps, as the starter's cap per scan (rule-limits.ts), which it applies on what comes back. */
 const STREAM_MAX_MATCHES = 10_001;
 /** Sniffing a layer needs its first 4 bytes (zstd's magic), as the walk's sniff does. */
 const MAGIC_BYTES = 4;
@@ -26,7 +25,7 @@ interface Stream {
   readonly hash: Hash;
   walk: KeywordWalk | null;
   /** an OPEN_SNIFF stream's rules and first bytes, until there are enough to tell its compression */
-  sniff: { readonly search: KeywordSearch; head: Buffer } | null;
+  sniff: { readonly search: KeywordSearch; readonly windowBytes: number; head: Buffer } | null;
 }
 
 const streams = new Map<number, Stream>();
@@ -46,7 +45,7 @@ function ruleSet(id: number): PendingSet {
   if (pending === undefined) {
     let resolve: (set: ThreadRuleSet) => void = () => undefined;
     const data = new Promise<ThreadRuleSet>((r) => (resolve = r));
-    const search = data.then(async (set) => (await walkModule()).compileKeywordSearch(set, STREAM_WINDOW_BUDGET, STREAM_MAX_MATCHES));
+    const search = data.then(async (set) => (await walkModule()).compileKeywordSearch(set, STREAM_MAX_MATCHES));
     pending = { search, resolve };
     ruleSets.set(id, pending);
   }
@@ -59,10 +58,11 @@ function streamOf(id: number): Stream {
   return stream;
 }
 
-async function open(kind: number, stream: Stream, set: number): Promise<void> {
-  const search = await ruleSet(set).search;
-  if (kind === OPEN_TAR) stream.walk = new (await walkModule()).KeywordWalk(search);
-  else stream.sniff = { search, head: Buffer.alloc(0) };
+async function open(kind: number, stream: Stream, bytes: Buffer): Promise<void> {
+  const search = await ruleSet(bytes.readUInt32LE(0)).search;
+  const windowBytes = bytes.readDoubleLE(4);
+  if (kind === OPEN_TAR) stream.walk = new (await walkModule()).KeywordWalk(search, windowBytes);
+  else stream.sniff = { search, windowBytes, head: Buffer.alloc(0) };
 }
 
 /** Bytes of an OPEN_SNIFF stream: held until the first 4 tell whether it is a tar to walk. */
@@ -73,7 +73,7 @@ async function sniffed(stream: Stream, bytes: Buffer): Promise<void> {
   if (sniff.head.length < MAGIC_BYTES) return;
   stream.sniff = null;
   if (sniffCompression(sniff.head) !== "none") return;
-  stream.walk = new (await walkModule()).KeywordWalk(sniff.search);
+  stream.walk = new (await walkModule()).KeywordWalk(sniff.search, sniff.windowBytes);
   stream.walk.write(held);
 }
 
@@ -106,12 +106,12 @@ async function run(): Promise<void> {
     const slot = at % setup.slots;
     const kind = ctrl[META + 3 * slot]!;
     const id = ctrl[META + 3 * slot + 1]!;
-    // the length of a DATA slot; the rule set's id for an OPEN one
     const length = ctrl[META + 3 * slot + 2]!;
+    const bytes = ring.subarray(slot * setup.slotBytes, slot * setup.slotBytes + length);
     const stream = streamOf(id);
-    if (kind === DATA) await data(stream, ring.subarray(slot * setup.slotBytes, slot * setup.slotBytes + length));
+    if (kind === DATA) await data(stream, bytes);
     else if (kind === FINISH) finish(id, stream);
-    else if (kind === OPEN_TAR || kind === OPEN_SNIFF) await open(kind, stream, length);
+    else if (kind === OPEN_TAR || kind === OPEN_SNIFF) await open(kind, stream, bytes);
     Atomics.store(ctrl, TAIL, at + 1);
     const waits = Atomics.load(ctrl, STARTER_WAITS);
     if (waits !== 0 && at + 1 >= waits) Atomics.notify(ctrl, TAIL);

@@ -11,8 +11,6 @@ export interface KeywordSearch {
   readonly plan: KeywordPlan;
   readonly matcher: RangeMatcher;
   readonly needles: readonly { readonly bytes: Buffer; readonly tag: number }[];
-  /** window bytes one stream's rules may examine (the scan-wide budget is the starter's) */
-  readonly budgetBytes: number;
   /** matches one stream keeps at most (the starter caps the scan) */
   readonly maxMatches: number;
 }
@@ -20,11 +18,11 @@ export interface KeywordSearch {
 const ignore = (): void => undefined;
 
 /** Compiles a rule set as the starter did (it compiled these specs already: they do not fail here). */
-export function compileKeywordSearch(set: ThreadRuleSet, budgetBytes: number, maxMatches: number): KeywordSearch {
+export function compileKeywordSearch(set: ThreadRuleSet, maxMatches: number): KeywordSearch {
   const rules = set.rules.map(({ rule, from, trusted }) => compileRule({ rule, from }, trusted));
   const plan = planKeywords(rules);
   const needles = plan.keywords.map((bytes, tag) => ({ bytes, tag }));
-  return { plan, matcher: compileMatcher(needles), needles, budgetBytes, maxMatches };
+  return { plan, matcher: compileMatcher(needles), needles, maxMatches };
 }
 
 /**
@@ -39,15 +37,19 @@ export class KeywordWalk {
   #entry = 0;
   #path = "";
   #windowBytes = 0;
-  #spent = false;
+  #stoppedAt: ThreadRuleResult["stoppedAt"] = null;
   #failed = false;
 
-  constructor(search: KeywordSearch) {
+  /** `windowBytes`: what the scan's rules may still examine (rule-limits.ts takes the same way). */
+  constructor(search: KeywordSearch, windowBytes: number) {
     const budget: WindowBudget = {
       take: (bytes) => {
-        if (this.#spent) return false;
+        if (this.#stoppedAt !== null) return false;
+        if (this.#windowBytes + bytes > windowBytes) {
+          this.#stoppedAt = { entry: this.#entry, path: this.#path };
+          return false;
+        }
         this.#windowBytes += bytes;
-        if (this.#windowBytes >= search.budgetBytes) this.#spent = true;
         return true;
       },
     };
@@ -96,6 +98,6 @@ export class KeywordWalk {
       }
     }
     this.#stream.reset();
-    return { matches: this.#matches, windowBytes: this.#windowBytes, spent: this.#spent, failed: this.#failed };
+    return { matches: this.#matches, windowBytes: this.#windowBytes, stoppedAt: this.#stoppedAt, failed: this.#failed };
   }
 }

@@ -17,6 +17,7 @@ import { openContent } from "../content/scan-content.js";
 import { EntryBudget } from "./entry-budget.js";
 import { PathIndexBuilder, type PathIndex } from "./path-index.js";
 import { normalizeEntryPath } from "./entry-path.js";
+import { RULES_STOPPED_TAG } from "../findings/rule-limits.js";
 
 export type LayerWhere = "file" | "path" | "linkname";
 
@@ -153,11 +154,14 @@ class LayerWalk {
     this.searcher = this.needles.knownStreamSearch();
   }
 
-  /** What the rules found on the thread, judged as the walk's own matches are. */
+  /** What the rules found on the thread, judged as the walk's own matches are, within the scan's rule limits. */
   async threadRuleHits(): Promise<void> {
     const result = await this.rulesFrom?.rules();
     if (result === undefined) return;
-    if (result.windowBytes > 0) this.needles.ruleBudget.take(result.windowBytes);
+    const limits = this.needles.ruleLimits;
+    const stopHere = (path: string, entry: number): void => {
+      if (limits.takeMark()) this.hit(RULES_STOPPED_TAG, "file", path, null, entry);
+    };
     for (const m of result.matches) {
       const secret = Buffer.from(m.secret.buffer, m.secret.byteOffset, m.secret.length);
       // past an entry limit the walk searched nothing: neither do the rules
@@ -165,7 +169,13 @@ class LayerWalk {
       const tag = searched ? this.needles.ruleSink(m.rule, secret, m.offset) : undefined;
       secret.fill(0);
       if (tag !== undefined) this.hit(tag, "file", m.path, null, m.entry);
+      else if (searched) stopHere(m.path, m.entry);
     }
+    // the thread had what was left of the window budget when the layer began: where it ran out, the rules stop
+    const at = result.stoppedAt;
+    if (!limits.take(result.windowBytes) || at !== null) limits.take(Infinity);
+    if (at !== null && (this.stopped === null || at.entry <= this.files)) stopHere(at.path, at.entry);
+    else if (limits.stopped !== null) stopHere("", 0);
   }
 
   get wholeSearch(): StreamSearcher {
@@ -383,7 +393,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
   // The layer thread also runs the pattern rules on the tar it hashes (as stored when that is not
   // compressed, else as unpacked), beside the walk: docs/performance.md.
   const set = ctx.needles.threadRules;
-  const stored = layerDigest(set && { set, mode: "sniff" });
+  const stored = layerDigest(set && { set, mode: "sniff", windowBytes: ctx.needles.ruleLimits.windowBytesLeft });
   let unpacked: StreamDigest | null = null;
   const walk = walkSink(layer, (chunk) => unpacked?.update(chunk));
   const sniffed = sniffingSink(MAGIC_BYTES, (head) => {
@@ -392,7 +402,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       layer.rulesOnThread(stored);
       return walk;
     }
-    unpacked = layerDigest(set && { set, mode: "tar" });
+    unpacked = layerDigest(set && { set, mode: "tar", windowBytes: ctx.needles.ruleLimits.windowBytesLeft });
     layer.rulesOnThread(unpacked);
     return decompressingSink(compression, () => walk, backlog, new Backlog(), layer.fail);
   });

@@ -5,6 +5,7 @@
 // digest (the bench image itself). Here each gzip layer gets a random MTIME in its header
 // (bytes 4-7, which gunzip ignores) and the config a random label: same layer content and
 // diff_ids, new blob and image digests, so every pull really downloads.
+/* global URL */
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, openSync, readFileSync, readSync, closeSync, statSync } from "node:fs";

@@ -5,11 +5,11 @@ import { decompressors, type Compression } from "./compression.js";
 import { gunzipSink } from "./gunzip-sink.js";
 
 /**
- * A ByteSink that decompresses into `downstream`. Input is copied (the caller reuses its
- * buffers); output is pushed on as it comes, and the decompressor pauses while `downstream`'s
- * own backlog is pending. Its drains and its end go into `backlog`. The first error from the
- * decompressor or from `downstream` goes to `onError`, after which input is dropped. gzip
- * inflates on this thread into a reused buffer (gunzip-sink.ts), zstd on a stream.
+ * A ByteSink that decompresses into `downstream`. gzip inflates during `write`, on this thread,
+ * into a reused buffer (gunzip-sink.ts); zstd on a stream, its input copied (the caller reuses
+ * its buffers), its output pushed on as it comes, paused while `downstream`'s own backlog is
+ * pending. Drains and the end go into `backlog`. The first error from the decompressor or from
+ * `downstream` goes to `onError`, after which input is dropped.
  */
 export function decompressingSink(
   kind: Exclude<Compression, "none">,

@@ -3,12 +3,15 @@
 // The 1 GB bench image is pushed to the real distribution registry on a loopback port, then,
 // in the same run, interleaved, medians of BENCH_RUNS:
 //   (a) safebuild scan registry:HOST/bench/image:N  over  skopeo copy docker://… dir:TMP   target <= 1.10
-//   (b) safebuild scan registry:…                   over  docker pull (of an image it has not pulled)  target <= 0.5
+//   (b) safebuild scan registry:…                   over  docker pull (of blobs it never saw)   target <= 0.5
 //   (c) peak RSS of the registry scans                                                         target <= 150 MB
-// Each round pushes the image again with skopeo at another gzip level, so its blobs have
-// digests the engine never saw and `docker pull` really downloads them. (The engine does hold
-// the same layers by diff_id, from the bench image itself, so the pull may skip unpacking:
-// if anything, the pull figure is a low one.) A scan that misses the planted secret fails the bench.
+// Each round pushes the image again with fresh blob digests (fresh-push.mjs: a random gzip MTIME
+// per layer), so neither skopeo nor dockerd can skip a blob; the bench fails if `docker pull`
+// says "Already exists" for any layer. dockerd knows the layers by diff_id (the bench image is in
+// the engine): it still downloads, verifies and unpacks each one before it finds that out.
+// CPU seconds (user + sys) are printed beside the wall times: on a shared machine the steadier figure.
+// BENCH_CLI_BASE=path/to/other/safebuild.cjs also scans with that build in each round, in
+// alternating order, for old/new comparisons. A scan that misses the planted secret fails the bench.
 //
 /* global fetch */
 // env: BENCH_RUNS (3), BENCH_SIZE_MB (1024), SAFEBUILD_DOCKER, BENCH_STRICT=1,
@@ -19,6 +22,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canMeasureRss, measure, median } from "./measure.mjs";
+import { gzipLayout, pushFresh } from "./fresh-push.mjs";
 import { benchConfig, ensureImage, ensureSecrets, ensureTar, root, secretArgs, work } from "./setup.mjs";
 
 const log = (message) => console.error(`[bench:registry] ${message}`);
@@ -63,40 +67,54 @@ for (let i = 0; i < 100; i++) {
 }
 
 const scanEnv = { ...process.env, SAFEBUILD_DOCKER: cfg.docker, DOCKER_CONFIG: join(dir, "docker-config") };
-const rounds = { scan: [], skopeo: [], pull: [] };
+const baseCli = process.env.BENCH_CLI_BASE;
+const rounds = { scan: [], base: [], skopeo: [], pull: [] };
 const checks = [];
-for (let i = 1; i <= cfg.runs; i++) {
-  const ref = `${host}/bench/image:${i}`;
-  log(`round ${i}/${cfg.runs}: pushing ${ref} (gzip level ${i}; not timed)…`);
-  const push = spawnSync("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", "--dest-compress", "--dest-compress-format", "gzip", "--dest-compress-level", String(i), `docker-archive:${cfg.tarPath}`, `docker://${ref}`], { encoding: "utf8" });
-  if (push.status !== 0) throw new Error(`skopeo push failed: ${push.stderr.trim()}`);
+log("writing the image as gzip blobs (once; not timed)…");
+const gzDir = join(dir, "gzip-layout");
+gzipLayout(cfg.tarPath, gzDir);
 
-  const scan = await measure(process.execPath, [cli, "scan", `registry:${ref}`, "--format", "json", ...secretArgs(cfg)], { rss: true, env: scanEnv, cwd: root });
-  rounds.scan.push(scan);
+const scanWith = async (which, ref) => {
+  const run = await measure(process.execPath, [which, "scan", `registry:${ref}`, "--format", "json", ...secretArgs(cfg)], { rss: true, env: scanEnv, cwd: root });
   let found = false;
   try {
-    found = JSON.parse(scan.stdout).findings.some((f) => f.secret === secrets.planted && f.path === image.plantedPath && f.layer?.index === image.plantedLayer);
+    found = JSON.parse(run.stdout).findings.some((f) => f.secret === secrets.planted && f.path === image.plantedPath && f.layer?.index === image.plantedLayer);
   } catch {
     found = false;
   }
-  checks.push({ ok: scan.code === 1 && found, why: `scan registry:${ref}: exit ${scan.code}${found ? "" : ", planted secret not reported"} ${scan.stderr.trim().split("\n").at(-1) ?? ""}` });
+  checks.push({ ok: run.code === 1 && found, why: `${which} scan registry:${ref}: exit ${run.code}${found ? "" : ", planted secret not reported"} ${run.stderr.trim().split("\n").at(-1) ?? ""}` });
+  return run;
+};
+
+for (let i = 1; i <= cfg.runs; i++) {
+  const ref = `${host}/bench/image:${i}`;
+  log(`round ${i}/${cfg.runs}: pushing ${ref} with fresh blob digests (not timed)…`);
+  await pushFresh(gzDir, host, "bench/image", String(i));
+
+  if (baseCli !== undefined && i % 2 === 0) rounds.base.push(await scanWith(baseCli, ref));
+  rounds.scan.push(await scanWith(cli, ref));
+  if (baseCli !== undefined && i % 2 === 1) rounds.base.push(await scanWith(baseCli, ref));
 
   const target = join(dir, `dir-${i}`);
-  const skopeo = await measure("skopeo", ["copy", "--quiet", "--src-tls-verify=false", `docker://${ref}`, `dir:${target}`], {});
+  const skopeo = await measure("skopeo", ["copy", "--quiet", "--src-tls-verify=false", `docker://${ref}`, `dir:${target}`], { rss: true });
   if (skopeo.code !== 0) throw new Error(`skopeo copy failed: ${skopeo.stderr.trim()}`);
-  rounds.skopeo.push(skopeo.ms);
+  rounds.skopeo.push(skopeo);
   rmSync(target, { recursive: true, force: true });
 
   pulled.push(ref);
-  const pull = await measure(cfg.docker, ["pull", "-q", ref], {});
+  const pull = await measure(cfg.docker, ["pull", ref], {});
   if (pull.code !== 0) throw new Error(`docker pull failed: ${pull.stderr.trim()}`);
+  const skipped = (pull.stdout.match(/: Already exists/g) ?? []).length;
+  const complete = (pull.stdout.match(/: Pull complete/g) ?? []).length;
+  checks.push({ ok: skipped === 0 && complete === image.layers, why: `docker pull ${ref}: ${complete} layers pulled, ${skipped} "Already exists" (expected ${image.layers} and 0)` });
   rounds.pull.push(pull.ms);
   spawnSync(cfg.docker, ["rmi", ref], { stdio: "ignore" });
 }
 
 const sec = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const all = (xs) => xs.map((ms) => (ms / 1000).toFixed(2)).join(" ");
-const t = { scan: median(rounds.scan.map((r) => r.ms)), skopeo: median(rounds.skopeo), pull: median(rounds.pull) };
+const t = { scan: median(rounds.scan.map((r) => r.ms)), skopeo: median(rounds.skopeo.map((r) => r.ms)), pull: median(rounds.pull) };
+const cpu = (runs) => (runs.every((r) => r.cpuMs !== null) && runs.length > 0 ? `cpu ${sec(median(runs.map((r) => r.cpuMs)))} (${all(runs.map((r) => r.cpuMs))})` : "");
 const rssValues = rounds.scan.map((r) => r.rssKb).filter((v) => v !== null);
 const rssMb = rssValues.length ? Math.max(...rssValues) / 1024 : null;
 const ratioA = t.scan / t.skopeo;
@@ -104,9 +122,10 @@ const ratioB = t.scan / t.pull;
 const verdict = (ok) => (ok ? "ok" : "MISSED");
 const targets = { a: ratioA <= 1.1, b: ratioB <= 0.5, c: rssMb !== null && rssMb <= 150 };
 const rows = [
-  ["skopeo copy docker://… dir:…", sec(t.skopeo), "", all(rounds.skopeo)],
+  ["skopeo copy docker://… dir:…", sec(t.skopeo), "", `${all(rounds.skopeo.map((r) => r.ms))}  ${cpu(rounds.skopeo)}`],
   ["docker pull (new blobs)", sec(t.pull), "", all(rounds.pull)],
-  ["safebuild scan registry:…", sec(t.scan), "", all(rounds.scan.map((r) => r.ms))],
+  ["safebuild scan registry:…", sec(t.scan), "", `${all(rounds.scan.map((r) => r.ms))}  ${cpu(rounds.scan)}`],
+  ...(rounds.base.length > 0 ? [[`(base) ${baseCli}`, sec(median(rounds.base.map((r) => r.ms))), "", `${all(rounds.base.map((r) => r.ms))}  ${cpu(rounds.base)}`]] : []),
   ["(a) scan / skopeo copy", ratioA.toFixed(3), "target <= 1.10", verdict(targets.a)],
   ["(b) scan / docker pull", ratioB.toFixed(3), "target <= 0.50", verdict(targets.b)],
   ["(c) peak RSS, registry scans (max)", rssMb === null ? "n/a" : `${rssMb.toFixed(0)} MB`, "target <= 150 MB", canMeasureRss ? verdict(targets.c) : "(no /usr/bin/time)"],
@@ -116,5 +135,5 @@ console.log(`\nsafebuild registry scan benchmark: ${cfg.tag} pushed to ${host}, 
 for (const r of rows) console.log(`${r[0].padEnd(w[0])}  ${r[1].padStart(w[1])}  ${r[2].padEnd(w[2])}  ${r[3]}`);
 const failed = checks.filter((c) => !c.ok);
 console.log(failed.length === 0 ? `\nplanted secret ${secrets.planted}: found by all ${checks.length} registry scans` : `\n!!! BENCH FAILED:\n${failed.map((f) => `!!! ${f.why}`).join("\n")}`);
-writeFileSync(join(work, `last-registry-result-${cfg.sizeMb}mb.json`), `${JSON.stringify({ date: new Date().toISOString(), rounds: { scan: rounds.scan.map((r) => ({ ms: r.ms, rssKb: r.rssKb, cpuMs: r.cpuMs })), skopeo: rounds.skopeo, pull: rounds.pull }, medians: t, ratioA, ratioB, rssMb }, null, 2)}\n`);
+writeFileSync(join(work, `last-registry-result-${cfg.sizeMb}mb.json`), `${JSON.stringify({ date: new Date().toISOString(), rounds: { scan: rounds.scan.map((r) => ({ ms: r.ms, rssKb: r.rssKb, cpuMs: r.cpuMs })), base: rounds.base.map((r) => ({ ms: r.ms, rssKb: r.rssKb, cpuMs: r.cpuMs })), skopeo: rounds.skopeo.map((r) => ({ ms: r.ms, cpuMs: r.cpuMs })), pull: rounds.pull }, medians: t, ratioA, ratioB, rssMb }, null, 2)}\n`);
 process.exitCode = failed.length > 0 || (process.env.BENCH_STRICT === "1" && !(targets.a && targets.b && targets.c)) ? 1 : 0;

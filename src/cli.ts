@@ -165,6 +165,7 @@ function addBuildCommand(program: Program, ctx: CommandContext, argv: string[], 
       .option("--no-scan", "build only, do not audit the image")
       .option("--push", "push every -t tag that names a registry, only after a clean scan")
       .option("--metadata-file <file>", "write buildx's build metadata (containerimage.digest, image.name, …) to this file")
+      .option("--insecure-registry <host>", "with --push: a registry whose pushed digest may be checked over plain HTTP (repeatable; loopback always may)", collect)
       .option("--iidfile <file>", "also write the image id to this file")
       .addOption(new Option("--progress <type>", "docker's progress flag: auto, plain, tty or quiet (the masked log is always plain)").choices(["auto", "plain", "tty", "quiet", "rawjson"] as const))
       .option("-q, --quiet", "do not stream the build log (it is shown if the build fails)")
@@ -203,6 +204,7 @@ function addBuildCommand(program: Program, ctx: CommandContext, argv: string[], 
         passthrough: passthroughOf(argv),
         push: options.push === true,
         metadataFile: options.metadataFile,
+        insecureRegistries: options.insecureRegistry ?? [],
       },
       ctx,
     );

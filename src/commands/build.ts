@@ -115,7 +115,7 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
       if (targets !== undefined) ctx.io.info("nothing pushed: the audit did not pass");
       return code;
     }
-    const pushed = route === undefined || targets === undefined ? undefined : await pushImage(route, oci, targets, builder.docker, providerCtx.traces, options.quiet, ctx);
+    const pushed = route === undefined || targets === undefined ? undefined : await pushImage(route, oci, targets, builder.docker, providerCtx.traces, options.quiet, options.insecureRegistries ?? [], ctx);
     if (options.metadataFile !== undefined) await writeBuildMetadata(options.metadataFile, imageId, oci, pushed, options.tags, ctx.cwd);
     return code;
   } finally {

@@ -67,6 +67,8 @@ export interface BuildOptions extends ReportOptions, ConfigOptions, RuleOptions 
   readonly push: boolean;
   /** `--metadata-file FILE`: buildx's build metadata, written when the run ends 0. */
   readonly metadataFile: string | undefined;
+  /** `--insecure-registry HOST` values: where the pushed digest may be checked over plain HTTP */
+  readonly insecureRegistries?: readonly string[];
 }
 
 export interface ScanOptions extends ReportOptions, ConfigOptions, RuleOptions {

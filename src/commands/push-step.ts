@@ -10,6 +10,7 @@ import { buildMetadata, writeMetadataFile, type BuildFacts } from "../push/metad
 import { pushOciLayout, resolveSkopeo } from "../push/oci-push.js";
 import type { OciResult } from "../push/oci-result.js";
 import { pushTargets, type PushTargets } from "../push/push-targets.js";
+import { verifyPushed } from "../push/verify-pushed.js";
 import { childEnv, type SecretTraces } from "../secrets/child-env.js";
 import type { BuildOptions, CommandContext } from "./context.js";
 
@@ -35,8 +36,11 @@ export function pushRoute(builder: Builder, env: NodeJS.ProcessEnv): PushRoute {
   return { kind: "oci-layout", skopeo, dir: path.join(parent, "layout"), dispose: () => rmSync(parent, { recursive: true, force: true }) };
 }
 
-/** Pushes every target tag after a clean scan; the log goes through the masker like the build's (held back with -q unless it fails). */
-export async function pushImage(route: PushRoute, oci: OciResult | undefined, targets: PushTargets, docker: string, traces: SecretTraces, quiet: boolean, ctx: CommandContext): Promise<Pushed[]> {
+/**
+ * Pushes every target tag after a clean scan; the log goes through the masker like the build's
+ * (held back with -q unless it fails). Each reported digest is then asked of its registry.
+ */
+export async function pushImage(route: PushRoute, oci: OciResult | undefined, targets: PushTargets, docker: string, traces: SecretTraces, quiet: boolean, insecure: readonly string[], ctx: CommandContext): Promise<Pushed[]> {
   const held = quiet ? heldLog() : undefined;
   const run = {
     docker,
@@ -52,6 +56,7 @@ export async function pushImage(route: PushRoute, oci: OciResult | undefined, ta
     if (held !== undefined) await new Promise<void>((done) => ctx.io.err.write(held.text(), () => done()));
     throw error;
   });
+  await verifyPushed(pushed, { insecure, env: ctx.env, helperEnv: childEnv("build", ctx.env, traces, { clouds: buildClouds(ctx.env) }), signal: ctx.signal, sensitive: (value) => ctx.masker.addSensitive(value) });
   for (const p of pushed) ctx.io.info(`pushed ${p.tag}@${p.descriptor.digest}`);
   const digests = new Set(pushed.map((p) => p.descriptor.digest));
   if (digests.size > 1) ctx.io.warn(`the registries hold different manifests for the same image (${[...digests].join(", ")}); --metadata-file names the first`);

@@ -89,19 +89,37 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * Whether the registry holds the manifest `digest` (a HEAD; 404 is no). A registry that names
+   * another digest for it (Docker-Content-Digest) is an error.
+   */
+  async hasManifest(digest: string): Promise<boolean> {
+    const res = await this.#request(`manifests/${digest}`, { accept: MANIFEST_TYPES.join(", ") }, "HEAD");
+    discard(res.body);
+    if (res.status === 404) return false;
+    const named = res.headers["docker-content-digest"];
+    if (typeof named === "string" && named !== "" && named !== digest) throw environmentError(`${this.label}: the registry names ${named} for manifest ${digest}`);
+    return true;
+  }
+
   /** GET `/v2/REPO/PATH`: 2xx, or a one-line error naming what went wrong. */
-  async get(path: string, headers: Record<string, string>): Promise<HttpResponse> {
+  get(path: string, headers: Record<string, string>): Promise<HttpResponse> {
+    return this.#request(path, headers, "GET");
+  }
+
+  /** 2xx (or a HEAD's 404), or a one-line error naming what went wrong. */
+  async #request(path: string, headers: Record<string, string>, method: "GET" | "HEAD"): Promise<HttpResponse> {
     const base = await this.#baseUrl();
     const url = new URL(`${base}/v2/${this.ref.repository}/${path}`);
-    let res = await this.#retrying(url, headers);
+    let res = await this.#retrying(url, headers, method);
     // once per request: the first 401 asks for credentials, a later one renews an expired token
     if (res.status === 401) {
       const challenge = res.headers["www-authenticate"];
       discard(res.body);
       await this.#authenticate(typeof challenge === "string" ? challenge : undefined);
-      res = await this.#retrying(url, headers);
+      res = await this.#retrying(url, headers, method);
     }
-    if (res.status >= 200 && res.status < 300) return res;
+    if ((res.status >= 200 && res.status < 300) || (method === "HEAD" && res.status === 404)) return res;
     const detail = await this.#errorCode(res);
     if (res.status === 401 || res.status === 403) throw await this.#denied(res.status);
     if (res.status === 404) {
@@ -112,9 +130,9 @@ export class RegistryClient {
   }
 
   /** Sends, following redirects and retrying 429 and 502-504 with backoff (Retry-After honoured, bounded). */
-  async #retrying(url: URL, headers: Record<string, string>): Promise<HttpResponse> {
+  async #retrying(url: URL, headers: Record<string, string>, method: "GET" | "HEAD"): Promise<HttpResponse> {
     for (let attempt = 0; ; attempt++) {
-      const res = await this.#follow(url, headers);
+      const res = await this.#follow(url, headers, method);
       const retriable = res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504;
       if (!retriable) return res;
       discard(res.body);
@@ -127,12 +145,12 @@ export class RegistryClient {
     }
   }
 
-  async #follow(start: URL, headers: Record<string, string>): Promise<HttpResponse> {
+  async #follow(start: URL, headers: Record<string, string>, method: "GET" | "HEAD"): Promise<HttpResponse> {
     let url = start;
     for (let hops = 0; ; hops++) {
       // our Authorization goes to the registry's own host only, never where a redirect points
       const own = url.host === start.host && url.protocol === start.protocol;
-      const res = await this.#send({ url, headers: { ...headers, ...(own && this.#authorization ? { authorization: this.#authorization } : {}) } });
+      const res = await this.#send({ url, method, headers: { ...headers, ...(own && this.#authorization ? { authorization: this.#authorization } : {}) } });
       const location = res.headers.location;
       if (![301, 302, 303, 307, 308].includes(res.status) || location === undefined) return res;
       discard(res.body);
@@ -145,7 +163,7 @@ export class RegistryClient {
     }
   }
 
-  async #send(request: { url: URL; method?: "GET" | "POST"; headers?: Record<string, string>; body?: Buffer }): Promise<HttpResponse> {
+  async #send(request: { url: URL; method?: "GET" | "POST" | "HEAD"; headers?: Record<string, string>; body?: Buffer }): Promise<HttpResponse> {
     try {
       return await this.#transport.send({ ...request, idleMs: this.#idleMs, signal: this.#options.signal });
     } catch (error) {

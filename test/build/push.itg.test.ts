@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -104,6 +104,27 @@ describe.runIf(up)("safebuild build --push (real engine, real registry)", () => 
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).not.toContain("The push refers to repository");
     expect(await registryDigest(repo, "cfg")).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  test("a digest the registry does not hold after docker push reported it: exit 4, no 'pushed' line, no metadata file", async () => {
+    const repo = repoName();
+    const ref = image(repo, "1");
+    // the real docker, except that right after its push the manifest is deleted from the real
+    // registry (as a registry that lost it, or a push tool whose word was wrong)
+    const wrapper = join(work, "docker-losing-manifest");
+    const deleteUrl = `http://${registry.host}/v2/${repo}/manifests/`;
+    writeFileSync(
+      wrapper,
+      `#!/bin/bash\nif [ "$1" != push ]; then exec ${DOCKER} "$@"; fi\nout=$(${DOCKER} "$@") || { printf '%s\\n' "$out"; exit 1; }\nprintf '%s\\n' "$out"\n` +
+        `digest=$(printf '%s' "$out" | sed -n 's/.*: digest: \\(sha256:[0-9a-f]*\\) size: .*/\\1/p')\ncurl -sf -X DELETE "${deleteUrl}$digest" >&2 || exit 9\n`,
+    );
+    chmodSync(wrapper, 0o755);
+    const meta = join(work, "lost-meta.json");
+    const run = await runCli(["build", "-q", "--secret", `npmrc=${npmrc()}`, ...BASE, "-t", ref, "--push", "--metadata-file", meta, "examples/private-npm", "--docker", wrapper], { secrets: known });
+    expect(run.code, run.stderr).toBe(4);
+    expect(lines(run.stderr)).toContainEqual(expect.stringMatching(new RegExp(`^safebuild: the push of ${ref.replace(/[.]/g, "\\.")} reported sha256:[0-9a-f]{64}, but the registry has no such manifest \\(HEAD answered 404\\)$`)));
+    expect(run.stderr).not.toContain("safebuild: pushed ");
+    expect(existsSync(meta)).toBe(false);
   });
 
   test("a registry that is down: exit 4, one safebuild line after docker's own message, no metadata file", async () => {

@@ -1,8 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { registryAvailable, startRegistry } from "../helpers/registry.js";
 import { encodingsIn, makeRecordingDocker, neutralEnv, randomSecret, type RecordedCall } from "./fault-kit.js";
 
 // Every child safebuild starts, on every path, seen through a recording stand-in for the docker
@@ -73,7 +75,7 @@ function setup(home?: string) {
 }
 
 const kindOf = (call: RecordedCall): string =>
-  call.argv[0] === "version" || call.argv[0] === "buildx" ? "probe" : call.argv[0] === "build" ? "build" : "export";
+  call.argv[0] === "version" || call.argv[0] === "buildx" ? "probe" : call.argv[0] === "build" ? "build" : call.argv[0] === "push" ? "push" : "export";
 
 /** Everything no docker child may hold, whatever it is. */
 function expectClean(call: RecordedCall, values: readonly string[], options: { cloud: boolean } = { cloud: false }): void {
@@ -135,6 +137,35 @@ describe("docker children on every path", () => {
     expect(calls.map((c) => `${c.argv[0]} ${c.argv[1]}`)).toEqual(["image inspect", `save ${IID}`]);
     for (const call of calls) expectClean(call, s.values);
     for (const call of calls) expect(call.env["SBTEST_CE_PLAIN"]).toBe("kept-plain-value");
+  });
+
+  test.runIf(registryAvailable())("build --push: the docker push child gets no secret, source variable or provider credential; the pushed digest is the real registry's", async () => {
+    const registry = await startRegistry();
+    try {
+      // the image the stand-in's push "sends" is really in the registry (skopeo put it there), so the
+      // HEAD that follows every push finds it
+      const ref = `${registry.host}/sbtest/child-env-push:1`;
+      const copy = spawnSync("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", `docker-archive:${join(dirname(fake.path), "save.tar")}`, `docker://${ref}`], { encoding: "utf8" });
+      expect(copy.status, copy.stderr).toBe(0);
+      const head = await fetch(`http://${registry.host}/v2/sbtest/child-env-push/manifests/1`, {
+        method: "HEAD",
+        headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" },
+      });
+      const digest = head.headers.get("docker-content-digest") ?? "";
+      expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const s = setup();
+      const run = await runCli(["build", ...s.specs, "-t", ref, "--push", work], { env: { ...s.env, FAULT_DOCKER_PUSH_DIGEST: digest }, secrets: s.secrets });
+      expect(run.code, run.output).toBe(0);
+      expect(run.stderr.toString()).toContain(`safebuild: pushed ${ref}@${digest}`);
+      const calls = fake.calls();
+      expect(calls.filter((c) => kindOf(c) === "push").map((c) => c.argv)).toEqual([["push", ref]]);
+      for (const call of calls) expectClean(call, s.values);
+      const push = calls.find((c) => kindOf(c) === "push");
+      expect(push?.env["DOCKER_HOST"]).toBe(s.env.DOCKER_HOST);
+      expect(push?.env["SBTEST_CE_PLAIN"], "the push keeps ordinary variables").toBe("kept-plain-value");
+    } finally {
+      await registry.stop();
+    }
   });
 });
 

@@ -2,12 +2,14 @@ import { once } from "node:events";
 import { finished } from "node:stream/promises";
 import type { Backlog, ByteSink } from "../../bytes/backlog.js";
 import { decompressors, type Compression } from "./compression.js";
+import { gunzipSink } from "./gunzip-sink.js";
 
 /**
- * A ByteSink that decompresses into `downstream`. Input is copied (the caller reuses its
- * buffers); output is pushed on as it comes, and the decompressor pauses while `downstream`'s
- * own backlog is pending. Its drains and its end go into `backlog`. The first error from the
- * decompressor or from `downstream` goes to `onError`, after which input is dropped.
+ * A ByteSink that decompresses into `downstream`. gzip inflates during `write`, on this thread,
+ * into a reused buffer (gunzip-sink.ts); zstd on a stream, its input copied (the caller reuses
+ * its buffers), its output pushed on as it comes, paused while `downstream`'s own backlog is
+ * pending. Drains and the end go into `backlog`. The first error from the decompressor or from
+ * `downstream` goes to `onError`, after which input is dropped.
  */
 export function decompressingSink(
   kind: Exclude<Compression, "none">,
@@ -16,8 +18,10 @@ export function decompressingSink(
   inner: Backlog,
   onError: (error: unknown) => void,
 ): ByteSink {
-  const stream = decompressors[kind]();
   const sink = downstream(inner);
+  const sync = kind === "gzip" ? gunzipSink(sink, backlog, inner, onError) : null;
+  if (sync !== null) return sync;
+  const stream = decompressors[kind]();
   let failed = false;
   const fail = (error: unknown): void => {
     if (failed) return;

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { said } from "../../redact/own-words.js";
 import type { ResolvedSecret } from "../../secrets/secret.js";
 import type { Variant } from "../../match/variant.js";
@@ -61,7 +62,15 @@ function threadRuleSet(rules: readonly CompiledRule[]): ThreadRuleSet {
   return { id: nextRuleSet++, rules: rules.map((r) => ({ rule: r.origin.rule, from: r.origin.from, trusted: r.trusted })) };
 }
 
-export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[] = [], limits = new RuleLimits()): NeedleTable {
+/**
+ * Whether the layer thread runs the rules on layer entries: it needs a core of its own. On two
+ * cores the walk, the thread, zlib and the collector already share both, and the rules in the
+ * walk's own pass (one SIMD pass for their keywords) measured as fast, with less memory
+ * (docs/performance.md).
+ */
+export const RULES_ON_THREAD = availableParallelism() > 2;
+
+export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[] = [], limits = new RuleLimits(), rulesOnThread = RULES_ON_THREAD): NeedleTable {
   const variants: Variant[] = [];
   const warnings: string[] = [];
   for (const secret of secrets) {
@@ -122,7 +131,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     rules,
     ruleMatch: (tag) => (tag >= RULE_TAG_BASE ? matches[tag - RULE_TAG_BASE] : undefined),
     searchesContent: true,
-    threadRules: threadRuleSet(rules),
+    threadRules: rulesOnThread ? threadRuleSet(rules) : undefined,
     knownStreamSearch: () => (known ??= compileVariants(variants)).streamSearch(),
     ruleSink: sink,
     ruleLimits: limits,

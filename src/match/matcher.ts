@@ -99,14 +99,13 @@ function planPasses(list: readonly Needle[]): Plan {
     // few needles in all (the rules' keywords alone): every one goes to the prefilter, no Wu-Manber pass
     const all = list.filter((n) => n.bytes.length >= PREFILTER_MIN_NEEDLE);
     const few = all.length <= MAX_PREFILTER_NEEDLES;
-    if (few) prefiltered.splice(0, prefiltered.length, ...all);
     const rest = few ? [] : list.filter((n) => n.bytes.length >= PREFILTER_WINDOW);
     const shortest = Math.min(MAX_WINDOW, ...rest.map((n) => n.bytes.length));
     return {
       wm: rest.length === 0 ? undefined : new WuManber(rest.map((n) => n.bytes), shortest),
       tags: rest.map((n) => n.tag),
       groups: groupShort(list.filter((n) => n.bytes.length < PREFILTER_MIN_NEEDLE)),
-      prefilter: new ShortPrefilter(prefiltered),
+      prefilter: new ShortPrefilter(few ? all : prefiltered),
     };
   }
   const long = list.filter((n) => n.bytes.length >= LONG_NEEDLE);

@@ -1,5 +1,6 @@
 import { SHORT_PREFILTER_WASM } from "./short-prefilter-wasm.js";
 import { equalAt } from "./wu-manber.js";
+import { groupShort } from "./short-needles.js";
 
 /**
  * Needles of 3 to 15 bytes (the rules' keywords, short values) found in one pass by the SIMD
@@ -76,18 +77,13 @@ export class ShortPrefilter {
   /** Each needle 3 bytes or more; at most MAX_PREFILTER_NEEDLES of them. */
   constructor(needles: readonly Needle[]) {
     // needles sharing their first two bytes share a bucket (GitHub's gh?_ prefixes): fewer mask bits, fewer false candidates
-    const byPair = new Map<string, Needle[]>();
-    for (const n of needles) {
-      const key = n.bytes.toString("latin1", 0, 2);
-      const list = byPair.get(key);
-      if (list === undefined) byPair.set(key, [n]);
-      else list.push(n);
-    }
-    const groups = [...byPair.values()].sort((a, b) => b.length - a.length);
+    const groups = groupShort(needles)
+      .map((g) => g.members)
+      .sort((a, b) => b.length - a.length);
     for (const group of groups) {
       const pair = (group[0]!.bytes[0]! << 8) | group[0]!.bytes[1]!;
       this.#pairs[pair] = 1;
-      this.#byPair.set(pair, group);
+      this.#byPair.set(pair, [...group]);
     }
     for (const group of groups) {
       const emptiest = this.#buckets.reduce((best, bucket) => (bucket.length < best.length ? bucket : best));

@@ -1,3 +1,4 @@
+import { poolOf } from "../bytes/buffer-pool.js";
 import type { StreamMatchHandler, StreamSearcher } from "./stream-search.js";
 
 /**
@@ -122,7 +123,8 @@ export class KeywordStream implements StreamSearcher {
   readonly #keywordBase: number;
   readonly #sink: RuleMatchSink;
   readonly #budget: WindowBudget;
-  readonly #history: Buffer;
+  // taken from the pool when the first chunk is remembered, handed back at the end
+  #history: Buffer | null = null;
   #historyLength = 0;
   #open = new Map<number, OpenWindow>();
   #due: OpenWindow[] = [];
@@ -135,7 +137,6 @@ export class KeywordStream implements StreamSearcher {
     this.#keywordBase = keywordBase;
     this.#sink = sink;
     this.#budget = budget;
-    this.#history = Buffer.alloc(plan.history);
   }
 
   get maxLength(): number {
@@ -164,6 +165,9 @@ export class KeywordStream implements StreamSearcher {
     }
     this.#open.clear();
     this.#examineDue(Buffer.alloc(0), base, Infinity, onMatch);
+    if (this.#history !== null) poolOf(this.#plan.history).give(this.#history);
+    this.#history = null;
+    this.#historyLength = 0;
   }
 
   reset(): void {
@@ -220,7 +224,7 @@ export class KeywordStream implements StreamSearcher {
       const bytes =
         start >= base
           ? chunk.subarray(start - base, stop - base)
-          : Buffer.concat([this.#history.subarray(start - historyStart, this.#historyLength), chunk.subarray(0, Math.max(0, stop - base))]);
+          : Buffer.concat([this.#history!.subarray(start - historyStart, this.#historyLength), chunk.subarray(0, Math.max(0, stop - base))]);
       examine(this.#plan, w, bytes, start, this.#seen, this.#sink, (tag, at) => onMatch(tag, at));
       if (bytes.buffer !== chunk.buffer) bytes.fill(0);
     }
@@ -228,15 +232,16 @@ export class KeywordStream implements StreamSearcher {
 
   /** The history becomes the last bytes of the stream (a window may start that far back). */
   #remember(chunk: Buffer): void {
-    const size = this.#history.length;
+    const history = (this.#history ??= poolOf(this.#plan.history).take());
+    const size = history.length;
     if (chunk.length >= size) {
-      chunk.copy(this.#history, 0, chunk.length - size);
+      chunk.copy(history, 0, chunk.length - size);
       this.#historyLength = size;
       return;
     }
     const keep = Math.min(this.#historyLength, size - chunk.length);
-    this.#history.copy(this.#history, 0, this.#historyLength - keep, this.#historyLength);
-    chunk.copy(this.#history, keep);
+    history.copy(history, 0, this.#historyLength - keep, this.#historyLength);
+    chunk.copy(history, keep);
     this.#historyLength = keep + chunk.length;
   }
 }

@@ -1,3 +1,4 @@
+import { poolOf } from "../bytes/buffer-pool.js";
 import { compileMatcher, type Needle, type RangeMatcher } from "./matcher.js";
 import { StreamSearch, type StreamMatchHandler } from "./stream-search.js";
 import type { Variant } from "./variant.js";
@@ -123,7 +124,8 @@ export function compileVariants(given: readonly Variant[], extra: readonly Buffe
 class WrappedStreamSearch extends StreamSearch {
   readonly #fragments: ReadonlyMap<number, readonly Fragment[]>;
   readonly #variants: readonly Variant[];
-  readonly #history = Buffer.alloc(HISTORY_BYTES);
+  // a ring taken from the pool when the first chunk is remembered, handed back at the end
+  #history: Buffer | null = null;
   #historyLength = 0;
   #pending: Forward[] = [];
   /** form:start of each occurrence confirmed or under way in this stream */
@@ -162,11 +164,14 @@ class WrappedStreamSearch extends StreamSearch {
     };
     super.end((tag, offset) => this.#hit(at, tag, offset, onMatch, found, false));
     this.#pending = [];
+    if (this.#history !== null) poolOf(HISTORY_BYTES).give(this.#history);
+    this.#history = null;
+    this.#historyLength = 0;
   }
 
   override reset(): void {
     // the ring holds offsets 0.. at their own places until it has gone round once
-    this.#history.fill(0, 0, Math.min(HISTORY_BYTES, this.offset));
+    this.#history?.fill(0, 0, Math.min(HISTORY_BYTES, this.offset));
     super.reset();
     this.#historyLength = 0;
     this.#pending = [];
@@ -201,19 +206,20 @@ class WrappedStreamSearch extends StreamSearch {
     const from = base - this.#historyLength;
     return (o) => {
       if (o >= base) return o - base < chunk.length ? chunk[o - base]! : -1;
-      return o >= from ? history[o % HISTORY_BYTES]! : -1;
+      return o >= from && history !== null ? history[o % HISTORY_BYTES]! : -1;
     };
   }
 
   /** Writes the chunk's last bytes into the ring at their absolute offsets (mod its size): no shifting. */
   #remember(chunk: Buffer): void {
+    const history = (this.#history ??= poolOf(HISTORY_BYTES).take());
     const end = this.offset;
     const n = Math.min(chunk.length, HISTORY_BYTES);
     let at = (end - n) % HISTORY_BYTES;
     let from = chunk.length - n;
     while (from < chunk.length) {
       const count = Math.min(chunk.length - from, HISTORY_BYTES - at);
-      chunk.copy(this.#history, at, from, from + count);
+      chunk.copy(history, at, from, from + count);
       from += count;
       at = 0;
     }

@@ -13,6 +13,7 @@ import { planImages, type ImagePlan } from "./layout/plan-images.js";
 import type { BlobStore } from "./source/blob-store.js";
 import { InflatedMemo } from "./content/inflated-memo.js";
 import { ReusedInflater } from "./content/reused-inflater.js";
+import { GatherPool } from "./content/gather-pool.js";
 import { INFLATE_QUEUE_BYTES, InflateQueue } from "./content/nested-gzip.js";
 import { ContentBudget } from "./content/limits.js";
 import { wipeVariants } from "../match/variants.js";
@@ -75,6 +76,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     inflater,
     budget: new ContentBudget(),
     deflate,
+    gathers: new GatherPool(),
     entries: request.entries ?? new EntryBudget(),
   };
   let bytesRead = 0;

@@ -2,6 +2,7 @@ import type { NeedleTable } from "../findings/needles.js";
 import type { ReusedInflater } from "./reused-inflater.js";
 import type { ContentBudget } from "./limits.js";
 import type { ContentFormat } from "./format.js";
+import type { GatherPool } from "./gather-pool.js";
 
 /**
  * Where the content of one layer entry reports. `inner` is the chain below the entry: "" for
@@ -18,6 +19,8 @@ export interface ContentContext {
   readonly report: ContentReport;
   /** raw deflate, one handle reused for every zip entry of the scan */
   readonly deflate: ReusedInflater;
+  /** where files are gathered before they are decoded, one buffer reused for the scan */
+  readonly gathers: GatherPool;
 }
 
 /** Bytes pushed in order, then the end. `chunk` is borrowed: valid only during the call. */

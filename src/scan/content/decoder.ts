@@ -10,6 +10,8 @@ export interface DecoderContext extends ContentContext {
   readonly open: (inner: string, container: ContentFormat) => ContentSink;
   /** `open`, write and end for bytes that are all there */
   readonly openWhole: (inner: string, container: ContentFormat, data: Buffer) => void;
+  /** the file's size when its container says it (a tar entry, a member decoded whole), else null */
+  readonly size: number | null;
 }
 
 /** One format: takes the file's bytes as they come, reports through `report`, never throws. */
@@ -36,32 +38,43 @@ export function emit(dc: DecoderContext, inner: string, container: ContentFormat
  * the memory budget, and decodes it at its end.
  */
 export function gathered(dc: DecoderContext, format: ContentFormat, decode: (input: Buffer) => void): ContentSink {
-  let chunks: Buffer[] = [];
+  let gathering: Buffer | null = null;
   let size = 0;
   let over = false;
+  const { maxGatherBytes } = CONTENT_LIMITS;
   return {
     write(chunk) {
       if (over) return;
-      if (size + chunk.length > CONTENT_LIMITS.maxGatherBytes || !dc.budget.hold(chunk.length)) {
+      if (size + chunk.length > maxGatherBytes || !dc.budget.hold(chunk.length)) {
         over = true;
         dc.budget.release(size);
-        chunks = [];
-        const tooBig = size + chunk.length > CONTENT_LIMITS.maxGatherBytes;
-        dc.report.notSearched(dc.inner, tooBig ? `${format} file over ${formatBytes(CONTENT_LIMITS.maxGatherBytes)} (limit for decoding in memory)` : heldReason);
+        if (gathering !== null) dc.gathers.give(gathering);
+        gathering = null;
+        const tooBig = size + chunk.length > maxGatherBytes;
+        dc.report.notSearched(dc.inner, tooBig ? `${format} file over ${formatBytes(maxGatherBytes)} (limit for decoding in memory)` : heldReason);
         return;
       }
-      size += chunk.length;
-      chunks.push(Buffer.from(chunk));
+      if (gathering === null || gathering.length < size + chunk.length) {
+        // the file's size, when its container said it, is taken at once
+        const grown = dc.gathers.take(Math.min(maxGatherBytes, Math.max(size + chunk.length, dc.size ?? 0, 2 * size)));
+        if (gathering !== null) {
+          gathering.copy(grown, 0, 0, size);
+          dc.gathers.give(gathering);
+        }
+        gathering = grown;
+      }
+      size += chunk.copy(gathering, size);
     },
     end() {
       if (over) return;
       over = true;
-      const input = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
-      chunks = [];
+      const input = gathering;
+      gathering = null;
       try {
-        decode(input);
+        decode(input === null ? Buffer.alloc(0) : input.subarray(0, size));
       } finally {
         dc.budget.release(size);
+        if (input !== null) dc.gathers.give(input);
       }
     },
   };

@@ -5,9 +5,10 @@ import { CONTENT_LIMITS } from "./limits.js";
 
 /**
  * Opens `format` for the file at `inner`, `depth` levels below the layer entry (the entry's
- * own content is 1); null, and reported as not searched, past the depth limit.
+ * own content is 1), of `size` bytes when that is known; null, and reported as not searched,
+ * past the depth limit.
  */
-export function openContent(format: ContentFormat, ctx: ContentContext, inner: string, depth: number): ContentSink | null {
+export function openContent(format: ContentFormat, ctx: ContentContext, inner: string, depth: number, size: number | null): ContentSink | null {
   if (depth > CONTENT_LIMITS.maxDepth) {
     ctx.report.notSearched(inner, `${format} nested ${depth} levels deep (limit ${CONTENT_LIMITS.maxDepth})`);
     return null;
@@ -15,6 +16,7 @@ export function openContent(format: ContentFormat, ctx: ContentContext, inner: s
   return DECODERS[format]({
     ...ctx,
     inner,
+    size,
     open: (member, container) => scanContent(ctx, member, container, depth),
     openWhole: (member, container, data) => scanWhole(ctx, member, container, depth, data),
   });
@@ -28,7 +30,7 @@ export function scanWhole(ctx: ContentContext, inner: string, container: Content
   ctx.needles.matcher.scan(data, (tag) => ctx.report.hit(tag, inner, container));
   const format = sniffFormat(data.subarray(0, HEAD_BYTES));
   if (format === null) return;
-  const inside = openContent(format, ctx, inner, depth + 1);
+  const inside = openContent(format, ctx, inner, depth + 1, data.length);
   inside?.write(data);
   inside?.end();
 }
@@ -47,7 +49,7 @@ export function scanContent(ctx: ContentContext, inner: string, container: Conte
   const decide = (bytes: Buffer): void => {
     sniffed = true;
     const format = sniffFormat(bytes);
-    if (format !== null) inside = openContent(format, ctx, inner, depth + 1);
+    if (format !== null) inside = openContent(format, ctx, inner, depth + 1, null);
   };
   return {
     write(chunk) {

@@ -6,6 +6,7 @@ import { sniffCompression } from "./compression.js";
 import { sniffingSink } from "../../bytes/sniff-sink.js";
 import { InflatedMemo } from "../content/inflated-memo.js";
 import { ReusedInflater } from "../content/reused-inflater.js";
+import { GatherPool } from "../content/gather-pool.js";
 import type { StreamSearcher } from "../../match/stream-search.js";
 import { GATHERED_GZIP_BYTES, INFLATE_QUEUE_BYTES, InflateQueue, SMALL_GZIP_BYTES, startNestedGzip, type NestedGzip } from "../content/nested-gzip.js";
 import type { NeedleTable } from "../findings/needles.js";
@@ -83,6 +84,8 @@ export interface LayerScanContext {
   readonly budget?: ContentBudget | undefined;
   /** shared by the layers of one scan: zip entries inflate on one reused raw handle; else one per layer */
   readonly deflate?: ReusedInflater | undefined;
+  /** shared by the layers of one scan: one buffer to gather archives in; else one per layer */
+  readonly gathers?: GatherPool | undefined;
   /** shared by the layers of one scan, so its entry limit holds for the scan; else one per layer */
   readonly entries?: EntryBudget | undefined;
 }
@@ -130,6 +133,7 @@ class LayerWalk {
   readonly inflater: ReusedInflater;
   readonly budget: ContentBudget;
   readonly deflate: ReusedInflater;
+  readonly gathers: GatherPool;
   #wholeSearch: StreamSearcher | undefined;
   // where this layer gathers its gzip files, one after another: grown by doubling, never freed
   #gathering: Buffer | undefined;
@@ -145,6 +149,7 @@ class LayerWalk {
     this.inflater = ctx.inflater ?? new ReusedInflater();
     this.budget = ctx.budget ?? new ContentBudget();
     this.deflate = ctx.deflate ?? new ReusedInflater("raw");
+    this.gathers = ctx.gathers ?? new GatherPool();
   }
 
   /** The layer thread runs the rules on this layer's entries: the walk looks for the known values alone (a wider matcher window). */
@@ -268,7 +273,7 @@ function recordPath(paths: PathIndexBuilder, path: string, entry: number, direct
 
 /** A gzip file inside the layer, on its tuned path (nested-gzip.ts). */
 function openNestedGzip(layer: LayerWalk, size: number, path: string, entry: number, report: ContentReport): NestedGzip {
-  const { needles, budget, deflate } = layer;
+  const { needles, budget, deflate, gathers } = layer;
   const nested = startNestedGzip(size, {
     needles,
     backlog: layer.backlog,
@@ -283,7 +288,7 @@ function openNestedGzip(layer: LayerWalk, size: number, path: string, entry: num
     report,
     openInner: (bytes, to) => {
       const inner = sniffFormat(bytes);
-      return inner === null ? null : openContent(inner, { needles, budget, report: to, deflate }, "", 2);
+      return inner === null ? null : openContent(inner, { needles, budget, report: to, deflate, gathers }, "", 2, null);
     },
   });
   layer.openGzip = nested;
@@ -312,7 +317,7 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
     const format = sniffFormat(first);
     if (format === null) return;
     if (format === "gzip") nested = openNestedGzip(layer, size, path, entry, report);
-    else content = openContent(format, { needles: layer.needles, budget: layer.budget, report, deflate: layer.deflate }, "", 1);
+    else content = openContent(format, { needles: layer.needles, budget: layer.budget, report, deflate: layer.deflate, gathers: layer.gathers }, "", 1, size);
   };
   const forward = (chunk: Buffer): void => {
     if (nested) nested.write(chunk);

@@ -193,3 +193,25 @@ describe("content stage: limits and damage are reported as not searched, with th
     expect(result.notSearched.map((n) => n.reason)).toEqual([expect.stringMatching(/ratio limit|limit per file/)]);
   });
 });
+
+describe("archives gathered one after another in a reused buffer", () => {
+  test("a small zip after a large one is read as itself: nothing of the larger one's bytes is found again", async () => {
+    const text = Buffer.concat([Buffer.from("db.password="), Buffer.from(value), Buffer.from("\n")]);
+    // the value at the end of the first zip, whose directory then sits where a smaller file's bytes end
+    const big = zipOf([{ name: "filler.bin", stored: true, data: noise(600_000) }, { name: "conf/app.properties", data: text }]);
+    const small = zipOf([{ name: "README", data: noise(2000) }]);
+    const clean = zipOf([{ name: "other.txt", data: noise(40_000) }]);
+    for (const chunk of [64 * 1024, 4096]) {
+      const result = await scan(await tarOf([["app/big.jar", big], ["app/small.jar", small], ["app/clean.zip", clean]]), chunk);
+      expect(found(result)).toEqual(["zip:app/big.jar!/conf/app.properties"]);
+      expect(result.notSearched).toEqual([]);
+    }
+  });
+
+  test("a zip whose size is not known before it is inflated (a .jar.gz) is gathered as it grows", async () => {
+    const text = Buffer.concat([Buffer.from("db.password="), Buffer.from(value), Buffer.from("\n")]);
+    const jar = zipOf([{ name: "conf/app.properties", data: text }, { name: "lib/filler.bin", stored: true, data: noise(900_000) }]);
+    const result = await scan(await tarOf([["app/app.jar.gz", gzipSync(jar)]]));
+    expect(found(result)).toEqual(["zip:app/app.jar.gz!/conf/app.properties"]);
+  });
+});

@@ -1,6 +1,8 @@
 import { poolOf } from "../bytes/buffer-pool.js";
 import type { StreamMatchHandler, StreamSearcher } from "./stream-search.js";
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * A pattern rule as the matcher sees it: keywords found in the same pass as the known values,
  * and a check run only on the bytes around a keyword hit (rules/ compiles rules to this).
@@ -164,7 +166,7 @@ export class KeywordStream implements StreamSearcher {
       this.#due.push(w);
     }
     this.#open.clear();
-    this.#examineDue(Buffer.alloc(0), base, Infinity, onMatch);
+    this.#examineDue(EMPTY, base, Infinity, onMatch);
     if (this.#history !== null) poolOf(this.#plan.history).give(this.#history);
     this.#history = null;
     this.#historyLength = 0;

@@ -4,6 +4,8 @@ import { StreamSearch, type StreamMatchHandler } from "./stream-search.js";
 import type { Variant } from "./variant.js";
 import { FRAGMENT_BYTES, MAX_LOOKBEHIND, fragmentStarts, matchAfter, matchBefore, wrappedForms, type ByteAt, type Forward } from "./wrapped.js";
 
+const EMPTY = Buffer.alloc(0);
+
 /** What the variants of some secrets compile to; the scan's needles and the masker share it. */
 export interface VariantMatcher {
   /** The variants given, then their wrapped forms: a reported tag indexes this list. */
@@ -83,8 +85,9 @@ export function compileVariants(given: readonly Variant[], extra: readonly Buffe
   const matcher: RangeMatcher = {
     ...inner,
     scan(hay, onMatch) {
-      const at: ByteAt = (o) => (o >= 0 && o < hay.length ? hay[o]! : -1);
-      const reported = new Set<string>();
+      // made at the first fragment hit: most scans (a path, a small file) have none
+      let at: ByteAt | null = null;
+      let reported: Set<string> | null = null;
       inner.scan(hay, (tag, start) => {
         if (tag >= keywordBase) {
           onMatch(tag, start);
@@ -95,12 +98,14 @@ export function compileVariants(given: readonly Variant[], extra: readonly Buffe
           onMatch(tag, start, start + lengths[tag]!);
           return;
         }
+        at ??= (o) => (o >= 0 && o < hay.length ? hay[o]! : -1);
+        const seen = (reported ??= new Set<string>());
         for (const fragment of shared) {
           confirm(at, start, fragment, (f) => {
             // contiguous occurrences are the form's own variant's finding
             const key = `${f.form}:${f.start}`;
-            if (!f.spaced || reported.has(key)) return;
-            reported.add(key);
+            if (!f.spaced || seen.has(key)) return;
+            seen.add(key);
             onMatch(f.form, f.start, f.offset);
           });
         }
@@ -158,7 +163,7 @@ class WrappedStreamSearch extends StreamSearch {
   }
 
   override end(onMatch: StreamMatchHandler): void {
-    const at = this.#reader(this.offset, Buffer.alloc(0));
+    const at = this.#reader(this.offset, EMPTY);
     const found = (f: Forward): void => {
       if (f.spaced) onMatch(f.form, f.start);
     };

@@ -135,6 +135,7 @@ class LayerWalk {
   readonly deflate: ReusedInflater;
   readonly gathers: GatherPool;
   #wholeSearch: StreamSearcher | undefined;
+  #scratch = Buffer.allocUnsafe(1024);
   // where this layer gathers its gzip files, one after another: grown by doubling, never freed
   #gathering: Buffer | undefined;
 
@@ -227,9 +228,11 @@ class LayerWalk {
   }
 
   searchText(text: string, where: LayerWhere, path: string, entry: number): void {
-    const bytes = Buffer.from(text, "utf8");
-    if (bytes.length < 8) return;
-    this.needles.matcher.scan(bytes, (tag) => this.hit(tag, where, path, null, entry));
+    // a scratch buffer per walk: a Buffer per name was a third of a million-entry layer's garbage
+    if (this.#scratch.length < 3 * text.length) this.#scratch = Buffer.allocUnsafe(Math.max(2 * this.#scratch.length, 3 * text.length));
+    const length = this.#scratch.write(text, "utf8");
+    if (length < 8) return;
+    this.needles.matcher.scan(this.#scratch.subarray(0, length), (tag) => this.hit(tag, where, path, null, entry));
   }
 
   /** A tar entry's header: its path recorded (whiteouts too), its names searched; its sink, or null past the entry limit. */
@@ -257,7 +260,8 @@ class LayerWalk {
     // comments, user names) are header data of this entry too.
     if (header.pax) for (const [key, value] of header.pax) if (key !== "path" && key !== "linkpath") this.searchText(value, "path", path, entry);
     this.searcher.reset();
-    return entrySink(this, header.size, path, entry);
+    // an empty file has nothing to search or open (a million of them cost a sink each)
+    return header.size === 0 ? null : entrySink(this, header.size, path, entry);
   };
 }
 

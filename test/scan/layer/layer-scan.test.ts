@@ -205,3 +205,12 @@ describe("layer scan: two layers walked interleaved share the scan's inflater", 
     expect(hitsOf(await b.finish())).toEqual(["file:gzip:b/big.gz", "file:gzip:b/small.gz"]);
   });
 });
+
+describe("layer scan: names", () => {
+  test("a value at the end of a long name with multi-byte characters is found (the names' scratch buffer grows)", async () => {
+    const short = "a/" + "é".repeat(10);
+    const long = `${"dir-ü/".repeat(700)}${value}`;
+    const result = await scan(await tarOf([[short, Buffer.from("x")], [long, Buffer.from("y")], ["empty", Buffer.alloc(0)], [`again/${value}`, Buffer.alloc(0)]]));
+    expect(hitsOf(result)).toEqual([`path:-:${long}`, `path:-:again/${value}`].sort());
+  });
+});

@@ -9,7 +9,7 @@
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { HttpResponseReader } from "./http-response-reader.js";
+import { HttpResponseReader } from "../bytes/http-response-reader.js";
 import type { EngineAddress } from "./endpoint.js";
 import type { ReaderCommand, ReaderMessage, ReaderSetup } from "./export-protocol.js";
 

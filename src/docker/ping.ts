@@ -1,7 +1,7 @@
 import { connect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { engineEndpoint } from "./engine-images.js";
-import { HttpResponseReader } from "./http-response-reader.js";
+import { HttpResponseReader } from "../bytes/http-response-reader.js";
 
 const PING = "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n";
 

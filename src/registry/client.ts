@@ -5,7 +5,8 @@ import { findCredential, type CredentialLookup, type CredentialOptions } from ".
 import { isNotTls, unreachable } from "./errors.js";
 import { discard, readCapped, Transport, type HttpResponse } from "./http.js";
 import { formatRef, type RegistryRef } from "./reference.js";
-import { isLoopbackHost, tlsFilesFor } from "./tls.js";
+import { rawGet, type RawBody } from "./raw-get.js";
+import { isLoopbackHost, tlsFilesFor, type TlsFiles } from "./tls.js";
 
 export interface ClientOptions extends CredentialOptions {
   /** `--insecure-registry` hosts: plain HTTP allowed (loopback always is) */
@@ -36,6 +37,7 @@ export class RegistryClient {
   readonly ref: RegistryRef;
   readonly #options: ClientOptions;
   readonly #transport: Transport;
+  readonly #tls: TlsFiles;
   readonly #idleMs: number;
   readonly #backoffMs: number;
   #base: string | undefined;
@@ -45,7 +47,8 @@ export class RegistryClient {
   constructor(ref: RegistryRef, options: ClientOptions) {
     this.ref = ref;
     this.#options = options;
-    this.#transport = new Transport(tlsFilesFor(ref.registry, options.env));
+    this.#tls = tlsFilesFor(ref.registry, options.env);
+    this.#transport = new Transport(this.#tls);
     this.#idleMs = Math.round(timeoutSeconds(options.env) * 1000);
     this.#backoffMs = Math.min(this.#idleMs, 1000);
   }
@@ -70,6 +73,22 @@ export class RegistryClient {
   /** A blob as it streams (redirects to blob storage followed without our Authorization). */
   async blob(digest: string): Promise<IncomingMessage> {
     return (await this.get(`blobs/${digest}`, {})).body;
+  }
+
+  /**
+   * A blob's body on a connection of its own, read into one reused buffer (raw-get.ts), when the
+   * registry answers the GET itself with a 200; null for any other answer (a redirect to blob
+   * storage, a token to renew, a retry): `blob` then asks again on the client's own path.
+   */
+  async rawBlob(digest: string): Promise<RawBody | null> {
+    const url = new URL(`${await this.#baseUrl()}/v2/${this.ref.repository}/blobs/${digest}`);
+    try {
+      const headers = this.#authorization === undefined ? {} : { authorization: this.#authorization };
+      return (await rawGet({ url, headers, tls: this.#tls, idleMs: this.#idleMs, signal: this.#options.signal })).body;
+    } catch (error) {
+      if (this.#options.signal?.aborted) throw error;
+      throw unreachable(url.host, error, this.#idleMs);
+    }
   }
 
   /** A blob read whole, or undefined when over `cap`. */

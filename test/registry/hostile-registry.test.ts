@@ -43,6 +43,10 @@ describe("a registry that misbehaves: one line, its exit code, bounded time", ()
     const run = await scan(`${server.host}/t/app:1`);
     expect(run.code, run.output).toBe(1);
     expect(JSON.parse(run.stdout.toString()).findings).toMatchObject([{ where: "file", path: "leak.txt" }]);
+    // a blob the registry serves itself is asked for once (read into reused buffers, raw-get.ts)
+    const blobs = server.seen.filter((s) => s.path.includes("/blobs/")).map((s) => s.path);
+    expect(blobs.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(blobs).size).toBe(blobs.length);
   });
 
   test("401 with a garbage challenge", async () => {

@@ -4,6 +4,7 @@ import { environmentError, inputError, isSafebuildError } from "../../errors.js"
 import { Backlog, type ByteSink } from "../../bytes/backlog.js";
 import { sourceLost } from "../../bytes/pump.js";
 import type { RegistryClient } from "../../registry/client.js";
+import type { RawBody } from "../../registry/raw-get.js";
 import { unreachable } from "../../registry/errors.js";
 import { JSON_CAP, type BlobStore } from "./blob-store.js";
 import { startLayerScan, type LayerScan, type LayerScanContext } from "../layer/layer-scan.js";
@@ -134,16 +135,37 @@ async function feedInBatches(body: IncomingMessage, batch: Buffer, sink: ByteSin
   await backlog.settle();
 }
 
-/** Streams one layer blob through the layer scanner; the blob itself is never stored. */
+/** The raw body's chunks into the scanner, each handed back once written (every sink copies what it keeps). */
+async function feedRaw(body: RawBody, sink: ByteSink, backlog: Backlog, ctx: LayerScanContext, onBytes: (count: number) => void): Promise<void> {
+  for (;;) {
+    if (ctx.signal?.aborted) throw ctx.signal.reason;
+    const chunk = await body.next();
+    if (chunk === null) break;
+    onBytes(chunk.length);
+    sink.write(chunk);
+    await backlog.settle();
+    body.walked(chunk);
+  }
+  sink.end();
+  await backlog.settle();
+}
+
+/**
+ * Streams one layer blob through the layer scanner; the blob itself is never stored. A blob
+ * the registry serves itself is read into reused buffers; one it redirects (blob storage) or
+ * refuses goes through the client's own path.
+ */
 async function scanBlob(client: RegistryClient, ctx: LayerScanContext, onBytes: (count: number) => void, digest: string): Promise<LayerScan> {
-  const body = await client.blob(digest);
+  const raw = await client.rawBlob(digest);
+  const body = raw === null ? await client.blob(digest) : null;
   const backlog = new Backlog();
   const scanner = startLayerScan(ctx, backlog);
-  const batch = Buffer.allocUnsafe(BATCH);
   try {
-    await feedInBatches(body, batch, scanner.sink, backlog, ctx, onBytes);
+    if (raw !== null) await feedRaw(raw, scanner.sink, backlog, ctx, onBytes);
+    else await feedInBatches(body!, Buffer.allocUnsafe(BATCH), scanner.sink, backlog, ctx, onBytes);
   } catch (error) {
-    body.destroy();
+    raw?.close();
+    body?.destroy();
     if (ctx.signal?.aborted || isSafebuildError(error)) throw error;
     throw unreachable(client.ref.registry, error, client.timeoutMs);
   }

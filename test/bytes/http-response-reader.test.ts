@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import { HttpResponseReader } from "../../src/docker/http-response-reader.js";
+import { HttpResponseReader } from "../../src/bytes/http-response-reader.js";
 
 /** Feeds `wire` cut at `cuts`, returns the status and the body, or throws what the reader threw. */
 function read(wire: Buffer, cuts: readonly number[] = [], end = true): { status: number; body: Buffer; done: boolean } {

@@ -63,7 +63,7 @@ describe("entry limits", () => {
 });
 
 describe("a layer of a million tiny entries, through the CLI", () => {
-  test("is scanned within 170 MB peak RSS (target 150), and deletion is still attributed", async () => {
+  test("is scanned within 160 MB peak RSS (target 150), and deletion is still attributed", async () => {
     const root = join(work, "million");
     function* big(): Iterable<PlainEntry> {
       yield { name: "app/", dir: true };
@@ -76,9 +76,8 @@ describe("a layer of a million tiny entries, through the CLI", () => {
     }
     await writeLayout(root, [big, () => [{ name: "app/.wh.token" }]]);
     const rss = join(work, "rss");
-    // known values only: with the pattern rules on, this layer takes 170-185 MB (the layer thread's
-    // heap and per-entry work; issue 16, left open in docs/performance.md), over the 150 MB this test holds the scan to
-    const run = await runCli(["scan", "--no-rules", "--secret", "tok=env:SBTEST_LIMITS_TOK", "--format", "json", `oci:${root}`], {
+    // as users run it: the pattern rules on
+    const run = await runCli(["scan", "--secret", "tok=env:SBTEST_LIMITS_TOK", "--format", "json", `oci:${root}`], {
       env: { SBTEST_LIMITS_TOK: value },
       secrets: [value],
       prefix: ["/usr/bin/time", "-f", "%M", "-o", rss],
@@ -91,9 +90,10 @@ describe("a layer of a million tiny entries, through the CLI", () => {
       ["app/token", 0, true],
     ]);
     const peakKb = Number(readFileSync(rss, "utf8").trim().split("\n").at(-1));
-    // The target is 150 MB (issue 13); this layer measures 146-152 MB on the code of the morning of
-    // 2026-12-02 and 155-161 MB since (docs/performance.md), so the test holds the line at 170 MB:
-    // a Map of strings per path (what this guards against) took hundreds of MB.
-    expect(peakKb, "peak RSS in KB").toBeLessThan(170 * 1024);
+    // The target is 150 MB (issue 13): measured 144-146 MB alone (rules on; `--no-rules` 158 MB,
+    // dead per-entry objects promoted before a full collection; docs/performance.md). Under a test
+    // run's load the collector lags by a few MB, so the line is 160 MB: a Map of strings per path
+    // (what this guards against) took hundreds of MB.
+    expect(peakKb, "peak RSS in KB").toBeLessThan(160 * 1024);
   }, 240_000);
 });

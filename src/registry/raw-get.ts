@@ -179,6 +179,10 @@ class RawExchange implements RawBody {
  * again through its client, which follows redirects and renews tokens).
  */
 export function rawGet(request: RawRequest): Promise<Answer> {
+  // as node's http client refuses them: a token server's reply must not add lines to the request
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) return Promise.reject(lost("ERR_INVALID_CHAR", `the ${name} header holds a character a request cannot carry`));
+  }
   return new Promise((resolve, reject) => void new RawExchange(request, resolve, reject));
 }
 

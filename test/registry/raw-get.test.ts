@@ -100,6 +100,12 @@ describe("rawGet: a blob body read into reused buffers", () => {
     await expect(get(silent.url("/b"), {}, 300)).rejects.toMatchObject({ code: "ETIMEDOUT" });
   });
 
+  test("a header value with a line break (a hostile token server's token) is refused before anything is sent", async () => {
+    const server = await serve((socket) => socket.end("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+    await expect(get(server.url("/b"), { authorization: "Bearer x\r\nX-Injected: 1" })).rejects.toMatchObject({ code: "ERR_INVALID_CHAR", message: "the authorization header holds a character a request cannot carry" });
+    expect(server.requests).toEqual([]);
+  });
+
   test("a consumer that does not keep up pauses the socket: at most two chunks are read ahead", async () => {
     const big = randomBytes(40 * 1024 * 1024);
     let writtenAll = false;

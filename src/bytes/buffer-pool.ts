@@ -1,7 +1,7 @@
 /**
- * Spare buffers of one size for searchers made and ended by the thousand (one per archive
- * member): a fresh history per member cost 70 MB of short-lived buffers on the bench image,
- * which the allocator kept as resident heap. A buffer handed back must not be used again.
+ * Spare buffers of one size, for what is made and ended by the thousand (a searcher's history
+ * per archive member: 70 MB of short-lived buffers on the bench image, which the allocator kept
+ * as resident heap; a registry blob's chunks). A buffer handed back must not be used again.
  */
 export class BufferPool {
   readonly #free: Buffer[] = [];

@@ -1,5 +1,6 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
+import { BufferPool } from "../bytes/buffer-pool.js";
 import { HttpResponseReader } from "../bytes/http-response-reader.js";
 import type { TlsFiles } from "./tls.js";
 
@@ -35,7 +36,8 @@ type Answer = { status: number; body: RawBody | null };
 /** One GET's connection: the socket's reads parsed, the body gathered into chunks, flow control. */
 class RawExchange implements RawBody {
   readonly #reader = new HttpResponseReader();
-  readonly #free: Buffer[] = [];
+  // chunk buffers handed back by the walk, refilled: at most the read-ahead and the one filling
+  readonly #chunks = new BufferPool(CHUNK_BYTES, READ_AHEAD + 1);
   readonly #ready: Buffer[] = [];
   readonly #socket: net.Socket;
   #filling: Buffer | null = null;
@@ -78,7 +80,7 @@ class RawExchange implements RawBody {
 
   walked(chunk: Buffer): void {
     this.#out -= 1;
-    if (chunk.buffer.byteLength === CHUNK_BYTES) this.#free.push(Buffer.from(chunk.buffer));
+    this.#chunks.give(Buffer.from(chunk.buffer));
     if (this.#paused && this.#out < READ_AHEAD && !this.#ended && !this.#failure) {
       this.#paused = false;
       this.#socket.resume();
@@ -121,7 +123,7 @@ class RawExchange implements RawBody {
 
   readonly #onBody = (bytes: Uint8Array, start: number, end: number): void => {
     while (start < end) {
-      const filling = (this.#filling ??= this.#free.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES));
+      const filling = (this.#filling ??= this.#chunks.take());
       const count = Math.min(end - start, CHUNK_BYTES - this.#filled);
       filling.set(bytes.subarray(start, start + count), this.#filled);
       this.#filled += count;

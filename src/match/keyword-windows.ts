@@ -12,6 +12,11 @@ export interface WindowRule {
   /** How far before a keyword's first byte, and after its last, a match may reach. */
   readonly before: number;
   readonly after: number;
+  /**
+   * Bytes every match's window holds (a URL's `@`): a hit whose own window lacks them opens
+   * none. Most `://` hits in an image are links without a password: 98 % of the bench image's.
+   */
+  readonly requires?: Buffer | undefined;
   /** Calls `found(start, end)` for each secret inside `window` (offsets into it). */
   find(window: Buffer, found: (start: number, end: number) => void): void;
 }
@@ -55,6 +60,16 @@ export function planKeywords(rules: readonly WindowRule[]): KeywordPlan {
   return { rules, keywords, rulesOf, history: history + 64 };
 }
 
+/**
+ * Whether a hit's window [start, end) of `hay` (stream offsets from `base`) can hold a match of
+ * `rule`: false only when the window lies inside `hay` and lacks the bytes the rule requires.
+ */
+function mayMatch(rule: WindowRule, hay: Buffer | null, base: number, start: number, end: number): boolean {
+  const requires = rule.requires;
+  if (requires === undefined || hay === null || start < base || end > base + hay.length) return true;
+  return hay.subarray(start - base, end - base).indexOf(requires) !== -1;
+}
+
 /** Per stream: limits how many window bytes its rules may examine (bounded time on hostile input). */
 export interface WindowBudget {
   /** Takes `bytes` from the budget; false once it is spent (the window is not examined). */
@@ -72,7 +87,7 @@ interface OpenWindow {
  * per rule, examined at once.
  */
 export function findInBuffer(plan: KeywordPlan, hay: Buffer, hits: readonly (readonly [number, number])[], budget: WindowBudget, sink: RuleMatchSink, onMatch: (tag: number, start: number, end: number) => void): void {
-  const windows = mergeWindows(plan, hits, 0, hay.length);
+  const windows = mergeWindows(plan, hits, 0, hay.length, hay);
   const seen = new Set<string>();
   for (const w of windows) {
     if (!budget.take(w.end - w.start)) return;
@@ -81,7 +96,7 @@ export function findInBuffer(plan: KeywordPlan, hay: Buffer, hits: readonly (rea
 }
 
 /** Windows of the hits (keyword index, offset), clipped to [min, max), merged per rule where they overlap. */
-function mergeWindows(plan: KeywordPlan, hits: readonly (readonly [number, number])[], min: number, max: number): OpenWindow[] {
+function mergeWindows(plan: KeywordPlan, hits: readonly (readonly [number, number])[], min: number, max: number, hay: Buffer): OpenWindow[] {
   const open = new Map<number, OpenWindow>();
   const out: OpenWindow[] = [];
   const sorted = [...hits].sort((a, b) => a[1] - b[1]);
@@ -90,6 +105,7 @@ function mergeWindows(plan: KeywordPlan, hits: readonly (readonly [number, numbe
       const rule = plan.rules[r]!;
       const start = Math.max(min, at - rule.before);
       const end = Math.min(max, at + plan.keywords[k]!.length + rule.after);
+      if (!mayMatch(rule, hay, 0, start, end)) continue;
       const current = open.get(r);
       if (current !== undefined && start <= current.end && end - current.start <= MAX_MERGED_WINDOW) {
         current.end = Math.max(current.end, end);
@@ -130,6 +146,9 @@ export class KeywordStream implements StreamSearcher {
   #historyLength = 0;
   #open = new Map<number, OpenWindow>();
   #due: OpenWindow[] = [];
+  // the chunk being pushed and its stream offset, while its hits come in
+  #chunk: Buffer | null = null;
+  #chunkBase = 0;
   readonly #seen = new Set<string>();
   #spent = false;
 
@@ -152,7 +171,10 @@ export class KeywordStream implements StreamSearcher {
   push(chunk: Buffer, onMatch: StreamMatchHandler): void {
     if (chunk.length === 0) return;
     const base = this.#inner.offset;
+    this.#chunk = chunk;
+    this.#chunkBase = base;
     this.#inner.push(chunk, (tag, offset) => (tag < this.#keywordBase ? onMatch(tag, offset) : this.#hit(tag - this.#keywordBase, offset)));
+    this.#chunk = null;
     const end = base + chunk.length;
     this.#examineDue(chunk, base, end, onMatch);
     this.#remember(chunk);
@@ -187,6 +209,8 @@ export class KeywordStream implements StreamSearcher {
       const rule = this.#plan.rules[r]!;
       const start = Math.max(0, at - rule.before);
       const end = at + this.#plan.keywords[k]!.length + rule.after;
+      // a window that lies in this chunk and lacks what the rule requires cannot hold a match
+      if (!mayMatch(rule, this.#chunk, this.#chunkBase, start, end)) continue;
       const current = this.#open.get(r);
       if (current !== undefined && start <= current.end && end - current.start <= MAX_MERGED_WINDOW) {
         current.end = Math.max(current.end, end);

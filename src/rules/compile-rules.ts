@@ -129,6 +129,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
     keywords,
     before,
     after,
+    requires,
     find(window, found) {
       if (requires !== undefined && window.indexOf(requires) === -1) return;
       let isNear: boolean | undefined;

@@ -168,7 +168,7 @@ class WrappedStreamSearch extends StreamSearch {
       if (f.spaced) onMatch(f.form, f.start);
     };
     super.end((tag, offset) => this.#hit(at, tag, offset, onMatch, found, false));
-    this.#pending = [];
+    if (this.#pending.length > 0) this.#pending = [];
     if (this.#history !== null) poolOf(HISTORY_BYTES).give(this.#history);
     this.#history = null;
     this.#historyLength = 0;
@@ -179,8 +179,10 @@ class WrappedStreamSearch extends StreamSearch {
     this.#history?.fill(0, 0, Math.min(HISTORY_BYTES, this.offset));
     super.reset();
     this.#historyLength = 0;
-    this.#pending = [];
-    this.#seen.clear();
+    // called per tar entry: a fresh array for each of a million empty files was 45 MB of garbage
+    // that outlived the young generation (docs/performance.md)
+    if (this.#pending.length > 0) this.#pending = [];
+    if (this.#seen.size > 0) this.#seen.clear();
   }
 
   #hit(at: ByteAt, tag: number, offset: number, onMatch: StreamMatchHandler, found: (f: Forward) => void, more: boolean): void {

@@ -19,7 +19,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { constants as osConstants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { canMeasureRss, measure, median } from "./measure.mjs";
 import { gzipLayout, pushFresh } from "./fresh-push.mjs";
@@ -51,12 +51,23 @@ writeFileSync(
 );
 const registry = spawn(process.env.SAFEBUILD_TEST_REGISTRY_BIN ?? "/usr/bin/docker-registry", ["serve", join(dir, "config.yml")], { stdio: "ignore" });
 const pulled = [];
+let cleaned = false;
 const cleanup = () => {
+  if (cleaned) return;
+  cleaned = true;
   if (pulled.length > 0) spawnSync(cfg.docker, ["rmi", "-f", ...pulled], { stdio: "ignore" });
-  registry.kill("SIGTERM");
+  // SIGKILL: on SIGTERM the registry may wait for its keep-alive connections, and nothing in its
+  // temp dir is worth a graceful stop. The bench ends by calling this: the child kept it alive.
+  registry.kill("SIGKILL");
   rmSync(dir, { recursive: true, force: true });
 };
 process.on("exit", cleanup);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(signal, () => {
+    cleanup();
+    process.exit(128 + osConstants.signals[signal]);
+  });
+}
 for (let i = 0; i < 100; i++) {
   try {
     await (await fetch(`http://${host}/v2/`)).arrayBuffer();
@@ -137,3 +148,4 @@ const failed = checks.filter((c) => !c.ok);
 console.log(failed.length === 0 ? `\nplanted secret ${secrets.planted}: found by all ${checks.length} registry scans` : `\n!!! BENCH FAILED:\n${failed.map((f) => `!!! ${f.why}`).join("\n")}`);
 writeFileSync(join(work, `last-registry-result-${cfg.sizeMb}mb.json`), `${JSON.stringify({ date: new Date().toISOString(), rounds: { scan: rounds.scan.map((r) => ({ ms: r.ms, rssKb: r.rssKb, cpuMs: r.cpuMs })), base: rounds.base.map((r) => ({ ms: r.ms, rssKb: r.rssKb, cpuMs: r.cpuMs })), skopeo: rounds.skopeo.map((r) => ({ ms: r.ms, cpuMs: r.cpuMs })), pull: rounds.pull }, medians: t, ratioA, ratioB, rssMb }, null, 2)}\n`);
 process.exitCode = failed.length > 0 || (process.env.BENCH_STRICT === "1" && !(targets.a && targets.b && targets.c)) ? 1 : 0;
+cleanup();

@@ -1,3 +1,4 @@
+import { validateHeaderName, validateHeaderValue } from "node:http";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { BufferPool } from "../bytes/buffer-pool.js";
@@ -181,9 +182,14 @@ class RawExchange implements RawBody {
  * again through its client, which follows redirects and renews tokens).
  */
 export function rawGet(request: RawRequest): Promise<Answer> {
-  // as node's http client refuses them: a token server's reply must not add lines to the request
+  // node's http client's own checks: a token server's reply must not add lines to the request
   for (const [name, value] of Object.entries(request.headers)) {
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) return Promise.reject(lost("ERR_INVALID_CHAR", `the ${name} header holds a character a request cannot carry`));
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    } catch {
+      return Promise.reject(lost("ERR_INVALID_CHAR", `the ${name} header holds a character a request cannot carry`));
+    }
   }
   return new Promise((resolve, reject) => void new RawExchange(request, resolve, reject));
 }

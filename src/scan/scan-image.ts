@@ -1,7 +1,7 @@
 import type { ResolvedSecret } from "../secrets/secret.js";
 import type { Finding, ScanResult } from "./findings/finding.js";
 import { SafebuildError, isSafebuildError } from "../errors.js";
-import { assembleFindings, assembleNotSearched, rulesStoppedReason, type ScannedImage } from "./findings/assemble.js";
+import { assembleFindings, assembleNotSearched, unreadableWarning, rulesStoppedReason, type ScannedImage } from "./findings/assemble.js";
 import { RULES_SCOPE } from "./findings/finding.js";
 import { censor } from "./findings/censor.js";
 import type { EarlyExport } from "./source/early-export.js";
@@ -107,6 +107,10 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));
     findings.push(...(await scanMetadata(layout, source.store, needles, request.ref, warnings)));
     const notSearched = images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined));
+    for (const image of images) {
+      const malformed = unreadableWarning(image, needles);
+      if (malformed !== undefined) warnings.push(malformed);
+    }
     const rulesLimit = needles.rulesStopped();
     // the rules stopped in a search that cannot name its place (metadata): said all the same
     if (rulesLimit !== null && !notSearched.some((n) => n.scope === RULES_SCOPE)) notSearched.push({ path: "", layer: null, reason: rulesStoppedReason(rulesLimit, false), scope: RULES_SCOPE });

@@ -42,7 +42,7 @@ class ArReader implements ContentSink {
     this.#failed = true;
     this.#member?.end();
     this.#member = null;
-    this.#dc.report.notSearched(this.#dc.inner, `ar: ${reason}`);
+    this.#dc.report.unreadable(this.#dc.inner, `ar: ${reason}`);
   }
 
   #nameOf(raw: string): string {

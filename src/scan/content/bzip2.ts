@@ -24,7 +24,8 @@ export const bzip2Decoder: Decoder = (dc) =>
     try {
       Bunzip.decode(input, output, true);
     } catch (error) {
-      dc.report.notSearched(dc.inner, error instanceof OverCap ? error.message : corrupt("bzip2", error));
+      if (error instanceof OverCap) dc.report.notSearched(dc.inner, error.message);
+      else dc.report.unreadable(dc.inner, corrupt("bzip2", error));
       return;
     }
     dc.budget.spend(pos);

@@ -10,7 +10,15 @@ import type { GatherPool } from "./gather-pool.js";
  */
 export interface ContentReport {
   hit(tag: number, inner: string, container: ContentFormat): void;
+  /** A limit (or a method nobody here can read) kept the content from being searched: fails the scan by default. */
   notSearched(inner: string, reason: string): void;
+  /**
+   * The file is not a well-formed instance of the format its first bytes claim (a corrupt or
+   * truncated archive, as test suites ship): what decoded before the fault was searched, and
+   * its bytes were searched as they are, so nothing a reader of the format could get at went
+   * unsearched. Said as a warning, never a failure.
+   */
+  unreadable(inner: string, reason: string): void;
 }
 
 export interface ContentContext {

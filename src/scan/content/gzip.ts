@@ -12,7 +12,8 @@ export const gzipDecoder: Decoder = (dc) =>
     try {
       output = gunzipSync(input, { maxOutputLength: Math.max(1, cap.bytes) });
     } catch (error) {
-      dc.report.notSearched(dc.inner, isOutputLimit(error) ? cap.reason : corrupt("gzip", error));
+      if (isOutputLimit(error)) dc.report.notSearched(dc.inner, cap.reason);
+      else dc.report.unreadable(dc.inner, corrupt("gzip", error));
       return;
     }
     dc.budget.spend(output.length);

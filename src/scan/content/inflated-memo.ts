@@ -5,7 +5,7 @@ import type { ContentFormat } from "./format.js";
 /** What a format inside the inflated content (a `.tar.gz`'s tar) found, at its place in the chain. */
 export type InnerRecord =
   | { readonly kind: "hit"; readonly tag: number; readonly inner: string; readonly container: ContentFormat }
-  | { readonly kind: "notSearched"; readonly inner: string; readonly reason: string };
+  | { readonly kind: "notSearched" | "unreadable"; readonly inner: string; readonly reason: string };
 
 /** What the inflated content of one gzip file held: the needles found in it, and the limit that cut it (null: none). */
 export interface InflatedContent {

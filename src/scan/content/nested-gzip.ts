@@ -162,6 +162,7 @@ export function startNestedGzip(size: number, ctx: NestedGzipContext): NestedGzi
           if (truncated !== null) ctx.onTruncated(truncated);
           for (const record of inner) {
             if (record.kind === "hit") ctx.report.hit(record.tag, record.inner, record.container);
+            else if (record.kind === "unreadable") ctx.report.unreadable(record.inner, record.reason);
             else ctx.report.notSearched(record.inner, record.reason);
           }
         }),
@@ -187,6 +188,7 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
   const recorder: ContentReport = {
     hit: (tag, at, container) => inner.push({ kind: "hit", tag, inner: at, container }),
     notSearched: (at, reason) => inner.push({ kind: "notSearched", inner: at, reason }),
+    unreadable: (at, reason) => inner.push({ kind: "unreadable", inner: at, reason }),
   };
   const searcher = ctx.wholeSearch;
   searcher.reset();

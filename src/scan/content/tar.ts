@@ -27,7 +27,7 @@ export const tarDecoder: Decoder = (dc) => {
     const member = open;
     open = null;
     member?.end();
-    dc.report.notSearched(dc.inner, error instanceof Error ? error.message.slice(0, 160) : "tar: unreadable");
+    dc.report.unreadable(dc.inner, error instanceof Error ? error.message.slice(0, 160) : "tar: unreadable");
   };
   return {
     write(chunk) {

@@ -12,7 +12,7 @@ export const xzDecoder: Decoder = (dc) =>
     const cap = dc.budget.outputCap(input.length);
     const declared = declaredSize(input);
     if (declared === null) {
-      dc.report.notSearched(dc.inner, "xz: index unreadable (cut short or corrupt)");
+      dc.report.unreadable(dc.inner, "xz: index unreadable (cut short or corrupt)");
       return;
     }
     if (declared > cap.bytes) {
@@ -23,7 +23,7 @@ export const xzDecoder: Decoder = (dc) =>
     try {
       output = xz.decompressSync(input);
     } catch (error) {
-      dc.report.notSearched(dc.inner, corrupt("xz", error));
+      dc.report.unreadable(dc.inner, corrupt("xz", error));
       return;
     }
     dc.budget.spend(output.length);

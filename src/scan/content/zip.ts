@@ -37,7 +37,7 @@ function readZip(dc: DecoderContext, zip: Buffer): void {
     entries = "unreadable central directory";
   }
   if (typeof entries === "string") {
-    dc.report.notSearched(dc.inner, `zip: ${entries}`);
+    dc.report.unreadable(dc.inner, `zip: ${entries}`);
     return;
   }
   for (const entry of entries) {
@@ -45,7 +45,7 @@ function readZip(dc: DecoderContext, zip: Buffer): void {
     const inner = memberPath(dc.inner, entry.name);
     const data = entryData(zip, entry);
     if (data === null) {
-      dc.report.notSearched(inner, "zip: entry outside the file");
+      dc.report.unreadable(inner, "zip: entry outside the file (cut short)");
       continue;
     }
     if (entry.flags & 1) {
@@ -95,7 +95,8 @@ function inflateEntry(dc: DecoderContext, inner: string, data: Buffer, declared:
   try {
     whole = inflateRawSync(data, { maxOutputLength: Math.max(1, cap.bytes) });
   } catch (error) {
-    dc.report.notSearched(inner, isOutputLimit(error) ? cap.reason : corrupt("zip", error));
+    if (isOutputLimit(error)) dc.report.notSearched(inner, cap.reason);
+    else dc.report.unreadable(inner, corrupt("zip", error));
     return;
   }
   dc.budget.spend(whole.length);
@@ -105,7 +106,7 @@ function inflateEntry(dc: DecoderContext, inner: string, data: Buffer, declared:
 function finish(dc: DecoderContext, inner: string, outcome: "whole" | "cut" | "corrupt", output: number, capReason: string): void {
   dc.budget.spend(output);
   if (outcome === "cut") dc.report.notSearched(inner, capReason);
-  else if (outcome === "corrupt") dc.report.notSearched(inner, "zip: corrupt deflate data, read in part at most");
+  else if (outcome === "corrupt") dc.report.unreadable(inner, "zip: corrupt deflate data, read in part at most");
 }
 
 /** The central directory's entries, or why it cannot be read. */

@@ -24,7 +24,8 @@ export const zstdDecoder: Decoder = (dc) => {
       decompress.push(chunk, final);
     } catch (error) {
       stopped = true;
-      dc.report.notSearched(dc.inner, error instanceof OverCap ? error.message : corrupt("zstd", error));
+      if (error instanceof OverCap) dc.report.notSearched(dc.inner, error.message);
+      else dc.report.unreadable(dc.inner, corrupt("zstd", error));
     }
   };
   return {

@@ -152,3 +152,12 @@ export function ruleFinding(needles: NeedleTable, tag: number, where: Finding["w
   const rule = match.rule.id;
   return { secret: null, rule, where, path, encoding: "raw", severity: match.rule.severity, preview: match.preview, fingerprint: ruleFingerprint(rule, where, path, match.offset) };
 }
+
+/** Files opened as a format they turned out not to be in full: one warning line for each image, naming the first few. */
+export function unreadableWarning(image: ScannedImage, needles: NeedleTable): string | undefined {
+  const all = image.layers.flatMap((layer, index) => layer.unreadable.map((u) => ({ ...u, index })));
+  if (all.length === 0) return undefined;
+  const shown = all.slice(0, 3).map((u) => `layer ${u.index} ${censor(u.path, needles)} (${censor(u.reason, needles)})`);
+  const more = all.length > shown.length ? ` and ${all.length - shown.length} more` : "";
+  return `not well-formed, searched as bytes and as far as they decode: ${shown.join("; ")}${more}`;
+}

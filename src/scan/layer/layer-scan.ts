@@ -55,6 +55,8 @@ export interface LayerScan {
   readonly diffId: string;
   /** content inside a file that was not read in full: the entry path with its chain, and the limit or error */
   readonly notSearched: readonly NotSearchedInLayer[];
+  /** files that are not well-formed in the format they claim (see ContentReport.unreadable): warnings */
+  readonly unreadable: readonly NotSearchedInLayer[];
   /** hard links of this layer: the same file as an earlier entry (visibility.ts) */
   readonly hardLinks: readonly HardLink[];
 }
@@ -95,6 +97,8 @@ const WHITEOUT = ".wh.";
 
 /** Sniffing a layer needs the first 4 bytes (zstd's magic). */
 const MAGIC_BYTES = 4;
+/** Malformed files remembered per layer (the warning names the first ones). */
+const MAX_UNREADABLE = 20;
 
 /** One layer being scanned as its bytes are pushed; `finish` once its backlog has settled. */
 export interface LayerScanner {
@@ -110,6 +114,7 @@ class LayerWalk {
   readonly paths = new PathIndexBuilder();
   readonly notSearched: NotSearchedInLayer[] = [];
   readonly #notSearchedSeen = new Set<string>();
+  readonly unreadable: NotSearchedInLayer[] = [];
   readonly hardLinks: HardLink[] = [];
   // an entry limit stops the search, not the walk (the layer is still hashed): where and why
   stopped: { readonly path: string; readonly limit: string } | null = null;
@@ -201,6 +206,11 @@ class LayerWalk {
     if (this.#notSearchedSeen.has(key)) return;
     this.#notSearchedSeen.add(key);
     this.notSearched.push({ path, reason });
+  }
+
+  malformed(path: string, reason: string): void {
+    // a test suite's broken archives are many; the first of them say what happened
+    if (this.unreadable.length < MAX_UNREADABLE && !this.unreadable.some((u) => u.path === path)) this.unreadable.push({ path, reason });
   }
 
   // a walk that stops inside a gzip file (cut or corrupt layer) ends its stream: what inflated
@@ -309,6 +319,7 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
   const report: ContentReport = {
     hit: (tag, inner, container) => layer.hit(tag, "file", path, container, entry, inner),
     notSearched: (inner, reason) => layer.skipped(path + inner, reason),
+    unreadable: (inner, reason) => layer.malformed(path + inner, reason),
   };
   let nested: NestedGzip | null = null;
   let content: ContentSink | null = null;
@@ -440,8 +451,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       const digest = await stored.digest();
       const diffId = unpacked === null ? digest : await (unpacked as StreamDigest).digest();
       await layer.threadRuleHits();
-      const { hits, files, bytes, error, notSearched, hardLinks } = layer;
-      return { hits, paths: layer.paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, digest, diffId, hardLinks };
+      const { hits, files, bytes, error, notSearched, unreadable, hardLinks } = layer;
+      return { hits, paths: layer.paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, unreadable, digest, diffId, hardLinks };
     },
   };
 }

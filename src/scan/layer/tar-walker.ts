@@ -188,7 +188,6 @@ export class TarWalker {
     let name = readString(block, at, 100);
     if (isUstar(block, at) && block[at + 345] !== 0) name = `${readString(block, at + 345, 155)}/${name}`;
     let type = typeByFlag[flag] ?? "other";
-    if ((flag === 0 || flag === 0x30) && name.endsWith("/")) type = "directory";
     let linkname = readString(block, at + 157, 100);
     if (this.#longName !== null) name = this.#longName;
     if (this.#longLink !== null) linkname = this.#longLink;
@@ -200,6 +199,9 @@ export class TarWalker {
         else if (key === "size" && value) size = Number.parseInt(value, 10);
       }
     }
+    // old tars mark a directory by its name's last `/`: the whole name's, never the header's first
+    // 100 bytes of a longer one (a file whose cut name ends in `/` is still a file)
+    if ((flag === 0 || flag === 0x30) && name.endsWith("/")) type = "directory";
     this.#longName = null;
     this.#longLink = null;
     this.#pax = null;

@@ -109,6 +109,22 @@ describe("TarWalker formats", () => {
       ]),
       [{ name: "p/".repeat(90) + "long", type: "file", linkname: "target-of-link", size: 3, body: "abc" }],
     ],
+    [
+      "a GNU long name whose first 100 bytes end in / is still a file (GNU tar writes the cut name)",
+      Buffer.concat([
+        entry({ name: "././@LongLink", flag: "L", magic: "gnu" }, Buffer.from(`${"d".repeat(99)}/x\0`)),
+        entry({ name: `${"d".repeat(99)}/`, flag: "0", magic: "gnu" }, Buffer.from("body")),
+      ]),
+      [{ name: `${"d".repeat(99)}/x`, type: "file", linkname: "", size: 4, body: "body" }],
+    ],
+    [
+      "a PAX path likewise: the header's cut name ending in / does not make a directory",
+      Buffer.concat([
+        entry({ name: "PaxHeader", flag: "x" }, paxBody([["path", `${"e".repeat(99)}/file`]])),
+        entry({ name: `${"e".repeat(99)}/`, flag: "0" }, Buffer.from("data")),
+      ]),
+      [{ name: `${"e".repeat(99)}/file`, type: "file", linkname: "", size: 4, body: "data" }],
+    ],
     ["base-256 size", entry({ name: "b256", sizeField: base256 }, Buffer.from("12345")), [{ name: "b256", type: "file", linkname: "", size: 5, body: "12345" }]],
     ["a directory has no body", entry({ name: "d", flag: "5", size: 0 }), [{ name: "d", type: "directory", linkname: "", size: 0, body: "" }]],
     ["old-style trailing slash is a directory", entry({ name: "old/", flag: "\0" }), [{ name: "old/", type: "directory", linkname: "", size: 0, body: "" }]],

@@ -17,6 +17,7 @@ function layer(entries: Record<string, boolean>, whiteouts: string[] = [], opaqu
     digest: "sha256:" + "0".repeat(64),
     diffId: "sha256:" + "0".repeat(64),
     notSearched: [],
+    unreadable: [],
     hardLinks: [],
   };
 }

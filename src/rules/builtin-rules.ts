@@ -2,6 +2,11 @@ import type { RuleSpec } from "./rule.js";
 
 /** A token ends where its alphabet does (a `\b` would not end one whose last character is `-`). */
 const END = "(?:[^A-Za-z0-9_-]|$)";
+/** One unit of an armoured body: base64, header text, line breaks or `\\n` escapes; dashes and dots only in short runs. */
+const PEM_CHAR = "[A-Za-z0-9+/=:,() \\t\\r\\n]";
+const PEM_BODY = `${PEM_CHAR}|\\\\[rnt/]|-{1,4}${PEM_CHAR}|\\.{1,2}${PEM_CHAR}`;
+/** Passwords that stand for "the default" in docs and tests, as whole values (V8 on Node 20 has no `(?i:)`). */
+const DEFAULT_PASSWORDS = "^(?:x-oauth-basic|anonymous|guest|postgres|mysql|root|admin|masterkey|tiger|hunter[0-9]?)$";
 /** Placeholders that documentation and examples use in place of a value. */
 const PLACEHOLDER_WORDS = ["example", "sample", "dummy", "placeholder", "xxxxxxxx", "your_", "your-", "changeme", "redacted"];
 
@@ -17,7 +22,9 @@ const RULES: readonly RuleSpec[] = [
     severity: "critical",
     keywords: ["PRIVATE KEY"],
     // the header, then base64 (with PEM headers, line breaks, indentation or \n escapes), then the footer
-    regex: "-----BEGIN[ A-Z0-9_-]{0,64}PRIVATE KEY(?: BLOCK)?-----((?:[A-Za-z0-9+/=:,.\\- \\t\\r\\n]|\\\\[rnt/]){64,}?)-----END[ A-Z0-9_-]{0,64}PRIVATE KEY(?: BLOCK)?-----",
+    // (no run of five dashes, so a block never runs on through another's footer and a
+    // certificate; no run of three dots, which marks a key cut short in documentation)
+    regex: `-----BEGIN[ A-Z0-9_-]{0,64}PRIVATE KEY(?: BLOCK)?-----((?:${PEM_BODY}){64,}?)-----END[ A-Z0-9_-]{0,64}PRIVATE KEY(?: BLOCK)?-----`,
     entropy: 4.2,
     requires: "-----END",
     before: 96,
@@ -38,13 +45,49 @@ const RULES: readonly RuleSpec[] = [
     id: "aws-access-key",
     title: "AWS secret access key with its access key id nearby",
     severity: "critical",
-    keywords: ["aws_secret_access_key", "AWS_SECRET_ACCESS_KEY", "SecretAccessKey", "secretAccessKey", "aws_secret_key", "AWS_SECRET_KEY"],
-    regex: "(?:aws_?secret_?(?:access_?)?key|AWS_?SECRET_?(?:ACCESS_?)?KEY|[Ss]ecretAccessKey)[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)",
+    // every name the SDKs, the CLI, s3cmd, Terraform and Spring give it (`secret_key`,
+    // `aws.secretKey`, `secret-key`); the key id nearby keeps a Django SECRET_KEY out
+    keywords: ["secret_access_key", "SECRET_ACCESS_KEY", "ecretAccessKey", "secret_key", "SECRET_KEY", "secret-key", "ecretKey"],
+    regex: "(?:[Ss]ecret[_-]?(?:[Aa]ccess[_-]?)?[Kk]ey|SECRET_?(?:ACCESS_?)?KEY)[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)",
     near: "(?:^|[^A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?:[^A-Z0-9]|$)",
     entropy: 4.0,
     // the key id may come first (credentials files, `aws iam create-access-key` output)
     before: 1024,
     after: 1024,
+    stopwords: PLACEHOLDER_WORDS,
+  },
+  {
+    id: "aws-access-key-id",
+    title: "AWS access key id (long-term AKIA or temporary ASIA)",
+    severity: "high",
+    keywords: ["AKIA", "ASIA", "ABIA", "ACCA"],
+    regex: "(?:^|[^A-Za-z0-9/+])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?:[^A-Za-z0-9/+]|$)",
+    entropy: 3.0,
+    before: 1,
+    after: 24,
+    stopwords: PLACEHOLDER_WORDS,
+  },
+  {
+    id: "private-key-base64",
+    title: "PEM private key stored base64-encoded (kubeconfig client-key-data, Kubernetes secrets, env values)",
+    severity: "critical",
+    keywords: ["LS0tLS1CRUdJTiB"],
+    // base64 of "-----BEGIN " then of "PRIVATE KEY-----", "RSA PRIVATE KEY-----", "EC …", "DSA …", "OPENSSH …", "ENCRYPTED …"
+    regex: "(?:^|[^A-Za-z0-9+/])(LS0tLS1CRUdJTiB(?:QUklWQVRFIEtFWS0tLS0t|SU0EgUFJJVkFURSBLRVktLS0t|FQyBQUklWQVRFIEtFWS0tLS0t|EU0EgUFJJVkFURSBLRVktLS0t|PUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS0|FTkNSWVBURUQgUFJJVkFURSBLRVktLS0t)[A-Za-z0-9+/]{200,}={0,2})",
+    entropy: 4.5,
+    before: 1,
+    after: 16384,
+  },
+  {
+    id: "docker-config-auth",
+    title: "Registry credentials in a Docker config.json (`auths` … `auth`: base64 of user:password)",
+    severity: "high",
+    keywords: ['"auth"'],
+    regex: '"auth"\\s*:\\s*"([A-Za-z0-9+/]{8,1000}={0,2})"',
+    near: '"auths"\\s*:',
+    entropy: 3.0,
+    before: 4096,
+    after: 1100,
     stopwords: PLACEHOLDER_WORDS,
   },
   {
@@ -166,6 +209,8 @@ const RULES: readonly RuleSpec[] = [
     keywords: ["eyJhbGci", "eyJ0eXAi", "eyJraWQi"],
     regex: `(?:^|[^A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{16,})${END}`,
     entropy: 4.0,
+    // jwt.io's example token (HS256, "John Doe"), copied into countless tests and READMEs
+    allowRegexes: ["\\.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c$"],
     before: 1,
     after: 10240,
   },
@@ -174,23 +219,46 @@ const RULES: readonly RuleSpec[] = [
     title: "URL with an embedded password (scheme://user:password@host)",
     severity: "high",
     keywords: ["://"],
-    regex: "(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\\s:@/\"'<>`]{1,64}:([^\\s:@/\"'<>`]{3,128})@[A-Za-z0-9][A-Za-z0-9.-]*",
+    // the user may be empty (`redis://:PASSWORD@host`)
+    regex: "(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\\s:@/\"'<>`]{0,64}:([^\\s:@/\"'<>`]{3,128})@[A-Za-z0-9][A-Za-z0-9.-]*",
     // documentation writes `user:pass@`, `abc:xyz@`: a real password has some variety
     entropy: 2.5,
     requires: "@",
     before: 24,
     after: 200,
     // variables, templates and the words documentation puts where a password goes
-    allowRegexes: ["^[$%{<*]", "^\\[", "\\$\\{", "\\{\\{", "^x+$"],
-    stopwords: [...PLACEHOLDER_WORDS, "password", "passwd", "pass", "pwd", "secret", "token"],
+    // and the defaults docs and tests spell out (the user's own name again, GitHub's
+    // `TOKEN:x-oauth-basic@`, a database's stock login)
+    allowRegexes: ["^[$%{<*]", "^\\[", "\\$\\{", "\\{\\{", "^x+$", DEFAULT_PASSWORDS],
+    stopwords: [...PLACEHOLDER_WORDS, "password", "passwd", "pass", "pwd", "secret", "token", "change_me", "replace_me", "changeit"],
+    allowPasswordSameAsUser: true,
   },
 ];
 
 /**
- * Package documentation ships example keys and tokens (libnet-ssleay-perl's server_key.pem,
- * the registry spec's JWTs, Node's `https://abc:xyz@` examples): an image author's own leak
- * does not land there, and flagging every Debian image's docs would teach users to turn rules off.
+ * Where software is installed, not written: package documentation (libnet-ssleay-perl's
+ * server_key.pem, the registry spec's JWTs), system libraries (libgnutls embeds its self-test
+ * keys, and apt depends on it: every Debian image), language runtimes and their package folders
+ * (CPython's and Go's test certificates, test fixtures and README tokens of wheels and npm
+ * packages, yt-dlp's public client tokens), and package caches. An image author's own leak does
+ * not land there, and flagging every ordinary image would teach users to turn the rules off.
+ * Anchored at the image root, except the package folders, which any app may hold. Known values
+ * given with --secret are searched everywhere all the same.
  */
-const DOC_PATHS = ["(?:^|/)usr/share/(?:doc|man|info)/"];
+const INSTALLED_PATHS = [
+  "^usr/share/",
+  "^(?:usr/)?lib(?:32|64|x32|exec)?/",
+  "^usr/local/lib/python[0-9.]*/",
+  "^usr/local/go/",
+  "(?:^|/)(?:site|dist)-packages/",
+  "(?:^|/)node_modules/",
+  "(?:^|/)gems/[^/]+-[0-9][^/]*/",
+  "(?:^|/)go/pkg/mod/",
+  "(?:^|/)\\.npm/_cacache/",
+  "(?:^|/)\\.cache/(?:pip|yarn|go-build)/",
+  "(?:^|/)\\.m2/repository/",
+  "(?:^|/)\\.gradle/caches/",
+  "(?:^|/)\\.cargo/registry/",
+];
 
-export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...DOC_PATHS] }));
+export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...INSTALLED_PATHS] }));

@@ -126,6 +126,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   const entropy = rule.entropy;
   if (entropy !== undefined && !(entropy >= 0 && entropy <= 8)) fail("entropy must be from 0 to 8 (bits per byte)");
 
+  const sameAsUser = rule.allowPasswordSameAsUser === true;
   const allowed = (secret: Buffer): boolean => {
     if (entropy !== undefined && shannonEntropy(secret) < entropy) return true;
     if (stopwords.length > 0) {
@@ -150,7 +151,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
       find(window, (start, end) => {
         if (start < 0 || end <= start) return true;
         const secret = window.subarray(start, end);
-        if (allowed(secret)) return true;
+        if (allowed(secret) || (sameAsUser && repeatsUser(window, start, end))) return true;
         isNear ??= near === undefined || near(window);
         if (!isNear) return false;
         found(start, end);
@@ -176,4 +177,11 @@ export function compileRules(origins: readonly RuleOrigin[], trusted: (origin: R
     byId.set(compiled.id, compiled);
   }
   return [...byId.values()];
+}
+
+/** Whether `window[start, end)`, a URL's password, follows `://` + the same bytes + `:`. */
+export function repeatsUser(window: Buffer, start: number, end: number): boolean {
+  const length = end - start;
+  const user = start - 1 - length;
+  return user >= 3 && window[start - 1] === 0x3a && window.toString("latin1", user - 3, user) === "://" && window.compare(window, start, end, user, start - 1) === 0;
 }

@@ -32,6 +32,11 @@ export interface RuleSpec {
   readonly paths?: readonly string[] | undefined;
   /** Secrets containing any of these words are not findings. */
   readonly stopwords?: readonly string[] | undefined;
+  /**
+   * Built-in only: a URL password that repeats its user name (`postgres:postgres@`,
+   * `anonymous:anonymous@`) is a default written into docs and tests, not a secret.
+   */
+  readonly allowPasswordSameAsUser?: boolean | undefined;
 }
 
 /** Where a rule came from, for messages. */

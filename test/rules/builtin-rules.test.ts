@@ -18,6 +18,18 @@ const positives: [string, () => string][] = [
   ["aws-access-key", () => `[default]\naws_access_key_id = ${token.awsId()}\naws_secret_access_key = ${token.awsSecret()}\n`],
   ["aws-access-key", () => JSON.stringify({ AccessKey: { AccessKeyId: token.awsId(), SecretAccessKey: token.awsSecret() } })],
   ["aws-access-key", () => `AWS_SECRET_ACCESS_KEY=${token.awsSecret()}\nAWS_ACCESS_KEY_ID=${token.awsId()}\n`],
+  // the names s3cmd, Terraform, Spring and Java properties give the secret key
+  ["aws-access-key", () => `[default]\naccess_key = ${token.awsId()}\nsecret_key = ${token.awsSecret()}\n`],
+  ["aws-access-key", () => `provider "aws" {\n  access_key = "${token.awsId()}"\n  secret_key = "${token.awsSecret()}"\n}\n`],
+  ["aws-access-key", () => `cloud:\n  aws:\n    credentials:\n      access-key: ${token.awsId()}\n      secret-key: ${token.awsSecret()}\n`],
+  ["aws-access-key", () => `aws.accessKeyId=${token.awsId()}\naws.secretKey=${token.awsSecret()}\n`],
+  ["aws-access-key-id", () => `export AWS_ACCESS_KEY_ID=${token.awsId()}`],
+  ["aws-access-key-id", () => `{"AccessKeyId": "ASIA${token.awsId().slice(4)}"}`],
+  ["private-key-base64", () => `users:\n- name: admin\n  user:\n    client-key-data: ${Buffer.from(pem("RSA PRIVATE KEY")).toString("base64")}\n`],
+  ["private-key-base64", () => `SSH_KEY_B64=${Buffer.from(pem("OPENSSH PRIVATE KEY")).toString("base64")}`],
+  ["private-key-base64", () => `tls.key: ${Buffer.from(pem("PRIVATE KEY")).toString("base64")}`],
+  ["docker-config-auth", () => JSON.stringify({ auths: { "registry.example.com": { auth: Buffer.from(`ci:${alnum(24)}`).toString("base64") } } }, null, "\t")],
+  ["url-password", () => `REDIS_URL=redis://:${alnum(24)}@redis:6379/0`],
   ["github-token", () => `GITHUB_TOKEN=${token.github("p")}\n`],
   ["github-token", () => `"token": "${token.github("s")}"`],
   ["github-token", () => `https://x-access-token:${token.github("o")}@github.com/o/r.git`],
@@ -47,6 +59,19 @@ const negatives: [string, () => string][] = [
   ["private-key", () => "-----BEGIN PUBLIC KEY-----\n" + token.pemBody(270) + "\n-----END PUBLIC KEY-----\n"],
   ["private-key", () => pem("PRIVATE KEY", "PASTE-YOUR-PRIVATE-KEY-HERE-".repeat(4))],
   ["putty-private-key", () => "PuTTY-User-Key-File-3: ssh-rsa\nEncryption: none\n"],
+  // a short fake block does not run on through its footer, a certificate, and the next block's footer (CPython's badkey.pem)
+  ["private-key", () => `-----BEGIN RSA PRIVATE KEY-----\nBad Key, though the cert should be OK\n-----END RSA PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n${token.pemBody(600)}\n-----END CERTIFICATE-----\n-----BEGIN RSA PRIVATE KEY-----\nBad Key, though the cert should be OK\n-----END RSA PRIVATE KEY-----\n`],
+  // a key cut short in documentation (awscli's greengrass examples)
+  ["private-key", () => `"-----BEGIN RSA PRIVATE KEY-----\\nMIIEow${token.pemBody(120).replace(/\n/g, "")}...fvY4+te\\n-----END RSA PRIVATE KEY-----"`],
+  ["aws-access-key", () => `SECRET_KEY = "${token.awsSecret()}"\n`],
+  ["aws-access-key-id", () => "AKIAIOSFODNN7EXAMPLE"],
+  ["aws-access-key-id", () => `XAKIA${"A".repeat(16)} AKIA${"B".repeat(15)}`],
+  ["private-key-base64", () => `cert: ${Buffer.from("-----BEGIN CERTIFICATE-----\n" + token.pemBody(600) + "\n-----END CERTIFICATE-----\n").toString("base64")}`],
+  ["docker-config-auth", () => JSON.stringify({ credsStore: "desktop", auths: { "https://index.docker.io/v1/": {} } })],
+  ["docker-config-auth", () => JSON.stringify({ auth: Buffer.from(`ci:${alnum(24)}`).toString("base64") })],
+  ["jwt", () => "token = eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"],
+  ["url-password", () => "postgres://postgres:postgres@localhost:5432/test ftp://anonymous:anonymous@ftp.example.net"],
+  ["url-password", () => "https://user:x-oauth-basic@github.com/org/repo.git mysql://root:REPLACE_ME@db DATABASE_URL=postgres://app:CHANGE_ME@db"],
   ["aws-access-key", () => `aws_secret_access_key = ${token.awsSecret()}\n`],
   ["aws-access-key", () => "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"],
   ["github-token", () => `ghp_${alnum(20)}`],
@@ -112,6 +137,25 @@ describe("built-in rules", () => {
   test("package documentation is not searched by the built-in rules (example keys and tokens)", () => {
     expect(builtinsOnRe2.find((r) => r.id === "private-key")?.allowsPath("usr/share/doc/libnet-ssleay-perl/examples/server_key.pem")).toBe(true);
     expect(builtinsOnRe2.find((r) => r.id === "private-key")?.allowsPath("root/.ssh/id_rsa")).toBe(false);
+  });
+
+  test.each([
+    ["usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3", true],
+    ["usr/lib/x86_64-linux-gnu/libgnutls.a!/crypto-selftests-pk.o", true],
+    ["usr/local/lib/python3.13/test/certdata/keycert.pem", true],
+    ["opt/venv/lib/python3.12/site-packages/yt_dlp/extractor/x.py", true],
+    ["app/node_modules/zod/src/v4/mini/tests/string.test.ts", true],
+    ["usr/local/go/src/crypto/tls/handshake_test.go", true],
+    ["root/.npm/_cacache/content-v2/sha512/ab/cd.tgz!/package/README.md", true],
+    ["root/.ssh/id_rsa", false],
+    ["app/config/production.env", false],
+    ["etc/ssl/private/server.key", false],
+    // anchored at the root: a folder of the same name deeper down is the app's own
+    ["opt/app/usr/share/doc/deploy.env", false],
+    ["opt/app/usr/lib/secrets.env", false],
+    ["usr/local/bin/deploy.sh", false],
+  ])("where software is installed, the built-in rules stay quiet: %s → %s", (path, allowed) => {
+    for (const rule of builtinsOnRe2) expect(rule.allowsPath(path), rule.id).toBe(allowed);
   });
 
   test("a preview shows 2 characters of each end at most, and nothing of a short value", () => {

@@ -1,0 +1,73 @@
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { engineAnswers, removeImages } from "../build/cli.js";
+import { runCli } from "../helpers/cli.js";
+import { pem } from "./tokens.js";
+
+/**
+ * Ordinary software in an ordinary image: no finding (issue 13's false alarms). The real
+ * libgnutls embeds its self-test private keys and apt depends on it; the same key-shaped bytes
+ * where an app keeps its own files are still a finding.
+ */
+const DOCKER = process.env["SAFEBUILD_DOCKER"] ?? "/usr/bin/docker";
+const GNUTLS = ["/usr/lib/x86_64-linux-gnu/libgnutls.so.30", "/usr/lib/aarch64-linux-gnu/libgnutls.so.30"].find((p) => existsSync(p));
+if (process.env["CI"] === "true" && GNUTLS === undefined) throw new Error("libgnutls30 is missing (apt depends on it): install it");
+const up = engineAnswers();
+const run = Math.random().toString(36).slice(2, 8);
+const clean = `sbtest-installed-${run}:1`;
+const leaky = `sbtest-installed-${run}:2`;
+const work = mkdtempSync(join(tmpdir(), "sbtest-installed-"));
+const key = pem("RSA PRIVATE KEY");
+
+interface Report {
+  findings: { rule: string | null; path: string }[];
+}
+
+describe.skipIf(!up || GNUTLS === undefined)("built-in rules on installed software, against the real engine", () => {
+  beforeAll(() => {
+    copyFileSync(GNUTLS!, join(work, "libgnutls.so.30"));
+    mkdirSync(join(work, "pkg/tests"), { recursive: true });
+    // jwt.io's example token in a package's tests; a database URL template; a stock login in docs
+    writeFileSync(
+      join(work, "pkg/tests/string.test.ts"),
+      'expect(isJwt("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")).toBe(true);\n',
+    );
+    writeFileSync(join(work, "env.example"), "DATABASE_URL=postgres://app:CHANGE_ME@db:5432/app\nTEST_DB=postgres://postgres:postgres@localhost/test\n");
+    writeFileSync(join(work, "server.key"), key);
+    writeFileSync(
+      join(work, "Dockerfile"),
+      [
+        "FROM local/busybox:1",
+        "COPY libgnutls.so.30 /usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3",
+        "COPY pkg /app/node_modules/zod/",
+        "COPY env.example /app/.env.example",
+        "COPY server.key /usr/local/lib/python3.13/test/certdata/keycert.pem",
+      ].join("\n"),
+    );
+    writeFileSync(join(work, "Dockerfile.leaky"), "FROM local/busybox:1\nCOPY libgnutls.so.30 /app/bin/libcrypto-helper.so\nCOPY server.key /app/certs/server.key\n");
+    const env = { ...process.env, DOCKER_BUILDKIT: "1" };
+    execFileSync(DOCKER, ["build", "-q", "-t", clean, work], { env, stdio: "ignore" });
+    execFileSync(DOCKER, ["build", "-q", "-t", leaky, "-f", join(work, "Dockerfile.leaky"), work], { env, stdio: "ignore" });
+  }, 120_000);
+  afterAll(() => {
+    removeImages([clean, leaky]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test("libgnutls in its place, a package's tests, a URL template, a runtime's test key: no finding, exit 0", async () => {
+    const cli = await runCli(["scan", clean, "--format", "json"], { cwd: work, secrets: [key] });
+    expect(cli.code, cli.stderr.toString()).toBe(0);
+    expect((JSON.parse(cli.stdout.toString()) as Report).findings).toEqual([]);
+  });
+
+  test("the same key-shaped bytes where an app keeps its own files: findings, exit 1", async () => {
+    const cli = await runCli(["scan", leaky, "--format", "json"], { cwd: work, secrets: [key] });
+    expect(cli.code, cli.stderr.toString()).toBe(1);
+    const paths = (JSON.parse(cli.stdout.toString()) as Report).findings.map((f) => `${f.rule} ${f.path}`);
+    expect(paths).toContain("private-key app/certs/server.key");
+    expect(paths).toContain("private-key app/bin/libcrypto-helper.so");
+  });
+});

@@ -86,7 +86,7 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
       if (finding.where === "file") visible.set(findingKey(finding), gone ? links : [finding.path]);
     }
   });
-  return withVisibility(withoutParts([...out.values()]), visible);
+  return withVisibility(withoutContainers(withoutParts([...out.values()])), visible);
 }
 
 function findingKey(f: Finding): string {
@@ -143,6 +143,26 @@ export function withoutParts(findings: readonly Finding[]): Finding[] {
   const place = (f: Finding): string => JSON.stringify([f.secret, f.where, f.layer?.index ?? null, f.path, f.container ?? null, f.image ?? null, f.platform ?? null]);
   const whole = new Set(findings.filter((f) => f.encoding === "raw").map(place));
   return findings.filter((f) => !(PART_ENCODINGS.has(f.encoding) && whole.has(place(f))));
+}
+
+/**
+ * An archive and its member hold the same bytes (an `.a` stores its `.o` as is; a `.tgz`'s
+ * inflated stream is its tar): the same value found in both is one leak, reported where it
+ * can be acted on, the innermost member. The outer finding goes when a member below it has
+ * the same value in the same form (for rules: the same rule and preview).
+ */
+export function withoutContainers(findings: readonly Finding[]): Finding[] {
+  const identity = (f: Finding): string =>
+    JSON.stringify([f.secret, f.rule, f.secret === null ? (f.preview ?? null) : f.encoding, f.layer?.index ?? null, f.image ?? null, f.platform ?? null]);
+  const members = new Map<string, string[]>();
+  for (const f of findings) {
+    if (f.where !== "file" || !f.path.includes("!/")) continue;
+    const list = members.get(identity(f)) ?? [];
+    list.push(f.path);
+    members.set(identity(f), list);
+  }
+  if (members.size === 0) return [...findings];
+  return findings.filter((f) => f.where !== "file" || !(members.get(identity(f)) ?? []).some((inner) => inner.startsWith(`${f.path}!/`)));
 }
 
 /** The place-independent part of a pattern rule's finding, or undefined (no rule match, or a path the rule allows). */

@@ -1,5 +1,5 @@
 import type { ResolvedSecret } from "../secrets/secret.js";
-import type { Finding, ScanResult } from "./findings/finding.js";
+import type { Finding, NotSearched, ScanResult } from "./findings/finding.js";
 import { SafebuildError, isSafebuildError } from "../errors.js";
 import { assembleFindings, assembleNotSearched, unreadableWarning, rulesStoppedReason, type ScannedImage } from "./findings/assemble.js";
 import { RULES_SCOPE } from "./findings/finding.js";
@@ -105,8 +105,9 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
       images.push({ config, layers, blobDigests: plan.blobDigests });
     }
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));
-    findings.push(...(await scanMetadata(layout, source.store, needles, request.ref, warnings)));
-    const notSearched = images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined));
+    const unreadMetadata: NotSearched[] = [];
+    findings.push(...(await scanMetadata(layout, source.store, needles, request.ref, warnings, unreadMetadata)));
+    const notSearched = [...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
     for (const image of images) {
       const malformed = unreadableWarning(image, needles);
       if (malformed !== undefined) warnings.push(malformed);

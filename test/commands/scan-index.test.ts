@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -139,6 +140,32 @@ describe("BuildKit attestations", () => {
     expect((await scan(file, ["--platform", "linux/arm64"])).code).toBe(0);
     const amd = await scan(file, ["--platform", "linux/amd64"]);
     expect(amd.findings.map((f) => f.where)).toEqual(["attestation"]);
+  });
+
+  test.each([
+    ["gzip", (b: Buffer) => gzipSync(b)],
+    ["not JSON (a statement cut short)", (b: Buffer) => b.subarray(0, b.length - 3)],
+  ])("an attestation layer stored %s: searched all the same, never a failed scan", async (_how, encode) => {
+    const file = await archive(
+      `attestation-${encode.length}-${_how.length}.tar`,
+      await ociIndexArchive([{ platform: amd64, layers: [await layer({ a: "clean" })], attestations: [{ predicateType, statement: provenance({ NPM_TOKEN: secret }), encode }] }]),
+    );
+    const { code, findings } = await scan(file);
+    expect(code).toBe(1);
+    expect(findings).toEqual([expect.objectContaining({ where: "attestation", predicateType, image: { platform: "linux/amd64" } })]);
+  });
+
+  test("an attestation layer too large to read is not searched: never a clean exit", async () => {
+    const file = await archive(
+      "attestation-oversized.tar",
+      await ociIndexArchive([
+        { platform: amd64, layers: [await layer({ a: "clean" })], attestations: [{ predicateType, statement: provenance({ A: "x" }), encode: (b) => Buffer.concat([b, Buffer.alloc(17 * 1024 * 1024, 0x20)]) }] },
+      ]),
+    );
+    const cli = await runCli(["scan", file, "--secret", "tok=env:SB_IDX", "--format", "json"], { env, secrets: [secret] });
+    expect(cli.code).toBe(2);
+    const report = JSON.parse(cli.stdout) as { notSearched: { reason: string; layer: unknown }[] };
+    expect(report.notSearched).toEqual([expect.objectContaining({ layer: null, reason: expect.stringMatching(/^attestation layer not readable/) })]);
   });
 
   test("text and SARIF reports name the platform and the attestation", async () => {

@@ -8,7 +8,7 @@ export interface OciImageSpec {
   readonly manifestAnnotations?: Record<string, string>;
   readonly descriptorAnnotations?: Record<string, string>;
   /** in-toto statements BuildKit would attach to this image (provenance, SBOM) */
-  readonly attestations?: readonly { readonly predicateType: string; readonly statement: unknown }[];
+  readonly attestations?: readonly { readonly predicateType: string; readonly statement: unknown; readonly encode?: (json: Buffer) => Buffer }[];
 }
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -60,7 +60,7 @@ export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnno
           config: { mediaType: "application/vnd.oci.image.config.v1+json", ...empty },
           layers: image.attestations.map((a) => ({
             mediaType: "application/vnd.in-toto+json",
-            ...put(json(a.statement)),
+            ...put(a.encode === undefined ? json(a.statement) : a.encode(json(a.statement))),
             annotations: { "in-toto.io/predicate-type": a.predicateType },
           })),
         }),

@@ -1,8 +1,9 @@
 import { isSafebuildError } from "../../errors.js";
 import { ruleFinding, withoutParts } from "./assemble.js";
-import type { BlobStore } from "../source/blob-store.js";
+import { JSON_CAP, type BlobStore } from "../source/blob-store.js";
 import { censor } from "./censor.js";
-import type { Finding } from "./finding.js";
+import type { Finding, NotSearched } from "./finding.js";
+import { statementBytes } from "./attestation-bytes.js";
 import { jsonPointer, searchJson } from "./json-search.js";
 import type { LayoutPlan } from "../layout/plan-images.js";
 import type { NeedleTable } from "./needles.js";
@@ -16,7 +17,7 @@ interface Placed {
  * and BuildKit's attestation statements (provenance records build arguments). Each finding
  * names the annotation key or a JSON pointer into the statement, never the value.
  */
-export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: NeedleTable, label: string, warnings: string[]): Promise<Finding[]> {
+export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: NeedleTable, label: string, warnings: string[], notSearched: NotSearched[] = []): Promise<Finding[]> {
   const several = plan.images.length > 1;
   const placeOf = (doc: Placed): Pick<Finding, "image" | "platform"> => {
     if (doc.image === undefined) return {};
@@ -54,14 +55,35 @@ export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: 
       raw = undefined;
     }
     if (raw === undefined) {
-      warnings.push(`an attestation statement (${doc.path}) could not be read in full: not searched`);
+      // never a silent clean: an attestation is where build arguments are recorded
+      notSearched.push({ path: doc.path, layer: null, reason: `attestation layer not readable (over ${JSON_CAP} bytes, or missing)` });
       continue;
     }
-    const { hits } = searchJson(raw, needles, `${label}: attestation ${doc.path}`);
+    const statement = statementBytes(raw);
+    const predicate = doc.predicateType === undefined ? {} : { predicateType: doc.predicateType };
+    if (!isJson(statement)) {
+      // not a statement after all (or not one this reads): its bytes are searched all the same
+      warnings.push(`an attestation layer (${doc.path}) is not JSON: searched as bytes`);
+      needles.matcher.scan(statement, (tag) => {
+        const found = finding(tag, "attestation", "", doc);
+        if (found) add({ ...found, ...predicate });
+      });
+      continue;
+    }
+    const { hits } = searchJson(statement, needles, `${label}: attestation ${doc.path}`);
     for (const hit of hits) {
       const found = finding(hit.tag, "attestation", jsonPointer(hit.segments), doc);
-      if (found) add({ ...found, ...(doc.predicateType === undefined ? {} : { predicateType: doc.predicateType }) });
+      if (found) add({ ...found, ...predicate });
     }
   }
   return withoutParts([...out.values()]);
+}
+
+function isJson(bytes: Buffer): boolean {
+  try {
+    JSON.parse(bytes.toString("utf8"));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -17,7 +17,16 @@ const TAR_MAGIC_AT = 257;
 const SNIFF_BYTES = 512;
 const MAGIC_BYTES = 4;
 
-type Blob = { kind: "json"; bytes: Buffer } | { kind: "oversized" } | { kind: "layer"; scan: LayerScan };
+type Blob = { kind: "json"; bytes: Buffer } | { kind: "oversized" } | { kind: "layer"; scan: LayerScan; small?: Buffer | undefined };
+
+/**
+ * A compressed blob is scanned as a layer as it streams by, but an attestation layer may be
+ * compressed JSON too (the plan says which only once manifest.json, written last, is read): a
+ * small one is kept as well, so it can still be read as a statement.
+ */
+const KEEP_SMALL_BLOB = 256 * 1024;
+/** What the kept copies may take in all (an image of many tiny layers). */
+const KEEP_SMALL_TOTAL = 8 * 1024 * 1024;
 
 function looksLikeJson(head: Buffer): boolean {
   for (const byte of head) {
@@ -55,7 +64,8 @@ function jsonCollector(onDone: (blob: Blob) => void): ByteSink {
 export async function readArchive(pump: Pump, ctx: LayerScanContext, label: string, progress?: ScanProgress): Promise<BlobStore> {
   const blobs = new Map<string, Blob>();
   const links = new Map<string, string>();
-  const layers: Array<{ path: string; scanner: LayerScanner }> = [];
+  const layers: Array<{ path: string; scanner: LayerScanner; kept: Buffer[] | null }> = [];
+  let keptBytes = 0;
   const backlog = new Backlog();
   let tarError: unknown = null;
   let streamError: unknown = null;
@@ -72,9 +82,18 @@ export async function readArchive(pump: Pump, ctx: LayerScanContext, label: stri
       const isLayer = sniffCompression(head) !== "none" || looksLikeTar(head);
       if (!isLayer && (METADATA_NAMES.has(path) || looksLikeJson(head))) return jsonCollector((blob) => blobs.set(path, blob));
       const scanner = startLayerScan(ctx, backlog);
-      layers.push({ path, scanner });
+      const kept: Buffer[] | null = header.size <= KEEP_SMALL_BLOB && keptBytes + header.size <= KEEP_SMALL_TOTAL ? [] : null;
+      if (kept !== null) keptBytes += header.size;
+      layers.push({ path, scanner, kept });
       progress?.layer();
-      return scanner.sink;
+      if (kept === null) return scanner.sink;
+      return {
+        write(chunk) {
+          kept.push(Buffer.from(chunk));
+          scanner.sink.write(chunk);
+        },
+        end: () => scanner.sink.end(),
+      };
     });
     return { data: (chunk) => sink.write(chunk), end: () => sink.end() };
   };
@@ -108,7 +127,7 @@ export async function readArchive(pump: Pump, ctx: LayerScanContext, label: stri
   if (isSafebuildError(streamError)) throw streamError;
   if (streamError !== null && typeof streamError === "object" && "syscall" in streamError) throw streamError;
   if (streamError !== null) throw inputError(`${label}: not a readable image archive (corrupt or truncated)`, streamError);
-  for (const { path, scanner } of layers) blobs.set(path, { kind: "layer", scan: await scanner.finish() });
+  for (const { path, scanner, kept } of layers) blobs.set(path, { kind: "layer", scan: await scanner.finish(), small: kept === null ? undefined : Buffer.concat(kept) });
   return archiveStore(blobs, links, label);
 }
 
@@ -129,6 +148,7 @@ function archiveStore(blobs: ReadonlyMap<string, Blob>, links: ReadonlyMap<strin
       const blob = find(path);
       if (!blob) return undefined;
       if (blob.kind === "json") return blob.bytes;
+      if (blob.kind === "layer" && blob.small !== undefined) return blob.small;
       throw inputError(`${label}: ${path} is not a JSON document of at most ${JSON_CAP} bytes`);
     },
     async layer(path) {

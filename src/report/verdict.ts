@@ -21,7 +21,13 @@ export function verdictKind(input: ReportInput): VerdictKind {
   return input.secrets.length === 0 && (input.rules ?? 0) === 0 ? "NOTHING CHECKED" : "OK";
 }
 
-const place = (f: Finding): string => (f.layer === null ? said`config ${printable(f.path)}` : said`layer ${f.layer.index} ${printable(f.path)}`);
+/** Where, in a word or two: metadata outside the config (annotations, attestations) says which. */
+const place = (f: Finding): string => {
+  if (f.layer !== null) return said`layer ${f.layer.index} ${printable(f.path)}`;
+  if (f.where === "annotation") return said`annotation ${printable(f.path)}`;
+  if (f.where === "attestation") return said`attestation ${printable(f.path)}`;
+  return said`config ${printable(f.path)}`;
+};
 
 /**
  * The one line that ends every run on stderr, whatever the format and destination, so a CI log

@@ -29,6 +29,10 @@ async function resolveOne(ref: SecretRef, ctx: ProviderContext): Promise<Resolve
   if (value.length === 0) {
     throw inputError(`secret ${ref.id} is empty (${describeSource(kind, target.target)}); BuildKit would silently skip it`);
   }
+  if (isBlank(value.expose())) {
+    value.wipe();
+    throw inputError(`secret ${ref.id} is only whitespace (${describeSource(kind, target.target)}): nothing to mount, search or mask`);
+  }
   if (value.length > MAX_SECRET_BYTES) {
     value.wipe();
     throw inputError(`secret ${ref.id} is over 500 KiB (${describeSource(kind, target.target)}), BuildKit's limit`);
@@ -45,4 +49,9 @@ function describeSource(kind: SourceKind, target: string): string {
 
 export function wipeSecrets(secrets: readonly ResolvedSecret[]): void {
   for (const secret of secrets) if (!secret.value.wiped) secret.value.wipe();
+}
+
+function isBlank(bytes: Buffer): boolean {
+  for (const byte of bytes) if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) return false;
+  return true;
 }

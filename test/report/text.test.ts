@@ -31,7 +31,8 @@ describe("text report", () => {
     expect(line).toContain(`[${f.encoding}]`);
     expect(line).toContain(whereWords[where]);
     expect(line.includes("(deleted in a later layer, still shipped)")).toBe(f.deleted);
-    expect(text).toMatch(/\nLEAK: 1 finding of (npmrc|token) \((layer \d|config) [^)]+\)\n$/);
+    const placeWord = f.layer !== null ? "layer \\d" : where === "annotation" || where === "attestation" ? where : "config";
+    expect(text).toMatch(new RegExp(`\\nLEAK: 1 finding of (npmrc|token) \\(${placeWord} [^)]+\\)\\n$`));
     expect(text).toContain("How to fix, then rebuild and scan again:\n  - ");
   });
 

@@ -85,13 +85,15 @@ describe("bad sources are exit 2 and name the id, not the value", () => {
     ["npm=env:EMPTY", /secret npm is empty/],
     ["npm=empty", /secret npm is empty/],
     ["npm=big", /secret npm is over 500 KiB/],
+    // a value of spaces and newlines would mask a JSON report's indentation and match everywhere
+    ["npm=env:BLANK", /^secret npm is only whitespace \(from env:BLANK\): nothing to mount, search or mask$/],
     ["npm=missing", /secret npm: cannot read .*missing: no such file/],
     ["npm=~/missing", /secret npm: cannot read .*home\/missing: no such file/],
     ["npm=.", /secret npm: cannot read .*: is a directory/],
     ["npm=dotenv:#NOPE", /secret npm: no key NOPE in .env/],
     ["npm=dotenv:nofile#K", /secret npm: cannot read .*nofile: no such file/],
   ])("%s", async (spec, message) => {
-    const result = await failure(spec, { EMPTY: "", TOKEN: token });
+    const result = await failure(spec, { EMPTY: "", BLANK: "        \n\t \r\n", TOKEN: token });
     expect(result.exitCode).toBe(2);
     expect(result.message).toMatch(message);
     expect(result.message).not.toContain(token);

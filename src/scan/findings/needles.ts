@@ -75,8 +75,10 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   const warnings: string[] = [];
   for (const secret of secrets) {
     const value = secret.value.expose();
-    if (value.length < MIN_NEEDLE_BYTES) {
-      warnings.push(said`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes: not scanned`);
+    const core = coreLength(value);
+    if (core < MIN_NEEDLE_BYTES) {
+      const newline = core < value.length ? " without its trailing newline" : "";
+      warnings.push(said`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes${newline}: not scanned`);
       continue;
     }
     // variantsOf already drops repeated byte sequences of one secret.
@@ -137,4 +139,11 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     ruleLimits: limits,
     rulesStopped: () => limits.stopped,
   };
+}
+
+/** The value's length as the scan sees it: a trailing newline (or CRLF) is not part of it. */
+function coreLength(value: Buffer): number {
+  let end = value.length;
+  if (end > 0 && value[end - 1] === 0x0a) end -= end > 1 && value[end - 2] === 0x0d ? 2 : 1;
+  return end;
 }

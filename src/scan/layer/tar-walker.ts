@@ -208,9 +208,10 @@ export class TarWalker {
     if (!(size >= 0) || !Number.isSafeInteger(size)) throw new TarFormatError("tar: invalid header (size)");
     if (type === "directory") size = 0;
 
-    const ustar = isUstar(block, at);
-    const uname = ustar ? readString(block, at + 265, 32) : "";
-    const gname = ustar ? readString(block, at + 297, 32) : "";
+    // POSIX and GNU headers both hold the owner's names here; only V7 headers have none
+    const named = block.toString("latin1", at + 257, at + 262) === "ustar";
+    const uname = named ? readString(block, at + 265, 32) : "";
+    const gname = named ? readString(block, at + 297, 32) : "";
     this.#sink = this.#onEntry({ name, linkname, type, size, pax: pax === null || pax.length === 0 ? null : pax, uname, gname });
     this.#remain = size;
     this.#padding = pad(size);

@@ -13,6 +13,7 @@ interface Spec {
   prefix?: string;
   magic?: "ustar" | "gnu" | "none";
   badChecksum?: boolean;
+  uname?: string;
 }
 
 /** One 512-byte header with a valid checksum (unless told otherwise). */
@@ -31,6 +32,7 @@ function header(spec: Spec): Buffer {
   if (magic === "ustar") h.write("ustar\u000000", 257);
   if (magic === "gnu") h.write("ustar  \0", 257);
   if (spec.prefix) h.write(spec.prefix, 345);
+  if (spec.uname) h.write(spec.uname, 265);
   h.write("        ", 148);
   let sum = 0;
   for (const b of h) sum += b;
@@ -162,6 +164,13 @@ describe("TarWalker formats", () => {
       ],
       [["comment", "global-one"]],
     ]);
+  });
+
+  test("the owner's name is read from POSIX and GNU headers alike (a value can hide there)", () => {
+    const names = (magic: "ustar" | "gnu" | "none") => walk(entry({ name: "f", uname: "owner-name-1", magic })).map((s) => s.header.uname);
+    expect(names("ustar")).toEqual(["owner-name-1"]);
+    expect(names("gnu")).toEqual(["owner-name-1"]);
+    expect(names("none")).toEqual([""]);
   });
 
   test("agrees with tar-stream's packer on long names (PAX) and plain entries", async () => {

@@ -44,16 +44,14 @@ function withoutBom(value: Buffer): Buffer | undefined {
 }
 
 /**
- * UTF-16LE and BE of a UTF-8 text; undefined for bytes that are not UTF-8 text. For text
- * below U+0100 (every high byte zero) the LE form, shifted by one byte, is the BE form too:
- * one needle finds both, so `be` is then left out.
+ * UTF-16LE and BE of a UTF-8 text; undefined for bytes that are not UTF-8 text. Both always:
+ * for text below U+0100 the LE bytes shifted by one are the BE bytes only when a 00 byte
+ * follows the value (not at the end of a file, nor before a character from U+0100 on).
  */
-function utf16Of(text: Buffer): { le: Buffer; be: Buffer | undefined } | undefined {
+function utf16Of(text: Buffer): { le: Buffer; be: Buffer } | undefined {
   if (!isUtf8(text)) return undefined;
   const le = Buffer.from(text.toString("utf8"), "utf16le");
-  let narrow = true;
-  for (let i = 1; i < le.length && narrow; i += 2) narrow = le[i] === 0;
-  return { le, be: narrow ? undefined : Buffer.from(le).swap16() };
+  return { le, be: Buffer.from(le).swap16() };
 }
 
 /** Collects variants, keeping the first of identical byte sequences (the most specific name). */
@@ -84,11 +82,11 @@ class VariantSet {
     const forms = utf16Of(text);
     if (forms === undefined) return;
     this.add("utf16le", forms.le);
-    if (forms.be) this.add("utf16be", forms.be);
+    this.add("utf16be", forms.be);
     // inside a longer command, at each alignment (the whole-value forms start with the first)
     for (const bytes of ENCODERS.base64(forms.le).slice(2)) this.add("base64-utf16le", bytes);
     forms.le.fill(0);
-    forms.be?.fill(0);
+    forms.be.fill(0);
   }
 
   /** A value that is base64 or hex itself: what it decodes to may be written by the build. */

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { ENCODED_FORMS, ENCODERS } from "./encoders.js";
-import { decodedOf } from "./decoded.js";
+import { MIN_DECODED_BYTES, decodedOf } from "./decoded.js";
 import { analyzeStructured } from "./structured/analyze.js";
 import { subValuesOf } from "./sub-values.js";
 import type { Encoding, Variant } from "./variant.js";
@@ -96,7 +96,15 @@ class VariantSet {
     this.add(decoded.encoding, decoded.bytes);
     const trimmed = withoutTrailingNewline(decoded.bytes);
     if (trimmed) this.add(decoded.encoding, trimmed);
+    // re-encoded the other way: a base64 key written as hex, a hex key as base64 (either alphabet)
+    if (decoded.bytes.length >= MIN_DECODED_BYTES) this.addReencoded(decoded.bytes);
     decoded.bytes.fill(0);
+  }
+
+  private addReencoded(decoded: Buffer): void {
+    for (const bytes of ENCODERS.hex(decoded)) this.add("decoded-hex", bytes);
+    // whole forms only (padded and not): the aligned pieces would cost needles for a rarer case
+    for (const bytes of [...ENCODERS.base64(decoded).slice(0, 2), ...ENCODERS.base64url(decoded).slice(0, 2)]) this.add("decoded-base64", bytes);
   }
 }
 

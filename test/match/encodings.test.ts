@@ -54,6 +54,8 @@ describe("base64 and hex wrapped over lines", () => {
     expect(encodingsIn(value, wrap(value.toString("base64url"), 76))).toEqual(["base64url-wrapped"]);
     expect(encodingsIn(token, wrap(Buffer.from(token).toString("hex"), 60))).toEqual(["hex-wrapped"]);
     expect(encodingsIn(token, wrap(Buffer.from(token).toString("hex"), 32, "\n", "  "))).toEqual(["hex-wrapped"]);
+    // xxd -p -u: upper-case, 60 a line
+    expect(encodingsIn(token, `${wrap(Buffer.from(token).toString("hex").toUpperCase(), 60)}\n`)).toEqual(["hex-wrapped"]);
   });
 
   test("unwrapped base64 keeps its own name", () => {

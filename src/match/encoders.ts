@@ -1,8 +1,9 @@
 import { isUtf8 } from "node:buffer";
+import { ESCAPES } from "./escapes.js";
 import type { Encoding } from "./variant.js";
 
 /** The encodings applied to a whole value and to each sub-value of a structured secret. */
-export type EncodedForm = Extract<Encoding, "base64" | "base64url" | "hex" | "url" | "json">;
+export type EncodedForm = Extract<Encoding, "base64" | "base64url" | "hex" | "url" | "json" | "xml" | "quoted" | "shell" | "properties">;
 
 /**
  * Base64 of `value` as it appears inside a longer encoded stream. The value may start at any
@@ -35,27 +36,47 @@ function base64Forms(value: Buffer, alphabet: "base64" | "base64url"): Buffer[] 
 /** encodeURIComponent leaves these as they are; RFC 3986 (Python quote, Go, curl) escapes !*'() too. */
 const URI_COMPONENT_SAFE = /[A-Za-z0-9\-_.!~*'()]/;
 const RFC3986_SAFE = /[A-Za-z0-9\-_.~]/;
+/**
+ * Partial escapers, upper-case hex only: Python's urllib.parse.quote (keeps `/`), Go's
+ * url.PathEscape (keeps `$ & + : = @`, escapes `, / ; ?`) and the userinfo of Go's URL.String
+ * (keeps `$ & + , ; =`), and the base64 characters escaped by hand in a DATABASE_URL: `+`, `/`
+ * or `=` alone, or the three.
+ */
+const UPPER_ONLY_SAFE = [/[A-Za-z0-9\-_.~/]/, /[A-Za-z0-9\-_.~$&+:=@]/, /[A-Za-z0-9\-_.~$&+,;=]/];
+const ONLY_ESCAPED = ["+", "/", "=", "+/="];
+
+function percentEncode(value: Buffer, safe: (byte: number) => boolean, space?: string): string {
+  let out = "";
+  for (const byte of value) {
+    if (safe(byte)) out += String.fromCharCode(byte);
+    else if (byte === 0x20 && space !== undefined) out += space;
+    else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
 
 /**
  * Percent-encoding over bytes (not UTF-16): encodeURIComponent's set and RFC 3986's stricter
- * one, each in upper and lower case hex, and the form flavour (space as `+`).
+ * one, each in upper and lower case hex, and the form flavour (space as `+`); the partial
+ * escapers above and `+`, `/`, `=` alone escaped (both cases), for one-line values. Distinct
+ * forms only.
  */
 function percentForms(value: Buffer): Buffer[] {
-  const encode = (safe: RegExp, space: string | undefined): string => {
-    let out = "";
-    for (const byte of value) {
-      const ch = String.fromCharCode(byte);
-      if (byte < 0x80 && safe.test(ch)) out += ch;
-      else if (byte === 0x20 && space !== undefined) out += space;
-      else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
-    }
-    return out;
-  };
+  const ascii = (safe: RegExp) => (byte: number) => byte < 0x80 && safe.test(String.fromCharCode(byte));
   const lowerHex = (s: string): string => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
-  const component = encode(URI_COMPONENT_SAFE, undefined);
-  const strict = encode(RFC3986_SAFE, undefined);
-  const forms = [component, lowerHex(component), encode(URI_COMPONENT_SAFE, "+"), strict, lowerHex(strict), encode(RFC3986_SAFE, "+")];
-  return [...new Set(forms)].map((s) => Buffer.from(s, "latin1"));
+  const component = percentEncode(value, ascii(URI_COMPONENT_SAFE));
+  const strict = percentEncode(value, ascii(RFC3986_SAFE));
+  const forms = [component, lowerHex(component), percentEncode(value, ascii(URI_COMPONENT_SAFE), "+"), strict, lowerHex(strict), percentEncode(value, ascii(RFC3986_SAFE), "+")];
+  const raw = value.toString("latin1");
+  // a password or token in a URL: one line (a whole file escaped that way is no case)
+  if (!/[\r\n]/.test(raw)) {
+    for (const safe of UPPER_ONLY_SAFE) forms.push(percentEncode(value, ascii(safe)));
+    for (const chars of ONLY_ESCAPED) {
+      const only = percentEncode(value, (byte) => !chars.includes(String.fromCharCode(byte)));
+      forms.push(only, lowerHex(only));
+    }
+  }
+  return [...new Set(forms)].filter((s) => s !== raw).map((s) => Buffer.from(s, "latin1"));
 }
 
 /**
@@ -66,11 +87,15 @@ function percentForms(value: Buffer): Buffer[] {
 function jsonForms(value: Buffer): Buffer[] {
   if (!isUtf8(value)) return [];
   const text = value.toString("utf8");
+  const escape = (c: string): string => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
   const standard = JSON.stringify(text).slice(1, -1);
-  const ascii = standard.replace(/[^\x20-\x7e]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+  const ascii = standard.replace(/[^\x20-\x7e]/g, escape);
   const slashes = standard.replace(/\//g, "\\/");
-  const htmlSafe = ascii.replace(/[<>&]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
-  return [standard, ascii, slashes, htmlSafe].map((s) => Buffer.from(s, "utf8"));
+  const htmlSafe = ascii.replace(/[<>&]/g, escape);
+  // Jackson, Gson and .NET write the hex digits of \u escapes in upper case
+  const upper = (s: string): string => s.replace(/\\u[0-9a-f]{4}|\\./g, (m) => (m.length === 6 ? "\\u" + m.slice(2).toUpperCase() : m));
+  const forms = [standard, ascii, slashes, htmlSafe, upper(standard), upper(ascii), upper(htmlSafe)];
+  return [...new Set(forms)].map((s) => Buffer.from(s, "utf8"));
 }
 
 export const ENCODERS: Record<EncodedForm, (value: Buffer) => Buffer[]> = {
@@ -79,6 +104,7 @@ export const ENCODERS: Record<EncodedForm, (value: Buffer) => Buffer[]> = {
   hex: (v) => [Buffer.from(v.toString("hex"), "latin1"), Buffer.from(v.toString("hex").toUpperCase(), "latin1")],
   url: percentForms,
   json: jsonForms,
+  ...ESCAPES,
 };
 
 export const ENCODED_FORMS = Object.keys(ENCODERS) as EncodedForm[];

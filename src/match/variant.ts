@@ -10,6 +10,14 @@ export type Encoding =
   | "hex"
   | "url"
   | "json"
+  /** XML/HTML entities (`&amp;`, `&quot;`, `&#39;`): settings.xml, web.config. */
+  | "xml"
+  /** Quotes doubled: YAML single-quoted (`''`), CSV and SQL (`""`). */
+  | "quoted"
+  /** Shell quoting: `'\''` inside single quotes, `\$ \" \\ \`` inside double quotes, printf %q. */
+  | "shell"
+  /** Java .properties escaping (`\=`, `\:`, a leading `\ `, `\uXXXX`). */
+  | "properties"
   | "field"
   /** The body of a PEM block with its line breaks removed, or the DER bytes it encodes. */
   | "pem"
@@ -21,6 +29,9 @@ export type Encoding =
   /** The bytes a value (or sub-value) that is itself base64 or hex decodes to. */
   | "base64-decoded"
   | "hex-decoded"
+  /** Those decoded bytes encoded again: hex of a base64 value's bytes, base64 of a hex value's. */
+  | "decoded-hex"
+  | "decoded-base64"
   /** An encoded variant split by line breaks, indentation or `\n` escapes (see wrapped.ts). */
   | WrappedEncoding;
 

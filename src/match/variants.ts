@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { ENCODED_FORMS, ENCODERS } from "./encoders.js";
-import { decodedOf } from "./decoded.js";
+import { MIN_DECODED_BYTES, decodedOf } from "./decoded.js";
 import { analyzeStructured } from "./structured/analyze.js";
 import { subValuesOf } from "./sub-values.js";
 import type { Encoding, Variant } from "./variant.js";
@@ -44,16 +44,14 @@ function withoutBom(value: Buffer): Buffer | undefined {
 }
 
 /**
- * UTF-16LE and BE of a UTF-8 text; undefined for bytes that are not UTF-8 text. For text
- * below U+0100 (every high byte zero) the LE form, shifted by one byte, is the BE form too:
- * one needle finds both, so `be` is then left out.
+ * UTF-16LE and BE of a UTF-8 text; undefined for bytes that are not UTF-8 text. Both always:
+ * for text below U+0100 the LE bytes shifted by one are the BE bytes only when a 00 byte
+ * follows the value (not at the end of a file, nor before a character from U+0100 on).
  */
-function utf16Of(text: Buffer): { le: Buffer; be: Buffer | undefined } | undefined {
+function utf16Of(text: Buffer): { le: Buffer; be: Buffer } | undefined {
   if (!isUtf8(text)) return undefined;
   const le = Buffer.from(text.toString("utf8"), "utf16le");
-  let narrow = true;
-  for (let i = 1; i < le.length && narrow; i += 2) narrow = le[i] === 0;
-  return { le, be: narrow ? undefined : Buffer.from(le).swap16() };
+  return { le, be: Buffer.from(le).swap16() };
 }
 
 /** Collects variants, keeping the first of identical byte sequences (the most specific name). */
@@ -84,11 +82,11 @@ class VariantSet {
     const forms = utf16Of(text);
     if (forms === undefined) return;
     this.add("utf16le", forms.le);
-    if (forms.be) this.add("utf16be", forms.be);
+    this.add("utf16be", forms.be);
     // inside a longer command, at each alignment (the whole-value forms start with the first)
     for (const bytes of ENCODERS.base64(forms.le).slice(2)) this.add("base64-utf16le", bytes);
     forms.le.fill(0);
-    forms.be?.fill(0);
+    forms.be.fill(0);
   }
 
   /** A value that is base64 or hex itself: what it decodes to may be written by the build. */
@@ -98,7 +96,15 @@ class VariantSet {
     this.add(decoded.encoding, decoded.bytes);
     const trimmed = withoutTrailingNewline(decoded.bytes);
     if (trimmed) this.add(decoded.encoding, trimmed);
+    // re-encoded the other way: a base64 key written as hex, a hex key as base64 (either alphabet)
+    if (decoded.bytes.length >= MIN_DECODED_BYTES) this.addReencoded(decoded.bytes);
     decoded.bytes.fill(0);
+  }
+
+  private addReencoded(decoded: Buffer): void {
+    for (const bytes of ENCODERS.hex(decoded)) this.add("decoded-hex", bytes);
+    // whole forms only (padded and not): the aligned pieces would cost needles for a rarer case
+    for (const bytes of [...ENCODERS.base64(decoded).slice(0, 2), ...ENCODERS.base64url(decoded).slice(0, 2)]) this.add("decoded-base64", bytes);
   }
 }
 

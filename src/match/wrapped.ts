@@ -27,12 +27,11 @@ export const MAX_LOOKBEHIND = PREFIX * (MAX_GAP + 1);
 
 /**
  * Each form costs the hot matcher up to five needles, so only the forms tools wrap: base64
- * (`base64`, `openssl`, MIME, PEM), lower-case hex (`xxd -p`), PEM bodies, and values that are
- * base64 or hex themselves. Not lines (a PEM's body is one form already), not upper-case hex,
- * not base64 of UTF-16LE (`-EncodedCommand` is one line).
+ * (`base64`, `openssl`, MIME, PEM), hex (`xxd -p`, `xxd -p -u`), PEM bodies, and values that are
+ * base64 or hex themselves. Not lines (a PEM's body is one form already), not base64 of
+ * UTF-16LE (`-EncodedCommand` is one line).
  */
 const WRAPPABLE: ReadonlySet<string> = new Set<WrappableEncoding>(["raw", "field", "base64", "base64url", "hex", "pem"]);
-const UPPER_HEX = /^[0-9A-F]*[A-F][0-9A-F]*$/;
 const ALPHABET = new Uint8Array(256);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-") ALPHABET[c.charCodeAt(0)] = 1;
 
@@ -48,7 +47,6 @@ export function wrappedForms(variants: readonly Variant[]): Variant[] {
   const out: Variant[] = [];
   const candidates = variants
     .filter((v) => WRAPPABLE.has(v.encoding) && v.bytes.length >= MIN_WRAPPED_BYTES && v.bytes.every((b) => ALPHABET[b] === 1))
-    .filter((v) => v.encoding !== "hex" || !UPPER_HEX.test(v.bytes.toString("latin1")))
     .sort((a, b) => a.bytes.length - b.bytes.length);
   for (const v of candidates) {
     // A form that starts with a shorter one (base64 padded, or whole, after the aligned part)

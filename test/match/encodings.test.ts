@@ -54,6 +54,8 @@ describe("base64 and hex wrapped over lines", () => {
     expect(encodingsIn(value, wrap(value.toString("base64url"), 76))).toEqual(["base64url-wrapped"]);
     expect(encodingsIn(token, wrap(Buffer.from(token).toString("hex"), 60))).toEqual(["hex-wrapped"]);
     expect(encodingsIn(token, wrap(Buffer.from(token).toString("hex"), 32, "\n", "  "))).toEqual(["hex-wrapped"]);
+    // xxd -p -u: upper-case, 60 a line
+    expect(encodingsIn(token, `${wrap(Buffer.from(token).toString("hex").toUpperCase(), 60)}\n`)).toEqual(["hex-wrapped"]);
   });
 
   test("unwrapped base64 keeps its own name", () => {
@@ -91,14 +93,14 @@ describe("values that are base64 or hex themselves", () => {
 });
 
 describe("UTF-16 and byte-order marks", () => {
-  // ASCII text: its UTF-16LE needle, shifted by a byte, is its UTF-16BE form too
+  // ASCII text between other UTF-16 text: each needle, shifted by a byte, is the other's form too
   test.each([
-    ["utf16le", token, Buffer.from(`$env:TOKEN = '${token}'`, "utf16le")],
-    ["utf16le", token, Buffer.from(Buffer.from(`"${token}"`, "utf16le")).swap16()],
-    ["utf16be", `${token}-é€`, Buffer.from(Buffer.from(`"${token}-é€"`, "utf16le")).swap16()],
-    ["base64-utf16le", token, Buffer.from(`pwsh -EncodedCommand ${b64(Buffer.from(`Write-Output '${token}'`, "utf16le"))}`)],
-  ])("%s", (encoding, value, hay) => {
-    expect(encodingsIn(value, hay)).toEqual([encoding]);
+    [["utf16be", "utf16le"], token, Buffer.from(`$env:TOKEN = '${token}'`, "utf16le")],
+    [["utf16be", "utf16le"], token, Buffer.from(Buffer.from(`"${token}"`, "utf16le")).swap16()],
+    [["utf16be"], `${token}-é€`, Buffer.from(Buffer.from(`"${token}-é€"`, "utf16le")).swap16()],
+    [["base64-utf16le"], token, Buffer.from(`pwsh -EncodedCommand ${b64(Buffer.from(`Write-Output '${token}'`, "utf16le"))}`)],
+  ])("%s", (encodings, value, hay) => {
+    expect(encodingsIn(value, hay)).toEqual(encodings);
   });
 
   test("a secret file starting with a UTF-8 BOM: the value without it is found raw", () => {

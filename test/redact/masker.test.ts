@@ -34,7 +34,8 @@ describe("maskString / maskBuffer", () => {
   });
 
   test.each<[string, (t: string) => Buffer, string]>([
-    ["UTF-16LE", (v) => Buffer.from(`T='${v}'`, "utf16le"), "T\0=\0'\0***'\0"],
+    // the UTF-16BE needle matches a byte before the LE one (the quote's 00): that byte goes too
+    ["UTF-16LE", (v) => Buffer.from(`T='${v}'`, "utf16le"), "T\0=\0'***'\0"],
     ["base64 of UTF-16LE (pwsh -EncodedCommand)", (v) => Buffer.from(`pwsh -e ${Buffer.from(`echo ${v}`, "utf16le").toString("base64")}`), "pwsh -e "],
     ["base64 wrapped at 20 in one write", (v) => Buffer.from(`${Buffer.from(`${v}${v}`).toString("base64").replace(/.{20}/g, "$&\n")}`), ""],
   ])("new encodings: %s", (_name, make, kept) => {
@@ -43,6 +44,26 @@ describe("maskString / maskBuffer", () => {
     expect(out.toString("latin1").startsWith(kept)).toBe(true);
     expect(out.includes("***")).toBe(true);
     expect(out.includes(Buffer.from(long, "utf16le"))).toBe(false);
+  });
+
+  // what a RUN prints of a value some tool escaped: `set -x`, `cat settings.xml`, a URL, a JSON dump
+  test.each<[string, string, string, string]>([
+    ["set -x, single quotes", "it's-Qm7vT2xK9pL4", "+ echo 'it'\\''s-Qm7vT2xK9pL4'", "+ echo '***'"],
+    ["printf %q", "p@ss word!Qm7vT2xK", "export PW=p@ss\\ word\\!Qm7vT2xK", "export PW=***"],
+    ["settings.xml", "p&ss<Qm7vT2xK9pL4", "<password>p&amp;ss&lt;Qm7vT2xK9pL4</password>", "<password>***</password>"],
+    ["a DATABASE_URL, + escaped", "aB3+dEf9x/Yz7Q1w", "postgres://app:aB3%2BdEf9x/Yz7Q1w@db", "postgres://app:***@db"],
+    ["JSON with upper-case \\u", "pässwörd-Qm7vT2xK", '{"pw":"p\\u00E4ssw\\u00F6rd-Qm7vT2xK"}', '{"pw":"***"}'],
+    ["YAML single-quoted", "it's-Qm7vT2xK9pL4", "pw: 'it''s-Qm7vT2xK9pL4'", "pw: '***'"],
+    [".properties", "jdbc:pg://Qm7vT2xK9", "url=jdbc\\:pg\\://Qm7vT2xK9", "url=***"],
+    ["a base64 key printed as hex", "m3Kq1vT2xK9pL4wN8rB3zH6cJ1Yd5gF0", `key=${Buffer.from("m3Kq1vT2xK9pL4wN8rB3zH6cJ1Yd5gF0", "base64").toString("hex")}`, "key=***"],
+  ])("escaped forms: %s", (_name, value, input, expected) => {
+    expect(masker(value).maskString(input)).toBe(expected);
+  });
+
+  test("UTF-16BE of an ASCII value at the end of a text (whole forms, no pieces)", () => {
+    const t = token();
+    const out = masker(t).maskString(Buffer.from(`T=${t}`, "utf16le").swap16().toString("latin1"));
+    expect(out).toBe("\0T\0=***");
   });
 
   test("a secret file with a BOM, a base64 secret decoded, are masked as printed", () => {

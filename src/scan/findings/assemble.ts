@@ -136,13 +136,19 @@ export function assembleNotSearched(image: ScannedImage, needles: NeedleTable, i
 export const rulesStoppedReason = (limit: string, here: boolean): string =>
   `pattern rules stopped${here ? " here" : ""}: ${limit}; ${here ? "the rest of this file and everything read after it were" : "what was read after that was"} searched for known values only`;
 
-/** Lines and fields are parts of the value: where the whole value is in the same place, they add nothing. */
-const PART_ENCODINGS: ReadonlySet<string> = new Set(["line", "field"]);
+/**
+ * Findings that add nothing where another is in the same place: lines and fields are parts of
+ * the raw value; ASCII text amid UTF-16 text matches the UTF-16BE needle a byte off the LE one.
+ */
+const COVERED_BY: Readonly<Record<string, string>> = { line: "raw", field: "raw", utf16be: "utf16le" };
 
 export function withoutParts(findings: readonly Finding[]): Finding[] {
   const place = (f: Finding): string => JSON.stringify([f.secret, f.where, f.layer?.index ?? null, f.path, f.container ?? null, f.image ?? null, f.platform ?? null]);
-  const whole = new Set(findings.filter((f) => f.encoding === "raw").map(place));
-  return findings.filter((f) => !(PART_ENCODINGS.has(f.encoding) && whole.has(place(f))));
+  const at = new Set(findings.map((f) => `${f.encoding} ${place(f)}`));
+  return findings.filter((f) => {
+    const cover = COVERED_BY[f.encoding];
+    return cover === undefined || !at.has(`${cover} ${place(f)}`);
+  });
 }
 
 /**

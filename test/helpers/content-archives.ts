@@ -87,4 +87,5 @@ export function arOf(members: ReadonlyArray<readonly [string, Buffer]>): Buffer 
  */
 export const bzip2Of = (data: Buffer): Buffer => execFileSync("bzip2", ["-c"], { input: data, maxBuffer: 1 << 30 });
 export const zstdOf = (data: Buffer): Buffer => execFileSync("zstd", ["-q", "-c"], { input: data, maxBuffer: 1 << 30 });
-export const xzOf = (data: Buffer): Buffer => execFileSync("xz", ["-c", "-T1"], { input: data, maxBuffer: 1 << 30 });
+/** `xz -c -T1`, then `options` (later ones win: `-T2`, `--check=sha256`, `--delta=dist=2 --lzma2`, `--format=lzma`). */
+export const xzOf = (data: Buffer, options: readonly string[] = []): Buffer => execFileSync("xz", ["-c", "-T1", ...options], { input: data, maxBuffer: 1 << 30 });

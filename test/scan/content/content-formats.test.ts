@@ -91,6 +91,13 @@ const cases: Case[] = [
   },
   { name: "a bzip2 file", make: (t) => bzip2Of(t), expected: "bzip2:app/app.jar" },
   { name: "an xz file", make: (t) => xzOf(t), expected: "xz:app/app.jar" },
+  { name: "an xz file with a SHA-256 check", make: (t) => xzOf(t, ["--check=sha256"]), expected: "xz:app/app.jar" },
+  { name: "an xz file without a check", make: (t) => xzOf(t, ["--check=none"]), expected: "xz:app/app.jar" },
+  { name: "an xz file with a CRC32 check", make: (t) => xzOf(t, ["--check=crc32"]), expected: "xz:app/app.jar" },
+  { name: "two xz streams concatenated (cat a.xz b.xz)", make: (t) => Buffer.concat([xzOf(noise(2000)), xzOf(t, ["--check=sha256"])]), expected: "xz:app/app.jar" },
+  { name: "an xz stream with stream padding", make: (t) => Buffer.concat([xzOf(t), Buffer.alloc(8)]), expected: "xz:app/app.jar" },
+  { name: "an xz file of many blocks (xz -T2 --block-size)", make: (t) => xzOf(Buffer.concat([noise(5000), t]), ["-T2", "--block-size=1000"]), expected: "xz:app/app.jar" },
+  { name: "an xz file with a delta filter", make: (t) => xzOf(t, ["--delta=dist=2", "--lzma2"]), expected: "xz:app/app.jar" },
   { name: "a zstd file", make: (t) => zstdOf(t), expected: "zstd:app/app.jar" },
   { name: "a gzip inside a zip", make: (t) => zipOf([{ name: "notes.gz", stored: true, data: gzipSync(t) }]), expected: "gzip:app/app.jar!/notes.gz" },
   {
@@ -176,6 +183,11 @@ describe("content stage: limits and damage are reported as not searched, with th
     const result = await scan(await tarOfOne("data/file.bin", zip));
     expect(result.notSearched.map((n) => n.reason)).toEqual(["zip: encrypted entry"]);
     expect(result.unreadable).toEqual([]);
+  });
+
+  test("an xz file with a BCJ filter: not searched, the filter named", async () => {
+    const result = await scan(await tarOfOne("data/app.xz", xzOf(noise(3000), ["--x86", "--lzma2"])));
+    expect(result.notSearched.map((n) => n.reason)).toEqual(["xz: x86 BCJ filter (only LZMA2 and delta are read)"]);
   });
 
   test("an xz file that says it holds more than the per-file limit is not decoded", async () => {

@@ -4,8 +4,9 @@ import { describe, expect, test } from "vitest";
 import { Backlog } from "../../../src/bytes/backlog.js";
 import { startLayerScan, type LayerScan } from "../../../src/scan/layer/layer-scan.js";
 import { buildNeedles } from "../../../src/scan/findings/needles.js";
+import { sniffFormat } from "../../../src/scan/content/format.js";
 import { dockerArchive } from "../../helpers/archives.js";
-import { arOf, bzip2Of, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
+import { arOf, bzip2Of, gitDirOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
 import { noise, secret, tarOf } from "../helpers.js";
 
 const value = `sbtest-content-${randomBytes(12).toString("hex")}`;
@@ -194,6 +195,50 @@ describe("content stage: limits and damage are reported as not searched, with th
     const big = xzOf(Buffer.alloc(65 * 1024 * 1024));
     const result = await scan(await tarOfOne("data/zeros.xz", big));
     expect(result.notSearched.map((n) => n.reason)).toEqual([expect.stringMatching(/ratio limit|limit per file/)]);
+  });
+});
+
+describe("git objects: a `.git` copied into the image keeps a value committed then removed", () => {
+  const text = Buffer.concat([Buffer.from("db.password="), Buffer.from(value), Buffer.from("\n"), noise(2000)]);
+
+  test("packed (git gc): found in the pack, as a blob at its offset", async () => {
+    const files = gitDirOf(text, true);
+    const pack = files.find(([name]) => /^\.git\/objects\/pack\/pack-[0-9a-f]+\.pack$/.test(name));
+    expect(pack).toBeDefined();
+    const result = await scan(await tarOf(files));
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/blob@\d+$/)]);
+  });
+
+  test("loose objects: found in the object's zlib stream", async () => {
+    const result = await scan(await tarOf(gitDirOf(text, false)));
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+    expect(found(result)).toEqual([expect.stringMatching(/^zlib:\.git\/objects\/[0-9a-f]{2}\/[0-9a-f]{38}$/)]);
+  });
+
+  test("a delta object: the inserted bytes are found in the delta as it is", async () => {
+    // two versions of a file: git gc stores one of them as a delta against the other
+    const base = noise(20_000);
+    const changed = Buffer.concat([base.subarray(0, 10_000), Buffer.from(`password=${value}\n`), base.subarray(10_000)]);
+    // git deltifies the smaller against the larger: the later version without the value is the larger
+    const files = gitDirOf(changed, true, Buffer.concat([base, noise(500)]));
+    const result = await scan(await tarOf(files));
+    expect(result.notSearched).toEqual([]);
+    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/(ofs|ref)-delta@\d+$/)]);
+  });
+
+  test("a file that only looks like zlib (two bytes) and fails to inflate is reported nowhere", async () => {
+    // a dynamic block declaring 288 literal codes: zlib fails at the third byte
+    const lookalike = Buffer.concat([Buffer.from([0x78, 0x9c, 0xfc, 0xff, 0xff]), noise(3000)]);
+    expect(sniffFormat(lookalike)).toBe("zlib");
+    // random bytes: every one that sniffs as zlib fails quietly
+    const randoms = Array.from({ length: 20_000 }, () => randomBytes(64)).filter((b) => sniffFormat(b) === "zlib");
+    expect(randoms.length).toBeGreaterThan(0);
+    const result = await scan(await tarOf([["bin/tool", lookalike], ...randoms.map((b, i): [string, Buffer] => [`bin/r${i}`, b])]));
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
   });
 });
 

@@ -4,6 +4,7 @@ import type { Decoder } from "./decoder.js";
 import type { ContentFormat } from "./format.js";
 import { gitPackDecoder } from "./git-pack.js";
 import { gzipDecoder } from "./gzip.js";
+import { lzmaAloneDecoder } from "./lzma-alone.js";
 import { tarDecoder } from "./tar.js";
 import { xzDecoder } from "./xz.js";
 import { zipDecoder } from "./zip.js";
@@ -21,4 +22,5 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   zstd: zstdDecoder,
   zlib: zlibDecoder,
   "git-pack": gitPackDecoder,
+  lzma: lzmaAloneDecoder,
 };

@@ -1,5 +1,5 @@
 /** What the content stage can open, named as reports name the container of a finding. */
-export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd" | "zlib" | "git-pack";
+export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd" | "zlib" | "git-pack" | "lzma";
 
 /** A tar's magic sits at 257..262: the most any format here needs to be told apart. */
 export const HEAD_BYTES = 265;
@@ -42,7 +42,23 @@ export function sniffFormat(head: Buffer): ContentFormat | null {
   }
   // "ustar" then NUL (POSIX) or two spaces (GNU)
   if (head.length >= 263 && head[257] === 0x75 && head.toString("latin1", 257, 262) === "ustar" && (head[262] === 0 || head[262] === 0x20)) return "tar";
+  if (isLzmaAlone(head)) return "lzma";
   return isZlib(head) ? "zlib" : null;
+}
+
+/**
+ * A legacy .lzma file ("LZMA alone": `xz --format=lzma`, busybox `lzma`): properties byte
+ * (lc, lp, pb) below 225, a dictionary of 2^n or 2^n + 2^(n-1) bytes from 4 KiB (as liblzma and
+ * the LZMA SDK write it), an uncompressed size unknown (all ones) or below 2^40, and the range
+ * coder's first byte, always 0. No magic: these together are what tell it from a binary.
+ */
+function isLzmaAlone(head: Buffer): boolean {
+  if (head.length < 14 || head[0]! >= 225 || head[13] !== 0) return false;
+  const dict = head.readUInt32LE(1);
+  const low = dict & -dict;
+  if (dict < 4096 || (dict !== low && dict !== low * 3)) return false;
+  const high = head.readUInt32LE(9);
+  return high === 0xffffffff ? head.readUInt32LE(5) === 0xffffffff : high < 0x100;
 }
 
 /**

@@ -43,6 +43,13 @@ interface Case {
 
 const tarOfOne = (name: string, data: Buffer): Promise<Buffer> => tarOf([[name, data]]);
 
+/** A .lzma file with its uncompressed size written in the header, as the LZMA SDK's encoder writes it. */
+const lzmaWithSize = (file: Buffer, size: number): Buffer => {
+  const sized = Buffer.from(file);
+  sized.writeBigUInt64LE(BigInt(size), 5);
+  return sized;
+};
+
 const cases: Case[] = [
   {
     name: "a jar with a deflated application.properties",
@@ -99,6 +106,9 @@ const cases: Case[] = [
   { name: "an xz stream with stream padding", make: (t) => Buffer.concat([xzOf(t), Buffer.alloc(8)]), expected: "xz:app/app.jar" },
   { name: "an xz file of many blocks (xz -T2 --block-size)", make: (t) => xzOf(Buffer.concat([noise(5000), t]), ["-T2", "--block-size=1000"]), expected: "xz:app/app.jar" },
   { name: "an xz file with a delta filter", make: (t) => xzOf(t, ["--delta=dist=2", "--lzma2"]), expected: "xz:app/app.jar" },
+  { name: "a legacy .lzma file (xz --format=lzma: size unknown, end marker)", make: (t) => xzOf(t, ["--format=lzma"]), expected: "lzma:app/app.jar" },
+  { name: "a legacy .lzma file whose header says its size", make: (t) => lzmaWithSize(xzOf(t, ["--format=lzma"]), t.length), expected: "lzma:app/app.jar" },
+  { name: "a .tar.lzma", make: async (t) => xzOf(await tarOfOne("etc/app.conf", t), ["--format=lzma", "-1"]), expected: "tar:app/app.jar!/etc/app.conf" },
   { name: "a zstd file", make: (t) => zstdOf(t), expected: "zstd:app/app.jar" },
   { name: "a gzip inside a zip", make: (t) => zipOf([{ name: "notes.gz", stored: true, data: gzipSync(t) }]), expected: "gzip:app/app.jar!/notes.gz" },
   {
@@ -140,6 +150,14 @@ describe("content stage: each format, its leak and its clean look-alikes", () =>
     const central = lying.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
     lying.writeUInt32LE(100, central + 24);
     expect(found(await scan(await tarOfOne("app/app.jar", lying)))).toEqual(["zip:app/app.jar!/big.properties"]);
+  });
+
+  test("a .lzma file has no magic: random bytes are not taken for one", () => {
+    expect(sniffFormat(xzOf(Buffer.from("x"), ["--format=lzma"]))).toBe("lzma");
+    const taken = Array.from({ length: 100_000 }, () => randomBytes(64)).filter((b) => sniffFormat(b) === "lzma");
+    expect(taken).toEqual([]);
+    // the commonest lzma properties byte, 0x5d (']'), followed by text
+    expect(sniffFormat(Buffer.from("]\n[section]\nkey = value\n"))).toBeNull();
   });
 
   test("a file shorter than a sniff needs, and an empty one, are searched as they are", async () => {
@@ -189,6 +207,15 @@ describe("content stage: limits and damage are reported as not searched, with th
   test("an xz file with a BCJ filter: not searched, the filter named", async () => {
     const result = await scan(await tarOfOne("data/app.xz", xzOf(noise(3000), ["--x86", "--lzma2"])));
     expect(result.notSearched.map((n) => n.reason)).toEqual(["xz: x86 BCJ filter (only LZMA2 and delta are read)"]);
+  });
+
+  test.each([
+    ["its size unknown", (zeros: Buffer) => xzOf(zeros, ["--format=lzma"])],
+    ["its size in the header", (zeros: Buffer) => lzmaWithSize(xzOf(zeros, ["--format=lzma"]), zeros.length)],
+  ])("an .lzma bomb, %s, is stopped at the cap", async (_name, make) => {
+    const result = await scan(await tarOfOne("data/zeros.lzma", make(Buffer.alloc(65 * 1024 * 1024))));
+    expect(result.notSearched.map((n) => n.reason)).toEqual([expect.stringMatching(/ratio limit|limit per file/)]);
+    expect(result.unreadable).toEqual([]);
   });
 
   test("an xz file that says it holds more than the per-file limit is not decoded", async () => {

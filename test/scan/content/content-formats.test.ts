@@ -306,6 +306,26 @@ describe("content stage: a file that is not well-formed in its format is a warni
     expect(result.unreadable).toEqual([{ path: "data/file.bin", reason: expect.stringMatching(reason) }]);
   });
 
+  test.each([
+    ["sizes in the local headers", { dataDescriptor: false }],
+    ["sizes after the data (data descriptors, as java's ZipOutputStream writes)", { dataDescriptor: true }],
+  ])("a zip cut short: its entries are read from their local headers, %s, and it is still a warning", async (_name, options) => {
+    const text = Buffer.concat([Buffer.from("password="), Buffer.from(value), Buffer.from("\n")]);
+    const zip = zipOf([
+      { name: "a.bin", data: noise(4000) },
+      // java writes a stored entry's sizes in its local header, data descriptor or not
+      ...(options.dataDescriptor ? [] : [{ name: "b/stored.txt", stored: true, data: noise(100) }]),
+      { name: "conf/app.properties", data: text },
+      { name: "z.bin", data: noise(9000) },
+    ], options);
+    // cut inside the last entry: no central directory
+    const cut = zip.subarray(0, zip.indexOf(Buffer.from("z.bin")) + 3000);
+    const result = await scan(await tarOfOne("app/app.jar", cut));
+    expect(found(result)).toEqual(["zip:app/app.jar!/conf/app.properties"]);
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([{ path: "app/app.jar", reason: expect.stringMatching(/^zip: no end of central directory/) }]);
+  });
+
   test("a value before the fault is still found", async () => {
     const tar = await tarOfOne("conf/app.properties", Buffer.from(`password=${value}\n`));
     const cut = Buffer.concat([tar.subarray(0, 1024), noise(300)]);

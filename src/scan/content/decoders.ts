@@ -1,4 +1,5 @@
 import { arDecoder } from "./ar.js";
+import { brotliDecoder } from "./brotli.js";
 import { bzip2Decoder } from "./bzip2.js";
 import type { Decoder } from "./decoder.js";
 import type { ContentFormat } from "./format.js";
@@ -23,4 +24,5 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   zlib: zlibDecoder,
   "git-pack": gitPackDecoder,
   lzma: lzmaAloneDecoder,
+  brotli: brotliDecoder,
 };

@@ -1,5 +1,5 @@
 /** What the content stage can open, named as reports name the container of a finding. */
-export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd" | "zlib" | "git-pack" | "lzma";
+export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd" | "zlib" | "git-pack" | "lzma" | "brotli";
 
 /** A tar's magic sits at 257..262: the most any format here needs to be told apart. */
 export const HEAD_BYTES = 265;
@@ -15,9 +15,10 @@ const startsWith = (head: Buffer, magic: readonly number[]): boolean => head.len
 /**
  * The format of a file from its first bytes (up to HEAD_BYTES; fewer when the file is shorter),
  * or null. One look at the first byte picks the only candidate: decoders are never tried in turn,
- * and names never count (a jar renamed `.dat` is still a zip).
+ * and names never count (a jar renamed `.dat` is still a zip), but for brotli, which has no
+ * magic: a file `name`d `*.br` that is nothing else.
  */
-export function sniffFormat(head: Buffer): ContentFormat | null {
+export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
   switch (head[0]) {
     case 0x1f:
       if (head[1] === 0x8b) return "gzip";
@@ -43,7 +44,9 @@ export function sniffFormat(head: Buffer): ContentFormat | null {
   // "ustar" then NUL (POSIX) or two spaces (GNU)
   if (head.length >= 263 && head[257] === 0x75 && head.toString("latin1", 257, 262) === "ustar" && (head[262] === 0 || head[262] === 0x20)) return "tar";
   if (isLzmaAlone(head)) return "lzma";
-  return isZlib(head) ? "zlib" : null;
+  if (isZlib(head)) return "zlib";
+  // brotli has no magic bytes: the one format told by its name (precompressed web assets, `main.js.br`)
+  return name.endsWith(".br") ? "brotli" : null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { Backlog } from "../../../src/bytes/backlog.js";
 import { startLayerScan, type LayerScan } from "../../../src/scan/layer/layer-scan.js";
@@ -266,6 +266,25 @@ describe("git objects: a `.git` copied into the image keeps a value committed th
     const result = await scan(await tarOf([["bin/tool", lookalike], ...randoms.map((b, i): [string, Buffer] => [`bin/r${i}`, b])]));
     expect(result.notSearched).toEqual([]);
     expect(result.unreadable).toEqual([]);
+  });
+});
+
+describe("brotli: no magic bytes, told by the name `*.br`", () => {
+  const text = Buffer.concat([Buffer.from("const key = \""), Buffer.from(value), Buffer.from("\";\n"), noise(3000)]);
+
+  test("a precompressed asset in a layer, and one inside a tar.gz, are decoded; the same bytes named otherwise are not", async () => {
+    const br = brotliCompressSync(text);
+    const inner = gzipSync(await tarOfOne("static/app.js.br", br));
+    const result = await scan(await tarOf([["srv/static/main.js.br", br], ["srv/site.tgz", inner], ["srv/static/main.js.bin", br]]));
+    expect(found(result)).toEqual(["brotli:srv/site.tgz!/static/app.js.br", "brotli:srv/static/main.js.br"]);
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+  });
+
+  test("a .br file that does not decode is not well-formed (a warning); a brotli bomb is cut at the cap", async () => {
+    const result = await scan(await tarOf([["srv/broken.js.br", noise(500)], ["srv/zeros.br", brotliCompressSync(Buffer.alloc(70 * 1024 * 1024))]]));
+    expect(result.unreadable).toEqual([{ path: "srv/broken.js.br", reason: expect.stringMatching(/^brotli: corrupt/) }]);
+    expect(result.notSearched).toEqual([{ path: "srv/zeros.br", reason: expect.stringMatching(/ratio limit|limit per file/) }]);
   });
 });
 

@@ -12,7 +12,33 @@ const LOOKALIKE_BYTES = 1024;
  * A zlib stream (a loose git object `.git/objects/ab/cdef…`, a raw zlib file), inflated from
  * memory up to the output cap through the scan's reused raw inflater, past the 2-byte header.
  */
-export const zlibDecoder: Decoder = (dc) => gathered(dc, "zlib", (input) => readZlib(dc, input));
+export const zlibDecoder: Decoder = (dc) => {
+  const whole = gathered(dc, "zlib", (input) => readZlib(dc, input));
+  let checked = false;
+  let lookalike = false;
+  return {
+    write(chunk) {
+      // a look-alike is dropped at its first chunk: never gathered (nor, over the gather limit, reported)
+      if (!checked) {
+        checked = true;
+        lookalike = failsAtOnce(dc, chunk);
+      }
+      if (!lookalike) whole.write(chunk);
+    },
+    end() {
+      if (!lookalike) whole.end();
+    },
+  };
+};
+
+/** Whether the first bytes fail to inflate before LOOKALIKE_BYTES of output. */
+function failsAtOnce(dc: DecoderContext, first: Buffer): boolean {
+  let output = 0;
+  const outcome = dc.deflate.inflateChecked(first.subarray(2), LOOKALIKE_BYTES, (piece) => {
+    output += piece.length;
+  });
+  return outcome === "corrupt" && output < LOOKALIKE_BYTES;
+}
 
 function readZlib(dc: DecoderContext, input: Buffer): void {
   const cap = dc.budget.outputCap(input.length);

@@ -1,4 +1,7 @@
 import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { deflateRawSync } from "node:zlib";
 
 export interface ZipMember {
@@ -87,4 +90,39 @@ export function arOf(members: ReadonlyArray<readonly [string, Buffer]>): Buffer 
  */
 export const bzip2Of = (data: Buffer): Buffer => execFileSync("bzip2", ["-c"], { input: data, maxBuffer: 1 << 30 });
 export const zstdOf = (data: Buffer): Buffer => execFileSync("zstd", ["-q", "-c"], { input: data, maxBuffer: 1 << 30 });
-export const xzOf = (data: Buffer): Buffer => execFileSync("xz", ["-c", "-T1"], { input: data, maxBuffer: 1 << 30 });
+/** `xz -c -T1`, then `options` (later ones win: `-T2`, `--check=sha256`, `--delta=dist=2 --lzma2`, `--format=lzma`). */
+export const xzOf = (data: Buffer, options: readonly string[] = []): Buffer => execFileSync("xz", ["-c", "-T1", ...options], { input: data, maxBuffer: 1 << 30 });
+
+/**
+ * The files of a real `.git` folder (paths under `.git/`) where `text` was committed in
+ * `conf/app.properties`, then removed in a second commit (or replaced by `then`): with `gc`, the
+ * objects are packed (`.git/objects/pack/pack-*.pack`), else left loose (`.git/objects/ab/cdef…`, zlib each).
+ */
+export function gitDirOf(text: Buffer, gc: boolean, then?: Buffer): Array<[string, Buffer]> {
+  const dir = mkdtempSync(join(tmpdir(), "sbtest-git-"));
+  try {
+    const git = (...args: string[]): void => {
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main", "-c", "gc.auto=0", ...args], { cwd: dir, stdio: "ignore" });
+    };
+    git("init", "-q");
+    mkdirSync(join(dir, "conf"));
+    writeFileSync(join(dir, "conf/app.properties"), text);
+    writeFileSync(join(dir, "README"), "app\n");
+    git("add", ".");
+    git("commit", "-q", "-m", "config");
+    if (then === undefined) rmSync(join(dir, "conf"), { recursive: true });
+    else writeFileSync(join(dir, "conf/app.properties"), then);
+    git("add", "-A");
+    git("commit", "-q", "-m", "remove config");
+    if (gc) git("gc", "-q", "--prune=now");
+    const files: Array<[string, Buffer]> = [];
+    for (const entry of readdirSync(join(dir, ".git"), { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const full = join(entry.parentPath, entry.name);
+      files.push([relative(dir, full), readFileSync(full)]);
+    }
+    return files;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

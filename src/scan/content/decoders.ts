@@ -1,11 +1,15 @@
 import { arDecoder } from "./ar.js";
+import { brotliDecoder } from "./brotli.js";
 import { bzip2Decoder } from "./bzip2.js";
 import type { Decoder } from "./decoder.js";
 import type { ContentFormat } from "./format.js";
+import { gitPackDecoder } from "./git-pack.js";
 import { gzipDecoder } from "./gzip.js";
+import { lzmaAloneDecoder } from "./lzma-alone.js";
 import { tarDecoder } from "./tar.js";
 import { xzDecoder } from "./xz.js";
 import { zipDecoder } from "./zip.js";
+import { zlibDecoder } from "./zlib.js";
 import { zstdDecoder } from "./zstd.js";
 
 /** One decoder per format: a format without one fails to compile. */
@@ -17,4 +21,8 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   bzip2: bzip2Decoder,
   xz: xzDecoder,
   zstd: zstdDecoder,
+  zlib: zlibDecoder,
+  "git-pack": gitPackDecoder,
+  lzma: lzmaAloneDecoder,
+  brotli: brotliDecoder,
 };

@@ -1,5 +1,5 @@
 /** What the content stage can open, named as reports name the container of a finding. */
-export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd";
+export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd" | "zlib" | "git-pack" | "lzma" | "brotli";
 
 /** A tar's magic sits at 257..262: the most any format here needs to be told apart. */
 export const HEAD_BYTES = 265;
@@ -8,21 +8,24 @@ const ZIP = [0x50, 0x4b, 0x03, 0x04];
 const AR = [0x21, 0x3c, 0x61, 0x72, 0x63, 0x68, 0x3e, 0x0a]; // "!<arch>\n"
 const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
+const PACK = [0x50, 0x41, 0x43, 0x4b, 0x00, 0x00, 0x00]; // "PACK", then version 2 or 3 (big-endian)
 
 const startsWith = (head: Buffer, magic: readonly number[]): boolean => head.length >= magic.length && magic.every((byte, i) => head[i] === byte);
 
 /**
  * The format of a file from its first bytes (up to HEAD_BYTES; fewer when the file is shorter),
  * or null. One look at the first byte picks the only candidate: decoders are never tried in turn,
- * and names never count (a jar renamed `.dat` is still a zip).
+ * and names never count (a jar renamed `.dat` is still a zip), but for brotli, which has no
+ * magic: a file `name`d `*.br` that is nothing else.
  */
-export function sniffFormat(head: Buffer): ContentFormat | null {
+export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
   switch (head[0]) {
     case 0x1f:
       if (head[1] === 0x8b) return "gzip";
       break;
     case 0x50:
       if (startsWith(head, ZIP)) return "zip";
+      if (startsWith(head, PACK) && (head[7] === 2 || head[7] === 3)) return "git-pack";
       break;
     case 0x21:
       if (startsWith(head, AR)) return "ar";
@@ -40,5 +43,36 @@ export function sniffFormat(head: Buffer): ContentFormat | null {
   }
   // "ustar" then NUL (POSIX) or two spaces (GNU)
   if (head.length >= 263 && head[257] === 0x75 && head.toString("latin1", 257, 262) === "ustar" && (head[262] === 0 || head[262] === 0x20)) return "tar";
-  return null;
+  if (isLzmaAlone(head)) return "lzma";
+  if (isZlib(head)) return "zlib";
+  // brotli has no magic bytes: the one format told by its name (precompressed web assets, `main.js.br`)
+  return name.endsWith(".br") ? "brotli" : null;
+}
+
+/**
+ * A legacy .lzma file ("LZMA alone": `xz --format=lzma`, busybox `lzma`): properties byte
+ * (lc, lp, pb) below 225, a dictionary of 2^n or 2^n + 2^(n-1) bytes from 4 KiB (as liblzma and
+ * the LZMA SDK write it), an uncompressed size unknown (all ones) or below 2^40, and the range
+ * coder's first byte, always 0. No magic: these together are what tell it from a binary.
+ */
+function isLzmaAlone(head: Buffer): boolean {
+  if (head.length < 14 || head[0]! >= 225 || head[13] !== 0) return false;
+  const dict = head.readUInt32LE(1);
+  const low = dict & -dict;
+  if (dict < 4096 || (dict !== low && dict !== low * 3)) return false;
+  const high = head.readUInt32LE(9);
+  return high === 0xffffffff ? head.readUInt32LE(5) === 0xffffffff : high < 0x100;
+}
+
+/**
+ * A zlib stream (a loose git object, a raw zlib file): method 8 with a window of at most 32 KiB,
+ * no preset dictionary, the header's check (a multiple of 31), and a first deflate block of a
+ * valid type. Two bytes of evidence: random binaries pass about once in 2600, so a zlib file
+ * that fails to inflate at its start is not reported at all (zlib.ts). Checked after tar: a
+ * tar whose first name starts "x^" or "HK" is a tar.
+ */
+function isZlib(head: Buffer): boolean {
+  const cmf = head[0]!;
+  const flg = head[1]!;
+  return head.length >= 8 && (cmf & 0x8f) === 0x08 && (cmf * 256 + flg) % 31 === 0 && (flg & 0x20) === 0 && (head[2]! & 0x06) !== 0x06;
 }

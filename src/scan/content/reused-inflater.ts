@@ -24,6 +24,8 @@ export class ReusedInflater {
   #handle: ZlibHandle | null = null;
   #state: Uint32Array | null = null;
   #failed = false;
+  /** input the last `write` left unread: past the end of a deflate stream, or none */
+  #left = 0;
   #busy = false;
   #spare: ReusedInflater | null = null;
 
@@ -54,6 +56,17 @@ export class ReusedInflater {
   }
 
   /**
+   * `inflateChecked` for one raw deflate stream at the start of `input`, also telling how many
+   * bytes of `input` it took (where what follows it starts: a git pack's next object). When the
+   * input ran out before the stream ended, `consumed` is all of it.
+   */
+  inflateStream(input: Buffer, cap: number, onOutput: (piece: Buffer) => void): { outcome: "whole" | "cut" | "corrupt"; consumed: number } | null {
+    if (this.#busy) return (this.#spare ??= new ReusedInflater(this.#raw ? "raw" : "gzip")).inflateStream(input, cap, onOutput);
+    const outcome = this.inflateChecked(input, cap, onOutput);
+    return outcome === null ? null : { outcome, consumed: input.length - this.#left };
+  }
+
+  /**
    * `inflate` for a file whose bytes come in pieces (too big to gather): each `write` inflates
    * what it can at once; `end` returns whether the cap cut the output. Null: this node's zlib
    * cannot be driven this way.
@@ -77,6 +90,7 @@ export class ReusedInflater {
         if (this.#handle !== handle) stopped = true;
         let inOffset = 0;
         let inLength = input.length;
+        this.#left = inLength;
         while (!stopped) {
           // Z_SYNC_FLUSH, not Z_FINISH: a file cut short gives what inflated of it instead of an error
           handle.writeSync(constants.Z_SYNC_FLUSH, input, inOffset, inLength, output, 0, output.length);
@@ -89,6 +103,7 @@ export class ReusedInflater {
           }
           const free = state[0]!;
           const left = state[1]!;
+          this.#left = left;
           const have = output.length - free;
           if (have > cap - total) {
             if (cap > total) onOutput(output.subarray(0, cap - total));

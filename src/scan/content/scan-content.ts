@@ -22,13 +22,16 @@ export function openContent(format: ContentFormat, ctx: ContentContext, inner: s
   });
 }
 
+/** The name a member's format may be told by (brotli's): none for what brotli itself decoded, at the same path. */
+const nameOf = (inner: string, container: ContentFormat): string => (container === "brotli" ? "" : inner);
+
 /**
  * A member decoded whole (a zip entry, a decoded stream): searched in one call, and opened when
  * its first bytes name a format. A stream searcher per member cost more than the matching.
  */
 export function scanWhole(ctx: ContentContext, inner: string, container: ContentFormat, depth: number, data: Buffer): void {
   ctx.needles.matcher.scan(data, (tag) => ctx.report.hit(tag, inner, container));
-  const format = sniffFormat(data.subarray(0, HEAD_BYTES));
+  const format = sniffFormat(data.subarray(0, HEAD_BYTES), nameOf(inner, container));
   if (format === null) return;
   const inside = openContent(format, ctx, inner, depth + 1, data.length);
   inside?.write(data);
@@ -48,7 +51,7 @@ export function scanContent(ctx: ContentContext, inner: string, container: Conte
   let fill = 0;
   const decide = (bytes: Buffer): void => {
     sniffed = true;
-    const format = sniffFormat(bytes);
+    const format = sniffFormat(bytes, nameOf(inner, container));
     if (format !== null) inside = openContent(format, ctx, inner, depth + 1, null);
   };
   return {

@@ -1,6 +1,7 @@
 import { inflateRawSync } from "node:zlib";
 import { memberPath, type ContentSink } from "./content-report.js";
 import { corrupt, emit, gathered, isOutputLimit, type Decoder, type DecoderContext } from "./decoder.js";
+import { walkLocalHeaders } from "./zip-local.js";
 
 const EOCD = 0x06054b50;
 const EOCD64_LOCATOR = 0x07064b50;
@@ -38,30 +39,28 @@ function readZip(dc: DecoderContext, zip: Buffer): void {
   }
   if (typeof entries === "string") {
     dc.report.unreadable(dc.inner, `zip: ${entries}`);
+    // as bsdtar and java's ZipInputStream read it: entry after entry by their local headers
+    walkLocalHeaders(dc, zip, (name, flags, method, data, declared) => readEntry(dc, name, flags, method, data, declared));
     return;
   }
   for (const entry of entries) {
-    if (entry.name.endsWith("/")) continue;
-    const inner = memberPath(dc.inner, entry.name);
     const data = entryData(zip, entry);
     if (data === null) {
-      dc.report.unreadable(inner, "zip: entry outside the file (cut short)");
+      if (!entry.name.endsWith("/")) dc.report.unreadable(memberPath(dc.inner, entry.name), "zip: entry outside the file (cut short)");
       continue;
     }
-    if (entry.flags & 1) {
-      dc.report.notSearched(inner, "zip: encrypted entry");
-      continue;
-    }
-    if (entry.method === 0) {
-      emit(dc, inner, "zip", data);
-      continue;
-    }
-    if (entry.method !== 8) {
-      dc.report.notSearched(inner, `zip: compression method ${entry.method} (only stored and deflate are read)`);
-      continue;
-    }
-    inflateEntry(dc, inner, data, entry.uncompressedSize);
+    readEntry(dc, entry.name, entry.flags, entry.method, data, entry.uncompressedSize);
   }
+}
+
+/** One entry's compressed bytes: searched, inflated or reported as not searched. */
+function readEntry(dc: DecoderContext, name: string, flags: number, method: number, data: Buffer, declared: number): void {
+  if (name.endsWith("/")) return;
+  const inner = memberPath(dc.inner, name);
+  if (flags & 1) return dc.report.notSearched(inner, "zip: encrypted entry");
+  if (method === 0) return emit(dc, inner, "zip", data);
+  if (method !== 8) return dc.report.notSearched(inner, `zip: compression method ${method} (only stored and deflate are read)`);
+  inflateEntry(dc, inner, data, declared);
 }
 
 /**

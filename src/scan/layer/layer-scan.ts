@@ -329,7 +329,7 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
   let fill = 0;
   const decide = (first: Buffer): void => {
     sniffed = true;
-    const format = sniffFormat(first);
+    const format = sniffFormat(first, path);
     if (format === null) return;
     if (format === "gzip") nested = openNestedGzip(layer, size, path, entry, report);
     else content = openContent(format, { needles: layer.needles, budget: layer.budget, report, deflate: layer.deflate, gathers: layer.gathers }, "", 1, size);

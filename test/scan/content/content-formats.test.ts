@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { Backlog } from "../../../src/bytes/backlog.js";
 import { startLayerScan, type LayerScan } from "../../../src/scan/layer/layer-scan.js";
 import { buildNeedles } from "../../../src/scan/findings/needles.js";
+import { sniffFormat } from "../../../src/scan/content/format.js";
 import { dockerArchive } from "../../helpers/archives.js";
-import { arOf, bzip2Of, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
+import { arOf, bzip2Of, gitDirOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
 import { noise, secret, tarOf } from "../helpers.js";
 
 const value = `sbtest-content-${randomBytes(12).toString("hex")}`;
@@ -41,6 +42,13 @@ interface Case {
 }
 
 const tarOfOne = (name: string, data: Buffer): Promise<Buffer> => tarOf([[name, data]]);
+
+/** A .lzma file with its uncompressed size written in the header, as the LZMA SDK's encoder writes it. */
+const lzmaWithSize = (file: Buffer, size: number): Buffer => {
+  const sized = Buffer.from(file);
+  sized.writeBigUInt64LE(BigInt(size), 5);
+  return sized;
+};
 
 const cases: Case[] = [
   {
@@ -91,6 +99,16 @@ const cases: Case[] = [
   },
   { name: "a bzip2 file", make: (t) => bzip2Of(t), expected: "bzip2:app/app.jar" },
   { name: "an xz file", make: (t) => xzOf(t), expected: "xz:app/app.jar" },
+  { name: "an xz file with a SHA-256 check", make: (t) => xzOf(t, ["--check=sha256"]), expected: "xz:app/app.jar" },
+  { name: "an xz file without a check", make: (t) => xzOf(t, ["--check=none"]), expected: "xz:app/app.jar" },
+  { name: "an xz file with a CRC32 check", make: (t) => xzOf(t, ["--check=crc32"]), expected: "xz:app/app.jar" },
+  { name: "two xz streams concatenated (cat a.xz b.xz)", make: (t) => Buffer.concat([xzOf(noise(2000)), xzOf(t, ["--check=sha256"])]), expected: "xz:app/app.jar" },
+  { name: "an xz stream with stream padding", make: (t) => Buffer.concat([xzOf(t), Buffer.alloc(8)]), expected: "xz:app/app.jar" },
+  { name: "an xz file of many blocks (xz -T2 --block-size)", make: (t) => xzOf(Buffer.concat([noise(5000), t]), ["-T2", "--block-size=1000"]), expected: "xz:app/app.jar" },
+  { name: "an xz file with a delta filter", make: (t) => xzOf(t, ["--delta=dist=2", "--lzma2"]), expected: "xz:app/app.jar" },
+  { name: "a legacy .lzma file (xz --format=lzma: size unknown, end marker)", make: (t) => xzOf(t, ["--format=lzma"]), expected: "lzma:app/app.jar" },
+  { name: "a legacy .lzma file whose header says its size", make: (t) => lzmaWithSize(xzOf(t, ["--format=lzma"]), t.length), expected: "lzma:app/app.jar" },
+  { name: "a .tar.lzma", make: async (t) => xzOf(await tarOfOne("etc/app.conf", t), ["--format=lzma", "-1"]), expected: "tar:app/app.jar!/etc/app.conf" },
   { name: "a zstd file", make: (t) => zstdOf(t), expected: "zstd:app/app.jar" },
   { name: "a gzip inside a zip", make: (t) => zipOf([{ name: "notes.gz", stored: true, data: gzipSync(t) }]), expected: "gzip:app/app.jar!/notes.gz" },
   {
@@ -132,6 +150,14 @@ describe("content stage: each format, its leak and its clean look-alikes", () =>
     const central = lying.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
     lying.writeUInt32LE(100, central + 24);
     expect(found(await scan(await tarOfOne("app/app.jar", lying)))).toEqual(["zip:app/app.jar!/big.properties"]);
+  });
+
+  test("a .lzma file has no magic: random bytes are not taken for one", () => {
+    expect(sniffFormat(xzOf(Buffer.from("x"), ["--format=lzma"]))).toBe("lzma");
+    const taken = Array.from({ length: 100_000 }, () => randomBytes(64)).filter((b) => sniffFormat(b) === "lzma");
+    expect(taken).toEqual([]);
+    // the commonest lzma properties byte, 0x5d (']'), followed by text
+    expect(sniffFormat(Buffer.from("]\n[section]\nkey = value\n"))).toBeNull();
   });
 
   test("a file shorter than a sniff needs, and an empty one, are searched as they are", async () => {
@@ -178,10 +204,89 @@ describe("content stage: limits and damage are reported as not searched, with th
     expect(result.unreadable).toEqual([]);
   });
 
+  test("an xz file with a BCJ filter: not searched, the filter named", async () => {
+    const result = await scan(await tarOfOne("data/app.xz", xzOf(noise(3000), ["--x86", "--lzma2"])));
+    expect(result.notSearched.map((n) => n.reason)).toEqual(["xz: x86 BCJ filter (only LZMA2 and delta are read)"]);
+  });
+
+  test.each([
+    ["its size unknown", (zeros: Buffer) => xzOf(zeros, ["--format=lzma"])],
+    ["its size in the header", (zeros: Buffer) => lzmaWithSize(xzOf(zeros, ["--format=lzma"]), zeros.length)],
+  ])("an .lzma bomb, %s, is stopped at the cap", async (_name, make) => {
+    const result = await scan(await tarOfOne("data/zeros.lzma", make(Buffer.alloc(65 * 1024 * 1024))));
+    expect(result.notSearched.map((n) => n.reason)).toEqual([expect.stringMatching(/ratio limit|limit per file/)]);
+    expect(result.unreadable).toEqual([]);
+  });
+
   test("an xz file that says it holds more than the per-file limit is not decoded", async () => {
     const big = xzOf(Buffer.alloc(65 * 1024 * 1024));
     const result = await scan(await tarOfOne("data/zeros.xz", big));
     expect(result.notSearched.map((n) => n.reason)).toEqual([expect.stringMatching(/ratio limit|limit per file/)]);
+  });
+});
+
+describe("git objects: a `.git` copied into the image keeps a value committed then removed", () => {
+  const text = Buffer.concat([Buffer.from("db.password="), Buffer.from(value), Buffer.from("\n"), noise(2000)]);
+
+  test("packed (git gc): found in the pack, as a blob at its offset", async () => {
+    const files = gitDirOf(text, true);
+    const pack = files.find(([name]) => /^\.git\/objects\/pack\/pack-[0-9a-f]+\.pack$/.test(name));
+    expect(pack).toBeDefined();
+    const result = await scan(await tarOf(files));
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/blob@\d+$/)]);
+  });
+
+  test("loose objects: found in the object's zlib stream", async () => {
+    const result = await scan(await tarOf(gitDirOf(text, false)));
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+    expect(found(result)).toEqual([expect.stringMatching(/^zlib:\.git\/objects\/[0-9a-f]{2}\/[0-9a-f]{38}$/)]);
+  });
+
+  test("a delta object: the inserted bytes are found in the delta as it is", async () => {
+    // two versions of a file: git gc stores one of them as a delta against the other
+    const base = noise(20_000);
+    const changed = Buffer.concat([base.subarray(0, 10_000), Buffer.from(`password=${value}\n`), base.subarray(10_000)]);
+    // git deltifies the smaller against the larger: the later version without the value is the larger
+    const files = gitDirOf(changed, true, Buffer.concat([base, noise(500)]));
+    const result = await scan(await tarOf(files));
+    expect(result.notSearched).toEqual([]);
+    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/(ofs|ref)-delta@\d+$/)]);
+  });
+
+  test("a file that only looks like zlib (two bytes) and fails to inflate is reported nowhere", async () => {
+    // a dynamic block declaring 288 literal codes: zlib fails at the third byte
+    const lookalike = Buffer.concat([Buffer.from([0x78, 0x9c, 0xfc, 0xff, 0xff]), noise(3000)]);
+    expect(sniffFormat(lookalike)).toBe("zlib");
+    // random bytes: every one that sniffs as zlib fails quietly
+    const randoms = Array.from({ length: 20_000 }, () => randomBytes(64)).filter((b) => sniffFormat(b) === "zlib");
+    expect(randoms.length).toBeGreaterThan(0);
+    // one over the gather limit is not reported either (it is dropped at its first bytes, never gathered)
+    const large = Buffer.concat([lookalike, Buffer.alloc(65 * 1024 * 1024, 0x41)]);
+    const result = await scan(await tarOf([["bin/tool", lookalike], ["bin/large", large], ...randoms.map((b, i): [string, Buffer] => [`bin/r${i}`, b])]));
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+  });
+});
+
+describe("brotli: no magic bytes, told by the name `*.br`", () => {
+  const text = Buffer.concat([Buffer.from("const key = \""), Buffer.from(value), Buffer.from("\";\n"), noise(3000)]);
+
+  test("a precompressed asset in a layer, and one inside a tar.gz, are decoded; the same bytes named otherwise are not", async () => {
+    const br = brotliCompressSync(text);
+    const inner = gzipSync(await tarOfOne("static/app.js.br", br));
+    const result = await scan(await tarOf([["srv/static/main.js.br", br], ["srv/site.tgz", inner], ["srv/static/main.js.bin", br]]));
+    expect(found(result)).toEqual(["brotli:srv/site.tgz!/static/app.js.br", "brotli:srv/static/main.js.br"]);
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+  });
+
+  test("a .br file that does not decode is not well-formed (a warning); a brotli bomb is cut at the cap", async () => {
+    const result = await scan(await tarOf([["srv/broken.js.br", noise(500)], ["srv/zeros.br", brotliCompressSync(Buffer.alloc(70 * 1024 * 1024))]]));
+    expect(result.unreadable).toEqual([{ path: "srv/broken.js.br", reason: expect.stringMatching(/^brotli: corrupt/) }]);
+    expect(result.notSearched).toEqual([{ path: "srv/zeros.br", reason: expect.stringMatching(/ratio limit|limit per file/) }]);
   });
 });
 
@@ -220,6 +325,26 @@ describe("content stage: a file that is not well-formed in its format is a warni
     const result = await scan(await tarOfOne("data/file.bin", await make()));
     expect(result.notSearched).toEqual([]);
     expect(result.unreadable).toEqual([{ path: "data/file.bin", reason: expect.stringMatching(reason) }]);
+  });
+
+  test.each([
+    ["sizes in the local headers", { dataDescriptor: false }],
+    ["sizes after the data (data descriptors, as java's ZipOutputStream writes)", { dataDescriptor: true }],
+  ])("a zip cut short: its entries are read from their local headers, %s, and it is still a warning", async (_name, options) => {
+    const text = Buffer.concat([Buffer.from("password="), Buffer.from(value), Buffer.from("\n")]);
+    const zip = zipOf([
+      { name: "a.bin", data: noise(4000) },
+      // java writes a stored entry's sizes in its local header, data descriptor or not
+      ...(options.dataDescriptor ? [] : [{ name: "b/stored.txt", stored: true, data: noise(100) }]),
+      { name: "conf/app.properties", data: text },
+      { name: "z.bin", data: noise(9000) },
+    ], options);
+    // cut inside the last entry: no central directory
+    const cut = zip.subarray(0, zip.indexOf(Buffer.from("z.bin")) + 3000);
+    const result = await scan(await tarOfOne("app/app.jar", cut));
+    expect(found(result)).toEqual(["zip:app/app.jar!/conf/app.properties"]);
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([{ path: "app/app.jar", reason: expect.stringMatching(/^zip: no end of central directory/) }]);
   });
 
   test("a value before the fault is still found", async () => {

@@ -1,0 +1,54 @@
+import { lzma } from "@napi-rs/lzma";
+import { corrupt, emit, gathered, type Decoder, type DecoderContext } from "./decoder.js";
+import type { OutputCap } from "./limits.js";
+
+/** lzma-rs's error when the data and the size in the header disagree: how much it decoded. */
+const DECODED = /decompressed to (\d+)/;
+
+/**
+ * A legacy .lzma file, decoded from memory by @napi-rs/lzma (lzma-rs). That call has no output
+ * limit, but it stops shortly past the size the header declares: a known size is checked
+ * against the cap first; an unknown one (all ones, with an end marker) is written as the cap
+ * plus one into a copy of the header, so the decoder stops there; a stream that ends before it
+ * is decoded again with the size it turned out to have.
+ */
+export const lzmaAloneDecoder: Decoder = (dc) => gathered(dc, "lzma", (input) => readLzma(dc, input));
+
+function readLzma(dc: DecoderContext, input: Buffer): void {
+  const cap = dc.budget.outputCap(input.length);
+  let output: Buffer | null;
+  try {
+    output = decodeBounded(input, cap);
+  } catch (error) {
+    dc.report.unreadable(dc.inner, corrupt("lzma", error));
+    return;
+  }
+  if (output === null) {
+    dc.report.notSearched(dc.inner, cap.reason);
+    return;
+  }
+  dc.budget.spend(output.length);
+  emit(dc, dc.inner, "lzma", output);
+}
+
+/** The decoded content, or null when it is over the cap. Throws on corrupt data. */
+function decodeBounded(input: Buffer, cap: OutputCap): Buffer | null {
+  const unknown = input.readUInt32LE(5) === 0xffffffff && input.readUInt32LE(9) === 0xffffffff;
+  if (!unknown) {
+    if (Number(input.readBigUInt64LE(5)) > cap.bytes) return null;
+    return lzma.decompressSync(input);
+  }
+  const sized = Buffer.from(input);
+  sized.writeBigUInt64LE(BigInt(cap.bytes + 1), 5);
+  try {
+    lzma.decompressSync(sized);
+    return null;
+  } catch (error) {
+    const decoded = error instanceof Error ? DECODED.exec(error.message) : null;
+    if (decoded === null) throw error;
+    const size = Number(decoded[1]);
+    if (size > cap.bytes) return null;
+    sized.writeBigUInt64LE(BigInt(size), 5);
+    return lzma.decompressSync(sized);
+  }
+}

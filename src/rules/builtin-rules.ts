@@ -242,11 +242,14 @@ const RULES: readonly RuleSpec[] = [
  * (CPython's and Go's test certificates, test fixtures and README tokens of wheels and npm
  * packages, yt-dlp's public client tokens), and package caches. An image author's own leak does
  * not land there, and flagging every ordinary image would teach users to turn the rules off.
- * Anchored at the image root, except the package folders, which any app may hold. Known values
+ * Anchored at the image root, except package documentation and the package folders, which any
+ * tree may hold. Known values
  * given with --secret are searched everywhere all the same.
  */
 const INSTALLED_PATHS = [
   "^usr/share/",
+  // package documentation at any depth (a copied-out docs tree, a chroot's)
+  "(?:^|/)usr/share/(?:doc|man|info)/",
   "^(?:usr/)?lib(?:32|64|x32|exec)?/",
   "^usr/local/lib/python[0-9.]*/",
   "^usr/local/go/",

@@ -150,8 +150,8 @@ describe("built-in rules", () => {
     ["root/.ssh/id_rsa", false],
     ["app/config/production.env", false],
     ["etc/ssl/private/server.key", false],
-    // anchored at the root: a folder of the same name deeper down is the app's own
-    ["opt/app/usr/share/doc/deploy.env", false],
+    // system folders anchored at the root: a folder of the same name deeper down is the app's own
+    ["opt/chroot/usr/share/doc/pkg/README.md", true],
     ["opt/app/usr/lib/secrets.env", false],
     ["usr/local/bin/deploy.sh", false],
   ])("where software is installed, the built-in rules stay quiet: %s → %s", (path, allowed) => {

@@ -1,7 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
+import { encodingsIn as encodingsOf } from "./found.js";
 import { describe, expect, test } from "vitest";
-import { buildNeedles } from "../../src/scan/findings/needles.js";
-import { secret } from "../scan/helpers.js";
 
 /** `text` with a line break every `width` characters (`base64 -w`, `fold -w`). */
 const wrap = (text: string, width: number, eol = "\n", indent = ""): string =>
@@ -9,24 +8,8 @@ const wrap = (text: string, width: number, eol = "\n", indent = ""): string =>
 
 const b64 = (v: string | Buffer): string => Buffer.from(v).toString("base64");
 
-/**
- * The encodings reported for `hay`, searched whole (config strings, small files) and as a
- * stream cut into pieces of each size (layer contents): both must agree.
- */
-function encodingsIn(value: string | Buffer, hay: string | Buffer): string[] {
-  const needles = buildNeedles([secret("s", value)]);
-  const bytes = Buffer.isBuffer(hay) ? hay : Buffer.from(hay, "latin1");
-  const whole = new Set<string>();
-  needles.matcher.scan(bytes, (tag) => whole.add(needles.variants[tag]!.encoding));
-  for (const piece of [1, 7, 64, 4096]) {
-    const streamed = new Set<string>();
-    const search = needles.streamSearch();
-    for (let at = 0; at < bytes.length; at += piece) search.push(bytes.subarray(at, at + piece), (tag) => streamed.add(needles.variants[tag]!.encoding));
-    search.end((tag) => streamed.add(needles.variants[tag]!.encoding));
-    expect([...streamed].sort(), `pieces of ${piece}`).toEqual([...whole].sort());
-  }
-  return [...whole].sort();
-}
+/** As test/match/found.ts, with strings taken as latin1 (these cases write bytes above 0x7f). */
+const encodingsIn = (value: string | Buffer, hay: string | Buffer): string[] => encodingsOf(value, hay, "latin1");
 
 const token = `sbtest-${randomBytes(45).toString("base64url")}`;
 const pem = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();

@@ -6,9 +6,9 @@ import { secret } from "../scan/helpers.js";
  * The encodings reported for `hay`, searched whole (config strings, small files) and as a
  * stream cut into pieces of each size (layer contents): both must agree.
  */
-export function encodingsIn(value: string | Buffer, hay: string | Buffer): string[] {
+export function encodingsIn(value: string | Buffer, hay: string | Buffer, text: BufferEncoding = "utf8"): string[] {
   const needles = buildNeedles([secret("s", value)]);
-  const bytes = Buffer.isBuffer(hay) ? hay : Buffer.from(hay, "utf8");
+  const bytes = Buffer.isBuffer(hay) ? hay : Buffer.from(hay, text);
   const whole = new Set<string>();
   needles.matcher.scan(bytes, (tag) => whole.add(needles.variants[tag]!.encoding));
   for (const piece of [1, 7, 64, 4096]) {

@@ -90,8 +90,11 @@ describe.runIf(hasEngine)(`structured secrets, real builds (${DOCKER})`, () => {
     const findings = JSON.parse(run.report).findings as { secret: string | null; rule: string | null; path: string }[];
     // none of the known values' public lines is a finding
     expect(findings.filter((f) => f.secret !== null), run.report).toEqual([]);
-    // the staging account holds a private key of its own: the pattern rules rightly report it, and only it
-    expect(new Set(findings.map((f) => `${f.rule}:${f.path}`))).toEqual(new Set(["gcp-service-account:app/sa-staging.json", "private-key:app/sa-staging.json"]));
+    // the staging account and the staging kubeconfig (client-key-data) hold private keys of their
+    // own: the pattern rules rightly report them, and only them
+    expect(new Set(findings.map((f) => `${f.rule}:${f.path}`))).toEqual(
+      new Set(["gcp-service-account:app/sa-staging.json", "private-key:app/sa-staging.json", "private-key-base64:app/kubeconfig.staging"]),
+    );
     expect(run.scan).toBe(1);
   }, 300_000);
 

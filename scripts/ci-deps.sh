@@ -5,7 +5,8 @@
 # (test/helpers/content-archives.ts); GNU time (peak memory of a scan,
 # test/scan/entry-limits.test.ts); util-linux's unshare and nsenter (pid namespaces,
 # test/faults/sweep-namespaces.test.ts); docker-registry (the real distribution registry 2.8),
-# skopeo and htpasswd (registry sources, test/helpers/registry.ts). Idempotent; safe to run twice.
+# skopeo and htpasswd (registry sources, test/helpers/registry.ts); xxd and hexdump (dumps of a
+# value, test/match/hex-dump.test.ts). Idempotent; safe to run twice.
 set -euo pipefail
 need=()
 command -v pass >/dev/null 2>&1 || need+=(pass)
@@ -19,6 +20,8 @@ command -v zstd >/dev/null 2>&1 || need+=(zstd)
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
+command -v xxd >/dev/null 2>&1 || need+=(xxd)
+command -v hexdump >/dev/null 2>&1 || need+=(bsdextrautils)
 { command -v unshare && command -v nsenter; } >/dev/null 2>&1 || need+=(util-linux)
 if [ "${#need[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

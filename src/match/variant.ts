@@ -32,6 +32,8 @@ export type Encoding =
   /** Those decoded bytes encoded again: hex of a base64 value's bytes, base64 of a hex value's. */
   | "decoded-hex"
   | "decoded-base64"
+  /** 8-byte pieces of the value as dump tools print hex (`od -An -tx1`, `hexdump -C`, `xxd`, `5a:6b:`, `0x5a, `), or `\x5a` escapes. */
+  | "hex-dump"
   /** An encoded variant split by line breaks, indentation or `\n` escapes (see wrapped.ts). */
   | WrappedEncoding;
 

@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { ENCODED_FORMS, ENCODERS } from "./encoders.js";
 import { MIN_DECODED_BYTES, decodedOf } from "./decoded.js";
+import { hexDumpForms } from "./hex-dump.js";
 import { analyzeStructured } from "./structured/analyze.js";
 import { subValuesOf } from "./sub-values.js";
 import type { Encoding, Variant } from "./variant.js";
@@ -133,6 +134,8 @@ export function variantsOf(secretId: string, given: Buffer): Variant[] {
   set.addEncoded(value);
   set.addUtf16(trimmed ?? value);
   set.addDecoded(trimmed ?? value);
+  // the whole value only: fields would cost needles for a rarer case
+  for (const bytes of hexDumpForms(trimmed ?? value)) set.add("hex-dump", bytes);
   for (const sub of structured?.subValues ?? subValuesOf(trimmed ?? value)) {
     set.add(sub.encoding, sub.bytes);
     // A PEM body is base64 already; its DER bytes are found raw, or as that same body.

@@ -8,7 +8,7 @@ const CREDENTIALS: ReadonlySet<Encoding> = new Set<Encoding>(["field", "pem", "b
  * Escaped text differs from the value only around its escapes, where a piece would join an
  * escape's digits to a word (`%20default`); the runs between escapes are the value's own.
  */
-const ESCAPED: ReadonlySet<Encoding> = new Set<Encoding>(["url", "json", "xml", "quoted", "shell", "properties"]);
+const ESCAPED: ReadonlySet<Encoding> = new Set<Encoding>(["url", "json", "xml", "quoted", "shell", "properties", "hex-dump"]);
 
 /** The value without a leading byte-order mark and one trailing newline, as variants.ts reads it. */
 function core(value: Buffer): Buffer {

@@ -1,0 +1,54 @@
+/**
+ * Hex with separators, as dump tools print it: `od -An -tx1` and `hexdump -C` (bytes spaced,
+ * 16 a line, hexdump's two halves of 8), `xxd` (2-byte groups, 16 a line), `openssl … -text`
+ * (`5a:6b:`, 15 a line), `xxd -i` (`0x5a, `, 12 a line), `\x5a` escapes (one line).
+ *
+ * Offset and text columns break a whole-value needle at every line, so the needles are pieces
+ * of 8 bytes of the value, at the offsets that make one piece lie inside a line (or a half
+ * line) wherever the value starts in it: for a value of 16 bytes or more, a half line of 8 is
+ * inside it at one of the offsets 0..7, and again at 8..15 when the value is long enough
+ * (spaced, and xxd's groups, which start at an even place of the line); a line
+ * of 15 holds the piece at 0 or at 8; a line of 12 the piece at 0, 4 or 8.
+ * test/match/hex-dump.test.ts dumps values at every start position with each tool's layout.
+ */
+export const MIN_DUMPED_BYTES = 16;
+const PIECE = 8;
+const SIXTEEN = Array.from({ length: 16 }, (_, i) => i);
+
+const hexOf = (bytes: Buffer): string[] => [...bytes].map((b) => b.toString(16).padStart(2, "0"));
+
+/** Each piece form: the offsets it is taken at, and how its bytes are written. */
+const PIECE_FORMS: readonly { offsets: readonly number[]; write: (hex: string[]) => string }[] = [
+  // 0..15: two candidates for each place a line can start (a piece that does not look random is left out)
+  { offsets: SIXTEEN, write: (h) => h.join(" ") },
+  { offsets: SIXTEEN, write: (h) => [0, 2, 4, 6].map((i) => h[i]! + h[i + 1]!).join(" ") },
+  { offsets: [0, 8], write: (h) => h.join(":") },
+  { offsets: [0, 8], write: (h) => h.join(":").toUpperCase() },
+  { offsets: [0, 4, 8], write: (h) => h.map((x) => `0x${x}`).join(", ") },
+];
+
+/**
+ * 8 bytes of a random secret do not turn up by chance; 8 bytes of a word or a run do (a dump of
+ * a binary holding `password`). A piece needs 6 distinct bytes and two kinds of character
+ * (lower, upper, digit, other).
+ */
+export function randomLooking(piece: Buffer): boolean {
+  if (new Set(piece).size < 6) return false;
+  const kinds = new Set([...piece].map((b) => (b >= 0x61 && b <= 0x7a ? 0 : b >= 0x41 && b <= 0x5a ? 1 : b >= 0x30 && b <= 0x39 ? 2 : 3)));
+  return kinds.size >= 2;
+}
+
+/** The dump forms of `value`: pieces in each layout, and the whole value as `\x` escapes. */
+export function hexDumpForms(value: Buffer): Buffer[] {
+  if (value.length < MIN_DUMPED_BYTES) return [];
+  const out = new Set<string>();
+  for (const form of PIECE_FORMS) {
+    for (const at of form.offsets) {
+      const piece = value.subarray(at, at + PIECE);
+      if (randomLooking(piece)) out.add(form.write(hexOf(piece)));
+    }
+  }
+  const escaped = hexOf(value).map((x) => `\\x${x}`).join("");
+  out.add(escaped).add(escaped.replace(/x[0-9a-f]{2}/g, (m) => "x" + m.slice(1).toUpperCase()));
+  return [...out].map((s) => Buffer.from(s, "latin1"));
+}

@@ -1,0 +1,56 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { describe, expect, test } from "vitest";
+import { hexDumpForms, randomLooking } from "../../src/match/hex-dump.js";
+import { encodingsIn } from "./found.js";
+
+// Under CI=true the dump tools are there (scripts/ci-deps.sh): these cases run, never skip.
+const has = (tool: string): boolean => spawnSync(tool, ["--version"], { stdio: "ignore" }).error === undefined;
+const tools = { od: has("od"), xxd: has("xxd"), hexdump: has("hexdump") };
+if (process.env["CI"] === "true" && !(tools.od && tools.xxd && tools.hexdump)) throw new Error("od, xxd or hexdump is missing: run scripts/ci-deps.sh");
+
+const dump = (tool: string, args: readonly string[], input: Buffer): string => spawnSync(tool, args, { input, encoding: "latin1" }).stdout;
+/** A token whose every 8-byte piece looks random (as nearly all do): the cases never depend on luck. */
+function value(): Buffer {
+  for (;;) {
+    const v = Buffer.from(randomBytes(24).toString("base64url"));
+    if (Array.from({ length: v.length - 7 }, (_, i) => v.subarray(i, i + 8)).every(randomLooking)) return v;
+  }
+}
+
+describe("a value dumped by the usual tools is found, wherever it starts in a line", () => {
+  const layouts: [string, boolean, (b: Buffer) => string][] = [
+    ["od -An -tx1", tools.od, (b) => dump("od", ["-An", "-tx1"], b)],
+    ["od -tx1 (with offsets)", tools.od, (b) => dump("od", ["-tx1"], b)],
+    ["hexdump -C", tools.hexdump, (b) => dump("hexdump", ["-C"], b)],
+    ["xxd", tools.xxd, (b) => dump("xxd", [], b)],
+    ["xxd -i", tools.xxd, (b) => dump("xxd", ["-i"], b)],
+    ["colon hex, 15 a line", true, (b) => ([...b].map((x) => x.toString(16).padStart(2, "0")).join(":").match(/.{1,45}/g) ?? []).map((l) => `    ${l}`).join("\n")],
+    ["\\x escapes", true, (b) => [...b].map((x) => `\\x${x.toString(16).padStart(2, "0")}`).join("")],
+  ];
+  test.each(layouts)("%s", (_name, present, layout) => {
+    if (!present) return void console.log(`${_name}: tool missing here, case not run`);
+    const v = value();
+    for (let start = 0; start < 17; start++) {
+      const text = layout(Buffer.concat([randomBytes(start), v, randomBytes(5)]));
+      expect(encodingsIn(v, text), `value at byte ${start}`).toContain("hex-dump");
+    }
+  });
+});
+
+describe("hexDumpForms: what is searched, and what is not", () => {
+  test("values under 16 bytes have no dump forms", () => {
+    expect(hexDumpForms(Buffer.from(randomBytes(7).toString("hex").slice(0, 15)))).toEqual([]);
+  });
+
+  test("pieces that do not look random are left out (a dump of a binary holding a word or a run)", () => {
+    const forms = hexDumpForms(Buffer.from("aaaaaaaaaaaaaaaaaaaaaaaa")).map(String);
+    // only the whole value as \x escapes is left
+    expect(forms.every((f) => f.startsWith("\\x") || f.startsWith("\\X"))).toBe(true);
+  });
+
+  test("a dump of other bytes is not a finding", () => {
+    const v = value();
+    expect(encodingsIn(v, dump("od", ["-An", "-tx1"], randomBytes(4096)))).toEqual([]);
+  });
+});

@@ -134,10 +134,12 @@ export function variantsOf(secretId: string, given: Buffer): Variant[] {
   set.addEncoded(value);
   set.addUtf16(trimmed ?? value);
   set.addDecoded(trimmed ?? value);
-  // the whole value only: fields would cost needles for a rarer case
-  for (const bytes of hexDumpForms(trimmed ?? value)) set.add("hex-dump", bytes);
+  // a one-line value whole; a multi-line or structured one by its credentials (below): pieces of
+  // its boilerplate (`IN RSA P`, `//regist`) would find the same words in other files' dumps
+  if (structured === undefined && !(trimmed ?? value).includes(0x0a)) for (const bytes of hexDumpForms(trimmed ?? value)) set.add("hex-dump", bytes);
   for (const sub of structured?.subValues ?? subValuesOf(trimmed ?? value)) {
     set.add(sub.encoding, sub.bytes);
+    if (sub.encoding === "field" || sub.encoding === "pem") for (const bytes of hexDumpForms(sub.bytes)) set.add("hex-dump", bytes);
     // A PEM body is base64 already; its DER bytes are found raw, or as that same body.
     if (sub.encoding === "field") {
       set.addEncoded(sub.bytes);

@@ -54,3 +54,19 @@ describe("hexDumpForms: what is searched, and what is not", () => {
     expect(encodingsIn(v, dump("od", ["-An", "-tx1"], randomBytes(4096)))).toEqual([]);
   });
 });
+
+describe("dumps of structured and multi-line secrets: their credentials, never their boilerplate", () => {
+  const pemKey = `-----BEGIN RSA PRIVATE KEY-----\n${randomBytes(600).toString("base64").replace(/.{64}/g, "$&\n").trimEnd()}\n-----END RSA PRIVATE KEY-----\n`;
+  const npmrc = (token: string) => `registry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=${token}\n`;
+
+  test("another key's armour, dumped as a C array, is not this key", () => {
+    const other = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow…\n";
+    expect(encodingsIn(pemKey, dump("xxd", ["-i"], Buffer.from(other)))).toEqual([]);
+  });
+
+  test("a dump of another .npmrc's boilerplate is not this one; a dump of this token is", () => {
+    const token = `npm_${randomBytes(27).toString("base64url").slice(0, 36)}`;
+    expect(encodingsIn(npmrc(token), dump("od", ["-An", "-tx1"], Buffer.from(npmrc("npm_" + "x".repeat(36)))))).toEqual([]);
+    expect(encodingsIn(npmrc(token), dump("od", ["-An", "-tx1"], Buffer.from(`TOKEN=${token}\n`)))).toContain("hex-dump");
+  });
+});

@@ -27,6 +27,8 @@ describe("::add-mask:: under GITHUB_ACTIONS=true", () => {
       for (const v of encodingsOf(value)) {
         // Workflow commands carry one printable line; the runner masks text.
         if (v.bytes.some((b) => b < 0x20 || b === 0x7f) || !v.bytes.toString("utf8").trim()) continue;
+        // pieces of a hex dump are the scan's needles; in a log, fragments.ts masks dumps as they run
+        if (v.encoding === "hex-dump") continue;
         expect(masks.has(v.bytes.toString("utf8").replace(/%/g, "%25")), `${v.encoding} announced`).toBe(true);
       }
     }

@@ -38,7 +38,7 @@ export type Encoding =
   | WrappedEncoding;
 
 /** The variants whose characters may be wrapped over lines: those of the base64/hex alphabets. */
-export type WrappableEncoding = "raw" | "field" | "base64" | "base64url" | "hex" | "pem";
+export type WrappableEncoding = "raw" | "field" | "base64" | "base64url" | "hex" | "pem" | "decoded-hex" | "decoded-base64";
 export type WrappedEncoding = `${WrappableEncoding}-wrapped`;
 
 /** One byte sequence to look for, derived from one secret. */

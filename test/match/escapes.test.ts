@@ -136,6 +136,14 @@ describe("a base64 or hex secret, its decoded bytes re-encoded", () => {
     expect(encodingsIn(bytes.toString("hex"), bytes.toString("base64url"))).toContain("decoded-base64");
   });
 
+  test("wrapped as the tools write them: `base64 -d | xxd -p` (60 a line), `xxd -r -p | base64` (76)", () => {
+    const key = randomBytes(32);
+    const lines = (text: string, width: number): string => (text.match(new RegExp(`.{1,${width}}`, "g")) ?? []).join("\n");
+    expect(encodingsIn(key.toString("base64"), `${lines(key.toString("hex"), 60)}\n`)).toEqual(["decoded-hex-wrapped"]);
+    const long = randomBytes(64);
+    expect(encodingsIn(long.toString("hex"), `${lines(long.toString("base64"), 76)}\n`)).toEqual(["decoded-base64-wrapped"]);
+  });
+
   test("not for under 16 decoded bytes", () => {
     const short = randomBytes(15);
     expect(of(short.toString("hex")).some((v) => v.encoding === "decoded-base64")).toBe(false);

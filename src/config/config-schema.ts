@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { FindingWhere } from "../scan/findings/finding.js";
 import { SEVERITIES } from "../rules/rule.js";
 
-const WHERE = ["file", "path", "linkname", "env", "label", "history", "config", "annotation", "attestation"] as const satisfies readonly FindingWhere[];
+const WHERE = ["file", "path", "linkname", "env", "label", "history", "config", "annotation", "attestation", "manifest"] as const satisfies readonly FindingWhere[];
 
 const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}, got an empty string` });
 /** YAML turns `1.0`, `true` and `8080` into numbers and booleans; build args and labels are text. */

@@ -62,6 +62,11 @@ const rules: Record<FindingWhere, RuleText> = {
     short: "A build secret is in a build attestation (provenance or SBOM) of the image",
     help: "Never pass secrets as build arguments: BuildKit records them in the provenance attestation that ships with the image. Use `RUN --mount=type=secret`.",
   },
+  manifest: {
+    name: "SecretInManifest",
+    short: "A build secret is in the image index or a manifest (a field other than annotations)",
+    help: "Keep secrets out of the image's manifests and index (descriptor URLs, subjects, custom fields): they are published with the image for anyone who pulls it.",
+  },
 };
 
 const whereKinds = Object.keys(rules) as FindingWhere[];
@@ -169,7 +174,7 @@ function message(input: ReportInput, f: Finding): string {
   const what = f.secret === null ? `A match of rule '${f.rule ?? "?"}'${f.preview === undefined ? "" : ` (${f.preview})`}` : `Secret '${f.secret}'`;
   const which = [f.image === undefined ? "" : `image ${f.image}`, f.platform ?? ""].filter(Boolean).join(", ");
   const image = which === "" ? input.result.image.ref : `${input.result.image.ref} (${which})`;
-  const layer = f.layer !== null ? `layer ${f.layer.index} (${f.layer.digest})` : f.where === "annotation" ? "the image index or a manifest" : f.where === "attestation" ? `an attestation${f.predicateType === undefined ? "" : ` (${f.predicateType})`}` : "the image config";
+  const layer = f.layer !== null ? `layer ${f.layer.index} (${f.layer.digest})` : f.where === "annotation" || f.where === "manifest" ? "the image index or a manifest" : f.where === "attestation" ? `an attestation${f.predicateType === undefined ? "" : ` (${f.predicateType})`}` : "the image config";
   const createdBy = f.layer?.createdBy ? `, created by: ${f.layer.createdBy}` : "";
   const deleted = f.deleted ? " It is deleted in a later layer but still ships in this one." : "";
   const visible = f.visibleAt === undefined ? "" : ` Still visible in the final filesystem at: ${f.visibleAt.join(", ")}.`;
@@ -194,7 +199,7 @@ const uriOf = (target: string): string => {
 function logicalLocations(f: Finding): Record<string, unknown>[] {
   const layer =
     f.layer === null
-      ? { name: f.where === "annotation" || f.where === "attestation" ? f.where : "config", kind: "module" }
+      ? { name: f.where === "annotation" || f.where === "attestation" || f.where === "manifest" ? f.where : "config", kind: "module" }
       : { name: `layer ${f.layer.index}`, fullyQualifiedName: f.layer.digest, kind: "module" };
   return [layer, { name: f.path, fullyQualifiedName: `${layer.name}/${f.path}`, kind: "resource" }];
 }

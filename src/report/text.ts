@@ -16,6 +16,7 @@ const whereText: Record<FindingWhere, string> = {
   config: "in the image config",
   annotation: "in an OCI annotation",
   attestation: "in a build attestation",
+  manifest: "in an image index or manifest",
 };
 
 /** How to fix each kind of leak; printed once per kind found. */
@@ -29,6 +30,7 @@ const fixFor: Record<FindingWhere, string> = {
   config: "keep secrets out of CMD, ENTRYPOINT and the rest of the image config",
   annotation: "never put secrets in --annotation or LABEL values: annotations are stored in the image index and manifests",
   attestation: "never pass secrets as build arguments: BuildKit records them in the provenance attestation; use RUN --mount=type=secret",
+  manifest: "keep secrets out of the image's manifests and index (descriptor URLs, subjects, custom fields): they are published with the image",
 };
 
 type Paint = (text: string) => string;
@@ -120,7 +122,9 @@ function findingLines(f: Finding, p: Palette, tag: string): string[] {
         ? "image index / manifest annotations"
         : f.where === "attestation"
           ? said`attestation${f.predicateType === undefined ? "" : ` ${f.predicateType}`}`
-          : "image config"
+          : f.where === "manifest"
+            ? "image index / manifest"
+            : "image config"
       : said`layer ${f.layer.index} ${shortDigest(f.layer.digest)}` +
         (f.dockerfile === undefined ? "" : `  ${printable(f.dockerfile.path)}:${f.dockerfile.line}`) +
         (f.layer.createdBy === null ? "" : `  ${instruction(f.layer.createdBy)}`);

@@ -26,6 +26,7 @@ const place = (f: Finding): string => {
   if (f.layer !== null) return said`layer ${f.layer.index} ${printable(f.path)}`;
   if (f.where === "annotation") return said`annotation ${printable(f.path)}`;
   if (f.where === "attestation") return said`attestation ${printable(f.path)}`;
+  if (f.where === "manifest") return said`manifest ${printable(f.path)}`;
   return said`config ${printable(f.path)}`;
 };
 

@@ -107,6 +107,50 @@ describe("OCI annotations", () => {
   });
 });
 
+describe("index and manifest documents: every field ships", () => {
+  test("a value in a manifest's subject URL, a custom field, an index descriptor's urls: where manifest, the document and a JSON pointer", async () => {
+    const file = await archive(
+      "manifest-fields.tar",
+      await ociIndexArchive([
+        { platform: amd64, layers: [await layer({ a: "clean" })], descriptorFields: { urls: [`https://ci:${secret}@mirror.example.com/blob`] } },
+        {
+          platform: arm64,
+          layers: [await layer({ a: "clean" })],
+          manifestFields: { subject: { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: `sha256:${sha}`, size: 1 }, "x-build": { notes: [`token ${Buffer.from(secret).toString("base64")}`] } },
+        },
+      ]),
+    );
+    const { code, findings } = await scan(file);
+    expect(code).toBe(1);
+    expect(findings).toContainEqual(expect.objectContaining({ where: "manifest", path: "index.json#/manifests/0/urls/0", encoding: "raw", layer: null }));
+    const custom = findings.find((f) => f.where === "manifest" && f.path.endsWith("#/x-build/notes/0"));
+    expect(custom).toMatchObject({ encoding: "base64", image: { index: 1, platform: "linux/arm64/v8" } });
+    expect(custom?.path).toMatch(/^blobs\/sha256\/[0-9a-f]{64}#\/x-build\/notes\/0$/);
+    // the subject's digest is the value's sha256: a hash, not the value
+    expect(findings.filter((f) => f.path.includes("subject"))).toEqual([]);
+    expect(findings).toHaveLength(2);
+  });
+
+  test("an annotation the annotation list never held (an attestation layer's descriptor) is still found, once", async () => {
+    const file = await archive(
+      "attestation-descriptor.tar",
+      await ociIndexArchive([{ platform: amd64, layers: [await layer({ a: "clean" })], manifestAnnotations: { "org.example.token": secret }, attestations: [{ predicateType: `https://example.com/${secret}`, statement: provenance({}) }] }]),
+    );
+    const { code, findings } = await scan(file);
+    expect(code).toBe(1);
+    expect(findings.filter((f) => f.where === "annotation" && f.path === "org.example.token")).toHaveLength(1);
+    expect(findings).toContainEqual(expect.objectContaining({ where: "annotation", path: "in-toto.io/predicate-type" }));
+  });
+
+  test("clean look-alikes in the documents are not findings", async () => {
+    const file = await archive(
+      "manifest-look-alikes.tar",
+      await ociIndexArchive([{ platform: amd64, layers: [await layer({ a: "clean" })], manifestFields: { "x-build": { sum: sha, near: nearMiss, half: secret.slice(0, secret.length / 2) } } }]),
+    );
+    expect((await scan(file)).findings).toEqual([]);
+  });
+});
+
 describe("BuildKit attestations", () => {
   const predicateType = "https://slsa.dev/provenance/v0.2";
 

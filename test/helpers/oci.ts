@@ -7,6 +7,9 @@ export interface OciImageSpec {
   readonly env?: readonly string[];
   readonly manifestAnnotations?: Record<string, string>;
   readonly descriptorAnnotations?: Record<string, string>;
+  /** more fields of the image manifest (`subject`, fields no schema names) and of its index descriptor (`urls`) */
+  readonly manifestFields?: Record<string, unknown>;
+  readonly descriptorFields?: Record<string, unknown>;
   /** in-toto statements BuildKit would attach to this image (provenance, SBOM) */
   readonly attestations?: readonly { readonly predicateType: string; readonly statement: unknown; readonly encode?: (json: Buffer) => Buffer }[];
 }
@@ -43,6 +46,7 @@ export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnno
         config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
         layers: image.layers.map((l) => ({ mediaType: "application/vnd.oci.image.layer.v1.tar", ...put(l) })),
         ...(image.manifestAnnotations === undefined ? {} : { annotations: image.manifestAnnotations }),
+        ...image.manifestFields,
       }),
     );
     manifests.push({
@@ -50,6 +54,7 @@ export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnno
       ...manifest,
       platform: image.platform,
       ...(image.descriptorAnnotations === undefined ? {} : { annotations: image.descriptorAnnotations }),
+      ...image.descriptorFields,
     });
     if (image.attestations !== undefined) {
       const empty = put(json({ architecture: "unknown", os: "unknown", config: {}, rootfs: { type: "layers", diff_ids: [] } }));

@@ -11,7 +11,7 @@ const layerSchema = z.strictObject({ index: z.number().int().min(0), digest: z.s
 const findingSchema = z.strictObject({
   secret: z.string().nullable(),
   rule: z.string().nullable(),
-  where: z.enum(["file", "path", "linkname", "env", "label", "history", "config", "annotation", "attestation"]),
+  where: z.enum(["file", "path", "linkname", "env", "label", "history", "config", "annotation", "attestation", "manifest"]),
   layer: layerSchema.nullable(),
   path: z.string(),
   encoding: z.string(),
@@ -99,6 +99,7 @@ describe("json report", () => {
     ["several images", { ...findingOf.file, image: 1 }, { image: { index: 1 } }],
     ["an image of an index (CONTRACT Additions: image.platform)", { ...findingOf.file, image: 1, platform: "linux/arm64/v8" }, { image: { index: 1, platform: "linux/arm64/v8" } }],
     ["an attestation: JSON pointer and predicate type", findingOf.attestation, { where: "attestation", path: "/predicate/invocation/parameters/args/build-arg:TOKEN", predicateType: "https://slsa.dev/provenance/v0.2", image: { platform: "linux/amd64" } }],
+    ["an index or manifest field: the document and a JSON pointer", findingOf.manifest, { where: "manifest", layer: null, path: `blobs/sha256/${"e5".repeat(32)}#/subject/urls/0` }],
     ["inside a gzip file", { ...findingOf.file, path: "app/x.gz", container: "gzip" }, { path: "app/x.gz", container: "gzip" }],
   ] as [string, Finding, Record<string, unknown>][])("%s", (_name, finding, expected) => {
     const report = parse(writeJson(inputWith([finding]), opts));

@@ -30,6 +30,7 @@ export const findingOf: Record<FindingWhere, Finding> = {
     platform: "linux/amd64",
     predicateType: "https://slsa.dev/provenance/v0.2",
   },
+  manifest: { secret: "token", rule: null, where: "manifest", layer: null, path: `blobs/sha256/${"e5".repeat(32)}#/subject/urls/0`, encoding: "url", deleted: false },
 };
 
 export const allWheres = Object.keys(findingOf) as FindingWhere[];

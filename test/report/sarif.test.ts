@@ -96,7 +96,7 @@ describe("sarif report", () => {
   test("rule ids are unique", () => {
     const ids = run(render([])).tool.driver.rules.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toHaveLength(9);
+    expect(ids).toHaveLength(10);
   });
 
   test("location: the Dockerfile when known, else the image ref; logical locations name layer and path", () => {

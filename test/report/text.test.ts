@@ -15,6 +15,7 @@ const whereWords: Record<FindingWhere, string> = {
   config: "in the image config",
   annotation: "in an OCI annotation",
   attestation: "in a build attestation",
+  manifest: "in an image index or manifest",
 };
 
 describe("text report", () => {
@@ -31,7 +32,7 @@ describe("text report", () => {
     expect(line).toContain(`[${f.encoding}]`);
     expect(line).toContain(whereWords[where]);
     expect(line.includes("(deleted in a later layer, still shipped)")).toBe(f.deleted);
-    const placeWord = f.layer !== null ? "layer \\d" : where === "annotation" || where === "attestation" ? where : "config";
+    const placeWord = f.layer !== null ? "layer \\d" : where === "annotation" || where === "attestation" || where === "manifest" ? where : "config";
     expect(text).toMatch(new RegExp(`\\nLEAK: 1 finding of (npmrc|token) \\(${placeWord} [^)]+\\)\\n$`));
     expect(text).toContain("How to fix, then rebuild and scan again:\n  - ");
   });

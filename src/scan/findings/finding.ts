@@ -2,7 +2,7 @@ import type { Encoding } from "../../match/variant.js";
 import type { ContentFormat } from "../content/format.js";
 import type { Severity } from "../../rules/rule.js";
 
-export type FindingWhere = "file" | "path" | "linkname" | "env" | "label" | "history" | "config" | "annotation" | "attestation";
+export type FindingWhere = "file" | "path" | "linkname" | "env" | "label" | "history" | "config" | "annotation" | "attestation" | "manifest";
 
 /** A layer as reports name it: index from the bottom (0-based), digests, and its history line. */
 export interface LayerRef {

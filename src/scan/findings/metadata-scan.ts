@@ -13,9 +13,10 @@ interface Placed {
 }
 
 /**
- * The metadata around the images: OCI annotations (of indexes, manifests and their descriptors)
- * and BuildKit's attestation statements (provenance records build arguments). Each finding
- * names the annotation key or a JSON pointer into the statement, never the value.
+ * The metadata around the images: OCI annotations (of indexes, manifests and their descriptors),
+ * every other field of the index and manifest documents (`urls`, `subject`, fields no schema
+ * names: they ship with the image), and BuildKit's attestation statements (provenance records
+ * build arguments). Each finding names the annotation key or a JSON pointer, never the value.
  */
 export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: NeedleTable, label: string, warnings: string[], notSearched: NotSearched[] = []): Promise<Finding[]> {
   const several = plan.images.length > 1;
@@ -44,6 +45,20 @@ export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: 
         const found = finding(tag, "annotation", doc.key, doc);
         if (found) add(found);
       });
+    }
+  }
+  for (const doc of plan.documents) {
+    const { hits } = searchJson(doc.bytes, needles, `${label}: ${doc.path}`);
+    for (const hit of hits) {
+      const key = annotationKey(hit.segments);
+      if (key !== undefined) {
+        // the annotation pass above names these with the image they belong to; here only what it missed
+        const found = finding(hit.tag, "annotation", key, doc);
+        if (found && ![...out.values()].some((f) => f.where === "annotation" && f.path === found.path && f.secret === found.secret && f.rule === found.rule && f.encoding === found.encoding)) add(found);
+        continue;
+      }
+      const found = finding(hit.tag, "manifest", `${doc.path}#${jsonPointer(hit.segments)}`, doc);
+      if (found) add(found);
     }
   }
   for (const doc of plan.attestations) {
@@ -77,6 +92,12 @@ export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: 
     }
   }
   return withoutParts([...out.values()]);
+}
+
+/** The key when a hit is a key or value of an `annotations` map, else undefined. */
+function annotationKey(segments: readonly (string | number)[]): string | undefined {
+  const at = segments.length - 2;
+  return at >= 0 && segments[at] === "annotations" ? String(segments[at + 1]) : undefined;
 }
 
 function isJson(bytes: Buffer): boolean {

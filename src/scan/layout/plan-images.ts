@@ -45,11 +45,20 @@ export interface AttestationDoc {
   readonly image: number;
 }
 
+/** A manifest, index or `manifest.json` read to find the images: every field of it ships. */
+export interface LayoutDocument {
+  readonly path: string;
+  readonly bytes: Buffer;
+  /** index into the plan's images, when the document is one image's (or its attestation's) manifest */
+  readonly image: number | undefined;
+}
+
 /** What a layout holds to scan: the images, and the metadata around them. */
 export interface LayoutPlan {
   readonly images: readonly ImagePlan[];
   readonly annotations: readonly AnnotationDoc[];
   readonly attestations: readonly AttestationDoc[];
+  readonly documents: readonly LayoutDocument[];
 }
 
 const ATTESTATION_TYPE = "attestation-manifest";
@@ -114,20 +123,22 @@ export async function planImages(store: BlobStore, platform: string | undefined,
         manifest: null,
       })),
     );
-    return { images, annotations: [], attestations: [] };
+    return { images, annotations: [], attestations: [], documents: await documentsAt(store, [{ path: "manifest.json", image: undefined }]) };
   }
   const index = await parseJson(store, "index.json", indexSchema, label);
   if (!index) throw inputError(`${label}: not an image: no manifest.json or index.json`);
-  const found: Found = { candidates: [], attestations: [], annotations: [] };
+  const found: Found = { candidates: [], attestations: [], annotations: [], documents: [{ path: "index.json", image: undefined }] };
   collectAnnotations(index.annotations, undefined, found.annotations);
   await collectManifests(store, index.manifests ?? [], 0, label, found);
   const chosen = choose(found.candidates, platform, label, warnings);
   const images = await Promise.all(chosen.map((c) => planOci(store, c, label)));
   const annotations = [...found.annotations];
   const attestations: AttestationDoc[] = [];
+  const documents = [...found.documents];
   for (const [i, image] of images.entries()) {
     collectAnnotations(chosen[i]?.descriptor.annotations, i, annotations);
     collectAnnotations(image.annotations, i, annotations);
+    documents.push({ path: image.manifestPath, image: i });
   }
   for (const attestation of found.attestations) {
     const subject = images.findIndex((image) => image.manifestDigest === attestation.subject);
@@ -138,11 +149,22 @@ export async function planImages(store: BlobStore, platform: string | undefined,
       continue;
     }
     collectAnnotations(manifest.annotations, subject, annotations);
+    documents.push({ path: blobPath(attestation.descriptor.digest, label), image: subject });
     for (const layer of manifest.layers ?? []) {
       attestations.push({ path: blobPath(layer.digest, label), predicateType: layer.annotations?.["in-toto.io/predicate-type"], image: subject });
     }
   }
-  return { images: images.map(({ annotations: _, ...plan }) => plan), annotations, attestations };
+  return { images: images.map(({ annotations: _, manifestPath: __, ...plan }) => plan), annotations, attestations, documents: await documentsAt(store, documents) };
+}
+
+/** The documents' bytes, read again from the store (each was read, and checked, to plan). */
+async function documentsAt(store: BlobStore, places: readonly { path: string; image: number | undefined }[]): Promise<LayoutDocument[]> {
+  const out: LayoutDocument[] = [];
+  for (const { path, image } of places) {
+    const bytes = await store.json(path);
+    if (bytes !== undefined) out.push({ path, bytes, image });
+  }
+  return out;
 }
 
 interface Candidate {
@@ -154,6 +176,7 @@ interface Found {
   readonly candidates: Candidate[];
   readonly attestations: { readonly descriptor: Descriptor; readonly subject: string | undefined }[];
   readonly annotations: AnnotationDoc[];
+  readonly documents: { readonly path: string; readonly image: number | undefined }[];
 }
 
 function collectAnnotations(annotations: Readonly<Record<string, string>> | null | undefined, image: number | undefined, out: AnnotationDoc[]): void {
@@ -174,6 +197,7 @@ async function collectManifests(store: BlobStore, descriptors: readonly Descript
       if (!nested) throw inputError(`${label}: image index ${d.digest} is missing`);
       collectAnnotations(d.annotations, undefined, found.annotations);
       collectAnnotations(nested.annotations, undefined, found.annotations);
+      found.documents.push({ path: blobPath(d.digest, label), image: undefined });
       await collectManifests(store, nested.manifests ?? [], depth + 1, label, found, [...above, d.digest]);
     } else {
       found.candidates.push({ descriptor: d, platform: d.platform });
@@ -195,7 +219,7 @@ function choose(candidates: readonly Candidate[], platform: string | undefined, 
   return matching;
 }
 
-async function planOci(store: BlobStore, candidate: Candidate, label: string): Promise<ImagePlan & { annotations: Readonly<Record<string, string>> | null | undefined }> {
+async function planOci(store: BlobStore, candidate: Candidate, label: string): Promise<ImagePlan & { annotations: Readonly<Record<string, string>> | null | undefined; manifestPath: string }> {
   const { descriptor } = candidate;
   const path = blobPath(descriptor.digest, label);
   const manifest = await parseJson(store, path, imageManifestSchema, label);
@@ -211,6 +235,7 @@ async function planOci(store: BlobStore, candidate: Candidate, label: string): P
     platform: candidate.platform === undefined ? undefined : formatPlatform(candidate.platform),
     manifestDigest: descriptor.digest,
     annotations: manifest.annotations,
+    manifestPath: path,
     configNamed: manifest.config.digest,
     manifest: { named: descriptor.digest, read: sha256Of(bytes) },
   };

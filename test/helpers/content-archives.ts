@@ -16,6 +16,8 @@ export interface ZipOptions {
   readonly dataDescriptor?: boolean;
   /** zip64 extra fields and end records, as a zip over 4 GiB or 65535 entries has them */
   readonly zip64?: boolean;
+  /** bytes before the zip, written first (a launch script, a `#!` line): offsets count from the file's start */
+  readonly prefix?: Buffer;
 }
 
 const u16 = (n: number): Buffer => {
@@ -36,9 +38,10 @@ const u64 = (n: number): Buffer => {
 
 /** A zip written by hand, the way jar tools write them (CRCs left 0: readers here do not check them). */
 export function zipOf(members: readonly ZipMember[], options: ZipOptions = {}): Buffer {
-  const parts: Buffer[] = [];
+  const parts: Buffer[] = options.prefix === undefined ? [] : [options.prefix];
   const central: Buffer[] = [];
-  let offset = 0;
+  // a prefix written first, as zipapp and Spring Boot do: offsets count from the file's start
+  let offset = options.prefix?.length ?? 0;
   for (const m of members) {
     const name = Buffer.from(m.name);
     const body = m.stored ? m.data : deflateRawSync(m.data);

@@ -42,6 +42,9 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     writeFileSync(join(leaky, "db.conf.xz"), xzOf(properties(value)));
     writeFileSync(join(leaky, "app.jar"), zipOf([{ name: "META-INF/MANIFEST.MF", data: Buffer.from("Manifest-Version: 1.0\n") }, { name: "BOOT-INF/classes/application.properties", data: properties(value) }]));
     writeFileSync(join(leaky, "tool.deb"), arOf([["debian-binary", Buffer.from("2.0\n")], ["data.tar.xz", xzOf(await tarOf([{ name: "./etc/tool/tool.conf", data: properties(value) }]))]]));
+    // a Spring Boot fully executable jar (its launch script first) and a Python zipapp (`#!` line first)
+    writeFileSync(join(leaky, "run.jar"), zipOf([{ name: "BOOT-INF/classes/application.properties", data: properties(value) }], { prefix: Buffer.from("#!/bin/bash\n# launch script\nexec java -jar \"$0\" \"$@\"\n") }));
+    writeFileSync(join(leaky, "tool.pyz"), zipOf([{ name: "__main__.py", data: Buffer.from("import tool\n") }, { name: "tool/settings.py", data: properties(value) }], { prefix: Buffer.from("#!/usr/bin/env python3\n") }));
     writeFileSync(join(leaky, "saved.tar"), await dockerArchive([await tarOf([{ name: "etc/app.conf", data: properties(value) }])]));
     build(
       leaky,
@@ -50,6 +53,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "FROM local/busybox:1",
         "COPY app.jar /app/app.jar",
         "COPY tool.deb /var/cache/tool.deb",
+        "COPY run.jar tool.pyz /opt/",
         "COPY saved.tar /backup/saved.tar",
         "COPY db.conf.xz /db.conf.xz",
         // shapes busybox makes from the mounted secret (its xz only decompresses): a .tgz inside a .tar.gz, bzip2
@@ -80,6 +84,8 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "tar:srv.tar.gz!/inner.tgz!/conf/db.conf",
         "bzip2:db.conf.bz2",
         "xz:db.conf.xz",
+        "zip:opt/run.jar!/BOOT-INF/classes/application.properties",
+        "zip:opt/tool.pyz!/tool/settings.py",
       ]),
     );
     expect(report.notSearched).toEqual([]);

@@ -1,5 +1,5 @@
 /** What the content stage can open, named as reports name the container of a finding. */
-export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd" | "zlib" | "git-pack" | "lzma" | "brotli";
+export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd" | "zlib" | "git-pack" | "lzma" | "brotli" | "script";
 
 /** A tar's magic sits at 257..262: the most any format here needs to be told apart. */
 export const HEAD_BYTES = 265;
@@ -43,6 +43,8 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
   }
   // "ustar" then NUL (POSIX) or two spaces (GNU)
   if (head.length >= 263 && head[257] === 0x75 && head.toString("latin1", 257, 262) === "ustar" && (head[262] === 0 || head[262] === 0x20)) return "tar";
+  // "#!": a script, which may carry a zip after it (an executable jar, a zipapp, a pex)
+  if (head[0] === 0x23 && head[1] === 0x21) return "script";
   if (isLzmaAlone(head)) return "lzma";
   if (isZlib(head)) return "zlib";
   // brotli has no magic bytes: the one format told by its name (precompressed web assets, `main.js.br`)

@@ -43,6 +43,35 @@ function readZip(dc: DecoderContext, zip: Buffer): void {
     walkLocalHeaders(dc, zip, (name, flags, method, data, declared) => readEntry(dc, name, flags, method, data, declared));
     return;
   }
+  readEntries(dc, zip, entries);
+}
+
+/**
+ * A zip after a prefix (a Spring Boot "fully executable" jar's launch script, a Python zipapp or
+ * pex's `#!` line): read as unzip reads it, with its offsets counted from the file's start or,
+ * when they do not fit, from where the central directory says the zip begins. False, and nothing
+ * reported, when the file holds no zip that reads that way: most scripts are only scripts.
+ */
+export function readZipAfterPrefix(dc: DecoderContext, file: Buffer): boolean {
+  const end = findEocd(file);
+  if (end === -1) return false;
+  const prefix = end - file.readUInt32LE(end + 12) - file.readUInt32LE(end + 16);
+  for (const zip of prefix > 0 ? [file, file.subarray(prefix)] : [file]) {
+    let entries: ZipEntry[] | string;
+    try {
+      entries = directory(zip);
+    } catch {
+      continue;
+    }
+    if (typeof entries === "string" || entries.length === 0 || entries.some((e) => !e.name.endsWith("/") && entryData(zip, e) === null)) continue;
+    readEntries(dc, zip, entries);
+    return true;
+  }
+  return false;
+}
+
+/** Each entry the central directory lists, searched and opened in turn. */
+function readEntries(dc: DecoderContext, zip: Buffer, entries: readonly ZipEntry[]): void {
   for (const entry of entries) {
     const data = entryData(zip, entry);
     if (data === null) {
@@ -161,7 +190,7 @@ function directory(zip: Buffer): ZipEntry[] | string {
   return entries;
 }
 
-function findEocd(zip: Buffer): number {
+export function findEocd(zip: Buffer): number {
   const last = Math.max(0, zip.length - 22 - MAX_COMMENT);
   for (let at = zip.length - 22; at >= last; at--) {
     if (zip[at] === 0x50 && zip.readUInt32LE(at) === EOCD && at + 22 + zip.readUInt16LE(at + 20) <= zip.length) return at;

@@ -35,6 +35,9 @@ const leakAndLookAlikes = (make: (text: Buffer) => Buffer | Promise<Buffer>) => 
   return { leak: () => make(text(value)), clean: [() => make(text(hash)), () => make(text(oneOff)), () => make(text(value.slice(0, value.length / 2)))] };
 };
 
+/** About as long as Spring Boot's `launch.script` (9 KiB of shell), with no zip in it. */
+const launchScript = Buffer.from(`#!/bin/bash\n#\n# Spring Boot launch script\n${"[[ -n \"$DEBUG\" ]] && set -x\n".repeat(300)}exit 0\n`);
+
 interface Case {
   readonly name: string;
   readonly make: (text: Buffer) => Buffer | Promise<Buffer>;
@@ -112,6 +115,21 @@ const cases: Case[] = [
   { name: "a zstd file", make: (t) => zstdOf(t), expected: "zstd:app/app.jar" },
   { name: "a gzip inside a zip", make: (t) => zipOf([{ name: "notes.gz", stored: true, data: gzipSync(t) }]), expected: "gzip:app/app.jar!/notes.gz" },
   {
+    name: "a Spring Boot fully executable jar: its launch script, then the jar (offsets from the file's start)",
+    make: (t) => zipOf([{ name: "BOOT-INF/classes/application.properties", data: t }], { prefix: launchScript }),
+    expected: "zip:app/app.jar!/BOOT-INF/classes/application.properties",
+  },
+  {
+    name: "a Python zipapp or pex: a `#!` line, then the zip",
+    make: (t) => zipOf([{ name: "__main__.py", data: Buffer.from("import app\n") }, { name: "app/settings.py", data: t }], { prefix: Buffer.from("#!/usr/bin/env python3\n") }),
+    expected: "zip:app/app.jar!/app/settings.py",
+  },
+  {
+    name: "a script and a zip concatenated (`cat run.sh app.zip`: offsets from the zip's start)",
+    make: (t) => Buffer.concat([launchScript, zipOf([{ name: "conf/app.properties", data: t }])]),
+    expected: "zip:app/app.jar!/conf/app.properties",
+  },
+  {
     name: "an image archive (docker save) copied into a layer",
     make: async (t) => dockerArchive([await tarOfOne("etc/app.conf", t)]),
     expected: "tar:app/app.jar!/%LAYER%/layer.tar!/etc/app.conf",
@@ -158,6 +176,24 @@ describe("content stage: each format, its leak and its clean look-alikes", () =>
     expect(taken).toEqual([]);
     // the commonest lzma properties byte, 0x5d (']'), followed by text
     expect(sniffFormat(Buffer.from("]\n[section]\nkey = value\n"))).toBeNull();
+  });
+
+  test("scripts with no zip after them are only scripts: nothing opened, nothing not searched, whatever their size", async () => {
+    const plain = Buffer.concat([launchScript, Buffer.from(`TOKEN=${value}\n`)]);
+    // one mentions the zip signatures in its text, one is over the gather limit
+    const mentions = Buffer.from(`#!/bin/sh\n# PK\x03\x04 starts a zip, PK\x05\x06 ends one\necho ${value}\n`, "latin1");
+    const big = Buffer.concat([Buffer.from("#!/bin/sh\n"), noise(65 * 1024 * 1024), Buffer.from(`\n${value}\n`)]);
+    const result = await scan(await tarOf([["bin/a", plain], ["bin/b", mentions], ["bin/c", big]]), 1024 * 1024);
+    expect(found(result)).toEqual(["-:bin/a", "-:bin/b", "-:bin/c"]);
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+  });
+
+  test("a script over the gather limit that ends like a zip is not searched, never clean", async () => {
+    const zip = zipOf([{ name: "conf/app.properties", data: Buffer.from(`password=${value}\n`) }]);
+    const big = Buffer.concat([Buffer.from("#!/bin/sh\n"), noise(65 * 1024 * 1024), zip]);
+    const result = await scan(await tarOf([["app/run.jar", big]]), 1024 * 1024);
+    expect(result.notSearched).toEqual([expect.objectContaining({ path: "app/run.jar", reason: "zip after a script, over 64 MiB (limit for decoding in memory)" })]);
   });
 
   test("a file shorter than a sniff needs, and an empty one, are searched as they are", async () => {

@@ -285,7 +285,9 @@ const INSTALLED_PATHS = [
   // package documentation at any depth (a copied-out docs tree, a chroot's)
   "(?:^|/)usr/share/(?:doc|man|info)/",
   "^(?:usr/)?lib(?:32|64|x32|exec)?/",
-  "^usr/local/lib/python[0-9.]*/",
+  // an interpreter's own library wherever it was installed (pyenv, conda, a venv): its test
+  // suite ships example keys (Lib/test/certdata)
+  "(?:^|/)lib/python[0-9.]*/",
   "^usr/local/go/",
   "(?:^|/)(?:site|dist)-packages/",
   "(?:^|/)node_modules/",
@@ -295,7 +297,8 @@ const INSTALLED_PATHS = [
   "(?:^|/)\\.cache/(?:pip|yarn|go-build)/",
   "(?:^|/)\\.m2/repository/",
   "(?:^|/)\\.gradle/caches/",
-  "(?:^|/)\\.cargo/registry/",
+  // cargo's home: ~/.cargo, or /usr/local/cargo in the rust images
+  "(?:^|/)\\.?cargo/registry/",
 ];
 
 export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...INSTALLED_PATHS] }));

@@ -287,7 +287,7 @@ const INSTALLED_PATHS = [
   "^(?:usr/)?lib(?:32|64|x32|exec)?/",
   // an interpreter's own library wherever it was installed (pyenv, conda, a venv): its test
   // suite ships example keys (Lib/test/certdata)
-  "(?:^|/)lib/python[0-9.]*/",
+  "(?:^|/)lib/python[23](?:\\.[0-9]+)?/",
   "^usr/local/go/",
   "(?:^|/)(?:site|dist)-packages/",
   "(?:^|/)node_modules/",

@@ -157,6 +157,7 @@ describe("built-in rules", () => {
     ["opt/conda/lib/python3.12/test/keycert.pem", true],
     ["usr/local/cargo/registry/src/index.crates.io-6f17d22bba15001f/rustls-0.23.5/tests/data/key.pem", true],
     ["opt/app/python/settings.py", false],
+    ["srv/app/lib/python/settings.py", false],
     ["app/node_modules/zod/src/v4/mini/tests/string.test.ts", true],
     ["usr/local/go/src/crypto/tls/handshake_test.go", true],
     ["root/.npm/_cacache/content-v2/sha512/ab/cd.tgz!/package/README.md", true],

@@ -1,6 +1,7 @@
 /**
  * Hex with separators, as dump tools print it: `od -An -tx1` and `hexdump -C` (bytes spaced,
- * 16 a line, hexdump's two halves of 8), `xxd` (2-byte groups, 16 a line), `openssl … -text`
+ * 16 a line, hexdump's two halves of 8), `xxd` (2-byte groups, 16 a line), `od -x` and plain
+ * `hexdump` (16-bit little-endian words: each pair of bytes swapped), `openssl … -text`
  * (`5a:6b:`, 15 a line), `xxd -i` (`0x5a, `, 12 a line), `\x5a` escapes (one line).
  *
  * Offset and text columns break a whole-value needle at every line, so the needles are pieces
@@ -22,6 +23,8 @@ const PIECE_FORMS: readonly { offsets: readonly number[]; write: (hex: string[])
   // 0..15: two candidates for each place a line can start (a piece that does not look random is left out)
   { offsets: SIXTEEN, write: (h) => h.join(" ") },
   { offsets: SIXTEEN, write: (h) => [0, 2, 4, 6].map((i) => h[i]! + h[i + 1]!).join(" ") },
+  // `od -x` and `hexdump` with no options: 16-bit words, little-endian, so each pair swapped
+  { offsets: SIXTEEN, write: (h) => [0, 2, 4, 6].map((i) => h[i + 1]! + h[i]!).join(" ") },
   { offsets: [0, 8], write: (h) => h.join(":") },
   { offsets: [0, 8], write: (h) => h.join(":").toUpperCase() },
   { offsets: [0, 4, 8], write: (h) => h.map((x) => `0x${x}`).join(", ") },

@@ -24,6 +24,8 @@ describe("a value dumped by the usual tools is found, wherever it starts in a li
     ["od -tx1 (with offsets)", tools.od, (b) => dump("od", ["-tx1"], b)],
     ["hexdump -C", tools.hexdump, (b) => dump("hexdump", ["-C"], b)],
     ["xxd", tools.xxd, (b) => dump("xxd", [], b)],
+    ["od -x (16-bit words, little-endian)", tools.od, (b) => dump("od", ["-x"], b)],
+    ["hexdump with no options (od -x's words)", tools.hexdump, (b) => dump("hexdump", [], b)],
     ["xxd -i", tools.xxd, (b) => dump("xxd", ["-i"], b)],
     ["colon hex, 15 a line", true, (b) => ([...b].map((x) => x.toString(16).padStart(2, "0")).join(":").match(/.{1,45}/g) ?? []).map((l) => `    ${l}`).join("\n")],
     ["\\x escapes", true, (b) => [...b].map((x) => `\\x${x.toString(16).padStart(2, "0")}`).join("")],

@@ -81,6 +81,9 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
       warnings.push(said`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes${newline}: not scanned`);
       continue;
     }
+    if (guessable(value.subarray(0, core))) {
+      warnings.push(said`secret "${secret.id}" looks like a word or a common password, not a random value: it may be found where it was never leaked (in ordinary text and binaries)`);
+    }
     // variantsOf already drops repeated byte sequences of one secret.
     const all = variantsOf(secret.id, value);
     variants.push(...all.filter((v) => v.bytes.length >= MIN_NEEDLE_BYTES));
@@ -142,6 +145,17 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
 }
 
 /** The value's length as the scan sees it: a trailing newline (or CRLF) is not part of it. */
+/**
+ * A short value of one kind of character, a word and a number, or few distinct bytes
+ * (`password`, `changeme1`, `12345678`): such bytes occur in clean images (busybox holds
+ * `password`), so a finding may be a coincidence. Still searched: a weak password leaks too.
+ */
+export function guessable(core: Buffer): boolean {
+  if (core.length > 16) return false;
+  const text = core.toString("latin1");
+  return /^(?:[a-z]+|[A-Z]+|[0-9]+|[A-Za-z][a-z]+[0-9]{1,4}[!.]?)$/.test(text) || new Set(core).size < 6;
+}
+
 function coreLength(value: Buffer): number {
   let end = value.length;
   if (end > 0 && value[end - 1] === 0x0a) end -= end > 1 && value[end - 2] === 0x0d ? 2 : 1;

@@ -18,8 +18,21 @@ describe("values too short to search are said, never silently skipped", () => {
   });
 
   test("eight and a newline is searched", () => {
-    const needles = buildNeedles([secret("s", "hunter22\n")]);
+    const needles = buildNeedles([secret("s", "h7Ru2x!q\n")]);
     expect(needles.warnings).toEqual([]);
     expect(needles.variants.length).toBeGreaterThan(0);
+  });
+});
+
+describe("values that look like words or common passwords are searched, with a warning", () => {
+  const warning = 'secret "s" looks like a word or a common password, not a random value: it may be found where it was never leaked (in ordinary text and binaries)';
+  test.each(["password", "changeme\n", "PASSWORD", "12345678", "hunter22", "Welcome2024!", "aaaaaaaabbbb"])("%j", (value) => {
+    const needles = buildNeedles([secret("s", value)]);
+    expect(needles.warnings).toEqual([warning]);
+    expect(needles.variants.length).toBeGreaterThan(0);
+  });
+
+  test.each(["h7Ru2x!q", "correct horse battery staple", "sbtest-Zm9vYmFy", "ghp_" + "a1B2c3D4e5".repeat(3) + "xyzABC"])("not %j", (value) => {
+    expect(buildNeedles([secret("s", value)]).warnings).toEqual([]);
   });
 });

@@ -12,6 +12,8 @@ const prefixes: ReadonlyArray<readonly [string, SourceKind]> = [
   ["oci-archive:", "archive"],
   ["docker:", "engine"],
   ["oci:", "layout"],
+  // containers/image's `dir:` transport (skopeo, podman): a directory, told apart by its `version` file
+  ["dir:", "layout"],
   ["registry:", "registry"],
 ];
 

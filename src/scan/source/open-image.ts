@@ -5,6 +5,7 @@ import type { BlobStore } from "./blob-store.js";
 import { readArchive } from "./archive-store.js";
 import { filePump } from "../../bytes/pump.js";
 import { directoryStore } from "./directory-store.js";
+import { dirTransportStore, isDirTransport } from "./dir-transport-store.js";
 import { registryStore } from "./registry-store.js";
 import { engineEndpoint, exportImage, type ImageInfo } from "../../docker/engine-images.js";
 import { cliImageId, cliSavePump } from "../../docker/cli-save.js";
@@ -83,7 +84,8 @@ async function openPath(target: string, ctx: LayerScanContext, options: SourceOp
   }
   if (info.isDirectory()) {
     if (expect === "archive") throw inputError(`${target}: is a directory, expected an image tarball`);
-    return { store: directoryStore(full, ctx, target, { onBytes: options.onBytes, progress: options.progress }), id: null };
+    const files = directoryStore(full, ctx, target, { onBytes: options.onBytes, progress: options.progress });
+    return { store: (await isDirTransport(full)) ? dirTransportStore(files) : files, id: null };
   }
   options.progress?.expect({ bytes: info.size });
   try {

@@ -292,6 +292,9 @@ const INSTALLED_PATHS = [
   "(?:^|/)(?:site|dist)-packages/",
   "(?:^|/)node_modules/",
   "(?:^|/)gems/[^/]+-[0-9][^/]*/",
+  // a published package not yet installed: wheels a build stage made (`pip wheel -w /wheels`),
+  // eggs, gems; what they hold lands in site-packages or gems/ when installed
+  "\\.(?:whl|egg|gem)!/",
   "(?:^|/)go/pkg/mod/",
   "(?:^|/)\\.npm/_cacache/",
   "(?:^|/)\\.cache/(?:pip|yarn|go-build)/",

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engineAnswers, removeImages } from "../build/cli.js";
 import { runCli } from "../helpers/cli.js";
+import { zipOf } from "../helpers/content-archives.js";
 import { pem } from "./tokens.js";
 
 /**
@@ -37,6 +38,11 @@ describe.skipIf(!up || GNUTLS === undefined)("built-in rules on installed softwa
     );
     writeFileSync(join(work, "env.example"), "DATABASE_URL=postgres://app:CHANGE_ME@db:5432/app\nTEST_DB=postgres://postgres:postgres@localhost/test\n");
     writeFileSync(join(work, "server.key"), key);
+    // a build stage's wheels (`pip wheel -w /wheels`), one shipping its self-test keys as pycryptodome's does
+    mkdirSync(join(work, "wheels"));
+    const wheel = zipOf([{ name: "Crypto/SelfTest/PublicKey/test_import_RSA.py", data: Buffer.from(`PRIVATE = """${key}"""\n`) }]);
+    writeFileSync(join(work, "wheels/pycryptodome-3.23.0-cp37-abi3-manylinux_2_17_x86_64.whl"), wheel);
+    writeFileSync(join(work, "app.zip"), wheel);
     writeFileSync(
       join(work, "Dockerfile"),
       [
@@ -45,9 +51,10 @@ describe.skipIf(!up || GNUTLS === undefined)("built-in rules on installed softwa
         "COPY pkg /app/node_modules/zod/",
         "COPY env.example /app/.env.example",
         "COPY server.key /usr/local/lib/python3.13/test/certdata/keycert.pem",
+        "COPY wheels /wheels/",
       ].join("\n"),
     );
-    writeFileSync(join(work, "Dockerfile.leaky"), "FROM local/busybox:1\nCOPY libgnutls.so.30 /app/bin/libcrypto-helper.so\nCOPY server.key /app/certs/server.key\n");
+    writeFileSync(join(work, "Dockerfile.leaky"), "FROM local/busybox:1\nCOPY libgnutls.so.30 /app/bin/libcrypto-helper.so\nCOPY server.key /app/certs/server.key\nCOPY app.zip /app/bundle.zip\n");
     const env = { ...process.env, DOCKER_BUILDKIT: "1" };
     execFileSync(DOCKER, ["build", "-q", "-t", clean, work], { env, stdio: "ignore" });
     execFileSync(DOCKER, ["build", "-q", "-t", leaky, "-f", join(work, "Dockerfile.leaky"), work], { env, stdio: "ignore" });
@@ -57,7 +64,7 @@ describe.skipIf(!up || GNUTLS === undefined)("built-in rules on installed softwa
     rmSync(work, { recursive: true, force: true });
   });
 
-  test("libgnutls in its place, a package's tests, a URL template, a runtime's test key: no finding, exit 0", async () => {
+  test("libgnutls in its place, a package's tests, a URL template, a runtime's test key, a wheel's self-test key: no finding, exit 0", async () => {
     const cli = await runCli(["scan", clean, "--format", "json"], { cwd: work, secrets: [key] });
     expect(cli.code, cli.stderr.toString()).toBe(0);
     expect((JSON.parse(cli.stdout.toString()) as Report).findings).toEqual([]);
@@ -69,5 +76,7 @@ describe.skipIf(!up || GNUTLS === undefined)("built-in rules on installed softwa
     const paths = (JSON.parse(cli.stdout.toString()) as Report).findings.map((f) => `${f.rule} ${f.path}`);
     expect(paths).toContain("private-key app/certs/server.key");
     expect(paths).toContain("private-key app/bin/libcrypto-helper.so");
+    // the wheel's bytes in a plain zip of the app's own
+    expect(paths).toContain("private-key app/bundle.zip!/Crypto/SelfTest/PublicKey/test_import_RSA.py");
   });
 });

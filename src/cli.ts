@@ -218,7 +218,7 @@ function addScanCommand(program: Program, ctx: CommandContext, done: Done): void
       program
         .command("scan")
         .description("audit an image (engine reference, docker save tarball, OCI layout) for secret values")
-        .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir, skopeo dir:, registry:HOST/REPO:TAG; prefixes docker:, docker-archive:, oci:, oci-archive:, dir:, registry: force the kind"),
+        .argument("<image>", "app:1, sha256:…, FILE.tar[.gz], OCI dir, skopeo dir:, registry:HOST/REPO:TAG, podman:IMAGE; prefixes docker:, docker-archive:, oci:, oci-archive:, dir:, registry:, podman: force the kind"),
     )
       .option("--platform <platform>", "scan only this platform of a multi-platform index (default: every platform)")
       .option("--file <dockerfile>", "the Dockerfile the image was built from: findings name its lines")

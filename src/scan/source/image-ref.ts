@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 // What an image reference names, kept apart from the sources that open it: the scan command
 // decides whether to ask the engine for an export before it loads the scanner.
 
-export type SourceKind = "engine" | "path" | "archive" | "layout" | "registry";
+export type SourceKind = "engine" | "path" | "archive" | "layout" | "registry" | "podman";
 
 /** `docker:` forces the engine; the others force a file or directory. Without a prefix: a path if one exists. */
 const prefixes: ReadonlyArray<readonly [string, SourceKind]> = [
@@ -15,6 +15,8 @@ const prefixes: ReadonlyArray<readonly [string, SourceKind]> = [
   // containers/image's `dir:` transport (skopeo, podman): a directory, told apart by its `version` file
   ["dir:", "layout"],
   ["registry:", "registry"],
+  // podman's local storage, read through `podman save`
+  ["podman:", "podman"],
 ];
 
 export interface SourceTarget {
@@ -36,7 +38,7 @@ export const looksLikePath = (ref: string): boolean => /^(\.{0,2}\/|~)/.test(ref
  */
 export function engineTarget(ref: string, cwd: string): string | undefined {
   const { kind, target } = classifyRef(ref);
-  if (target === "" || kind === "archive" || kind === "layout" || kind === "registry") return undefined;
+  if (target === "" || kind === "archive" || kind === "layout" || kind === "registry" || kind === "podman") return undefined;
   if (kind === "engine") return target;
   if (looksLikePath(target)) return undefined;
   try {

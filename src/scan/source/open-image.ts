@@ -11,6 +11,7 @@ import { engineEndpoint, exportImage, type ImageInfo } from "../../docker/engine
 import { cliImageId, cliSavePump } from "../../docker/cli-save.js";
 import type { EarlyExport } from "./early-export.js";
 import { classifyRef, looksLikePath, type SourceKind } from "./image-ref.js";
+import { childEnv, secretTraces } from "../../secrets/child-env.js";
 import type { LayerScanContext } from "../layer/layer-scan.js";
 import type { ScanProgress } from "../scan-progress.js";
 
@@ -96,6 +97,13 @@ async function openPath(target: string, ctx: LayerScanContext, options: SourceOp
   }
 }
 
+async function openPodman(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
+  const { podmanImageId, podmanSavePump } = await import("../../podman/podman-save.js");
+  const cli = { env: options.env, childEnv: options.childEnv ?? childEnv("export", options.env, secretTraces([])), cwd: options.cwd, signal: ctx.signal, onBytes: options.onBytes };
+  const { id, podman } = await podmanImageId(target, cli);
+  return { store: await readArchive(podmanSavePump(podman, id, cli), ctx, `podman image ${target}`, options.progress), id };
+}
+
 async function openRegistry(target: string, ctx: LayerScanContext, options: SourceOptions): Promise<OpenedSource> {
   const { parseRegistryRef } = await import("../../registry/reference.js");
   const { RegistryClient } = await import("../../registry/client.js");
@@ -109,5 +117,6 @@ export function openSource(ref: string, ctx: LayerScanContext, options: SourceOp
   const { kind, target } = classifyRef(ref);
   if (target === "") throw inputError(`${ref}: empty image reference`);
   if (kind === "registry") return openRegistry(target, ctx, options);
+  if (kind === "podman") return openPodman(target, ctx, options);
   return kind === "engine" ? openEngine(target, ctx, options) : openPath(target, ctx, options, kind);
 }

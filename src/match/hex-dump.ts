@@ -41,14 +41,20 @@ export function randomLooking(piece: Buffer): boolean {
   return kinds.size >= 2;
 }
 
+/**
+ * Bytes of a random number (a private key's): no word to fear, and one in nine of its 8-byte
+ * pieces hold no byte that is a letter or digit; only a run is left out.
+ */
+export const randomBytesLooking = (piece: Buffer): boolean => new Set(piece).size >= 6;
+
 /** The dump forms of `value`: pieces in each layout, and the whole value as `\x` escapes. */
-export function hexDumpForms(value: Buffer): Buffer[] {
+export function hexDumpForms(value: Buffer, looksRandom: (piece: Buffer) => boolean = randomLooking): Buffer[] {
   if (value.length < MIN_DUMPED_BYTES) return [];
   const out = new Set<string>();
   for (const form of PIECE_FORMS) {
     for (const at of form.offsets) {
       const piece = value.subarray(at, at + PIECE);
-      if (randomLooking(piece)) out.add(form.write(hexOf(piece)));
+      if (looksRandom(piece)) out.add(form.write(hexOf(piece)));
     }
   }
   const escaped = hexOf(value).map((x) => `\\x${x}`).join("");

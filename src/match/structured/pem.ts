@@ -1,5 +1,6 @@
-import type { SubValue } from "../sub-values.js";
+import type { SubValue } from "../sub-value.js";
 import type { PlanBuilder, StructuredPlan } from "./plan.js";
+import { keyMaterialOf } from "./private-key.js";
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]{1,64})-----([\s\S]*?)-----END \1-----/g;
 
@@ -36,6 +37,15 @@ export function pemForms(block: PemBlock): SubValue[] {
   ];
 }
 
+/**
+ * The needles a private block adds to a credential already recorded (on `lines`): its body
+ * forms, and the private numbers of the key it holds (found in the key converted to another format).
+ */
+export function addPrivateBlock(plan: PlanBuilder, block: PemBlock, lines: readonly number[]): void {
+  for (const sub of pemForms(block)) plan.derived(sub);
+  for (const key of keyMaterialOf(block.type, block.body)) plan.keyMaterial(key.label, key.subValues, lines);
+}
+
 export const CERTIFICATE_REASON = "certificate or public key";
 
 /** Text openssl writes around blocks (`openssl pkcs12 -nodes`): `Bag Attributes`, `subject=`, indented attributes. */
@@ -43,7 +53,7 @@ const OPENSSL_TEXT = /^(?:Bag Attributes|Key Attributes: ?.*|\s+\S.*|(?:subject|
 
 /**
  * A value made of PEM blocks only: private keys are searched (each body line, the body
- * unwrapped, the DER bytes), certificates and public keys are not searched alone.
+ * unwrapped, the DER bytes, the key's private numbers), certificates and public keys are not searched alone.
  */
 export function pemBundle(text: string, plan: PlanBuilder): StructuredPlan | undefined {
   const blocks = pemBlocks(text);
@@ -63,7 +73,7 @@ export function pemBundle(text: string, plan: PlanBuilder): StructuredPlan | und
     // The armour lines are the same in every key file; the body lines are the key.
     const body = range.slice(1, -1).filter((n) => !index.text(n).includes(":"));
     plan.credential(`${block.type} block`, [], body);
-    for (const sub of pemForms(block)) plan.derived(sub);
+    addPrivateBlock(plan, block, range);
   }
   const textLines = index.lines.map((_, i) => i + 1).filter((n) => index.text(n).trim().length > 0 && !blocks.some((b) => index.lineOf(b.start) <= n && n <= index.lineOf(b.end - 1)));
   if (textLines.length > 0) plan.exclude("openssl text", "description (bag attributes, subject)", textLines);

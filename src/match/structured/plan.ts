@@ -1,4 +1,4 @@
-import type { SubValue } from "../sub-values.js";
+import type { SubValue } from "../sub-value.js";
 
 export type FormatName =
   | "npmrc"
@@ -37,6 +37,8 @@ export interface StructuredPlan {
   /** Slices of the value: the lines holding a credential. */
   readonly lines: readonly Buffer[];
   readonly credentials: readonly PlanPart[];
+  /** The private keys whose numbers are searched: `RSA d, p, q, dp, dq, qi` and the key's lines. */
+  readonly keyMaterial: readonly PlanPart[];
   readonly excluded: readonly Exclusion[];
 }
 
@@ -99,6 +101,7 @@ export class PlanBuilder {
   readonly index: LineIndex;
   readonly #subValues: SubValue[] = [];
   readonly #credentials: PlanPart[] = [];
+  readonly #keyMaterial: PlanPart[] = [];
   readonly #excluded: Exclusion[] = [];
   readonly #lines = new Set<number>();
 
@@ -124,6 +127,12 @@ export class PlanBuilder {
     this.#subValues.push(sub);
   }
 
+  /** The private numbers of a key recorded as a credential (its lines), named by `label`. */
+  keyMaterial(label: string, subValues: readonly SubValue[], lines: readonly number[]): void {
+    this.#subValues.push(...subValues);
+    this.#keyMaterial.push({ label, lines });
+  }
+
   /** Marks lines as searched without a new credential (the body lines of a private key). */
   searchLines(lines: readonly number[]): void {
     for (const n of lines) this.#lines.add(n);
@@ -139,6 +148,6 @@ export class PlanBuilder {
 
   done(format: FormatName): StructuredPlan {
     const lines = [...this.#lines].sort((a, b) => a - b).map((n) => this.index.bytes(n));
-    return { format, subValues: this.#subValues, lines, credentials: this.#credentials, excluded: this.#excluded };
+    return { format, subValues: this.#subValues, lines, credentials: this.#credentials, keyMaterial: this.#keyMaterial, excluded: this.#excluded };
   }
 }

@@ -78,7 +78,7 @@ function keyNumbers(wire: Wire): OpensshNumbers | undefined {
     const secret = wire.string();
     // seed followed by the public key: the seed is the private part
     if (secret.length !== 64) return undefined;
-    return { kind: "Ed25519", numbers: [{ name: "seed", bytes: secret.subarray(0, 32) }] };
+    return { kind: "Ed25519", numbers: [{ name: "seed", bytes: secret.subarray(0, 32), width: 32 }] };
   }
   const ec = /^ecdsa-sha2-(nistp\d+)$/.exec(type);
   if (ec !== null) {

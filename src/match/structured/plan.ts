@@ -104,6 +104,7 @@ export class PlanBuilder {
   readonly #keyMaterial: PlanPart[] = [];
   readonly #excluded: Exclusion[] = [];
   readonly #lines = new Set<number>();
+  readonly #withheld = new Set<number>();
 
   constructor(value: Buffer) {
     this.index = new LineIndex(value);
@@ -138,6 +139,15 @@ export class PlanBuilder {
     for (const n of lines) this.#lines.add(n);
   }
 
+  /** Lines with these texts (indentation aside) are not searched, whatever marked them: listed under `label`. */
+  withhold(label: string, reason: string, texts: readonly string[]): void {
+    if (texts.length === 0) return;
+    const wanted = new Set(texts);
+    const lines = this.index.lines.map((_, i) => i + 1).filter((n) => wanted.has(this.index.text(n).trim()));
+    for (const n of lines) this.#withheld.add(n);
+    if (lines.length > 0) this.exclude(label, reason, lines);
+  }
+
   exclude(label: string, reason: string, lines: readonly number[] = []): void {
     this.#excluded.push({ label, reason, lines });
   }
@@ -147,7 +157,10 @@ export class PlanBuilder {
   }
 
   done(format: FormatName): StructuredPlan {
-    const lines = [...this.#lines].sort((a, b) => a - b).map((n) => this.index.bytes(n));
+    const lines = [...this.#lines]
+      .filter((n) => !this.#withheld.has(n))
+      .sort((a, b) => a - b)
+      .map((n) => this.index.bytes(n));
     return { format, subValues: this.#subValues, lines, credentials: this.#credentials, keyMaterial: this.#keyMaterial, excluded: this.#excluded };
   }
 }

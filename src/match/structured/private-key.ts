@@ -21,6 +21,11 @@ export interface KeyMaterial {
   /** `RSA d, p, q, dp, dq, qi` */
   readonly label: string;
   readonly subValues: SubValue[];
+  /**
+   * Where the private numbers lie in the key's bytes (the DER, the OpenSSH body), as
+   * [start, end): the rest is structure and public numbers, which public files hold too.
+   */
+  readonly privateRanges: readonly (readonly [number, number])[];
 }
 
 /** PEM block types whose body is the DER of an unencrypted key, and how node reads it. */
@@ -36,27 +41,26 @@ function withoutLeadingZeros(bytes: Buffer): Buffer {
 }
 
 /**
- * The forms of one number: its minimal big-endian bytes (DER and mpint integers, RSA JWK
- * members, `openssl -text`) and, for a number with a width (an EC scalar in SEC1 and JWK), the
- * zero-padded form. A leading 0x00 sign byte is not a form of its own: the base64 needles hold
- * the number at each alignment, and every other form contains the number without it.
+ * The forms of one number: for a number with a width (an EC scalar in SEC1 and JWK, a seed),
+ * the zero-padded form; and its minimal big-endian bytes (DER and mpint integers, RSA JWK
+ * members, `openssl -text`). A leading 0x00 sign byte is not a form of its own: the base64
+ * needles hold the number at each alignment, and every other form contains the number without it.
  */
 function formsOf(bytes: Buffer, width?: number): Buffer[] {
   // copies: the buffers they were read from are wiped
   const minimal = Buffer.from(withoutLeadingZeros(bytes));
-  const out = [minimal];
-  if (width !== undefined && width > minimal.length) out.push(Buffer.concat([Buffer.alloc(width - minimal.length), minimal]));
+  const out = width !== undefined && width > minimal.length ? [Buffer.concat([Buffer.alloc(width - minimal.length), minimal]), minimal] : [minimal];
   return out.filter((b) => b.length >= MIN_KEY_NUMBER_BYTES);
 }
 
-function material(kind: string, numbers: OpensshNumbers["numbers"]): KeyMaterial | undefined {
+function material(kind: string, numbers: OpensshNumbers["numbers"]): Omit<KeyMaterial, "privateRanges"> | undefined {
   const subValues = numbers.flatMap((n) => formsOf(n.bytes, n.width)).map((bytes): SubValue => ({ encoding: "key-material", bytes }));
   for (const n of numbers) n.bytes.fill(0);
   if (subValues.length === 0) return undefined;
   return { label: `${kind} ${numbers.map((n) => n.name).join(", ")}`, subValues };
 }
 
-function fromDer(der: Buffer, type: "pkcs8" | "pkcs1" | "sec1"): KeyMaterial | undefined {
+function fromDer(der: Buffer, type: "pkcs8" | "pkcs1" | "sec1"): Omit<KeyMaterial, "privateRanges"> | undefined {
   let jwk: JsonWebKey;
   try {
     jwk = createPrivateKey({ key: der, format: "der", type }).export({ format: "jwk" });
@@ -70,7 +74,7 @@ function fromDer(der: Buffer, type: "pkcs8" | "pkcs1" | "sec1"): KeyMaterial | u
     if (typeof value !== "string") return [];
     const bytes = Buffer.from(value, "base64url");
     // an EC scalar is as wide as its field (JWK and SEC1 pad it); an OKP seed is a byte string
-    return [{ name: jwk.kty === "OKP" ? "seed" : name, bytes, ...(jwk.kty === "EC" ? { width: bytes.length } : {}) }];
+    return [{ name: jwk.kty === "OKP" ? "seed" : name, bytes, ...(jwk.kty === "RSA" ? {} : { width: bytes.length }) }];
   });
   const kind = jwk.kty === "RSA" ? "RSA" : `${jwk.kty === "EC" ? "EC " : ""}${jwk.crv ?? ""}`;
   return material(kind, numbers);
@@ -86,6 +90,9 @@ export function keyMaterialOf(type: string, body: string): KeyMaterial[] {
   if (type !== "OPENSSH PRIVATE KEY" && der === undefined) return [];
   const bytes = Buffer.from(body, "base64");
   const found = der === undefined ? opensshNumbers(bytes).map((k) => material(`OpenSSH ${k.kind}`, k.numbers)) : [fromDer(bytes, der)];
+  const out = found
+    .filter((k) => k !== undefined)
+    .map((k) => ({ ...k, privateRanges: k.subValues.map((s) => bytes.indexOf(s.bytes)).flatMap((at, i) => (at === -1 ? [] : [[at, at + k.subValues[i]!.bytes.length] as const])) }));
   bytes.fill(0);
-  return found.filter((k) => k !== undefined);
+  return out;
 }

@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { ENCODED_FORMS, ENCODERS } from "./encoders.js";
 import { MIN_DECODED_BYTES, decodedOf } from "./decoded.js";
-import { hexDumpForms, randomBytesLooking } from "./hex-dump.js";
+import { KEY_NUMBER_LAYOUTS, hexDumpForms, randomBytesLooking } from "./hex-dump.js";
 import { analyzeStructured } from "./structured/analyze.js";
 import { subValuesOf } from "./sub-values.js";
 import type { Encoding, Variant } from "./variant.js";
@@ -105,14 +105,14 @@ class VariantSet {
   /**
    * A private key's number: found as bytes (a DER file), in base64 of either alphabet at each
    * alignment (a converted key's PEM or OpenSSH body, a JWK member), hex, and hex dumps
-   * (`xxd key.der`, `openssl pkey -text`'s colon hex).
+   * (`openssl pkey -text`'s colon hex, `xxd -i` arrays, `\x` escapes).
    */
   addKeyMaterial(number: Buffer): void {
     this.add("key-material", number);
     for (const bytes of ENCODERS.base64(number)) this.add("key-material-base64", bytes);
     for (const bytes of ENCODERS.base64url(number)) this.add("key-material-base64url", bytes);
     for (const bytes of ENCODERS.hex(number)) this.add("key-material-hex", bytes);
-    for (const bytes of hexDumpForms(number, randomBytesLooking)) this.add("key-material-hex-dump", bytes);
+    for (const bytes of hexDumpForms(number, randomBytesLooking, KEY_NUMBER_LAYOUTS)) this.add("key-material-hex-dump", bytes);
   }
 
   private addReencoded(decoded: Buffer): void {

@@ -25,10 +25,10 @@ describe.runIf(keyToolsPresent)("RSA: a PKCS#8 secret converted", () => {
     ["openssl rsa -text (PEM after the text)", () => lab.openssl("rsa", "-traditional", "-in", "rsa.pem", "-text"), "key-material-hex-dump"],
     ["ssh-keygen -p (OpenSSH format)", () => (lab.write("rsa-ssh", lab.openssl("rsa", "-traditional", "-in", "rsa.pem")), lab.resave("rsa-ssh", "rsa-ssh2")), "key-material-base64-wrapped"],
     ["ssh-keygen -p -m RFC4716", () => (lab.write("rsa-4716", lab.openssl("rsa", "-traditional", "-in", "rsa.pem")), lab.resave("rsa-4716", "rsa-4716b", "-m", "RFC4716")), "key-material-base64-wrapped"],
-    ["the PKCS#1 DER dumped in xxd's layout", () => lab.openssl("rsa", "-traditional", "-in", "rsa.pem", "-outform", "DER"), "key-material-hex-dump"],
+    ["the PKCS#1 DER as a C array (xxd -i)", () => lab.openssl("rsa", "-traditional", "-in", "rsa.pem", "-outform", "DER"), "key-material-hex-dump"],
   ])("%s", (name, make, encoding) => {
     let hay = make();
-    if (name.includes("xxd")) hay = Buffer.from(hay.toString("hex").replace(/(.{4})/g, "$1 ").replace(/(.{40})/g, "$1\n"));
+    if (name.includes("xxd -i")) hay = Buffer.from(`unsigned char key_der[] = {\n${([...hay].map((b) => `0x${b.toString(16).padStart(2, "0")}`).join(", ").match(/.{1,72}(?:, |$)/g) ?? []).map((l) => `  ${l}`).join("\n")}\n};\n`);
     expect(hay.includes(secret.subarray(28, 60)), "a conversion, not the secret's own bytes").toBe(false);
     expect(keyFindings(secret, hay)).toContain(encoding);
   });

@@ -53,14 +53,18 @@ function formsOf(bytes: Buffer, width?: number): Buffer[] {
   return out.filter((b) => b.length >= MIN_KEY_NUMBER_BYTES);
 }
 
-function material(kind: string, numbers: OpensshNumbers["numbers"]): Omit<KeyMaterial, "privateRanges"> | undefined {
+/** A key's numbers as sub-values, and where they lie in `key` (its DER or OpenSSH body). */
+function material(kind: string, numbers: OpensshNumbers["numbers"], key: Buffer): KeyMaterial | undefined {
   const subValues = numbers.flatMap((n) => formsOf(n.bytes, n.width)).map((bytes): SubValue => ({ encoding: "key-material", bytes }));
-  for (const n of numbers) n.bytes.fill(0);
   if (subValues.length === 0) return undefined;
-  return { label: `${kind} ${numbers.map((n) => n.name).join(", ")}`, subValues };
+  const privateRanges = subValues.flatMap(({ bytes }) => {
+    const at = key.indexOf(bytes);
+    return at === -1 ? [] : [[at, at + bytes.length] as const];
+  });
+  return { label: `${kind} ${numbers.map((n) => n.name).join(", ")}`, subValues, privateRanges };
 }
 
-function fromDer(der: Buffer, type: "pkcs8" | "pkcs1" | "sec1"): Omit<KeyMaterial, "privateRanges"> | undefined {
+function fromDer(der: Buffer, type: "pkcs8" | "pkcs1" | "sec1"): OpensshNumbers | undefined {
   let jwk: JsonWebKey;
   try {
     jwk = createPrivateKey({ key: der, format: "der", type }).export({ format: "jwk" });
@@ -77,7 +81,7 @@ function fromDer(der: Buffer, type: "pkcs8" | "pkcs1" | "sec1"): Omit<KeyMateria
     return [{ name: jwk.kty === "OKP" ? "seed" : name, bytes, ...(jwk.kty === "RSA" ? {} : { width: bytes.length }) }];
   });
   const kind = jwk.kty === "RSA" ? "RSA" : `${jwk.kty === "EC" ? "EC " : ""}${jwk.crv ?? ""}`;
-  return material(kind, numbers);
+  return { kind, numbers };
 }
 
 /**
@@ -89,10 +93,10 @@ export function keyMaterialOf(type: string, body: string): KeyMaterial[] {
   const der = DER_TYPES[type];
   if (type !== "OPENSSH PRIVATE KEY" && der === undefined) return [];
   const bytes = Buffer.from(body, "base64");
-  const found = der === undefined ? opensshNumbers(bytes).map((k) => material(`OpenSSH ${k.kind}`, k.numbers)) : [fromDer(bytes, der)];
-  const out = found
-    .filter((k) => k !== undefined)
-    .map((k) => ({ ...k, privateRanges: k.subValues.map((s) => bytes.indexOf(s.bytes)).flatMap((at, i) => (at === -1 ? [] : [[at, at + k.subValues[i]!.bytes.length] as const])) }));
+  const keys = der === undefined ? opensshNumbers(bytes).map((k) => ({ ...k, kind: `OpenSSH ${k.kind}` })) : [fromDer(bytes, der)].filter((k) => k !== undefined);
+  const out = keys.map((k) => material(k.kind, k.numbers, bytes)).filter((k) => k !== undefined);
+  // the sub-values are copies; the numbers as read (slices of the body, or decoded) go
+  for (const k of keys) for (const n of k.numbers) n.bytes.fill(0);
   bytes.fill(0);
   return out;
 }

@@ -100,6 +100,23 @@ describe.runIf(keyToolsPresent)("never a public part", () => {
   });
 });
 
+describe.runIf(keyToolsPresent)("body lines: those of public bytes only are not searched alone, the others are", () => {
+  test.each<[string, () => void, string, number]>([
+    ["PKCS#8 RSA 2048", () => lab.openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "lines-rsa.pem"), "lines-rsa.pem", 15],
+    ["OpenSSH RSA 2048", () => lab.sshKeygen("-t", "rsa", "-b", "2048", "-N", "", "-f", "lines-id_rsa"), "lines-id_rsa", 10],
+    ["OpenSSH Ed25519", () => lab.sshKeygen("-t", "ed25519", "-N", "", "-f", "lines-id_ed"), "lines-id_ed", 1],
+  ])("%s", (_name, make, file, atLeast) => {
+    make();
+    const key = lab.read(file);
+    const body = key.toString().trimEnd().split("\n").slice(1, -1);
+    const needles = new Set(variantsOf("k", key).filter((v) => v.encoding === "line").map((v) => v.bytes.toString()));
+    const searched = body.filter((l) => needles.has(l));
+    // the lines of d, p, q…: a seed or d spans whole lines; the modulus's lines and the armour do not count
+    expect(searched.length).toBeGreaterThanOrEqual(atLeast);
+    expect(searched.length).toBeLessThan(body.length);
+  });
+});
+
 describe.runIf(keyToolsPresent)("what gives nothing", () => {
   test("encrypted keys: PKCS#8 with a passphrase, a Proc-Type: 4,ENCRYPTED PKCS#1, OpenSSH with a passphrase", () => {
     lab.openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", "plain.pem");

@@ -6,8 +6,9 @@
 # test/scan/entry-limits.test.ts); util-linux's unshare and nsenter (pid namespaces,
 # test/faults/sweep-namespaces.test.ts); docker-registry (the real distribution registry 2.8),
 # skopeo and htpasswd (registry sources, test/helpers/registry.ts); xxd and hexdump (dumps of a
-# value, test/match/hex-dump.test.ts); podman (images in podman's storage, `scan podman:…`,
-# test/scan/podman-source.itg.test.ts). Idempotent; safe to run twice.
+# value, test/match/hex-dump.test.ts); ssh-keygen (OpenSSH keys converted, test/helpers/keys.ts);
+# podman (images in podman's storage, `scan podman:…`, test/scan/podman-source.itg.test.ts).
+# Idempotent; safe to run twice.
 set -euo pipefail
 need=()
 command -v pass >/dev/null 2>&1 || need+=(pass)
@@ -24,6 +25,7 @@ command -v htpasswd >/dev/null 2>&1 || need+=(apache2-utils)
 command -v xxd >/dev/null 2>&1 || need+=(xxd)
 command -v hexdump >/dev/null 2>&1 || need+=(bsdextrautils)
 command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 { command -v unshare && command -v nsenter; } >/dev/null 2>&1 || need+=(util-linux)
 if [ "${#need[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

@@ -18,17 +18,30 @@ const SIXTEEN = Array.from({ length: 16 }, (_, i) => i);
 
 const hexOf = (bytes: Buffer): string[] => [...bytes].map((b) => b.toString(16).padStart(2, "0"));
 
-/** Each piece form: the offsets it is taken at, and how its bytes are written. */
-const PIECE_FORMS: readonly { offsets: readonly number[]; write: (hex: string[]) => string }[] = [
+/** The layouts: bytes spaced (od, hexdump -C), xxd's groups, od -x's words, colon hex, C arrays. */
+export type DumpLayout = "spaced" | "grouped" | "words" | "colon" | "array";
+
+/** Each piece form: its layout, the offsets it is taken at, and how its bytes are written. */
+const PIECE_FORMS: readonly { layout: DumpLayout; offsets: readonly number[]; write: (hex: string[]) => string }[] = [
   // 0..15: two candidates for each place a line can start (a piece that does not look random is left out)
-  { offsets: SIXTEEN, write: (h) => h.join(" ") },
-  { offsets: SIXTEEN, write: (h) => [0, 2, 4, 6].map((i) => h[i]! + h[i + 1]!).join(" ") },
+  { layout: "spaced", offsets: SIXTEEN, write: (h) => h.join(" ") },
+  { layout: "grouped", offsets: SIXTEEN, write: (h) => [0, 2, 4, 6].map((i) => h[i]! + h[i + 1]!).join(" ") },
   // `od -x` and `hexdump` with no options: 16-bit words, little-endian, so each pair swapped
-  { offsets: SIXTEEN, write: (h) => [0, 2, 4, 6].map((i) => h[i + 1]! + h[i]!).join(" ") },
-  { offsets: [0, 8], write: (h) => h.join(":") },
-  { offsets: [0, 8], write: (h) => h.join(":").toUpperCase() },
-  { offsets: [0, 4, 8], write: (h) => h.map((x) => `0x${x}`).join(", ") },
+  { layout: "words", offsets: SIXTEEN, write: (h) => [0, 2, 4, 6].map((i) => h[i + 1]! + h[i]!).join(" ") },
+  { layout: "colon", offsets: [0, 8], write: (h) => h.join(":") },
+  { layout: "colon", offsets: [0, 8], write: (h) => h.join(":").toUpperCase() },
+  { layout: "array", offsets: [0, 4, 8], write: (h) => h.map((x) => `0x${x}`).join(", ") },
 ];
+
+const ALL_LAYOUTS: ReadonlySet<DumpLayout> = new Set(PIECE_FORMS.map((f) => f.layout));
+
+/**
+ * A private key's numbers are dumped as `openssl pkey -text` prints them (colon hex, each number
+ * from a line's start) and as C arrays of a DER or a seed (`xxd -i key.der`); a key file dumped
+ * by od, hexdump or xxd is its own DER's dump (the `pem` sub-value's pieces). The spaced, grouped
+ * and word layouts would cost 48 needles a number (docs/performance.md).
+ */
+export const KEY_NUMBER_LAYOUTS: ReadonlySet<DumpLayout> = new Set<DumpLayout>(["colon", "array"]);
 
 /**
  * 8 bytes of a random secret do not turn up by chance; 8 bytes of a word or a run do (a dump of
@@ -41,14 +54,20 @@ export function randomLooking(piece: Buffer): boolean {
   return kinds.size >= 2;
 }
 
+/**
+ * Bytes of a random number (a private key's): no word to fear, and one in nine of its 8-byte
+ * pieces hold no byte that is a letter or digit; only a run is left out.
+ */
+export const randomBytesLooking = (piece: Buffer): boolean => new Set(piece).size >= 6;
+
 /** The dump forms of `value`: pieces in each layout, and the whole value as `\x` escapes. */
-export function hexDumpForms(value: Buffer): Buffer[] {
+export function hexDumpForms(value: Buffer, looksRandom: (piece: Buffer) => boolean = randomLooking, layouts = ALL_LAYOUTS): Buffer[] {
   if (value.length < MIN_DUMPED_BYTES) return [];
   const out = new Set<string>();
-  for (const form of PIECE_FORMS) {
+  for (const form of PIECE_FORMS.filter((f) => layouts.has(f.layout))) {
     for (const at of form.offsets) {
       const piece = value.subarray(at, at + PIECE);
-      if (randomLooking(piece)) out.add(form.write(hexOf(piece)));
+      if (looksRandom(piece)) out.add(form.write(hexOf(piece)));
     }
   }
   const escaped = hexOf(value).map((x) => `\\x${x}`).join("");

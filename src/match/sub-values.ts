@@ -1,12 +1,8 @@
 import { isUtf8 } from "node:buffer";
 import { basicAuth, classifyField, urlCredentials as urlForms } from "./structured/field.js";
-import type { Encoding } from "./variant.js";
-
-/** A piece of a structured secret that is a secret on its own. */
-export interface SubValue {
-  readonly encoding: Extract<Encoding, "field" | "pem">;
-  readonly bytes: Buffer;
-}
+import { pemBlocks, pemForms } from "./structured/pem.js";
+import { keyMaterialOf } from "./structured/private-key.js";
+import type { SubValue } from "./sub-value.js";
 
 function isSecretField(key: string, value: string): boolean {
   return classifyField(key, value).credential;
@@ -22,7 +18,6 @@ function unquote(text: string): string {
 // costs linear time: an unbounded `[a-z0-9+.-]*:\/\/` retried at every position is quadratic.
 const NPMRC_LINE = /^[ \t]*(?:\/\/\S{0,512}?:)?(_authToken|_auth|_password)[ \t]*=[ \t]*(.*?)\s*$/gm;
 const ENV_LINE = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]{0,127})[ \t]*[=:][ \t]*(.*?)\s*$/gm;
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 /**
  * Where found strings go: `same` for slices of the text being read (whose characters map back
@@ -83,18 +78,16 @@ function json(text: string, sink: Sink, nested: (s: string) => void): void {
 }
 
 function pem(text: string, out: SubValue[]): void {
-  for (const m of text.matchAll(PEM_BLOCK)) {
-    const lines = (m[2] ?? "").split(/\r?\n/).filter((l) => !l.includes(":"));
-    const body = lines.join("").replace(/\s+/g, "");
-    if (body.length === 0 || !/^[A-Za-z0-9+/]+=*$/.test(body)) continue;
-    out.push({ encoding: "pem", bytes: Buffer.from(body, "latin1") });
-    out.push({ encoding: "pem", bytes: Buffer.from(body, "base64") });
+  for (const block of pemBlocks(text)) {
+    out.push(...pemForms(block));
+    if (!block.isPublic) for (const key of keyMaterialOf(block.type, block.body)) out.push(...key.subValues);
   }
 }
 
 /**
  * The credentials inside a structured secret: an .npmrc token, the secret-looking values of a
- * .env file or JSON document, the password of a `scheme://user:pass@host` URL, a PEM body.
+ * .env file or JSON document, the password of a `scheme://user:pass@host` URL, a PEM body and
+ * the private numbers of the key it holds.
  * A leaked sub-value is as bad as the whole file: a token copied out of an .npmrc shows up
  * alone, never next to the rest of the file.
  */

@@ -32,13 +32,24 @@ export type Encoding =
   /** Those decoded bytes encoded again: hex of a base64 value's bytes, base64 of a hex value's. */
   | "decoded-hex"
   | "decoded-base64"
+  /**
+   * A private number of a private key in a secret (RSA d, p, q, dp, dq, qi; an EC scalar; an
+   * Ed25519 seed): the key converted to another format (PKCS#1, PKCS#8, SEC1, DER, OpenSSH, JWK)
+   * holds it in other bytes. As bytes, then base64 at each alignment (in a PEM, OpenSSH or
+   * JWK body), hex, and 8-byte pieces as dump tools and `openssl pkey -text` print them.
+   */
+  | "key-material"
+  | "key-material-base64"
+  | "key-material-base64url"
+  | "key-material-hex"
+  | "key-material-hex-dump"
   /** 8-byte pieces of the value as dump tools print hex (`od -An -tx1`, `hexdump -C`, `xxd`, `5a:6b:`, `0x5a, `), or `\x5a` escapes. */
   | "hex-dump"
   /** An encoded variant split by line breaks, indentation or `\n` escapes (see wrapped.ts). */
   | WrappedEncoding;
 
 /** The variants whose characters may be wrapped over lines: those of the base64/hex alphabets. */
-export type WrappableEncoding = "raw" | "field" | "base64" | "base64url" | "hex" | "pem" | "decoded-hex" | "decoded-base64";
+export type WrappableEncoding = "raw" | "field" | "base64" | "base64url" | "hex" | "pem" | "decoded-hex" | "decoded-base64" | "key-material-base64" | "key-material-hex";
 export type WrappedEncoding = `${WrappableEncoding}-wrapped`;
 
 /** One byte sequence to look for, derived from one secret. */

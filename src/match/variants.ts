@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { ENCODED_FORMS, ENCODERS } from "./encoders.js";
 import { MIN_DECODED_BYTES, decodedOf } from "./decoded.js";
-import { hexDumpForms } from "./hex-dump.js";
+import { KEY_NUMBER_LAYOUTS, hexDumpForms, randomBytesLooking } from "./hex-dump.js";
 import { analyzeStructured } from "./structured/analyze.js";
 import { subValuesOf } from "./sub-values.js";
 import type { Encoding, Variant } from "./variant.js";
@@ -102,6 +102,19 @@ class VariantSet {
     decoded.bytes.fill(0);
   }
 
+  /**
+   * A private key's number: found as bytes (a DER file), in base64 of either alphabet at each
+   * alignment (a converted key's PEM or OpenSSH body, a JWK member), hex, and hex dumps
+   * (`openssl pkey -text`'s colon hex, `xxd -i` arrays, `\x` escapes).
+   */
+  addKeyMaterial(number: Buffer): void {
+    this.add("key-material", number);
+    for (const bytes of ENCODERS.base64(number)) this.add("key-material-base64", bytes);
+    for (const bytes of ENCODERS.base64url(number)) this.add("key-material-base64url", bytes);
+    for (const bytes of ENCODERS.hex(number)) this.add("key-material-hex", bytes);
+    for (const bytes of hexDumpForms(number, randomBytesLooking, KEY_NUMBER_LAYOUTS)) this.add("key-material-hex-dump", bytes);
+  }
+
   private addReencoded(decoded: Buffer): void {
     for (const bytes of ENCODERS.hex(decoded)) this.add("decoded-hex", bytes);
     // whole forms only (padded and not): the aligned pieces would cost needles for a rarer case
@@ -113,7 +126,8 @@ class VariantSet {
  * Every byte sequence that betrays `value`: the value itself, without its trailing newline,
  * each line of a multi-line value, base64 (standard and URL-safe, each alignment), hex,
  * percent-encoding, JSON escaping, and the same for each credential inside a structured
- * secret (.npmrc, .env, JSON, URL, PEM). The masker and the scanner share this one list.
+ * secret (.npmrc, .env, JSON, URL, PEM); a private key's private numbers in the forms a
+ * converted key holds them. The masker and the scanner share this one list.
  *
  * Variants are fresh buffers the caller owns (see `wipeVariants`); short ones are included,
  * each consumer applies its own minimum length.
@@ -138,7 +152,8 @@ export function variantsOf(secretId: string, given: Buffer): Variant[] {
   // its boilerplate (`IN RSA P`, `//regist`) would find the same words in other files' dumps
   if (structured === undefined && !(trimmed ?? value).includes(0x0a)) for (const bytes of hexDumpForms(trimmed ?? value)) set.add("hex-dump", bytes);
   for (const sub of structured?.subValues ?? subValuesOf(trimmed ?? value)) {
-    set.add(sub.encoding, sub.bytes);
+    if (sub.encoding === "key-material") set.addKeyMaterial(sub.bytes);
+    else set.add(sub.encoding, sub.bytes);
     if (sub.encoding === "field" || sub.encoding === "pem") for (const bytes of hexDumpForms(sub.bytes)) set.add("hex-dump", bytes);
     // A PEM body is base64 already; its DER bytes are found raw, or as that same body.
     if (sub.encoding === "field") {

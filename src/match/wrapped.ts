@@ -28,10 +28,11 @@ export const MAX_LOOKBEHIND = PREFIX * (MAX_GAP + 1);
 /**
  * Each form costs the hot matcher up to five needles, so only the forms tools wrap: base64
  * (`base64`, `openssl`, MIME, PEM), hex (`xxd -p`, `xxd -p -u`), PEM bodies, values that are
- * base64 or hex themselves, and such a value's bytes re-encoded (`base64 -d | xxd -p`). Not lines (a PEM's body is one form already), not base64 of
- * UTF-16LE (`-EncodedCommand` is one line).
+ * base64 or hex themselves, and such a value's bytes re-encoded (`base64 -d | xxd -p`), a
+ * private key's numbers in base64 (inside a converted key's PEM or OpenSSH body) and hex. Not
+ * lines (a PEM's body is one form already), not base64 of UTF-16LE (`-EncodedCommand` is one line).
  */
-const WRAPPABLE: ReadonlySet<string> = new Set<WrappableEncoding>(["raw", "field", "base64", "base64url", "hex", "pem", "decoded-hex", "decoded-base64"]);
+const WRAPPABLE: ReadonlySet<string> = new Set<WrappableEncoding>(["raw", "field", "base64", "base64url", "hex", "pem", "decoded-hex", "decoded-base64", "key-material-base64", "key-material-hex"]);
 const ALPHABET = new Uint8Array(256);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-") ALPHABET[c.charCodeAt(0)] = 1;
 

@@ -3,12 +3,12 @@ import { variantsOf, wipeVariants } from "../match/variants.js";
 import type { Encoding, Variant } from "../match/variant.js";
 
 /** Pieces of a structured secret that carry its substance (variants.ts names them). */
-const CREDENTIALS: ReadonlySet<Encoding> = new Set<Encoding>(["field", "pem", "base64-decoded", "hex-decoded"]);
+const CREDENTIALS: ReadonlySet<Encoding> = new Set<Encoding>(["field", "pem", "key-material", "base64-decoded", "hex-decoded"]);
 /**
  * Escaped text differs from the value only around its escapes, where a piece would join an
  * escape's digits to a word (`%20default`); the runs between escapes are the value's own.
  */
-const ESCAPED: ReadonlySet<Encoding> = new Set<Encoding>(["url", "json", "xml", "quoted", "shell", "properties", "hex-dump"]);
+const ESCAPED: ReadonlySet<Encoding> = new Set<Encoding>(["url", "json", "xml", "quoted", "shell", "properties", "hex-dump", "key-material-hex-dump"]);
 
 /** The value without a leading byte-order mark and one trailing newline, as variants.ts reads it. */
 function core(value: Buffer): Buffer {

@@ -21,9 +21,9 @@ const MAX_WINDOWS = 1 << 20;
 
 /** How many characters of each kind of form carry 8 bytes of the value. */
 const KINDS = [
-  { min: 8, encodings: ["raw", "line", "field", "pem", "base64-decoded", "hex-decoded"] },
-  { min: 11, encodings: ["base64", "base64url", "base64-utf16le", "decoded-base64"] },
-  { min: 16, encodings: ["hex", "utf16le", "utf16be", "decoded-hex"] },
+  { min: 8, encodings: ["raw", "line", "field", "pem", "key-material", "base64-decoded", "hex-decoded"] },
+  { min: 11, encodings: ["base64", "base64url", "base64-utf16le", "decoded-base64", "key-material-base64", "key-material-base64url"] },
+  { min: 16, encodings: ["hex", "utf16le", "utf16be", "decoded-hex", "key-material-hex"] },
 ] as const satisfies readonly { min: number; encodings: readonly Encoding[] }[];
 
 const LF = 0x0a;

@@ -34,7 +34,7 @@ export interface MaskerOptions {
 
 function maskable(v: Variant): boolean {
   // dumps in a log are pieces of hex with blanks between: fragments.ts masks those, the whole line's run
-  if (v.encoding === "hex-dump") return false;
+  if (v.encoding === "hex-dump" || v.encoding === "key-material-hex-dump") return false;
   return v.bytes.length >= (v.encoding === "raw" ? MIN_RAW_MASK_BYTES : MIN_DERIVED_MASK_BYTES);
 }
 

@@ -37,15 +37,19 @@ export function describeSearch(value: Buffer): string {
     const variants = variantsOf("describe", value);
     const lines = variants.filter((v) => v.encoding === "line" && v.bytes.length >= MIN_LINE_BYTES_SEARCHED).length;
     const inside = variants.filter((v) => v.encoding === "field").length;
+    const numbers = variants.filter((v) => v.encoding === "key-material").length;
     wipeVariants(variants);
     const parts = ["whole value"];
     if (lines > 0) parts.push(`${plural(lines, "line")} of ${MIN_LINE_BYTES_SEARCHED} bytes or more`);
     if (inside > 0) parts.push(plural(inside, "value") + " found inside");
+    if (numbers > 0) parts.push(plural(numbers, "private key number") + " found inside");
     return `${lines > 0 ? "no recognised format" : "single value"}; searched: ${parts.join(", ")}`;
   }
   for (const sub of plan.subValues) sub.bytes.fill(0);
   const credentials = plan.credentials.map((c) => `${c.label}${lineList(c.lines)}`);
-  const searched = `whole value, ${plural(plan.credentials.length, "credential")}${credentials.length > 0 ? ` (${credentials.join("; ")})` : ""}`;
+  const keys = plan.keyMaterial.map((k) => `${k.label}${lineList(k.lines)}`);
+  const numbers = keys.length > 0 ? `, private numbers of ${plural(keys.length, "key")} (${keys.join("; ")})` : "";
+  const searched = `whole value, ${plural(plan.credentials.length, "credential")}${credentials.length > 0 ? ` (${credentials.join("; ")})` : ""}${numbers}`;
   // Grouped by reason, then by label: `name` three times in a kubeconfig reads as one entry.
   const byReason = new Map<string, Map<string, number[]>>();
   for (const e of plan.excluded) {

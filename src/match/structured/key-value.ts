@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { basicAuth, classifyField, printableKey, searchableAlone, urlCredentials } from "./field.js";
-import { CERTIFICATE_REASON, pemBlocks, pemForms } from "./pem.js";
+import { addPrivateBlock, CERTIFICATE_REASON, pemBlocks } from "./pem.js";
 import type { FormatName, PlanBuilder, StructuredPlan } from "./plan.js";
 
 /** One `key = value` setting, its value unquoted, and the lines it spans (1-based). */
@@ -116,7 +116,7 @@ function addEntry(entry: Entry, format: FormatName, plan: PlanBuilder): void {
     const secret = blocks.filter((b) => !b.isPublic);
     if (secret.length === 0) return plan.exclude(label, CERTIFICATE_REASON, entry.lines);
     plan.credential(label, [at], entry.lines);
-    for (const b of secret) for (const sub of pemForms(b)) plan.derived(sub);
+    for (const b of secret) addPrivateBlock(plan, b, entry.lines);
     return;
   }
   const inUrl = urlCredentials(entry.value, "latin1");

@@ -1,5 +1,6 @@
-import type { SubValue } from "../sub-values.js";
+import type { SubValue } from "../sub-value.js";
 import type { PlanBuilder, StructuredPlan } from "./plan.js";
+import { keyMaterialOf, type KeyMaterial } from "./private-key.js";
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]{1,64})-----([\s\S]*?)-----END \1-----/g;
 
@@ -14,6 +15,8 @@ export interface PemBlock {
   readonly end: number;
   /** The base64 body without headers (`Proc-Type:`) and line breaks. */
   readonly body: string;
+  /** The body's lines, whitespace removed. */
+  readonly lines: readonly string[];
 }
 
 export function pemBlocks(text: string): PemBlock[] {
@@ -22,7 +25,8 @@ export function pemBlocks(text: string): PemBlock[] {
     const type = m[1] ?? "";
     const lines = (m[2] ?? "").split(/\r?\n/).filter((l) => !l.includes(":"));
     const body = lines.join("").replace(/\s+/g, "");
-    out.push({ type, isPublic: PUBLIC_BLOCK.test(type), start: m.index, end: m.index + m[0].length, body });
+    const bodyLines = lines.map((l) => l.replace(/\s+/g, "")).filter((l) => l.length > 0);
+    out.push({ type, isPublic: PUBLIC_BLOCK.test(type), start: m.index, end: m.index + m[0].length, body, lines: bodyLines });
   }
   return out;
 }
@@ -36,6 +40,43 @@ export function pemForms(block: PemBlock): SubValue[] {
   ];
 }
 
+/** Bytes of private numbers a body line must hold to be searched alone: a few could be a public file's by chance. */
+const MIN_PRIVATE_BYTES_IN_LINE = 4;
+
+export const PUBLIC_PART_REASON = "public part of the key";
+
+/**
+ * Body lines of a key that hold structure and public numbers only (a modulus, a public point):
+ * the certificate and public key of the same key hold those bytes too, maybe in the same line.
+ * Known only for a key whose numbers were read; a line's bytes are those its characters alone determine.
+ */
+export function publicOnlyLines(block: PemBlock, keys: readonly KeyMaterial[]): string[] {
+  if (keys.length === 0) return [];
+  const ranges = keys.flatMap((k) => k.privateRanges);
+  const out: string[] = [];
+  let at = 0;
+  for (const line of block.lines) {
+    const from = Math.ceil(at / 4) * 3;
+    at += line.length;
+    const to = Math.floor(at / 4) * 3;
+    const held = ranges.reduce((sum, [start, end]) => sum + Math.max(0, Math.min(end, to) - Math.max(start, from)), 0);
+    if (held < MIN_PRIVATE_BYTES_IN_LINE) out.push(line);
+  }
+  return out;
+}
+
+/**
+ * The needles a private block adds to a credential already recorded (on `lines`): its body
+ * forms, and the private numbers of the key it holds (found in the key converted to another
+ * format). Its body lines of public bytes only are not searched alone.
+ */
+export function addPrivateBlock(plan: PlanBuilder, block: PemBlock, lines: readonly number[]): void {
+  for (const sub of pemForms(block)) plan.derived(sub);
+  const keys = keyMaterialOf(block.type, block.body);
+  for (const key of keys) plan.keyMaterial(key.label, key.subValues, lines);
+  plan.withhold(`${block.type} block`, PUBLIC_PART_REASON, publicOnlyLines(block, keys));
+}
+
 export const CERTIFICATE_REASON = "certificate or public key";
 
 /** Text openssl writes around blocks (`openssl pkcs12 -nodes`): `Bag Attributes`, `subject=`, indented attributes. */
@@ -43,7 +84,7 @@ const OPENSSL_TEXT = /^(?:Bag Attributes|Key Attributes: ?.*|\s+\S.*|(?:subject|
 
 /**
  * A value made of PEM blocks only: private keys are searched (each body line, the body
- * unwrapped, the DER bytes), certificates and public keys are not searched alone.
+ * unwrapped, the DER bytes, the key's private numbers), certificates and public keys are not searched alone.
  */
 export function pemBundle(text: string, plan: PlanBuilder): StructuredPlan | undefined {
   const blocks = pemBlocks(text);
@@ -63,7 +104,7 @@ export function pemBundle(text: string, plan: PlanBuilder): StructuredPlan | und
     // The armour lines are the same in every key file; the body lines are the key.
     const body = range.slice(1, -1).filter((n) => !index.text(n).includes(":"));
     plan.credential(`${block.type} block`, [], body);
-    for (const sub of pemForms(block)) plan.derived(sub);
+    addPrivateBlock(plan, block, range);
   }
   const textLines = index.lines.map((_, i) => i + 1).filter((n) => index.text(n).trim().length > 0 && !blocks.some((b) => index.lineOf(b.start) <= n && n <= index.lineOf(b.end - 1)));
   if (textLines.length > 0) plan.exclude("openssl text", "description (bag attributes, subject)", textLines);

@@ -1,4 +1,4 @@
-import type { SubValue } from "../sub-values.js";
+import type { SubValue } from "../sub-value.js";
 
 export type FormatName =
   | "npmrc"
@@ -37,6 +37,8 @@ export interface StructuredPlan {
   /** Slices of the value: the lines holding a credential. */
   readonly lines: readonly Buffer[];
   readonly credentials: readonly PlanPart[];
+  /** The private keys whose numbers are searched: `RSA d, p, q, dp, dq, qi` and the key's lines. */
+  readonly keyMaterial: readonly PlanPart[];
   readonly excluded: readonly Exclusion[];
 }
 
@@ -99,8 +101,10 @@ export class PlanBuilder {
   readonly index: LineIndex;
   readonly #subValues: SubValue[] = [];
   readonly #credentials: PlanPart[] = [];
+  readonly #keyMaterial: PlanPart[] = [];
   readonly #excluded: Exclusion[] = [];
   readonly #lines = new Set<number>();
+  readonly #withheld = new Set<number>();
 
   constructor(value: Buffer) {
     this.index = new LineIndex(value);
@@ -124,9 +128,24 @@ export class PlanBuilder {
     this.#subValues.push(sub);
   }
 
+  /** The private numbers of a key recorded as a credential (its lines), named by `label`. */
+  keyMaterial(label: string, subValues: readonly SubValue[], lines: readonly number[]): void {
+    this.#subValues.push(...subValues);
+    this.#keyMaterial.push({ label, lines });
+  }
+
   /** Marks lines as searched without a new credential (the body lines of a private key). */
   searchLines(lines: readonly number[]): void {
     for (const n of lines) this.#lines.add(n);
+  }
+
+  /** Lines with these texts (indentation aside) are not searched, whatever marked them: listed under `label`. */
+  withhold(label: string, reason: string, texts: readonly string[]): void {
+    if (texts.length === 0) return;
+    const wanted = new Set(texts);
+    const lines = this.index.lines.map((_, i) => i + 1).filter((n) => wanted.has(this.index.text(n).trim()));
+    for (const n of lines) this.#withheld.add(n);
+    if (lines.length > 0) this.exclude(label, reason, lines);
   }
 
   exclude(label: string, reason: string, lines: readonly number[] = []): void {
@@ -138,7 +157,10 @@ export class PlanBuilder {
   }
 
   done(format: FormatName): StructuredPlan {
-    const lines = [...this.#lines].sort((a, b) => a - b).map((n) => this.index.bytes(n));
-    return { format, subValues: this.#subValues, lines, credentials: this.#credentials, excluded: this.#excluded };
+    const lines = [...this.#lines]
+      .filter((n) => !this.#withheld.has(n))
+      .sort((a, b) => a - b)
+      .map((n) => this.index.bytes(n));
+    return { format, subValues: this.#subValues, lines, credentials: this.#credentials, keyMaterial: this.#keyMaterial, excluded: this.#excluded };
   }
 }

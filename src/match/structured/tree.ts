@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { parseDocument } from "yaml";
 import { basicAuth, classifyField, printableKey, searchableAlone, urlCredentials, type Form } from "./field.js";
-import { CERTIFICATE_REASON, pemBlocks, pemForms } from "./pem.js";
+import { addPrivateBlock, CERTIFICATE_REASON, pemBlocks } from "./pem.js";
 import type { FormatName, PlanBuilder, StructuredPlan } from "./plan.js";
 
 const MAX_DEPTH = 32;
@@ -35,8 +35,9 @@ function leaf(key: string, value: string, plan: PlanBuilder): void {
   if (blocks.length > 0 && pemText !== undefined) {
     const secret = blocks.filter((b) => !b.isPublic);
     if (secret.length === 0) return plan.exclude(label, CERTIFICATE_REASON);
-    plan.credential(label, pemText === value ? [utf8(value)] : [utf8(value), utf8(pemText)], locate(value, plan));
-    for (const b of secret) for (const sub of pemForms(b)) plan.derived(sub);
+    const lines = locate(value, plan);
+    plan.credential(label, pemText === value ? [utf8(value)] : [utf8(value), utf8(pemText)], lines);
+    for (const b of secret) addPrivateBlock(plan, b, lines);
     return;
   }
   const inUrl = urlCredentials(value, "utf8");

@@ -141,11 +141,15 @@ export const rulesStoppedReason = (limit: string, here: boolean): string =>
  * the raw value; ASCII text amid UTF-16 text matches the UTF-16BE needle a byte off the LE one.
  */
 const COVERED_BY: Readonly<Record<string, string>> = { line: "raw", field: "raw", utf16be: "utf16le" };
+/** A key's numbers are in every form of the key: where the key itself is found, they add nothing. */
+const isKeyMaterial = (encoding: string): boolean => encoding.startsWith("key-material");
 
 export function withoutParts(findings: readonly Finding[]): Finding[] {
   const place = (f: Finding): string => JSON.stringify([f.secret, f.where, f.layer?.index ?? null, f.path, f.container ?? null, f.image ?? null, f.platform ?? null]);
   const at = new Set(findings.map((f) => `${f.encoding} ${place(f)}`));
+  const keyFound = new Set(findings.filter((f) => !isKeyMaterial(f.encoding)).map(place));
   return findings.filter((f) => {
+    if (isKeyMaterial(f.encoding)) return !keyFound.has(place(f));
     const cover = COVERED_BY[f.encoding];
     return cover === undefined || !at.has(`${cover} ${place(f)}`);
   });

@@ -18,3 +18,16 @@ describe("withoutParts", () => {
     expect(withoutParts([finding("raw"), finding("line"), finding("field"), finding("base64")]).map((f) => f.encoding)).toEqual(["raw", "base64"]);
   });
 });
+
+describe("withoutParts: a private key's numbers", () => {
+  test("where the key itself is found in the same file (raw, its body re-wrapped, a line), its numbers add nothing", () => {
+    for (const key of ["raw", "pem-wrapped", "line"]) {
+      expect(withoutParts([finding(key), finding("key-material-base64-wrapped"), finding("key-material-hex-dump")]).map((f) => f.encoding)).toEqual([key]);
+    }
+  });
+
+  test("alone (the key converted), or in another file, they stay", () => {
+    expect(withoutParts([finding("key-material"), finding("key-material-hex-dump")]).map((f) => f.encoding)).toEqual(["key-material", "key-material-hex-dump"]);
+    expect(withoutParts([finding("raw", "a"), finding("key-material", "b")]).map((f) => f.encoding)).toEqual(["raw", "key-material"]);
+  });
+});

@@ -95,7 +95,8 @@ const RULES: readonly RuleSpec[] = [
     title: "GitHub token (personal, OAuth, user-to-server, server-to-server, refresh)",
     severity: "high",
     keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
-    regex: `(?:^|[^A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36,251})${END}`,
+    // after an underscore too: a file named `tok_ghp_…`, a variable `GH_ghp_…`
+    regex: `(?:^|[^A-Za-z0-9])(gh[pousr]_[A-Za-z0-9]{36,251})${END}`,
     entropy: 3.5,
     before: 1,
     after: 256,

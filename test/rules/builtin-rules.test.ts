@@ -39,6 +39,8 @@ const positives: [string, () => string][] = [
   ["github-token", () => `GITHUB_TOKEN=${token.github("p")}\n`],
   ["github-token", () => `"token": "${token.github("s")}"`],
   ["github-token", () => `https://x-access-token:${token.github("o")}@github.com/o/r.git`],
+  // after an underscore: a file named after the token
+  ["github-token", () => `app/tok_${token.github("p")}`],
   ["github-fine-grained-token", () => `export GH_TOKEN=${token.githubFine()}`],
   ["gitlab-token", () => `PRIVATE-TOKEN: ${token.gitlab()}`],
   ["npm-token", () => `//registry.npmjs.org/:_authToken=${token.npm()}\n`],
@@ -86,6 +88,7 @@ const negatives: [string, () => string][] = [
   ["github-token", () => `ghp_${alnum(20)}`],
   ["github-token", () => `ghp_${"a".repeat(36)}`],
   ["github-token", () => `xghp_${alnum(36)}`],
+  ["github-token", () => `app/tok_ghp_${alnum(20)} app/tok_ghp_${"x".repeat(36)}`],
   ["github-fine-grained-token", () => `github_pat_${alnum(30)}`],
   ["gitlab-token", () => "glpat-short"],
   ["npm-token", () => `npm_config_cache=/tmp/${alnum(36)}`],

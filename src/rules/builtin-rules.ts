@@ -2,9 +2,12 @@ import type { RuleSpec } from "./rule.js";
 
 /** A token ends where its alphabet does (a `\b` would not end one whose last character is `-`). */
 const END = "(?:[^A-Za-z0-9_-]|$)";
-/** One unit of an armoured body: base64, header text, line breaks or `\\n` escapes; dashes and dots only in short runs. */
+/**
+ * One unit of an armoured body: base64, header text, line breaks, their escapes (`\\n` in JSON,
+ * `\\\\n` in JSON inside a JSON string, and deeper; `&#10;` in XML); dashes and dots only in short runs.
+ */
 const PEM_CHAR = "[A-Za-z0-9+/=:,() \\t\\r\\n]";
-const PEM_BODY = `${PEM_CHAR}|\\\\[rnt/]|-{1,4}${PEM_CHAR}|\\.{1,2}${PEM_CHAR}`;
+const PEM_BODY = `${PEM_CHAR}|\\\\{1,8}[rnt/]|&#(?:1[03]|x[AaDd]);|-{1,4}${PEM_CHAR}|\\.{1,2}${PEM_CHAR}`;
 /** Passwords that stand for "the default" in docs and tests, as whole values (V8 on Node 20 has no `(?i:)`). */
 const DEFAULT_PASSWORDS = "^(?:x-oauth-basic|anonymous|guest|postgres|mysql|root|admin|masterkey|tiger|hunter[0-9]?)$";
 /** Placeholders that documentation and examples use in place of a value. */

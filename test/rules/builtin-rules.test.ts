@@ -14,6 +14,10 @@ const positives: [string, () => string][] = [
   ["private-key", () => jsonEscaped(pem("PRIVATE KEY"))],
   ["private-key", () => `key: |\n  ${pem("PRIVATE KEY").replace(/\n/g, "\n  ")}`],
   ["private-key", () => `SSH_KEY="${pem("OPENSSH PRIVATE KEY").replace(/\n/g, " ")}"`],
+  // XML with its line breaks as character references; JSON inside a JSON string (doubled escapes)
+  ["private-key", () => `<key>${pem("PRIVATE KEY").trimEnd().replace(/\n/g, "&#10;")}</key>`],
+  ["private-key", () => `<key>${pem("RSA PRIVATE KEY").trimEnd().replace(/\n/g, "&#xD;&#xA;")}</key>`],
+  ["private-key", () => JSON.stringify({ v: JSON.stringify({ private_key: pem("PRIVATE KEY") }) })],
   ["putty-private-key", () => ppk()],
   ["aws-access-key", () => `[default]\naws_access_key_id = ${token.awsId()}\naws_secret_access_key = ${token.awsSecret()}\n`],
   ["aws-access-key", () => JSON.stringify({ AccessKey: { AccessKeyId: token.awsId(), SecretAccessKey: token.awsSecret() } })],
@@ -63,6 +67,9 @@ const positives: [string, () => string][] = [
 /** [rule, text that looks close but holds no secret of it]. */
 const negatives: [string, () => string][] = [
   ["private-key", () => 'const HEADER = "-----BEGIN PRIVATE KEY-----";'],
+  // the same escapes around a public key, and around a key cut short in documentation
+  ["private-key", () => `<key>-----BEGIN PUBLIC KEY-----&#10;${token.pemBody(270).replace(/\n/g, "&#10;")}&#10;-----END PUBLIC KEY-----</key>`],
+  ["private-key", () => JSON.stringify({ v: JSON.stringify({ private_key: `-----BEGIN PRIVATE KEY-----\nMIIEv${alnum(40)}...\n-----END PRIVATE KEY-----\n` }) })],
   ["private-key", () => "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n"],
   ["private-key", () => "-----BEGIN PUBLIC KEY-----\n" + token.pemBody(270) + "\n-----END PUBLIC KEY-----\n"],
   ["private-key", () => pem("PRIVATE KEY", "PASTE-YOUR-PRIVATE-KEY-HERE-".repeat(4))],

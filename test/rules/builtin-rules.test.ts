@@ -60,6 +60,10 @@ const positives: [string, () => string][] = [
   ["google-api-key", () => `const key = "${token.google()}";`],
   ["gcp-service-account", () => serviceAccount()],
   ["jwt", () => `Authorization: Bearer ${token.jwt()}`],
+  // a JOSE header written with spaces, or pretty-printed
+  ["jwt", () => `t=${token.jwtSpaced()}`],
+  ["jwt", () => `t=${token.jwtSpaced("  ")}`],
+  ["jwt", () => `t=${token.jwtSpaced("\t")}`],
   ["url-password", () => `DATABASE_URL=postgres://app:${alnum(16)}@db.internal:5432/app`],
   ["url-password", () => `git clone https://deploy:${alnum(20)}@git.example.org/team/repo.git`],
 ];
@@ -116,6 +120,9 @@ const negatives: [string, () => string][] = [
   ["google-api-key", () => `AIza${alnum(10)}`],
   ["gcp-service-account", () => JSON.stringify({ type: "authorized_user", private_key_id: "0".repeat(40) })],
   ["jwt", () => "eyJhbGciOiJIUzI1NiJ9"],
+  // base64 of JSON written with spaces, or pretty-printed, that is not a token (one or two parts)
+  ["jwt", () => `data=${Buffer.from(JSON.stringify({ name: alnum(12), version: "1.0.0" }, null, 2)).toString("base64")}`],
+  ["jwt", () => `${Buffer.from('{ "alg": "none" }').toString("base64url")}.${Buffer.from('{ "sub": "x" }').toString("base64url")}`],
   ["url-password", () => "https://user:password@example.com/"],
   ["url-password", () => "postgres://app:${DB_PASSWORD}@db:5432/app"],
   ["url-password", () => "http://www.debian.org/doc/ and mailto:someone@debian.org"],

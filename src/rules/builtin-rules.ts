@@ -26,6 +26,8 @@ const RULES: readonly RuleSpec[] = [
     title: "PEM or OpenSSH private key (also split over lines or JSON-escaped)",
     severity: "critical",
     keywords: ["PRIVATE KEY"],
+    // a PEM file saved as UTF-16 (Windows): its header's start, short enough for the one SIMD pass
+    utf16Keywords: ["--BEGIN"],
     // the header, then base64 (with PEM headers, line breaks, indentation or \n escapes), then the footer
     // (no run of five dashes, so a block never runs on through another's footer and a
     // certificate; no run of three dots, which marks a key cut short in documentation)
@@ -100,6 +102,7 @@ const RULES: readonly RuleSpec[] = [
     title: "GitHub token (personal, OAuth, user-to-server, server-to-server, refresh)",
     severity: "high",
     keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    utf16Keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
     // after an underscore too: a file named `tok_ghp_…`, a variable `GH_ghp_…`
     regex: `(?:^|[^A-Za-z0-9])(gh[pousr]_[A-Za-z0-9]{36,251})${END}`,
     entropy: 3.5,

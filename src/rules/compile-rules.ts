@@ -104,7 +104,8 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   };
   if (rule.keywords.length === 0) fail("no keywords: safebuild runs a rule's regex only near one of its keywords (add keywords: the literal text every match contains or sits next to)");
   const keywords = rule.keywords.map((k) => Buffer.from(k, "utf8"));
-  for (const k of keywords) {
+  const wideKeywords = (rule.utf16Keywords ?? []).map((k) => Buffer.from(k, "utf16le"));
+  for (const k of [...keywords, ...wideKeywords]) {
     if (k.length < MIN_KEYWORD_BYTES) fail(`keyword ${JSON.stringify(k.toString("utf8"))} is shorter than ${MIN_KEYWORD_BYTES} bytes: it would open a window at almost every byte`);
     if (k.length > MAX_KEYWORD_BYTES) fail(`a keyword is longer than ${MAX_KEYWORD_BYTES} bytes`);
   }
@@ -142,6 +143,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
     severity: rule.severity,
     from,
     keywords,
+    ...(wideKeywords.length === 0 ? {} : { wideKeywords }),
     before,
     after,
     requires,

@@ -37,6 +37,12 @@ export interface RuleSpec {
    * `anonymous:anonymous@`) is a default written into docs and tests, not a secret.
    */
   readonly allowPasswordSameAsUser?: boolean | undefined;
+  /**
+   * Built-in only (no config or TOML field sets it): keywords (ASCII) also searched as UTF-16LE
+   * text, a Windows file's; the window around such a hit is narrowed to 8-bit text before the
+   * regex runs.
+   */
+  readonly utf16Keywords?: readonly string[] | undefined;
 }
 
 /** Where a rule came from, for messages. */

@@ -106,6 +106,8 @@ const RULES: readonly RuleSpec[] = [
     // after an underscore too: a file named `tok_ghp_…`, a variable `GH_ghp_…`
     regex: `(?:^|[^A-Za-z0-9])(gh[pousr]_[A-Za-z0-9]{36,251})${END}`,
     entropy: 3.5,
+    // 30 random characters and their CRC-32: a token GitHub issued, even under package documentation
+    checksum: "crc32-base62",
     before: 1,
     after: 256,
   },
@@ -139,6 +141,8 @@ const RULES: readonly RuleSpec[] = [
     entropy: 3.5,
     // a token's 36 base62 characters mix cases (one of one case: 6 in a billion); a word or an id does not
     allowRegexes: ["^npm_[a-z0-9]+$", "^npm_[A-Z0-9]+$"],
+    // the same format as GitHub's: 30 random characters and their CRC-32
+    checksum: "crc32-base62",
     before: 1,
     after: 40,
   },

@@ -2,6 +2,7 @@ import { RE2JS } from "re2js";
 import { usageError } from "../errors.js";
 import { MAX_KEYWORD_BYTES, type WindowRule } from "../match/keyword-windows.js";
 import { shannonEntropy } from "./entropy.js";
+import { hasTokenChecksum } from "./token-checksum.js";
 import type { RuleOrigin, Severity } from "./rule.js";
 
 /** A keyword shorter than this would open a window at almost every byte of an image. */
@@ -19,8 +20,10 @@ export interface CompiledRule extends WindowRule {
   readonly severity: Severity;
   /** Where the rule came from (built-in, a file), for messages. */
   readonly from: string;
-  /** True when a finding at `path` does not count: an allowed path, or outside the rule's paths. */
-  allowsPath(path: string): boolean;
+  /** True when a finding at `path` does not count: an allowed path (unless `verified`), or outside the rule's paths. */
+  allowsPath(path: string, verified?: boolean): boolean;
+  /** Whether a secret carries its format's checksum (see RuleSpec.checksum); false for rules without one. */
+  verified(secret: Buffer): boolean;
   /** What it was compiled from, so another thread can compile the same rule (digest-thread.ts). */
   readonly origin: RuleOrigin;
   readonly trusted: boolean;
@@ -128,6 +131,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   if (entropy !== undefined && !(entropy >= 0 && entropy <= 8)) fail("entropy must be from 0 to 8 (bits per byte)");
 
   const sameAsUser = rule.allowPasswordSameAsUser === true;
+  const checksummed = rule.checksum === "crc32-base62";
   const allowed = (secret: Buffer): boolean => {
     if (entropy !== undefined && shannonEntropy(secret) < entropy) return true;
     if (stopwords.length > 0) {
@@ -160,7 +164,8 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
         return true;
       });
     },
-    allowsPath: (path) => allowPaths.some((test) => test(path)) || (onlyPaths.length > 0 && !onlyPaths.some((test) => test(path))),
+    allowsPath: (path, verified = false) => (!verified && allowPaths.some((test) => test(path))) || (onlyPaths.length > 0 && !onlyPaths.some((test) => test(path))),
+    verified: (secret) => checksummed && hasTokenChecksum(secret),
     origin: { rule, from },
     trusted,
   };

@@ -43,6 +43,12 @@ export interface RuleSpec {
    * regex runs.
    */
   readonly utf16Keywords?: readonly string[] | undefined;
+  /**
+   * Built-in only (no config or TOML field sets it): the secret ends in the format's own
+   * checksum (token-checksum.ts). One whose checksum holds was issued, never typed into
+   * documentation: it is reported under the allow paths too.
+   */
+  readonly checksum?: "crc32-base62" | undefined;
 }
 
 /** Where a rule came from, for messages. */

@@ -189,4 +189,15 @@ describe("built-in rules", () => {
     const [short] = findWhole("postgres://u:abcdefgh@db/x");
     expect(short?.preview).toBe("…");
   });
+
+  test.each([
+    ["JSON", (key: string) => JSON.stringify({ key })],
+    ["JSON inside JSON", (key: string) => JSON.stringify({ v: JSON.stringify({ key }) })],
+    ["XML", (key: string) => `<key>${key.replace(/\n/g, "&#10;")}</key>`],
+    ["XML with CRLF", (key: string) => `<key>${key.replace(/\n/g, "&#xD;&#xA;")}</key>`],
+  ])("a private key's preview is its body's ends, not the escapes of its line breaks: %s", (_, wrap) => {
+    const body = token.pemBody();
+    const [hit] = findWhole(wrap(pem("PRIVATE KEY", body)));
+    expect(hit?.preview).toBe(`${body.slice(0, 2)}…${body.slice(-2)}`);
+  });
 });

@@ -105,8 +105,8 @@ export interface WindowBudget {
 }
 
 interface OpenWindow {
-  /** the lane (see Lane) */
-  readonly rule: number;
+  /** index into the plan's lanes */
+  readonly lane: number;
   readonly start: number;
   end: number;
 }
@@ -140,7 +140,7 @@ function mergeWindows(plan: KeywordPlan, hits: readonly (readonly [number, numbe
         current.end = Math.max(current.end, end);
         continue;
       }
-      const next = { rule: r, start, end };
+      const next = { lane: r, start, end };
       open.set(r, next);
       out.push(next);
     }
@@ -149,7 +149,7 @@ function mergeWindows(plan: KeywordPlan, hits: readonly (readonly [number, numbe
 }
 
 function examine(plan: KeywordPlan, w: OpenWindow, bytes: Buffer, base: number, seen: Set<string>, sink: RuleMatchSink, report: (tag: number, start: number, end: number) => void): void {
-  const lane = plan.lanes[w.rule]!;
+  const lane = plan.lanes[w.lane]!;
   const rule = plan.rules[lane.rule]!;
   if (lane.wide) {
     const { text, from } = narrowed(bytes);
@@ -277,7 +277,7 @@ export class KeywordStream implements StreamSearcher {
         continue;
       }
       if (current !== undefined) this.#due.push(current);
-      this.#open.set(r, { rule: r, start, end });
+      this.#open.set(r, { lane: r, start, end });
     }
   }
 
@@ -291,8 +291,8 @@ export class KeywordStream implements StreamSearcher {
       } else if (Number.isFinite(end) && w.start < end - keep) {
         // a long merged window: what is here now is examined now, the rest (with an overlap
         // as wide as any match) once it has come, so the history never needs to hold it whole
-        this.#due.push({ rule: r, start: w.start, end });
-        this.#open.set(r, { rule: r, start: end - keep, end: w.end });
+        this.#due.push({ lane: r, start: w.start, end });
+        this.#open.set(r, { lane: r, start: end - keep, end: w.end });
       }
     }
     if (this.#due.length === 0) return;

@@ -17,6 +17,11 @@ export interface WindowRule {
    * none. Most `://` hits in an image are links without a password: 98 % of the bench image's.
    */
   readonly requires?: Buffer | undefined;
+  /**
+   * UTF-16LE forms of some keywords (a Windows file): a hit opens a window of twice the width,
+   * narrowed to 8-bit text (the low byte of each character) before `find` runs on it.
+   */
+  readonly wideKeywords?: readonly Buffer[] | undefined;
   /** Calls `found(start, end)` for each secret inside `window` (offsets into it). */
   find(window: Buffer, found: (start: number, end: number) => void): void;
 }
@@ -29,11 +34,27 @@ export const MAX_KEYWORD_BYTES = 64;
 /** A window never grows past this, however many hits merge into it (a keyword repeated over a whole layer). */
 export const MAX_MERGED_WINDOW = 64 * 1024;
 
-/** The keyword needles of some rules: distinct byte strings, each with the rules that share it. */
+/** A wide window per side at most: a UTF-16 window costs the stream no more history than an 8-bit one. */
+const MAX_WIDE_SIDE = 16 * 1024;
+
+/**
+ * What a keyword hit opens a window for: a rule, on 8-bit text or on UTF-16LE text narrowed
+ * to 8 bits (`wide`), with that text's window sides and required bytes. Windows merge per lane.
+ */
+interface Lane {
+  readonly rule: number;
+  readonly wide: boolean;
+  readonly before: number;
+  readonly after: number;
+  readonly requires: Buffer | undefined;
+}
+
+/** The keyword needles of some rules: distinct byte strings, each with the lanes that share it. */
 export interface KeywordPlan {
   readonly rules: readonly WindowRule[];
+  readonly lanes: readonly Lane[];
   readonly keywords: readonly Buffer[];
-  readonly rulesOf: readonly (readonly number[])[];
+  readonly lanesOf: readonly (readonly number[])[];
   /** history a stream keeps: the widest window a hit can need */
   readonly history: number;
 }
@@ -41,31 +62,38 @@ export interface KeywordPlan {
 export function planKeywords(rules: readonly WindowRule[]): KeywordPlan {
   const index = new Map<string, number>();
   const keywords: Buffer[] = [];
-  const rulesOf: number[][] = [];
+  const lanesOf: number[][] = [];
+  const lanes: Lane[] = [];
   let history = 0;
-  rules.forEach((rule, r) => {
-    for (const keyword of rule.keywords) {
-      const key = keyword.toString("latin1");
-      let k = index.get(key);
-      if (k === undefined) {
-        k = keywords.length;
-        index.set(key, k);
-        keywords.push(keyword);
-        rulesOf.push([]);
-      }
-      if (!rulesOf[k]!.includes(r)) rulesOf[k]!.push(r);
-      history = Math.max(history, rule.before + keyword.length + rule.after);
+  const add = (keyword: Buffer, l: number): void => {
+    const key = keyword.toString("latin1");
+    let k = index.get(key);
+    if (k === undefined) {
+      k = keywords.length;
+      index.set(key, k);
+      keywords.push(keyword);
+      lanesOf.push([]);
     }
+    if (!lanesOf[k]!.includes(l)) lanesOf[k]!.push(l);
+    history = Math.max(history, lanes[l]!.before + keyword.length + lanes[l]!.after);
+  };
+  rules.forEach((rule, r) => {
+    const narrow = lanes.push({ rule: r, wide: false, before: rule.before, after: rule.after, requires: rule.requires }) - 1;
+    for (const keyword of rule.keywords) add(keyword, narrow);
+    if (rule.wideKeywords === undefined || rule.wideKeywords.length === 0) return;
+    const requires = rule.requires === undefined ? undefined : Buffer.from(rule.requires.toString("latin1"), "utf16le");
+    const wide = lanes.push({ rule: r, wide: true, before: Math.min(2 * rule.before, MAX_WIDE_SIDE), after: Math.min(2 * rule.after, MAX_WIDE_SIDE), requires }) - 1;
+    for (const keyword of rule.wideKeywords) add(keyword, wide);
   });
-  return { rules, keywords, rulesOf, history: history + 64 };
+  return { rules, lanes, keywords, lanesOf, history: history + 64 };
 }
 
 /**
  * Whether a hit's window [start, end) of `hay` (stream offsets from `base`) can hold a match of
- * `rule`: false only when the window lies inside `hay` and lacks the bytes the rule requires.
+ * `lane`: false only when the window lies inside `hay` and lacks the bytes the lane requires.
  */
-function mayMatch(rule: WindowRule, hay: Buffer | null, base: number, start: number, end: number): boolean {
-  const requires = rule.requires;
+function mayMatch(lane: Lane, hay: Buffer | null, base: number, start: number, end: number): boolean {
+  const requires = lane.requires;
   if (requires === undefined || hay === null || start < base || end > base + hay.length) return true;
   return hay.subarray(start - base, end - base).indexOf(requires) !== -1;
 }
@@ -77,7 +105,8 @@ export interface WindowBudget {
 }
 
 interface OpenWindow {
-  readonly rule: number;
+  /** index into the plan's lanes */
+  readonly lane: number;
   readonly start: number;
   end: number;
 }
@@ -101,17 +130,17 @@ function mergeWindows(plan: KeywordPlan, hits: readonly (readonly [number, numbe
   const out: OpenWindow[] = [];
   const sorted = [...hits].sort((a, b) => a[1] - b[1]);
   for (const [k, at] of sorted) {
-    for (const r of plan.rulesOf[k]!) {
-      const rule = plan.rules[r]!;
-      const start = Math.max(min, at - rule.before);
-      const end = Math.min(max, at + plan.keywords[k]!.length + rule.after);
-      if (!mayMatch(rule, hay, 0, start, end)) continue;
+    for (const r of plan.lanesOf[k]!) {
+      const lane = plan.lanes[r]!;
+      const start = Math.max(min, at - lane.before);
+      const end = Math.min(max, at + plan.keywords[k]!.length + lane.after);
+      if (!mayMatch(lane, hay, 0, start, end)) continue;
       const current = open.get(r);
       if (current !== undefined && start <= current.end && end - current.start <= MAX_MERGED_WINDOW) {
         current.end = Math.max(current.end, end);
         continue;
       }
-      const next = { rule: r, start, end };
+      const next = { lane: r, start, end };
       open.set(r, next);
       out.push(next);
     }
@@ -120,13 +149,44 @@ function mergeWindows(plan: KeywordPlan, hits: readonly (readonly [number, numbe
 }
 
 function examine(plan: KeywordPlan, w: OpenWindow, bytes: Buffer, base: number, seen: Set<string>, sink: RuleMatchSink, report: (tag: number, start: number, end: number) => void): void {
-  plan.rules[w.rule]!.find(bytes, (start, end) => {
-    const key = `${w.rule}:${base + start}`;
+  const lane = plan.lanes[w.lane]!;
+  const rule = plan.rules[lane.rule]!;
+  if (lane.wide) {
+    const { text, from } = narrowed(bytes);
+    rule.find(text, (start, end) => {
+      const at = base + from + 2 * start;
+      const key = `${lane.rule}:${at}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      const tag = sink(lane.rule, text.subarray(start, end), at);
+      if (tag !== undefined) report(tag, at, base + from + 2 * end);
+    });
+    text.fill(0);
+    return;
+  }
+  rule.find(bytes, (start, end) => {
+    const key = `${lane.rule}:${base + start}`;
     if (seen.has(key)) return;
     seen.add(key);
-    const tag = sink(w.rule, bytes.subarray(start, end), base + start);
+    const tag = sink(lane.rule, bytes.subarray(start, end), base + start);
     if (tag !== undefined) report(tag, base + start, base + end);
   });
+}
+
+/**
+ * UTF-16LE text as 8-bit text: the low byte of each character from `from` (the alignment whose
+ * odd bytes are most often zero), a character outside Latin-1 as a zero byte (it ends any
+ * token). Offset i of `text` is offset `from + 2 * i` of `bytes`.
+ */
+export function narrowed(bytes: Buffer): { text: Buffer; from: number } {
+  let zeros = 0;
+  for (let i = 1; i < bytes.length; i += 2) if (bytes[i] === 0) zeros++;
+  let shifted = 0;
+  for (let i = 2; i < bytes.length; i += 2) if (bytes[i] === 0) shifted++;
+  const from = shifted > zeros ? 1 : 0;
+  const text = Buffer.allocUnsafe((bytes.length - from) >> 1);
+  for (let i = 0, at = from; i < text.length; i++, at += 2) text[i] = bytes[at + 1] === 0 ? bytes[at]! : 0;
+  return { text, from };
 }
 
 /**
@@ -205,19 +265,19 @@ export class KeywordStream implements StreamSearcher {
   }
 
   #hit(k: number, at: number): void {
-    for (const r of this.#plan.rulesOf[k]!) {
-      const rule = this.#plan.rules[r]!;
-      const start = Math.max(0, at - rule.before);
-      const end = at + this.#plan.keywords[k]!.length + rule.after;
+    for (const r of this.#plan.lanesOf[k]!) {
+      const lane = this.#plan.lanes[r]!;
+      const start = Math.max(0, at - lane.before);
+      const end = at + this.#plan.keywords[k]!.length + lane.after;
       // a window that lies in this chunk and lacks what the rule requires cannot hold a match
-      if (!mayMatch(rule, this.#chunk, this.#chunkBase, start, end)) continue;
+      if (!mayMatch(lane, this.#chunk, this.#chunkBase, start, end)) continue;
       const current = this.#open.get(r);
       if (current !== undefined && start <= current.end && end - current.start <= MAX_MERGED_WINDOW) {
         current.end = Math.max(current.end, end);
         continue;
       }
       if (current !== undefined) this.#due.push(current);
-      this.#open.set(r, { rule: r, start, end });
+      this.#open.set(r, { lane: r, start, end });
     }
   }
 
@@ -231,8 +291,8 @@ export class KeywordStream implements StreamSearcher {
       } else if (Number.isFinite(end) && w.start < end - keep) {
         // a long merged window: what is here now is examined now, the rest (with an overlap
         // as wide as any match) once it has come, so the history never needs to hold it whole
-        this.#due.push({ rule: r, start: w.start, end });
-        this.#open.set(r, { rule: r, start: end - keep, end: w.end });
+        this.#due.push({ lane: r, start: w.start, end });
+        this.#open.set(r, { lane: r, start: end - keep, end: w.end });
       }
     }
     if (this.#due.length === 0) return;

@@ -2,9 +2,14 @@ import type { RuleSpec } from "./rule.js";
 
 /** A token ends where its alphabet does (a `\b` would not end one whose last character is `-`). */
 const END = "(?:[^A-Za-z0-9_-]|$)";
-/** One unit of an armoured body: base64, header text, line breaks or `\\n` escapes; dashes and dots only in short runs. */
+/**
+ * One unit of an armoured body: base64, header text, line breaks, their escapes (`\\n` in JSON,
+ * `\\\\n` in JSON inside a JSON string, and deeper; `&#10;` in XML); dashes and dots only in short runs.
+ */
 const PEM_CHAR = "[A-Za-z0-9+/=:,() \\t\\r\\n]";
-const PEM_BODY = `${PEM_CHAR}|\\\\[rnt/]|-{1,4}${PEM_CHAR}|\\.{1,2}${PEM_CHAR}`;
+const PEM_BODY = `${PEM_CHAR}|\\\\{1,8}[rnt/]|&#(?:1[03]|x[AaDd]);|-{1,4}${PEM_CHAR}|\\.{1,2}${PEM_CHAR}`;
+/** How a JSON object's base64url starts: `{"` or `{ "`. */
+const JOSE = "(?:eyJ|eyAi)";
 /** Passwords that stand for "the default" in docs and tests, as whole values (V8 on Node 20 has no `(?i:)`). */
 const DEFAULT_PASSWORDS = "^(?:x-oauth-basic|anonymous|guest|postgres|mysql|root|admin|masterkey|tiger|hunter[0-9]?)$";
 /** Placeholders that documentation and examples use in place of a value. */
@@ -21,6 +26,10 @@ const RULES: readonly RuleSpec[] = [
     title: "PEM or OpenSSH private key (also split over lines or JSON-escaped)",
     severity: "critical",
     keywords: ["PRIVATE KEY"],
+    // a PEM file saved as UTF-16 (Windows): its header's start. 20 bytes: with known values it
+    // goes to their Wu-Manber pass, not to the SIMD pass's buckets, where a shorter form
+    // (`--BEGIN`) made the bench image's false candidates 5 times as many (docs/performance.md)
+    utf16Keywords: ["-----BEGIN"],
     // the header, then base64 (with PEM headers, line breaks, indentation or \n escapes), then the footer
     // (no run of five dashes, so a block never runs on through another's footer and a
     // certificate; no run of three dots, which marks a key cut short in documentation)
@@ -95,8 +104,12 @@ const RULES: readonly RuleSpec[] = [
     title: "GitHub token (personal, OAuth, user-to-server, server-to-server, refresh)",
     severity: "high",
     keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
-    regex: `(?:^|[^A-Za-z0-9_])(gh[pousr]_[A-Za-z0-9]{36,251})${END}`,
+    utf16Keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    // after an underscore too: a file named `tok_ghp_…`, a variable `GH_ghp_…`
+    regex: `(?:^|[^A-Za-z0-9])(gh[pousr]_[A-Za-z0-9]{36,251})${END}`,
     entropy: 3.5,
+    // 30 random characters and their CRC-32: a token GitHub issued, even under package documentation
+    checksum: "crc32-base62",
     before: 1,
     after: 256,
   },
@@ -130,6 +143,8 @@ const RULES: readonly RuleSpec[] = [
     entropy: 3.5,
     // a token's 36 base62 characters mix cases (one of one case: 6 in a billion); a word or an id does not
     allowRegexes: ["^npm_[a-z0-9]+$", "^npm_[A-Z0-9]+$"],
+    // the same format as GitHub's: 30 random characters and their CRC-32
+    checksum: "crc32-base62",
     before: 1,
     after: 40,
   },
@@ -239,9 +254,11 @@ const RULES: readonly RuleSpec[] = [
     id: "jwt",
     title: "JSON Web Token",
     severity: "medium",
-    // base64url of the usual first members of a JOSE header: {"alg", {"typ", {"kid"
-    keywords: ["eyJhbGci", "eyJ0eXAi", "eyJraWQi"],
-    regex: `(?:^|[^A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{10,}\\.eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{16,})${END}`,
+    // base64url of the usual first members of a JOSE header: {"alg", {"typ", {"kid"; and of a
+    // header written with spaces, `{ "` (a pretty-printed one, `ewog…`, is not a keyword: its
+    // first two bytes cost the keyword pass a group of its own, measured in docs/performance.md)
+    keywords: ["eyJhbGci", "eyJ0eXAi", "eyJraWQi", "eyAi"],
+    regex: `(?:^|[^A-Za-z0-9_-])(${JOSE}[A-Za-z0-9_-]{10,}\\.${JOSE}[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{16,})${END}`,
     entropy: 4.0,
     // jwt.io's example token (HS256, "John Doe"), copied into countless tests and READMEs
     allowRegexes: ["\\.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c$"],

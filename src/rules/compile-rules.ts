@@ -2,6 +2,7 @@ import { RE2JS } from "re2js";
 import { usageError } from "../errors.js";
 import { MAX_KEYWORD_BYTES, type WindowRule } from "../match/keyword-windows.js";
 import { shannonEntropy } from "./entropy.js";
+import { hasTokenChecksum } from "./token-checksum.js";
 import type { RuleOrigin, Severity } from "./rule.js";
 
 /** A keyword shorter than this would open a window at almost every byte of an image. */
@@ -19,8 +20,10 @@ export interface CompiledRule extends WindowRule {
   readonly severity: Severity;
   /** Where the rule came from (built-in, a file), for messages. */
   readonly from: string;
-  /** True when a finding at `path` does not count: an allowed path, or outside the rule's paths. */
-  allowsPath(path: string): boolean;
+  /** True when a finding at `path` does not count: an allowed path (unless `verified`), or outside the rule's paths. */
+  allowsPath(path: string, verified?: boolean): boolean;
+  /** Whether a secret carries its format's checksum (see RuleSpec.checksum); false for rules without one. */
+  verified(secret: Buffer): boolean;
   /** What it was compiled from, so another thread can compile the same rule (digest-thread.ts). */
   readonly origin: RuleOrigin;
   readonly trusted: boolean;
@@ -104,7 +107,8 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   };
   if (rule.keywords.length === 0) fail("no keywords: safebuild runs a rule's regex only near one of its keywords (add keywords: the literal text every match contains or sits next to)");
   const keywords = rule.keywords.map((k) => Buffer.from(k, "utf8"));
-  for (const k of keywords) {
+  const wideKeywords = (rule.utf16Keywords ?? []).map((k) => Buffer.from(k, "utf16le"));
+  for (const k of [...keywords, ...wideKeywords]) {
     if (k.length < MIN_KEYWORD_BYTES) fail(`keyword ${JSON.stringify(k.toString("utf8"))} is shorter than ${MIN_KEYWORD_BYTES} bytes: it would open a window at almost every byte`);
     if (k.length > MAX_KEYWORD_BYTES) fail(`a keyword is longer than ${MAX_KEYWORD_BYTES} bytes`);
   }
@@ -127,6 +131,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   if (entropy !== undefined && !(entropy >= 0 && entropy <= 8)) fail("entropy must be from 0 to 8 (bits per byte)");
 
   const sameAsUser = rule.allowPasswordSameAsUser === true;
+  const checksummed = rule.checksum === "crc32-base62";
   const allowed = (secret: Buffer): boolean => {
     if (entropy !== undefined && shannonEntropy(secret) < entropy) return true;
     if (stopwords.length > 0) {
@@ -142,6 +147,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
     severity: rule.severity,
     from,
     keywords,
+    ...(wideKeywords.length === 0 ? {} : { wideKeywords }),
     before,
     after,
     requires,
@@ -158,7 +164,8 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
         return true;
       });
     },
-    allowsPath: (path) => allowPaths.some((test) => test(path)) || (onlyPaths.length > 0 && !onlyPaths.some((test) => test(path))),
+    allowsPath: (path, verified = false) => (!verified && allowPaths.some((test) => test(path))) || (onlyPaths.length > 0 && !onlyPaths.some((test) => test(path))),
+    verified: (secret) => checksummed && hasTokenChecksum(secret),
     origin: { rule, from },
     trusted,
   };

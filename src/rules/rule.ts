@@ -37,6 +37,18 @@ export interface RuleSpec {
    * `anonymous:anonymous@`) is a default written into docs and tests, not a secret.
    */
   readonly allowPasswordSameAsUser?: boolean | undefined;
+  /**
+   * Built-in only (no config or TOML field sets it): keywords (ASCII) also searched as UTF-16LE
+   * text, a Windows file's; the window around such a hit is narrowed to 8-bit text before the
+   * regex runs.
+   */
+  readonly utf16Keywords?: readonly string[] | undefined;
+  /**
+   * Built-in only (no config or TOML field sets it): the secret ends in the format's own
+   * checksum (token-checksum.ts). One whose checksum holds was issued, never typed into
+   * documentation: it is reported under the allow paths too.
+   */
+  readonly checksum?: "crc32-base62" | undefined;
 }
 
 /** Where a rule came from, for messages. */

@@ -14,6 +14,10 @@ const positives: [string, () => string][] = [
   ["private-key", () => jsonEscaped(pem("PRIVATE KEY"))],
   ["private-key", () => `key: |\n  ${pem("PRIVATE KEY").replace(/\n/g, "\n  ")}`],
   ["private-key", () => `SSH_KEY="${pem("OPENSSH PRIVATE KEY").replace(/\n/g, " ")}"`],
+  // XML with its line breaks as character references; JSON inside a JSON string (doubled escapes)
+  ["private-key", () => `<key>${pem("PRIVATE KEY").trimEnd().replace(/\n/g, "&#10;")}</key>`],
+  ["private-key", () => `<key>${pem("RSA PRIVATE KEY").trimEnd().replace(/\n/g, "&#xD;&#xA;")}</key>`],
+  ["private-key", () => JSON.stringify({ v: JSON.stringify({ private_key: pem("PRIVATE KEY") }) })],
   ["putty-private-key", () => ppk()],
   ["aws-access-key", () => `[default]\naws_access_key_id = ${token.awsId()}\naws_secret_access_key = ${token.awsSecret()}\n`],
   ["aws-access-key", () => JSON.stringify({ AccessKey: { AccessKeyId: token.awsId(), SecretAccessKey: token.awsSecret() } })],
@@ -39,6 +43,8 @@ const positives: [string, () => string][] = [
   ["github-token", () => `GITHUB_TOKEN=${token.github("p")}\n`],
   ["github-token", () => `"token": "${token.github("s")}"`],
   ["github-token", () => `https://x-access-token:${token.github("o")}@github.com/o/r.git`],
+  // after an underscore: a file named after the token
+  ["github-token", () => `app/tok_${token.github("p")}`],
   ["github-fine-grained-token", () => `export GH_TOKEN=${token.githubFine()}`],
   ["gitlab-token", () => `PRIVATE-TOKEN: ${token.gitlab()}`],
   ["npm-token", () => `//registry.npmjs.org/:_authToken=${token.npm()}\n`],
@@ -54,6 +60,8 @@ const positives: [string, () => string][] = [
   ["google-api-key", () => `const key = "${token.google()}";`],
   ["gcp-service-account", () => serviceAccount()],
   ["jwt", () => `Authorization: Bearer ${token.jwt()}`],
+  // a JOSE header written with spaces
+  ["jwt", () => `t=${token.jwtSpaced()}`],
   ["url-password", () => `DATABASE_URL=postgres://app:${alnum(16)}@db.internal:5432/app`],
   ["url-password", () => `git clone https://deploy:${alnum(20)}@git.example.org/team/repo.git`],
 ];
@@ -61,6 +69,9 @@ const positives: [string, () => string][] = [
 /** [rule, text that looks close but holds no secret of it]. */
 const negatives: [string, () => string][] = [
   ["private-key", () => 'const HEADER = "-----BEGIN PRIVATE KEY-----";'],
+  // the same escapes around a public key, and around a key cut short in documentation
+  ["private-key", () => `<key>-----BEGIN PUBLIC KEY-----&#10;${token.pemBody(270).replace(/\n/g, "&#10;")}&#10;-----END PUBLIC KEY-----</key>`],
+  ["private-key", () => JSON.stringify({ v: JSON.stringify({ private_key: `-----BEGIN PRIVATE KEY-----\nMIIEv${alnum(40)}...\n-----END PRIVATE KEY-----\n` }) })],
   ["private-key", () => "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n"],
   ["private-key", () => "-----BEGIN PUBLIC KEY-----\n" + token.pemBody(270) + "\n-----END PUBLIC KEY-----\n"],
   ["private-key", () => pem("PRIVATE KEY", "PASTE-YOUR-PRIVATE-KEY-HERE-".repeat(4))],
@@ -86,6 +97,7 @@ const negatives: [string, () => string][] = [
   ["github-token", () => `ghp_${alnum(20)}`],
   ["github-token", () => `ghp_${"a".repeat(36)}`],
   ["github-token", () => `xghp_${alnum(36)}`],
+  ["github-token", () => `app/tok_ghp_${alnum(20)} app/tok_ghp_${"x".repeat(36)}`],
   ["github-fine-grained-token", () => `github_pat_${alnum(30)}`],
   ["gitlab-token", () => "glpat-short"],
   ["npm-token", () => `npm_config_cache=/tmp/${alnum(36)}`],
@@ -106,6 +118,9 @@ const negatives: [string, () => string][] = [
   ["google-api-key", () => `AIza${alnum(10)}`],
   ["gcp-service-account", () => JSON.stringify({ type: "authorized_user", private_key_id: "0".repeat(40) })],
   ["jwt", () => "eyJhbGciOiJIUzI1NiJ9"],
+  // base64 of JSON written with spaces, or pretty-printed, that is not a token (one or two parts)
+  ["jwt", () => `data=${Buffer.from(JSON.stringify({ name: alnum(12), version: "1.0.0" }, null, 2)).toString("base64")}`],
+  ["jwt", () => `${Buffer.from('{ "alg": "none" }').toString("base64url")}.${Buffer.from('{ "sub": "x" }').toString("base64url")}`],
   ["url-password", () => "https://user:password@example.com/"],
   ["url-password", () => "postgres://app:${DB_PASSWORD}@db:5432/app"],
   ["url-password", () => "http://www.debian.org/doc/ and mailto:someone@debian.org"],
@@ -182,5 +197,16 @@ describe("built-in rules", () => {
     expect(hit?.preview).toBe(`${value.slice(0, 2)}…${value.slice(-2)}`);
     const [short] = findWhole("postgres://u:abcdefgh@db/x");
     expect(short?.preview).toBe("…");
+  });
+
+  test.each([
+    ["JSON", (key: string) => JSON.stringify({ key })],
+    ["JSON inside JSON", (key: string) => JSON.stringify({ v: JSON.stringify({ key }) })],
+    ["XML", (key: string) => `<key>${key.replace(/\n/g, "&#10;")}</key>`],
+    ["XML with CRLF", (key: string) => `<key>${key.replace(/\n/g, "&#xD;&#xA;")}</key>`],
+  ])("a private key's preview is its body's ends, not the escapes of its line breaks: %s", (_, wrap) => {
+    const body = token.pemBody();
+    const [hit] = findWhole(wrap(pem("PRIVATE KEY", body)));
+    expect(hit?.preview).toBe(`${body.slice(0, 2)}…${body.slice(-2)}`);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from "node:crypto";
+import { crc32 } from "node:zlib";
 
 /**
  * Made-up values of each format's documented shape, built at run time so the repository holds
@@ -8,6 +9,19 @@ const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 export const pick = (alphabet: string, n: number): string => Array.from({ length: n }, () => alphabet[randomInt(alphabet.length)]).join("");
 export const alnum = (n: number): string => pick(ALNUM, n);
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+/**
+ * A token as GitHub and npm issue them: 30 random base62 characters after the prefix, then their
+ * CRC-32 as 6 base62 digits (node's zlib computes it here, not the code under test).
+ */
+export function checksummed(prefix: string): string {
+  const body = alnum(30);
+  let n = crc32(body);
+  let check = "";
+  for (let i = 0; i < 6; i++, n = Math.floor(n / 62)) check = BASE62[n % 62]! + check;
+  return `${prefix}${body}${check}`;
+}
 
 export const token = {
   github: (kind = "p") => `gh${kind}_${alnum(36)}`,
@@ -31,6 +45,12 @@ export const token = {
   jwt: () => {
     const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
     return `${part({ alg: "HS256", typ: "JWT" })}.${part({ sub: alnum(10), iat: 1700000000 })}.${randomBytes(32).toString("base64url")}`;
+  },
+  /** A JWT whose JOSE header was written by hand: `{ "alg": … }`. */
+  jwtSpaced: () => {
+    const header = '{ "alg": "HS256", "typ": "JWT" }';
+    const payload = Buffer.from(JSON.stringify({ sub: alnum(10), iat: 1700000000 })).toString("base64url");
+    return `${Buffer.from(header).toString("base64url")}.${payload}.${randomBytes(32).toString("base64url")}`;
   },
   pemBody: (bytes = 1190) => randomBytes(bytes).toString("base64").replace(/.{64}/g, "$&\n").trimEnd(),
 };

@@ -175,10 +175,10 @@ export function withoutContainers(findings: readonly Finding[]): Finding[] {
   return findings.filter((f) => f.where !== "file" || !(members.get(identity(f)) ?? []).some((inner) => inner.startsWith(`${f.path}!/`)));
 }
 
-/** The place-independent part of a pattern rule's finding, or undefined (no rule match, or a path the rule allows). */
+/** The place-independent part of a pattern rule's finding, or undefined (no rule match, or a path the rule allows and a secret without its checksum). */
 export function ruleFinding(needles: NeedleTable, tag: number, where: Finding["where"], path: string): Pick<Finding, "secret" | "rule" | "where" | "path" | "encoding" | "severity" | "preview" | "fingerprint"> | undefined {
   const match = needles.ruleMatch(tag);
-  if (match === undefined || match.rule.allowsPath(path)) return undefined;
+  if (match === undefined || match.rule.allowsPath(path, match.verified)) return undefined;
   const rule = match.rule.id;
   return { secret: null, rule, where, path, encoding: "raw", severity: match.rule.severity, preview: match.preview, fingerprint: ruleFingerprint(rule, where, path, match.offset) };
 }

@@ -25,6 +25,8 @@ export interface RuleMatch {
   readonly preview: string;
   /** where the secret starts in the bytes searched (a file's content, a string) */
   readonly offset: number;
+  /** it carries its format's checksum: issued, not a placeholder (allow paths do not drop it) */
+  readonly verified: boolean;
 }
 
 /** Every variant of every secret, indexed by matcher tag, and the pattern rules' matches. */
@@ -109,7 +111,8 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   // Known values win: a rule match that holds a given secret is that secret's finding already.
   const sink: RuleMatchSink = (rule, secret, offset) => {
     if (isKnown(secret) || !limits.admit()) return undefined;
-    matches.push({ rule: rules[rule]!, preview: previewOf(secret), offset });
+    const found = rules[rule]!;
+    matches.push({ rule: found, preview: previewOf(secret), offset, verified: found.verified(secret) });
     return RULE_TAG_BASE + matches.length - 1;
   };
   const matcher: RangeMatcher = {

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { sha256Digest } from "../helpers/archives.js";
-import { serving, standIn, tinyImage, type StandIn } from "./stand-in-registry.js";
+import { serving, standIn, tinyImage, type StandIn, type TinyImage } from "./stand-in-registry.js";
 
 const work = mkdtempSync(join(tmpdir(), "sbtest-hostile-registry-"));
 const value = `sbreg-${randomBytes(16).toString("base64url")}`;
@@ -97,6 +98,49 @@ describe("a registry that misbehaves: one line, its exit code, bounded time", ()
     const layer = [...image.blobs.keys()][1]!;
     const other = (await tinyImage(`${value}-other`)).blobs;
     const server = await up(serving(image, (req, res) => (req.url?.endsWith(layer) ? (res.writeHead(200).end([...other.values()][1]), true) : false)));
+    expectOneLineError(await scan(`${server.host}/t/app:1`), 4, /the registry served bytes that are not the image it named/);
+  });
+
+  /** The tiny image with its layer stored as gzip (the registry's usual form): its blob, and its gzip bytes. */
+  async function gzipImage(content: string): Promise<{ image: TinyImage; layer: string; gz: Buffer }> {
+    const tiny = await tinyImage(content);
+    const [config, tar] = [...tiny.blobs.values()] as [Buffer, Buffer];
+    const gz = gzipSync(tar);
+    const layer = sha256Digest(gz);
+    const parsed = JSON.parse(tiny.manifest.toString("utf8")) as { layers: { mediaType: string; digest: string; size: number }[] };
+    parsed.layers = [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: layer, size: gz.length }];
+    const manifest = Buffer.from(JSON.stringify(parsed));
+    return { image: { manifest, manifestDigest: sha256Digest(manifest), blobs: new Map([[sha256Digest(config), config], [layer, gz]]) }, layer, gz };
+  }
+
+  test("a gzip layer is scanned (the baseline of the three below)", async () => {
+    const { image } = await gzipImage(value);
+    const server = await up(serving(image));
+    const run = await scan(`${server.host}/t/app:1`);
+    expect(run.code, run.output).toBe(1);
+    expect(JSON.parse(run.stdout.toString()).findings).toMatchObject([{ where: "file", path: "leak.txt" }]);
+  });
+
+  test("a gzip layer cut short (the connection ends before its length)", async () => {
+    const { image, layer, gz } = await gzipImage(value);
+    const server = await up(serving(image, (req, res) => (req.url?.endsWith(layer) ? (res.writeHead(200, { "content-length": String(gz.length) }).write(gz.subarray(0, 20)), res.destroy(), true) : false)));
+    expectOneLineError(await scan(`${server.host}/t/app:1`), 4, /^safebuild: registry 127\.0\.0\.1:\d+ is unreachable \(ECONNRESET\)$/);
+  });
+
+  test("a gzip layer whose deflate data is corrupt (served as its digest says)", async () => {
+    const { image, layer, gz } = await gzipImage(value);
+    const bad = Buffer.from(gz);
+    bad.fill(0xff, 12, bad.length - 8);
+    const lying = new Map(image.blobs);
+    lying.set(layer, bad);
+    const server = await up(serving({ ...image, blobs: lying }));
+    expectOneLineError(await scan(`${server.host}/t/app:1`), 2, /layer sha256:[0-9a-f]{64} is unreadable \(.+\)$/);
+  });
+
+  test("a gzip layer whose bytes are not its digest's (hashed as they stream)", async () => {
+    const { image, layer } = await gzipImage(value);
+    const other = (await gzipImage(`${value}-other`)).gz;
+    const server = await up(serving(image, (req, res) => (req.url?.endsWith(layer) ? (res.writeHead(200).end(other), true) : false)));
     expectOneLineError(await scan(`${server.host}/t/app:1`), 4, /the registry served bytes that are not the image it named/);
   });
 

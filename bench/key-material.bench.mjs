@@ -8,6 +8,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { compileVariants } from "../src/match/variant-matcher.ts";
 import { variantsOf } from "../src/match/variants.ts";
+import { text } from "./haystack.mjs";
 
 const MIB = 1024 * 1024;
 const size = Number(process.argv[2] ?? 64) * MIB;
@@ -26,22 +27,6 @@ function secrets() {
   return out;
 }
 
-const WORDS = "the of and to in is for on that with as was by layer file build image node module const return function import export default error warning info debug".split(" ");
-function text(bytes) {
-  const parts = [];
-  let total = 0;
-  while (total < bytes) {
-    const kind = Math.random();
-    let s;
-    if (kind < 0.6) s = Array.from({ length: 12 }, () => WORDS[(Math.random() * WORDS.length) | 0]).join(" ") + "\n";
-    else if (kind < 0.75) s = `${randomBytes(32).toString("hex")}  ./usr/lib/file${total}.so\n`;
-    else if (kind < 0.85) s = randomBytes(57).toString("base64") + "\n";
-    else s = `{"name":"pkg-${total}","integrity":"sha512-${randomBytes(64).toString("base64")}"}\n`;
-    parts.push(s);
-    total += s.length;
-  }
-  return Buffer.from(parts.join("")).subarray(0, bytes);
-}
 
 const hay = Buffer.allocUnsafe(size);
 for (let at = 0; at < size; at += MIB) (Math.random() < 0.4 ? randomBytes(MIB) : text(MIB)).copy(hay, at);

@@ -1,7 +1,8 @@
 import { resolveDockerCli } from "./cli-path.js";
 import { environmentError, inputError } from "../errors.js";
 import { childEnv, secretTraces } from "../secrets/child-env.js";
-import { firstLine, runCommand, startCommand } from "../process/run.js";
+import { firstLine, runCommand } from "../process/run.js";
+import { stdoutPump } from "../process/stdout-pump.js";
 import type { Pump, PumpOptions } from "../bytes/pump.js";
 
 /**
@@ -38,28 +39,7 @@ export async function cliImageId(ref: string, options: CliExportOptions): Promis
 
 /** `docker save ID` through the CLI, its stdout walked as it comes, with backpressure. */
 export function cliSavePump(docker: string, id: string, options: CliExportOptions): Pump {
-  return async (sink, backlog) => {
-    const child = startCommand({ command: docker, args: ["save", id], env: exportEnv(options), inheritEnv: false }, { signal: options.signal, output: { kind: "read" } });
-    try {
-      for await (const chunk of child.stdout) {
-        if (options.signal?.aborted) throw options.signal.reason;
-        options.onBytes?.(chunk.length);
-        sink.write(chunk);
-        if (backlog.pending) await backlog.settle();
-      }
-      const result = await child.exited;
-      if (options.signal?.aborted) throw options.signal.reason;
-      if (result.spawnError !== undefined) throw environmentError(`cannot run the docker CLI ${docker}: ${result.spawnError.code ?? "failed"}`);
-      if (result.exitCode !== 0) {
-        const reason = firstLine(result.stderr);
-        throw environmentError(`\`docker save\` through ${docker} failed (exit ${result.exitCode ?? "signal"})${reason === "" ? "" : `: ${reason}`}`);
-      }
-      sink.end();
-      await backlog.settle();
-    } finally {
-      child.stop();
-    }
-  };
+  return stdoutPump({ command: docker, args: ["save", id], env: exportEnv(options), what: "docker save", who: "the docker CLI" }, options);
 }
 
 /** What the CLI gets: the caller's filtered environment, else the `export` policy of `env`. */

@@ -2,7 +2,8 @@ import { resolve } from "node:path";
 import { findOnPath } from "../docker/cli-path.js";
 import type { Pump, PumpOptions } from "../bytes/pump.js";
 import { environmentError, inputError } from "../errors.js";
-import { firstLine, runCommand, startCommand } from "../process/run.js";
+import { firstLine, runCommand } from "../process/run.js";
+import { stdoutPump } from "../process/stdout-pump.js";
 
 /**
  * Images in podman's local storage (`podman build`, `podman pull`): `podman save` through the
@@ -45,26 +46,6 @@ export async function podmanImageId(ref: string, options: PodmanOptions): Promis
 
 /** `podman save ID` (docker-archive on stdout), walked as it comes, with backpressure. */
 export function podmanSavePump(podman: string, id: string, options: PodmanOptions): Pump {
-  return async (sink, backlog) => {
-    const child = startCommand({ command: podman, args: ["save", "--format", "docker-archive", id.slice("sha256:".length)], env: { ...options.childEnv }, inheritEnv: false }, { signal: options.signal, output: { kind: "read" } });
-    try {
-      for await (const chunk of child.stdout) {
-        if (options.signal?.aborted) throw options.signal.reason;
-        options.onBytes?.(chunk.length);
-        sink.write(chunk);
-        if (backlog.pending) await backlog.settle();
-      }
-      const result = await child.exited;
-      if (options.signal?.aborted) throw options.signal.reason;
-      if (result.spawnError !== undefined) throw environmentError(`cannot run podman ${podman}: ${result.spawnError.code ?? "failed"}`);
-      if (result.exitCode !== 0) {
-        const reason = firstLine(result.stderr);
-        throw environmentError(`\`podman save\` through ${podman} failed (exit ${result.exitCode ?? "signal"})${reason === "" ? "" : `: ${reason}`}`);
-      }
-      sink.end();
-      await backlog.settle();
-    } finally {
-      child.stop();
-    }
-  };
+  const args = ["save", "--format", "docker-archive", id.slice("sha256:".length)];
+  return stdoutPump({ command: podman, args, env: { ...options.childEnv }, what: "podman save", who: "podman" }, options);
 }

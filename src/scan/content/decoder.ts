@@ -54,15 +54,7 @@ export function gathered(dc: DecoderContext, format: ContentFormat, decode: (inp
         dc.report.notSearched(dc.inner, tooBig ? `${format} file over ${formatBytes(maxGatherBytes)} (limit for decoding in memory)` : heldReason);
         return;
       }
-      if (gathering === null || gathering.length < size + chunk.length) {
-        // the file's size, when its container said it, is taken at once
-        const grown = dc.gathers.take(Math.min(maxGatherBytes, Math.max(size + chunk.length, dc.size ?? 0, 2 * size)));
-        if (gathering !== null) {
-          gathering.copy(grown, 0, 0, size);
-          dc.gathers.give(gathering);
-        }
-        gathering = grown;
-      }
+      gathering = roomFor(dc, gathering, size, chunk.length);
       size += chunk.copy(gathering, size);
     },
     end() {
@@ -78,6 +70,20 @@ export function gathered(dc: DecoderContext, format: ContentFormat, decode: (inp
       }
     },
   };
+}
+
+/**
+ * `held` (its first `size` bytes kept) or a larger buffer from the pool, with room for `more`
+ * bytes after them; the file's size, when its container said it, is taken at once.
+ */
+export function roomFor(dc: DecoderContext, held: Buffer | null, size: number, more: number): Buffer {
+  if (held !== null && held.length >= size + more) return held;
+  const grown = dc.gathers.take(Math.min(CONTENT_LIMITS.maxGatherBytes, Math.max(size + more, dc.size ?? 0, 2 * size)));
+  if (held !== null) {
+    held.copy(grown, 0, 0, size);
+    dc.gathers.give(held);
+  }
+  return grown;
 }
 
 /** A decoder's error as a reason: library messages name formats and offsets, never content. */

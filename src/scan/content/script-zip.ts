@@ -1,4 +1,4 @@
-import type { Decoder } from "./decoder.js";
+import { roomFor, type Decoder } from "./decoder.js";
 import { CONTENT_LIMITS, formatBytes } from "./limits.js";
 import { findEocd, readZipAfterPrefix } from "./zip.js";
 
@@ -39,14 +39,7 @@ export const scriptZipDecoder: Decoder = (dc) => {
         drop();
         return;
       }
-      if (held === null || held.length < size + chunk.length) {
-        const grown = dc.gathers.take(Math.min(maxGatherBytes, Math.max(size + chunk.length, dc.size ?? 0, 2 * size)));
-        if (held !== null) {
-          held.copy(grown, 0, 0, size);
-          dc.gathers.give(held);
-        }
-        held = grown;
-      }
+      held = roomFor(dc, held, size, chunk.length);
       size += chunk.copy(held, size);
     },
     end() {

@@ -280,9 +280,11 @@ const RULES: readonly RuleSpec[] = [
     // variables, templates and the words documentation puts where a password goes
     // and the defaults docs and tests spell out (the user's own name again, GitHub's
     // `TOKEN:x-oauth-basic@`, a database's stock login)
-    allowRegexes: ["^[$%{<*]", "^\\[", "\\$\\{", "\\{\\{", "^x+$", DEFAULT_PASSWORDS],
+    // a short password around a run of ascending digits is a placeholder (dotenv's `dotenv://:key_1234@…`)
+    allowRegexes: ["^[$%{<*]", "^\\[", "\\$\\{", "\\{\\{", "^x+$", DEFAULT_PASSWORDS, "^.{0,12}(?:0123|1234|2345|3456|4567|5678|6789|7890).{0,12}$"],
     stopwords: [...PLACEHOLDER_WORDS, "password", "passwd", "pass", "pwd", "secret", "token", "change_me", "replace_me", "changeit"],
     allowPasswordSameAsUser: true,
+    allowExampleHosts: true,
   },
 ];
 

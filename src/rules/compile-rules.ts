@@ -131,6 +131,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   if (entropy !== undefined && !(entropy >= 0 && entropy <= 8)) fail("entropy must be from 0 to 8 (bits per byte)");
 
   const sameAsUser = rule.allowPasswordSameAsUser === true;
+  const exampleHosts = rule.allowExampleHosts === true;
   const checksummed = rule.checksum === "crc32-base62";
   const allowed = (secret: Buffer): boolean => {
     if (entropy !== undefined && shannonEntropy(secret) < entropy) return true;
@@ -157,7 +158,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
       find(window, (start, end) => {
         if (start < 0 || end <= start) return true;
         const secret = window.subarray(start, end);
-        if (allowed(secret) || (sameAsUser && repeatsUser(window, start, end))) return true;
+        if (allowed(secret) || (sameAsUser && repeatsUser(window, start, end)) || (exampleHosts && atExampleHost(window, end))) return true;
         isNear ??= near === undefined || near(window);
         if (!isNear) return false;
         found(start, end);
@@ -187,6 +188,17 @@ export function compileRules(origins: readonly RuleOrigin[], trusted: (origin: R
 }
 
 /** Whether `window[start, end)`, a URL's password, follows `://` + the same bytes + `:`. */
+/** RFC 2606 and 6761 names for examples: `example.com`, `example.org`, `example.net`, `*.example`, `*.test`, `*.invalid`. */
+const EXAMPLE_HOST = /(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid)$/;
+
+/** Whether the host after the password at `end` (`…:PASSWORD@HOST`) is a name reserved for examples. */
+export function atExampleHost(window: Buffer, end: number): boolean {
+  if (window[end] !== 0x40) return false;
+  let stop = end + 1;
+  while (stop < window.length && stop - end <= 254 && /[A-Za-z0-9.-]/.test(String.fromCharCode(window[stop]!))) stop += 1;
+  return EXAMPLE_HOST.test(window.toString("latin1", end + 1, stop).toLowerCase().replace(/\.$/, ""));
+}
+
 export function repeatsUser(window: Buffer, start: number, end: number): boolean {
   const length = end - start;
   const user = start - 1 - length;

@@ -37,6 +37,8 @@ export interface RuleSpec {
    * `anonymous:anonymous@`) is a default written into docs and tests, not a secret.
    */
   readonly allowPasswordSameAsUser?: boolean | undefined;
+  /** Built-in only: a URL password at a host reserved for examples (`user:pw@example.com`, `*.test`) is documentation. */
+  readonly allowExampleHosts?: boolean | undefined;
   /**
    * Built-in only (no config or TOML field sets it): keywords (ASCII) also searched as UTF-16LE
    * text, a Windows file's; the window around such a hit is narrowed to 8-bit text before the

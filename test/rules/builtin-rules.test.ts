@@ -63,7 +63,9 @@ const positives: [string, () => string][] = [
   // a JOSE header written with spaces
   ["jwt", () => `t=${token.jwtSpaced()}`],
   ["url-password", () => `DATABASE_URL=postgres://app:${alnum(16)}@db.internal:5432/app`],
-  ["url-password", () => `git clone https://deploy:${alnum(20)}@git.example.org/team/repo.git`],
+  ["url-password", () => `git clone https://deploy:${alnum(20)}@git.acme-corp.io/team/repo.git`],
+  // a reserved name only as the whole host's end: example.com.evil.io is someone's
+  ["url-password", () => `https://ci:${alnum(20)}@example.com.mirror.acme.io/repo`],
 ];
 
 /** [rule, text that looks close but holds no secret of it]. */
@@ -125,6 +127,11 @@ const negatives: [string, () => string][] = [
   ["url-password", () => "postgres://app:${DB_PASSWORD}@db:5432/app"],
   ["url-password", () => "http://www.debian.org/doc/ and mailto:someone@debian.org"],
   ["url-password", () => "see https://github.com/org/repo/issues/12 (user@example.com)"],
+  // hosts reserved for examples (RFC 2606, 6761): documentation and tests, whatever the password
+  ["url-password", () => `https://deploy:${alnum(20)}@git.example.org/team/repo.git amqp://u:${alnum(16)}@EXAMPLE.COM:5672 x://a:${alnum(12)}@db.test/x y://b:${alnum(12)}@host.invalid`],
+  ["url-password", () => "uri://us\\xA0er:pa\\uD7FFss@example.com:123/o\\uF900ne"],
+  // a short password around ascending digits is a placeholder (dotenv's docs)
+  ["url-password", () => "DOTENV_KEY='dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=production' dotenv://:key_7890@dotenvx.com/v"],
 ];
 
 describe("built-in rules", () => {

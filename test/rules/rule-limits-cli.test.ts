@@ -10,8 +10,10 @@ import { MAX_RULE_MATCHES, RULE_WINDOW_BUDGET } from "../../src/scan/findings/ne
 // past 10,000 URL passwords, and a few MiB where every rule's keyword is on every line.
 const work = mkdtempSync(join(tmpdir(), "sbtest-rule-limits-cli-"));
 const known = "sbtest-rulelimits-cli-Vb3nQ8zR1tY6";
-const password = (i: number): string => `kLmNoPqRwXyZ${String(i).padStart(5, "0")}`;
-const urls = (n: number): string => Array.from({ length: n }, (_, i) => `https://deploy:${password(i)}@git.example.org/r.git\n`).join("");
+// i in letters: a run of ascending digits (`…01234`) would read as a placeholder
+const letters = (i: number): string => (i < 26 ? "" : letters(Math.floor(i / 26))) + String.fromCharCode(97 + (i % 26));
+const password = (i: number): string => `kLmNoPqRwXyZ${letters(i).padStart(4, "a")}`;
+const urls = (n: number): string => Array.from({ length: n }, (_, i) => `https://deploy:${password(i)}@git.acme-corp.io/r.git\n`).join("");
 // a keyword of each built-in rule on every line: every rule's windows cover the whole file
 const dense = "PRIVATE KEY PuTTY-User-Key-File- eyJhbGci private_key_id aws_secret_access_key pypi-AgEIcHlwaS5vcmc ghp_ github_pat_ glpat- _authToken dckr_pat_ xox hooks.slack.com/services/ sk_live_ AIza ://\n";
 const planted = [password(0), password(MAX_RULE_MATCHES), known];

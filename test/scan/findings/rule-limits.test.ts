@@ -13,7 +13,7 @@ import { secret } from "../helpers.js";
 
 // fixed values: a random token could share bytes with the known value or the keywords
 const known = "sbtest-rulelimits-Kq7vN2xW9pL4";
-const url = (i: number): string => `https://deploy:kLmNoPqRwXyZ${String(i).padStart(4, "0")}@git.example.org/repo.git\n`;
+const url = (i: number): string => `https://deploy:kLmNoPqRwXyZ${String(i).padStart(4, "0")}@git.acme-corp.io/repo.git\n`;
 const urls = (from: number, n: number): string => Array.from({ length: n }, (_, i) => url(from + i)).join("");
 
 const work = mkdtempSync(join(tmpdir(), "sbtest-rule-limits-"));

@@ -3,11 +3,12 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engineAnswers } from "../build/cli.js";
 import { dockerArchive, tarOf } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
-import { arOf, xzOf, zipOf } from "../helpers/content-archives.js";
+import { arOf, pngOf, xzOf, zipOf } from "../helpers/content-archives.js";
 
 const DOCKER = "/usr/bin/docker";
 const run = Math.random().toString(36).slice(2, 8);
@@ -45,6 +46,8 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     // a Spring Boot fully executable jar (its launch script first) and a Python zipapp (`#!` line first)
     writeFileSync(join(leaky, "run.jar"), zipOf([{ name: "BOOT-INF/classes/application.properties", data: properties(value) }], { prefix: Buffer.from("#!/bin/bash\n# launch script\nexec java -jar \"$0\" \"$@\"\n") }));
     writeFileSync(join(leaky, "tool.pyz"), zipOf([{ name: "__main__.py", data: Buffer.from("import tool\n") }, { name: "tool/settings.py", data: properties(value) }], { prefix: Buffer.from("#!/usr/bin/env python3\n") }));
+    // a comment a build wrote into an image's compressed text chunk
+    writeFileSync(join(leaky, "logo.png"), pngOf([["zTXt", Buffer.concat([Buffer.from("Comment\0\0"), deflateSync(properties(value))])]]));
     writeFileSync(join(leaky, "saved.tar"), await dockerArchive([await tarOf([{ name: "etc/app.conf", data: properties(value) }])]));
     build(
       leaky,
@@ -54,6 +57,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "COPY app.jar /app/app.jar",
         "COPY tool.deb /var/cache/tool.deb",
         "COPY run.jar tool.pyz /opt/",
+        "COPY logo.png /srv/static/logo.png",
         "COPY saved.tar /backup/saved.tar",
         "COPY db.conf.xz /db.conf.xz",
         // shapes busybox makes from the mounted secret (its xz only decompresses): a .tgz inside a .tar.gz, bzip2
@@ -86,6 +90,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "xz:db.conf.xz",
         "zip:opt/run.jar!/BOOT-INF/classes/application.properties",
         "zip:opt/tool.pyz!/tool/settings.py",
+        "png:srv/static/logo.png",
       ]),
     );
     expect(report.notSearched).toEqual([]);

@@ -6,6 +6,7 @@ import type { ContentFormat } from "./format.js";
 import { gitPackDecoder } from "./git-pack.js";
 import { gzipDecoder } from "./gzip.js";
 import { lzmaAloneDecoder } from "./lzma-alone.js";
+import { pngDecoder } from "./png.js";
 import { scriptZipDecoder } from "./script-zip.js";
 import { tarDecoder } from "./tar.js";
 import { xzDecoder } from "./xz.js";
@@ -27,4 +28,5 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   lzma: lzmaAloneDecoder,
   brotli: brotliDecoder,
   script: scriptZipDecoder,
+  png: pngDecoder,
 };

@@ -1,5 +1,5 @@
 /** What the content stage can open, named as reports name the container of a finding. */
-export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd" | "zlib" | "git-pack" | "lzma" | "brotli" | "script";
+export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd" | "zlib" | "git-pack" | "lzma" | "brotli" | "script" | "png";
 
 /** A tar's magic sits at 257..262: the most any format here needs to be told apart. */
 export const HEAD_BYTES = 265;
@@ -8,6 +8,7 @@ const ZIP = [0x50, 0x4b, 0x03, 0x04];
 const AR = [0x21, 0x3c, 0x61, 0x72, 0x63, 0x68, 0x3e, 0x0a]; // "!<arch>\n"
 const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
+const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const PACK = [0x50, 0x41, 0x43, 0x4b, 0x00, 0x00, 0x00]; // "PACK", then version 2 or 3 (big-endian)
 
 const startsWith = (head: Buffer, magic: readonly number[]): boolean => head.length >= magic.length && magic.every((byte, i) => head[i] === byte);
@@ -39,6 +40,9 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
       break;
     case 0x28:
       if (startsWith(head, ZSTD)) return "zstd";
+      break;
+    case 0x89:
+      if (startsWith(head, PNG)) return "png";
       break;
   }
   // "ustar" then NUL (POSIX) or two spaces (GNU)

@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { brotliCompressSync, gzipSync } from "node:zlib";
+import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
 import { Backlog } from "../../../src/bytes/backlog.js";
 import { startLayerScan, type LayerScan } from "../../../src/scan/layer/layer-scan.js";
 import { buildNeedles } from "../../../src/scan/findings/needles.js";
 import { sniffFormat } from "../../../src/scan/content/format.js";
 import { dockerArchive } from "../../helpers/archives.js";
-import { arOf, bzip2Of, gitDirOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
+import { arOf, bzip2Of, gitDirOf, pngOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
 import { noise, secret, tarOf } from "../helpers.js";
 
 const value = `sbtest-content-${randomBytes(12).toString("hex")}`;
@@ -130,6 +130,16 @@ const cases: Case[] = [
     expected: "zip:app/app.jar!/conf/app.properties",
   },
   {
+    name: "a PNG's compressed comment (zTXt)",
+    make: (t) => pngOf([["tEXt", Buffer.from("Software\0safebuild-test")], ["zTXt", Buffer.concat([Buffer.from("Comment\0\0"), deflateSync(t)])]]),
+    expected: "png:app/app.jar",
+  },
+  {
+    name: "a PNG's compressed international text (iTXt, flag 1)",
+    make: (t) => pngOf([["iTXt", Buffer.concat([Buffer.from("XML:com.adobe.xmp\0\x01\0en\0\0", "latin1"), deflateSync(t)])]]),
+    expected: "png:app/app.jar",
+  },
+  {
     name: "an image archive (docker save) copied into a layer",
     make: async (t) => dockerArchive([await tarOfOne("etc/app.conf", t)]),
     expected: "tar:app/app.jar!/%LAYER%/layer.tar!/etc/app.conf",
@@ -194,6 +204,15 @@ describe("content stage: each format, its leak and its clean look-alikes", () =>
     const big = Buffer.concat([Buffer.from("#!/bin/sh\n"), noise(65 * 1024 * 1024), zip]);
     const result = await scan(await tarOf([["app/run.jar", big]]), 1024 * 1024);
     expect(result.notSearched).toEqual([expect.objectContaining({ path: "app/run.jar", reason: "zip after a script, over 64 MiB (limit for decoding in memory)" })]);
+  });
+
+  test("a PNG's image data is never inflated, and a PNG without text chunks is only a PNG", async () => {
+    // the value deflated as image data: not text, not searched decoded (as no viewer shows it as text)
+    const idatOnly = pngOf([["IDAT", deflateSync(Buffer.from(`x${value}`))]]);
+    const result = await scan(await tarOf([["usr/share/icons/a.png", idatOnly]]));
+    expect(found(result)).toEqual([]);
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
   });
 
   test("a file shorter than a sniff needs, and an empty one, are searched as they are", async () => {

@@ -187,7 +187,6 @@ export function compileRules(origins: readonly RuleOrigin[], trusted: (origin: R
   return [...byId.values()];
 }
 
-/** Whether `window[start, end)`, a URL's password, follows `://` + the same bytes + `:`. */
 /** RFC 2606 and 6761 names for examples: `example.com`, `example.org`, `example.net`, `*.example`, `*.test`, `*.invalid`. */
 const EXAMPLE_HOST = /(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid)$/;
 
@@ -199,6 +198,7 @@ export function atExampleHost(window: Buffer, end: number): boolean {
   return EXAMPLE_HOST.test(window.toString("latin1", end + 1, stop).toLowerCase().replace(/\.$/, ""));
 }
 
+/** Whether `window[start, end)`, a URL's password, follows `://` + the same bytes + `:`. */
 export function repeatsUser(window: Buffer, start: number, end: number): boolean {
   const length = end - start;
   const user = start - 1 - length;

@@ -150,27 +150,18 @@ function mergeWindows(plan: KeywordPlan, hits: readonly (readonly [number, numbe
 
 function examine(plan: KeywordPlan, w: OpenWindow, bytes: Buffer, base: number, seen: Set<string>, sink: RuleMatchSink, report: (tag: number, start: number, end: number) => void): void {
   const lane = plan.lanes[w.lane]!;
-  const rule = plan.rules[lane.rule]!;
-  if (lane.wide) {
-    const { text, from } = narrowed(bytes);
-    rule.find(text, (start, end) => {
-      const at = base + from + 2 * start;
-      const key = `${lane.rule}:${at}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      const tag = sink(lane.rule, text.subarray(start, end), at);
-      if (tag !== undefined) report(tag, at, base + from + 2 * end);
-    });
-    text.fill(0);
-    return;
-  }
-  rule.find(bytes, (start, end) => {
-    const key = `${lane.rule}:${base + start}`;
+  // a wide window is searched narrowed: offset i of the text is offset from + 2i of the bytes
+  const { text, from } = lane.wide ? narrowed(bytes) : { text: bytes, from: 0 };
+  const step = lane.wide ? 2 : 1;
+  plan.rules[lane.rule]!.find(text, (start, end) => {
+    const at = base + from + step * start;
+    const key = `${lane.rule}:${at}`;
     if (seen.has(key)) return;
     seen.add(key);
-    const tag = sink(lane.rule, bytes.subarray(start, end), base + start);
-    if (tag !== undefined) report(tag, base + start, base + end);
+    const tag = sink(lane.rule, text.subarray(start, end), at);
+    if (tag !== undefined) report(tag, at, base + from + step * end);
   });
+  if (lane.wide) text.fill(0);
 }
 
 /**

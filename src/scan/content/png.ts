@@ -1,4 +1,5 @@
-import { emit, type Decoder, type DecoderContext } from "./decoder.js";
+import type { Decoder, DecoderContext } from "./decoder.js";
+import { inflateZlib } from "./zlib.js";
 
 const SIGNATURE_BYTES = 8;
 /** A compressed text chunk larger than this is not a comment someone wrote: not read. */
@@ -76,20 +77,10 @@ function readText(dc: DecoderContext, type: string, data: Buffer): void {
   inflateText(dc, data.subarray(at));
 }
 
-/** A zlib stream (2-byte header, then raw deflate) through the scan's reused inflater, up to the output cap. */
+/** The text's zlib stream, searched as the PNG's content: what a limit cut is not searched, a corrupt one a warning. */
 function inflateText(dc: DecoderContext, zlib: Buffer): void {
   if (zlib.length < 3) return;
-  const cap = dc.budget.outputCap(zlib.length);
-  const pieces: Buffer[] = [];
-  let output = 0;
-  const outcome = dc.deflate.inflateChecked(zlib.subarray(2), cap.bytes, (piece) => {
-    pieces.push(Buffer.from(piece));
-    output += piece.length;
-  });
-  if (output > 0) {
-    dc.budget.spend(output);
-    emit(dc, dc.inner, "png", pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
-  }
+  const { outcome, cap } = inflateZlib(dc, zlib, "png");
   if (outcome === "cut") dc.report.notSearched(dc.inner, cap.reason);
   else if (outcome === "corrupt") dc.report.unreadable(dc.inner, "png: a compressed text chunk is corrupt, read in part at most");
 }

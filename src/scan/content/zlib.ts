@@ -1,5 +1,7 @@
 import { inflateSync } from "node:zlib";
 import { emit, gathered, isOutputLimit, type Decoder, type DecoderContext } from "./decoder.js";
+import type { ContentFormat } from "./format.js";
+import type { OutputCap } from "./limits.js";
 
 /**
  * Output below which a zlib stream that then fails is taken for a binary that only looked like
@@ -41,6 +43,17 @@ function failsAtOnce(dc: DecoderContext, first: Buffer): boolean {
 }
 
 function readZlib(dc: DecoderContext, input: Buffer): void {
+  const { outcome, output, cap } = inflateZlib(dc, input, "zlib");
+  if (outcome === "cut") dc.report.notSearched(dc.inner, cap.reason);
+  else if (outcome === "corrupt" && output >= LOOKALIKE_BYTES) dc.report.unreadable(dc.inner, "zlib: corrupt deflate data, read in part at most");
+}
+
+/**
+ * A zlib stream (2-byte header, then raw deflate) inflated up to the output cap through the
+ * scan's reused inflater, what came out searched at `dc.inner` as `container`'s content; the
+ * outcome, how much came out, and the cap that applied (a zlib file, a PNG's text chunk).
+ */
+export function inflateZlib(dc: DecoderContext, input: Buffer, container: ContentFormat): { outcome: "whole" | "cut" | "corrupt"; output: number; cap: OutputCap } {
   const cap = dc.budget.outputCap(input.length);
   const pieces: Buffer[] = [];
   let output = 0;
@@ -48,24 +61,23 @@ function readZlib(dc: DecoderContext, input: Buffer): void {
     pieces.push(Buffer.from(piece));
     output += piece.length;
   });
-  if (outcome === null) return inflateWhole(dc, input, cap);
+  if (outcome === null) return { ...inflateWhole(dc, input, cap, container), cap };
   if (output > 0) {
     dc.budget.spend(output);
-    emit(dc, dc.inner, "zlib", pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
+    emit(dc, dc.inner, container, pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
   }
-  if (outcome === "cut") dc.report.notSearched(dc.inner, cap.reason);
-  else if (outcome === "corrupt" && output >= LOOKALIKE_BYTES) dc.report.unreadable(dc.inner, "zlib: corrupt deflate data, read in part at most");
+  return { outcome, output, cap };
 }
 
 /** A node whose zlib handle cannot be driven: its public call. */
-function inflateWhole(dc: DecoderContext, input: Buffer, cap: { bytes: number; reason: string }): void {
+function inflateWhole(dc: DecoderContext, input: Buffer, cap: OutputCap, container: ContentFormat): { outcome: "whole" | "cut" | "corrupt"; output: number } {
   let whole: Buffer;
   try {
     whole = inflateSync(input, { maxOutputLength: Math.max(1, cap.bytes) });
   } catch (error) {
-    if (isOutputLimit(error)) dc.report.notSearched(dc.inner, cap.reason);
-    return;
+    return { outcome: isOutputLimit(error) ? "cut" : "corrupt", output: 0 };
   }
   dc.budget.spend(whole.length);
-  emit(dc, dc.inner, "zlib", whole);
+  emit(dc, dc.inner, container, whole);
+  return { outcome: "whole", output: whole.length };
 }

@@ -64,8 +64,17 @@ export class RegistryClient {
 
   /** A manifest or index by tag or digest, at most 4 MiB. */
   async manifest(reference: string): Promise<{ bytes: Buffer; mediaType: string | undefined }> {
-    const res = await this.get(`manifests/${reference}`, { accept: MANIFEST_TYPES.join(", ") });
-    const bytes = await this.#read(res, MANIFEST_CAP);
+    return this.#manifestBody(await this.get(`manifests/${reference}`, { accept: MANIFEST_TYPES.join(", ") }), reference);
+  }
+
+  /** As `manifest`, or undefined when the registry holds no such tag or digest (404): a tag that may or may not have been pushed. */
+  async manifestIfAny(reference: string): Promise<{ bytes: Buffer; mediaType: string | undefined } | undefined> {
+    const res = await this.getUnless(`manifests/${reference}`, { accept: MANIFEST_TYPES.join(", ") }, [404]);
+    return res === undefined ? undefined : this.#manifestBody(res, reference);
+  }
+
+  async #manifestBody(res: HttpResponse, reference: string): Promise<{ bytes: Buffer; mediaType: string | undefined }> {
+    const bytes = await this.read(res, MANIFEST_CAP);
     if (bytes === undefined) throw inputError(`${this.label}: manifest ${reference} is larger than ${MANIFEST_CAP} bytes`);
     return { bytes, mediaType: res.headers["content-type"]?.split(";")[0]?.trim() };
   }
@@ -93,14 +102,15 @@ export class RegistryClient {
 
   /** A blob read whole, or undefined when over `cap`. */
   async smallBlob(digest: string, cap: number): Promise<Buffer | undefined> {
-    return this.#read(await this.get(`blobs/${digest}`, {}), cap);
+    return this.read(await this.get(`blobs/${digest}`, {}), cap);
   }
 
   close(): void {
     this.#transport.close();
   }
 
-  async #read(res: HttpResponse, cap: number): Promise<Buffer | undefined> {
+  /** Bytes of a response, at most `cap` (undefined over it); a body that breaks off is an environment error. */
+  async read(res: HttpResponse, cap: number): Promise<Buffer | undefined> {
     try {
       return await readCapped(res.body, cap);
     } catch (error) {
@@ -113,7 +123,7 @@ export class RegistryClient {
    * another digest for it (Docker-Content-Digest) is an error.
    */
   async hasManifest(digest: string): Promise<boolean> {
-    const res = await this.#request(`manifests/${digest}`, { accept: MANIFEST_TYPES.join(", ") }, "HEAD");
+    const res = await this.#request(`manifests/${digest}`, { accept: MANIFEST_TYPES.join(", ") }, "HEAD", [404]);
     discard(res.body);
     if (res.status === 404) return false;
     const named = res.headers["docker-content-digest"];
@@ -126,8 +136,19 @@ export class RegistryClient {
     return this.#request(path, headers, "GET");
   }
 
-  /** 2xx (or a HEAD's 404), or a one-line error naming what went wrong. */
-  async #request(path: string, headers: Record<string, string>, method: "GET" | "HEAD"): Promise<HttpResponse> {
+  /**
+   * GET `/v2/REPO/PATH` where some answers mean "there is none" (a tag nobody pushed, an API the
+   * registry lacks): undefined for those statuses (the body discarded), else as `get`.
+   */
+  async getUnless(path: string, headers: Record<string, string>, absent: readonly number[]): Promise<HttpResponse | undefined> {
+    const res = await this.#request(path, headers, "GET", absent);
+    if (res.status >= 200 && res.status < 300) return res;
+    discard(res.body);
+    return undefined;
+  }
+
+  /** 2xx (or one of the `absent` statuses, returned as they are), or a one-line error naming what went wrong. */
+  async #request(path: string, headers: Record<string, string>, method: "GET" | "HEAD", absent: readonly number[] = []): Promise<HttpResponse> {
     const base = await this.#baseUrl();
     const url = new URL(`${base}/v2/${this.ref.repository}/${path}`);
     let res = await this.#retrying(url, headers, method);
@@ -138,7 +159,7 @@ export class RegistryClient {
       await this.#authenticate(typeof challenge === "string" ? challenge : undefined);
       res = await this.#retrying(url, headers, method);
     }
-    if ((res.status >= 200 && res.status < 300) || (method === "HEAD" && res.status === 404)) return res;
+    if ((res.status >= 200 && res.status < 300) || absent.includes(res.status)) return res;
     const detail = await this.#errorCode(res);
     if (res.status === 401 || res.status === 403) throw await this.#denied(res.status);
     if (res.status === 404) {
@@ -265,7 +286,7 @@ export class RegistryClient {
       discard(res.body);
       throw environmentError(`${this.label}: the token service ${realm.host} answered ${res.status}`);
     }
-    const body = await this.#read(res, TOKEN_CAP);
+    const body = await this.read(res, TOKEN_CAP);
     let token: unknown;
     try {
       const parsed = JSON.parse(body?.toString("utf8") ?? "") as { token?: unknown; access_token?: unknown };

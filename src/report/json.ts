@@ -66,6 +66,7 @@ function findingJson(f: Finding): Record<string, unknown> {
       ? {}
       : { image: { ...(f.image === undefined ? {} : { index: f.image }), ...(f.platform === undefined ? {} : { platform: f.platform }) } }),
     ...(f.predicateType === undefined ? {} : { predicateType: f.predicateType }),
+    ...(f.referrer === undefined ? {} : { referrer: { manifest: f.referrer.manifest, subject: f.referrer.subject, via: f.referrer.via } }),
     ...(f.container === undefined ? {} : { container: f.container }),
     ...(f.dockerfile === undefined ? {} : { dockerfile: { path: f.dockerfile.path, line: f.dockerfile.line } }),
     ...(f.rule === null ? {} : { severity: f.severity ?? null, preview: f.preview ?? null, fingerprint: f.fingerprint ?? null }),

@@ -163,6 +163,7 @@ function result(input: ReportInput, f: Finding, ignored: IgnoredFinding | undefi
       ...(f.image === undefined ? {} : { image: f.image }),
       ...(f.platform === undefined ? {} : { platform: f.platform }),
       ...(f.predicateType === undefined ? {} : { predicateType: f.predicateType }),
+      ...(f.referrer === undefined ? {} : { referrer: f.referrer }),
       ...(f.container === undefined ? {} : { container: f.container }),
       ...(f.dockerfile === undefined ? {} : { dockerfile: f.dockerfile }),
       ...(f.rule === null ? {} : { severity: f.severity ?? null, preview: f.preview ?? null, fingerprint: f.fingerprint ?? null }),
@@ -175,11 +176,12 @@ function message(input: ReportInput, f: Finding): string {
   const which = [f.image === undefined ? "" : `image ${f.image}`, f.platform ?? ""].filter(Boolean).join(", ");
   const image = which === "" ? input.result.image.ref : `${input.result.image.ref} (${which})`;
   const layer = f.layer !== null ? `layer ${f.layer.index} (${f.layer.digest})` : f.where === "annotation" || f.where === "manifest" ? "the image index or a manifest" : f.where === "attestation" ? `an attestation${f.predicateType === undefined ? "" : ` (${f.predicateType})`}` : "the image config";
+  const attached = f.referrer === undefined ? "" : ` attached to ${f.referrer.subject} as ${f.referrer.manifest} (${f.referrer.via})`;
   const createdBy = f.layer?.createdBy ? `, created by: ${f.layer.createdBy}` : "";
   const deleted = f.deleted ? " It is deleted in a later layer but still ships in this one." : "";
   const visible = f.visibleAt === undefined ? "" : ` Still visible in the final filesystem at: ${f.visibleAt.join(", ")}.`;
   const inside = f.container === undefined ? "" : ` (inside the ${f.container} file)`;
-  return `${what} (${f.encoding}) is ${rules[f.where].short.replace(/^A build secret is /, "")}: ${f.path}${inside} in ${layer} of ${image}${createdBy}.${deleted}${visible}`;
+  return `${what} (${f.encoding}) is ${rules[f.where].short.replace(/^A build secret is /, "")}: ${f.path}${inside} in ${layer}${attached} of ${image}${createdBy}.${deleted}${visible}`;
 }
 
 /** The Dockerfile when known (alerts land on it), else the image: it is what was scanned. */
@@ -210,5 +212,6 @@ export function fingerprint(f: Finding): string {
   if (f.image !== undefined) parts.push(`image:${f.image}`);
   if (f.platform !== undefined) parts.push(`platform:${f.platform}`);
   if (f.container !== undefined) parts.push(`in:${f.container}`);
+  if (f.referrer !== undefined) parts.push(`referrer:${f.referrer.manifest}`);
   return createHash("sha256").update(parts.join("\u0000")).digest("hex");
 }

@@ -128,7 +128,8 @@ function findingLines(f: Finding, p: Palette, tag: string): string[] {
       : said`layer ${f.layer.index} ${shortDigest(f.layer.digest)}` +
         (f.dockerfile === undefined ? "" : `  ${printable(f.dockerfile.path)}:${f.dockerfile.line}`) +
         (f.layer.createdBy === null ? "" : `  ${instruction(f.layer.createdBy)}`);
-  return [first + deleted, `      ${p.dim(second)}`, ...visible];
+  const attached = f.referrer === undefined ? "" : said`  referrer ${shortDigest(f.referrer.manifest)} of ${shortDigest(f.referrer.subject)} (${f.referrer.via})`;
+  return [first + deleted, `      ${p.dim(second + attached)}`, ...visible];
 }
 
 const label = (f: Finding): string => f.secret ?? `rule ${f.rule ?? "?"}${f.severity === undefined ? "" : ` (${f.severity})`}${f.preview === undefined ? "" : ` ${f.preview}`}${f.fingerprint === undefined ? "" : ` ${f.fingerprint}`}`;

@@ -10,6 +10,7 @@ import { scanConfig } from "./findings/config-scan.js";
 import { EntryBudget } from "./layer/entry-budget.js";
 import type { LayerScan, LayerScanContext } from "./layer/layer-scan.js";
 import { planImages, type ImagePlan } from "./layout/plan-images.js";
+import { planReferrers } from "./layout/plan-referrers.js";
 import type { BlobStore } from "./source/blob-store.js";
 import { InflatedMemo } from "./content/inflated-memo.js";
 import { ReusedInflater } from "./content/reused-inflater.js";
@@ -94,6 +95,9 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, childEnv: request.childEnv, onBytes, docker: request.docker, early: request.early, progress: request.progress, registry: request.registry });
     const layout = await planImages(source.store, request.platform, request.ref, warnings);
     const plans = layout.images;
+    // the artifacts attached outside the image are looked up while its layers stream
+    const referring = planReferrers(source.store, layout, request.ref);
+    referring.catch(() => undefined); // awaited below
     await expectLayers(source.store, plans, request.progress);
     const images: ScannedImage[] = [];
     for (const plan of plans) {
@@ -105,8 +109,10 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
       images.push({ config, layers, blobDigests: plan.blobDigests });
     }
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));
-    const unreadMetadata: NotSearched[] = [];
-    findings.push(...(await scanMetadata(layout, source.store, needles, request.ref, warnings, unreadMetadata)));
+    const referrers = await referring;
+    const unreadMetadata: NotSearched[] = referrers.notSearched.map((n) => ({ ...n, path: censor(n.path, needles), reason: censor(n.reason, needles) }));
+    const metadata = { ...layout, annotations: [...layout.annotations, ...referrers.annotations], attestations: [...layout.attestations, ...referrers.attestations], documents: [...layout.documents, ...referrers.documents] };
+    findings.push(...(await scanMetadata(metadata, source.store, needles, request.ref, warnings, unreadMetadata)));
     const notSearched = [...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
     for (const image of images) {
       const malformed = unreadableWarning(image, needles);

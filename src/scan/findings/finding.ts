@@ -14,6 +14,16 @@ export interface LayerRef {
   readonly createdBy: string | null;
 }
 
+/** An artifact attached to the image outside it (docs/registries.md "Referrers"), as reports name it. */
+export interface ReferrerRef {
+  /** the referrer manifest's digest */
+  readonly manifest: string;
+  /** the manifest it is attached to: the image index's, a platform image's, or another referrer's */
+  readonly subject: string;
+  /** how it was found: `referrers API`, `tag sha256-…` (the referrers tag schema), `tag sha256-….att` (cosign) */
+  readonly via: string;
+}
+
 /** One place a secret (or a rule) matched. Never holds any part of a value. */
 export interface Finding {
   readonly secret: string | null;
@@ -35,6 +45,8 @@ export interface Finding {
   readonly platform?: string;
   /** An attestation finding's in-toto predicate type. */
   readonly predicateType?: string;
+  /** Set when the finding is in an artifact attached to the image outside it (a referrer). */
+  readonly referrer?: ReferrerRef;
   /** The Dockerfile instruction that made the layer, when known (CONTRACT.md Additions). */
   readonly dockerfile?: { readonly path: string; readonly line: number };
   /** Set when the match is inside a file of the layer (a decoded stream, an archive member): the format that held it. */

@@ -2,14 +2,15 @@ import { isSafebuildError } from "../../errors.js";
 import { ruleFinding, withoutParts } from "./assemble.js";
 import { JSON_CAP, type BlobStore } from "../source/blob-store.js";
 import { censor } from "./censor.js";
-import type { Finding, NotSearched } from "./finding.js";
-import { statementBytes } from "./attestation-bytes.js";
+import type { Finding, NotSearched, ReferrerRef } from "./finding.js";
+import { searchAttestation } from "./attestation-scan.js";
 import { jsonPointer, searchJson } from "./json-search.js";
 import type { LayoutPlan } from "../layout/plan-images.js";
 import type { NeedleTable } from "./needles.js";
 
 interface Placed {
   readonly image: number | undefined;
+  readonly referrer?: ReferrerRef;
 }
 
 /**
@@ -20,14 +21,15 @@ interface Placed {
  */
 export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: NeedleTable, label: string, warnings: string[], notSearched: NotSearched[] = []): Promise<Finding[]> {
   const several = plan.images.length > 1;
-  const placeOf = (doc: Placed): Pick<Finding, "image" | "platform"> => {
-    if (doc.image === undefined) return {};
+  const placeOf = (doc: Placed): Pick<Finding, "image" | "platform" | "referrer"> => {
+    const referrer = doc.referrer === undefined ? {} : { referrer: doc.referrer };
+    if (doc.image === undefined) return referrer;
     const platform = plan.images[doc.image]?.platform;
-    return { ...(several ? { image: doc.image } : {}), ...(platform === undefined ? {} : { platform }) };
+    return { ...(several ? { image: doc.image } : {}), ...(platform === undefined ? {} : { platform }), ...referrer };
   };
   const out = new Map<string, Finding>();
   const add = (finding: Finding): void => {
-    const key = JSON.stringify([finding.secret, finding.where, finding.path, finding.encoding, finding.image ?? null, finding.platform ?? null, finding.fingerprint ?? null]);
+    const key = JSON.stringify([finding.secret, finding.where, finding.path, finding.encoding, finding.image ?? null, finding.platform ?? null, finding.fingerprint ?? null, finding.referrer?.manifest ?? null]);
     if (!out.has(key)) out.set(key, finding);
   };
   const finding = (tag: number, where: Finding["where"], path: string, doc: Placed): Finding | undefined => {
@@ -54,7 +56,7 @@ export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: 
       if (key !== undefined) {
         // the annotation pass above names these with the image they belong to; here only what it missed
         const found = finding(hit.tag, "annotation", key, doc);
-        if (found && ![...out.values()].some((f) => f.where === "annotation" && f.path === found.path && f.secret === found.secret && f.rule === found.rule && f.encoding === found.encoding)) add(found);
+        if (found && ![...out.values()].some((f) => f.where === "annotation" && f.path === found.path && f.secret === found.secret && f.rule === found.rule && f.encoding === found.encoding && f.referrer?.manifest === found.referrer?.manifest)) add(found);
         continue;
       }
       const found = finding(hit.tag, "manifest", `${doc.path}#${jsonPointer(hit.segments)}`, doc);
@@ -71,24 +73,24 @@ export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: 
     }
     if (raw === undefined) {
       // never a silent clean: an attestation is where build arguments are recorded
-      notSearched.push({ path: doc.path, layer: null, reason: `attestation layer not readable (over ${JSON_CAP} bytes, or missing)` });
+      notSearched.push({ path: doc.path, layer: null, reason: `${doc.referrer === undefined ? "attestation layer" : `referrer blob (${doc.referrer.via})`} not readable (over ${JSON_CAP} bytes, or missing)` });
       continue;
     }
-    const statement = statementBytes(raw);
-    const predicate = doc.predicateType === undefined ? {} : { predicateType: doc.predicateType };
-    if (!isJson(statement)) {
-      // not a statement after all (or not one this reads): its bytes are searched all the same
-      warnings.push(`an attestation layer (${doc.path}) is not JSON: searched as bytes`);
-      needles.matcher.scan(statement, (tag) => {
-        const found = finding(tag, "attestation", "", doc);
-        if (found) add({ ...found, ...predicate });
-      });
+    let searched;
+    try {
+      searched = searchAttestation(raw, needles, `${label}: attestation ${doc.path}`);
+    } catch (error) {
+      if (!isSafebuildError(error) || doc.referrer === undefined) throw error;
+      // only this attached artifact is unreadable (nested past the JSON depth): the image's own stay searched
+      notSearched.push({ path: doc.path, layer: null, reason: `referrer blob (${doc.referrer.via}): ${error.message}` });
       continue;
     }
-    const { hits } = searchJson(statement, needles, `${label}: attestation ${doc.path}`);
-    for (const hit of hits) {
-      const found = finding(hit.tag, "attestation", jsonPointer(hit.segments), doc);
-      if (found) add({ ...found, ...predicate });
+    // not a statement after all (or not one this reads): its bytes are searched all the same
+    if (searched.asBytes) warnings.push(`an attestation layer (${doc.path}) is not JSON: searched as bytes`);
+    const predicateType = doc.predicateType ?? searched.predicateType;
+    for (const hit of searched.hits) {
+      const found = finding(hit.tag, "attestation", hit.path, doc);
+      if (found) add(predicateType === undefined ? found : { ...found, predicateType });
     }
   }
   return withoutParts([...out.values()]);
@@ -100,11 +102,3 @@ function annotationKey(segments: readonly (string | number)[]): string | undefin
   return at >= 0 && segments[at] === "annotations" ? String(segments[at + 1]) : undefined;
 }
 
-function isJson(bytes: Buffer): boolean {
-  try {
-    JSON.parse(bytes.toString("utf8"));
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -9,6 +9,7 @@ import {
   type Descriptor,
 } from "./manifest-schemas.js";
 import { formatPlatform, parsePlatform, platformMatches, type Platform } from "./platform.js";
+import type { ReferrerRef } from "../findings/finding.js";
 
 /** One image to scan: its config and its layers, bottom first, as paths in the store. */
 export interface ImagePlan {
@@ -35,14 +36,18 @@ export interface AnnotationDoc {
   readonly value: string;
   /** index into the plan's images, when the annotation belongs to one */
   readonly image: number | undefined;
+  /** set when it is a referrer's (an artifact attached outside the image) */
+  readonly referrer?: ReferrerRef;
 }
 
 /** One in-toto statement of a BuildKit attestation manifest, as a path in the store. */
 export interface AttestationDoc {
   readonly path: string;
   readonly predicateType: string | undefined;
-  /** index into the plan's images: the attestation's subject */
-  readonly image: number;
+  /** index into the plan's images: the attestation's subject (undefined: a referrer of the index) */
+  readonly image: number | undefined;
+  /** set when it is a blob of a referrer manifest (cosign's `.att`, an SBOM, a signature) */
+  readonly referrer?: ReferrerRef;
 }
 
 /** A manifest, index or `manifest.json` read to find the images: every field of it ships. */
@@ -51,6 +56,8 @@ export interface LayoutDocument {
   readonly bytes: Buffer;
   /** index into the plan's images, when the document is one image's (or its attestation's) manifest */
   readonly image: number | undefined;
+  /** set when it is a referrer manifest or a referrers tag's index */
+  readonly referrer?: ReferrerRef;
 }
 
 /** What a layout holds to scan: the images, and the metadata around them. */

@@ -1,4 +1,5 @@
 import type { LayerScan } from "../layer/layer-scan.js";
+import type { ReferrerSource } from "./referrer-source.js";
 
 /**
  * The small core every image source implements (go-containerregistry style): metadata by path
@@ -14,6 +15,8 @@ export interface BlobStore {
   layerSize?(path: string): Promise<number | undefined>;
   /** The layers the scan asks for next, in order: a remote store may start on them now (bounded). */
   prefetch?(paths: readonly string[]): void;
+  /** Artifacts attached to the image outside it (a registry's referrers, cosign's tags). */
+  readonly referrers?: ReferrerSource;
 }
 
 /** Metadata files are read whole, so their size is capped. */

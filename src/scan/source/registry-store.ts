@@ -8,6 +8,7 @@ import type { RawBody } from "../../registry/raw-get.js";
 import { unreachable } from "../../registry/errors.js";
 import { JSON_CAP, type BlobStore } from "./blob-store.js";
 import { startLayerScan, type LayerScan, type LayerScanContext } from "../layer/layer-scan.js";
+import { registryReferrers, type ManifestCache } from "./registry-referrers.js";
 
 const INDEX_TYPES = new Set(["application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json"]);
 const BATCH = 1024 * 1024;
@@ -56,13 +57,36 @@ function slots(limit: number): () => Promise<() => void> {
  * The manifests of one image by digest. Reading an index starts fetching the manifests it
  * lists, so the layout's later `json()` calls find them already under way.
  */
-class Manifests {
+class Manifests implements ManifestCache {
   readonly #byDigest = new Map<string, Promise<Buffer>>();
+  #topIndex: string | undefined;
 
   constructor(private readonly client: RegistryClient) {}
 
   get(digest: string): Promise<Buffer> | undefined {
     return this.#byDigest.get(digest);
+  }
+
+  topIndex(): string | undefined {
+    return this.#topIndex;
+  }
+
+  adopt(digest: string, bytes: Buffer): void {
+    if (!this.#byDigest.has(digest)) this.#byDigest.set(digest, Promise.resolve(bytes));
+  }
+
+  digestOf(bytes: Buffer): string {
+    return sha256(bytes);
+  }
+
+  /** A referrer's manifest: fetched once, checked, its children (if an index) not fetched ahead. */
+  byDigest(digest: string): Promise<Buffer> {
+    let known = this.#byDigest.get(digest);
+    if (known === undefined) {
+      known = this.client.manifest(digest).then(({ bytes }) => (verified(this.client.label, digest, bytes), bytes));
+      this.#byDigest.set(digest, known);
+    }
+    return known;
   }
 
   /** The tag's (or digest's) manifest as an index; a single image manifest gets a one-entry index. */
@@ -72,6 +96,7 @@ class Manifests {
     const digest = verified(client.label, client.ref.digest, bytes);
     const isIndex = (mediaType !== undefined && INDEX_TYPES.has(mediaType)) || /"manifests"\s*:/.test(bytes.toString("utf8"));
     if (isIndex) {
+      this.#topIndex = digest;
       this.#listChildren(bytes, digest);
       return bytes;
     }
@@ -214,6 +239,7 @@ export function registryStore(client: RegistryClient, ctx: LayerScanContext, onB
       scans.set(path, scan);
       return scan;
     },
+    referrers: registryReferrers(client, manifests),
     prefetch(paths) {
       // errors surface when the scan awaits that layer
       for (const path of paths) this.layer(path).catch(() => undefined);

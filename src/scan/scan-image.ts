@@ -10,7 +10,7 @@ import { scanConfig } from "./findings/config-scan.js";
 import { EntryBudget } from "./layer/entry-budget.js";
 import type { LayerScan, LayerScanContext } from "./layer/layer-scan.js";
 import { planImages, type ImagePlan } from "./layout/plan-images.js";
-import { planReferrers } from "./layout/plan-referrers.js";
+import { planReferrers, withReferrers } from "./layout/plan-referrers.js";
 import type { BlobStore } from "./source/blob-store.js";
 import { InflatedMemo } from "./content/inflated-memo.js";
 import { ReusedInflater } from "./content/reused-inflater.js";
@@ -95,9 +95,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     source = await openSource(request.ref, ctx, { cwd: request.cwd, env: request.env, childEnv: request.childEnv, onBytes, docker: request.docker, early: request.early, progress: request.progress, registry: request.registry });
     const layout = await planImages(source.store, request.platform, request.ref, warnings);
     const plans = layout.images;
-    // the artifacts attached outside the image are looked up while its layers stream
-    const referring = planReferrers(source.store, layout, request.ref);
-    referring.catch(() => undefined); // awaited below
+    const referring = awaitedLater(planReferrers(source.store, layout, request.ref)); // looked up while the layers stream
     await expectLayers(source.store, plans, request.progress);
     const images: ScannedImage[] = [];
     for (const plan of plans) {
@@ -110,9 +108,8 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     }
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));
     const referrers = await referring;
-    const unreadMetadata: NotSearched[] = referrers.notSearched.map((n) => ({ ...n, path: censor(n.path, needles), reason: censor(n.reason, needles) }));
-    const metadata = { ...layout, annotations: [...layout.annotations, ...referrers.annotations], attestations: [...layout.attestations, ...referrers.attestations], documents: [...layout.documents, ...referrers.documents] };
-    findings.push(...(await scanMetadata(metadata, source.store, needles, request.ref, warnings, unreadMetadata)));
+    const unreadMetadata: NotSearched[] = referrers.notSearched.map((n) => censorNotSearched(n, needles));
+    findings.push(...(await scanMetadata(withReferrers(layout, referrers), source.store, needles, request.ref, warnings, unreadMetadata)));
     const notSearched = [...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
     for (const image of images) {
       const malformed = unreadableWarning(image, needles);
@@ -147,6 +144,15 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     deflate.close();
   }
 }
+
+/** A promise awaited later: a rejection meanwhile is not unhandled, the await still throws it. */
+function awaitedLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
+/** An entry whose path and reason came from what a registry or an image says. */
+const censorNotSearched = (n: NotSearched, needles: NeedleTable): NotSearched => ({ ...n, path: censor(n.path, needles), reason: censor(n.reason, needles) });
 
 /** A store that reads layers on demand (an OCI layout) knows their sizes before reading them. */
 async function expectLayers(store: BlobStore, plans: readonly ImagePlan[], progress: ScanProgress | undefined): Promise<void> {

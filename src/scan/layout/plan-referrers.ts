@@ -31,6 +31,14 @@ export interface ReferrerPlan {
   readonly notSearched: NotSearched[];
 }
 
+/** The layout's metadata and the referrers' together, to be searched in one pass. */
+export const withReferrers = (layout: LayoutPlan, referrers: ReferrerPlan): LayoutPlan => ({
+  ...layout,
+  annotations: [...layout.annotations, ...referrers.annotations],
+  attestations: [...layout.attestations, ...referrers.attestations],
+  documents: [...layout.documents, ...referrers.documents],
+});
+
 interface Subject {
   readonly digest: string;
   readonly image: number | undefined;

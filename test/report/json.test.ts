@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { writeJson } from "../../src/report/json.js";
 import type { Finding } from "../../src/scan/findings/finding.js";
-import { allWheres, DIFF_ID_A, DIGEST_A, findingOf, IMAGE_ID, inputWith, resultWith } from "./sample-results.js";
+import { allWheres, DIFF_ID_A, DIGEST_A, findingOf, IMAGE_ID, inputWith, REFERRER, resultWith } from "./sample-results.js";
 
 const opts = { color: false };
 
@@ -18,6 +18,8 @@ const findingSchema = z.strictObject({
   deleted: z.boolean(),
   image: z.strictObject({ index: z.number().int().min(0).optional(), platform: z.string().optional() }).optional(),
   predicateType: z.string().optional(),
+  // an artifact attached outside the image (docs/registries.md "Referrers", issue 14)
+  referrer: z.strictObject({ manifest: z.string(), subject: z.string(), via: z.string() }).optional(),
   container: z.string().optional(),
   // a pattern rule's finding (docs/contract.md, issue 16)
   severity: z.enum(["low", "medium", "high", "critical"]).nullable().optional(),
@@ -99,6 +101,7 @@ describe("json report", () => {
     ["several images", { ...findingOf.file, image: 1 }, { image: { index: 1 } }],
     ["an image of an index (CONTRACT Additions: image.platform)", { ...findingOf.file, image: 1, platform: "linux/arm64/v8" }, { image: { index: 1, platform: "linux/arm64/v8" } }],
     ["an attestation: JSON pointer and predicate type", findingOf.attestation, { where: "attestation", path: "/predicate/invocation/parameters/args/build-arg:TOKEN", predicateType: "https://slsa.dev/provenance/v0.2", image: { platform: "linux/amd64" } }],
+    ["a referrer's attestation (cosign .att): the referrer, after the predicate type", { ...findingOf.attestation, referrer: REFERRER }, { where: "attestation", predicateType: "https://slsa.dev/provenance/v0.2", referrer: REFERRER }],
     ["an index or manifest field: the document and a JSON pointer", findingOf.manifest, { where: "manifest", layer: null, path: `blobs/sha256/${"e5".repeat(32)}#/subject/urls/0` }],
     ["inside a gzip file", { ...findingOf.file, path: "app/x.gz", container: "gzip" }, { path: "app/x.gz", container: "gzip" }],
   ] as [string, Finding, Record<string, unknown>][])("%s", (_name, finding, expected) => {

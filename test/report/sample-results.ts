@@ -35,6 +35,9 @@ export const findingOf: Record<FindingWhere, Finding> = {
 
 export const allWheres = Object.keys(findingOf) as FindingWhere[];
 
+/** A cosign `.att` attached to the image outside it (issue 14). */
+export const REFERRER = { manifest: `sha256:${"f6".repeat(32)}`, subject: `sha256:${"a7".repeat(32)}`, via: `tag sha256-${"a7".repeat(32)}.att` };
+
 export function resultWith(findings: readonly Finding[], overrides: Partial<ScanResult> = {}): ScanResult {
   return {
     image: { ref: "app:1", id: IMAGE_ID },

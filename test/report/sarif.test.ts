@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { fingerprint, writeSarif } from "../../src/report/sarif.js";
-import { allWheres, findingOf, inputWith } from "./sample-results.js";
+import { allWheres, findingOf, inputWith, REFERRER } from "./sample-results.js";
 import { assertValidSarif } from "../helpers/sarif-schema.js";
 
 const opts = { color: false };
@@ -145,6 +145,14 @@ describe("sarif report", () => {
     const r = run(render([{ ...findingOf.path, image: 1 }]));
     expect(r.results[0]?.message.text).toContain("still ships");
     expect(r.results[0]?.message.text).toContain("(image 1)");
+  });
+
+  test("a referrer's finding names it in properties and message, and is fingerprinted apart from the image's own", () => {
+    const r = run(render([{ ...findingOf.attestation, referrer: REFERRER }, findingOf.attestation]));
+    const raw = JSON.parse(writeSarif(inputWith([{ ...findingOf.attestation, referrer: REFERRER }]), opts)) as { runs: { results: { properties: unknown }[] }[] };
+    expect(raw.runs[0]?.results[0]?.properties).toMatchObject({ referrer: REFERRER });
+    expect(r.results[0]?.message.text).toContain(`attached to ${REFERRER.subject} as ${REFERRER.manifest} (${REFERRER.via})`);
+    expect(fingerprint({ ...findingOf.attestation, referrer: REFERRER })).not.toBe(fingerprint(findingOf.attestation));
   });
 
   test("every warning is a warning-level tool notification (beside the not-searched errors)", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { formatBytes, formatDuration, instruction, printable, shortDigest, writeText } from "../../src/report/text.js";
 import type { Finding, FindingWhere } from "../../src/scan/findings/finding.js";
-import { allWheres, findingOf, inputWith } from "./sample-results.js";
+import { allWheres, findingOf, inputWith, REFERRER } from "./sample-results.js";
 
 const plain = { color: false };
 
@@ -88,6 +88,11 @@ describe("text report", () => {
     expect(text).not.toContain("app/f50");
     expect(text.match(/… and 3 more \(--format json lists them all\)/g)).toHaveLength(2);
     expect(text).toContain("LEAK: 53 findings of npmrc (layer 2 app/f0, layer 2 app/f1, layer 2 app/f2, …) (53 findings ignored by policy)\n");
+  });
+
+  test("a referrer's finding names the referrer, its subject and how it was found", () => {
+    const text = writeText(inputWith([{ ...findingOf.attestation, referrer: REFERRER }]), plain);
+    expect(text).toContain(`referrer sha256:f6f6f6f6f6f6 of sha256:a7a7a7a7a7a7 (${REFERRER.via})`);
   });
 
   test("a match inside a gzip file says so", () => {

@@ -67,9 +67,17 @@ export class RegistryClient {
     return this.#manifestBody(await this.get(`manifests/${reference}`, { accept: MANIFEST_TYPES.join(", ") }), reference);
   }
 
-  /** As `manifest`, or undefined when the registry holds no such tag or digest (404): a tag that may or may not have been pushed. */
+  /**
+   * As `manifest`, or undefined when the registry holds no such tag or digest (404): a tag that
+   * may or may not have been pushed. Asked with a HEAD first: Docker Hub counts manifest GETs,
+   * not HEADs, against its pull rate limit, and most such tags do not exist.
+   */
   async manifestIfAny(reference: string): Promise<{ bytes: Buffer; mediaType: string | undefined } | undefined> {
-    const res = await this.getUnless(`manifests/${reference}`, { accept: MANIFEST_TYPES.join(", ") }, [404]);
+    const accept = { accept: MANIFEST_TYPES.join(", ") };
+    const head = await this.#request(`manifests/${reference}`, accept, "HEAD", [404]);
+    discard(head.body);
+    if (head.status === 404) return undefined;
+    const res = await this.getUnless(`manifests/${reference}`, accept, [404]);
     return res === undefined ? undefined : this.#manifestBody(res, reference);
   }
 

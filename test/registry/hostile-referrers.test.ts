@@ -43,6 +43,17 @@ describe("referrer lookups at a registry that misbehaves", () => {
     oneLine(await scan(server.host), 2, /registry:.*t\/app:1: the registry denied access \(403\)/);
   });
 
+  test("tags are probed with HEAD (Docker Hub counts manifest GETs against its rate limit); a GET only for one that exists", async () => {
+    const att = JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: "application/vnd.oci.empty.v1+json", digest: "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", size: 2 }, layers: [] });
+    const server = await up((url, res) => (url.endsWith(".att") ? (res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end(att), true) : false));
+    const run = await scan(server.host);
+    expect(run.code, run.output).toBe(0);
+    const tagged = (suffix: string) => server.seen.filter((s) => s.path.endsWith(suffix)).map((s) => s.method);
+    expect(tagged(".att")).toEqual(["HEAD", "GET"]);
+    expect(tagged(".sig")).toEqual(["HEAD"]);
+    expect(tagged(".sbom")).toEqual(["HEAD"]);
+  });
+
   test("a referrers API that fails (500): exit 4, one line", async () => {
     const server = await up((url, res) => (url.includes("/referrers/") ? (res.writeHead(500).end(), true) : false));
     oneLine(await scan(server.host), 4, /the registry answered 500/);

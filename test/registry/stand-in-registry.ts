@@ -9,7 +9,7 @@ import { sha256Digest, tarOf } from "../helpers/archives.js";
  */
 export interface StandIn {
   readonly host: string;
-  readonly seen: { path: string; authorization: string | undefined }[];
+  readonly seen: { path: string; authorization: string | undefined; method?: string | undefined }[];
   close(): Promise<void>;
 }
 
@@ -18,7 +18,7 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export async function standIn(handler: Handler): Promise<StandIn> {
   const seen: StandIn["seen"] = [];
   const server: Server = createServer((req, res) => {
-    seen.push({ path: req.url ?? "", authorization: req.headers.authorization });
+    seen.push({ path: req.url ?? "", authorization: req.headers.authorization, method: req.method });
     handler(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

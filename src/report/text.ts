@@ -33,6 +33,9 @@ const fixFor: Record<FindingWhere, string> = {
   manifest: "keep secrets out of the image's manifests and index (descriptor URLs, subjects, custom fields): they are published with the image",
 };
 
+/** A referrer stays attached to the digest it names after a rebuild: it must go too. */
+const REFERRER_FIX = "delete the attached artifact (the referrer manifest named, and the tag that lists it) from the registry and rotate the secret: a rebuild does not detach it from the image already pushed";
+
 type Paint = (text: string) => string;
 const ansi = (open: number, close: number): Paint => (text) => `\u001b[${open}m${text}\u001b[${close}m`;
 const plain: Paint = (text) => text;
@@ -101,6 +104,7 @@ export const writeText: Writer = (input, options) => {
   if (found.length > 0) {
     const kinds = [...new Set(found.map((f) => f.where))];
     lines.push("How to fix, then rebuild and scan again:", ...kinds.map((k) => `  - ${fixFor[k]}`));
+    if (found.some((f) => f.referrer !== undefined)) lines.push(`  - ${REFERRER_FIX}`);
   }
   // Last, so the report's final line is the run's verdict (report-output prints no second one).
   const verdict = verdictLine(input);

@@ -20,6 +20,7 @@ describe("the referrers API's next page (Link header)", () => {
     ["a Link that is not next", `</v2/team/app/${listing}?last=x>; rel="prev"`, undefined],
     ["a relative next", `</v2/team/app/${listing}?n=10&last=abc>; rel="next"`, `${listing}?n=10&last=abc`],
     ["an absolute next on the same host, rel unquoted", `<http://reg.example:5000/v2/team/app/${listing}?last=1>; rel=next`, `${listing}?last=1`],
+    ["next after another relation in the same header", `</v2/team/app/${listing}?last=0>; rel="prev", </v2/team/app/${listing}?last=2>; rel="next"`, `${listing}?last=2`],
     ["a next on another host", `<https://elsewhere.example/v2/team/app/${listing}?last=1>; rel="next"`, null],
     ["a next into another repository", `</v2/other/app/${listing}?last=1>; rel="next"`, null],
     ["a next to another listing", `</v2/team/app/referrers/sha256:${"b".repeat(64)}>; rel="next"`, null],

@@ -93,6 +93,8 @@ describe("text report", () => {
   test("a referrer's finding names the referrer, its subject and how it was found", () => {
     const text = writeText(inputWith([{ ...findingOf.attestation, referrer: REFERRER }]), plain);
     expect(text).toContain(`referrer sha256:f6f6f6f6f6f6 of sha256:a7a7a7a7a7a7 (${REFERRER.via})`);
+    expect(text).toContain("delete the attached artifact");
+    expect(writeText(inputWith([findingOf.attestation]), plain)).not.toContain("delete the attached artifact");
   });
 
   test("a match inside a gzip file says so", () => {

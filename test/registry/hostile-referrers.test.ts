@@ -3,9 +3,9 @@ import type { ServerResponse } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { serving, standIn, tinyImage, type StandIn } from "./stand-in-registry.js";
+import { expectOneLineError, serving, standInsPerTest, tinyImage, type StandIn } from "./stand-in-registry.js";
 
 // Referrer lookups against a registry that misbehaves where the real one cannot be made to:
 // refusing a cosign tag, failing the referrers API, paging without end, lying about a digest.
@@ -13,34 +13,22 @@ const work = mkdtempSync(join(tmpdir(), "sbtest-hostile-referrers-"));
 const value = `sbref-${randomBytes(16).toString("base64url")}`;
 writeFileSync(join(work, "secret"), value);
 const env = { DOCKER_CONFIG: join(work, "docker"), REGISTRY_AUTH_FILE: join(work, "none.json"), XDG_RUNTIME_DIR: "", SAFEBUILD_REGISTRY_TIMEOUT: "2" };
-const servers: StandIn[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
+const started = standInsPerTest();
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const INDEX = "application/vnd.oci.image.index.v1+json";
 const scan = (host: string) => runCli(["scan", "--secret", `tok=${join(work, "secret")}`, "--format", "json", `registry:${host}/t/app:1`], { env, secrets: [value], timeoutMs: 60_000 });
 
+/** A well-behaved stand-in serving one clean image, but for what `override` answers. */
 async function up(override: (url: string, res: ServerResponse, digest: string) => boolean): Promise<StandIn> {
   const image = await tinyImage("clean");
-  const server = await standIn(serving(image, (req, res) => override(req.url ?? "", res, image.manifestDigest)));
-  servers.push(server);
-  return server;
-}
-
-function oneLine(run: Awaited<ReturnType<typeof scan>>, code: number, message: RegExp): void {
-  expect(run.code, run.output).toBe(code);
-  expect(run.stdout.length).toBe(0);
-  const lines = run.stderr.toString().trim().split("\n");
-  expect(lines, run.output).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
+  return started(serving(image, (req, res) => override(req.url ?? "", res, image.manifestDigest)));
 }
 
 describe("referrer lookups at a registry that misbehaves", () => {
   test("a cosign tag the registry refuses (403): the registry's one-line error, exit 2, as for the image", async () => {
     const server = await up((url, res) => (url.endsWith(".att") ? (res.writeHead(403).end(), true) : false));
-    oneLine(await scan(server.host), 2, /registry:.*t\/app:1: the registry denied access \(403\)/);
+    expectOneLineError(await scan(server.host), 2, /registry:.*t\/app:1: the registry denied access \(403\)/);
   });
 
   test("tags are probed with HEAD (Docker Hub counts manifest GETs against its rate limit); a GET only for one that exists", async () => {
@@ -56,7 +44,7 @@ describe("referrer lookups at a registry that misbehaves", () => {
 
   test("a referrers API that fails (500): exit 4, one line", async () => {
     const server = await up((url, res) => (url.includes("/referrers/") ? (res.writeHead(500).end(), true) : false));
-    oneLine(await scan(server.host), 4, /the registry answered 500/);
+    expectOneLineError(await scan(server.host), 4, /the registry answered 500/);
   });
 
   test("a referrer manifest whose bytes are not its digest's: exit 4, as for the image's own", async () => {
@@ -68,7 +56,7 @@ describe("referrer lookups at a registry that misbehaves", () => {
       if (url.endsWith(`/manifests/${wrong}`)) return void res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json" }).end("{}"), true;
       return false;
     });
-    oneLine(await scan(server.host), 4, new RegExp(`the registry served sha256:[0-9a-f]{64} for ${wrong}`));
+    expectOneLineError(await scan(server.host), 4, new RegExp(`the registry served sha256:[0-9a-f]{64} for ${wrong}`));
   });
 
   test("a referrers API that pages without end: 8 pages read, the rest notSearched (exit 2, never a clean 0)", async () => {

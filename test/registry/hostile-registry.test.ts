@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { sha256Digest } from "../helpers/archives.js";
-import { serving, standIn, tinyImage, type StandIn, type TinyImage } from "./stand-in-registry.js";
+import { expectOneLineError, serving, standIn, standInsPerTest, tinyImage, type TinyImage } from "./stand-in-registry.js";
 
 const work = mkdtempSync(join(tmpdir(), "sbtest-hostile-registry-"));
 const value = `sbreg-${randomBytes(16).toString("base64url")}`;
@@ -14,29 +14,11 @@ const password = `sbregpw-${randomBytes(12).toString("hex")}`;
 writeFileSync(join(work, "secret"), value);
 // no credential unless a test writes one
 const env = { DOCKER_CONFIG: join(work, "docker"), REGISTRY_AUTH_FILE: join(work, "none.json"), XDG_RUNTIME_DIR: "", SAFEBUILD_REGISTRY_TIMEOUT: "2" };
-const servers: StandIn[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
+const up = standInsPerTest();
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const scan = (ref: string, extra: Record<string, string> = {}) =>
   runCli(["scan", "--secret", `tok=${join(work, "secret")}`, "--format", "json", `registry:${ref}`], { env: { ...env, ...extra }, secrets: [value, password], timeoutMs: 60_000 });
-
-async function up(handler: Parameters<typeof standIn>[0]): Promise<StandIn> {
-  const server = await standIn(handler);
-  servers.push(server);
-  return server;
-}
-
-/** One line on stderr, nothing on stdout, the exit code. */
-function expectOneLineError(run: Awaited<ReturnType<typeof scan>>, code: number, message: RegExp): void {
-  expect(run.code, run.output).toBe(code);
-  expect(run.stdout.length).toBe(0);
-  const lines = run.stderr.toString().trim().split("\n");
-  expect(lines, run.output).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
-}
 
 describe("a registry that misbehaves: one line, its exit code, bounded time", () => {
   test("a well-behaved stand-in is scanned (the baseline the others break)", async () => {
@@ -164,10 +146,9 @@ describe("a registry that misbehaves: one line, its exit code, bounded time", ()
   });
 
   test("an unreachable registry", async () => {
-    const server = await up(() => undefined);
+    const server = await standIn(() => undefined);
     const host = server.host;
     await server.close();
-    servers.length = 0;
     expectOneLineError(await scan(`${host}/t/app:1`), 4, /is unreachable \(ECONNREFUSED\)/);
   });
 

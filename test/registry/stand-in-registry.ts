@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { afterEach, expect } from "vitest";
 import type { AddressInfo } from "node:net";
 import { sha256Digest, tarOf } from "../helpers/archives.js";
 
@@ -28,6 +29,28 @@ export async function standIn(handler: Handler): Promise<StandIn> {
     seen,
     close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
+}
+
+/** `up(handler)` starts a stand-in that is closed after the test that started it (call at a test file's top level). */
+export function standInsPerTest(): (handler: Handler) => Promise<StandIn> {
+  const servers: StandIn[] = [];
+  afterEach(async () => {
+    for (const s of servers.splice(0)) await s.close();
+  });
+  return async (handler) => {
+    const server = await standIn(handler);
+    servers.push(server);
+    return server;
+  };
+}
+
+/** A CLI run that failed as the registry docs say: one line on stderr, nothing on stdout, the exit code. */
+export function expectOneLineError(run: { code: number | null; stdout: Buffer; stderr: Buffer; output: string }, code: number, message: RegExp): void {
+  expect(run.code, run.output).toBe(code);
+  expect(run.stdout.length).toBe(0);
+  const lines = run.stderr.toString().trim().split("\n");
+  expect(lines, run.output).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
 }
 
 export interface TinyImage {

@@ -172,7 +172,7 @@ describe("a registry that misbehaves: one line, its exit code, bounded time", ()
       expect(run.code, run.output).toBe(1);
       const basic = `Basic ${Buffer.from(`u:${password}`).toString("base64")}`;
       expect(registry.seen.filter((s) => s.authorization === basic).length).toBeGreaterThanOrEqual(3);
-      expect(storage.seen).toEqual([{ path: "/storage/layer", authorization: undefined }]);
+      expect(storage.seen).toEqual([{ path: "/storage/layer", authorization: undefined, method: "GET" }]);
     } finally {
       rmSync(join(work, "docker"), { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@ import { sha256Digest, tarOf } from "../helpers/archives.js";
  */
 export interface StandIn {
   readonly host: string;
-  readonly seen: { path: string; authorization: string | undefined; method?: string | undefined }[];
+  readonly seen: { path: string; authorization: string | undefined; method: string | undefined }[];
   close(): Promise<void>;
 }
 

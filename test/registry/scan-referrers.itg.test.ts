@@ -8,6 +8,7 @@ import { runCli } from "../helpers/cli.js";
 import { provenance } from "../helpers/oci.js";
 import { registryAvailable, startRegistry, type RegistryServer } from "../helpers/registry.js";
 import { DSSE, cosignAttestation, dsseEnvelope, ociArtifact, platformIndex, push, referrersIndex, tagFor, tinyImage } from "../helpers/referrer-artifacts.js";
+import { checksummed } from "../rules/tokens.js";
 import { referrersApi, type ReferrersApi } from "./referrers-api.js";
 
 // Artifacts attached to an image outside it (cosign's tags, the referrers tag schema, the
@@ -81,6 +82,18 @@ describe.skipIf(!up)("scan registry: artifacts attached outside the image", () =
     const sarif = await scan(`${repo("cosign")}:1`, "sarif");
     const result = (JSON.parse(sarif.stdout) as { runs: { results: { properties: Finding }[] }[] }).runs[0]?.results[0];
     expect(result?.properties.referrer?.manifest).toBe(att.digest);
+  });
+
+  test("with no secret given, the built-in pattern rules search a cosign .att statement too", async () => {
+    const image = await tinyImage("clean");
+    await push(image, `${repo("rules")}:1`);
+    const ghToken = checksummed("ghp_");
+    await push(cosignAttestation([{ predicateType: SLSA, statement: provenance({ GH_TOKEN: ghToken }) }]), `${repo("rules")}:${tagFor(image.digest, ".att")}`);
+    const result = await runCli(["scan", "--format", "json", `registry:${repo("rules")}:1`], { env, secrets: [ghToken], timeoutMs: 120_000 });
+    expect(result.code, result.stderr.toString()).toBe(1);
+    expect((JSON.parse(result.stdout.toString()) as Report).findings).toEqual([
+      expect.objectContaining({ secret: null, rule: "github-token", where: "attestation", path: "/predicate/invocation/parameters/args/build-arg:GH_TOKEN", referrer: expect.objectContaining({ via: `tag ${tagFor(image.digest, ".att")}` }) }),
+    ]);
   });
 
   test("the referrers tag schema on a multi-platform index: an artifact of the arm64 image and an SBOM of the index", async () => {

@@ -1,19 +1,23 @@
 import { request, createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** A plain-HTTP pass-through in front of a loopback registry that records each request's Authorization header. */
+/** A plain-HTTP pass-through in front of a loopback registry that records each request's Authorization header, method and path. */
 export interface RecordingProxy {
   readonly host: string;
   readonly authorizations: (string | undefined)[];
+  /** `METHOD PATH STATUS` of each request, in the order answered */
+  readonly requests: string[];
   close(): Promise<void>;
 }
 
 export async function recordingProxy(target: string): Promise<RecordingProxy> {
   const authorizations: (string | undefined)[] = [];
+  const requests: string[] = [];
   const [hostname, port] = target.split(":");
   const server: Server = createServer((req, res) => {
     authorizations.push(req.headers.authorization);
     const upstream = request({ hostname, port: Number(port), path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      requests.push(`${req.method ?? "?"} ${req.url ?? ""} ${answer.statusCode ?? 502}`);
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(res);
     });
@@ -25,6 +29,7 @@ export async function recordingProxy(target: string): Promise<RecordingProxy> {
   return {
     host: `127.0.0.1:${address.port}`,
     authorizations,
+    requests,
     close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
 }

@@ -4,11 +4,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { sha256Digest } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
 import { provenance } from "../helpers/oci.js";
 import { registryAvailable, startRegistry, type RegistryServer } from "../helpers/registry.js";
 import { DSSE, cosignAttestation, dsseEnvelope, ociArtifact, platformIndex, push, referrersIndex, tagFor, tinyImage } from "../helpers/referrer-artifacts.js";
 import { checksummed } from "../rules/tokens.js";
+import { recordingProxy } from "./recording-proxy.js";
 import { referrersApi, type ReferrersApi } from "./referrers-api.js";
 
 // Artifacts attached to an image outside it (cosign's tags, the referrers tag schema, the
@@ -122,30 +124,56 @@ describe.skipIf(!up)("scan registry: artifacts attached outside the image", () =
     expect(report.findings.find((f) => f.referrer?.subject === index.digest)?.image).toBeUndefined();
   });
 
-  test("clean referrers (a provenance without secrets, a referrer listing its own subject back): exit 0, nothing left unsearched", async () => {
+  test("clean referrers (a provenance without secrets, a referrer listing its own subject back): each read once, exit 0, nothing left unsearched", async () => {
     const image = await tinyImage("clean");
     await push(image, `${repo("clean")}:1`);
-    await push(cosignAttestation([{ predicateType: SLSA, statement: provenance({ VERSION: "1.2.3" }) }]), `${repo("clean")}:${tagFor(image.digest, ".att")}`);
-    const artifact = ociArtifact(image, "application/vnd.example", [{ mediaType: "text/plain", bytes: Buffer.from("nothing here") }]);
+    const att = cosignAttestation([{ predicateType: SLSA, statement: provenance({ VERSION: "1.2.3" }) }]);
+    await push(att, `${repo("clean")}:${tagFor(image.digest, ".att")}`);
+    const note = Buffer.from("nothing here");
+    const artifact = ociArtifact(image, "application/vnd.example", [{ mediaType: "text/plain", bytes: note }]);
     await push(referrersIndex([artifact], [{ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: image.digest, size: image.manifest.length }]), `${repo("clean")}:${tagFor(image.digest)}`);
     // the artifact's own referrers list the image again: read once
     await push(referrersIndex([image]), `${repo("clean")}:${tagFor(artifact.digest)}`);
 
-    const { code, report, stderr } = await scan(`${repo("clean")}:1`);
-    expect(code, stderr).toBe(0);
-    expect(report.findings).toEqual([]);
-    expect(report.notSearched).toEqual([]);
-    expect(stderr).toMatch(/OK: 1 secret checked/);
+    const proxy = await recordingProxy(registry.host);
+    try {
+      const { code, report, stderr } = await scan(`${proxy.host}/referrers/clean-${run}:1`);
+      expect(code, stderr).toBe(0);
+      expect(report.findings).toEqual([]);
+      expect(report.notSearched).toEqual([]);
+      expect(stderr).toMatch(/OK: 1 secret checked/);
+      // clean because they were read, not because they were not looked for
+      const got = (path: string): number => proxy.requests.filter((r) => r.startsWith(`GET /v2/referrers/clean-${run}/${path} 200`)).length;
+      expect(got(`manifests/${tagFor(image.digest, ".att")}`)).toBe(1);
+      expect(got(`blobs/${JSON.parse(att.manifest.toString()).layers[0].digest}`)).toBe(1);
+      expect(got(`manifests/${artifact.digest}`)).toBe(1);
+      expect(got(`blobs/${sha256Digest(note)}`)).toBe(1);
+      expect(got(`manifests/${image.digest}`)).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
-  test("an image with no referrers (the registry has no referrers API, no tags): scanned as before", async () => {
+  test("an image with no referrers (the registry has no referrers API, no tags): looked up, then scanned as before", async () => {
     const image = await tinyImage(`token=${value}`);
     await push(image, `${repo("plain")}:1`);
-    const { code, report } = await scan(`${repo("plain")}:1`);
-    expect(code).toBe(1);
-    expect(report.findings).toEqual([expect.objectContaining({ where: "file", path: "app/config" })]);
-    expect(report.findings[0]?.referrer).toBeUndefined();
-    expect(report.notSearched).toEqual([]);
+    const proxy = await recordingProxy(registry.host);
+    try {
+      const { code, report } = await scan(`${proxy.host}/referrers/plain-${run}:1`);
+      expect(code).toBe(1);
+      expect(report.findings).toEqual([expect.objectContaining({ where: "file", path: "app/config" })]);
+      expect(report.findings[0]?.referrer).toBeUndefined();
+      expect(report.notSearched).toEqual([]);
+      const base = `/v2/referrers/plain-${run}`;
+      expect(proxy.requests).toEqual(
+        expect.arrayContaining([
+          `GET ${base}/referrers/${image.digest} 404`,
+          ...["", ".att", ".sig", ".sbom"].map((suffix) => `HEAD ${base}/manifests/${tagFor(image.digest, suffix)} 404`),
+        ]),
+      );
+    } finally {
+      await proxy.close();
+    }
   });
 
   test("a referrer blob over 16 MiB is not fetched: notSearched, never a clean exit", async () => {

@@ -86,7 +86,7 @@ export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: 
       continue;
     }
     // not a statement after all (or not one this reads): its bytes are searched all the same
-    if (searched.asBytes) warnings.push(`an attestation layer (${doc.path}) is not JSON: searched as bytes`);
+    if (searched.asBytes) warnings.push(`${doc.referrer === undefined ? "an attestation layer" : `a referrer blob (${doc.referrer.via})`} (${doc.path}) is not JSON: searched as bytes`);
     const predicateType = doc.predicateType ?? searched.predicateType;
     for (const hit of searched.hits) {
       const found = finding(hit.tag, "attestation", hit.path, doc);

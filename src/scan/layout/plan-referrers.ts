@@ -45,6 +45,12 @@ interface Subject {
   readonly depth: number;
 }
 
+/**
+ * The digests a referrer may name: a listing is the registry's (or any pusher's) word, and
+ * anything else is neither fetched nor echoed into a report.
+ */
+const DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+
 /** The `{}` config OCI 1.1 artifacts carry: nothing in it to search. */
 const EMPTY_CONFIG = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
 
@@ -135,15 +141,18 @@ class Walk {
 
   /** Plans one referrer manifest; returns an index's children, undefined when it could not be read. */
   async #manifest(descriptor: Descriptor, ref: ReferrerRef, image: number | undefined): Promise<readonly Descriptor[] | undefined> {
+    if (!DIGEST.test(descriptor.digest)) {
+      this.#unread(`referrers of ${ref.subject} (${ref.via})`, "a referrer named by a malformed digest");
+      return undefined;
+    }
+    const path = blobPath(descriptor.digest, this.label);
     let bytes: Buffer;
-    let path: string;
     try {
-      path = blobPath(descriptor.digest, this.label);
       bytes = await this.source.manifest(descriptor.digest);
     } catch (error) {
-      // only this artifact is unreadable (a 404, over 4 MiB, a bad digest); a registry that fails, or lies about a digest, stops the scan
+      // only this artifact is unreadable (a 404, over 4 MiB); a registry that fails, or lies about a digest, stops the scan
       if (!isSafebuildError(error) || error.kind !== "input") throw error;
-      this.#unread(`referrer ${descriptor.digest} (${ref.via})`, "referrer manifest not readable (missing, over 4 MiB, or a malformed digest)");
+      this.#unread(`referrer ${descriptor.digest} (${ref.via})`, "referrer manifest not readable (missing, or over 4 MiB)");
       return undefined;
     }
     this.plan.documents.push({ path, bytes, image, referrer: ref });
@@ -163,14 +172,10 @@ class Walk {
 
   /** A config or layer of a referrer, to be searched as an attestation, within the limits. */
   #blob(descriptor: Descriptor, ref: ReferrerRef, image: number | undefined): void {
-    let path: string;
-    try {
-      path = blobPath(descriptor.digest, this.label);
-    } catch {
-      this.#unread(`referrer ${ref.manifest}`, "a blob with a malformed digest");
-      return;
-    }
-    const size = descriptor.size ?? this.limits.blobBytes;
+    if (!DIGEST.test(descriptor.digest)) return this.#unread(`referrer ${ref.manifest} (${ref.via})`, "a blob named by a malformed digest");
+    const path = blobPath(descriptor.digest, this.label);
+    // a size the descriptor does not give (or gives as nonsense) counts as the most a blob may be
+    const size = descriptor.size !== undefined && descriptor.size >= 0 ? descriptor.size : this.limits.blobBytes;
     const over =
       size > this.limits.blobBytes
         ? `referrer blob over ${this.limits.blobBytes} bytes`

@@ -120,6 +120,7 @@ describe("the referrer walk", () => {
     ["one blob over the per-blob bound", [{ size: 101 }], { blobBytes: 100 }, /referrer blob over 100 bytes/],
     ["a blob with no size (taken as the bound) past the total", [{ size: 60 }, { size: Number.NaN }], { blobBytes: 100, totalBytes: 120 }, /referrer blobs over 120 bytes per scan/],
     ["more blobs than the per-scan count", [{ size: 1 }, { size: 1 }, { size: 1 }], { blobs: 2 }, /referrer blobs over 2 per scan/],
+    ["a negative size (counted as the bound) past the total", [{ size: 60 }, { size: -1000 }], { blobBytes: 100, totalBytes: 120 }, /referrer blobs over 120 bytes per scan/],
   ])("%s: not fetched, notSearched", async (_name, sizes, bound, reason) => {
     const fake = newFake();
     const layers = sizes.map((l) => (Number.isNaN(l.size) ? ({} as { size: number }) : l));
@@ -158,14 +159,26 @@ describe("the referrer walk", () => {
     fake.listings.set(IMAGE, [tagIndex([missing, "sha256:../../etc", digestOf(odd)])]);
     const plan = await planReferrers(fakeStore(fake), layoutOf([IMAGE]), "t");
     expect(plan.notSearched.map((n) => n.reason)).toEqual([
-      "referrer manifest not readable (missing, over 4 MiB, or a malformed digest)",
-      "referrer manifest not readable (missing, over 4 MiB, or a malformed digest)",
+      "referrer manifest not readable (missing, or over 4 MiB)",
+      "a referrer named by a malformed digest",
       "referrer manifest (tag sha256-x) is neither an image manifest nor an index",
     ]);
+    // a malformed digest is neither fetched nor echoed
+    expect(JSON.stringify(plan.notSearched)).not.toContain("etc");
     const faulty = newFake();
     faulty.manifests.set(missing, environmentError("the registry served sha256:0 for sha256:e"));
     faulty.listings.set(IMAGE, [tagIndex([missing])]);
     await expect(planReferrers(fakeStore(faulty), layoutOf([IMAGE]), "t")).rejects.toMatchObject({ exitCode: 4 });
+  });
+
+  test("a referrer blob named by a malformed digest: notSearched, not fetched, not echoed", async () => {
+    const fake = newFake();
+    const bytes = json({ schemaVersion: 2, config: { mediaType: "x", digest: "sha256:not-hex-SECRETISH", size: 2 }, layers: [] });
+    fake.manifests.set(digestOf(bytes), bytes);
+    fake.listings.set(IMAGE, [tagIndex([digestOf(bytes)])]);
+    const plan = await planReferrers(fakeStore(fake), layoutOf([IMAGE]), "t");
+    expect(plan.attestations).toEqual([]);
+    expect(plan.notSearched).toEqual([{ path: `referrer ${digestOf(bytes)} (tag sha256-x)`, layer: null, reason: "a blob named by a malformed digest" }]);
   });
 
   test("a referrer that is an index: the manifests it lists are read as the same subject's referrers", async () => {

@@ -206,7 +206,9 @@ describe.skipIf(!up)("scan registry: artifacts attached outside the image", () =
       const { code, report, stderr } = await scan(`${api.host}/${name}:1`);
       expect(code, stderr).toBe(1);
       expect(report.findings).toEqual([expect.objectContaining({ where: "annotation", path: "org.example.note", referrer: { manifest: second.digest, subject: image.digest, via: "referrers API" } })]);
-      expect(api.asked).toEqual([`/v2/${name}/referrers/${image.digest}`, `/v2/${name}/referrers/${image.digest}?page=1`, `/v2/${name}/referrers/${first.digest}`, `/v2/${name}/referrers/${second.digest}`]);
+      // the image's pages in order; then the referrers' own referrers, looked up together
+      expect(api.asked.slice(0, 2)).toEqual([`/v2/${name}/referrers/${image.digest}`, `/v2/${name}/referrers/${image.digest}?page=1`]);
+      expect(api.asked.slice(2).sort()).toEqual([`/v2/${name}/referrers/${first.digest}`, `/v2/${name}/referrers/${second.digest}`].sort());
     });
   });
 });

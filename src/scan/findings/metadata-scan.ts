@@ -3,7 +3,7 @@ import { ruleFinding, withoutParts } from "./assemble.js";
 import { JSON_CAP, type BlobStore } from "../source/blob-store.js";
 import { censor } from "./censor.js";
 import type { Finding, NotSearched, ReferrerRef } from "./finding.js";
-import { searchAttestation } from "./attestation-scan.js";
+import { searchAttestation, type AttestationSearch } from "./attestation-scan.js";
 import { jsonPointer, searchJson } from "./json-search.js";
 import type { LayoutPlan } from "../layout/plan-images.js";
 import type { NeedleTable } from "./needles.js";
@@ -76,7 +76,7 @@ export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: 
       notSearched.push({ path: doc.path, layer: null, reason: `${doc.referrer === undefined ? "attestation layer" : `referrer blob (${doc.referrer.via})`} not readable (over ${JSON_CAP} bytes, or missing)` });
       continue;
     }
-    let searched;
+    let searched: AttestationSearch;
     try {
       searched = searchAttestation(raw, needles, `${label}: attestation ${doc.path}`);
     } catch (error) {

@@ -74,12 +74,28 @@ export async function planReferrers(store: BlobStore, layout: LayoutPlan, label:
   });
   for (const subject of queue) seen.add(subject.digest);
   const walk = new Walk(source, plan, limits, label, seen);
+  const lookups = new Map<Subject, Promise<ReferrerListing[]>>();
+  const lookup = (subject: Subject): Promise<ReferrerListing[]> => {
+    let found = lookups.get(subject);
+    if (found === undefined) {
+      found = source.find(subject.digest, { cosign: subject.depth === 0 });
+      found.catch(() => undefined); // awaited in turn
+      lookups.set(subject, found);
+    }
+    return found;
+  };
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    const read = await walk.subject(next);
+    const listings = lookup(next);
+    // the next subjects' lookups (a few requests each) overlap this one's walk; walked in order all the same
+    for (const ahead of queue.slice(0, LOOKAHEAD)) lookup(ahead);
+    const read = await walk.subject(next, await listings);
     if (next.depth + 1 < limits.depth) queue.push(...read.map((digest) => ({ digest, image: next.image, depth: next.depth + 1 })));
   }
   return plan;
 }
+
+/** Subjects whose lookups run ahead of the walk: with five requests each, at most 20 in flight. */
+const LOOKAHEAD = 3;
 
 class Walk {
   #manifests = 0;
@@ -94,10 +110,10 @@ class Walk {
     private readonly seen: Set<string>,
   ) {}
 
-  /** Reads every referrer of `subject` the limits allow; returns the digests of the manifests read. */
-  async subject(subject: Subject): Promise<string[]> {
+  /** Reads every referrer `listings` name for `subject`, as the limits allow; returns the digests of the manifests read. */
+  async subject(subject: Subject, listings: readonly ReferrerListing[]): Promise<string[]> {
     const pending: { descriptor: Descriptor; ref: ReferrerRef }[] = [];
-    for (const listing of await this.source.find(subject.digest, { cosign: subject.depth === 0 })) {
+    for (const listing of listings) {
       for (const descriptor of this.#listed(listing, subject)) pending.push({ descriptor, ref: { manifest: descriptor.digest, subject: subject.digest, via: listing.via } });
     }
     const read: string[] = [];

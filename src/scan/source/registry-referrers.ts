@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { RegistryClient } from "../../registry/client.js";
 import { referrersPage, referrersTag } from "../../registry/referrers.js";
 import type { ReferrerListing, ReferrerSource } from "./referrer-source.js";
@@ -16,8 +17,6 @@ export interface ManifestCache {
   adopt(digest: string, bytes: Buffer): void;
   /** a manifest by digest, fetched once and checked against it */
   byDigest(digest: string): Promise<Buffer>;
-  /** the sha256 of bytes read by tag */
-  digestOf(bytes: Buffer): string;
 }
 
 /**
@@ -29,7 +28,7 @@ export function registryReferrers(client: RegistryClient, manifests: ManifestCac
   const byTag = async (tag: string, via: string, kind: "index" | "manifest"): Promise<ReferrerListing | undefined> => {
     const found = await client.manifestIfAny(tag);
     if (found === undefined) return undefined;
-    const digest = manifests.digestOf(found.bytes);
+    const digest = `sha256:${createHash("sha256").update(found.bytes).digest("hex")}`;
     manifests.adopt(digest, found.bytes);
     return kind === "index" ? { kind, via, bytes: found.bytes, digest, incomplete: false } : { kind, via, digest, mediaType: found.mediaType };
   };

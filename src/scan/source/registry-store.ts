@@ -75,10 +75,6 @@ class Manifests implements ManifestCache {
     if (!this.#byDigest.has(digest)) this.#byDigest.set(digest, Promise.resolve(bytes));
   }
 
-  digestOf(bytes: Buffer): string {
-    return sha256(bytes);
-  }
-
   /** A referrer's manifest: fetched once, checked, its children (if an index) not fetched ahead. */
   byDigest(digest: string): Promise<Buffer> {
     let known = this.#byDigest.get(digest);

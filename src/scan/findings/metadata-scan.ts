@@ -87,7 +87,8 @@ export async function scanMetadata(plan: LayoutPlan, store: BlobStore, needles: 
     }
     // not a statement after all (or not one this reads): its bytes are searched all the same
     if (searched.asBytes) warnings.push(`${doc.referrer === undefined ? "an attestation layer" : `a referrer blob (${doc.referrer.via})`} (${doc.path}) is not JSON: searched as bytes`);
-    const predicateType = doc.predicateType ?? searched.predicateType;
+    // the statement's own word first: a descriptor's annotation is only a copy of it
+    const predicateType = searched.predicateType ?? doc.predicateType;
     for (const hit of searched.hits) {
       const found = finding(hit.tag, "attestation", hit.path, doc);
       if (found) add(predicateType === undefined ? found : { ...found, predicateType });

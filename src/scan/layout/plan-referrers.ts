@@ -142,6 +142,8 @@ class Walk {
     if (listing.kind === "manifest") return [{ digest: listing.digest, ...(listing.mediaType === undefined ? {} : { mediaType: listing.mediaType }) }];
     const where = `${listing.via} (referrers of ${subject.digest})`;
     const index = parsed(listing.bytes, indexSchema);
+    // a tag of that name holding one manifest, not an index: attached by name all the same, as cosign's are
+    if (listing.digest !== undefined && !Array.isArray(index?.manifests) && parsed(listing.bytes, imageManifestSchema) !== undefined) return [{ digest: listing.digest }];
     if (index === undefined || !Array.isArray(index.manifests)) {
       this.#unread(where, "not an image index of referrers");
       return [];

@@ -181,6 +181,16 @@ describe("the referrer walk", () => {
     expect(plan.notSearched).toEqual([{ path: `referrer ${digestOf(bytes)} (tag sha256-x)`, layer: null, reason: "a blob named by a malformed digest" }]);
   });
 
+  test("a referrers tag holding one manifest, not an index: read as that tag's referrer", async () => {
+    const fake = newFake();
+    const a = artifact(fake, IMAGE);
+    const bytes = fake.manifests.get(a) as Buffer;
+    fake.listings.set(IMAGE, [{ kind: "index", via: "tag sha256-1", bytes, digest: a, incomplete: false }]);
+    const plan = await planReferrers(fakeStore(fake), layoutOf([IMAGE]), "t");
+    expect(plan.notSearched).toEqual([]);
+    expect(plan.attestations).toEqual([expect.objectContaining({ referrer: { manifest: a, subject: IMAGE, via: "tag sha256-1" } })]);
+  });
+
   test("a referrer that is an index: the manifests it lists are read as the same subject's referrers", async () => {
     const fake = newFake();
     const a = artifact(fake, IMAGE);

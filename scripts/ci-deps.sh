@@ -2,7 +2,8 @@
 # System packages the test suite needs beyond Node and Docker: `pass` (a real password store
 # for the cmd: provider tests), gnupg (its throwaway key), socat and openssl (a TLS engine
 # endpoint with client certificates); bzip2, xz and zstd make the content-stage test archives
-# (test/helpers/content-archives.ts); GNU time (peak memory of a scan,
+# and lzip, cpio, lz4, 7z (p7zip-full), mksquashfs (squashfs-tools) and rpmbuild (rpm) the
+# formats read or reported as not decoded (test/helpers/content-archives.ts); GNU time (peak memory of a scan,
 # test/scan/entry-limits.test.ts); util-linux's unshare and nsenter (pid namespaces,
 # test/faults/sweep-namespaces.test.ts); docker-registry (the real distribution registry 2.8),
 # skopeo and htpasswd (registry sources, test/helpers/registry.ts); xxd and hexdump (dumps of a
@@ -18,6 +19,12 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v bzip2 >/dev/null 2>&1 || need+=(bzip2)
 command -v xz >/dev/null 2>&1 || need+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
+command -v lzip >/dev/null 2>&1 || need+=(lzip)
+command -v cpio >/dev/null 2>&1 || need+=(cpio)
+command -v lz4 >/dev/null 2>&1 || need+=(lz4)
+command -v 7z >/dev/null 2>&1 || need+=(p7zip-full)
+command -v mksquashfs >/dev/null 2>&1 || need+=(squashfs-tools)
+command -v rpmbuild >/dev/null 2>&1 || need+=(rpm)
 [ -x /usr/bin/time ] || need+=(time)
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)

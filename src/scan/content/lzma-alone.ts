@@ -31,8 +31,8 @@ function readLzma(dc: DecoderContext, input: Buffer): void {
   emit(dc, dc.inner, "lzma", output);
 }
 
-/** The decoded content, or null when it is over the cap. Throws on corrupt data. */
-function decodeBounded(input: Buffer, cap: OutputCap): Buffer | null {
+/** The decoded content of an LZMA-alone stream (13-byte header, then data), or null when it is over the cap. Throws on corrupt data. */
+export function decodeBounded(input: Buffer, cap: OutputCap): Buffer | null {
   const unknown = input.readUInt32LE(5) === 0xffffffff && input.readUInt32LE(9) === 0xffffffff;
   if (!unknown) {
     if (Number(input.readBigUInt64LE(5)) > cap.bytes) return null;

@@ -6,7 +6,7 @@ import { startLayerScan, type LayerScan } from "../../../src/scan/layer/layer-sc
 import { buildNeedles } from "../../../src/scan/findings/needles.js";
 import { sniffFormat } from "../../../src/scan/content/format.js";
 import { dockerArchive } from "../../helpers/archives.js";
-import { arOf, bzip2Of, gitDirOf, pngOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
+import { arOf, bzip2Of, cpioOf, gitDirOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, squashfsOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
 import { noise, secret, tarOf } from "../helpers.js";
 
 const value = `sbtest-content-${randomBytes(12).toString("hex")}`;
@@ -113,6 +113,15 @@ const cases: Case[] = [
   { name: "a legacy .lzma file whose header says its size", make: (t) => lzmaWithSize(xzOf(t, ["--format=lzma"]), t.length), expected: "lzma:app/app.jar" },
   { name: "a .tar.lzma", make: async (t) => xzOf(await tarOfOne("etc/app.conf", t), ["--format=lzma", "-1"]), expected: "tar:app/app.jar!/etc/app.conf" },
   { name: "a zstd file", make: (t) => zstdOf(t), expected: "zstd:app/app.jar" },
+  { name: "an lzip file", make: (t) => lzipOf(t), expected: "lzip:app/app.jar" },
+  { name: "an lzip file of two members (cat a.lz b.lz)", make: (t) => Buffer.concat([lzipOf(noise(5000)), lzipOf(t)]), expected: "lzip:app/app.jar" },
+  { name: "a .tar.lz (tar --lzip)", make: async (t) => lzipOf(await tarOfOne("etc/app.conf", t)), expected: "tar:app/app.jar!/etc/app.conf" },
+  { name: "a cpio archive (newc, as initramfs)", make: (t) => cpioOf([["etc/app.conf", t]]), expected: "cpio:app/app.jar!/etc/app.conf" },
+  { name: "a cpio archive (odc)", make: (t) => cpioOf([["etc/app.conf", t]], "odc"), expected: "cpio:app/app.jar!/etc/app.conf" },
+  { name: "a gzipped cpio (initrd.img)", make: (t) => gzipSync(cpioOf([["a", noise(3001)], ["etc/app.conf", t]])), expected: "cpio:app/app.jar!/etc/app.conf" },
+  { name: "an rpm (gzip payload)", make: (t) => rpmOf([["app.conf", t]]), expected: "cpio:app/app.jar!/opt/sbtest/app.conf" },
+  { name: "an rpm (xz payload)", make: (t) => rpmOf([["app.conf", t]], "w6.xzdio"), expected: "cpio:app/app.jar!/opt/sbtest/app.conf" },
+  { name: "an rpm (zstd payload)", make: (t) => rpmOf([["app.conf", t]], "w19.zstdio"), expected: "cpio:app/app.jar!/opt/sbtest/app.conf" },
   { name: "a gzip inside a zip", make: (t) => zipOf([{ name: "notes.gz", stored: true, data: gzipSync(t) }]), expected: "gzip:app/app.jar!/notes.gz" },
   {
     name: "a Spring Boot fully executable jar: its launch script, then the jar (offsets from the file's start)",
@@ -257,6 +266,48 @@ describe("content stage: limits and damage are reported as not searched, with th
     const result = await scan(await tarOfOne("data/file.bin", zip));
     expect(result.notSearched.map((n) => n.reason)).toEqual(["zip: encrypted entry"]);
     expect(result.unreadable).toEqual([]);
+  });
+
+  test.each([
+    ["a 7z archive", () => sevenZipOf([["conf/app.properties", Buffer.from(`password=${value}\n`)]]), "7z archive"],
+    ["an lz4 file", () => lz4Of(Buffer.concat([noise(5000), Buffer.from(`password=${value}\n`)])), "lz4 compressed file"],
+    ["a squashfs image", () => squashfsOf([["conf/app.properties", Buffer.concat([Buffer.from(`password=${value}\n`), noise(5000)])]]), "squashfs image"],
+  ])("%s (made by its own tool): recognised, not decoded, so not searched, never clean", async (_name, make, label) => {
+    // a short value may still lie raw in the compressed bytes (a literal) and be found there: what matters is the entry
+    const result = await scan(await tarOfOne("data/blob.bin", make()));
+    expect(result.notSearched).toEqual([
+      expect.objectContaining({ path: "data/blob.bin", reason: `${label}: a format safebuild does not decode (its bytes were searched as they are, not what it holds)` }),
+    ]);
+  });
+
+  test("a RAR archive (RAR 4 and RAR 5 signatures) is not searched either; the signature in text is not one", async () => {
+    const rar4 = Buffer.concat([Buffer.from("Rar!\x1a\x07\x00", "latin1"), noise(300)]);
+    const rar5 = Buffer.concat([Buffer.from("Rar!\x1a\x07\x01\x00", "latin1"), noise(300)]);
+    const text = Buffer.from("Rar! is how a RAR archive starts\n".repeat(10));
+    const result = await scan(await tarOf([["a.rar", rar4], ["b.rar", rar5], ["c.txt", text]]));
+    expect(result.notSearched.map((n) => n.path)).toEqual(["a.rar", "b.rar"]);
+  });
+
+  test("an lzip file whose trailer lies about its member's size is not well-formed (a warning), never a crash", async () => {
+    const lz = lzipOf(Buffer.from(`password=${value}\n`));
+    lz.writeBigUInt64LE(BigInt(lz.length + 10), lz.length - 8);
+    const result = await scan(await tarOfOne("data/a.lz", lz));
+    expect(result.error).toBeNull();
+    expect(result.unreadable.map((u) => u.reason)).toEqual(["lzip: member size out of the file"]);
+  });
+
+  test("an lzip bomb is stopped at the cap", async () => {
+    const result = await scan(await tarOfOne("data/zeros.lz", lzipOf(Buffer.alloc(65 * 1024 * 1024))));
+    expect(result.notSearched.map((n) => n.reason)).toEqual([expect.stringMatching(/ratio limit|limit per file/)]);
+    expect(result.unreadable).toEqual([]);
+  });
+
+  test("a cpio cut short and text that starts like one: a warning for the first, nothing for the second", async () => {
+    const cut = cpioOf([["etc/app.conf", Buffer.concat([noise(4000), Buffer.from(value)])]]).subarray(0, 2000);
+    const digits = Buffer.from(`070701${"0".repeat(103)}x and more text after it, enough to be sniffed at all${" ".repeat(200)}`);
+    const result = await scan(await tarOf([["initrd", cut], ["notes.txt", digits]]));
+    expect(result.unreadable.map((u) => `${u.path}: ${u.reason}`)).toEqual(["initrd: cpio: cut short"]);
+    expect(result.notSearched).toEqual([]);
   });
 
   test("an xz file with a BCJ filter: not searched, the filter named", async () => {

@@ -222,3 +222,10 @@ export const rpmOf = (files: ReadonlyArray<readonly [string, Buffer]>, compressi
     execFileSync("rpmbuild", ["-bb", "--quiet", "--define", `_topdir ${join(dir, "top")}`, "--define", "__os_install_post %{nil}", join(dir, "sbtest.spec")], { stdio: "pipe" });
     return readFileSync(join(dir, "top", "RPMS", "noarch", "sbtest-1.0-1.noarch.rpm"));
   });
+
+/** A jar written by the JDK's own `jar` tool (deflated entries, sizes after the data): `files` under its root. */
+export const jarOf = (files: ReadonlyArray<readonly [string, Buffer]>): Buffer =>
+  inTempDir(files, (dir) => {
+    execFileSync("jar", ["cf", join(dir, "out.jar"), "-C", join(dir, "in"), "."]);
+    return readFileSync(join(dir, "out.jar"));
+  });

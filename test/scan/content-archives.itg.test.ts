@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engineAnswers } from "../build/cli.js";
 import { dockerArchive, tarOf } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
-import { arOf, lzipOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
+import { arOf, jarOf, lzipOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
 
 const DOCKER = "/usr/bin/docker";
 const run = Math.random().toString(36).slice(2, 8);
@@ -52,6 +52,9 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     // an rpm built by rpmbuild (xz payload: a cpio) and an lzip file
     writeFileSync(join(leaky, "tool.rpm"), rpmOf([["tool.conf", properties(value)]], "w6.xzdio"));
     writeFileSync(join(leaky, "db.conf.lz"), lzipOf(properties(value)));
+    // a fat jar over the 64 MiB gather limit, written by the JDK's jar tool: read as it streams
+    const libs = Array.from({ length: 5 }, (_, i) => [`BOOT-INF/lib/lib-${i}.bin`, randomBytes(14 * 1024 * 1024)] as const);
+    writeFileSync(join(leaky, "fat.jar"), jarOf([...libs, ["BOOT-INF/classes/application.properties", properties(value)]]));
     writeFileSync(join(leaky, "saved.tar"), await dockerArchive([await tarOf([{ name: "etc/app.conf", data: properties(value) }])]));
     build(
       leaky,
@@ -65,6 +68,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "COPY saved.tar /backup/saved.tar",
         "COPY db.conf.xz /db.conf.xz",
         "COPY tool.rpm db.conf.lz /pkgs/",
+        "COPY fat.jar /app/fat.jar",
         // shapes busybox makes from the mounted secret (its xz only decompresses): a .tgz inside a .tar.gz, bzip2
         "RUN --mount=type=secret,id=token mkdir -p /tmp/s/conf && cp /run/secrets/token /tmp/s/conf/db.conf && cd /tmp/s && tar czf /tmp/inner.tgz conf && cd /tmp && tar czf /srv.tar.gz inner.tgz && bzip2 -c /tmp/s/conf/db.conf > /db.conf.bz2 && rm -rf /tmp/s /tmp/inner.tgz",
       ],
@@ -104,6 +108,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "png:srv/static/logo.png",
         "cpio:pkgs/tool.rpm!/opt/sbtest/tool.conf",
         "lzip:pkgs/db.conf.lz",
+        "zip:app/fat.jar!/BOOT-INF/classes/application.properties",
       ]),
     );
     expect(report.notSearched).toEqual([]);

@@ -236,6 +236,52 @@ describe("content stage: each format, its leak and its clean look-alikes", () =>
   });
 });
 
+describe("a zip over the gather limit (a fat jar) is read as it streams, by its local headers", () => {
+  const properties = Buffer.from(`spring.datasource.password=${value}\n`);
+  // incompressible, so the zip is over 64 MiB; five entries, as a fat jar's size is many entries' (each under the per-file limit)
+  const fillers = Array.from({ length: 5 }, (_, i) => ({ name: `lib/filler-${i}.bin`, data: randomBytes(14 * 1024 * 1024) }));
+  const stored = fillers.map((f) => ({ ...f, stored: true }));
+
+  test.each([1024 * 1024, 65_539, 4093])("java's way (every entry deflated, sizes after the data), in pieces of %i bytes", async (chunk) => {
+    const jar = zipOf([...fillers, { name: "BOOT-INF/classes/application.properties", data: properties }, { name: "z.txt", data: Buffer.from("end\n") }], { dataDescriptor: true });
+    expect(jar.length).toBeGreaterThan(64 * 1024 * 1024);
+    const result = await scan(await tarOfOne("app/app.jar", jar), chunk);
+    expect(found(result)).toEqual(["zip:app/app.jar!/BOOT-INF/classes/application.properties"]);
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+  });
+
+  test("sizes in the local headers, a stored jar inside (Spring Boot's BOOT-INF/lib), and zip64", async () => {
+    const inner = zipOf([{ name: "db.properties", data: properties }]);
+    for (const zip64 of [false, true]) {
+      const jar = zipOf([...stored, { name: "BOOT-INF/lib/db.jar", data: inner, stored: true }], { zip64 });
+      const result = await scan(await tarOfOne("app/app.jar", jar), 1024 * 1024);
+      expect(found(result)).toEqual(["zip:app/app.jar!/BOOT-INF/lib/db.jar!/db.properties"]);
+      expect(result.notSearched).toEqual([]);
+    }
+  });
+
+  test("its clean look-alike (the value's hash) is clean, with nothing left unsearched", async () => {
+    const hash = createHash("sha256").update(value).digest("hex");
+    const jar = zipOf([...fillers, { name: "application.properties", data: Buffer.from(`password=${hash}\n`) }], { dataDescriptor: true });
+    const result = await scan(await tarOfOne("app/app.jar", jar), 1024 * 1024);
+    expect(found(result)).toEqual([]);
+    expect(result.notSearched).toEqual([]);
+  });
+
+  test("a stored entry whose size follows its data cannot be delimited: the rest is not searched, named; what came before was", async () => {
+    const jar = zipOf([{ name: "a.properties", data: properties }, ...stored, { name: "b.properties", data: properties }], { dataDescriptor: true });
+    const result = await scan(await tarOfOne("app/app.jar", jar), 1024 * 1024);
+    expect(found(result)).toEqual(["zip:app/app.jar!/a.properties"]);
+    expect(result.notSearched).toEqual([
+      expect.objectContaining({
+        path: "app/app.jar!/lib/filler-0.bin",
+        reason: "zip over 64 MiB, read as it streams: a stored or encrypted entry whose size follows its data cannot be delimited; this entry and the rest of the zip were not searched",
+      }),
+    ]);
+  });
+});
+
 describe("content stage: limits and damage are reported as not searched, with the limit", () => {
   test("a zip bomb entry is cut at the ratio limit; the entry after it is still searched", async () => {
     const zip = zipOf([

@@ -107,7 +107,8 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));
     const unreadMetadata: NotSearched[] = [];
     findings.push(...(await scanMetadata(layout, source.store, needles, request.ref, warnings, unreadMetadata)));
-    const notSearched = [...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
+    const missingImages: NotSearched[] = layout.missing.map((m) => ({ path: m.path, layer: null, reason: m.reason }));
+    const notSearched = [...missingImages, ...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
     for (const image of images) {
       const malformed = unreadableWarning(image, needles);
       if (malformed !== undefined) warnings.push(malformed);

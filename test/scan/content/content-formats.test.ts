@@ -397,7 +397,7 @@ describe("git objects: a `.git` copied into the image keeps a value committed th
     expect(found(result)).toEqual([expect.stringMatching(/^zlib:\.git\/objects\/[0-9a-f]{2}\/[0-9a-f]{38}$/)]);
   });
 
-  test("a delta object: the inserted bytes are found in the delta as it is", async () => {
+  test("a delta object: the version it makes is resolved and searched, named as the blob it is", async () => {
     // two versions of a file: git gc stores one of them as a delta against the other
     const base = noise(20_000);
     const changed = Buffer.concat([base.subarray(0, 10_000), Buffer.from(`password=${value}\n`), base.subarray(10_000)]);
@@ -405,7 +405,34 @@ describe("git objects: a `.git` copied into the image keeps a value committed th
     const files = gitDirOf(changed, true, Buffer.concat([base, noise(500)]));
     const result = await scan(await tarOf(files));
     expect(result.notSearched).toEqual([]);
-    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/(ofs|ref)-delta@\d+$/)]);
+    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/blob@\d+$/)]);
+  });
+
+  test("a value a delta's 127-byte inserts split (a long token, a JWT) is found in the resolved version", async () => {
+    const long = Buffer.from(`${value}.${randomBytes(120).toString("base64url")}`);
+    const longNeedles = buildNeedles([secret("jwt", long.toString())]);
+    const filler = Buffer.from(Array.from({ length: 60 }, (_, i) => `setting_${i} = value number ${i} for the application\n`).join(""));
+    const old = Buffer.concat([filler, Buffer.from("session = "), long, Buffer.from("\n"), filler]);
+    const scrubbed = Buffer.concat([filler, Buffer.from("session = ${SESSION}\n"), Buffer.from("flag = on\n".repeat(40)), filler]);
+    const files = gitDirOf(old, true, scrubbed);
+    const backlog = new Backlog();
+    const scanner = startLayerScan({ needles: longNeedles }, backlog);
+    scanner.sink.write(await tarOf(files));
+    scanner.sink.end();
+    await backlog.settle();
+    const result = await scanner.finish();
+    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/blob@\d+$/)]);
+    // the delta as it is does not hold the value whole: the split is real
+    const pack = files.find(([name]) => name.endsWith(".pack"))![1];
+    expect(pack.includes(long)).toBe(false);
+  });
+
+  test("a value every version carries is reported once, where it is whole, not in each version a delta makes", async () => {
+    const filler = (n: number): Buffer => Buffer.from(Array.from({ length: 40 }, (_, i) => `line_${n}_${i} = some text of the config file\n`).join(""));
+    const v1 = Buffer.concat([filler(1), Buffer.from(`password=${value}\n`), filler(2)]);
+    const v2 = Buffer.concat([filler(1), Buffer.from(`password=${value}\n`), filler(2), Buffer.from("extra = 1\n".repeat(30))]);
+    const result = await scan(await tarOf(gitDirOf(v1, true, v2)));
+    expect(found(result)).toHaveLength(1);
   });
 
   test("a file that only looks like zlib (two bytes) and fails to inflate is reported nowhere", async () => {

@@ -502,10 +502,20 @@ describe("content stage: a file that is not well-formed in its format is a warni
     ["a bzip2 file with a bad block", () => Buffer.concat([bzip2Of(noise(5000)).subarray(0, 40), Buffer.alloc(2000, 7)]), /^bzip2: corrupt/],
     ["a zstd file cut short", () => zstdOf(noise(200_000)).subarray(0, 5000), /^zstd: corrupt/],
     ["a tar cut inside a header", async () => (await tarOfOne("a/b.txt", noise(600))).subarray(0, 700), /^tar: /],
+    ["an .lzma file (the encoders' properties) cut short", () => xzOf(noise(5000), ["--format=lzma"]).subarray(0, 2000), /^lzma: corrupt/],
   ])("%s", async (_name, make, reason) => {
     const result = await scan(await tarOfOne("data/file.bin", await make()));
     expect(result.notSearched).toEqual([]);
     expect(result.unreadable).toEqual([{ path: "data/file.bin", reason: expect.stringMatching(reason) }]);
+  });
+
+  test("a binary that only looks like an .lzma header (a Kotlin .kotlin_metadata, in every Kotlin jar) and does not decode: no warning", async () => {
+    // the first bytes every .kotlin_metadata file has: properties 0, a dictionary of 3 x 2^16, a known size, then 0
+    const metadata = Buffer.concat([Buffer.from("0000000300000001000000000000000700", "hex"), noise(400)]);
+    expect(sniffFormat(metadata)).toBe("lzma");
+    const result = await scan(await tarOfOne("app/app.jar", zipOf([{ name: "kotlin/ArithmeticException.kotlin_metadata", data: metadata }])));
+    expect(result.unreadable).toEqual([]);
+    expect(result.notSearched).toEqual([]);
   });
 
   test.each([

@@ -2,6 +2,8 @@
 # System packages the test suite needs beyond Node and Docker: `pass` (a real password store
 # for the cmd: provider tests), gnupg (its throwaway key), socat and openssl (a TLS engine
 # endpoint with client certificates); bzip2, xz and zstd make the content-stage test archives
+# and lzip, cpio, lz4, 7z (p7zip-full), mksquashfs (squashfs-tools) and rpmbuild (rpm) the
+# formats read or reported as not decoded, and the JDK's jar (a fat jar read as it streams)
 # (test/helpers/content-archives.ts); GNU time (peak memory of a scan,
 # test/scan/entry-limits.test.ts); util-linux's unshare and nsenter (pid namespaces,
 # test/faults/sweep-namespaces.test.ts); docker-registry (the real distribution registry 2.8),
@@ -18,6 +20,13 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v bzip2 >/dev/null 2>&1 || need+=(bzip2)
 command -v xz >/dev/null 2>&1 || need+=(xz-utils)
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
+command -v lzip >/dev/null 2>&1 || need+=(lzip)
+command -v cpio >/dev/null 2>&1 || need+=(cpio)
+command -v lz4 >/dev/null 2>&1 || need+=(lz4)
+command -v 7z >/dev/null 2>&1 || need+=(p7zip-full)
+command -v mksquashfs >/dev/null 2>&1 || need+=(squashfs-tools)
+command -v rpmbuild >/dev/null 2>&1 || need+=(rpm)
+command -v jar >/dev/null 2>&1 || need+=(default-jdk-headless)
 [ -x /usr/bin/time ] || need+=(time)
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)

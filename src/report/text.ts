@@ -65,7 +65,7 @@ export const writeText: Writer = (input, options) => {
   const p = palettes[options.color ? "color" : "plain"];
   // the fixed words of this report pass the masker as written (own-words.ts)
   ownWords(...Object.values(whereText), ...Object.values(fixFor), "How to fix, then rebuild and scan again:", "NOT SEARCHED", "ignored", "LEAK");
-  ownWords("image config", "image index / manifest annotations", " (deleted in a later layer, still shipped)");
+  ownWords("image config", "image index", "image index / manifest annotations", " (deleted in a later layer, still shipped)");
   const { result } = input;
   const ignored = input.ignored ?? [];
   const lines: string[] = [];
@@ -94,7 +94,8 @@ export const writeText: Writer = (input, options) => {
       const image = n.image === undefined ? "" : said`image ${n.image}, `;
       // only the pattern rules stopped there (a limit): known values were searched
       const tag = n.scope === undefined ? "NOT SEARCHED" : "RULES STOPPED";
-      const layer = n.layer === null ? (n.path === "" ? said`image metadata` : said`image config`) : said`layer ${n.layer.index} ${shortDigest(n.layer.digest)}`;
+      const place = n.path === "" ? said`image metadata` : n.path.startsWith("blobs/") ? said`image index` : said`image config`;
+      const layer = n.layer === null ? place : said`layer ${n.layer.index} ${shortDigest(n.layer.digest)}`;
       lines.push(said`  ${p.note(tag)} ${image}${printable(n.path)}: ${printable(n.reason)}`, `      ${p.dim(layer)}`);
     }
     lines.push(...more(skipped.length, p));

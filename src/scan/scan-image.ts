@@ -110,7 +110,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     const referrers = await referring;
     const unreadMetadata: NotSearched[] = referrers.notSearched.map((n) => censorNotSearched(n, needles));
     findings.push(...(await scanMetadata(withReferrers(layout, referrers), source.store, needles, request.ref, warnings, unreadMetadata)));
-    const notSearched = [...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
+    const notSearched = [...layout.missing.map((m): NotSearched => ({ path: m.path, layer: null, reason: m.reason })), ...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
     for (const image of images) {
       const malformed = unreadableWarning(image, needles);
       if (malformed !== undefined) warnings.push(malformed);

@@ -68,6 +68,27 @@ describe("a multi-platform index: every platform is scanned", () => {
     expect((await scan(file, ["--platform", "linux/arm64"])).code).toBe(1);
   });
 
+  test("an index listing a platform the source does not hold (an export of some platforms): the rest is scanned, the absent one not searched", async () => {
+    const absentArm = { platform: arm64, layers: [await layer({ "app/config": "arm" })], absent: true };
+    const leaky = await archive("partial-leak.tar", await ociIndexArchive([{ platform: amd64, layers: [await layer({ "app/.env": `API_KEY=${secret}\n` })] }, absentArm]));
+    const run = await runCli(["scan", leaky, ...args], { env, secrets: [secret, nearMiss] });
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as { findings: JsonFinding[]; notSearched: { path: string; layer: null; reason: string }[] };
+    expect(report.findings).toEqual([expect.objectContaining({ where: "file", path: "app/.env" })]);
+    expect(report.notSearched).toEqual([
+      { path: expect.stringMatching(/^blobs\/sha256\/[0-9a-f]{64}$/), layer: null, reason: expect.stringMatching(/^the index lists the linux\/arm64\/v8 image, but its image manifest sha256:[0-9a-f]{64} is missing .*: not searched$/) },
+    ]);
+    // nothing found and something not searched: INCOMPLETE, never a clean pass
+    const clean = await archive("partial-clean.tar", await ociIndexArchive([{ platform: amd64, layers: [await layer({ "app/.env": "API_KEY=\n" })] }, absentArm]));
+    const incomplete = await runCli(["scan", clean, ...args], { env, secrets: [secret, nearMiss] });
+    expect(incomplete.code).toBe(2);
+    expect(incomplete.stderr).toMatch(/INCOMPLETE/);
+    // asked for by name, the absent platform is an error (nothing of what was asked for is there)
+    const named = await runCli(["scan", clean, ...args, "--platform", "linux/arm64"], { env, secrets: [secret, nearMiss] });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toMatch(/image manifest sha256:[0-9a-f]{64} is missing/);
+  });
+
   test("clean look-alikes in every platform are not findings: a hash of the value, the value with one byte changed", async () => {
     const file = await archive(
       "look-alikes.tar",

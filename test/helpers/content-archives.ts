@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { deflateRawSync, deflateSync } from "node:zlib";
 
 export interface ZipMember {
@@ -160,3 +160,72 @@ export function gitDirOf(text: Buffer, gc: boolean, then?: Buffer): Array<[strin
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+export const lzipOf = (data: Buffer): Buffer => execFileSync("lzip", ["-c", "-q"], { input: data, maxBuffer: 1 << 30 });
+export const lz4Of = (data: Buffer): Buffer => execFileSync("lz4", ["-c", "-q"], { input: data, maxBuffer: 1 << 30 });
+
+/** Runs `make` in a fresh temp dir holding `files`, returns its output, and removes the dir. */
+function inTempDir(files: ReadonlyArray<readonly [string, Buffer]>, make: (dir: string) => Buffer): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), "sbtest-fmt-"));
+  try {
+    for (const [name, data] of files) {
+      mkdirSync(join(dir, "in", dirname(name)), { recursive: true });
+      writeFileSync(join(dir, "in", name), data);
+    }
+    return make(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `find . | cpio -o -H FORMAT` over `files`, as initramfs and rpm payloads are written. */
+export const cpioOf = (files: ReadonlyArray<readonly [string, Buffer]>, format: "newc" | "odc" | "crc" = "newc"): Buffer =>
+  inTempDir(files, (dir) => {
+    const list = execFileSync("find", ["."], { cwd: join(dir, "in") });
+    return execFileSync("cpio", ["-o", "--quiet", "-H", format], { cwd: join(dir, "in"), input: list, maxBuffer: 1 << 30 });
+  });
+
+/** `7z a` of `files` (LZMA2): a format the content stage reports as not decoded. */
+export const sevenZipOf = (files: ReadonlyArray<readonly [string, Buffer]>): Buffer =>
+  inTempDir(files, (dir) => {
+    execFileSync("7z", ["a", "-bd", "-bso0", join(dir, "out.7z"), "."], { cwd: join(dir, "in") });
+    return readFileSync(join(dir, "out.7z"));
+  });
+
+/** `mksquashfs` of `files` (gzip blocks): not decoded either. */
+export const squashfsOf = (files: ReadonlyArray<readonly [string, Buffer]>): Buffer =>
+  inTempDir(files, (dir) => {
+    execFileSync("mksquashfs", [join(dir, "in"), join(dir, "out.sqfs"), "-quiet", "-no-progress", "-noappend"]);
+    return readFileSync(join(dir, "out.sqfs"));
+  });
+
+/** A binary rpm built by the real `rpmbuild` with `files` under /opt/sbtest, its payload compressed with `compression` (w9.gzdio, w6.xzdio, w19.zstdio). */
+export const rpmOf = (files: ReadonlyArray<readonly [string, Buffer]>, compression = "w9.gzdio"): Buffer =>
+  inTempDir(files, (dir) => {
+    const spec = [
+      "Name: sbtest",
+      "Version: 1.0",
+      "Release: 1",
+      "Summary: safebuild test package",
+      "License: MIT",
+      "BuildArch: noarch",
+      `%define _binary_payload ${compression}`,
+      "%description",
+      "test",
+      "%install",
+      `mkdir -p %{buildroot}/opt/sbtest && cp -a ${join(dir, "in")}/. %{buildroot}/opt/sbtest/`,
+      "%files",
+      "/opt/sbtest",
+      "",
+    ].join("\n");
+    writeFileSync(join(dir, "sbtest.spec"), spec);
+    execFileSync("rpmbuild", ["-bb", "--quiet", "--define", `_topdir ${join(dir, "top")}`, "--define", "__os_install_post %{nil}", join(dir, "sbtest.spec")], { stdio: "pipe" });
+    return readFileSync(join(dir, "top", "RPMS", "noarch", "sbtest-1.0-1.noarch.rpm"));
+  });
+
+/** A jar written by the JDK's own `jar` tool (deflated entries, sizes after the data): `files` under its root. */
+export const jarOf = (files: ReadonlyArray<readonly [string, Buffer]>): Buffer =>
+  inTempDir(files, (dir) => {
+    execFileSync("jar", ["cf", join(dir, "out.jar"), "-C", join(dir, "in"), "."]);
+    return readFileSync(join(dir, "out.jar"));
+  });

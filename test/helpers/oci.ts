@@ -12,6 +12,8 @@ export interface OciImageSpec {
   readonly descriptorFields?: Record<string, unknown>;
   /** in-toto statements BuildKit would attach to this image (provenance, SBOM) */
   readonly attestations?: readonly { readonly predicateType: string; readonly statement: unknown; readonly encode?: (json: Buffer) => Buffer }[];
+  /** listed in the index, its blobs left out (an export of the other platforms only: `ctr export` without --all-platforms) */
+  readonly absent?: boolean;
 }
 
 const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
@@ -29,6 +31,7 @@ export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnno
     return { digest, size: bytes.length };
   };
   const manifests: Record<string, unknown>[] = [];
+  const absent = new Set<string>();
   for (const image of images) {
     const config = put(
       json({
@@ -49,6 +52,7 @@ export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnno
         ...image.manifestFields,
       }),
     );
+    if (image.absent === true) absent.add(manifest.digest);
     manifests.push({
       mediaType: "application/vnd.oci.image.manifest.v1+json",
       ...manifest,
@@ -81,7 +85,7 @@ export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnno
   const entries: TarEntry[] = [
     { name: "oci-layout", data: json({ imageLayoutVersion: "1.0.0" }) },
     { name: "index.json", data: json({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests, annotations: indexAnnotations }) },
-    ...[...blobs].map(([digest, data]) => ({ name: `blobs/sha256/${digest.slice(7)}`, data })),
+    ...[...blobs].filter(([digest]) => !absent.has(digest)).map(([digest, data]) => ({ name: `blobs/sha256/${digest.slice(7)}`, data })),
   ];
   return tarOf(entries);
 }

@@ -8,12 +8,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engineAnswers } from "../build/cli.js";
 import { dockerArchive, tarOf } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
-import { arOf, pngOf, xzOf, zipOf } from "../helpers/content-archives.js";
+import { arOf, jarOf, lzipOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
 
 const DOCKER = "/usr/bin/docker";
 const run = Math.random().toString(36).slice(2, 8);
 const leakyTag = `content-decoders-leaky-${run}:1`;
 const bombTag = `content-decoders-bomb-${run}:1`;
+const sevenTag = `content-decoders-7z-${run}:1`;
 const work = mkdtempSync(join(tmpdir(), "content-decoders-itg-"));
 const value = `sbitg-${randomBytes(18).toString("base64url")}`;
 const properties = (v: string): Buffer => Buffer.from(`spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.password=${v}\n`);
@@ -48,6 +49,12 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     writeFileSync(join(leaky, "tool.pyz"), zipOf([{ name: "__main__.py", data: Buffer.from("import tool\n") }, { name: "tool/settings.py", data: properties(value) }], { prefix: Buffer.from("#!/usr/bin/env python3\n") }));
     // a comment a build wrote into an image's compressed text chunk
     writeFileSync(join(leaky, "logo.png"), pngOf([["zTXt", Buffer.concat([Buffer.from("Comment\0\0"), deflateSync(properties(value))])]]));
+    // an rpm built by rpmbuild (xz payload: a cpio) and an lzip file
+    writeFileSync(join(leaky, "tool.rpm"), rpmOf([["tool.conf", properties(value)]], "w6.xzdio"));
+    writeFileSync(join(leaky, "db.conf.lz"), lzipOf(properties(value)));
+    // a fat jar over the 64 MiB gather limit, written by the JDK's jar tool: read as it streams
+    const libs = Array.from({ length: 5 }, (_, i) => [`BOOT-INF/lib/lib-${i}.bin`, randomBytes(14 * 1024 * 1024)] as const);
+    writeFileSync(join(leaky, "fat.jar"), jarOf([...libs, ["BOOT-INF/classes/application.properties", properties(value)]]));
     writeFileSync(join(leaky, "saved.tar"), await dockerArchive([await tarOf([{ name: "etc/app.conf", data: properties(value) }])]));
     build(
       leaky,
@@ -60,6 +67,8 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "COPY logo.png /srv/static/logo.png",
         "COPY saved.tar /backup/saved.tar",
         "COPY db.conf.xz /db.conf.xz",
+        "COPY tool.rpm db.conf.lz /pkgs/",
+        "COPY fat.jar /app/fat.jar",
         // shapes busybox makes from the mounted secret (its xz only decompresses): a .tgz inside a .tar.gz, bzip2
         "RUN --mount=type=secret,id=token mkdir -p /tmp/s/conf && cp /run/secrets/token /tmp/s/conf/db.conf && cd /tmp/s && tar czf /tmp/inner.tgz conf && cd /tmp && tar czf /srv.tar.gz inner.tgz && bzip2 -c /tmp/s/conf/db.conf > /db.conf.bz2 && rm -rf /tmp/s /tmp/inner.tgz",
       ],
@@ -68,9 +77,15 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     // 100 MiB of zeros deflated into a 100 KiB zip: cut at the ratio limit
     writeFileSync(join(bomb, "bomb.zip"), zipOf([{ name: "zeros.bin", data: Buffer.alloc(100 * 1024 * 1024) }]));
     build(bomb, bombTag, ["FROM local/busybox:1", "COPY bomb.zip /data/bomb.zip"]);
+    // a 7z archive (LZMA2): recognised, not decoded
+    const seven = join(work, "seven");
+    execFileSync("mkdir", ["-p", seven]);
+    // compressible around the value, so LZMA2 compresses the chunk rather than storing it
+    writeFileSync(join(seven, "conf.7z"), sevenZipOf([["conf/app.properties", Buffer.concat([Buffer.from("logging.level.root=INFO\n".repeat(200)), properties(value)])]]));
+    build(seven, sevenTag, ["FROM local/busybox:1", "COPY conf.7z /data/conf.7z"]);
   }, 300_000);
   afterAll(() => {
-    spawnSync(DOCKER, ["rmi", "-f", leakyTag, bombTag], { stdio: "ignore" });
+    spawnSync(DOCKER, ["rmi", "-f", leakyTag, bombTag, sevenTag], { stdio: "ignore" });
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -91,6 +106,9 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "zip:opt/run.jar!/BOOT-INF/classes/application.properties",
         "zip:opt/tool.pyz!/tool/settings.py",
         "png:srv/static/logo.png",
+        "cpio:pkgs/tool.rpm!/opt/sbtest/tool.conf",
+        "lzip:pkgs/db.conf.lz",
+        "zip:app/fat.jar!/BOOT-INF/classes/application.properties",
       ]),
     );
     expect(report.notSearched).toEqual([]);
@@ -100,6 +118,14 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     expect(files.filter((outer) => files.some((inner) => inner.startsWith(`${outer}!/`)))).toEqual([]);
     // the layer is the one that holds the archive
     expect(report.findings.find((f) => f.path.startsWith("app/app.jar!/"))?.layer?.index).toBe(1);
+  });
+
+  test("a 7z archive: recognised but not decoded, so not searched and exit 2, never a clean pass", async () => {
+    const cli = await runCli(["scan", sevenTag, "--secret", `token=${secretFile}`, "--format", "json"], { cwd: work, secrets: [value] });
+    expect(cli.output).not.toContain(value);
+    expect(cli.code).toBe(2);
+    const report = JSON.parse(cli.stdout.toString()) as Report;
+    expect(report.notSearched).toEqual([expect.objectContaining({ path: "data/conf.7z", reason: expect.stringContaining("7z archive: a format safebuild does not decode") })]);
   });
 
   test("a zip bomb: not searched, with the limit, exit 2; text and sarif say so too; scan.notSearched: warn accepts it", async () => {

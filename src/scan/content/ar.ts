@@ -1,6 +1,7 @@
 import type { ContentSink } from "./content-report.js";
 import { memberPath } from "./content-report.js";
 import type { Decoder, DecoderContext } from "./decoder.js";
+import { SteppedReader } from "./stepped-reader.js";
 
 const MAGIC = 8;
 const HEADER = 60;
@@ -10,7 +11,7 @@ const MAX_NAMES = 1024 * 1024;
 type State = "magic" | "header" | "names" | "bsdName" | "body" | "pad";
 
 /** The reading of one ar archive: a state machine over its bytes as they come. */
-class ArReader implements ContentSink {
+class ArReader extends SteppedReader {
   #state: State = "magic";
   readonly #header = Buffer.alloc(HEADER);
   #fill = 0;
@@ -20,29 +21,20 @@ class ArReader implements ContentSink {
   #nameTable: Buffer = Buffer.alloc(0);
   #bsdName: Buffer | null = null;
   #member: ContentSink | null = null;
-  #failed = false;
-  readonly #dc: DecoderContext;
 
   constructor(dc: DecoderContext) {
-    this.#dc = dc;
-  }
-
-  write(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length && !this.#failed) at = this.#step(chunk, at);
+    super(dc, "ar");
   }
 
   end(): void {
-    if (this.#failed) return;
+    if (this.failed) return;
     const state = this.#state;
-    if (state === "body" || state === "names" || state === "bsdName" || (state === "header" && this.#fill > 0) || state === "magic") this.#fail("cut short");
+    if (state === "body" || state === "names" || state === "bsdName" || (state === "header" && this.#fill > 0) || state === "magic") this.fail("cut short");
   }
 
-  #fail(reason: string): void {
-    this.#failed = true;
+  protected override onFail(): void {
     this.#member?.end();
     this.#member = null;
-    this.#dc.report.unreadable(this.#dc.inner, `ar: ${reason}`);
   }
 
   #nameOf(raw: string): string {
@@ -58,7 +50,7 @@ class ArReader implements ContentSink {
   #startBody(size: number, name: string): void {
     this.#padding = size % 2;
     this.#remain = size;
-    this.#member = this.#dc.open(memberPath(this.#dc.inner, name), "ar");
+    this.#member = this.dc.open(memberPath(this.dc.inner, name), "ar");
     this.#state = "body";
     if (size === 0) this.#endBody();
   }
@@ -71,12 +63,12 @@ class ArReader implements ContentSink {
 
   #onHeader(): void {
     const header = this.#header;
-    if (header[58] !== 0x60 || header[59] !== 0x0a) return this.#fail("invalid member header");
+    if (header[58] !== 0x60 || header[59] !== 0x0a) return this.fail("invalid member header");
     const raw = header.toString("utf8", 0, 16).trimEnd();
     const size = Number(header.toString("latin1", 48, 58).trim());
-    if (!Number.isSafeInteger(size) || size < 0) return this.#fail("invalid member size");
+    if (!Number.isSafeInteger(size) || size < 0) return this.fail("invalid member size");
     if (raw === "//") {
-      if (size > MAX_NAMES) return this.#fail("name table too large");
+      if (size > MAX_NAMES) return this.fail("name table too large");
       this.#names = Buffer.alloc(size);
       this.#fill = 0;
       this.#remain = size;
@@ -88,7 +80,7 @@ class ArReader implements ContentSink {
     const bsd = /^#1\/(\d+)$/.exec(raw);
     if (bsd) {
       const length = Number(bsd[1]);
-      if (length > size || length > 4096) return this.#fail("invalid BSD name");
+      if (length > size || length > 4096) return this.fail("invalid BSD name");
       this.#bsdName = Buffer.alloc(length);
       this.#fill = 0;
       this.#remain = size;
@@ -100,8 +92,7 @@ class ArReader implements ContentSink {
     this.#startBody(size, this.#nameOf(raw));
   }
 
-  /** Takes what the current state needs from `chunk` at `at`; returns where it stopped. */
-  #step(chunk: Buffer, at: number): number {
+  protected step(chunk: Buffer, at: number): number {
     switch (this.#state) {
       case "magic": {
         const take = Math.min(this.#remain, chunk.length - at);
@@ -127,8 +118,7 @@ class ArReader implements ContentSink {
       case "bsdName":
         return this.#stepBsdName(chunk, at);
       case "body": {
-        const take = Math.min(this.#remain, chunk.length - at);
-        this.#member?.write(at === 0 && take === chunk.length ? chunk : chunk.subarray(at, at + take));
+        const take = this.pass(chunk, at, this.#remain, this.#member);
         this.#remain -= take;
         if (this.#remain === 0) this.#endBody();
         return at + take;

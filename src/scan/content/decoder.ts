@@ -35,22 +35,33 @@ export function emit(dc: DecoderContext, inner: string, container: ContentFormat
 /**
  * For formats decoded from memory (zip reads its directory at the end; the xz, bzip2 and
  * gzip decoders used here take whole buffers): gathers the file, up to the gather limit and
- * the memory budget, and decodes it at its end.
+ * the memory budget, and decodes it at its end. Past them, a format that can also be read as
+ * it streams (`spill`: a zip by its local headers) gets what was gathered, then the rest;
+ * any other is reported as not searched.
  */
-export function gathered(dc: DecoderContext, format: ContentFormat, decode: (input: Buffer) => void): ContentSink {
+export function gathered(dc: DecoderContext, format: ContentFormat, decode: (input: Buffer) => void, spill?: () => ContentSink): ContentSink {
   let gathering: Buffer | null = null;
   let size = 0;
   let over = false;
+  let spilled: ContentSink | null = null;
   const { maxGatherBytes } = CONTENT_LIMITS;
   return {
     write(chunk) {
+      if (spilled !== null) return spilled.write(chunk);
       if (over) return;
-      if (size + chunk.length > maxGatherBytes || !dc.budget.hold(chunk.length)) {
+      // a file its container says is over the limit streams from its first byte
+      const known = spill !== undefined && size === 0 && dc.size !== null && dc.size > maxGatherBytes;
+      if (known || size + chunk.length > maxGatherBytes || !dc.budget.hold(chunk.length)) {
         over = true;
         dc.budget.release(size);
+        const tooBig = size + chunk.length > maxGatherBytes;
+        if (spill !== undefined) {
+          spilled = spill();
+          if (gathering !== null) spilled.write(gathering.subarray(0, size));
+        }
         if (gathering !== null) dc.gathers.give(gathering);
         gathering = null;
-        const tooBig = size + chunk.length > maxGatherBytes;
+        if (spilled !== null) return spilled.write(chunk);
         dc.report.notSearched(dc.inner, tooBig ? `${format} file over ${formatBytes(maxGatherBytes)} (limit for decoding in memory)` : heldReason);
         return;
       }
@@ -58,6 +69,7 @@ export function gathered(dc: DecoderContext, format: ContentFormat, decode: (inp
       size += chunk.copy(gathering, size);
     },
     end() {
+      if (spilled !== null) return spilled.end();
       if (over) return;
       over = true;
       const input = gathering;

@@ -5,10 +5,14 @@ import type { Decoder } from "./decoder.js";
 import type { ContentFormat } from "./format.js";
 import { gitPackDecoder } from "./git-pack.js";
 import { gzipDecoder } from "./gzip.js";
+import { cpioDecoder } from "./cpio.js";
+import { lzipDecoder } from "./lzip.js";
 import { lzmaAloneDecoder } from "./lzma-alone.js";
 import { pngDecoder } from "./png.js";
+import { rpmDecoder } from "./rpm.js";
 import { scriptZipDecoder } from "./script-zip.js";
 import { tarDecoder } from "./tar.js";
+import { undecodedDecoder } from "./undecoded.js";
 import { xzDecoder } from "./xz.js";
 import { zipDecoder } from "./zip.js";
 import { zlibDecoder } from "./zlib.js";
@@ -26,7 +30,14 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   zlib: zlibDecoder,
   "git-pack": gitPackDecoder,
   lzma: lzmaAloneDecoder,
+  lzip: lzipDecoder,
+  rpm: rpmDecoder,
+  cpio: cpioDecoder,
   brotli: brotliDecoder,
   script: scriptZipDecoder,
   png: pngDecoder,
+  "7z": undecodedDecoder("7z"),
+  rar: undecodedDecoder("rar"),
+  lz4: undecodedDecoder("lz4"),
+  squashfs: undecodedDecoder("squashfs"),
 };

@@ -1,5 +1,25 @@
 /** What the content stage can open, named as reports name the container of a finding. */
-export type ContentFormat = "gzip" | "zip" | "tar" | "ar" | "bzip2" | "xz" | "zstd" | "zlib" | "git-pack" | "lzma" | "brotli" | "script" | "png";
+export type ContentFormat =
+  | "gzip"
+  | "zip"
+  | "tar"
+  | "ar"
+  | "bzip2"
+  | "xz"
+  | "zstd"
+  | "zlib"
+  | "git-pack"
+  | "lzma"
+  | "lzip"
+  | "rpm"
+  | "cpio"
+  | "brotli"
+  | "script"
+  | "png"
+  | UndecodedFormat;
+
+/** Compressed or archive formats recognised by their magic but not decoded here: never a silent clean. */
+export type UndecodedFormat = "7z" | "rar" | "lz4" | "squashfs";
 
 /** A tar's magic sits at 257..262: the most any format here needs to be told apart. */
 export const HEAD_BYTES = 265;
@@ -9,6 +29,13 @@ const AR = [0x21, 0x3c, 0x61, 0x72, 0x63, 0x68, 0x3e, 0x0a]; // "!<arch>\n"
 const XZ = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const LZIP = [0x4c, 0x5a, 0x49, 0x50, 0x01]; // "LZIP", version 1
+const RPM = [0xed, 0xab, 0xee, 0xdb];
+const SEVEN_ZIP = [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c];
+const RAR = [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07]; // "Rar!\x1a\x07", then 0 (RAR 4) or 1 0 (RAR 5)
+const LZ4_FRAME = [0x04, 0x22, 0x4d, 0x18];
+const LZ4_LEGACY = [0x02, 0x21, 0x4c, 0x18];
+const SQUASHFS = [0x68, 0x73, 0x71, 0x73]; // "hsqs"
 const PACK = [0x50, 0x41, 0x43, 0x4b, 0x00, 0x00, 0x00]; // "PACK", then version 2 or 3 (big-endian)
 
 const startsWith = (head: Buffer, magic: readonly number[]): boolean => head.length >= magic.length && magic.every((byte, i) => head[i] === byte);
@@ -30,6 +57,31 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
       break;
     case 0x21:
       if (startsWith(head, AR)) return "ar";
+      break;
+    case 0x4c:
+      if (startsWith(head, LZIP)) return "lzip";
+      break;
+    case 0xed:
+      if (startsWith(head, RPM)) return "rpm";
+      break;
+    case 0x30:
+      if (isCpio(head)) return "cpio";
+      break;
+    case 0x37:
+      if (startsWith(head, SEVEN_ZIP)) return "7z";
+      break;
+    case 0x52:
+      if (startsWith(head, RAR) && (head[6] === 0 || (head[6] === 1 && head[7] === 0))) return "rar";
+      break;
+    case 0x04:
+      // the frame descriptor's version bits: 01
+      if (startsWith(head, LZ4_FRAME) && head[4] !== undefined && (head[4] & 0xc0) === 0x40) return "lz4";
+      break;
+    case 0x02:
+      if (startsWith(head, LZ4_LEGACY)) return "lz4";
+      break;
+    case 0x68:
+      if (isSquashfs(head)) return "squashfs";
       break;
     case 0x42:
       // "BZh" and a block size digit 1-9
@@ -53,6 +105,21 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
   if (isZlib(head)) return "zlib";
   // brotli has no magic bytes: the one format told by its name (precompressed web assets, `main.js.br`)
   return name.endsWith(".br") ? "brotli" : null;
+}
+
+/** A cpio archive in the portable ASCII formats (`cpio -H newc`, `-H crc`, `-H odc`): its magic, then a header of hex or octal digits only. */
+function isCpio(head: Buffer): boolean {
+  const magic = head.toString("latin1", 0, 6);
+  if (magic === "070707") return head.length >= 76 && /^[0-7]{70}$/.test(head.toString("latin1", 6, 76));
+  return (magic === "070701" || magic === "070702") && head.length >= 110 && /^[0-9a-fA-F]{104}$/.test(head.toString("latin1", 6, 110));
+}
+
+/** A squashfs image ("hsqs"): its block size a power of two from 4 KiB to 1 MiB, and its log written beside it. */
+function isSquashfs(head: Buffer): boolean {
+  if (head.length < 24 || !startsWith(head, SQUASHFS)) return false;
+  const blockSize = head.readUInt32LE(12);
+  const blockLog = head.readUInt16LE(22);
+  return blockLog >= 12 && blockLog <= 20 && blockSize === 2 ** blockLog;
 }
 
 /**

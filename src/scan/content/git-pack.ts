@@ -1,12 +1,28 @@
 import { memberPath } from "./content-report.js";
 import { emit, gathered, type Decoder, type DecoderContext } from "./decoder.js";
+import { applyDelta } from "./git-delta.js";
+import { CONTENT_LIMITS } from "./limits.js";
 
 const TYPES: Readonly<Record<number, string>> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag", 6: "ofs-delta", 7: "ref-delta" };
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
+/** git's own default depth is 50 (`pack.depth`); older `gc --aggressive` used 250 */
+const MAX_CHAIN = 256;
+/** resolved objects kept as bases for the deltas after them */
+const CACHE_BYTES = 32 * 1024 * 1024;
 
-/** An object's header: its type, the size it declares, where its zlib stream starts; null past the end. */
-function objectHeader(pack: Buffer, at: number): { type: number; size: number; data: number } | null {
+interface Header {
+  readonly type: number;
+  readonly size: number;
+  /** where the zlib stream starts */
+  readonly data: number;
+  /** an ofs-delta's base: the offset of the object it patches */
+  readonly base: number | null;
+}
+
+/** An object's header at `at`; null past the end or for a base offset out of the pack. */
+function objectHeader(pack: Buffer, at: number): Header | null {
+  const start = at;
   let byte = pack[at++];
   if (byte === undefined) return null;
   const type = (byte >> 4) & 7;
@@ -16,49 +32,139 @@ function objectHeader(pack: Buffer, at: number): { type: number; size: number; d
     if (byte === undefined || shift > 49) return null;
     size += (byte & 0x7f) * 2 ** shift;
   }
+  let base: number | null = null;
   if (type === OFS_DELTA) {
-    // the base's negative offset, a varint of its own: skipped (deltas are searched as they are)
-    while (pack[at] !== undefined && pack[at]! & 0x80) at++;
-    at++;
+    // git's offset encoding: each continuation adds one before shifting (no two encodings of one number)
+    byte = pack[at++];
+    if (byte === undefined) return null;
+    let back = byte & 0x7f;
+    while (byte! & 0x80) {
+      byte = pack[at++];
+      if (byte === undefined || back > 2 ** 45) return null;
+      back = (back + 1) * 128 + (byte & 0x7f);
+    }
+    base = start - back;
+    if (base < 12) return null;
   } else if (type === REF_DELTA) {
     at += 20;
   }
-  return at + 2 > pack.length ? null : { type, size, data: at };
+  return at + 2 > pack.length ? null : { type, size, data: at, base };
+}
+
+type Inflated = { readonly header: Header; readonly content: Buffer; readonly next: number } | { readonly failed: "cut" | "corrupt" | "node" | "end"; readonly header: Header | null };
+
+/** One object's zlib stream at `at`, inflated whole (up to `cap`), and where the next object starts. */
+function inflateAt(dc: DecoderContext, pack: Buffer, at: number, cap: number): Inflated {
+  const header = objectHeader(pack, at);
+  if (header === null) return { failed: "end", header };
+  if (header.size > cap) return { failed: "cut", header };
+  const pieces: Buffer[] = [];
+  const inflated = dc.deflate.inflateStream(pack.subarray(header.data + 2), cap, (piece) => pieces.push(Buffer.from(piece)));
+  if (inflated === null) return { failed: "node", header };
+  if (inflated.outcome !== "whole") return { failed: inflated.outcome, header };
+  // the 2-byte zlib header, the deflate data, its 4-byte Adler-32
+  const next = header.data + 2 + inflated.consumed + 4;
+  if (next > pack.length) return { failed: "end", header };
+  return { header, content: pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), next };
+}
+
+/** Resolved objects by offset, oldest dropped first past CACHE_BYTES: the bases deltas after them patch. */
+class Bases {
+  readonly #objects = new Map<number, { type: number; content: Buffer }>();
+  #bytes = 0;
+
+  get(offset: number): { type: number; content: Buffer } | undefined {
+    return this.#objects.get(offset);
+  }
+
+  set(offset: number, type: number, content: Buffer): void {
+    if (content.length > CACHE_BYTES) return;
+    this.#objects.set(offset, { type, content });
+    this.#bytes += content.length;
+    for (const [key, value] of this.#objects) {
+      if (this.#bytes <= CACHE_BYTES) break;
+      this.#objects.delete(key);
+      this.#bytes -= value.content.length;
+    }
+  }
 }
 
 /**
  * A git packfile (`.git/objects/pack/pack-*.pack`: a `COPY . .` that took `.git` along keeps
  * every committed value, removed or not): each object's zlib stream inflated and searched as a
- * member `!/TYPE@OFFSET`. Deltas are searched as they are, not resolved: the bytes a delta
- * inserts stand in it literally. Each stream's end, found by the inflater, is the next object's start.
+ * member `!/TYPE@OFFSET`; each stream's end, found by the inflater, is the next object's start.
+ * A delta against an object of the same pack (ofs-delta, what `git gc` writes) is resolved, so a
+ * value a later commit scrubbed is found in the old version git keeps as a delta, even where the
+ * delta splits it across its 127-byte inserts; only what that version adds to the pack is
+ * reported (a value every version carries is reported once, where it is whole). A delta whose
+ * base is not here (ref-delta) or that does not resolve is searched as it is.
  */
 export const gitPackDecoder: Decoder = (dc) => gathered(dc, "git-pack", (input) => readPack(dc, input));
 
 function readPack(dc: DecoderContext, pack: Buffer): void {
   const count = pack.length >= 12 ? pack.readUInt32BE(8) : 0;
+  const bases = new Bases();
+  // every match of the pack so far: a resolved version reports only what is new in it
+  const seen = new Set<number>();
+  const record = (content: Buffer): void => dc.needles.matcher.scan(content, (tag) => seen.add(tag));
   let at = 12;
   for (let i = 0; i < count; i++) {
-    const header = objectHeader(pack, at);
-    if (header === null) return dc.report.unreadable(dc.inner, `git-pack: object ${i} of ${count} past the end (cut short)`);
-    const inner = memberPath(dc.inner, `${TYPES[header.type] ?? `type${header.type}`}@${at}`);
-    const cap = dc.budget.outputCap(pack.length - header.data);
-    if (header.size > cap.bytes) {
-      // the stream must still be inflated to find the next object: without that, the rest is not searched
+    const cap = dc.budget.outputCap(pack.length - at);
+    const object = inflateAt(dc, pack, at, cap.bytes);
+    const name = (type: number): string => memberPath(dc.inner, `${TYPES[type] ?? `type${type}`}@${at}`);
+    if ("failed" in object) {
+      const inner = object.header === null ? dc.inner : name(object.header.type);
+      if (object.failed === "end") return dc.report.unreadable(dc.inner, `git-pack: object ${i} of ${count} past the end (cut short)`);
+      if (object.failed === "node") return dc.report.notSearched(dc.inner, "git-pack: this node's zlib cannot tell where an object ends");
+      if (object.failed === "corrupt") return dc.report.unreadable(inner, "git-pack: corrupt zlib stream, the objects after it not read");
+      // the stream must be inflated whole to find the next object: without that, the rest is not searched
       return dc.report.notSearched(inner, `${cap.reason}; the pack's objects after it are not searched`);
     }
-    const pieces: Buffer[] = [];
-    let output = 0;
-    const inflated = dc.deflate.inflateStream(pack.subarray(header.data + 2), cap.bytes, (piece) => {
-      pieces.push(Buffer.from(piece));
-      output += piece.length;
-    });
-    if (inflated === null) return dc.report.notSearched(dc.inner, "git-pack: this node's zlib cannot tell where an object ends");
-    dc.budget.spend(output);
-    if (output > 0) emit(dc, inner, "git-pack", pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces));
-    if (inflated.outcome === "cut") return dc.report.notSearched(inner, `${cap.reason}; the pack's objects after it are not searched`);
-    if (inflated.outcome === "corrupt") return dc.report.unreadable(inner, "git-pack: corrupt zlib stream, the objects after it not read");
-    // the 2-byte zlib header, the deflate data, its 4-byte Adler-32
-    at = header.data + 2 + inflated.consumed + 4;
-    if (at > pack.length) return dc.report.unreadable(dc.inner, `git-pack: object ${i} of ${count} cut short`);
+    const { header, content } = object;
+    dc.budget.spend(content.length);
+    const resolved = header.type === OFS_DELTA ? resolve(dc, pack, bases, header, content) : null;
+    if (resolved !== null) {
+      dc.budget.spend(resolved.content.length);
+      const inner = name(resolved.type);
+      dc.needles.matcher.scan(resolved.content, (tag) => {
+        if (seen.has(tag)) return;
+        seen.add(tag);
+        dc.report.hit(tag, inner, "git-pack");
+      });
+      bases.set(at, resolved.type, resolved.content);
+    } else {
+      if (content.length > 0) emit(dc, name(header.type), "git-pack", content);
+      if (header.type !== OFS_DELTA && header.type !== REF_DELTA) {
+        record(content);
+        bases.set(at, header.type, content);
+      }
+    }
+    at = object.next;
   }
+}
+
+/** The object an ofs-delta makes, with its chain of bases (from the cache, or inflated again); null when it does not resolve. */
+function resolve(dc: DecoderContext, pack: Buffer, bases: Bases, header: Header, delta: Buffer): { type: number; content: Buffer } | null {
+  const deltas = [delta];
+  let base = header.base;
+  let root: { type: number; content: Buffer } | undefined;
+  while (root === undefined) {
+    if (base === null || deltas.length > MAX_CHAIN) return null;
+    root = bases.get(base);
+    if (root !== undefined) break;
+    const object = inflateAt(dc, pack, base, CONTENT_LIMITS.maxFileBytes);
+    if ("failed" in object || object.header.type === REF_DELTA) return null;
+    if (object.header.type !== OFS_DELTA) root = { type: object.header.type, content: object.content };
+    else {
+      deltas.push(object.content);
+      base = object.header.base;
+    }
+  }
+  let content = root.content;
+  for (let i = deltas.length - 1; i >= 0; i--) {
+    const patched = applyDelta(content, deltas[i]!, CONTENT_LIMITS.maxFileBytes);
+    if (patched === null) return null;
+    content = patched;
+  }
+  return { type: root.type, content };
 }

@@ -2,6 +2,8 @@ import { lzma } from "@napi-rs/lzma";
 import { corrupt, emit, gathered, type Decoder, type DecoderContext } from "./decoder.js";
 import type { OutputCap } from "./limits.js";
 
+const DEFAULT_PROPERTIES = 0x5d;
+
 /** lzma-rs's error when the data and the size in the header disagree: how much it decoded. */
 const DECODED = /decompressed to (\d+)/;
 
@@ -20,7 +22,10 @@ function readLzma(dc: DecoderContext, input: Buffer): void {
   try {
     output = decodeBounded(input, cap);
   } catch (error) {
-    dc.report.unreadable(dc.inner, corrupt("lzma", error));
+    // Every common encoder (xz, the LZMA SDK, busybox, 7-Zip) writes properties 0x5d (lc=3, lp=0,
+    // pb=2): a header with other properties that does not decode is a binary that only looked
+    // like one (Kotlin's .kotlin_metadata files all start 00 00 00 03 00 00 00 01 …), not a fault.
+    if (input[0] === DEFAULT_PROPERTIES) dc.report.unreadable(dc.inner, corrupt("lzma", error));
     return;
   }
   if (output === null) {
@@ -31,8 +36,8 @@ function readLzma(dc: DecoderContext, input: Buffer): void {
   emit(dc, dc.inner, "lzma", output);
 }
 
-/** The decoded content, or null when it is over the cap. Throws on corrupt data. */
-function decodeBounded(input: Buffer, cap: OutputCap): Buffer | null {
+/** The decoded content of an LZMA-alone stream (13-byte header, then data), or null when it is over the cap. Throws on corrupt data. */
+export function decodeBounded(input: Buffer, cap: OutputCap): Buffer | null {
   const unknown = input.readUInt32LE(5) === 0xffffffff && input.readUInt32LE(9) === 0xffffffff;
   if (!unknown) {
     if (Number(input.readBigUInt64LE(5)) > cap.bytes) return null;

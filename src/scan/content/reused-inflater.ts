@@ -3,9 +3,12 @@ import { handleOf, type ZlibHandle } from "./zlib-handle.js";
 
 /** One gzip stream inflating: `write` its bytes as they come, then `end` (see ReusedInflater.begin). */
 export interface Inflation {
-  write(input: Buffer): void;
+  /** Returns how many bytes of `input` were left untaken: 0 while the stream wants more, else it ended (or stopped) before them. */
+  write(input: Buffer): number;
   /** Whether the cap cut the output. */
   end(): boolean;
+  /** Whether the data was corrupt (what inflated before the fault was passed on). */
+  corrupt(): boolean;
 }
 
 /** One output piece: big enough that a call's fixed cost is small, small enough to stay in cache. */
@@ -118,6 +121,7 @@ export class ReusedInflater {
           inOffset += inLength - left;
           inLength = left;
         }
+        return stopped ? input.length : this.#left;
       },
       end: () => {
         if (this.#handle !== handle) return truncated;
@@ -126,6 +130,7 @@ export class ReusedInflater {
         else handle.reset();
         return truncated;
       },
+      corrupt: () => this.#failed,
     };
   }
 

@@ -2,6 +2,7 @@ import { inflateRawSync } from "node:zlib";
 import { memberPath, type ContentSink } from "./content-report.js";
 import { corrupt, emit, gathered, isOutputLimit, type Decoder, type DecoderContext } from "./decoder.js";
 import { walkLocalHeaders } from "./zip-local.js";
+import { ZipStream } from "./zip-stream.js";
 
 const EOCD = 0x06054b50;
 const EOCD64_LOCATOR = 0x07064b50;
@@ -27,8 +28,15 @@ interface ZipEntry {
  * has the sizes), zip64. Each entry is searched and opened in turn (jar-in-jar). Why by hand
  * over yauzl or fflate: the file is in memory already, node's zlib inflates each entry in one
  * call, and both libraries are asynchronous or copy every entry through their own inflater.
+ * A zip over the gather limit (a fat jar) is read as it streams instead, by its local headers.
  */
-export const zipDecoder: Decoder = (dc) => gathered(dc, "zip", (input) => readZip(dc, input));
+export const zipDecoder: Decoder = (dc) =>
+  gathered(
+    dc,
+    "zip",
+    (input) => readZip(dc, input),
+    () => new ZipStream(dc),
+  );
 
 function readZip(dc: DecoderContext, zip: Buffer): void {
   let entries: ZipEntry[] | string;

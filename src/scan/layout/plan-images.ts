@@ -60,9 +60,17 @@ export interface LayoutDocument {
   readonly referrer?: ReferrerRef;
 }
 
+/** An image an index lists whose manifest or config the source does not hold: reported as not searched. */
+export interface MissingImage {
+  readonly path: string;
+  readonly reason: string;
+}
+
 /** What a layout holds to scan: the images, and the metadata around them. */
 export interface LayoutPlan {
   readonly images: readonly ImagePlan[];
+  /** images of a multi-platform index absent from the source while others are there (an export of one platform) */
+  readonly missing: readonly MissingImage[];
   readonly annotations: readonly AnnotationDoc[];
   readonly attestations: readonly AttestationDoc[];
   readonly documents: readonly LayoutDocument[];
@@ -130,15 +138,29 @@ export async function planImages(store: BlobStore, platform: string | undefined,
         manifest: null,
       })),
     );
-    return { images, annotations: [], attestations: [], documents: await documentsAt(store, [{ path: "manifest.json", image: undefined }]) };
+    return { images, missing: [], annotations: [], attestations: [], documents: await documentsAt(store, [{ path: "manifest.json", image: undefined }]) };
   }
   const index = await parseJson(store, "index.json", indexSchema, label);
   if (!index) throw inputError(`${label}: not an image: no manifest.json or index.json`);
   const found: Found = { candidates: [], attestations: [], annotations: [], documents: [{ path: "index.json", image: undefined }] };
   collectAnnotations(index.annotations, undefined, found.annotations);
   await collectManifests(store, index.manifests ?? [], 0, label, found);
-  const chosen = choose(found.candidates, platform, label, warnings);
-  const images = await Promise.all(chosen.map((c) => planOci(store, c, label)));
+  const listed = choose(found.candidates, platform, label, warnings);
+  const planned = await Promise.all(listed.map((c) => planOci(store, c, label)));
+  // an export of one platform (`ctr export` without --all-platforms, a registry missing one) keeps
+  // the others' entries: what is there is scanned, what is not is said; nothing there is an error
+  const missing: MissingImage[] = [];
+  for (const [i, plan] of planned.entries()) {
+    if (typeof plan !== "string") continue;
+    if (planned.every((p) => typeof p === "string")) throw inputError(`${label}: ${plan}`);
+    const candidate = listed[i]!;
+    const name = candidate.platform ? formatPlatform(candidate.platform) : "an";
+    missing.push({ path: blobPath(candidate.descriptor.digest, label), reason: `the index lists ${name === "an" ? "an image" : `the ${name} image`}, but its ${plan} (a source exported for some platforms only): not searched` });
+  }
+  // the warning choose() gave says "all scanned": say which were not there
+  if (missing.length > 0) warnings.push(`${missing.length} of the ${listed.length} images in the index not in ${label}: not searched (listed in notSearched)`);
+  const chosen = listed.filter((_, i) => typeof planned[i] !== "string");
+  const images = planned.filter((p): p is Exclude<typeof p, string> => typeof p !== "string");
   const annotations = [...found.annotations];
   const attestations: AttestationDoc[] = [];
   const documents = [...found.documents];
@@ -161,7 +183,7 @@ export async function planImages(store: BlobStore, platform: string | undefined,
       attestations.push({ path: blobPath(layer.digest, label), predicateType: layer.annotations?.["in-toto.io/predicate-type"], image: subject });
     }
   }
-  return { images: images.map(({ annotations: _, manifestPath: __, ...plan }) => plan), annotations, attestations, documents: await documentsAt(store, documents) };
+  return { images: images.map(({ annotations: _, manifestPath: __, ...plan }) => plan), missing, annotations, attestations, documents: await documentsAt(store, documents) };
 }
 
 /** The documents' bytes, read again from the store (each was read, and checked, to plan). */
@@ -226,17 +248,21 @@ function choose(candidates: readonly Candidate[], platform: string | undefined, 
   return matching;
 }
 
-async function planOci(store: BlobStore, candidate: Candidate, label: string): Promise<ImagePlan & { annotations: Readonly<Record<string, string>> | null | undefined; manifestPath: string }> {
+/** The image's plan, or what of it is missing (`image manifest sha256:… is missing`): said by the caller. */
+async function planOci(store: BlobStore, candidate: Candidate, label: string): Promise<(ImagePlan & { annotations: Readonly<Record<string, string>> | null | undefined; manifestPath: string }) | string> {
   const { descriptor } = candidate;
   const path = blobPath(descriptor.digest, label);
   const manifest = await parseJson(store, path, imageManifestSchema, label);
-  if (!manifest) throw inputError(`${label}: image manifest ${descriptor.digest} is missing`);
+  if (!manifest) return `image manifest ${descriptor.digest} is missing`;
   const bytes = await required(store, path, label);
   const configPath = blobPath(manifest.config.digest, label);
+  const config = await store.json(configPath);
+  if (config === undefined) return `image config ${manifest.config.digest} is missing`;
   const layers = manifest.layers ?? [];
   return {
     configPath,
-    ...(await configOf(store, configPath, label)),
+    config,
+    configDigest: sha256Of(config),
     layerPaths: layers.map((l) => blobPath(l.digest, label)),
     blobDigests: layers.map((l) => l.digest),
     platform: candidate.platform === undefined ? undefined : formatPlatform(candidate.platform),

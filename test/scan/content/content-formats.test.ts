@@ -6,7 +6,7 @@ import { startLayerScan, type LayerScan } from "../../../src/scan/layer/layer-sc
 import { buildNeedles } from "../../../src/scan/findings/needles.js";
 import { sniffFormat } from "../../../src/scan/content/format.js";
 import { dockerArchive } from "../../helpers/archives.js";
-import { arOf, bzip2Of, gitDirOf, pngOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
+import { arOf, bzip2Of, cpioOf, gitDirOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, squashfsOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
 import { noise, secret, tarOf } from "../helpers.js";
 
 const value = `sbtest-content-${randomBytes(12).toString("hex")}`;
@@ -113,6 +113,15 @@ const cases: Case[] = [
   { name: "a legacy .lzma file whose header says its size", make: (t) => lzmaWithSize(xzOf(t, ["--format=lzma"]), t.length), expected: "lzma:app/app.jar" },
   { name: "a .tar.lzma", make: async (t) => xzOf(await tarOfOne("etc/app.conf", t), ["--format=lzma", "-1"]), expected: "tar:app/app.jar!/etc/app.conf" },
   { name: "a zstd file", make: (t) => zstdOf(t), expected: "zstd:app/app.jar" },
+  { name: "an lzip file", make: (t) => lzipOf(t), expected: "lzip:app/app.jar" },
+  { name: "an lzip file of two members (cat a.lz b.lz)", make: (t) => Buffer.concat([lzipOf(noise(5000)), lzipOf(t)]), expected: "lzip:app/app.jar" },
+  { name: "a .tar.lz (tar --lzip)", make: async (t) => lzipOf(await tarOfOne("etc/app.conf", t)), expected: "tar:app/app.jar!/etc/app.conf" },
+  { name: "a cpio archive (newc, as initramfs)", make: (t) => cpioOf([["etc/app.conf", t]]), expected: "cpio:app/app.jar!/etc/app.conf" },
+  { name: "a cpio archive (odc)", make: (t) => cpioOf([["etc/app.conf", t]], "odc"), expected: "cpio:app/app.jar!/etc/app.conf" },
+  { name: "a gzipped cpio (initrd.img)", make: (t) => gzipSync(cpioOf([["a", noise(3001)], ["etc/app.conf", t]])), expected: "cpio:app/app.jar!/etc/app.conf" },
+  { name: "an rpm (gzip payload)", make: (t) => rpmOf([["app.conf", t]]), expected: "cpio:app/app.jar!/opt/sbtest/app.conf" },
+  { name: "an rpm (xz payload)", make: (t) => rpmOf([["app.conf", t]], "w6.xzdio"), expected: "cpio:app/app.jar!/opt/sbtest/app.conf" },
+  { name: "an rpm (zstd payload)", make: (t) => rpmOf([["app.conf", t]], "w19.zstdio"), expected: "cpio:app/app.jar!/opt/sbtest/app.conf" },
   { name: "a gzip inside a zip", make: (t) => zipOf([{ name: "notes.gz", stored: true, data: gzipSync(t) }]), expected: "gzip:app/app.jar!/notes.gz" },
   {
     name: "a Spring Boot fully executable jar: its launch script, then the jar (offsets from the file's start)",
@@ -227,6 +236,52 @@ describe("content stage: each format, its leak and its clean look-alikes", () =>
   });
 });
 
+describe("a zip over the gather limit (a fat jar) is read as it streams, by its local headers", () => {
+  const properties = Buffer.from(`spring.datasource.password=${value}\n`);
+  // incompressible, so the zip is over 64 MiB; five entries, as a fat jar's size is many entries' (each under the per-file limit)
+  const fillers = Array.from({ length: 5 }, (_, i) => ({ name: `lib/filler-${i}.bin`, data: randomBytes(14 * 1024 * 1024) }));
+  const stored = fillers.map((f) => ({ ...f, stored: true }));
+
+  test.each([1024 * 1024, 65_539, 4093])("java's way (every entry deflated, sizes after the data), in pieces of %i bytes", async (chunk) => {
+    const jar = zipOf([...fillers, { name: "BOOT-INF/classes/application.properties", data: properties }, { name: "z.txt", data: Buffer.from("end\n") }], { dataDescriptor: true });
+    expect(jar.length).toBeGreaterThan(64 * 1024 * 1024);
+    const result = await scan(await tarOfOne("app/app.jar", jar), chunk);
+    expect(found(result)).toEqual(["zip:app/app.jar!/BOOT-INF/classes/application.properties"]);
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+  });
+
+  test("sizes in the local headers, a stored jar inside (Spring Boot's BOOT-INF/lib), and zip64", async () => {
+    const inner = zipOf([{ name: "db.properties", data: properties }]);
+    for (const zip64 of [false, true]) {
+      const jar = zipOf([...stored, { name: "BOOT-INF/lib/db.jar", data: inner, stored: true }], { zip64 });
+      const result = await scan(await tarOfOne("app/app.jar", jar), 1024 * 1024);
+      expect(found(result)).toEqual(["zip:app/app.jar!/BOOT-INF/lib/db.jar!/db.properties"]);
+      expect(result.notSearched).toEqual([]);
+    }
+  });
+
+  test("its clean look-alike (the value's hash) is clean, with nothing left unsearched", async () => {
+    const hash = createHash("sha256").update(value).digest("hex");
+    const jar = zipOf([...fillers, { name: "application.properties", data: Buffer.from(`password=${hash}\n`) }], { dataDescriptor: true });
+    const result = await scan(await tarOfOne("app/app.jar", jar), 1024 * 1024);
+    expect(found(result)).toEqual([]);
+    expect(result.notSearched).toEqual([]);
+  });
+
+  test("a stored entry whose size follows its data cannot be delimited: the rest is not searched, named; what came before was", async () => {
+    const jar = zipOf([{ name: "a.properties", data: properties }, ...stored, { name: "b.properties", data: properties }], { dataDescriptor: true });
+    const result = await scan(await tarOfOne("app/app.jar", jar), 1024 * 1024);
+    expect(found(result)).toEqual(["zip:app/app.jar!/a.properties"]);
+    expect(result.notSearched).toEqual([
+      expect.objectContaining({
+        path: "app/app.jar!/lib/filler-0.bin",
+        reason: "zip over 64 MiB, read as it streams: a stored or encrypted entry whose size follows its data cannot be delimited; this entry and the rest of the zip were not searched",
+      }),
+    ]);
+  });
+});
+
 describe("content stage: limits and damage are reported as not searched, with the limit", () => {
   test("a zip bomb entry is cut at the ratio limit; the entry after it is still searched", async () => {
     const zip = zipOf([
@@ -257,6 +312,48 @@ describe("content stage: limits and damage are reported as not searched, with th
     const result = await scan(await tarOfOne("data/file.bin", zip));
     expect(result.notSearched.map((n) => n.reason)).toEqual(["zip: encrypted entry"]);
     expect(result.unreadable).toEqual([]);
+  });
+
+  test.each([
+    ["a 7z archive", () => sevenZipOf([["conf/app.properties", Buffer.from(`password=${value}\n`)]]), "7z archive"],
+    ["an lz4 file", () => lz4Of(Buffer.concat([noise(5000), Buffer.from(`password=${value}\n`)])), "lz4 compressed file"],
+    ["a squashfs image", () => squashfsOf([["conf/app.properties", Buffer.concat([Buffer.from(`password=${value}\n`), noise(5000)])]]), "squashfs image"],
+  ])("%s (made by its own tool): recognised, not decoded, so not searched, never clean", async (_name, make, label) => {
+    // a short value may still lie raw in the compressed bytes (a literal) and be found there: what matters is the entry
+    const result = await scan(await tarOfOne("data/blob.bin", make()));
+    expect(result.notSearched).toEqual([
+      expect.objectContaining({ path: "data/blob.bin", reason: `${label}: a format safebuild does not decode (its bytes were searched as they are, not what it holds)` }),
+    ]);
+  });
+
+  test("a RAR archive (RAR 4 and RAR 5 signatures) is not searched either; the signature in text is not one", async () => {
+    const rar4 = Buffer.concat([Buffer.from("Rar!\x1a\x07\x00", "latin1"), noise(300)]);
+    const rar5 = Buffer.concat([Buffer.from("Rar!\x1a\x07\x01\x00", "latin1"), noise(300)]);
+    const text = Buffer.from("Rar! is how a RAR archive starts\n".repeat(10));
+    const result = await scan(await tarOf([["a.rar", rar4], ["b.rar", rar5], ["c.txt", text]]));
+    expect(result.notSearched.map((n) => n.path)).toEqual(["a.rar", "b.rar"]);
+  });
+
+  test("an lzip file whose trailer lies about its member's size is not well-formed (a warning), never a crash", async () => {
+    const lz = lzipOf(Buffer.from(`password=${value}\n`));
+    lz.writeBigUInt64LE(BigInt(lz.length + 10), lz.length - 8);
+    const result = await scan(await tarOfOne("data/a.lz", lz));
+    expect(result.error).toBeNull();
+    expect(result.unreadable.map((u) => u.reason)).toEqual(["lzip: member size out of the file"]);
+  });
+
+  test("an lzip bomb is stopped at the cap", async () => {
+    const result = await scan(await tarOfOne("data/zeros.lz", lzipOf(Buffer.alloc(65 * 1024 * 1024))));
+    expect(result.notSearched.map((n) => n.reason)).toEqual([expect.stringMatching(/ratio limit|limit per file/)]);
+    expect(result.unreadable).toEqual([]);
+  });
+
+  test("a cpio cut short and text that starts like one: a warning for the first, nothing for the second", async () => {
+    const cut = cpioOf([["etc/app.conf", Buffer.concat([noise(4000), Buffer.from(value)])]]).subarray(0, 2000);
+    const digits = Buffer.from(`070701${"0".repeat(103)}x and more text after it, enough to be sniffed at all${" ".repeat(200)}`);
+    const result = await scan(await tarOf([["initrd", cut], ["notes.txt", digits]]));
+    expect(result.unreadable.map((u) => `${u.path}: ${u.reason}`)).toEqual(["initrd: cpio: cut short"]);
+    expect(result.notSearched).toEqual([]);
   });
 
   test("an xz file with a BCJ filter: not searched, the filter named", async () => {
@@ -300,7 +397,7 @@ describe("git objects: a `.git` copied into the image keeps a value committed th
     expect(found(result)).toEqual([expect.stringMatching(/^zlib:\.git\/objects\/[0-9a-f]{2}\/[0-9a-f]{38}$/)]);
   });
 
-  test("a delta object: the inserted bytes are found in the delta as it is", async () => {
+  test("a delta object: the version it makes is resolved and searched, named as the blob it is", async () => {
     // two versions of a file: git gc stores one of them as a delta against the other
     const base = noise(20_000);
     const changed = Buffer.concat([base.subarray(0, 10_000), Buffer.from(`password=${value}\n`), base.subarray(10_000)]);
@@ -308,7 +405,34 @@ describe("git objects: a `.git` copied into the image keeps a value committed th
     const files = gitDirOf(changed, true, Buffer.concat([base, noise(500)]));
     const result = await scan(await tarOf(files));
     expect(result.notSearched).toEqual([]);
-    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/(ofs|ref)-delta@\d+$/)]);
+    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/blob@\d+$/)]);
+  });
+
+  test("a value a delta's 127-byte inserts split (a long token, a JWT) is found in the resolved version", async () => {
+    const long = Buffer.from(`${value}.${randomBytes(120).toString("base64url")}`);
+    const longNeedles = buildNeedles([secret("jwt", long.toString())]);
+    const filler = Buffer.from(Array.from({ length: 60 }, (_, i) => `setting_${i} = value number ${i} for the application\n`).join(""));
+    const old = Buffer.concat([filler, Buffer.from("session = "), long, Buffer.from("\n"), filler]);
+    const scrubbed = Buffer.concat([filler, Buffer.from("session = ${SESSION}\n"), Buffer.from("flag = on\n".repeat(40)), filler]);
+    const files = gitDirOf(old, true, scrubbed);
+    const backlog = new Backlog();
+    const scanner = startLayerScan({ needles: longNeedles }, backlog);
+    scanner.sink.write(await tarOf(files));
+    scanner.sink.end();
+    await backlog.settle();
+    const result = await scanner.finish();
+    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/blob@\d+$/)]);
+    // the delta as it is does not hold the value whole: the split is real
+    const pack = files.find(([name]) => name.endsWith(".pack"))![1];
+    expect(pack.includes(long)).toBe(false);
+  });
+
+  test("a value every version carries is reported once, where it is whole, not in each version a delta makes", async () => {
+    const filler = (n: number): Buffer => Buffer.from(Array.from({ length: 40 }, (_, i) => `line_${n}_${i} = some text of the config file\n`).join(""));
+    const v1 = Buffer.concat([filler(1), Buffer.from(`password=${value}\n`), filler(2)]);
+    const v2 = Buffer.concat([filler(1), Buffer.from(`password=${value}\n`), filler(2), Buffer.from("extra = 1\n".repeat(30))]);
+    const result = await scan(await tarOf(gitDirOf(v1, true, v2)));
+    expect(found(result)).toHaveLength(1);
   });
 
   test("a file that only looks like zlib (two bytes) and fails to inflate is reported nowhere", async () => {
@@ -378,10 +502,20 @@ describe("content stage: a file that is not well-formed in its format is a warni
     ["a bzip2 file with a bad block", () => Buffer.concat([bzip2Of(noise(5000)).subarray(0, 40), Buffer.alloc(2000, 7)]), /^bzip2: corrupt/],
     ["a zstd file cut short", () => zstdOf(noise(200_000)).subarray(0, 5000), /^zstd: corrupt/],
     ["a tar cut inside a header", async () => (await tarOfOne("a/b.txt", noise(600))).subarray(0, 700), /^tar: /],
+    ["an .lzma file (the encoders' properties) cut short", () => xzOf(noise(5000), ["--format=lzma"]).subarray(0, 2000), /^lzma: corrupt/],
   ])("%s", async (_name, make, reason) => {
     const result = await scan(await tarOfOne("data/file.bin", await make()));
     expect(result.notSearched).toEqual([]);
     expect(result.unreadable).toEqual([{ path: "data/file.bin", reason: expect.stringMatching(reason) }]);
+  });
+
+  test("a binary that only looks like an .lzma header (a Kotlin .kotlin_metadata, in every Kotlin jar) and does not decode: no warning", async () => {
+    // the first bytes every .kotlin_metadata file has: properties 0, a dictionary of 3 x 2^16, a known size, then 0
+    const metadata = Buffer.concat([Buffer.from("0000000300000001000000000000000700", "hex"), noise(400)]);
+    expect(sniffFormat(metadata)).toBe("lzma");
+    const result = await scan(await tarOfOne("app/app.jar", zipOf([{ name: "kotlin/ArithmeticException.kotlin_metadata", data: metadata }])));
+    expect(result.unreadable).toEqual([]);
+    expect(result.notSearched).toEqual([]);
   });
 
   test.each([

@@ -20,7 +20,7 @@ const images = [{ platform: "linux/amd64" }, { platform: "linux/arm64" }] as Ima
 describe("referrers in the metadata search", () => {
   test("a DSSE statement's own predicateType wins over the layer's annotation; the finding names the referrer and the platform", async () => {
     const envelope = json({ payloadType: "application/vnd.in-toto+json", payload: json({ predicateType: "https://slsa.dev/provenance/v1", predicate: { args: { TOKEN: value } } }).toString("base64"), signatures: [] });
-    const plan: LayoutPlan = { images, annotations: [], documents: [], attestations: [{ path: "blobs/sha256/x", predicateType: "https://example.com/copied", image: 1, referrer: A }] };
+    const plan: LayoutPlan = { images, missing: [], annotations: [], documents: [], attestations: [{ path: "blobs/sha256/x", predicateType: "https://example.com/copied", image: 1, referrer: A }] };
     const findings = await scanMetadata(plan, storeOf({ "blobs/sha256/x": envelope }), needles, "t", []);
     expect(findings).toEqual([expect.objectContaining({ where: "attestation", path: "/predicate/args/TOKEN", predicateType: "https://slsa.dev/provenance/v1", image: 1, platform: "linux/arm64", referrer: A })]);
   });
@@ -29,6 +29,7 @@ describe("referrers in the metadata search", () => {
     const annotation = { key: "org.example.note", value: `uses ${value}` };
     const plan: LayoutPlan = {
       images,
+      missing: [],
       attestations: [],
       documents: [],
       annotations: [
@@ -48,6 +49,7 @@ describe("referrers in the metadata search", () => {
     const notSearched: unknown[] = [];
     const plan: LayoutPlan = {
       images,
+      missing: [],
       annotations: [],
       documents: [],
       attestations: [

@@ -36,6 +36,7 @@ function fakeStore(fake: Fake, top?: string): BlobStore {
 
 const layoutOf = (digests: readonly string[]): LayoutPlan => ({
   images: digests.map((manifestDigest) => ({ manifestDigest }) as ImagePlan),
+  missing: [],
   annotations: [],
   attestations: [],
   documents: [],

@@ -73,8 +73,15 @@ const PUBLIC_LAST_WORD: Record<string, string> = {
 };
 
 const TRIVIAL = /^(?:true|false|yes|no|on|off|null|none|nil|undefined|-?\d{1,12}(?:\.\d+)?)$/i;
-/** `${NPM_TOKEN}`, `$TOKEN`, `<your token>`, `REPLACE_WITH_YOUR_TOKEN`, `xxxx`, `***`. */
-const PLACEHOLDER = /^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\}?|<[^<>]*>|x{3,}|X{3,}|\*{3,}|\.{3}|changeme|change[_-]me|replace[_-]?me|(?:replace[_-]with|your|insert)[_-][\w-]*)$/i;
+/** `${NPM_TOKEN}`, `${env.MAVEN_PASSWORD}` (Maven), `$TOKEN`, `<your token>`, `REPLACE_WITH_YOUR_TOKEN`, `xxxx`, `***`. */
+const PLACEHOLDER = /^(?:\$\{?[A-Za-z_][A-Za-z0-9_.]*(?::?-[^}]*)?\}?|<[^<>]*>|x{3,}|X{3,}|\*{3,}|\.{3}|changeme|change[_-]me|replace[_-]?me|(?:replace[_-]with|your|insert)[_-][\w-]*)$/i;
+
+/**
+ * Where a key is kept rather than the key (Maven `<privateKey>${user.home}/.ssh/id_rsa`,
+ * `SSH_PRIVATE_KEY=/run/secrets/key`): a path of plain names from a home, a variable or a
+ * system folder. A base64 token may start with `/` and hold more; it starts with no such root.
+ */
+const FILE_PATH = /^(?:(?:~|\$\{[\w.]{1,64}\}|\$[A-Za-z_]\w{0,63}|%\w{1,64}%|[A-Za-z]:)|\/(?:home|root|etc|run|var|usr|opt|tmp|srv|mnt|secrets|app|Users|data|workspace)(?=\/|$))(?:[\\/][\w.-]{1,255}){0,64}[\\/]?$/;
 
 /** Lowercase words of a key: `aws_secret_access_key` → aws secret access key; `clientSecret` → client secret. */
 export function keyWords(key: string): string[] {
@@ -106,6 +113,7 @@ export function emptyReason(value: string): string | undefined {
   if (value.length === 0) return "empty value";
   if (TRIVIAL.test(value)) return "flag or number";
   if (PLACEHOLDER.test(value)) return "placeholder";
+  if (FILE_PATH.test(value)) return "file path";
   return undefined;
 }
 

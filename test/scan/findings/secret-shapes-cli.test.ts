@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { dockerArchive, tarOf } from "../../helpers/archives.js";
+import { zipOf } from "../../helpers/content-archives.js";
+import { runCli } from "../../helpers/cli.js";
+import * as s from "../../match/structured/samples.js";
+
+// Secret files in the shapes real builds mount them, against hand-made images, through the
+// built CLI: what an ordinary image holds is no finding, the credential copied out is one.
+const work = mkdtempSync(join(tmpdir(), "sbtest-secret-shapes-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Report {
+  findings: { secret: string | null; path: string; encoding: string }[];
+  notSearched: { path: string; reason: string; scope?: string }[];
+}
+
+let n = 0;
+/** An image of one layer holding `files`, and the secret files; the scan's exit code, report and stderr. */
+async function scan(secrets: Record<string, string | Buffer>, files: Record<string, Buffer | string>, extra: readonly string[] = []) {
+  const image = join(work, `image-${++n}.tar`);
+  writeFileSync(image, await dockerArchive([await tarOf(Object.entries(files).map(([name, data]) => ({ name, data: Buffer.from(data) })))]));
+  const args = ["scan", `docker-archive:${image}`, "--no-rules", "--format", "json", ...extra];
+  for (const [id, value] of Object.entries(secrets)) {
+    const file = join(work, `${id}-${n}`);
+    writeFileSync(file, value, { mode: 0o600 });
+    args.push("--secret", `${id}=${file}`);
+  }
+  const run = await runCli(args, { cwd: work, secrets: Object.values(secrets) });
+  const report = JSON.parse(run.stdout.toString()) as Report;
+  return { code: run.code, report, stderr: run.stderr.toString(), found: report.findings.map((f) => [f.secret, f.path, f.encoding]) };
+}
+
+describe("XML secret files (Maven settings.xml, NuGet.Config)", () => {
+  const mavenPass = `Vq7${randomBytes(18).toString("base64url")}`;
+  const nugetPass = `Nq4${randomBytes(18).toString("base64url")}`;
+  const secrets = { m2: s.mavenSettings(mavenPass), nuget: s.nugetConfig(nugetPass) };
+  const jar = zipOf([
+    { name: "META-INF/MANIFEST.MF", data: Buffer.from("Manifest-Version: 1.0\r\n") },
+    { name: "META-INF/maven/com.acme/app/pom.xml", data: Buffer.from(s.pomXml) },
+  ]);
+
+  test("an ordinary Java and .NET image (a jar's pom.xml, a NuGet.Config template): no finding, exit 0", async () => {
+    const run = await scan(secrets, { "app/app.jar": jar, "app/NuGet.Config.template": s.nugetConfig("%NUGET_PASSWORD%", "%NUGET_API_KEY%"), "root/.m2/settings.xml": s.mavenSettings("${env.MAVEN_PASSWORD}") });
+    expect(run.found).toEqual([]);
+    expect(run.code).toBe(0);
+  });
+
+  test("the password copied out of each: found, exit 1", async () => {
+    const run = await scan(secrets, { "app/app.jar": jar, "app/deploy.sh": `mvn deploy -Dpassword=${mavenPass}\n`, "app/nuget.json": JSON.stringify({ password: nugetPass }) });
+    expect(run.found.sort()).toEqual([
+      ["m2", "app/deploy.sh", "field"],
+      ["nuget", "app/nuget.json", "field"],
+    ]);
+    expect(run.code).toBe(1);
+  });
+});

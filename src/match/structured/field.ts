@@ -177,25 +177,38 @@ export interface Form {
 }
 
 /**
- * The password of each `scheme://user:pass@host` in `text`: the raw form and `user:pass` (in
- * the text's own encoding), and the percent-decoded password (UTF-8).
+ * A password every tutorial and default configuration holds: a plain word (the plain-word
+ * policy above), a word and a number (`password123`, `admin1`), or the user name again
+ * (`postgres:postgres`). Inside a URL it is searched only with the rest of its line.
  */
-export function urlCredentials(text: string, encoding: BufferEncoding): Form[] {
-  const out: Form[] = [];
+function stockPassword(pass: string, user: string): boolean {
+  return !searchableAlone(pass) || /^[A-Za-z][a-z]{1,11}\d{1,4}[!.]?$/.test(pass) || pass.toLowerCase() === user.toLowerCase();
+}
+
+/**
+ * The password of each `scheme://user:pass@host` in `text`: the raw form and `user:pass` (in
+ * the text's own encoding), and the percent-decoded password (UTF-8); a stock password gives
+ * none of these (its line is searched). Undefined when `text` holds no URL with credentials.
+ */
+export function urlCredentials(text: string, encoding: BufferEncoding): Form[] | undefined {
+  let out: Form[] | undefined;
   for (const m of text.matchAll(URL_CREDENTIALS)) {
     const [, user = "", pass] = m;
     if (pass === undefined) {
-      if (looksRandom(user)) out.push({ text: user, encoding });
+      if (looksRandom(user)) (out ??= []).push({ text: user, encoding });
       continue;
     }
     if (pass.length === 0 || emptyReason(pass) !== undefined) continue;
-    out.push({ text: pass, encoding }, { text: `${user}:${pass}`, encoding });
+    out ??= [];
+    let decoded = pass;
     try {
-      const decoded = decodeURIComponent(pass);
-      if (decoded !== pass) out.push({ text: decoded, encoding: "utf8" });
+      decoded = decodeURIComponent(pass);
     } catch {
-      // Not valid percent-encoding: the raw form above is all there is.
+      // Not valid percent-encoding: the raw form is all there is.
     }
+    if (stockPassword(decoded, user)) continue;
+    out.push({ text: pass, encoding }, { text: `${user}:${pass}`, encoding });
+    if (decoded !== pass) out.push({ text: decoded, encoding: "utf8" });
   }
   return out;
 }

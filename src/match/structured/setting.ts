@@ -24,8 +24,8 @@ export function addSetting(plan: PlanBuilder, key: string, value: string, lines:
     return false;
   }
   const inUrl = urlCredentials(value, "latin1");
-  // The line with the URL is searched, and the password alone.
-  if (inUrl.length > 0) {
+  // The line with the URL is searched, and the password alone unless it is a stock one.
+  if (inUrl !== undefined) {
     plan.credential(label, inUrl, lines);
     return false;
   }

@@ -350,3 +350,31 @@ describe("an unrecognised multi-line secret: lines of markup alone are not searc
     }
   });
 });
+
+describe("a stock password inside a URL is searched with its line only", () => {
+  const prisma = "DATABASE_URL=postgresql://postgres:postgres@localhost:5432/postgres?schema=public";
+  test.each<[string, string, readonly string[]]>([
+    ["the user again (Prisma's default)", `${prisma}\nSTRIPE_KEY=${stripe}\n`, ["postgres", "postgres:postgres"]],
+    ["a word and a number, no user", `REDIS_URL=redis://:password123@cache.internal:6379/0\nSTRIPE_KEY=${stripe}\n`, ["password123", ":password123"]],
+    ["a plain word", `AMQP_URL=amqp://user:bitnami@rabbitmq:5672/\nSTRIPE_KEY=${stripe}\n`, ["bitnami", "user:bitnami"]],
+    ["in YAML", `database:\n  url: postgres://app:app@db.internal/app\n  token: ${stripe}\n`, ["app:app"]],
+    ["in JSON", `{"db": "mysql://root:Secret1@db:3306/app", "token": "${stripe}"}`, ["Secret1", "root:Secret1"]],
+    ["a one-line secret", "postgres://postgres:postgres@localhost:5432/db", ["postgres:postgres"]],
+    ["an unrecognised file", `first line of notes\nDATABASE_URL=postgres://admin:admin@db/x\nno setting here\n`, ["admin:admin"]],
+  ])("%s", (_name, secret, notNeedles) => {
+    for (const part of notNeedles) expect(isNeedle(secret, part), part).toBe(false);
+    const line = secret.split("\n").find((l) => l.includes("://")) ?? "";
+    expect(hits(secret, `${line}\n`)).not.toEqual([]);
+    expect(hits(secret, "see postgresql://postgres:postgres@localhost:5432/postgres and redis://:password123@localhost, amqp://user:bitnami@x, root:Secret1, app:app admin:admin")).toEqual([]);
+  });
+
+  test("a generated password in a URL is still searched alone and as user:pass, next to a stock one that is not", () => {
+    const secret = `DATABASE_URL=postgres://postgres:${dbPass}@db.internal:5432/app\nCACHE_URL=redis://:password123@cache.internal:6379\n`;
+    expect(isNeedle(secret, dbPass)).toBe(true);
+    expect(isNeedle(secret, `postgres:${dbPass}`)).toBe(true);
+    expect(isNeedle(secret, "password123")).toBe(false);
+    // check still counts the stock one: its line is searched
+    expect(describeSearch(Buffer.from(secret))).toBe("dotenv; searched: whole value, 2 credentials (DATABASE_URL line 1; CACHE_URL line 2)");
+  });
+
+});

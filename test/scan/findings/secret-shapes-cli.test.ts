@@ -58,3 +58,22 @@ describe("XML secret files (Maven settings.xml, NuGet.Config)", () => {
     expect(run.code).toBe(1);
   });
 });
+
+describe("a .env whose database URL holds a stock password", () => {
+  const token = `sk_live_${randomBytes(24).toString("base64url")}`;
+  const url = "postgresql://postgres:postgres@localhost:5432/postgres?schema=public";
+  const env = `DATABASE_URL=${url}\nREDIS_URL=redis://:password123@localhost:6379\nSTRIPE_SECRET_KEY=${token}\n`;
+
+  test("docs and code quoting the same defaults: no finding, exit 0", async () => {
+    const readme = `Connect with \`${url.replace("?schema=public", "")}\`.\nnew Keyv('redis://:password123@localhost:6379'); // user postgres:postgres\n`;
+    const run = await scan({ dotenv: env }, { "app/node_modules/keyv/README.md": readme, "app/node_modules/pg/lib/defaults.js": "module.exports = { user: 'postgres', password: 'postgres' }\n" });
+    expect(run.found).toEqual([]);
+    expect(run.code).toBe(0);
+  });
+
+  test("the .env's line copied into the image: found, exit 1", async () => {
+    const run = await scan({ dotenv: env }, { "app/.env.production": `NODE_ENV=production\nDATABASE_URL=${url}\n` });
+    expect(run.found).toEqual([["dotenv", "app/.env.production", "line"]]);
+    expect(run.code).toBe(1);
+  });
+});

@@ -64,6 +64,25 @@ function linesOf(value: Buffer): Buffer[] {
   return out;
 }
 
+const isBlank = (b: number | undefined): boolean => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
+const bomAt = (v: Buffer, i: number): boolean => v[i] === 0xef && v[i + 1] === 0xbb && v[i + 2] === 0xbf;
+
+/**
+ * The value without the blanks around it (space, tab, CR, LF, a UTF-8 BOM), as a build that
+ * trims what it reads (`read -r`, `.strip()`, `xargs`) writes it; undefined when there are none.
+ */
+export function withoutBlanks(value: Buffer): Buffer | undefined {
+  let start = 0;
+  let end = value.length;
+  for (;;) {
+    if (isBlank(value[start])) start++;
+    else if (bomAt(value, start)) start += 3;
+    else break;
+  }
+  while (end > start && isBlank(value[end - 1])) end--;
+  return start === 0 && end === value.length ? undefined : value.subarray(start, end);
+}
+
 /** A leading UTF-8 byte-order mark: editors on Windows write it, the value is what follows. */
 function withoutBom(value: Buffer): Buffer | undefined {
   return value.length > 3 && value[0] === 0xef && value[1] === 0xbb && value[2] === 0xbf ? value.subarray(3) : undefined;
@@ -176,6 +195,15 @@ export function variantsOf(secretId: string, given: Buffer): Variant[] {
   // a one-line value whole; a multi-line or structured one by its credentials (below): pieces of
   // its boilerplate (`IN RSA P`, `//regist`) would find the same words in other files' dumps
   if (structured === undefined && !(trimmed ?? value).includes(0x0a)) for (const bytes of hexDumpForms(trimmed ?? value)) set.add("hex-dump", bytes);
+  // ` TOKEN\n`, `\tTOKEN \n`: the build trims it, the image holds TOKEN; long enough to stand alone
+  const bare = withoutBlanks(trimmed ?? value);
+  if (bare !== undefined && bare.length >= MIN_LINE_BYTES) {
+    set.add("raw", bare);
+    set.addEncoded(bare);
+    set.addUtf16(bare);
+    set.addDecoded(bare);
+    if (structured === undefined && !bare.includes(0x0a)) for (const bytes of hexDumpForms(bare)) set.add("hex-dump", bytes);
+  }
   for (const sub of structured?.subValues ?? subValuesOf(trimmed ?? value)) {
     if (sub.encoding === "key-material") set.addKeyMaterial(sub.bytes);
     else set.add(sub.encoding, sub.bytes);

@@ -6,7 +6,7 @@ import type { RangeMatcher } from "../../match/matcher.js";
 import type { StreamSearcher } from "../../match/stream-search.js";
 import { compileVariants } from "../../match/variant-matcher.js";
 import { findInBuffer, KeywordStream, planKeywords, type RuleMatchSink } from "../../match/keyword-windows.js";
-import { variantsOf, wipeVariants } from "../../match/variants.js";
+import { variantsOf, wipeVariants, withoutBlanks } from "../../match/variants.js";
 import type { CompiledRule } from "../../rules/compile-rules.js";
 import { previewOf } from "./rule-finding.js";
 import type { ThreadRuleSet } from "../layer/digest-protocol.js";
@@ -78,12 +78,13 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   for (const secret of secrets) {
     const value = secret.value.expose();
     const core = coreLength(value);
-    if (core < MIN_NEEDLE_BYTES) {
-      const newline = core < value.length ? " without its trailing newline" : "";
-      warnings.push(said`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes${newline}: not scanned`);
+    const bare = withoutBlanks(value.subarray(0, core)) ?? value.subarray(0, core);
+    if (bare.length < MIN_NEEDLE_BYTES) {
+      const around = bare.length < core ? " without the blanks around it" : core < value.length ? " without its trailing newline" : "";
+      warnings.push(said`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes${around}: not scanned`);
       continue;
     }
-    if (guessable(value.subarray(0, core))) {
+    if (guessable(bare)) {
       warnings.push(said`secret "${secret.id}" looks like a word or a common password, not a random value: it may be found where it was never leaked (in ordinary text and binaries)`);
     }
     // variantsOf already drops repeated byte sequences of one secret.

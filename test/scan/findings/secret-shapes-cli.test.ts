@@ -77,3 +77,21 @@ describe("a .env whose database URL holds a stock password", () => {
     expect(run.code).toBe(1);
   });
 });
+
+describe("a one-line secret file with blanks around the value", () => {
+  // no base64 or hex alphabet: found only as itself, never by a decoded form by chance
+  const token = `Zq8!wR#4vT%9yU&2-${randomBytes(6).toString("hex")}`;
+
+  test.each([
+    ["a trailing space", `${token} \n`],
+    ["a leading space", ` ${token}\n`],
+    ["a leading tab", `\t${token}\n`],
+  ])("%s: the trimmed value written by the build is found, exit 1", async (_name, value) => {
+    const run = await scan({ tok: value }, { "app/config.json": `{"apiKey": "${token}"}\n`, "app/env.b64": Buffer.from(token).toString("base64") });
+    expect(run.found.sort()).toEqual([
+      ["tok", "app/config.json", "raw"],
+      ["tok", "app/env.b64", "base64"],
+    ]);
+    expect(run.code).toBe(1);
+  });
+});

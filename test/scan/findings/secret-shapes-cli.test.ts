@@ -95,3 +95,17 @@ describe("a one-line secret file with blanks around the value", () => {
     expect(run.code).toBe(1);
   });
 });
+
+describe("a secret written by .NET's System.Text.Json (`+` as \\u002B)", () => {
+  const key = `${randomBytes(12).toString("base64url")}+${randomBytes(12).toString("base64url")}+Zk9`;
+  const dotnet = (hex: (s: string) => string): string => `{"AzureStorage":{"AccountKey":"${key.replace(/\+/g, hex("\\u002B"))}"}}`;
+
+  test.each([
+    ["upper-case hex (System.Text.Json)", (s: string) => s],
+    ["lower-case hex", (s: string) => s.toLowerCase()],
+  ])("%s: found as json, exit 1", async (_name, hex) => {
+    const run = await scan({ azure: `${key}\n` }, { "app/appsettings.Production.json": dotnet(hex) });
+    expect(run.found).toEqual([["azure", "app/appsettings.Production.json", "json"]]);
+    expect(run.code).toBe(1);
+  });
+});

@@ -20,7 +20,7 @@ describe("the value without the blanks around it, and its encodings", () => {
     ["spaces on both sides, no newline", `  ${TOKEN}  `],
   ])("%s", (_name, value) => {
     for (const form of [TOKEN, Buffer.from(TOKEN).toString("base64"), Buffer.from(TOKEN).toString("hex"), encodeURIComponent(TOKEN), Buffer.from(TOKEN, "utf16le")]) {
-      expect(holds(value, form), form).toBe(true);
+      expect(holds(value, form), String(form)).toBe(true);
     }
   });
 

@@ -38,6 +38,8 @@ export interface NeedleTable {
   /** A searcher for one stream at a time (a tar entry's content), sharing the compiled matcher. */
   streamSearch(): StreamSearcher;
   readonly warnings: readonly string[];
+  /** Ids of the secrets too short to search: searched nowhere, so the scan is not complete. */
+  readonly unsearched: readonly string[];
   /** Pattern rules in this scan. */
   readonly rules: readonly CompiledRule[];
   /** The rule match a tag stands for, if it is one. */
@@ -75,6 +77,7 @@ export const RULES_ON_THREAD = availableParallelism() > 2;
 export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[] = [], limits = new RuleLimits(), rulesOnThread = RULES_ON_THREAD): NeedleTable {
   const variants: Variant[] = [];
   const warnings: string[] = [];
+  const unsearched: string[] = [];
   for (const secret of secrets) {
     const value = secret.value.expose();
     const core = coreLength(value);
@@ -82,6 +85,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     if (bare.length < MIN_NEEDLE_BYTES) {
       const around = bare.length < core ? " without the blanks around it" : core < value.length ? " without its trailing newline" : "";
       warnings.push(said`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes${around}: not scanned`);
+      unsearched.push(secret.id);
       continue;
     }
     if (guessable(bare)) {
@@ -98,7 +102,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   if (rules.length === 0) {
     const { variants: all, lengths, matcher, streamSearch } = compiled;
     const none = { threadRules: undefined, ruleMatch: () => undefined, ruleSink: () => undefined, ruleLimits: limits, rulesStopped: () => null };
-    return { variants: all, lengths, matcher, warnings, streamSearch, rules, searchesContent: all.length > 0, knownStreamSearch: streamSearch, ...none };
+    return { variants: all, lengths, matcher, warnings, unsearched, streamSearch, rules, searchesContent: all.length > 0, knownStreamSearch: streamSearch, ...none };
   }
 
   const matches: RuleMatch[] = [];
@@ -136,6 +140,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     lengths: compiled.lengths,
     matcher,
     warnings,
+    unsearched,
     streamSearch: () => limits.marking(new KeywordStream(compiled.streamSearch(), plan, keywordBase, sink, limits)),
     rules,
     ruleMatch: (tag) => (tag >= RULE_TAG_BASE ? matches[tag - RULE_TAG_BASE] : undefined),

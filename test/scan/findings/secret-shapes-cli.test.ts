@@ -109,3 +109,28 @@ describe("a secret written by .NET's System.Text.Json (`+` as \\u002B)", () => {
     expect(run.code).toBe(1);
   });
 });
+
+describe("a secret under 8 bytes: searched nowhere, so never an OK", () => {
+  const files = { "app/config.ini": "password=Xk9#q2L\n" };
+  const policy = join(work, "accept-not-searched.yml");
+  writeFileSync(policy, "scan:\n  notSearched: warn\n");
+
+  test("alone: INCOMPLETE, exit 2, listed in notSearched; the warning says why", async () => {
+    const run = await scan({ pin: "Xk9#q2L\n" }, files);
+    expect(run.code).toBe(2);
+    expect(run.report.notSearched).toEqual([{ path: "", layer: null, reason: 'secret "pin" is shorter than 8 bytes: searched nowhere', scope: "secret", secret: "pin" }]);
+    expect(run.stderr).toContain('warning: secret "pin" is shorter than 8 bytes without its trailing newline: not scanned');
+    expect(run.stderr).toMatch(/\nINCOMPLETE: no secret found in what was read, but 1 secret is shorter than 8 bytes and searched nowhere \(see the report's notSearched\)\n$/);
+    expect(run.stderr).not.toContain("OK:");
+  });
+
+  test("next to a searched secret: still exit 2; the operator's notSearched: warn accepts it (exit 0)", async () => {
+    const token = `Tk${randomBytes(18).toString("base64url")}`;
+    const run = await scan({ pin: "Xk9#q2L", token }, files);
+    expect(run.code).toBe(2);
+    expect(run.report.notSearched.map((n) => n.scope)).toEqual(["secret"]);
+    const accepted = await scan({ pin: "Xk9#q2L", token }, files, ["--allow", "policy", "--config", policy]);
+    expect(accepted.code).toBe(0);
+    expect(accepted.stderr).toMatch(/\nINCOMPLETE: .*1 secret is shorter than 8 bytes/);
+  });
+});

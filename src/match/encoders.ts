@@ -81,7 +81,7 @@ function percentForms(value: Buffer): Buffer[] {
 
 /**
  * A JSON string literal's body, as JSON.stringify writes it and as ASCII-only encoders
- * (Python's json.dumps, Go's HTML-safe encoder) do with \u escapes. Only for UTF-8 values:
+ * (Python's json.dumps, Go's HTML-safe encoder, .NET's System.Text.Json) do with \u escapes. Only for UTF-8 values:
  * other bytes cannot be in a JSON string as themselves.
  */
 function jsonForms(value: Buffer): Buffer[] {
@@ -94,7 +94,10 @@ function jsonForms(value: Buffer): Buffer[] {
   const htmlSafe = ascii.replace(/[<>&]/g, escape);
   // Jackson, Gson and .NET write the hex digits of \u escapes in upper case
   const upper = (s: string): string => s.replace(/\\u[0-9a-f]{4}|\\./g, (m) => (m.length === 6 ? "\\u" + m.slice(2).toUpperCase() : m));
-  const forms = [standard, ascii, slashes, htmlSafe, upper(standard), upper(ascii), upper(htmlSafe)];
+  // .NET's System.Text.Json by default (JavaScriptEncoder.Default), Newtonsoft's EscapeHtml: also
+  // `" ' + \`` as \u escapes; AWS and Azure keys hold `+`
+  const htmlStrict = ascii.replace(/\\(?:u[0-9a-f]{4}|.)|[&'+<>`]/g, (m) => (m === '\\"' ? "\\u0022" : m.startsWith("\\") ? m : escape(m)));
+  const forms = [standard, ascii, slashes, htmlSafe, htmlStrict, upper(standard), upper(ascii), upper(htmlSafe), upper(htmlStrict)];
   return [...new Set(forms)].map((s) => Buffer.from(s, "utf8"));
 }
 

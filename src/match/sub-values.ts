@@ -50,7 +50,7 @@ function dotenv(text: string, sink: Sink): void {
 }
 
 function urlCredentials(text: string, sink: Sink): void {
-  for (const form of urlForms(text, "latin1")) (form.encoding === "latin1" ? sink.same : sink.utf8)(form.text);
+  for (const form of urlForms(text, "latin1") ?? []) (form.encoding === "latin1" ? sink.same : sink.utf8)(form.text);
 }
 
 function json(text: string, sink: Sink, nested: (s: string) => void): void {

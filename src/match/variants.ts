@@ -25,6 +25,30 @@ function withoutTrailingNewline(value: Buffer): Buffer | undefined {
  */
 const STRUCTURAL_LINE = /^(?:-----(?:BEGIN|END) [A-Z0-9 ]+-----|\[[^\]\r\n]*\]|[\w.-]+\s*[=:]\s*(?:true|false|yes|no|on|off|\d{1,6}))\s*$/i;
 
+/**
+ * Markup with no room for a secret: an XML declaration, a DOCTYPE without internal subset, a
+ * tag without attributes (`<servers>`, `</settings>`, `<br/>`). An attribute may hold one
+ * (`<add key="ApiKey" value="…"/>`), so a tag with attributes is no markup here.
+ */
+const MARKUP = /<\?xml(?:\s+(?:version|encoding|standalone)\s*=\s*(?:"[^"<>]{0,32}"|'[^'<>]{0,32}'))*\s*\?>|<!DOCTYPE\s[^<>[\]]{0,512}>|<\/?[A-Za-z_][\w.:-]{0,127}\s*\/?>/gi;
+/** A comment alone on its line: XML, `#`, `//`, `;`, `--`. */
+const COMMENT = /^(?:<!--([^]*?)-->|(?:#|\/\/|;|--)([^]*))$/;
+/** The plain-word policy (docs/audit-structured.md): letters up to 11, a number or version; punctuation around. */
+const PLAIN_WORD = /^[("'`[]*(?:[A-Za-z]{1,11}|\d{1,6}(?:\.\d{1,6}){0,3})[)"'`\].,:;!?]*$/;
+
+/**
+ * A line that is markup alone, or a comment of plain words (`<!-- Maven settings -->`,
+ * `# API credentials`): every file of its kind holds such lines, and none holds a secret. A
+ * comment with anything else in it (`# old token: 3xK…`, a URL, a long word) is searched.
+ */
+export function isMarkupLine(line: string): boolean {
+  const rest = line.replace(MARKUP, " ").trim();
+  if (rest.length === 0) return true;
+  const comment = COMMENT.exec(rest);
+  if (comment === null) return false;
+  return (comment[1] ?? comment[2] ?? "").split(/\s+/).every((word) => word.length === 0 || PLAIN_WORD.test(word));
+}
+
 function linesOf(value: Buffer): Buffer[] {
   if (!value.includes(0x0a)) return [];
   const out: Buffer[] = [];
@@ -32,11 +56,31 @@ function linesOf(value: Buffer): Buffer[] {
   for (let nl = value.indexOf(0x0a); from <= value.length; nl = value.indexOf(0x0a, from)) {
     const end = nl === -1 ? value.length : nl;
     const line = end > from && value[end - 1] === 0x0d ? value.subarray(from, end - 1) : value.subarray(from, end);
-    if (line.length >= MIN_LINE_BYTES && !STRUCTURAL_LINE.test(line.toString("latin1"))) out.push(line);
+    const text = line.toString("latin1");
+    if (line.length >= MIN_LINE_BYTES && !STRUCTURAL_LINE.test(text) && !isMarkupLine(text)) out.push(line);
     if (nl === -1) break;
     from = nl + 1;
   }
   return out;
+}
+
+const isBlank = (b: number | undefined): boolean => b === 0x20 || b === 0x09 || b === 0x0d || b === 0x0a;
+const bomAt = (v: Buffer, i: number): boolean => v[i] === 0xef && v[i + 1] === 0xbb && v[i + 2] === 0xbf;
+
+/**
+ * The value without the blanks around it (space, tab, CR, LF, a UTF-8 BOM), as a build that
+ * trims what it reads (`read -r`, `.strip()`, `xargs`) writes it; undefined when there are none.
+ */
+export function withoutBlanks(value: Buffer): Buffer | undefined {
+  let start = 0;
+  let end = value.length;
+  for (;;) {
+    if (isBlank(value[start])) start++;
+    else if (bomAt(value, start)) start += 3;
+    else break;
+  }
+  while (end > start && isBlank(value[end - 1])) end--;
+  return start === 0 && end === value.length ? undefined : value.subarray(start, end);
 }
 
 /** A leading UTF-8 byte-order mark: editors on Windows write it, the value is what follows. */
@@ -151,6 +195,15 @@ export function variantsOf(secretId: string, given: Buffer): Variant[] {
   // a one-line value whole; a multi-line or structured one by its credentials (below): pieces of
   // its boilerplate (`IN RSA P`, `//regist`) would find the same words in other files' dumps
   if (structured === undefined && !(trimmed ?? value).includes(0x0a)) for (const bytes of hexDumpForms(trimmed ?? value)) set.add("hex-dump", bytes);
+  // ` TOKEN\n`, `\tTOKEN \n`: the build trims it, the image holds TOKEN; long enough to stand alone
+  const bare = withoutBlanks(trimmed ?? value);
+  if (bare !== undefined && bare.length >= MIN_LINE_BYTES) {
+    set.add("raw", bare);
+    set.addEncoded(bare);
+    set.addUtf16(bare);
+    set.addDecoded(bare);
+    if (structured === undefined && !bare.includes(0x0a)) for (const bytes of hexDumpForms(bare)) set.add("hex-dump", bytes);
+  }
   for (const sub of structured?.subValues ?? subValuesOf(trimmed ?? value)) {
     if (sub.encoding === "key-material") set.addKeyMaterial(sub.bytes);
     else set.add(sub.encoding, sub.bytes);

@@ -48,6 +48,7 @@ export function notSearchedJson(n: NotSearched): Record<string, unknown> {
     layer: n.layer === null ? null : layerJson(n.layer),
     reason: n.reason,
     ...(n.scope === undefined ? {} : { scope: n.scope }),
+    ...(n.secret === undefined ? {} : { secret: n.secret }),
     ...(n.image === undefined ? {} : { image: n.image }),
   };
 }

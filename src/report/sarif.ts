@@ -1,6 +1,6 @@
 import { ownJsonKeys } from "../redact/own-words.js";
 import { createHash } from "node:crypto";
-import type { Finding, FindingWhere } from "../scan/findings/finding.js";
+import { SECRET_SCOPE, type Finding, type FindingWhere } from "../scan/findings/finding.js";
 import type { IgnoredFinding, ReportInput, Writer } from "./report-input.js";
 import { notSearchedJson } from "./json.js";
 import { precheckResults, precheckRuleDescriptors } from "./sarif-prechecks.js";
@@ -112,7 +112,7 @@ export const writeSarif: Writer = (input) => {
                     ...input.result.notSearched.map((n) => ({
                       level: "error",
                       descriptor: { id: "not-searched" },
-                      message: { text: `Not searched${n.scope === undefined ? "" : ` by ${n.scope}`}: ${n.path}${n.layer === null ? "" : ` in layer ${n.layer.index} (${n.layer.digest})`}: ${n.reason}` },
+                      message: { text: n.scope === SECRET_SCOPE ? `Not searched: ${n.reason}` : `Not searched${n.scope === undefined ? "" : ` by ${n.scope}`}: ${n.path}${n.layer === null ? "" : ` in layer ${n.layer.index} (${n.layer.digest})`}: ${n.reason}` },
                       locations: [{ logicalLocations: [...(n.layer === null ? [] : [{ name: `layer ${n.layer.index}`, fullyQualifiedName: n.layer.digest, kind: "module" }]), { name: n.path, kind: "resource" }] }],
                     })),
                     ...input.result.warnings.map((w) => ({ level: "warning", descriptor: { id: "warning" }, message: { text: w } })),

@@ -1,4 +1,5 @@
-import type { Finding, FindingWhere } from "../scan/findings/finding.js";
+import { SECRET_SCOPE, type Finding, type FindingWhere } from "../scan/findings/finding.js";
+import { MIN_NEEDLE_BYTES } from "../scan/findings/needles.js";
 import type { Writer } from "./report-input.js";
 import { verdictKind, verdictLine } from "./verdict.js";
 import { printable } from "./printable.js";
@@ -73,7 +74,7 @@ export const writeText: Writer = (input, options) => {
   const id = result.image.id === null ? "" : ` (${shortDigest(result.image.id)})`;
   const { layers, files, bytes, durationMs } = result.stats;
   lines.push(
-    said`Scanned ${p.bold(printable(result.image.ref))}${id}: ${count(input.secrets.length, "secret")}${(input.rules ?? 0) > 0 ? said` and ${count(input.rules ?? 0, "pattern rule")}` : ""} checked, ` +
+    said`Scanned ${p.bold(printable(result.image.ref))}${id}: ${count(input.secrets.length - result.notSearched.filter((n) => n.scope === SECRET_SCOPE).length, "secret")}${(input.rules ?? 0) > 0 ? said` and ${count(input.rules ?? 0, "pattern rule")}` : ""} checked, ` +
       said`${count(layers, "layer")}, ${count(files, "file")}, ${formatBytes(bytes)} in ${formatDuration(durationMs)}`,
   );
 
@@ -93,10 +94,12 @@ export const writeText: Writer = (input, options) => {
     for (const n of skipped.slice(0, MAX_LISTED)) {
       const image = n.image === undefined ? "" : said`image ${n.image}, `;
       // only the pattern rules stopped there (a limit): known values were searched
-      const tag = n.scope === undefined ? "NOT SEARCHED" : "RULES STOPPED";
+      const tag = n.scope === undefined || n.scope === SECRET_SCOPE ? "NOT SEARCHED" : "RULES STOPPED";
       const place = n.path === "" ? said`image metadata` : n.path.startsWith("blobs/") ? said`image index` : said`image config`;
-      const layer = n.layer === null ? place : said`layer ${n.layer.index} ${shortDigest(n.layer.digest)}`;
-      lines.push(said`  ${p.note(tag)} ${image}${printable(n.path)}: ${printable(n.reason)}`, `      ${p.dim(layer)}`);
+      const layer = n.scope === SECRET_SCOPE ? said`every layer and the config` : n.layer === null ? place : said`layer ${n.layer.index} ${shortDigest(n.layer.digest)}`;
+      // composed here, not the reason (data): a value that is one of these words ("than") stays masked in the data only
+      const what = n.scope === SECRET_SCOPE ? said`secret "${printable(n.secret ?? "")}" is shorter than ${MIN_NEEDLE_BYTES} bytes: searched nowhere` : said`${printable(n.path)}: ${printable(n.reason)}`;
+      lines.push(said`  ${p.note(tag)} ${image}${what}`, `      ${p.dim(layer)}`);
     }
     lines.push(...more(skipped.length, p));
   }

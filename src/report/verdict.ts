@@ -1,4 +1,5 @@
-import type { Finding } from "../scan/findings/finding.js";
+import { RULES_SCOPE, SECRET_SCOPE, type Finding } from "../scan/findings/finding.js";
+import { MIN_NEEDLE_BYTES } from "../scan/findings/needles.js";
 import type { ReportInput } from "./report-input.js";
 import { printable } from "./printable.js";
 import { ownWords, said } from "../redact/own-words.js";
@@ -49,8 +50,13 @@ export function verdictLine(input: ReportInput): string {
     case "INCOMPLETE": {
       const all = input.result.notSearched;
       const files = all.filter((n) => n.scope === undefined).length;
+      const short = all.filter((n) => n.scope === SECRET_SCOPE).length;
       // a rules entry (scope) is no file left unread: known values were searched there
-      const why = [...(files > 0 ? [said`${count(files, "file")} could not be searched in full`] : []), ...(files < all.length ? [said`the pattern rules stopped at a limit`] : [])];
+      const why = [
+        ...(short > 0 ? [said`${count(short, "secret")} ${short === 1 ? "is" : "are"} shorter than ${MIN_NEEDLE_BYTES} bytes and searched nowhere`] : []),
+        ...(files > 0 ? [said`${count(files, "file")} could not be searched in full`] : []),
+        ...(all.some((n) => n.scope === RULES_SCOPE) ? [said`the pattern rules stopped at a limit`] : []),
+      ];
       return said`INCOMPLETE: no secret found in what was read, but ${why.join(" and ")} (see the report's notSearched)${ignoredNote}`;
     }
     case "OK": {

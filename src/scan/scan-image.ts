@@ -2,7 +2,8 @@ import type { ResolvedSecret } from "../secrets/secret.js";
 import type { Finding, NotSearched, ScanResult } from "./findings/finding.js";
 import { SafebuildError, isSafebuildError } from "../errors.js";
 import { assembleFindings, assembleNotSearched, unreadableWarning, rulesStoppedReason, type ScannedImage } from "./findings/assemble.js";
-import { RULES_SCOPE } from "./findings/finding.js";
+import { RULES_SCOPE, SECRET_SCOPE } from "./findings/finding.js";
+import { said } from "../redact/own-words.js";
 import { censor } from "./findings/censor.js";
 import type { EarlyExport } from "./source/early-export.js";
 import type { ScanProgress } from "./scan-progress.js";
@@ -18,7 +19,7 @@ import { GatherPool } from "./content/gather-pool.js";
 import { INFLATE_QUEUE_BYTES, InflateQueue } from "./content/nested-gzip.js";
 import { ContentBudget } from "./content/limits.js";
 import { wipeVariants } from "../match/variants.js";
-import { buildNeedles, type NeedleTable } from "./findings/needles.js";
+import { buildNeedles, MIN_NEEDLE_BYTES, type NeedleTable } from "./findings/needles.js";
 import type { CompiledRule } from "../rules/compile-rules.js";
 import { openSource, type OpenedSource, type RegistrySettings } from "./source/open-image.js";
 import { scanMetadata } from "./findings/metadata-scan.js";
@@ -110,7 +111,10 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     const referrers = await referring;
     const unreadMetadata: NotSearched[] = referrers.notSearched.map((n) => censorNotSearched(n, needles));
     findings.push(...(await scanMetadata(withReferrers(layout, referrers), source.store, needles, request.ref, warnings, unreadMetadata)));
-    const notSearched = [...layout.missing.map((m): NotSearched => ({ path: m.path, layer: null, reason: m.reason })), ...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
+    // a secret too short to search was searched nowhere: the scan cannot say it is not there
+    const shortSecrets: NotSearched[] = needles.unsearched.map((id) => ({ path: "", layer: null, reason: said`secret "${id}" is shorter than ${MIN_NEEDLE_BYTES} bytes: searched nowhere`, scope: SECRET_SCOPE, secret: id }));
+    const missingImages = layout.missing.map((m): NotSearched => ({ path: m.path, layer: null, reason: m.reason }));
+    const notSearched = [...shortSecrets, ...missingImages, ...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
     for (const image of images) {
       const malformed = unreadableWarning(image, needles);
       if (malformed !== undefined) warnings.push(malformed);

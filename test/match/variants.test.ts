@@ -133,3 +133,22 @@ test("percent-encoding includes the strict RFC 3986 form (Python quote, Go, curl
     .map((v) => v.bytes.toString());
   expect(url).toEqual(expect.arrayContaining(["S3cr3t%21P%2Ass%28w0rd%29~x", "S3cr3t%21P%2ass%28w0rd%29~x"]));
 });
+
+describe("JSON escaped HTML-safe: .NET System.Text.Json's default, Newtonsoft's EscapeHtml", () => {
+  // an AWS-style secret key: `+` and `/` in it
+  const awsKey = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYz+Ab4Qq9Zk";
+  test.each<[string, string, string]>([
+    ["System.Text.Json: `+` upper-case hex, `/` as itself", awsKey, "wJalrXUtnFEMI/K7MDENG\\u002BbPxRfiCYz\\u002BAb4Qq9Zk"],
+    ["lower-case hex", awsKey, "wJalrXUtnFEMI/K7MDENG\\u002bbPxRfiCYz\\u002bAb4Qq9Zk"],
+    ["every character the default encoder escapes, non-ASCII too", "p+w'd\"x<y>z&q`r\u00e9-Tail9", "p\\u002Bw\\u0027d\\u0022x\\u003Cy\\u003Ez\\u0026q\\u0060r\\u00E9-Tail9"],
+    ["short escapes and the backslash stay as they are", "a+b\\c\td-Longer1", "a\\u002Bb\\\\c\\td-Longer1"],
+  ])("%s", (_name, value, expected) => {
+    expect(has(value, "json", Buffer.from(expected, "utf8"))).toBe(true);
+  });
+
+  test("only a value with such a character gets the forms, one per hex case (needles cost matching time)", () => {
+    expect(of("Ab3dEf6hIj9kLm2nOp5q").filter((v) => v.encoding === "json")).toEqual([]);
+    const withPlus = of("Ab3dEf6h+j9kLm2nOp5q").filter((v) => v.encoding === "json").map((v) => v.bytes.toString());
+    expect(withPlus.sort()).toEqual(["Ab3dEf6h\\u002Bj9kLm2nOp5q", "Ab3dEf6h\\u002bj9kLm2nOp5q"]);
+  });
+});

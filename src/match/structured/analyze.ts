@@ -5,6 +5,7 @@ import { netrc } from "./netrc.js";
 import { pemBundle } from "./pem.js";
 import { PlanBuilder, type StructuredPlan } from "./plan.js";
 import { json, yaml } from "./tree.js";
+import { xml } from "./xml.js";
 
 /**
  * Recognises a structured secret by its content (the bytes are all there is; a file name would
@@ -24,6 +25,10 @@ export function analyzeStructured(value: Buffer): StructuredPlan | undefined {
   if (start.startsWith("-----BEGIN ") || start.startsWith("Bag Attributes")) return pemBundle(text, plan());
   if (/^[a-z][a-z0-9+.-]{0,31}:\/\//i.test(start)) return gitCredentials(plan());
   if (/^(?:machine|default)\s/.test(start)) return netrc(text, plan());
+  if (start.startsWith("<")) {
+    const parsed = xml(text, plan());
+    if (parsed !== undefined) return parsed;
+  }
   const kv = keyValue(plan());
   if (kv !== undefined) return kv;
   const doc = utf8();

@@ -73,8 +73,15 @@ const PUBLIC_LAST_WORD: Record<string, string> = {
 };
 
 const TRIVIAL = /^(?:true|false|yes|no|on|off|null|none|nil|undefined|-?\d{1,12}(?:\.\d+)?)$/i;
-/** `${NPM_TOKEN}`, `$TOKEN`, `<your token>`, `REPLACE_WITH_YOUR_TOKEN`, `xxxx`, `***`. */
-const PLACEHOLDER = /^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?-[^}]*)?\}?|<[^<>]*>|x{3,}|X{3,}|\*{3,}|\.{3}|changeme|change[_-]me|replace[_-]?me|(?:replace[_-]with|your|insert)[_-][\w-]*)$/i;
+/** `${NPM_TOKEN}`, `${env.MAVEN_PASSWORD}` (Maven), `$TOKEN`, `<your token>`, `REPLACE_WITH_YOUR_TOKEN`, `xxxx`, `***`. */
+const PLACEHOLDER = /^(?:\$\{?[A-Za-z_][A-Za-z0-9_.]*(?::?-[^}]*)?\}?|<[^<>]*>|x{3,}|X{3,}|\*{3,}|\.{3}|changeme|change[_-]me|replace[_-]?me|(?:replace[_-]with|your|insert)[_-][\w-]*)$/i;
+
+/**
+ * Where a key is kept rather than the key (Maven `<privateKey>${user.home}/.ssh/id_rsa`,
+ * `SSH_PRIVATE_KEY=/run/secrets/key`): a path of plain names from a home, a variable or a
+ * system folder. A base64 token may start with `/` and hold more; it starts with no such root.
+ */
+const FILE_PATH = /^(?:(?:~|\$\{[\w.]{1,64}\}|\$[A-Za-z_]\w{0,63}|%\w{1,64}%|[A-Za-z]:)|\/(?:home|root|etc|run|var|usr|opt|tmp|srv|mnt|secrets|app|Users|data|workspace)(?=\/|$))(?:[\\/][\w.-]{1,255}){0,64}[\\/]?$/;
 
 /** Lowercase words of a key: `aws_secret_access_key` → aws secret access key; `clientSecret` → client secret. */
 export function keyWords(key: string): string[] {
@@ -106,6 +113,7 @@ export function emptyReason(value: string): string | undefined {
   if (value.length === 0) return "empty value";
   if (TRIVIAL.test(value)) return "flag or number";
   if (PLACEHOLDER.test(value)) return "placeholder";
+  if (FILE_PATH.test(value)) return "file path";
   return undefined;
 }
 
@@ -169,25 +177,38 @@ export interface Form {
 }
 
 /**
- * The password of each `scheme://user:pass@host` in `text`: the raw form and `user:pass` (in
- * the text's own encoding), and the percent-decoded password (UTF-8).
+ * A password every tutorial and default configuration holds: a plain word (the plain-word
+ * policy above), a word and a number (`password123`, `admin1`), or the user name again
+ * (`postgres:postgres`). Inside a URL it is searched only with the rest of its line.
  */
-export function urlCredentials(text: string, encoding: BufferEncoding): Form[] {
-  const out: Form[] = [];
+function stockPassword(pass: string, user: string): boolean {
+  return !searchableAlone(pass) || /^[A-Za-z][a-z]{1,11}\d{1,4}[!.]?$/.test(pass) || pass.toLowerCase() === user.toLowerCase();
+}
+
+/**
+ * The password of each `scheme://user:pass@host` in `text`: the raw form and `user:pass` (in
+ * the text's own encoding), and the percent-decoded password (UTF-8); a stock password gives
+ * none of these (its line is searched). Undefined when `text` holds no URL with credentials.
+ */
+export function urlCredentials(text: string, encoding: BufferEncoding): Form[] | undefined {
+  let out: Form[] | undefined;
   for (const m of text.matchAll(URL_CREDENTIALS)) {
     const [, user = "", pass] = m;
     if (pass === undefined) {
-      if (looksRandom(user)) out.push({ text: user, encoding });
+      if (looksRandom(user)) (out ??= []).push({ text: user, encoding });
       continue;
     }
     if (pass.length === 0 || emptyReason(pass) !== undefined) continue;
-    out.push({ text: pass, encoding }, { text: `${user}:${pass}`, encoding });
+    out ??= [];
+    let decoded = pass;
     try {
-      const decoded = decodeURIComponent(pass);
-      if (decoded !== pass) out.push({ text: decoded, encoding: "utf8" });
+      decoded = decodeURIComponent(pass);
     } catch {
-      // Not valid percent-encoding: the raw form above is all there is.
+      // Not valid percent-encoding: the raw form is all there is.
     }
+    if (stockPassword(decoded, user)) continue;
+    out.push({ text: pass, encoding }, { text: `${user}:${pass}`, encoding });
+    if (decoded !== pass) out.push({ text: decoded, encoding: "utf8" });
   }
   return out;
 }

@@ -9,7 +9,7 @@ export function gitCredentials(plan: PlanBuilder): StructuredPlan | undefined {
   const lines = index.lines.map((_, i) => i + 1).filter((n) => index.text(n).trim().length > 0);
   if (lines.length === 0 || !lines.every((n) => CREDENTIAL_URL.test(index.text(n).trim()))) return undefined;
   for (const n of lines) {
-    plan.credential("password", urlCredentials(index.text(n), "latin1"), [n]);
+    plan.credential("password", urlCredentials(index.text(n), "latin1") ?? [], [n]);
   }
   return plan.done("git-credentials");
 }

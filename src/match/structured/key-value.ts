@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
-import { basicAuth, classifyField, printableKey, searchableAlone, urlCredentials } from "./field.js";
-import { addPrivateBlock, CERTIFICATE_REASON, pemBlocks } from "./pem.js";
+import { basicAuth } from "./field.js";
 import type { FormatName, PlanBuilder, StructuredPlan } from "./plan.js";
+import { addSetting } from "./setting.js";
 
 /** One `key = value` setting, its value unquoted, and the lines it spans (1-based). */
 interface Entry {
@@ -108,23 +108,7 @@ const npmKey = (key: string): string => key.replace(/^\/\/.*:(?=[^:]*$)/, "");
 
 function addEntry(entry: Entry, format: FormatName, plan: PlanBuilder): void {
   const key = format === "npmrc" ? npmKey(entry.key) : entry.key;
-  const label = printableKey(key);
-  const at = { text: entry.value, encoding: "latin1" as const };
-  // Certificates and keys given inline (npm `ca=`/`key=`, a PEM in a .env) by block type.
-  const blocks = pemBlocks(entry.value);
-  if (blocks.length > 0) {
-    const secret = blocks.filter((b) => !b.isPublic);
-    if (secret.length === 0) return plan.exclude(label, CERTIFICATE_REASON, entry.lines);
-    plan.credential(label, [at], entry.lines);
-    for (const b of secret) addPrivateBlock(plan, b, entry.lines);
-    return;
-  }
-  const inUrl = urlCredentials(entry.value, "latin1");
-  // The line with the URL is searched, and the password alone.
-  if (inUrl.length > 0) return plan.credential(label, inUrl, entry.lines);
-  const kind = classifyField(key, entry.value);
-  if (!kind.credential) return plan.exclude(label, kind.reason, entry.lines);
-  plan.credential(label, searchableAlone(entry.value) ? [at] : [], entry.lines);
+  if (!addSetting(plan, key, entry.value, entry.lines)) return;
   if (key === "_auth" || /^auth$/i.test(key)) basicAuth(entry.value).forEach((text) => plan.derived({ encoding: "field", bytes: Buffer.from(text, "utf8") }));
   if (key === "_password" && /^[A-Za-z0-9+/]+=*$/.test(entry.value)) {
     const decoded = Buffer.from(entry.value, "base64");

@@ -13,7 +13,10 @@ export type FormatName =
   | "yaml"
   | "netrc"
   | "git-credentials"
-  | "pem";
+  | "pem"
+  | "xml"
+  | "maven-settings"
+  | "nuget-config";
 
 /** A part of the secret named by key or block and its lines (1-based), never by its bytes. */
 export interface PlanPart {

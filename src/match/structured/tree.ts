@@ -41,7 +41,7 @@ function leaf(key: string, value: string, plan: PlanBuilder): void {
     return;
   }
   const inUrl = urlCredentials(value, "utf8");
-  if (inUrl.length > 0) return plan.credential(label, inUrl, locate(value, plan));
+  if (inUrl !== undefined) return plan.credential(label, inUrl, locate(value, plan));
   const kind = classifyField(key, value);
   if (!kind.credential) return plan.exclude(label, kind.reason);
   plan.credential(label, searchableAlone(value) ? [utf8(value)] : [], locate(value, plan));

@@ -65,8 +65,13 @@ export interface NotSearched {
   readonly path: string;
   /** null: the image config, or a place the scan cannot name (pattern rules stopped in metadata) */
   readonly layer: LayerRef | null;
-  /** absent: nothing was searched there; `pattern rules`: known values were, the rules stopped there (a limit) */
-  readonly scope?: typeof RULES_SCOPE;
+  /**
+   * absent: nothing was searched there; `pattern rules`: known values were, the rules stopped
+   * there (a limit); `secret`: the secret `secret` was searched nowhere (too short to search)
+   */
+  readonly scope?: typeof RULES_SCOPE | typeof SECRET_SCOPE;
+  /** with scope `secret`: its id */
+  readonly secret?: string;
   /** the limit (with its number) or the error that stopped it */
   readonly reason: string;
   readonly image?: number;
@@ -90,3 +95,5 @@ export interface ScanResult {
 
 /** The scope of a notSearched entry where only the pattern rules stopped. */
 export const RULES_SCOPE = "pattern rules";
+/** The scope of a notSearched entry for a secret searched nowhere (shorter than the scanner's minimum). */
+export const SECRET_SCOPE = "secret";

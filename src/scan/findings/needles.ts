@@ -6,7 +6,7 @@ import type { RangeMatcher } from "../../match/matcher.js";
 import type { StreamSearcher } from "../../match/stream-search.js";
 import { compileVariants } from "../../match/variant-matcher.js";
 import { findInBuffer, KeywordStream, planKeywords, type RuleMatchSink } from "../../match/keyword-windows.js";
-import { variantsOf, wipeVariants } from "../../match/variants.js";
+import { variantsOf, wipeVariants, withoutBlanks } from "../../match/variants.js";
 import type { CompiledRule } from "../../rules/compile-rules.js";
 import { previewOf } from "./rule-finding.js";
 import type { ThreadRuleSet } from "../layer/digest-protocol.js";
@@ -38,6 +38,8 @@ export interface NeedleTable {
   /** A searcher for one stream at a time (a tar entry's content), sharing the compiled matcher. */
   streamSearch(): StreamSearcher;
   readonly warnings: readonly string[];
+  /** Ids of the secrets too short to search: searched nowhere, so the scan is not complete. */
+  readonly unsearched: readonly string[];
   /** Pattern rules in this scan. */
   readonly rules: readonly CompiledRule[];
   /** The rule match a tag stands for, if it is one. */
@@ -75,15 +77,18 @@ export const RULES_ON_THREAD = availableParallelism() > 2;
 export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly CompiledRule[] = [], limits = new RuleLimits(), rulesOnThread = RULES_ON_THREAD): NeedleTable {
   const variants: Variant[] = [];
   const warnings: string[] = [];
+  const unsearched: string[] = [];
   for (const secret of secrets) {
     const value = secret.value.expose();
     const core = coreLength(value);
-    if (core < MIN_NEEDLE_BYTES) {
-      const newline = core < value.length ? " without its trailing newline" : "";
-      warnings.push(said`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes${newline}: not scanned`);
+    const bare = withoutBlanks(value.subarray(0, core)) ?? value.subarray(0, core);
+    if (bare.length < MIN_NEEDLE_BYTES) {
+      const around = bare.length < core ? " without the blanks around it" : core < value.length ? " without its trailing newline" : "";
+      warnings.push(said`secret "${secret.id}" is shorter than ${MIN_NEEDLE_BYTES} bytes${around}: not scanned`);
+      unsearched.push(secret.id);
       continue;
     }
-    if (guessable(value.subarray(0, core))) {
+    if (guessable(bare)) {
       warnings.push(said`secret "${secret.id}" looks like a word or a common password, not a random value: it may be found where it was never leaked (in ordinary text and binaries)`);
     }
     // variantsOf already drops repeated byte sequences of one secret.
@@ -97,7 +102,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   if (rules.length === 0) {
     const { variants: all, lengths, matcher, streamSearch } = compiled;
     const none = { threadRules: undefined, ruleMatch: () => undefined, ruleSink: () => undefined, ruleLimits: limits, rulesStopped: () => null };
-    return { variants: all, lengths, matcher, warnings, streamSearch, rules, searchesContent: all.length > 0, knownStreamSearch: streamSearch, ...none };
+    return { variants: all, lengths, matcher, warnings, unsearched, streamSearch, rules, searchesContent: all.length > 0, knownStreamSearch: streamSearch, ...none };
   }
 
   const matches: RuleMatch[] = [];
@@ -135,6 +140,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     lengths: compiled.lengths,
     matcher,
     warnings,
+    unsearched,
     streamSearch: () => limits.marking(new KeywordStream(compiled.streamSearch(), plan, keywordBase, sink, limits)),
     rules,
     ruleMatch: (tag) => (tag >= RULE_TAG_BASE ? matches[tag - RULE_TAG_BASE] : undefined),

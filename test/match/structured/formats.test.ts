@@ -23,6 +23,8 @@ const kubeToken = `eyJhbGciOiJSUzI1NiJ9.${randomBytes(60).toString("base64url")}
 const netrcPass = randomBytes(24).toString("base64url");
 const ghp = `ghp_${randomBytes(27).toString("base64url")}`;
 const pypi = `pypi-${randomBytes(60).toString("base64url")}`;
+const mavenPass = `Vq7${randomBytes(18).toString("base64url")}`;
+const nugetPass = `Nq4${randomBytes(18).toString("base64url")}`;
 
 interface Case {
   readonly format: string;
@@ -109,6 +111,41 @@ const cases: Record<string, Case> = {
     publicParts: ["repository = https://upload.pypi.org/legacy/", "username = __token__", "index-servers ="],
     leak: `TWINE_PASSWORD=${pypi}`,
     lookAlike: s.pypirc(),
+  },
+  "maven settings.xml": {
+    format: "maven-settings",
+    secret: s.mavenSettings(mavenPass),
+    needles: [mavenPass, `      <password>${mavenPass}</password>`],
+    publicParts: [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      "  <servers>",
+      "</settings>",
+      "      <id>corp-releases</id>",
+      "      <username>ci-deployer</username>",
+      "ci-deployer",
+      "      <privateKey>${user.home}/.ssh/id_rsa</privateKey>",
+      "${user.home}/.ssh/id_rsa",
+      "  <!-- Deploy credentials for the corp repository -->",
+      '<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0"',
+      "      <url>https://nexus.acme.example/repository/maven-public/</url>",
+    ],
+    leak: `mvn deploy -Dcorp.password=${mavenPass}`,
+    lookAlike: s.mavenSettings("${env.MAVEN_PASSWORD}") + s.pomXml,
+  },
+  "NuGet.Config": {
+    format: "nuget-config",
+    secret: s.nugetConfig(nugetPass),
+    needles: [nugetPass, `      <add key="ClearTextPassword" value="${nugetPass}" />`],
+    publicParts: [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      "  <packageSources>",
+      '    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />',
+      '      <add key="Username" value="ci-feed-reader" />',
+      "ci-feed-reader",
+      "https://api.nuget.org/v3/index.json",
+    ],
+    leak: `dotnet nuget add source https://pkgs.dev.azure.com/acme/_packaging/corp/nuget/v3/index.json -u ci -p ${nugetPass}`,
+    lookAlike: s.nugetConfig("%NUGET_PASSWORD%", "${NUGET_API_KEY}") + s.pomXml,
   },
   "pem bundle": {
     format: "pem",
@@ -230,4 +267,114 @@ describe("describeSearch (safebuild check)", () => {
     expect(text).not.toContain(c.needles[0]?.slice(0, 8));
     for (const part of c.needles) expect(text).not.toContain(part);
   });
+});
+
+describe("XML secrets", () => {
+  const pass = `Xm1${randomBytes(15).toString("base64url")}`;
+  const doc = (body: string): string => `<?xml version="1.0" encoding="UTF-8"?>\n<settings>\n${body}\n</settings>\n`;
+
+  test.each<[string, string, readonly string[], readonly string[]]>([
+    ["element text with entities: as written and decoded", doc(`  <password>a&amp;b&lt;${pass}</password>`), [`a&amp;b&lt;${pass}`, `a&b<${pass}`], []],
+    ["CDATA", doc(`  <token><![CDATA[${pass}]]></token>`), [pass], []],
+    ["a credential-named attribute", doc(`  <server id="corp" password="${pass}"/>`), [pass], ["corp"]],
+    ["a namespaced element", doc(`  <s:passphrase>${pass}</s:passphrase>`), [pass], []],
+    ["an API key under apikeys, named by its section", `<configuration>\n<apikeys>\n<add key="https://feed.example/v3" value="${pass}" />\n</apikeys>\n</configuration>\n`, [pass], []],
+    ["a plain word: with its line only", doc("  <password>postgres</password>"), ["  <password>postgres</password>"], ["postgres"]],
+    ["Maven placeholders and key paths: nothing alone", doc("  <password>${env.MVN_PASSWORD}</password>\n  <privateKey>${user.home}/.ssh/id_ed25519</privateKey>\n  <privateKey>/root/.ssh/id_rsa</privateKey>"), [], ["${env.MVN_PASSWORD}", "${user.home}/.ssh/id_ed25519", "  <privateKey>${user.home}/.ssh/id_ed25519</privateKey>", "/root/.ssh/id_rsa"]],
+    ["a token that starts with a slash is no path", doc(`  <privateKey>/${pass}/x</privateKey>`), [`/${pass}/x`], []],
+  ])("%s", (_name, secret, needles, notNeedles) => {
+    expect(analyzeStructured(Buffer.from(secret.trimEnd()))?.format).toBe(secret.includes("<apikeys>") ? "nuget-config" : "xml");
+    for (const part of needles) expect(isNeedle(secret, part), part.slice(0, 16)).toBe(true);
+    for (const part of notNeedles) expect(isNeedle(secret, part), part.slice(0, 16)).toBe(false);
+    expect(isNeedle(secret, '<?xml version="1.0" encoding="UTF-8"?>')).toBe(false);
+  });
+
+  test("not well formed (tags that do not pair, text outside the root, an internal DTD subset, two roots): not recognised; the line search keeps the secret's lines, not the declaration", () => {
+    for (const body of [
+      `<settings>\n<password>${pass}</passwd>\n</settings>\n`,
+      `<settings>\n<password>${pass}</password>\n</settings>\ntrailing text\n`,
+      `<!DOCTYPE s [<!ENTITY e "x">]>\n<settings>\n<password>${pass}</password>\n</settings>\n`,
+      `<a>${pass}</a>\n<b>${pass}</b>\n`,
+    ]) {
+      const secret = `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+      expect(analyzeStructured(Buffer.from(secret.trimEnd()))).toBeUndefined();
+      const line = secret.split("\n").find((l) => l.includes(pass)) ?? "";
+      expect(isNeedle(secret, line)).toBe(true);
+      expect(isNeedle(secret, '<?xml version="1.0" encoding="UTF-8"?>')).toBe(false);
+    }
+  });
+
+  test("check names the keys and lines, never a value", () => {
+    expect(describeSearch(Buffer.from(s.mavenSettings(pass)))).toBe(
+      "maven-settings; searched: whole value, 1 credential (password line 10); not searched alone: id lines 8, 16 (identifier); username line 9 (user name, an identifier); privateKey line 11 (file path); url line 17 (URL); mirrorOf line 18 (setting); declaration, comments and namespaces lines 1-5 (structure)",
+    );
+    expect(describeSearch(Buffer.from(s.nugetConfig(pass)))).toMatch(/^nuget-config; searched: whole value, 2 credentials \(ClearTextPassword line 11; apikey line 15\); not searched alone: .*Username line 10 \(user name, an identifier\)/);
+  });
+});
+
+describe("an unrecognised multi-line secret: lines of markup alone are not searched", () => {
+  const pass = `Ul9${randomBytes(15).toString("base64url")}`;
+  const secretOf = (line: string): string => `${line}\nsome-other-line: ${pass}\n<unclosed>\n`;
+
+  test.each([
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    "<?xml version='1.0'?>",
+    "<!DOCTYPE html>",
+    "  </settings>",
+    "<servers><server>",
+    "<activeProfiles/>",
+    "<!-- Deploy credentials for the corp repository -->",
+    "# API credentials (production)",
+    "// generated by tool 3.9.6",
+  ])("%s: not searched; the secret-bearing line is", (line) => {
+    const secret = secretOf(line);
+    expect(analyzeStructured(Buffer.from(secret.trimEnd()))).toBeUndefined();
+    expect(isNeedle(secret, line)).toBe(false);
+    expect(isNeedle(secret, `some-other-line: ${pass}`)).toBe(true);
+  });
+
+  test("a comment or tag with room for a secret is still searched (next to markup that is not)", () => {
+    for (const line of [
+      `<!-- old password: ${pass} -->`,
+      `# ${pass}`,
+      `<password>${pass}</password>`,
+      `<add key="ApiKey" value="${pass}"/>`,
+      '<?xml-stylesheet href="style.xsl"?>',
+      "# see https://docs.example.com/setup",
+      "# correct-horse-battery-staple",
+      "<!-- Supercalifragilistic -->",
+    ]) {
+      const secret = `<?xml version="1.0"?>\n${secretOf(line)}`;
+      expect(isNeedle(secret, line), line).toBe(true);
+      expect(isNeedle(secret, '<?xml version="1.0"?>')).toBe(false);
+    }
+  });
+});
+
+describe("a stock password inside a URL is searched with its line only", () => {
+  const prisma = "DATABASE_URL=postgresql://postgres:postgres@localhost:5432/postgres?schema=public";
+  test.each<[string, string, readonly string[]]>([
+    ["the user again (Prisma's default)", `${prisma}\nSTRIPE_KEY=${stripe}\n`, ["postgres", "postgres:postgres"]],
+    ["a word and a number, no user", `REDIS_URL=redis://:password123@cache.internal:6379/0\nSTRIPE_KEY=${stripe}\n`, ["password123", ":password123"]],
+    ["a plain word", `AMQP_URL=amqp://user:bitnami@rabbitmq:5672/\nSTRIPE_KEY=${stripe}\n`, ["bitnami", "user:bitnami"]],
+    ["in YAML", `database:\n  url: postgres://app:app@db.internal/app\n  token: ${stripe}\n`, ["app:app"]],
+    ["in JSON", `{"db": "mysql://root:Secret1@db:3306/app", "token": "${stripe}"}`, ["Secret1", "root:Secret1"]],
+    ["a one-line secret", "postgres://postgres:postgres@localhost:5432/db", ["postgres:postgres"]],
+    ["an unrecognised file", `first line of notes\nDATABASE_URL=postgres://admin:admin@db/x\nno setting here\n`, ["admin:admin"]],
+  ])("%s", (_name, secret, notNeedles) => {
+    for (const part of notNeedles) expect(isNeedle(secret, part), part).toBe(false);
+    const line = secret.split("\n").find((l) => l.includes("://")) ?? "";
+    expect(hits(secret, `${line}\n`)).not.toEqual([]);
+    expect(hits(secret, "see postgresql://postgres:postgres@localhost:5432/postgres and redis://:password123@localhost, amqp://user:bitnami@x, root:Secret1, app:app admin:admin")).toEqual([]);
+  });
+
+  test("a generated password in a URL is still searched alone and as user:pass, next to a stock one that is not", () => {
+    const secret = `DATABASE_URL=postgres://postgres:${dbPass}@db.internal:5432/app\nCACHE_URL=redis://:password123@cache.internal:6379\n`;
+    expect(isNeedle(secret, dbPass)).toBe(true);
+    expect(isNeedle(secret, `postgres:${dbPass}`)).toBe(true);
+    expect(isNeedle(secret, "password123")).toBe(false);
+    // check still counts the stock one: its line is searched
+    expect(describeSearch(Buffer.from(secret))).toBe("dotenv; searched: whole value, 2 credentials (DATABASE_URL line 1; CACHE_URL line 2)");
+  });
+
 });

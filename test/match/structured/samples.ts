@@ -75,3 +75,57 @@ export const pypirc = (token = `pypi-${b64u(60)}`): string =>
   `[distutils]\nindex-servers =\n    pypi\n\n[pypi]\nrepository = https://upload.pypi.org/legacy/\nusername = __token__\npassword = ${token}\n`;
 
 export const pemBundle = (key = pemKey()): string => `${key}${CERT}`;
+
+/** Maven's ~/.m2/settings.xml: a server's password; its id, user name and mirror are shared with every build of the team. */
+export const mavenSettings = (password = `Vq7${b64u(18)}`): string => `<?xml version="1.0" encoding="UTF-8"?>
+<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0"
+          xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+          xsi:schemaLocation="http://maven.apache.org/SETTINGS/1.0.0 https://maven.apache.org/xsd/settings-1.0.0.xsd">
+  <!-- Deploy credentials for the corp repository -->
+  <servers>
+    <server>
+      <id>corp-releases</id>
+      <username>ci-deployer</username>
+      <password>${password}</password>
+      <privateKey>\${user.home}/.ssh/id_rsa</privateKey>
+    </server>
+  </servers>
+  <mirrors>
+    <mirror>
+      <id>corp-mirror</id>
+      <url>https://nexus.acme.example/repository/maven-public/</url>
+      <mirrorOf>*</mirrorOf>
+    </mirror>
+  </mirrors>
+</settings>
+`;
+
+/** NuGet.Config: a feed's password as `<add key="ClearTextPassword" value="…"/>`, and an API key under `<apikeys>`. */
+export const nugetConfig = (password = `Nq4${b64u(18)}`, apiKey = `oy2${randomBytes(22).toString("hex")}`): string => `<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <packageSources>
+    <clear />
+    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+    <add key="corp" value="https://pkgs.dev.azure.com/acme/_packaging/corp/nuget/v3/index.json" />
+  </packageSources>
+  <packageSourceCredentials>
+    <corp>
+      <add key="Username" value="ci-feed-reader" />
+      <add key="ClearTextPassword" value="${password}" />
+    </corp>
+  </packageSourceCredentials>
+  <apikeys>
+    <add key="https://www.nuget.org/api/v2" value="${apiKey}" />
+  </apikeys>
+</configuration>
+`;
+
+/** What every jar built by Maven holds (META-INF/maven/…/pom.xml): the declaration, the tags a settings.xml has too. */
+export const pomXml = `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>com.acme</groupId>
+  <artifactId>app</artifactId>
+  <version>1.0.0</version>
+</project>
+`;

@@ -10,7 +10,7 @@ import type { ScanProgress } from "./scan-progress.js";
 import { scanConfig } from "./findings/config-scan.js";
 import { EntryBudget } from "./layer/entry-budget.js";
 import type { LayerScan, LayerScanContext } from "./layer/layer-scan.js";
-import { planImages, type ImagePlan } from "./layout/plan-images.js";
+import { planImages, type ImagePlan, type MissingImage } from "./layout/plan-images.js";
 import { planReferrers, withReferrers } from "./layout/plan-referrers.js";
 import type { BlobStore } from "./source/blob-store.js";
 import { InflatedMemo } from "./content/inflated-memo.js";
@@ -111,10 +111,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     const referrers = await referring;
     const unreadMetadata: NotSearched[] = referrers.notSearched.map((n) => censorNotSearched(n, needles));
     findings.push(...(await scanMetadata(withReferrers(layout, referrers), source.store, needles, request.ref, warnings, unreadMetadata)));
-    // a secret too short to search was searched nowhere: the scan cannot say it is not there
-    const shortSecrets: NotSearched[] = needles.unsearched.map((id) => ({ path: "", layer: null, reason: said`secret "${id}" is shorter than ${MIN_NEEDLE_BYTES} bytes: searched nowhere`, scope: SECRET_SCOPE, secret: id }));
-    const missingImages = layout.missing.map((m): NotSearched => ({ path: m.path, layer: null, reason: m.reason }));
-    const notSearched = [...shortSecrets, ...missingImages, ...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
+    const notSearched = [...unsearchedWhole(needles, layout.missing), ...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
     for (const image of images) {
       const malformed = unreadableWarning(image, needles);
       if (malformed !== undefined) warnings.push(malformed);
@@ -157,6 +154,15 @@ function awaitedLater<T>(promise: Promise<T>): Promise<T> {
 
 /** An entry whose path and reason came from what a registry or an image says. */
 const censorNotSearched = (n: NotSearched, needles: NeedleTable): NotSearched => ({ ...n, path: censor(n.path, needles), reason: censor(n.reason, needles) });
+
+/**
+ * What was searched nowhere: a secret too short to search (the scan cannot say it is not there),
+ * and an image the index lists that the source does not hold.
+ */
+function unsearchedWhole(needles: NeedleTable, missing: readonly MissingImage[]): NotSearched[] {
+  const shortSecrets = needles.unsearched.map((id): NotSearched => ({ path: "", layer: null, reason: said`secret "${id}" is shorter than ${MIN_NEEDLE_BYTES} bytes: searched nowhere`, scope: SECRET_SCOPE, secret: id }));
+  return [...shortSecrets, ...missing.map((m): NotSearched => ({ path: m.path, layer: null, reason: m.reason }))];
+}
 
 /** A store that reads layers on demand (an OCI layout) knows their sizes before reading them. */
 async function expectLayers(store: BlobStore, plans: readonly ImagePlan[], progress: ScanProgress | undefined): Promise<void> {

@@ -49,8 +49,11 @@ export function confineConfig(config: LoadedConfig, options: ConfineOptions): Co
   if (options.trust.kind === "operator") return { config, denied: [], policyWarning: undefined };
   const { grants, trust } = options;
   const folder = realPathOf(path.dirname(config.path));
-  const readable = [folder, ...grants.fsRead.map((p) => realPathOf(expandPath(p, options.cwd, options.home)))];
-  const mayRead = (real: string): boolean => readable.some((root) => isWithin(real, root));
+  const granted = grants.fsRead.map((p) => realPathOf(expandPath(p, options.cwd, options.home)));
+  // a checkout's .git is in the config's folder but is not the repository's content: it holds the
+  // CI's checkout credentials (actions/checkout's extraheader), so it needs an fs.read of its own
+  const inFolder = (real: string): boolean => isWithin(real, folder) && !path.relative(folder, real).split(path.sep).includes(".git");
+  const mayRead = (real: string): boolean => inFolder(real) || granted.some((root) => isWithin(real, root));
   const at = (key: string): string => `${config.display}:${config.lines[key] ?? 1}`;
   const needs = (what: string, allow: string): string =>
     `${what}; a config inside the repository being built (${trust.root}) may do that only with --allow ${allow}`;

@@ -3,7 +3,7 @@ import path from "node:path";
 import { describeFsError, isSafebuildError, usageError } from "../errors.js";
 import type { LoadedConfig } from "./loaded-config.js";
 import { isWithin, realPathOf } from "./real-path.js";
-import { repositoryRoot } from "./repository-root.js";
+import { repositoryRoots, workTreeOf } from "./repository-root.js";
 
 // The YAML parser and the validator cost more to load than a whole cached build takes: they
 // are imported only when a file is there to parse.
@@ -56,7 +56,6 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ConfigChoi
     throw usageError("--config and --trust-context-config: give one (--config CONTEXT/safebuild.yml names the context's file)");
   }
   const contextDir = options.contextDir === undefined ? undefined : path.resolve(cwd, options.contextDir);
-  const root = contextDir === undefined ? undefined : repositoryRoot(contextDir);
   const inContext = contextDir === undefined ? undefined : await findIn(contextDir);
   const inCwd = await findIn(cwd);
   const show = (found: Found): string => displayOf(found.file, cwd);
@@ -85,17 +84,34 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ConfigChoi
   }
   if (chosen === undefined) return { config: undefined, trust: { kind: "operator" }, notes };
   const config = await parse(await readText(chosen.file), chosen.file, show(chosen));
-  return { config, trust: trustOf(chosen.file, root), notes };
+  return { config, trust: trustOf(chosen.file, contextDir, cwd), notes };
 }
 
 /**
  * Repository when the file, or the place it was found (a symlink pointing out of the
- * repository is still the repository's choice), is inside the repository root.
+ * repository is still the repository's choice), is inside what the repository being built
+ * controls: the work tree around the context, typed or real (a submodule's superproject too);
+ * with no checkout around the context, any folder from the context up to the file's (a source
+ * tarball's top); for a context that is not a folder (a URL), the checkout safebuild runs in.
  */
-function trustOf(file: string, root: string | undefined): ConfigTrust {
-  if (root === undefined) return { kind: "operator" };
-  const foundAt = path.join(realPathOf(path.dirname(file)), path.basename(file));
-  return isWithin(foundAt, root) || isWithin(realPathOf(file), root) ? { kind: "repository", root } : { kind: "operator" };
+function trustOf(file: string, contextDir: string | undefined, cwd: string): ConfigTrust {
+  const folders = [path.resolve(path.dirname(file)), realPathOf(path.dirname(file))];
+  const places = [path.join(folders[1]!, path.basename(file)), realPathOf(file), ...folders];
+  const inside = (root: string): boolean => places.some((place) => isWithin(place, root));
+  let roots: string[];
+  if (contextDir === undefined) {
+    const tree = workTreeOf(cwd) ?? workTreeOf(realPathOf(cwd));
+    roots = tree === undefined ? [] : [realPathOf(tree)];
+  } else {
+    roots = repositoryRoots(contextDir);
+    const contexts = [path.resolve(contextDir), realPathOf(contextDir)];
+    // no checkout around the context: the file's folder above it is part of the same source tree
+    for (const folder of folders) {
+      if (contexts.some((context) => isWithin(context, folder) && workTreeOf(context) === undefined)) roots.push(folder);
+    }
+  }
+  const root = roots.find(inside);
+  return root === undefined ? { kind: "operator" } : { kind: "repository", root };
 }
 
 /** Only the file in use is ever opened: an ignored one may be a symlink to /dev/zero or a FIFO. */

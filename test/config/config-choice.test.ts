@@ -109,15 +109,39 @@ describe("loadConfig: which file, and how far it is trusted", () => {
     expect(await choose({ cwd: join(ws, "src"), contextDir: "app" })).toMatchObject({ target: "checkout-root", trust: "repository", notes: [] });
   });
 
-  test("a context without .git above it: the context is the boundary", async () => {
-    const ws = workspace({ "trusted/safebuild.yml": cfg("sibling") });
+  test("a context with no checkout around it: a file in a folder above it is the same source tree's (a tarball's top), a repository config", async () => {
+    const ws = workspace({ "trusted/safebuild.yml": cfg("tarball") });
     mkdirSync(join(ws, "trusted/ctx"));
-    expect(await choose({ cwd: join(ws, "trusted"), contextDir: "ctx" })).toMatchObject({ target: "sibling", trust: "operator" });
+    expect(await choose({ cwd: join(ws, "trusted"), contextDir: "ctx" })).toMatchObject({ target: "tarball", trust: "repository" });
+    // beside it, not above it: the operator's
+    mkdirSync(join(ws, "elsewhere"));
+    expect(await choose({ cwd: join(ws, "trusted"), contextDir: "../elsewhere" })).toMatchObject({ target: "tarball", trust: "operator" });
   });
 
-  test("a remote context (no local folder): the cwd's file is the operator's", async () => {
+  test("a checkout between the file's folder and the context: the file is outside it, the operator's", async () => {
+    const ws = workspace({ "safebuild.yml": cfg("operator") });
+    expect(await choose({ cwd: ws, contextDir: "src/app" })).toMatchObject({ target: "operator", trust: "operator" });
+  });
+
+  test("a remote context (no local folder) from inside a checkout: the checkout's file is a repository config", async () => {
     const ws = workspace({ "src/safebuild.yml": cfg("pr") });
-    expect(await choose({ cwd: join(ws, "src"), contextDir: undefined })).toMatchObject({ target: "pr", trust: "operator" });
+    expect(await choose({ cwd: join(ws, "src"), contextDir: undefined })).toMatchObject({ target: "pr", trust: "repository" });
+    // from a folder that is no checkout: the operator's
+    expect(await choose({ cwd: join(ws, "trusted"), contextDir: undefined })).toMatchObject({ trust: "operator" });
+  });
+
+  test("a context that is a symlink in the checkout pointing out of it: the checkout's file is still a repository config", async () => {
+    const ws = workspace({ "src/safebuild.yml": cfg("pr") });
+    const outside = mkdtempSync(join(root, "outside-"));
+    symlinkSync(outside, join(ws, "src/linked"));
+    expect(await choose({ cwd: join(ws, "src"), contextDir: "linked" })).toMatchObject({ target: "pr", trust: "repository" });
+  });
+
+  test("a context that is a submodule (its .git a file): the superproject's file is a repository config", async () => {
+    const ws = workspace({ "src/safebuild.yml": cfg("pr") });
+    mkdirSync(join(ws, "src/vendor/lib"), { recursive: true });
+    writeFileSync(join(ws, "src/vendor/lib/.git"), "gitdir: ../../.git/modules/lib\n");
+    expect(await choose({ cwd: join(ws, "src"), contextDir: "vendor/lib" })).toMatchObject({ target: "pr", trust: "repository" });
   });
 
   test("nothing anywhere", async () => {

@@ -122,6 +122,18 @@ describe("confineConfig: a repository config's secret sources", () => {
     }
   });
 
+  test("a checkout's .git in the config's folder is not the folder's to read (the CI checkout token is in .git/config), directly or through a symlink", () => {
+    mkdirSync(join(repo, "app/.git"), { recursive: true });
+    writeFileSync(join(repo, "app/.git/config"), "[http]\n\textraheader = AUTHORIZATION: basic x\n");
+    symlinkSync(join(repo, "app/.git/config"), join(repo, "app/gitconfig"));
+    const c = confine("secrets:\n  a: ./.git/config\n  b: gitconfig\n  ok: conf/token\n");
+    expect(kept(c)).toEqual(["ok"]);
+    expect(c.denied.map((d) => d.id)).toEqual(["a", "b"]);
+    expect(deniedLine(c)).toContain(`--allow fs.read=${join(repo, "app/.git/config")}`);
+    // granted by name, it is read
+    expect(kept(confine("secrets:\n  a: ./.git/config\n", [`fs.read=${join(repo, "app/.git")}`]))).toEqual(["a"]);
+  });
+
   test("fs.read through a symlinked folder grants its real folder", () => {
     const c = confine(`secrets:\n  k: ${join(elsewhere, "x")}\n`, [`fs.read=${join(root, "link-to-elsewhere")}`]);
     expect(kept(c)).toEqual(["k"]);

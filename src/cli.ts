@@ -71,6 +71,8 @@ const configOf = (options: { config?: string | undefined; trustContextConfig?: b
 });
 
 const SIGNAL_NUMBERS: Record<"SIGHUP" | "SIGINT" | "SIGTERM", number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+/** how long a signalled run may take to stop its builder and clean up before it exits regardless */
+const SIGNAL_GRACE_MS = 10_000;
 
 /** A command's action reports its exit code here. */
 type Done = (code: number) => void;
@@ -121,6 +123,9 @@ function commandContext(io: ReturnType<typeof createIo>, masker: ReturnType<type
     }
     caught = signal;
     controller.abort(signal);
+    // something that cannot be aborted (a read blocked on a FIFO nobody writes) must not keep the
+    // run alive: exit after a grace period all the same (the exit guard removes the secret files)
+    setTimeout(() => process.exit(128 + SIGNAL_NUMBERS[signal]), SIGNAL_GRACE_MS).unref();
   };
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
   return { io, masker, env: process.env, cwd: process.cwd(), signal: controller.signal, signalName: () => caught };

@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import path from "node:path";
 import { usageError } from "../errors.js";
 import { expandPath } from "../secrets/expand-path.js";
@@ -67,6 +68,9 @@ export function confineConfig(config: LoadedConfig, options: ConfineOptions): Co
     return { need: needs(`reads ${real}${through}, outside the config's folder`, `fs.read=${real}`) };
   };
 
+  /** fileCheck for a secret's file: a FIFO or a device would block or never end, so only a regular file (or a missing one, said when read). */
+  const secretFileCheck = (target: string): { real: string } | { need: string } => notRegular(realPathOf(expandPath(target, options.cwd, options.home)), trust.root) ?? fileCheck(target);
+
   const denied: DeniedSecret[] = [];
   const secrets: SecretRef[] = [];
   for (const ref of config.secrets) {
@@ -89,7 +93,7 @@ export function confineConfig(config: LoadedConfig, options: ConfineOptions): Co
           secrets.push(ref);
           break;
         }
-        const checked = fileCheck(ref.fallbackFile);
+        const checked = secretFileCheck(ref.fallbackFile);
         if ("need" in checked) deny(checked.need);
         else secrets.push({ ...ref, fallbackFile: checked.real });
         break;
@@ -106,7 +110,7 @@ export function confineConfig(config: LoadedConfig, options: ConfineOptions): Co
       case "file":
       case "dotenv": {
         const hash = ref.kind === "dotenv" ? ref.target.lastIndexOf("#") : ref.target.length;
-        const checked = fileCheck(ref.target.slice(0, hash) || ".env");
+        const checked = secretFileCheck(ref.target.slice(0, hash) || ".env");
         if ("need" in checked) deny(checked.need);
         else secrets.push({ ...ref, target: `${checked.real}${ref.target.slice(hash)}` });
         break;
@@ -166,4 +170,17 @@ function loosenings(scan: ScanPolicy): string[] {
   const { failOn: _f, ignore: _i, notSearched: _n, ...strict } = defaultScanPolicy;
   if (out.length === 0 && JSON.stringify(rest) !== JSON.stringify(strict)) out.push("its scan settings");
   return out;
+}
+
+/** A denial when something other than a regular file is at `real` (looked at, never opened); undefined for a file or nothing. */
+function notRegular(real: string, root: string): { need: string } | undefined {
+  let kind: string;
+  try {
+    const info = statSync(real);
+    if (info.isFile()) return undefined;
+    kind = info.isDirectory() ? "directory" : info.isFIFO() ? "FIFO" : info.isSocket() ? "socket" : "device";
+  } catch {
+    return undefined;
+  }
+  return { need: `reads ${real}, a ${kind}: a config inside the repository being built (${root}) may name regular files only` };
 }

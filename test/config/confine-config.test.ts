@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -132,6 +133,17 @@ describe("confineConfig: a repository config's secret sources", () => {
     expect(deniedLine(c)).toContain(`--allow fs.read=${join(repo, "app/.git/config")}`);
     // granted by name, it is read
     expect(kept(confine("secrets:\n  a: ./.git/config\n", [`fs.read=${join(repo, "app/.git")}`]))).toEqual(["a"]);
+  });
+
+  test("a FIFO or a device named by a repository config is denied without opening it (it would block, or never end), granted or not", () => {
+    execFileSync("mkfifo", [join(repo, "app/pipe")]);
+    symlinkSync("/dev/zero", join(repo, "app/zero"));
+    for (const allow of [[], [`fs.read=${repo}`]]) {
+      const c = confine("secrets:\n  p: pipe\n  z: zero\n  ok: conf/token\n", allow);
+      expect(kept(c)).toEqual(["ok"]);
+      expect(deniedLine(c)).toContain(`reads ${join(repo, "app/pipe")}, a FIFO: a config inside the repository being built (${repo}) may name regular files only`);
+      expect(deniedLine(c)).toContain("reads /dev/zero, a device");
+    }
   });
 
   test("fs.read through a symlinked folder grants its real folder", () => {

@@ -319,8 +319,19 @@ const INSTALLED_PATHS = [
   "(?:^|/)\\.cache/(?:pip|yarn|go-build)/",
   "(?:^|/)\\.m2/repository/",
   "(?:^|/)\\.gradle/caches/",
-  // cargo's home: ~/.cargo, or /usr/local/cargo in the rust images
-  "(?:^|/)\\.?cargo/registry/",
+  // cargo's home: ~/.cargo, or /usr/local/cargo in the rust images; a git dependency is a
+  // whole checkout, its tests included
+  "(?:^|/)\\.?cargo/(?:registry|git)/",
+  // npm packages other tools keep: Deno's cache (the deno image's DENO_DIR is /deno-dir), pnpm's
+  // content-addressed store, Bower's folder; uv's cache of unpacked wheels
+  "(?:^|/)(?:deno-dir|\\.deno|\\.cache/deno)/npm/",
+  "(?:^|/)(?:\\.pnpm-store|pnpm/store|\\.local/share/pnpm)/",
+  "(?:^|/)bower_components/",
+  "(?:^|/)\\.cache/uv/",
+  // the throwaway self-signed pair Debian's ssl-cert makes at install (postgresql-common
+  // depends on it); SSH host keys stay findings
+  "^etc/ssl/private/ssl-cert-snakeoil\\.key$",
+  "^etc/ssl/certs/ssl-cert-snakeoil\\.pem$",
 ];
 
 export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...INSTALLED_PATHS] }));

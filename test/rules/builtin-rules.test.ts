@@ -194,6 +194,29 @@ describe("built-in rules", () => {
     ["opt/chroot/usr/share/doc/pkg/README.md", true],
     ["opt/app/usr/lib/secrets.env", false],
     ["usr/local/bin/deploy.sh", false],
+    // caches and stores of third-party packages
+    ["deno-dir/npm/registry.npmjs.org/ssh2/1.17.0/test/fixtures/id_rsa", true],
+    ["root/.deno/npm/registry.npmjs.org/jsrsasign/11.1.0/sample.js", true],
+    ["root/.cache/deno/npm/registry.npmjs.org/node-rsa/1.1.1/test/keys/private.pem", true],
+    ["app/.pnpm-store/v3/files/ab/cdef0123", true],
+    ["root/.local/share/pnpm/store/v3/files/ab/cdef0123", true],
+    ["root/.local/share/pnpm/global/5/node_modules/x/key.pem", true],
+    ["srv/pnpm/store/v10/files/00/11", true],
+    ["app/static/bower_components/jsrsasign/sample.js", true],
+    ["root/.cache/uv/archive-v0/Xk3aP9qLw2/Crypto/SelfTest/key.py", true],
+    ["usr/local/cargo/git/checkouts/crypto-9f2c1a7b3e5d4c61/4e1f0a2/ssh/testdata/key.pem", true],
+    ["root/.cargo/git/checkouts/x-1/abc/tests/key.pem", true],
+    ["etc/ssl/private/ssl-cert-snakeoil.key", true],
+    ["etc/ssl/certs/ssl-cert-snakeoil.pem", true],
+    // the same names where an author puts files
+    ["app/deno/npm/config.js", false],
+    ["app/pnpm-lock.yaml", false],
+    ["app/.cache/uvicorn/key.pem", false],
+    ["app/cargo/gitconfig", false],
+    ["etc/ssl/private/server.key", false],
+    ["etc/ssl/private/ssl-cert-snakeoil.key.bak", false],
+    ["opt/etc/ssl/private/ssl-cert-snakeoil.key", false],
+    ["etc/ssh/ssh_host_ed25519_key", false],
   ])("where software is installed, the built-in rules stay quiet: %s → %s", (path, allowed) => {
     for (const rule of builtinsOnRe2) expect(rule.allowsPath(path), rule.id).toBe(allowed);
   });

@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { dockerArchive, tarOf, type TarEntry } from "../helpers/archives.js";
+import { runCli } from "../helpers/cli.js";
+import { pem } from "./tokens.js";
+
+/**
+ * The built-in rules' installed-software allow list through the CLI, on hand-made images: what
+ * third-party software ships stays quiet, what an author writes is found.
+ */
+const work = mkdtempSync(join(tmpdir(), "sbtest-installed-cli-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const key = pem("RSA PRIVATE KEY");
+const file = (name: string, data: string | Buffer = key): TarEntry => ({ name, data: Buffer.isBuffer(data) ? data : Buffer.from(data) });
+
+interface Report {
+  findings: { secret: string | null; rule: string | null; path: string }[];
+}
+
+let images = 0;
+/** `rule path` of each finding of a rules-only scan (plus `--secret` files) of an image of these layers. */
+async function scan(layers: readonly (readonly TarEntry[])[], secrets: Readonly<Record<string, string>> = {}): Promise<{ code: number | null; found: string[] }> {
+  images += 1;
+  const image = join(work, `image-${images}.tar`);
+  writeFileSync(image, await dockerArchive(await Promise.all(layers.map((l) => tarOf(l)))));
+  const args = ["scan", `docker-archive:${image}`, "--format", "json"];
+  for (const [id, value] of Object.entries(secrets)) {
+    const path = join(work, `secret-${images}-${id}`);
+    writeFileSync(path, value);
+    args.push("--secret", `${id}=${path}`);
+  }
+  const cli = await runCli(args, { cwd: work, secrets: [key, ...Object.values(secrets)] });
+  const report = JSON.parse(cli.stdout.toString()) as Report;
+  return { code: cli.code, found: report.findings.map((f) => `${f.rule ?? f.secret} ${f.path}`).sort() };
+}
+
+describe("installed software through the CLI", () => {
+  test("package caches and stores (Deno, pnpm, Bower, uv, cargo git) and Debian's snakeoil key: quiet; an SSH host key and the app's own key: found", async () => {
+    const { code, found } = await scan([
+      [
+        file("deno-dir/npm/registry.npmjs.org/ssh2/1.17.0/test/fixtures/id_rsa"),
+        file("root/.cache/deno/npm/registry.npmjs.org/node-rsa/1.1.1/test/keys/private.pem"),
+        file("root/.local/share/pnpm/store/v3/files/ab/cdef0123456789"),
+        file("app/.pnpm-store/v3/files/0f/0123456789abcdef"),
+        file("app/public/bower_components/jsrsasign/sample/key.pem"),
+        file("root/.cache/uv/archive-v0/Xk3aP9qLw2/Crypto/SelfTest/PublicKey/test_import_RSA.py"),
+        file("usr/local/cargo/git/checkouts/crypto-9f2c1a7b3e5d4c61/4e1f0a2/ssh/testdata/key.pem"),
+        file("etc/ssl/private/ssl-cert-snakeoil.key"),
+        file("etc/ssh/ssh_host_rsa_key"),
+        file("app/certs/server.key"),
+      ],
+    ]);
+    expect(found).toEqual(["private-key app/certs/server.key", "private-key etc/ssh/ssh_host_rsa_key"]);
+    expect(code).toBe(1);
+  });
+});

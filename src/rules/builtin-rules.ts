@@ -314,6 +314,10 @@ const INSTALLED_PATHS = [
   // a published package not yet installed: wheels a build stage made (`pip wheel -w /wheels`),
   // eggs, gems; what they hold lands in site-packages or gems/ when installed
   "\\.(?:whl|egg|gem)!/",
+  // a Python package's README as its metadata carries it (PyJWT's example token), wherever
+  // the package was installed: `pip install -t /var/task` too
+  "(?:^|/)[^/]+\\.dist-info/METADATA$",
+  "(?:^|/)PKG-INFO$",
   "(?:^|/)go/pkg/mod/",
   "(?:^|/)\\.npm/_cacache/",
   "(?:^|/)\\.cache/(?:pip|yarn|go-build)/",
@@ -334,4 +338,4 @@ const INSTALLED_PATHS = [
   "^etc/ssl/certs/ssl-cert-snakeoil\\.pem$",
 ];
 
-export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...INSTALLED_PATHS] }));
+export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...INSTALLED_PATHS], quietWhenInstalled: true }));

@@ -217,6 +217,13 @@ describe("built-in rules", () => {
     ["etc/ssl/private/ssl-cert-snakeoil.key.bak", false],
     ["opt/etc/ssl/private/ssl-cert-snakeoil.key", false],
     ["etc/ssh/ssh_host_ed25519_key", false],
+    // a Python package's metadata (its README) wherever it was installed
+    ["var/task/joserfc-1.6.5.dist-info/METADATA", true],
+    ["var/task/PyJWT-2.6.0.egg-info/PKG-INFO", true],
+    ["app/vendor/pyjwt-2.6.0/PKG-INFO", true],
+    ["var/task/joserfc-1.6.5.dist-info/METADATA.bak", false],
+    ["var/task/METADATA", false],
+    ["var/task/PKG-INFO.txt", false],
   ])("where software is installed, the built-in rules stay quiet: %s → %s", (path, allowed) => {
     for (const rule of builtinsOnRe2) expect(rule.allowsPath(path), rule.id).toBe(allowed);
   });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { dockerArchive, tarOf, type TarEntry } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
-import { pem } from "./tokens.js";
+import { pem, token } from "./tokens.js";
 
 /**
  * The built-in rules' installed-software allow list through the CLI, on hand-made images: what
@@ -54,5 +54,44 @@ describe("installed software through the CLI", () => {
     ]);
     expect(found).toEqual(["private-key app/certs/server.key", "private-key etc/ssh/ssh_host_rsa_key"]);
     expect(code).toBe(1);
+  });
+
+  const record = (files: readonly string[]): string => files.map((f) => `${f},sha256=${"A".repeat(43)},1234\n`).join("");
+  const selfTest = "Crypto/SelfTest/PublicKey/test_import_RSA.py";
+
+  test("pip install -t /var/task: files its RECORD lists are quiet, whether the RECORD comes after them or in a later layer; a file it does not list is found", async () => {
+    const after = await scan([
+      [
+        file(`var/task/${selfTest}`),
+        file("var/task/handler_key.pem"),
+        file("var/task/pycryptodome-3.23.0.dist-info/RECORD", record([selfTest, "pycryptodome-3.23.0.dist-info/RECORD"])),
+      ],
+    ]);
+    expect(after.found).toEqual(["private-key var/task/handler_key.pem"]);
+    // a known value in a listed file is still found (only the rules go quiet there)
+    const known = pem("OPENSSH PRIVATE KEY");
+    const later = await scan(
+      [
+        [file(`app/deps/${selfTest}`), file("app/deps/paramiko/test_rsa.key"), file("app/deps/paramiko/tests/known.key", known)],
+        [file("app/deps/paramiko-3.5.0.dist-info/RECORD", record(["paramiko/test_rsa.key", "paramiko/tests/known.key"]))],
+      ],
+      { known },
+    );
+    expect([...new Set(later.found)]).toEqual([`known app/deps/paramiko/tests/known.key`, `private-key app/deps/${selfTest}`]);
+    expect(later.code).toBe(1);
+  });
+
+  test("package metadata (a README with an example token) is quiet wherever the package was installed; the same token in the app is found", async () => {
+    const jwt = token.jwt();
+    const readme = `Metadata-Version: 2.1\nName: PyJWT\n\n    >>> jwt.encode(payload, key)\n    '${jwt}'\n`;
+    const { found } = await scan([
+      [
+        file("var/task/joserfc-1.6.5.dist-info/METADATA", readme),
+        file("var/task/PyJWT-2.6.0.egg-info/PKG-INFO", readme),
+        file("app/deps/PKG-INFO", readme),
+        file("var/task/settings.py", `TOKEN = '${jwt}'\n`),
+      ],
+    ]);
+    expect(found).toEqual(["jwt var/task/settings.py"]);
   });
 });

@@ -51,6 +51,9 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
   image.config.hits.forEach(fromConfig);
   // per finding key: the paths where its bytes are visible (its own, or its surviving hard links)
   const visible = new Map<string, string[]>();
+  // files an installed package's RECORD lists, in whichever layer it came (installed-records.ts)
+  const installed = new Set<string>();
+  for (const layer of image.layers) for (const path of layer.installed ?? []) installed.add(path);
   image.layers.forEach((layer, index) => {
     const ref = layerRef(image, index, needles);
     for (const hit of layer.hits) {
@@ -59,7 +62,7 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
       const links = gone && hit.where === "file" ? visibleLinks(image.layers, index, hit).map((p) => censor(p + hit.inner, needles)) : [];
       if (!variant) {
         const path = censor(hit.path + hit.inner, needles);
-        const found = ruleFinding(needles, hit.tag, hit.where, path);
+        const found = ruleFinding(needles, hit.tag, hit.where, path, installed.has(hit.path));
         if (!found) continue;
         add({
           ...found,
@@ -175,10 +178,20 @@ export function withoutContainers(findings: readonly Finding[]): Finding[] {
   return findings.filter((f) => f.where !== "file" || !(members.get(identity(f)) ?? []).some((inner) => inner.startsWith(`${f.path}!/`)));
 }
 
-/** The place-independent part of a pattern rule's finding, or undefined (no rule match, or a path the rule allows and a secret without its checksum). */
-export function ruleFinding(needles: NeedleTable, tag: number, where: Finding["where"], path: string): Pick<Finding, "secret" | "rule" | "where" | "path" | "encoding" | "severity" | "preview" | "fingerprint"> | undefined {
+/**
+ * The place-independent part of a pattern rule's finding, or undefined (no rule match, or a path
+ * the rule allows, or a file an installed package lists, and a secret without its checksum).
+ */
+export function ruleFinding(
+  needles: NeedleTable,
+  tag: number,
+  where: Finding["where"],
+  path: string,
+  installed = false,
+): Pick<Finding, "secret" | "rule" | "where" | "path" | "encoding" | "severity" | "preview" | "fingerprint"> | undefined {
   const match = needles.ruleMatch(tag);
   if (match === undefined || match.rule.allowsPath(path, match.verified)) return undefined;
+  if (installed && match.rule.quietWhenInstalled && !match.verified) return undefined;
   const rule = match.rule.id;
   return { secret: null, rule, where, path, encoding: "raw", severity: match.rule.severity, preview: match.preview, fingerprint: ruleFingerprint(rule, where, path, match.offset) };
 }

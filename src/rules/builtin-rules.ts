@@ -314,6 +314,11 @@ const INSTALLED_PATHS = [
   // a published package not yet installed: wheels a build stage made (`pip wheel -w /wheels`),
   // eggs, gems; what they hold lands in site-packages or gems/ when installed
   "\\.(?:whl|egg|gem)!/",
+  // an npm tarball (`npm pack`, a Yarn offline mirror, a `.tgz` in a cache): its root folder is `package/`
+  "\\.tgz!/package/",
+  // Yarn 1's offline mirror (the folder name its docs use): npm tarballs, some of whose root is
+  // not `package/` (ssh2's is `mscdex-ssh2-<commit>/`)
+  "(?:^|/)npm-packages-offline-cache/",
   // a Python package's README as its metadata carries it (PyJWT's example token), wherever
   // the package was installed: `pip install -t /var/task` too
   "(?:^|/)[^/]+\\.dist-info/METADATA$",

@@ -224,6 +224,13 @@ describe("built-in rules", () => {
     ["var/task/joserfc-1.6.5.dist-info/METADATA.bak", false],
     ["var/task/METADATA", false],
     ["var/task/PKG-INFO.txt", false],
+    // npm tarballs not yet installed: `npm pack`'s root folder, a Yarn offline mirror
+    ["app/npm-packages-offline-cache/ssh2-1.17.0.tgz!/package/test/fixtures/id_rsa", true],
+    ["app/npm-packages-offline-cache/ssh2-1.17.0.tgz!/mscdex-ssh2-5c506eb/test/fixtures/id_rsa", true],
+    ["app/vendor/jsrsasign-11.1.5.tgz!/package/sample_node/key.pem", true],
+    ["app/release.tgz!/app/config/server.key", false],
+    ["app/release.tar.gz!/package/config/server.key", false],
+    ["app/package/config/server.key", false],
   ])("where software is installed, the built-in rules stay quiet: %s → %s", (path, allowed) => {
     for (const rule of builtinsOnRe2) expect(rule.allowsPath(path), rule.id).toBe(allowed);
   });

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, test } from "vitest";
 import { dockerArchive, tarOf, type TarEntry } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
+import { bzip2Of } from "../helpers/content-archives.js";
 import { pem, token } from "./tokens.js";
 
 /**
@@ -93,5 +95,24 @@ describe("installed software through the CLI", () => {
       ],
     ]);
     expect(found).toEqual(["jwt var/task/settings.py"]);
+  });
+
+  test("an allow-listed member is quiet at its archive too: a tar or tar.gz of node_modules, a Yarn offline mirror's npm tarball, a conda package, a containerd blob of a layer; the app's own archive is found at its member", async () => {
+    const modules = await tarOf([file("node_modules/ssh2/test/fixtures/id_rsa")]);
+    const npmPack = gzipSync(await tarOf([file("package/package.json", '{"name":"ssh2"}'), file("package/test/fixtures/id_rsa")]));
+    const conda = bzip2Of(await tarOf([file("info/index.json", "{}"), file("lib/python3.11/site-packages/Crypto/SelfTest/PublicKey/test_import_RSA.py")]));
+    const blob = gzipSync(await tarOf([file("usr/lib/python3/dist-packages/Crypto/SelfTest/PublicKey/test_import_RSA.py")]));
+    const own = await tarOf([file("config/server.key", pem("EC PRIVATE KEY"))]);
+    const { found } = await scan([
+      [
+        file("app/node_modules.tar", modules),
+        file("app/node_modules.tar.gz", gzipSync(modules)),
+        file("app/npm-packages-offline-cache/ssh2-1.17.0.tgz", npmPack),
+        file("opt/conda/pkgs/pycryptodome-3.11.0-py311h0.tar.bz2", conda),
+        file(`var/lib/containerd/io.containerd.content.v1.content/blobs/sha256/${"ab".repeat(32)}`, blob),
+        file("app/backup.tar", own),
+      ],
+    ]);
+    expect(found).toEqual(["private-key app/backup.tar!/config/server.key"]);
   });
 });

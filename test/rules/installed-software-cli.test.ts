@@ -115,4 +115,27 @@ describe("installed software through the CLI", () => {
     ]);
     expect(found).toEqual(["private-key app/backup.tar!/config/server.key"]);
   });
+
+  test("an author's files under usr/share (a web root, Jenkins' ref, Logstash's pipeline, the Elastic images' config), an image's systemd unit and libexec helper, a gems folder that is no gem home: found; package data there: quiet", async () => {
+    const own = [
+      "usr/share/nginx/html/static/js/main.3f2a1c.js",
+      "usr/share/jenkins/ref/casc/jenkins.yaml",
+      "usr/share/logstash/pipeline/s3-output.conf",
+      "usr/share/elasticsearch/config/elasticsearch.yml",
+      "lib/systemd/system/app.service",
+      "usr/libexec/app/run.sh",
+      "home/app/gems/billing-1.0/config/stripe.rb",
+    ];
+    const { found } = await scan([
+      [
+        ...own.map((path) => file(path)),
+        file("usr/share/jenkins/ref/plugins/git.jpi"),
+        file("usr/share/logstash/vendor/bundle/jruby/3.1.0/gems/jwt-2.7.1/spec/key.pem"),
+        file("usr/share/doc/openssl/demos/key.pem"),
+        file("usr/lib/systemd/libsystemd-shared.so"),
+        file("usr/local/bundle/gems/net-ssh-7.2.0/test/key.pem"),
+      ],
+    ]);
+    expect(found).toEqual(own.map((path) => `private-key ${path}`).sort());
+  });
 });

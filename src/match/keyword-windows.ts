@@ -107,7 +107,7 @@ export interface WindowBudget {
 interface OpenWindow {
   /** index into the plan's lanes */
   readonly lane: number;
-  readonly start: number;
+  start: number;
   end: number;
 }
 
@@ -202,6 +202,12 @@ export class KeywordStream implements StreamSearcher {
   #chunkBase = 0;
   readonly #seen = new Set<string>();
   #spent = false;
+  // keyword hits of the chunk being pushed (keyword, offset): the inner searcher reports them in
+  // no set order (its passes go keyword group by group), windows merge in offset order
+  #hits: [number, number][] = [];
+  readonly #collect = (k: number, at: number): void => {
+    this.#hits.push([k, at]);
+  };
 
   constructor(inner: StreamSearcher, plan: KeywordPlan, keywordBase: number, sink: RuleMatchSink, budget: WindowBudget) {
     this.#inner = inner;
@@ -224,7 +230,8 @@ export class KeywordStream implements StreamSearcher {
     const base = this.#inner.offset;
     this.#chunk = chunk;
     this.#chunkBase = base;
-    this.#inner.push(chunk, (tag, offset) => (tag < this.#keywordBase ? onMatch(tag, offset) : this.#hit(tag - this.#keywordBase, offset)));
+    this.#inner.push(chunk, (tag, offset) => (tag < this.#keywordBase ? onMatch(tag, offset) : this.#collect(tag - this.#keywordBase, offset)));
+    this.#openWindows();
     this.#chunk = null;
     const end = base + chunk.length;
     this.#examineDue(chunk, base, end, onMatch);
@@ -233,7 +240,8 @@ export class KeywordStream implements StreamSearcher {
 
   end(onMatch: StreamMatchHandler): void {
     const base = this.#inner.offset;
-    this.#inner.end((tag, offset) => (tag < this.#keywordBase ? onMatch(tag, offset) : this.#hit(tag - this.#keywordBase, offset)));
+    this.#inner.end((tag, offset) => (tag < this.#keywordBase ? onMatch(tag, offset) : this.#collect(tag - this.#keywordBase, offset)));
+    this.#openWindows();
     for (const w of this.#open.values()) {
       w.end = Math.min(w.end, base);
       this.#due.push(w);
@@ -252,7 +260,17 @@ export class KeywordStream implements StreamSearcher {
     if (this.#open.size > 0) this.#open.clear();
     if (this.#due.length > 0) this.#due = [];
     if (this.#seen.size > 0) this.#seen.clear();
+    if (this.#hits.length > 0) this.#hits.length = 0;
     this.#spent = false;
+  }
+
+  /** The windows of the hits collected, in offset order (a window merges only with a later hit). */
+  #openWindows(): void {
+    const hits = this.#hits;
+    if (hits.length === 0) return;
+    if (hits.length > 1) hits.sort((a, b) => a[1] - b[1]);
+    for (const [k, at] of hits) this.#hit(k, at);
+    hits.length = 0;
   }
 
   #hit(k: number, at: number): void {
@@ -263,7 +281,9 @@ export class KeywordStream implements StreamSearcher {
       // a window that lies in this chunk and lacks what the rule requires cannot hold a match
       if (!mayMatch(lane, this.#chunk, this.#chunkBase, start, end)) continue;
       const current = this.#open.get(r);
-      if (current !== undefined && start <= current.end && end - current.start <= MAX_MERGED_WINDOW) {
+      // (a keyword across the chunk boundary, reported with this chunk, may start before the last one's hits)
+      if (current !== undefined && start <= current.end && end >= current.start && Math.max(end, current.end) - Math.min(start, current.start) <= MAX_MERGED_WINDOW) {
+        current.start = Math.min(current.start, start);
         current.end = Math.max(current.end, end);
         continue;
       }

@@ -14,7 +14,6 @@ const JOSE = "(?:eyJ|eyAi)";
 const DEFAULT_PASSWORDS = "^(?:x-oauth-basic|anonymous|guest|postgres|mysql|root|admin|masterkey|tiger|hunter[0-9]?)$";
 /** Placeholders that documentation and examples use in place of a value. */
 const PLACEHOLDER_WORDS = ["example", "sample", "dummy", "placeholder", "xxxxxxxx", "your_", "your-", "changeme", "redacted"];
-
 /**
  * The built-in rules, written for this project from each format's public documentation (see
  * docs/rules.md for the sources). Keywords are the formats' fixed prefixes or field names;
@@ -289,6 +288,34 @@ const RULES: readonly RuleSpec[] = [
 ];
 
 /**
+ * One path segment other than the given names (RE2 has no lookahead): a trie of the names, where
+ * each node takes any other character, or the end of a segment when it is no name's end.
+ */
+export function segmentOtherThan(names: readonly string[]): string {
+  const node = (prefix: string): string => {
+    const longer = names.filter((n) => n.startsWith(prefix) && n.length > prefix.length);
+    const next = [...new Set(longer.map((n) => n[prefix.length]!))].sort();
+    const alternatives = [`[^/${next.join("")}][^/]*`, ...next.map((c) => `${c.replace(/[.+*?^$()[\]{}|\\-]/g, "\\$&")}${node(prefix + c)}`)];
+    return `(?:${alternatives.join("|")})${names.includes(prefix) ? "" : "?"}`;
+  };
+  return node("");
+}
+
+/**
+ * `usr/share/` is packages' data, except where images' authors put their own files: a web root
+ * (`COPY dist/ /usr/share/nginx/html`), Jenkins' `ref/` (JCasC, jobs; not `ref/plugins/`, which
+ * jenkins-plugin-cli fills), Logstash's `pipeline/`, and the `config/` of the Elastic images
+ * (`usr/share/elasticsearch/config/`, `kibana/config/`, `logstash/config/`).
+ */
+const AUTHOR_FOLDERS: Readonly<Record<string, readonly string[]>> = { nginx: ["html"], jenkins: ["ref"], logstash: ["pipeline"] };
+const USR_SHARE = [
+  "^usr/share/[^/]+$",
+  `^usr/share/${segmentOtherThan(Object.keys(AUTHOR_FOLDERS))}/${segmentOtherThan(["config"])}(?:/|$)`,
+  ...Object.entries(AUTHOR_FOLDERS).map(([app, own]) => `^usr/share/${app}/${segmentOtherThan([...own, "config"])}(?:/|$)`),
+  "^usr/share/jenkins/ref/plugins/",
+];
+
+/**
  * Where software is installed, not written: package documentation (libnet-ssleay-perl's
  * server_key.pem, the registry spec's JWTs), system libraries (libgnutls embeds its self-test
  * keys, and apt depends on it: every Debian image), language runtimes and their package folders
@@ -300,27 +327,54 @@ const RULES: readonly RuleSpec[] = [
  * given with --secret are searched everywhere all the same.
  */
 const INSTALLED_PATHS = [
-  "^usr/share/",
+  ...USR_SHARE,
   // package documentation at any depth (a copied-out docs tree, a chroot's)
   "(?:^|/)usr/share/(?:doc|man|info)/",
-  "^(?:usr/)?lib(?:32|64|x32|exec)?/",
+  // the system library folders, but not the systemd units an image adds (`lib/systemd/system/app.service`
+  // with its Environment=) nor `usr/libexec/`, where images put their own helpers
+  "^(?:usr/)?lib(?:32|64|x32)/",
+  `^(?:usr/)?lib/${segmentOtherThan(["systemd"])}(?:/|$)`,
+  `^(?:usr/)?lib/systemd/${segmentOtherThan(["system"])}(?:/|$)`,
   // an interpreter's own library wherever it was installed (pyenv, conda, a venv): its test
   // suite ships example keys (Lib/test/certdata)
   "(?:^|/)lib/python[23](?:\\.[0-9]+)?/",
   "^usr/local/go/",
   "(?:^|/)(?:site|dist)-packages/",
   "(?:^|/)node_modules/",
-  "(?:^|/)gems/[^/]+-[0-9][^/]*/",
+  // a gem in a gem home: GEM_HOME's `gems/` is under a Ruby version (`3.2.0/gems/`,
+  // `jruby/3.1.0/gems/`) or the ruby image's `/usr/local/bundle/gems/`; Bundler's git gems in `bundler/gems/`
+  "(?:^|/)(?:[0-9][^/]*|bundle)/gems/[^/]+-[0-9][^/]*/",
+  "(?:^|/)bundler/gems/[^/]+-[0-9a-f]{12}/",
   // a published package not yet installed: wheels a build stage made (`pip wheel -w /wheels`),
   // eggs, gems; what they hold lands in site-packages or gems/ when installed
   "\\.(?:whl|egg|gem)!/",
+  // an npm tarball (`npm pack`, a Yarn offline mirror, a `.tgz` in a cache): its root folder is `package/`
+  "\\.tgz!/package/",
+  // Yarn 1's offline mirror (the folder name its docs use): npm tarballs, some of whose root is
+  // not `package/` (ssh2's is `mscdex-ssh2-<commit>/`)
+  "(?:^|/)npm-packages-offline-cache/",
+  // a Python package's README as its metadata carries it (PyJWT's example token), wherever
+  // the package was installed: `pip install -t /var/task` too
+  "(?:^|/)[^/]+\\.dist-info/METADATA$",
+  "(?:^|/)PKG-INFO$",
   "(?:^|/)go/pkg/mod/",
   "(?:^|/)\\.npm/_cacache/",
   "(?:^|/)\\.cache/(?:pip|yarn|go-build)/",
   "(?:^|/)\\.m2/repository/",
   "(?:^|/)\\.gradle/caches/",
-  // cargo's home: ~/.cargo, or /usr/local/cargo in the rust images
-  "(?:^|/)\\.?cargo/registry/",
+  // cargo's home: ~/.cargo, or /usr/local/cargo in the rust images; a git dependency is a
+  // whole checkout, its tests included
+  "(?:^|/)\\.?cargo/(?:registry|git)/",
+  // npm packages other tools keep: Deno's cache (the deno image's DENO_DIR is /deno-dir), pnpm's
+  // content-addressed store, Bower's folder; uv's cache of unpacked wheels
+  "(?:^|/)(?:deno-dir|\\.deno|\\.cache/deno)/npm/",
+  "(?:^|/)(?:\\.pnpm-store|pnpm/store|\\.local/share/pnpm)/",
+  "(?:^|/)bower_components/",
+  "(?:^|/)\\.cache/uv/",
+  // the throwaway self-signed pair Debian's ssl-cert makes at install (postgresql-common
+  // depends on it); SSH host keys stay findings
+  "^etc/ssl/private/ssl-cert-snakeoil\\.key$",
+  "^etc/ssl/certs/ssl-cert-snakeoil\\.pem$",
 ];
 
-export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...INSTALLED_PATHS] }));
+export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...INSTALLED_PATHS], quietWhenInstalled: true }));

@@ -24,6 +24,8 @@ export interface CompiledRule extends WindowRule {
   allowsPath(path: string, verified?: boolean): boolean;
   /** Whether a secret carries its format's checksum (see RuleSpec.checksum); false for rules without one. */
   verified(secret: Buffer): boolean;
+  /** True when a finding in a file a package's record lists as installed does not count (see RuleSpec.quietWhenInstalled). */
+  readonly quietWhenInstalled: boolean;
   /** What it was compiled from, so another thread can compile the same rule (digest-thread.ts). */
   readonly origin: RuleOrigin;
   readonly trusted: boolean;
@@ -167,6 +169,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
     },
     allowsPath: (path, verified = false) => (!verified && allowPaths.some((test) => test(path))) || (onlyPaths.length > 0 && !onlyPaths.some((test) => test(path))),
     verified: (secret) => checksummed && hasTokenChecksum(secret),
+    quietWhenInstalled: rule.quietWhenInstalled === true,
     origin: { rule, from },
     trusted,
   };

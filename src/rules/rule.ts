@@ -51,6 +51,11 @@ export interface RuleSpec {
    * documentation: it is reported under the allow paths too.
    */
   readonly checksum?: "crc32-base62" | undefined;
+  /**
+   * Built-in only (no config or TOML field sets it): quiet in files a package manager's own
+   * record lists as installed (a `*.dist-info/RECORD`), wherever they are, as under the allow paths.
+   */
+  readonly quietWhenInstalled?: boolean | undefined;
 }
 
 /** Where a rule came from, for messages. */

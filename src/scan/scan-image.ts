@@ -9,6 +9,7 @@ import type { EarlyExport } from "./source/early-export.js";
 import type { ScanProgress } from "./scan-progress.js";
 import { scanConfig } from "./findings/config-scan.js";
 import { EntryBudget } from "./layer/entry-budget.js";
+import { RecordBudget } from "./layer/installed-records.js";
 import type { LayerScan, LayerScanContext } from "./layer/layer-scan.js";
 import { planImages, type ImagePlan, type MissingImage } from "./layout/plan-images.js";
 import { planReferrers, withReferrers } from "./layout/plan-referrers.js";
@@ -80,6 +81,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     deflate,
     gathers: new GatherPool(),
     entries: request.entries ?? new EntryBudget(),
+    records: new RecordBudget(),
   };
   let bytesRead = 0;
   let reported = 0;

@@ -1,5 +1,6 @@
+import { RE2JS } from "re2js";
 import { describe, expect, test } from "vitest";
-import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
+import { BUILTIN_RULES, segmentOtherThan } from "../../src/rules/builtin-rules.js";
 import { alnum, pem, ppk, serviceAccount, token } from "./tokens.js";
 import { builtinsOnRe2, findStream, findWhole } from "./find.js";
 
@@ -194,8 +195,81 @@ describe("built-in rules", () => {
     ["opt/chroot/usr/share/doc/pkg/README.md", true],
     ["opt/app/usr/lib/secrets.env", false],
     ["usr/local/bin/deploy.sh", false],
+    // caches and stores of third-party packages
+    ["deno-dir/npm/registry.npmjs.org/ssh2/1.17.0/test/fixtures/id_rsa", true],
+    ["root/.deno/npm/registry.npmjs.org/jsrsasign/11.1.0/sample.js", true],
+    ["root/.cache/deno/npm/registry.npmjs.org/node-rsa/1.1.1/test/keys/private.pem", true],
+    ["app/.pnpm-store/v3/files/ab/cdef0123", true],
+    ["root/.local/share/pnpm/store/v3/files/ab/cdef0123", true],
+    ["root/.local/share/pnpm/global/5/node_modules/x/key.pem", true],
+    ["srv/pnpm/store/v10/files/00/11", true],
+    ["app/static/bower_components/jsrsasign/sample.js", true],
+    ["root/.cache/uv/archive-v0/Xk3aP9qLw2/Crypto/SelfTest/key.py", true],
+    ["usr/local/cargo/git/checkouts/crypto-9f2c1a7b3e5d4c61/4e1f0a2/ssh/testdata/key.pem", true],
+    ["root/.cargo/git/checkouts/x-1/abc/tests/key.pem", true],
+    ["etc/ssl/private/ssl-cert-snakeoil.key", true],
+    ["etc/ssl/certs/ssl-cert-snakeoil.pem", true],
+    // the same names where an author puts files
+    ["app/deno/npm/config.js", false],
+    ["app/pnpm-lock.yaml", false],
+    ["app/.cache/uvicorn/key.pem", false],
+    ["app/cargo/gitconfig", false],
+    ["etc/ssl/private/server.key", false],
+    ["etc/ssl/private/ssl-cert-snakeoil.key.bak", false],
+    ["opt/etc/ssl/private/ssl-cert-snakeoil.key", false],
+    ["etc/ssh/ssh_host_ed25519_key", false],
+    // a Python package's metadata (its README) wherever it was installed
+    ["var/task/joserfc-1.6.5.dist-info/METADATA", true],
+    ["var/task/PyJWT-2.6.0.egg-info/PKG-INFO", true],
+    ["app/vendor/pyjwt-2.6.0/PKG-INFO", true],
+    ["var/task/joserfc-1.6.5.dist-info/METADATA.bak", false],
+    ["var/task/METADATA", false],
+    ["var/task/PKG-INFO.txt", false],
+    // npm tarballs not yet installed: `npm pack`'s root folder, a Yarn offline mirror
+    ["app/npm-packages-offline-cache/ssh2-1.17.0.tgz!/package/test/fixtures/id_rsa", true],
+    ["app/npm-packages-offline-cache/ssh2-1.17.0.tgz!/mscdex-ssh2-5c506eb/test/fixtures/id_rsa", true],
+    ["app/vendor/jsrsasign-11.1.5.tgz!/package/sample_node/key.pem", true],
+    ["app/release.tgz!/app/config/server.key", false],
+    ["app/release.tar.gz!/package/config/server.key", false],
+    ["app/package/config/server.key", false],
+    // usr/share is packages' data, except where an image's author puts files
+    ["usr/share/ca-certificates/mozilla/x.crt", true],
+    ["usr/share/nginx/modules-available/mod-http-geoip.conf", true],
+    ["usr/share/jenkins/jenkins.war", true],
+    ["usr/share/jenkins/ref/plugins/git.jpi", true],
+    ["usr/share/logstash/vendor/bundle/jruby/3.1.0/gems/x-1.0/spec/key.pem", true],
+    ["usr/share/elasticsearch/lib/x.jar", true],
+    ["usr/share/zoneinfo", true],
+    ["usr/share/doc/elasticsearch/config/example.yml", true],
+    ["usr/share/configs/x.pem", true],
+    ["usr/share/nginx/html/static/js/main.3f2a1c.js", false],
+    ["usr/share/nginx/html/index.html", false],
+    ["usr/share/jenkins/ref/casc/jenkins.yaml", false],
+    ["usr/share/jenkins/ref/jobs/deploy/config.xml", false],
+    ["usr/share/logstash/pipeline/s3.conf", false],
+    ["usr/share/logstash/config/logstash.yml", false],
+    ["usr/share/elasticsearch/config/elasticsearch.yml", false],
+    ["usr/share/kibana/config/kibana.yml", false],
+    ["usr/share/myapp/config/settings.env", false],
+    // system library folders, but not the units and helpers an image adds
+    ["usr/lib/systemd/libsystemd-shared-252.so", true],
+    ["lib/systemd/systemd-networkd", true],
+    ["lib/x86_64-linux-gnu/libc.so.6", true],
+    ["usr/lib64/ld-linux-x86-64.so.2", true],
+    ["lib/systemd/system/app.service", false],
+    ["usr/lib/systemd/system/app.service", false],
+    ["usr/libexec/app/run.sh", false],
+    // gems in a gem home; a folder named gems elsewhere is the app's
+    ["usr/local/bundle/gems/rack-3.0.8/test/key.pem", true],
+    ["var/lib/gems/3.1.0/gems/net-ssh-7.2.0/test/key.pem", true],
+    ["app/vendor/bundle/ruby/3.2.0/gems/jwt-2.7.1/README.md", true],
+    ["app/vendor/bundle/ruby/3.2.0/bundler/gems/omniauth-0a1b2c3d4e5f/spec/key.pem", true],
+    ["root/.gem/ruby/3.2.0/gems/x-1.0/key.pem", true],
+    ["home/app/gems/billing-1.0/config/secrets.yml", false],
+    ["app/gems/billing-1.0/config/secrets.yml", false],
   ])("where software is installed, the built-in rules stay quiet: %s → %s", (path, allowed) => {
-    for (const rule of builtinsOnRe2) expect(rule.allowsPath(path), rule.id).toBe(allowed);
+    // (the rules of one kind of file count only there: below)
+    for (const rule of builtinsOnRe2.filter((r) => r.origin.rule.paths === undefined)) expect(rule.allowsPath(path), rule.id).toBe(allowed);
   });
 
   test("a preview shows 2 characters of each end at most, and nothing of a short value", () => {
@@ -215,5 +289,16 @@ describe("built-in rules", () => {
     const body = token.pemBody();
     const [hit] = findWhole(wrap(pem("PRIVATE KEY", body)));
     expect(hit?.preview).toBe(`${body.slice(0, 2)}…${body.slice(-2)}`);
+  });
+
+  test.each([
+    [["config"], ["conf", "configs", "c", "cfg", "onfig", "configx", "co", "Config"], ["config"]],
+    [["nginx", "jenkins", "logstash"], ["ngin", "nginxx", "jenkin", "l", "logstas", "doc", "n", "jenkins.war"], ["nginx", "jenkins", "logstash"]],
+    [["html", "config"], ["htm", "htmls", "con", "conf", "h", "c", "www"], ["html", "config"]],
+  ])("segmentOtherThan(%j): any other segment, on either engine", (names, others, excluded) => {
+    const source = `^${segmentOtherThan(names)}$`;
+    const re2 = RE2JS.compile(source);
+    for (const s of others) expect([s, new RegExp(source).test(s), re2.matcher(s).matches()]).toEqual([s, true, true]);
+    for (const s of excluded) expect([s, new RegExp(source).test(s), re2.matcher(s).matches()]).toEqual([s, false, false]);
   });
 });

@@ -51,6 +51,11 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
   image.config.hits.forEach(fromConfig);
   // per finding key: the paths where its bytes are visible (its own, or its surviving hard links)
   const visible = new Map<string, string[]>();
+  // rule matches in archive members the rules allow: their archive's match of the same bytes goes too
+  const quietMembers: Finding[] = [];
+  // files an installed package's RECORD lists, in whichever layer it came (installed-records.ts)
+  const installed = new Set<string>();
+  for (const layer of image.layers) for (const path of layer.installed ?? []) installed.add(path);
   image.layers.forEach((layer, index) => {
     const ref = layerRef(image, index, needles);
     for (const hit of layer.hits) {
@@ -59,16 +64,18 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
       const links = gone && hit.where === "file" ? visibleLinks(image.layers, index, hit).map((p) => censor(p + hit.inner, needles)) : [];
       if (!variant) {
         const path = censor(hit.path + hit.inner, needles);
-        const found = ruleFinding(needles, hit.tag, hit.where, path);
-        if (!found) continue;
-        add({
-          ...found,
+        const judged = judgeRuleMatch(needles, hit.tag, hit.where, path, installed.has(hit.path));
+        if (judged === undefined) continue;
+        const finding: Finding = {
+          ...judged.finding,
           layer: ref,
           deleted: gone && links.length === 0,
           ...(links.length === 0 ? {} : { visibleAt: links.slice(0, 10) }),
           ...extra,
           ...(hit.container === null ? {} : { container: hit.container }),
-        });
+        };
+        if (!judged.quiet) add(finding);
+        else if (hit.inner !== "") quietMembers.push(finding);
         continue;
       }
       const finding: Finding = {
@@ -86,7 +93,7 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
       if (finding.where === "file") visible.set(findingKey(finding), gone ? links : [finding.path]);
     }
   });
-  return withVisibility(withoutContainers(withoutParts([...out.values()])), visible);
+  return withVisibility(withoutContainers(withoutParts([...out.values()]), quietMembers), visible);
 }
 
 function findingKey(f: Finding): string {
@@ -159,13 +166,15 @@ export function withoutParts(findings: readonly Finding[]): Finding[] {
  * An archive and its member hold the same bytes (an `.a` stores its `.o` as is; a `.tgz`'s
  * inflated stream is its tar): the same value found in both is one leak, reported where it
  * can be acted on, the innermost member. The outer finding goes when a member below it has
- * the same value in the same form (for rules: the same rule and preview).
+ * the same value in the same form (for rules: the same rule and preview). `quietMembers` are
+ * rule matches in members whose own path the rule allows (`app/node_modules.tar!/node_modules/…`):
+ * not findings, but their archive's match of the same bytes is judged by them, so it goes too.
  */
-export function withoutContainers(findings: readonly Finding[]): Finding[] {
+export function withoutContainers(findings: readonly Finding[], quietMembers: readonly Finding[] = []): Finding[] {
   const identity = (f: Finding): string =>
     JSON.stringify([f.secret, f.rule, f.secret === null ? (f.preview ?? null) : f.encoding, f.layer?.index ?? null, f.image ?? null, f.platform ?? null]);
   const members = new Map<string, string[]>();
-  for (const f of findings) {
+  for (const f of [...findings, ...quietMembers]) {
     if (f.where !== "file" || !f.path.includes("!/")) continue;
     const list = members.get(identity(f)) ?? [];
     list.push(f.path);
@@ -175,12 +184,26 @@ export function withoutContainers(findings: readonly Finding[]): Finding[] {
   return findings.filter((f) => f.where !== "file" || !(members.get(identity(f)) ?? []).some((inner) => inner.startsWith(`${f.path}!/`)));
 }
 
-/** The place-independent part of a pattern rule's finding, or undefined (no rule match, or a path the rule allows and a secret without its checksum). */
-export function ruleFinding(needles: NeedleTable, tag: number, where: Finding["where"], path: string): Pick<Finding, "secret" | "rule" | "where" | "path" | "encoding" | "severity" | "preview" | "fingerprint"> | undefined {
+type RuleFinding = Pick<Finding, "secret" | "rule" | "where" | "path" | "encoding" | "severity" | "preview" | "fingerprint">;
+
+/**
+ * The place-independent part of a pattern rule's finding, and whether it is quiet there (a path
+ * the rule allows, or a file an installed package lists, and a secret without its checksum);
+ * undefined when the tag is no rule match.
+ */
+function judgeRuleMatch(needles: NeedleTable, tag: number, where: Finding["where"], path: string, installed: boolean): { finding: RuleFinding; quiet: boolean } | undefined {
   const match = needles.ruleMatch(tag);
-  if (match === undefined || match.rule.allowsPath(path, match.verified)) return undefined;
+  if (match === undefined) return undefined;
+  const quiet = match.rule.allowsPath(path, match.verified) || (installed && match.rule.quietWhenInstalled && !match.verified);
   const rule = match.rule.id;
-  return { secret: null, rule, where, path, encoding: "raw", severity: match.rule.severity, preview: match.preview, fingerprint: ruleFingerprint(rule, where, path, match.offset) };
+  const finding: RuleFinding = { secret: null, rule, where, path, encoding: "raw", severity: match.rule.severity, preview: match.preview, fingerprint: ruleFingerprint(rule, where, path, match.offset) };
+  return { finding, quiet };
+}
+
+/** A pattern rule's finding (place-independent part), or undefined (no rule match, or quiet there: judgeRuleMatch). */
+export function ruleFinding(needles: NeedleTable, tag: number, where: Finding["where"], path: string, installed = false): RuleFinding | undefined {
+  const judged = judgeRuleMatch(needles, tag, where, path, installed);
+  return judged === undefined || judged.quiet ? undefined : judged.finding;
 }
 
 /** Files opened as a format they turned out not to be in full: one warning line for each image, naming the first few. */

@@ -18,6 +18,7 @@ import { openContent } from "../content/scan-content.js";
 import { EntryBudget } from "./entry-budget.js";
 import { PathIndexBuilder, type PathIndex } from "./path-index.js";
 import { normalizeEntryPath } from "./entry-path.js";
+import { isInstalledRecord, RecordBudget, RecordGatherer } from "./installed-records.js";
 import { RULES_STOPPED_TAG } from "../findings/rule-limits.js";
 
 export type LayerWhere = "file" | "path" | "linkname";
@@ -59,6 +60,8 @@ export interface LayerScan {
   readonly unreadable: readonly NotSearchedInLayer[];
   /** hard links of this layer: the same file as an earlier entry (visibility.ts) */
   readonly hardLinks: readonly HardLink[];
+  /** files the `*.dist-info/RECORD`s of this layer list: installed packages (installed-records.ts); none without rules */
+  readonly installed?: readonly string[];
 }
 
 /** A hard link entry: `path` is the file last written at `target` before entry `entry`. */
@@ -90,6 +93,8 @@ export interface LayerScanContext {
   readonly gathers?: GatherPool | undefined;
   /** shared by the layers of one scan, so its entry limit holds for the scan; else one per layer */
   readonly entries?: EntryBudget | undefined;
+  /** shared by the layers of one scan: how many RECORD bytes they keep; else one per layer */
+  readonly records?: RecordBudget | undefined;
 }
 
 const OPAQUE = ".wh..wh..opq";
@@ -116,6 +121,9 @@ class LayerWalk {
   readonly #notSearchedSeen = new Set<string>();
   readonly unreadable: NotSearchedInLayer[] = [];
   readonly hardLinks: HardLink[] = [];
+  readonly installed: string[] = [];
+  // RECORDs are kept only for the rules (known values are searched in installed files too)
+  readonly records: RecordBudget | undefined;
   // an entry limit stops the search, not the walk (the layer is still hashed): where and why
   stopped: { readonly path: string; readonly limit: string } | null = null;
   unread = 0;
@@ -156,6 +164,7 @@ class LayerWalk {
     this.budget = ctx.budget ?? new ContentBudget();
     this.deflate = ctx.deflate ?? new ReusedInflater("raw");
     this.gathers = ctx.gathers ?? new GatherPool();
+    this.records = ctx.needles.rules.length === 0 ? undefined : (ctx.records ?? new RecordBudget());
   }
 
   /** The layer thread runs the rules on this layer's entries: the walk looks for the known values alone (a wider matcher window). */
@@ -323,6 +332,7 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
   };
   let nested: NestedGzip | null = null;
   let content: ContentSink | null = null;
+  const record = layer.records !== undefined && isInstalledRecord(path) ? new RecordGatherer(path, layer.records) : null;
   let sniffed = !layer.searchesContent;
   // the head, when the entry's first bytes come in pieces shorter than a sniff needs
   let head: Buffer | null = null;
@@ -342,6 +352,7 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
     data(chunk) {
       layer.bytes += chunk.length;
       layer.searcher.push(chunk, onContent);
+      record?.push(chunk);
       if (!sniffed) {
         if (fill === 0 && (chunk.length >= HEAD_BYTES || chunk.length >= size)) {
           decide(chunk);
@@ -361,6 +372,7 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
     end() {
       // A match ending in the entry's last bytes is only reported now.
       layer.searcher.end(onContent);
+      if (record !== null) for (const installed of record.end()) layer.installed.push(installed);
       if (!sniffed && head !== null) {
         decide(head.subarray(0, fill));
         forward(head.subarray(0, fill));
@@ -451,8 +463,8 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       const digest = await stored.digest();
       const diffId = unpacked === null ? digest : await (unpacked as StreamDigest).digest();
       await layer.threadRuleHits();
-      const { hits, files, bytes, error, notSearched, unreadable, hardLinks } = layer;
-      return { hits, paths: layer.paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, unreadable, digest, diffId, hardLinks };
+      const { hits, files, bytes, error, notSearched, unreadable, hardLinks, installed } = layer;
+      return { hits, paths: layer.paths.finish(), files, bytes, error: error === null ? null : describe(error), notSearched, unreadable, digest, diffId, hardLinks, installed };
     },
   };
 }

@@ -32,4 +32,28 @@ describe("withoutContainers: one leak inside an archive is one finding, at the m
     const got = withoutContainers([rule("cache.tgz", "ey…5c"), rule("cache.tgz!/pkg/README.md", "ey…5c"), rule("other.tgz", "ey…Ab"), rule("other.tgz!/x", "ey…Zz")]);
     expect(paths(got)).toEqual(["jwt:cache.tgz!/pkg/README.md", "jwt:other.tgz", "jwt:other.tgz!/x"]);
   });
+
+  test("rules: a match in a member whose path the rule allows silences its archive's match of the same bytes, at every level, and nothing else", () => {
+    const quiet = [
+      rule("app/node_modules.tar!/node_modules/ssh2/test/fixtures/id_rsa", "ey…5c"),
+      rule("blobs/sha256/ab!/usr/lib/python3/dist-packages/Crypto/SelfTest/k.py", "ey…7Q"),
+      rule("pkgs/x.conda!/pkg-x.tar.zst!/lib/python3.11/site-packages/k.py", "ey…9z"),
+    ];
+    const got = withoutContainers(
+      [
+        rule("app/node_modules.tar", "ey…5c"),
+        // another token in the same archive: the author's, kept
+        rule("app/node_modules.tar", "ey…Ab"),
+        rule("blobs/sha256/ab", "ey…7Q"),
+        rule("pkgs/x.conda!/pkg-x.tar.zst", "ey…9z"),
+        rule("pkgs/x.conda", "ey…9z"),
+        // the same preview in another file, and a known value in the archive: kept
+        rule("app/other.tar", "ey…5c"),
+        known("app/node_modules.tar"),
+      ],
+      quiet,
+    );
+    expect(paths(got)).toEqual(["jwt:app/node_modules.tar", "jwt:app/other.tar", "tok:app/node_modules.tar"]);
+    expect(got[0]?.preview).toBe("ey…Ab");
+  });
 });

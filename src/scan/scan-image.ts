@@ -114,10 +114,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     const unreadMetadata: NotSearched[] = referrers.notSearched.map((n) => censorNotSearched(n, needles));
     findings.push(...(await scanMetadata(withReferrers(layout, referrers), source.store, needles, request.ref, warnings, unreadMetadata)));
     const notSearched = [...unsearchedWhole(needles, layout.missing), ...images.flatMap((image, i) => assembleNotSearched(image, needles, images.length > 1 ? i : undefined)), ...unreadMetadata];
-    for (const image of images) {
-      const malformed = unreadableWarning(image, needles);
-      if (malformed !== undefined) warnings.push(malformed);
-    }
+    for (const malformed of images.map((image) => unreadableWarning(image, needles))) if (malformed !== undefined) warnings.push(malformed);
     const rulesLimit = needles.rulesStopped();
     // the rules stopped in a search that cannot name its place (metadata): said all the same
     if (rulesLimit !== null && !notSearched.some((n) => n.scope === RULES_SCOPE)) notSearched.push({ path: "", layer: null, reason: rulesStoppedReason(rulesLimit, false), scope: RULES_SCOPE });

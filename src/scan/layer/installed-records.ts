@@ -54,7 +54,10 @@ function firstField(line: string): string {
   let out = "";
   for (let at = 1; at < line.length; at++) {
     if (line[at] !== '"') out += line[at];
-    else if (line[at + 1] === '"') out += '"', at++;
+    else if (line[at + 1] === '"') {
+      out += '"';
+      at++;
+    }
     else return out;
   }
   return "";

@@ -100,21 +100,29 @@ function utf16Of(text: Buffer): { le: Buffer; be: Buffer } | undefined {
 }
 
 /** Collects variants, keeping the first of identical byte sequences (the most specific name). */
+/** FNV-1a of the bytes and their length: buckets for telling variants apart (a value of 20,000 short lines made 20,000 of one length). */
+function bucketOf(bytes: Buffer): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  return `${bytes.length}:${hash >>> 0}`;
+}
+
 class VariantSet {
   readonly list: Variant[] = [];
-  readonly #byLength = new Map<number, Buffer[]>();
+  readonly #buckets = new Map<string, Buffer[]>();
 
   constructor(private readonly secretId: string) {}
 
   add(encoding: Encoding, bytes: Buffer): void {
     if (bytes.length === 0) return;
-    const same = this.#byLength.get(bytes.length);
+    const bucket = bucketOf(bytes);
+    const same = this.#buckets.get(bucket);
     if (same?.some((b) => b.equals(bytes))) return;
     // A private copy: callers wipe variants without touching the secret, and vice versa.
     const copy = Buffer.alloc(bytes.length);
     bytes.copy(copy);
     if (same) same.push(copy);
-    else this.#byLength.set(bytes.length, [copy]);
+    else this.#buckets.set(bucket, [copy]);
     this.list.push({ secretId: this.secretId, encoding, bytes: copy });
   }
 

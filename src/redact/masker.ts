@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Writable } from "node:stream";
 import { compileVariants } from "../match/variant-matcher.js";
 import type { Variant } from "../match/variant.js";
@@ -69,20 +70,34 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     emit((midLine ? "\n" : "") + lines.join(""));
   };
 
+  // digests of the forms held, to keep each once: comparing every pair took minutes for a
+  // secret of many short lines (a hostile repository's), and digests, unlike strings of the
+  // bytes, are no copy of a value
+  const held = new Set<string>();
+  const heldSources = new Set<string>();
+  /** The forms not held yet (taken into `seen`); the others are wiped. */
+  const freshOf = (forms: readonly Variant[], seen: Set<string>, keep: (v: Variant) => boolean): Variant[] => {
+    const fresh: Variant[] = [];
+    for (const v of forms) {
+      const digest = keep(v) ? createHash("sha256").update(v.bytes).digest("base64") : undefined;
+      if (digest === undefined || seen.has(digest)) {
+        wipeVariants([v]);
+        continue;
+      }
+      seen.add(digest);
+      fresh.push(v);
+    }
+    return fresh;
+  };
+
   const register = (id: string, bytes: Buffer): void => {
-    const all = variantsOf(id, bytes);
-    const kept = all.filter(maskable);
-    wipeVariants(all.filter((v) => !maskable(v)));
-    const fresh = kept.filter((v) => !variants.some((w) => w.bytes.equals(v.bytes)));
-    wipeVariants(kept.filter((v) => !fresh.includes(v)));
-    const sources = fragmentSourcesOf(id, bytes);
-    const freshSources = sources.filter((v) => v.bytes.length >= MIN_DERIVED_MASK_BYTES && !pieceSources.some((w) => w.bytes.equals(v.bytes)));
-    wipeVariants(sources.filter((v) => !freshSources.includes(v)));
-    pieceSources.push(...freshSources);
+    const fresh = freshOf(variantsOf(id, bytes), held, maskable);
+    const freshSources = freshOf(fragmentSourcesOf(id, bytes), heldSources, (v) => v.bytes.length >= MIN_DERIVED_MASK_BYTES);
+    for (const v of freshSources) pieceSources.push(v);
     if (freshSources.length > 0) table = undefined;
     if (fresh.length === 0) return;
     announce(fresh);
-    variants.push(...fresh);
+    for (const v of fresh) variants.push(v);
     table = undefined;
   };
 
@@ -124,6 +139,8 @@ export function createMasker(options: MaskerOptions = {}): Masker {
       wipeVariants(pieceSources);
       variants.length = 0;
       pieceSources.length = 0;
+      held.clear();
+      heldSources.clear();
       fragments?.wipe();
       fragments = undefined;
       table = undefined;

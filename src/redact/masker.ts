@@ -39,6 +39,25 @@ function maskable(v: Variant): boolean {
   return v.bytes.length >= (v.encoding === "raw" ? MIN_RAW_MASK_BYTES : MIN_DERIVED_MASK_BYTES);
 }
 
+/**
+ * The forms of `forms` not held yet (their digests taken into `seen`); the others are wiped.
+ * Comparing every pair took minutes for a secret of many short lines (a hostile repository's),
+ * and digests, unlike strings of the bytes, are no copy of a value.
+ */
+function freshOf(forms: readonly Variant[], seen: Set<string>, keep: (v: Variant) => boolean): Variant[] {
+  const fresh: Variant[] = [];
+  for (const v of forms) {
+    const digest = keep(v) ? createHash("sha256").update(v.bytes).digest("base64") : undefined;
+    if (digest === undefined || seen.has(digest)) {
+      wipeVariants([v]);
+      continue;
+    }
+    seen.add(digest);
+    fresh.push(v);
+  }
+  return fresh;
+}
+
 export function createMasker(options: MaskerOptions = {}): Masker {
   const variants: Variant[] = [];
   /** The forms whose pieces of FRAGMENT_BYTES and more are masked too (fragment-sources.ts). */
@@ -70,25 +89,9 @@ export function createMasker(options: MaskerOptions = {}): Masker {
     emit((midLine ? "\n" : "") + lines.join(""));
   };
 
-  // digests of the forms held, to keep each once: comparing every pair took minutes for a
-  // secret of many short lines (a hostile repository's), and digests, unlike strings of the
-  // bytes, are no copy of a value
+  // digests of the forms held, to keep each once (see freshOf)
   const held = new Set<string>();
   const heldSources = new Set<string>();
-  /** The forms not held yet (taken into `seen`); the others are wiped. */
-  const freshOf = (forms: readonly Variant[], seen: Set<string>, keep: (v: Variant) => boolean): Variant[] => {
-    const fresh: Variant[] = [];
-    for (const v of forms) {
-      const digest = keep(v) ? createHash("sha256").update(v.bytes).digest("base64") : undefined;
-      if (digest === undefined || seen.has(digest)) {
-        wipeVariants([v]);
-        continue;
-      }
-      seen.add(digest);
-      fresh.push(v);
-    }
-    return fresh;
-  };
 
   const register = (id: string, bytes: Buffer): void => {
     const fresh = freshOf(variantsOf(id, bytes), held, maskable);

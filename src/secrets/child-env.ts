@@ -15,7 +15,7 @@ import type { SecretValue } from "./secret-value.js";
 export type ChildPurpose = "probe" | "build" | "export" | "provider" | "push";
 
 /** Kinds of provider credential: what safebuild reads secrets with, and cloud keys. */
-export type CredentialFamily = "vault" | "aws" | "gcp" | "azure" | "ci-oidc";
+export type CredentialFamily = "vault" | "aws" | "gcp" | "azure" | "ci-oidc" | "ci-token";
 
 /** The clouds whose credential helper a build may run (see credential-helpers.ts). */
 export type CloudFamily = Extract<CredentialFamily, "aws" | "gcp" | "azure">;
@@ -60,6 +60,24 @@ export const PROVIDER_CREDENTIALS: Readonly<Record<CredentialFamily, readonly st
   ],
   // GitHub's OIDC request token mints cloud credentials for whoever holds it.
   "ci-oidc": ["ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL"],
+  // a CI job's own tokens (push to the repository, publish packages, the runner's cache): a
+  // build or a push has no use for them, a provider command (`gh`, `npm`) may
+  "ci-token": [
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "CI_JOB_TOKEN",
+    "CI_JOB_JWT",
+    "CI_JOB_JWT_V1",
+    "CI_JOB_JWT_V2",
+    "CI_REGISTRY_PASSWORD",
+    "NPM_TOKEN",
+    "NODE_AUTH_TOKEN",
+    "BUILDKITE_AGENT_ACCESS_TOKEN",
+    "SYSTEM_ACCESSTOKEN",
+  ],
 };
 
 /**

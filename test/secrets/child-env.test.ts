@@ -69,6 +69,10 @@ describe("childEnv: provider credentials", () => {
     GOOGLE_APPLICATION_CREDENTIALS: "/k.json",
     AZURE_CLIENT_SECRET: "az",
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: "oidc",
+    // a CI job's own tokens: pushing to the repository, publishing packages
+    GITHUB_TOKEN: "ghs_job",
+    CI_JOB_TOKEN: "glcbt-job",
+    NPM_TOKEN: "npm_job",
   };
   const parent = { PATH: "/bin", AWS_REGION: "eu-west-1", ...creds };
 
@@ -101,6 +105,8 @@ describe("childEnv: provider credentials", () => {
     ["AZURE_CLIENT_SECRET", "azure"],
     ["GOOGLE_APPLICATION_CREDENTIALS", "gcp"],
     ["MY_VAULT_TOKEN", undefined],
+    ["GITHUB_TOKEN", "ci-token"],
+    ["NODE_AUTH_TOKEN", "ci-token"],
   ])("%s is family %s", (name, family) => {
     expect(credentialFamily(name)).toBe(family);
   });

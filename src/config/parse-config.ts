@@ -31,11 +31,19 @@ export function parseConfig(text: string, file: string, display = file): LoadedC
   const build = config.build ?? {};
   const tags = build.tags === undefined ? [] : typeof build.tags === "string" ? [build.tags] : build.tags;
   const keyLines = [...Object.keys(config.secrets ?? {}).map((id) => ["secrets", id]), ["build", "context"], ["build", "file"], ["build", "push"], ["scan"]];
+  const secrets = Object.entries(config.secrets ?? {}).map(([id, source]) => secretRefOf(id, source, dir, at(["secrets", id])));
+  // a docker-form entry names its own id (`other: "id=npmrc,src=…"`): two entries may name one
+  const seen = new Map<string, string>();
+  for (const [key, ref] of Object.keys(config.secrets ?? {}).map((key, i) => [key, secrets[i]!] as const)) {
+    const first = seen.get(ref.id);
+    if (first !== undefined) throw usageError(`${at(["secrets", key])}: secret ${ref.id} is given twice (also at ${at(["secrets", first])})`);
+    seen.set(ref.id, key);
+  }
   return {
     path: file,
     display,
     lines: Object.fromEntries(keyLines.map((keys) => [keys.join("."), lineOf(doc, lineCounter, keys)])),
-    secrets: Object.entries(config.secrets ?? {}).map(([id, source]) => secretRefOf(id, source, dir, at(["secrets", id]))),
+    secrets,
     build: {
       context: build.context === undefined ? undefined : path.resolve(dir, build.context),
       file: build.file === undefined ? undefined : path.resolve(dir, build.file),

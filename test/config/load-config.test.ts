@@ -125,6 +125,7 @@ describe("parseConfig: errors say FILE:LINE: key: what", () => {
     ["a bad failOn", "scan:\n  failOn: sometimes\n", /^safebuild\.yml:2: scan\.failOn: expected any, none, a severity \(low, medium, high, critical: that or worse\), or a list of file, path/],
     ["tags not a list of strings", "build:\n  tags:\n    - a\n    - {x: 1}\n", /^safebuild\.yml:2: build\.tags: expected a tag or a list of tags$/],
     ["duplicate secret id", "secrets:\n  a: x\n  a: y\n", /^safebuild\.yml:3: not valid YAML: Map keys must be unique/],
+    ["a docker-form entry naming an id another entry has", 'secrets:\n  npmrc: ./a\n  id: "npmrc,src=./b"\n', /^safebuild\.yml:3: secrets\.id: secret npmrc is given twice \(also at safebuild\.yml:2: secrets\.npmrc\)$/],
     ["broken YAML", "secrets:\n  a: [x\n", /^safebuild\.yml:\d: not valid YAML: /],
     ["a list at the top", "- a\n", /^safebuild\.yml:1: \(top level\): /],
     ["version 2", "version: 2\n", /^safebuild\.yml:1: version: expected version: 1$/],

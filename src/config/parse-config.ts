@@ -31,14 +31,7 @@ export function parseConfig(text: string, file: string, display = file): LoadedC
   const build = config.build ?? {};
   const tags = build.tags === undefined ? [] : typeof build.tags === "string" ? [build.tags] : build.tags;
   const keyLines = [...Object.keys(config.secrets ?? {}).map((id) => ["secrets", id]), ["build", "context"], ["build", "file"], ["build", "push"], ["scan"]];
-  const secrets = Object.entries(config.secrets ?? {}).map(([id, source]) => secretRefOf(id, source, dir, at(["secrets", id])));
-  // a docker-form entry names its own id (`other: "id=npmrc,src=…"`): two entries may name one
-  const seen = new Map<string, string>();
-  for (const [key, ref] of Object.keys(config.secrets ?? {}).map((key, i) => [key, secrets[i]!] as const)) {
-    const first = seen.get(ref.id);
-    if (first !== undefined) throw usageError(`${at(["secrets", key])}: secret ${ref.id} is given twice (also at ${at(["secrets", first])})`);
-    seen.set(ref.id, key);
-  }
+  const secrets = uniqueIds(Object.entries(config.secrets ?? {}).map(([key, source]) => [key, secretRefOf(key, source, dir, at(["secrets", key]))] as const), at);
   return {
     path: file,
     display,
@@ -91,6 +84,17 @@ export function parseConfig(text: string, file: string, display = file): LoadedC
       ),
     },
   };
+}
+
+/** The entries' refs; a docker-form entry names its own id (`other: "id=npmrc,src=…"`), so two may name one: an error naming both. */
+function uniqueIds(entries: readonly (readonly [string, SecretRef])[], at: (keys: string[]) => string): SecretRef[] {
+  const seen = new Map<string, string>();
+  for (const [key, ref] of entries) {
+    const first = seen.get(ref.id);
+    if (first !== undefined) throw usageError(`${at(["secrets", key])}: secret ${ref.id} is given twice (also at ${at(["secrets", first])})`);
+    seen.set(ref.id, key);
+  }
+  return entries.map(([, ref]) => ref);
 }
 
 /**

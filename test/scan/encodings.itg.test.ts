@@ -9,10 +9,12 @@ import { DOCKER, engineAnswers, removeImages, runCli } from "../build/cli.js";
 // the real engine and found by the real CLI; and the clean look-alikes beside them.
 const hasEngine = engineAnswers();
 const work = mkdtempSync(join(tmpdir(), "sbtest-encodings-itg-"));
+const operator = mkdtempSync(join(tmpdir(), "sbtest-encodings-operator-"));
 const tags: string[] = [];
 afterAll(() => {
   removeImages(tags);
   rmSync(work, { recursive: true, force: true });
+  rmSync(operator, { recursive: true, force: true });
 });
 
 interface Finding {
@@ -44,11 +46,13 @@ describe.runIf(hasEngine)("encodings written by a real build", () => {
       ].join("\n"),
     );
     // The build would be refused before it starts (the context file is copied): the operator accepts it, so the scan runs.
-    writeFileSync(join(work, "safebuild.yml"), "scan:\n  ignore:\n    - path: run.ps1\n      reason: the leak this test builds on purpose\n");
+    // the operator's config beside the source tree, not above it (a file above a context with no
+    // checkout around it is that tree's own: docs/config.md)
+    writeFileSync(join(operator, "safebuild.yml"), "scan:\n  ignore:\n    - path: run.ps1\n      reason: the leak this test builds on purpose\n");
     const tag = `sbtest-encodings-${randomBytes(5).toString("hex")}`;
     tags.push(tag);
     const run = await runCli(
-      ["build", "--docker", DOCKER, "--no-cache", "--config", join(work, "safebuild.yml"), "--secret", `tok=${join(work, "tok")}`, "--secret", `key=${join(work, "key")}`, "-t", tag, "--format", "json", dir],
+      ["build", "--docker", DOCKER, "--no-cache", "--config", join(operator, "safebuild.yml"), "--secret", `tok=${join(work, "tok")}`, "--secret", `key=${join(work, "key")}`, "-t", tag, "--format", "json", dir],
       { secrets: [token, pem, changed] },
     );
     expect(run.code, run.stderr).toBe(1);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { printable } from "./report/printable.js";
 import type * as Commander from "@commander-js/extra-typings";
 import { createRequire } from "node:module";
 import { ExitCode, isSafebuildError, usageError } from "./errors.js";
@@ -397,7 +398,8 @@ function exitCodeFor(error: unknown, err: MaskedStream, ctx: CommandContext): nu
   }
   if (isSafebuildError(error)) {
     if (error.kind !== "interrupted" || ctx.signalName() !== undefined) {
-      err.say(said`safebuild: ${error.message}\n`);
+      // no escape sequence a path of the repository's put in it reaches the terminal (lines stay lines)
+      err.say(said`safebuild: ${error.message.split("\n").map(printable).join("\n")}\n`);
     }
     return error.exitCode;
   }

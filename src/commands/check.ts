@@ -1,3 +1,4 @@
+import { printable } from "../report/printable.js";
 import { access } from "node:fs/promises";
 import path from "node:path";
 import type { Writable } from "node:stream";
@@ -53,12 +54,12 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
         if (!isSafebuildError(error) || error.kind === "interrupted") throw error;
         failed.push(ref.id);
         errors.set(ref.id, error.message);
-        await write(ctx.io.err, `safebuild: ${error.message}\n`);
+        await write(ctx.io.err, `safebuild: ${printable(error.message)}\n`);
       }
     }
     const checked = await prechecks({ context, buildArgs, target, dockerfile, secrets: resolved, policy: config?.scan, verbose: true }, ctx);
     const problems = checked.findings.filter((f) => f.severity === "error");
-    for (const f of problems) await write(ctx.io.err, `safebuild: ${f.message}\n`);
+    for (const f of problems) await write(ctx.io.err, `safebuild: ${printable(f.message)}\n`);
     if (options.format === "json") await write(ctx.io.out, renderJson(refs, resolved, dockerfile, errors, checked));
     else {
       await write(ctx.io.out, renderTable(refs, resolved, dockerfile));

@@ -1,3 +1,4 @@
+import { printable } from "../report/printable.js";
 import os from "node:os";
 import { isRemoteContext } from "../buildkit/dockerfile-file.js";
 import { confineConfig, type DeniedSecret } from "../config/confine-config.js";
@@ -59,5 +60,6 @@ export async function runConfig(input: RunConfigInput, ctx: CommandContext): Pro
 export function throwIfDenied(denied: readonly DeniedSecret[]): void {
   if (denied.length === 0) return;
   // one line each; cli.ts puts "safebuild: " before the first
-  throw usageError(denied.map((d) => d.message).join("\nsafebuild: "));
+  // the repository's paths are in these lines: no newline or escape sequence of theirs reaches a terminal
+  throw usageError(denied.map((d) => printable(d.message)).join("\nsafebuild: "));
 }

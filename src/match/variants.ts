@@ -99,7 +99,6 @@ function utf16Of(text: Buffer): { le: Buffer; be: Buffer } | undefined {
   return { le, be: Buffer.from(le).swap16() };
 }
 
-/** Collects variants, keeping the first of identical byte sequences (the most specific name). */
 /** FNV-1a of the bytes and their length: buckets for telling variants apart (a value of 20,000 short lines made 20,000 of one length). */
 function bucketOf(bytes: Buffer): string {
   let hash = 0x811c9dc5;
@@ -107,6 +106,7 @@ function bucketOf(bytes: Buffer): string {
   return `${bytes.length}:${hash >>> 0}`;
 }
 
+/** Collects variants, keeping the first of identical byte sequences (the most specific name). */
 class VariantSet {
   readonly list: Variant[] = [];
   readonly #buckets = new Map<string, Buffer[]>();
@@ -124,6 +124,13 @@ class VariantSet {
     if (same) same.push(copy);
     else this.#buckets.set(bucket, [copy]);
     this.list.push({ secretId: this.secretId, encoding, bytes: copy });
+  }
+
+  /** A value found whole: its encodings, its UTF-16 forms and, when it is base64 or hex itself, what it decodes to. */
+  addForms(value: Buffer): void {
+    this.addEncoded(value);
+    this.addUtf16(value);
+    this.addDecoded(value);
   }
 
   addEncoded(value: Buffer): void {
@@ -207,9 +214,7 @@ export function variantsOf(secretId: string, given: Buffer): Variant[] {
   const bare = withoutBlanks(trimmed ?? value);
   if (bare !== undefined && bare.length >= MIN_LINE_BYTES) {
     set.add("raw", bare);
-    set.addEncoded(bare);
-    set.addUtf16(bare);
-    set.addDecoded(bare);
+    set.addForms(bare);
     if (structured === undefined && !bare.includes(0x0a)) for (const bytes of hexDumpForms(bare)) set.add("hex-dump", bytes);
   }
   for (const sub of structured?.subValues ?? subValuesOf(trimmed ?? value)) {
@@ -217,11 +222,7 @@ export function variantsOf(secretId: string, given: Buffer): Variant[] {
     else set.add(sub.encoding, sub.bytes);
     if (sub.encoding === "field" || sub.encoding === "pem") for (const bytes of hexDumpForms(sub.bytes)) set.add("hex-dump", bytes);
     // A PEM body is base64 already; its DER bytes are found raw, or as that same body.
-    if (sub.encoding === "field") {
-      set.addEncoded(sub.bytes);
-      set.addUtf16(sub.bytes);
-      set.addDecoded(sub.bytes);
-    }
+    if (sub.encoding === "field") set.addForms(sub.bytes);
     sub.bytes.fill(0);
   }
   return set.list;

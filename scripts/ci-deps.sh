@@ -41,3 +41,11 @@ if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${need[@]}"
 fi
+# crun (podman's default runtime here) refuses to run a container when cgroup v2 is mounted
+# beside v1 with controllers of its own ("cgroups in hybrid mode not supported", seen on a
+# machine of this kind on 2026-12-03); runc, which docker.io brings, runs it.
+# (podman 4.3 reads no containers.conf.d: the machine's own file, made only when there is none)
+if grep -qs . /sys/fs/cgroup/unified/cgroup.controllers && command -v runc >/dev/null 2>&1 && [ ! -e /etc/containers/containers.conf ]; then
+  mkdir -p /etc/containers
+  printf '[engine]\nruntime = "runc"\n' > /etc/containers/containers.conf
+fi

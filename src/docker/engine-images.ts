@@ -4,7 +4,9 @@ import { environmentError, inputError } from "../errors.js";
 import type { PumpOptions } from "../bytes/pump.js";
 import type { EngineEndpoint } from "./endpoint.js";
 import { engineExport, type EngineExport } from "./export-reader.js";
+import { dropPrestartedReaderThread } from "./reader-thread.js";
 import { readBodyCapped } from "../bytes/read-body.js";
+import { storedImage, type StorageHints, type StoredImage } from "./storage/stored-image.js";
 
 /** An inspect reply is a small JSON document; a huge one is not the engine speaking. */
 const REPLY_CAP = 16 * 1024 * 1024;
@@ -44,6 +46,8 @@ export interface ImageInfo {
   readonly size: number | undefined;
   /** `RootFS.Layers` */
   readonly layers: number | undefined;
+  /** where the engine keeps it (`GraphDriver`, `RootFS.Layers`) */
+  readonly storage: StorageHints;
 }
 
 /** `GET /images/{name}/json`: the image id, or an input error when the engine has no such image. */
@@ -59,7 +63,7 @@ export async function inspectImage(endpoint: EngineEndpoint, ref: string, signal
     throw inputError(`${ref}: not a valid image reference (engine status ${response.statusCode})`);
   }
   if (response.statusCode !== 200) throw environmentError(`the Docker engine answered ${response.statusCode} to an image inspect`);
-  let parsed: { Id?: unknown; Size?: unknown; RootFS?: { Layers?: unknown } } = {};
+  let parsed: { Id?: unknown; Size?: unknown; RootFS?: { Layers?: unknown }; GraphDriver?: { Name?: unknown; Data?: { UpperDir?: unknown } } } = {};
   try {
     parsed = JSON.parse(body.toString("utf8")) as typeof parsed;
   } catch {
@@ -68,28 +72,60 @@ export async function inspectImage(endpoint: EngineEndpoint, ref: string, signal
   const id = parsed?.Id;
   if (typeof id !== "string" || !/^sha256:[0-9a-f]{64}$/.test(id)) throw environmentError("the Docker engine sent an image inspect without an id");
   const size = typeof parsed.Size === "number" && parsed.Size >= 0 ? parsed.Size : undefined;
-  const layers = Array.isArray(parsed.RootFS?.Layers) ? parsed.RootFS.Layers.length : undefined;
-  return { id, size, layers };
+  const diffIds: unknown[] = Array.isArray(parsed.RootFS?.Layers) ? parsed.RootFS.Layers : [];
+  const layers = Array.isArray(parsed.RootFS?.Layers) ? diffIds.length : undefined;
+  const driver = parsed.GraphDriver?.Name;
+  const upperDir = parsed.GraphDriver?.Data?.UpperDir;
+  const storage: StorageHints = {
+    driver: typeof driver === "string" ? driver : undefined,
+    upperDir: typeof upperDir === "string" ? upperDir : undefined,
+    diffIds: diffIds.filter((d): d is string => typeof d === "string"),
+  };
+  return { id, size, layers, storage };
 }
 
 /** `GET /images/{id}/get`: the same bytes as `docker save`. */
 export const exportPath = (id: string): string => `/images/${refPath(id)}/get`;
 
 /**
- * The image's id (an inspect) and its export by that id; the reader thread starts while the
- * inspect runs.
+ * How an engine image is read: from the engine's own storage when this process can (root on
+ * the engine's host: docs/performance.md), else from its export; `export` or `storage` forced
+ * by SAFEBUILD_ENGINE_READ.
  */
-export async function exportImage(
+export type EngineReadMode = "auto" | "export" | "storage";
+
+export function engineReadMode(env: NodeJS.ProcessEnv): EngineReadMode {
+  const raw = env.SAFEBUILD_ENGINE_READ?.trim() ?? "";
+  if (raw === "") return "auto";
+  if (raw === "auto" || raw === "export" || raw === "storage") return raw;
+  throw inputError(`SAFEBUILD_ENGINE_READ must be auto, export or storage`);
+}
+
+/** An engine image opened for the scan: its folders in the engine's storage, or its export. */
+export type EngineRead = { readonly id: string; readonly stored: StoredImage } | { readonly id: string; readonly exported: EngineExport };
+
+/**
+ * The image's id (an inspect), then either its files in the engine's storage (a local socket,
+ * readable) or its export by that id.
+ */
+export async function openEngineImage(
   endpoint: EngineEndpoint,
   ref: string,
-  options: PumpOptions & { readonly onImage?: ((info: ImageInfo) => void) | undefined },
-): Promise<{ id: string; exported: EngineExport }> {
-  // the inspect answers at once, the export's first byte seconds later: tell what is coming
-  const info = inspectImage(endpoint, ref, options.signal).then((known) => {
-    options.onImage?.(known);
-    return known;
-  });
-  const target = info.then((known) => ({ path: exportPath(known.id), subject: known.id }));
-  const [known, exported] = await Promise.all([info, engineExport(endpoint.options, endpoint.display, target, options)]);
+  options: PumpOptions & { readonly mode: EngineReadMode; readonly onImage?: ((info: ImageInfo) => void) | undefined },
+): Promise<EngineRead> {
+  const known = await inspectImage(endpoint, ref, options.signal);
+  // the inspect answers at once, an export's first byte seconds later: tell what is coming
+  options.onImage?.(known);
+  // root only: a rootless engine's data root is its user's, but the layers' files keep their
+  // owners' modes, so some of them would be unreadable halfway through a scan
+  if (options.mode !== "export" && endpoint.options.socketPath !== undefined && process.geteuid?.() === 0) {
+    const stored = storedImage(known.id, known.storage);
+    if (stored !== undefined) {
+      dropPrestartedReaderThread();
+      return { id: known.id, stored };
+    }
+  }
+  if (options.mode === "storage") throw environmentError(`image ${ref} is not in an engine storage this process can read (SAFEBUILD_ENGINE_READ=storage)`);
+  const exported = await engineExport(endpoint.options, endpoint.display, Promise.resolve({ path: exportPath(known.id), subject: known.id }), options);
   return { id: known.id, exported };
 }

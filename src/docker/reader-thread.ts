@@ -57,6 +57,11 @@ export function prestartReaderThread(): Worker {
   return waiting.worker;
 }
 
+/** Ends a prestarted thread no export will take (the image is read from the engine's storage). */
+export function dropPrestartedReaderThread(): void {
+  void takePrestarted()?.terminate();
+}
+
 /** Whether a prestarted thread waits for the next export. */
 export const readerThreadWaiting = (): boolean => prestarted !== null;
 

@@ -18,13 +18,20 @@ describe("the launcher's reading of `scan ARGS`", () => {
     expect(scanImageArgument(["--secret", "x"])).toBeUndefined();
   });
 
-  test("a reader thread is started ahead only for an image safebuild reads from the engine itself", () => {
-    expect(scansEngineImage(["scan", "--secret", "t=env:T", "app:1"], engine, work)).toBe(true);
-    expect(scansEngineImage(["scan", "docker:image.tar"], engine, work)).toBe(true);
-    expect(scansEngineImage(["scan", "image.tar", "--secret", "t=env:T"], engine, work)).toBe(false);
-    expect(scansEngineImage(["scan", "oci:layout"], engine, work)).toBe(false);
-    expect(scansEngineImage(["scan", "app:1"], { DOCKER_HOST: "ssh://me@host" }, work)).toBe(false);
-    expect(scansEngineImage(["build", "app:1"], engine, work)).toBe(false);
+  test("a reader thread is started ahead only for an image safebuild reads from the engine's export itself", () => {
+    const noStorage = join(work, "no-layerdb");
+    expect(scansEngineImage(["scan", "--secret", "t=env:T", "app:1"], engine, work, noStorage)).toBe(true);
+    expect(scansEngineImage(["scan", "docker:image.tar"], engine, work, noStorage)).toBe(true);
+    expect(scansEngineImage(["scan", "image.tar", "--secret", "t=env:T"], engine, work, noStorage)).toBe(false);
+    expect(scansEngineImage(["scan", "oci:layout"], engine, work, noStorage)).toBe(false);
+    expect(scansEngineImage(["scan", "app:1"], { DOCKER_HOST: "ssh://me@host" }, work, noStorage)).toBe(false);
+    expect(scansEngineImage(["build", "app:1"], engine, work, noStorage)).toBe(false);
+  });
+
+  test("none when the engine's storage looks readable to root (no export to read), unless the export is forced", () => {
+    // only root reads the storage (engine-images.ts): any other user reads the export
+    expect(scansEngineImage(["scan", "app:1"], engine, work, work)).toBe(process.geteuid?.() !== 0);
+    expect(scansEngineImage(["scan", "app:1"], { ...engine, SAFEBUILD_ENGINE_READ: "export" }, work, work)).toBe(true);
   });
 
   // A value option added to `scan` must be added here too, or its value could pass for the image.

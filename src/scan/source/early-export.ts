@@ -1,13 +1,12 @@
-import type { EngineExport } from "../../docker/export-reader.js";
-import { engineEndpoint, exportImage, type EngineEndpoint, type ImageInfo } from "../../docker/engine-images.js";
+import { engineEndpoint, engineReadMode, openEngineImage, type EngineEndpoint, type EngineRead, type ImageInfo } from "../../docker/engine-images.js";
 import { engineTarget } from "./image-ref.js";
 
 /** An image's export, asked of the engine before the scan is ready to read it. */
 export interface EarlyExport {
   /** the engine reference it exports */
   readonly target: string;
-  /** The image id and its export once the engine has answered; rejects with what went wrong. */
-  opened(): Promise<{ id: string; exported: EngineExport }>;
+  /** The image id and its files or its export once the engine has answered; rejects with what went wrong. */
+  opened(): Promise<EngineRead>;
   /** Where the export's byte counts and the image's size go (the progress indicator), once the scan knows. */
   report(onBytes: (count: number) => void, onImage?: (info: ImageInfo) => void): void;
   /** Stops the export, whatever state it is in (idempotent). */
@@ -25,9 +24,10 @@ export function directEngineTarget(ref: string, env: NodeJS.ProcessEnv, cwd: str
 }
 
 /**
- * Asks the engine for the image's export now, so the seconds dockerd 20.10 spends writing the
- * whole export to its temp dir before the first byte also cover what the scan does before it
- * can read (resolving secrets, building their variants): about 0.1 s of every engine scan.
+ * Asks the engine for the image's export now (unless its storage can be read instead), so the
+ * seconds dockerd 20.10 spends writing the whole export to its temp dir before the first byte
+ * also cover what the scan does before it can read (resolving secrets, building their
+ * variants): about 0.1 s of every engine scan.
  * Undefined when `ref` is not an engine image safebuild reads itself (files, `ssh://`).
  * The caller closes it whatever happens; until the scan awaits it, its errors wait too.
  */
@@ -43,7 +43,8 @@ export function startEarlyExport(ref: string, options: { env: NodeJS.ProcessEnv;
   let onBytes: ((count: number) => void) | undefined;
   let onImage: ((info: ImageInfo) => void) | undefined;
   let image: ImageInfo | undefined;
-  const opening = exportImage(endpoint, target, {
+  const opening = openEngineImage(endpoint, target, {
+    mode: engineReadMode(options.env),
     signal: stopping.signal,
     onBytes: (count) => onBytes?.(count),
     onImage: (info) => {
@@ -68,7 +69,7 @@ export function startEarlyExport(ref: string, options: { env: NodeJS.ProcessEnv;
         options.signal.removeEventListener("abort", follow);
         stopping.abort(new Error("the scan is over"));
         const opened = await opening.catch(() => undefined);
-        await opened?.exported.close();
+        if (opened !== undefined && "exported" in opened) await opened.exported.close();
       })();
       return closing;
     },

@@ -7,7 +7,8 @@ import { filePump } from "../../bytes/pump.js";
 import { directoryStore } from "./directory-store.js";
 import { dirTransportStore, isDirTransport } from "./dir-transport-store.js";
 import { registryStore } from "./registry-store.js";
-import { engineEndpoint, exportImage, type ImageInfo } from "../../docker/engine-images.js";
+import { engineEndpoint, engineReadMode, openEngineImage, type ImageInfo } from "../../docker/engine-images.js";
+import { storageStore } from "./storage-store.js";
 import { cliImageId, cliSavePump } from "../../docker/cli-save.js";
 import type { EarlyExport } from "./early-export.js";
 import { classifyRef, looksLikePath, type SourceKind } from "./image-ref.js";
@@ -57,7 +58,9 @@ async function openEngine(target: string, ctx: LayerScanContext, options: Source
   const early = options.early?.target === target ? options.early : undefined;
   const onImage = (info: ImageInfo): void => options.progress?.expect({ bytes: info.size, layers: info.layers, exporting: true });
   early?.report(options.onBytes, onImage);
-  const { id, exported } = await (early?.opened() ?? exportImage(endpoint, target, { signal: ctx.signal, onBytes: options.onBytes, onImage }));
+  const opened = await (early?.opened() ?? openEngineImage(endpoint, target, { mode: engineReadMode(options.env), signal: ctx.signal, onBytes: options.onBytes, onImage }));
+  if ("stored" in opened) return { store: storageStore(opened.stored, opened.id, ctx, `image ${target}`, options), id: opened.id };
+  const { id, exported } = opened;
   try {
     return { store: await readArchive(exported.pump, ctx, `image ${target}`, options.progress), id };
   } catch (error) {

@@ -104,3 +104,23 @@ describe("a complete export is read to its end-of-archive marker, not to the end
     }
   });
 });
+
+describe("an engine whose storage this process cannot read", () => {
+  // the fake engine's inspect names no overlay2 storage, as a remote or rootless engine's would not be readable
+  test("auto reads its export; storage forced is exit 4, in one line, the export never asked for", async () => {
+    const marker = join(work, "asked-storage");
+    const engine = await startFakeEngine(work, join(images, "leaky.docker.tar"), "whole", { marker });
+    try {
+      const env = { ...neutralEnv, DOCKER_HOST: engine.host, SBTEST_EARLY_TOKEN: token };
+      const auto = await runCli(["scan", "docker:sbtest-faults-fake:1", "--secret", "tok=env:SBTEST_EARLY_TOKEN"], { env, secrets: [token], timeoutMs: 60_000 });
+      expect(auto.code, auto.stderr.toString()).toBe(1);
+      rmSync(marker, { force: true });
+      const forced = await runCli(["scan", "docker:sbtest-faults-fake:1", "--secret", "tok=env:SBTEST_EARLY_TOKEN"], { env: { ...env, SAFEBUILD_ENGINE_READ: "storage" }, secrets: [token], timeoutMs: 60_000 });
+      expect(forced.code, forced.stderr.toString()).toBe(4);
+      expect(messageLines(forced.stderr.toString())).toEqual(["safebuild: image sbtest-faults-fake:1 is not in an engine storage this process can read (SAFEBUILD_ENGINE_READ=storage)"]);
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -24,6 +24,8 @@ export interface WindowRule {
   readonly wideKeywords?: readonly Buffer[] | undefined;
   /** Calls `found(start, end)` for each secret inside `window` (offsets into it). */
   find(window: Buffer, found: (start: number, end: number) => void): void;
+  /** A rule with no keywords, run on the whole of files whose path passes this test (RuleSpec.wholeFile). */
+  readonly wholeFile?: ((path: string) => boolean) | undefined;
 }
 
 /** Receives a confirmed match: its bytes are borrowed (valid during the call); returns the tag to report, or undefined to drop it. */

@@ -285,6 +285,59 @@ const RULES: readonly RuleSpec[] = [
     allowPasswordSameAsUser: true,
     allowExampleHosts: true,
   },
+  // Credential files of package managers and tools, whatever the token's shape (a legacy npm
+  // token is a bare UUID): run on the whole of files of their own names only (no keywords:
+  // `machine`, `_auth` cost every other file a check), where documentation's examples are not.
+  {
+    id: "npmrc-auth",
+    title: "Registry credentials in an .npmrc or .yarnrc.yml (`_authToken`, `_auth`, `_password`, `npmAuthToken`)",
+    severity: "high",
+    keywords: [],
+    wholeFile: true,
+    regex: `(?:^|[\\s:/])(?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent)\\s*[=:]\\s*["']?([^\\s"'$]{8,1000})`,
+    paths: ["(?:^|/)\\.?npmrc$", "(?:^|/)\\.yarnrc\\.yml$"],
+    entropy: 3.0,
+    // a token of npm's own shape is the npm-token rule's finding: one finding for one value
+    allowRegexes: ["^[{<%]", "^npm_[A-Za-z0-9]{36}$"],
+    stopwords: PLACEHOLDER_WORDS,
+  },
+  {
+    id: "netrc-password",
+    title: "A password in a .netrc (`machine HOST login USER password …`)",
+    severity: "high",
+    keywords: [],
+    wholeFile: true,
+    regex: "machine\\s+\\S+\\s+(?:(?:login|account|port)\\s+\\S+\\s+)*password\\s+(\\S{6,512})",
+    paths: ["(?:^|/)[._]netrc$"],
+    entropy: 2.5,
+    // GitHub's and GitLab's tokens are their own rules' findings
+    allowRegexes: ["^[$%{<]", "^gh[pousr]_[A-Za-z0-9]{36,251}$", "^github_pat_\\w{22,}$", "^glpat-"],
+    stopwords: PLACEHOLDER_WORDS,
+  },
+  {
+    id: "maven-settings-password",
+    title: "A server password in Maven's settings.xml",
+    severity: "high",
+    keywords: [],
+    wholeFile: true,
+    regex: "<password>\\s*([^<\\s]{6,512})\\s*</password>",
+    paths: ["(?:^|/)settings(?:-security)?\\.xml$"],
+    entropy: 2.5,
+    // a property or an environment variable, filled in at build time
+    allowRegexes: ["^\\$\\{"],
+    stopwords: PLACEHOLDER_WORDS,
+  },
+  {
+    id: "composer-auth",
+    title: "HTTP credentials in Composer's auth.json (`http-basic` … `password`)",
+    severity: "high",
+    keywords: [],
+    wholeFile: true,
+    regex: '"http-basic"\\s*:\\s*\\{[^}]*?"password"\\s*:\\s*"([^"\\\\]{6,512})"',
+    paths: ["(?:^|/)auth\\.json$"],
+    entropy: 2.5,
+    stopwords: PLACEHOLDER_WORDS,
+  },
 ];
 
 /**

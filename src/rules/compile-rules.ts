@@ -107,7 +107,8 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   const fail = (why: string): never => {
     throw usageError(`${from}: rule ${id}: ${why}`);
   };
-  if (rule.keywords.length === 0) fail("no keywords: safebuild runs a rule's regex only near one of its keywords (add keywords: the literal text every match contains or sits next to)");
+  const wholeFile = rule.wholeFile === true && (rule.paths ?? []).length > 0;
+  if (rule.keywords.length === 0 && !wholeFile) fail("no keywords: safebuild runs a rule's regex only near one of its keywords (add keywords: the literal text every match contains or sits next to)");
   const keywords = rule.keywords.map((k) => Buffer.from(k, "utf8"));
   const wideKeywords = (rule.utf16Keywords ?? []).map((k) => Buffer.from(k, "utf16le"));
   for (const k of [...keywords, ...wideKeywords]) {
@@ -167,6 +168,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
         return true;
       });
     },
+    ...(wholeFile ? { wholeFile: (path: string) => onlyPaths.some((test) => test(path)) } : {}),
     allowsPath: (path, verified = false) => (!verified && allowPaths.some((test) => test(path))) || (onlyPaths.length > 0 && !onlyPaths.some((test) => test(path))),
     verified: (secret) => checksummed && hasTokenChecksum(secret),
     quietWhenInstalled: rule.quietWhenInstalled === true,

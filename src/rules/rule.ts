@@ -56,6 +56,12 @@ export interface RuleSpec {
    * record lists as installed (a `*.dist-info/RECORD`), wherever they are, as under the allow paths.
    */
   readonly quietWhenInstalled?: boolean | undefined;
+  /**
+   * Built-in only (no config or TOML field sets it): no keywords; the regex runs over the whole
+   * content (at most WHOLE_FILE_BYTES) of layer files whose path matches `paths`, a credential
+   * file's own name (`.npmrc`, `.netrc`), so its common words cost the rest of the image nothing.
+   */
+  readonly wholeFile?: boolean | undefined;
 }
 
 /** Where a rule came from, for messages. */

@@ -1,8 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { RE2JS } from "re2js";
 import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES, segmentOtherThan } from "../../src/rules/builtin-rules.js";
 import { alnum, pem, ppk, serviceAccount, token } from "./tokens.js";
-import { builtinsOnRe2, findStream, findWhole } from "./find.js";
+import { builtins, builtinsOnRe2, findInFile, findStream, findWhole } from "./find.js";
 
 const jsonEscaped = (text: string): string => JSON.stringify({ key: text });
 
@@ -67,10 +68,31 @@ const positives: [string, () => string][] = [
   ["url-password", () => `git clone https://deploy:${alnum(20)}@git.acme-corp.io/team/repo.git`],
   // a reserved name only as the whole host's end: example.com.evil.io is someone's
   ["url-password", () => `https://ci:${alnum(20)}@example.com.mirror.acme.io/repo`],
+  // credential files, whatever the token's shape (a legacy npm token is a UUID)
+  ["npmrc-auth", () => `registry=https://npm.acme-corp.io/\n//npm.acme-corp.io/:_authToken=${randomUUID()}\nalways-auth=true\n`],
+  ["npmrc-auth", () => `_auth = ${Buffer.from(`ci:${alnum(20)}`).toString("base64")}\nemail=ci@acme-corp.io\n`],
+  ["npmrc-auth", () => `//npm.pkg.github.com/:_password="${Buffer.from(alnum(24)).toString("base64")}"\n`],
+  ["npmrc-auth", () => `npmRegistries:\n  "https://npm.acme-corp.io":\n    npmAuthToken: ${alnum(40)}\n`],
+  ["netrc-password", () => `machine api.acme-corp.io\n  login deploy\n  password ${alnum(24)}\n`],
+  ["netrc-password", () => `machine git.acme-corp.io login ci password ${alnum(32)}`],
+  ["maven-settings-password", () => `<settings>\n  <servers>\n    <server>\n      <id>nexus</id>\n      <username>ci</username>\n      <password>${alnum(20)}</password>\n    </server>\n  </servers>\n</settings>\n`],
+  ["composer-auth", () => JSON.stringify({ "http-basic": { "repo.acme-corp.io": { username: "ci", password: alnum(24) } } }, null, 4)],
 ];
 
 /** [rule, text that looks close but holds no secret of it]. */
 const negatives: [string, () => string][] = [
+  // what a build fills in later, and the tokens other rules name
+  ["npmrc-auth", () => "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"],
+  ["npmrc-auth", () => `//registry.npmjs.org/:_authToken=${token.npm()}\n`],
+  ["npmrc-auth", () => "self._auth = auth\nif self._authenticated: pass\n"],
+  ["npmrc-auth", () => "//registry.npmjs.org/:_authToken=your_token_here\n"],
+  ["netrc-password", () => "machine api.acme-corp.io login deploy password $NETRC_PASSWORD\n"],
+  ["netrc-password", () => `machine github.com login x password ${token.github("p")}\n`],
+  ["netrc-password", () => "a virtual machine with a password prompt: the machine asks for a password"],
+  ["maven-settings-password", () => "<server><id>nexus</id><password>${env.NEXUS_PASSWORD}</password></server>"],
+  ["maven-settings-password", () => "<password></password>"],
+  ["composer-auth", () => JSON.stringify({ "http-basic": { "repo.acme-corp.io": { username: "ci", password: "your-password" } } })],
+  ["composer-auth", () => JSON.stringify({ "github-oauth": { "github.com": alnum(40) } })],
   ["private-key", () => 'const HEADER = "-----BEGIN PRIVATE KEY-----";'],
   // the same escapes around a public key, and around a key cut short in documentation
   ["private-key", () => `<key>-----BEGIN PUBLIC KEY-----&#10;${token.pemBody(270).replace(/\n/g, "&#10;")}&#10;-----END PUBLIC KEY-----</key>`],
@@ -135,7 +157,19 @@ const negatives: [string, () => string][] = [
   ["url-password", () => "DOTENV_KEY='dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=production' dotenv://:key_7890@dotenvx.com/v"],
 ];
 
+/** Where each whole-file rule's positives sit: it runs only on files of its own names. */
+const WHOLE_FILE_AT: Readonly<Record<string, string>> = {
+  "npmrc-auth": "root/.npmrc",
+  "netrc-password": "root/.netrc",
+  "maven-settings-password": "root/.m2/settings.xml",
+  "composer-auth": "root/.config/composer/auth.json",
+};
+
 describe("built-in rules", () => {
+  test("every whole-file rule has its place here, and only those rules", () => {
+    expect(builtins.filter((r) => r.wholeFile !== undefined).map((r) => r.id).sort()).toEqual(Object.keys(WHOLE_FILE_AT).sort());
+  });
+
   test("every built-in rule has positive and negative cases here", () => {
     for (const rule of BUILTIN_RULES) {
       expect(positives.some(([id]) => id === rule.id), `${rule.id} positive`).toBe(true);
@@ -145,6 +179,12 @@ describe("built-in rules", () => {
 
   test.each(positives)("%s finds its secret", (id, make) => {
     const text = make();
+    if (WHOLE_FILE_AT[id] !== undefined) {
+      expect(findInFile(WHOLE_FILE_AT[id], text)).toContain(id);
+      // a whole-file rule has no keywords: the same bytes in any other file open nothing
+      expect(findWhole(text).map((f) => f.rule)).not.toContain(id);
+      return;
+    }
     const got = findWhole(text).map((f) => f.rule);
     expect(got).toContain(id);
     // the same in a stream, split in 7-byte pieces (windows across chunk boundaries)
@@ -156,6 +196,7 @@ describe("built-in rules", () => {
 
   test.each(negatives)("%s stays quiet on a look-alike", (id, make) => {
     expect(findWhole(make()).map((f) => f.rule)).not.toContain(id);
+    if (WHOLE_FILE_AT[id] !== undefined) expect(findInFile(WHOLE_FILE_AT[id], make())).not.toContain(id);
   });
 
   test("each built-in is valid RE2 too, and both engines find the same in every case", () => {
@@ -164,6 +205,19 @@ describe("built-in rules", () => {
       const key = (f: { rule: string; offset: number }): string => `${f.rule}@${f.offset}`;
       expect(findWhole(text, builtinsOnRe2).map(key)).toEqual(findWhole(text).map(key));
     }
+  });
+
+  test.each([
+    ["npmrc-auth", "root/.npmrc", "usr/local/etc/npmrc", "app/README.md"],
+    ["npmrc-auth", "app/.yarnrc.yml", "home/node/.npmrc", "app/docs/npmrc.md"],
+    ["netrc-password", "root/.netrc", "root/_netrc", "usr/local/lib/python3.12/netrc.py"],
+    ["maven-settings-password", "root/.m2/settings.xml", "opt/maven/conf/settings-security.xml", "app/pom.xml"],
+    ["composer-auth", "root/.composer/auth.json", "app/auth.json", "app/composer.json"],
+  ])("%s counts in its own files (%s, %s), not elsewhere (%s)", (id, own, other, elsewhere) => {
+    const rule = builtins.find((r) => r.id === id);
+    expect(rule?.allowsPath(own)).toBe(false);
+    expect(rule?.allowsPath(other)).toBe(false);
+    expect(rule?.allowsPath(elsewhere)).toBe(true);
   });
 
   test("package documentation is not searched by the built-in rules (example keys and tokens)", () => {

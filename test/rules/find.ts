@@ -2,6 +2,7 @@ import { buildNeedles, type NeedleTable } from "../../src/scan/findings/needles.
 import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
 import { compileRules, type CompiledRule } from "../../src/rules/compile-rules.js";
 import type { ResolvedSecret } from "../../src/secrets/secret.js";
+import { WholeFileGatherer, WholeFileRules } from "../../src/scan/layer/whole-file-rules.js";
 
 /** As the CLI runs them: on V8's regexes (trusted); `builtinsOnRe2` runs the same on re2js. */
 export const builtins: readonly CompiledRule[] = compileRules(BUILTIN_RULES.map((rule) => ({ rule, from: "built-in rules" })), () => true);
@@ -45,4 +46,16 @@ export function findStream(pieces: readonly Buffer[], rules: readonly CompiledRu
   for (const piece of pieces) search.push(piece, onMatch);
   search.end(onMatch);
   return { rules: out, known };
+}
+
+/** The whole-file rules' matches in a file at `path` (rule ids), as the layer walk runs them. */
+export function findInFile(path: string, text: string, rules: readonly CompiledRule[] = builtins): string[] {
+  const bytes = Buffer.from(text);
+  const named = new WholeFileRules(rules).at(path, bytes.length);
+  if (named === null) return [];
+  const gatherer = new WholeFileGatherer(named, rules);
+  gatherer.push(bytes);
+  const out: string[] = [];
+  gatherer.end(() => true, (rule) => void out.push(rules[rule]!.id));
+  return out;
 }

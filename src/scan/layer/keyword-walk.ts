@@ -5,10 +5,12 @@ import { compileRule } from "../../rules/compile-rules.js";
 import { normalizeEntryPath } from "./entry-path.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
 import type { ThreadRuleMatch, ThreadRuleResult, ThreadRuleSet } from "./digest-protocol.js";
+import { WholeFileGatherer, WholeFileRules } from "./whole-file-rules.js";
 
 /** The rules' keywords, compiled once per rule set on the layer thread. */
 export interface KeywordSearch {
   readonly plan: KeywordPlan;
+  readonly wholeFile: WholeFileRules;
   readonly matcher: RangeMatcher;
   readonly needles: readonly { readonly bytes: Buffer; readonly tag: number }[];
   /** matches one stream keeps at most (the starter caps the scan) */
@@ -22,7 +24,7 @@ export function compileKeywordSearch(set: ThreadRuleSet, maxMatches: number): Ke
   const rules = set.rules.map(({ rule, from, trusted }) => compileRule({ rule, from }, trusted));
   const plan = planKeywords(rules);
   const needles = plan.keywords.map((bytes, tag) => ({ bytes, tag }));
-  return { plan, matcher: compileMatcher(needles), needles, maxMatches };
+  return { plan, matcher: compileMatcher(needles), needles, maxMatches, wholeFile: new WholeFileRules(rules) };
 }
 
 /**
@@ -39,6 +41,11 @@ export class KeywordWalk {
   #windowBytes = 0;
   #stoppedAt: ThreadRuleResult["stoppedAt"] = null;
   #failed = false;
+  readonly #search: KeywordSearch;
+  readonly #budget: WindowBudget;
+  readonly #found: (rule: number, secret: Buffer, offset: number) => undefined;
+  /** the entry's bytes, when whole-file rules name its path */
+  #whole: WholeFileGatherer | null = null;
 
   /** `windowBytes`: what the scan's rules may still examine (rule-limits.ts takes the same way). */
   constructor(search: KeywordSearch, windowBytes: number) {
@@ -59,6 +66,9 @@ export class KeywordWalk {
       this.#matches.push({ rule, entry: this.#entry, path: this.#path, offset, secret: Uint8Array.from(secret) });
       return undefined;
     };
+    this.#search = search;
+    this.#budget = budget;
+    this.#found = sink;
     this.#stream = new KeywordStream(new StreamSearch(search.needles, search.matcher), search.plan, 0, sink, budget);
     this.#walker = new TarWalker(this.#onEntry);
   }
@@ -69,13 +79,22 @@ export class KeywordWalk {
     if (header.size === 0) return null;
     this.#path = normalizeEntryPath(header.name);
     this.#stream.reset();
+    const whole = this.#search.wholeFile.at(this.#path, header.size);
+    this.#whole = whole === null ? null : new WholeFileGatherer(whole, this.#search.plan.rules);
     return this.#sink;
   };
 
   /** One sink for every entry (they come one after another): nothing allocated per entry. */
   readonly #sink: EntrySink = {
-    data: (chunk) => this.#stream.push(chunk, ignore),
-    end: () => this.#stream.end(ignore),
+    data: (chunk) => {
+      this.#stream.push(chunk, ignore);
+      this.#whole?.push(chunk);
+    },
+    end: () => {
+      this.#stream.end(ignore);
+      this.#whole?.end((bytes) => this.#budget.take(bytes), this.#found);
+      this.#whole = null;
+    },
   };
 
   write(chunk: Buffer): void {
@@ -98,6 +117,7 @@ export class KeywordWalk {
       }
     }
     this.#stream.reset();
+    this.#whole = null;
     return { matches: this.#matches, windowBytes: this.#windowBytes, stoppedAt: this.#stoppedAt, failed: this.#failed };
   }
 }

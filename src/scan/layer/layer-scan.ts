@@ -19,6 +19,7 @@ import { EntryBudget } from "./entry-budget.js";
 import { PathIndexBuilder, type PathIndex } from "./path-index.js";
 import { normalizeEntryPath } from "./entry-path.js";
 import { isInstalledRecord, RecordBudget, RecordGatherer } from "./installed-records.js";
+import { WholeFileGatherer, WholeFileRules } from "./whole-file-rules.js";
 import { RULES_STOPPED_TAG } from "../findings/rule-limits.js";
 
 export type LayerWhere = "file" | "path" | "linkname";
@@ -95,6 +96,8 @@ export interface LayerScanContext {
   readonly entries?: EntryBudget | undefined;
   /** shared by the layers of one scan: how many RECORD bytes they keep; else one per layer */
   readonly records?: RecordBudget | undefined;
+  /** the rules run on whole credential files, found once per scan; else once per layer */
+  readonly wholeFileRules?: WholeFileRules | undefined;
 }
 
 const OPAQUE = ".wh..wh..opq";
@@ -148,6 +151,7 @@ class LayerWalk {
   readonly deflate: ReusedInflater;
   readonly gathers: GatherPool;
   #wholeSearch: StreamSearcher | undefined;
+  readonly wholeFileRules: WholeFileRules;
   #scratch = Buffer.allocUnsafe(1024);
   // where this layer gathers its gzip files, one after another: grown by doubling, never freed
   #gathering: Buffer | undefined;
@@ -165,6 +169,7 @@ class LayerWalk {
     this.deflate = ctx.deflate ?? new ReusedInflater("raw");
     this.gathers = ctx.gathers ?? new GatherPool();
     this.records = ctx.needles.rules.length === 0 ? undefined : (ctx.records ?? new RecordBudget());
+    this.wholeFileRules = ctx.wholeFileRules ?? new WholeFileRules(ctx.needles.rules);
   }
 
   /** The layer thread runs the rules on this layer's entries: the walk looks for the known values alone (a wider matcher window). */
@@ -333,6 +338,8 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
   let nested: NestedGzip | null = null;
   let content: ContentSink | null = null;
   const record = layer.records !== undefined && isInstalledRecord(path) ? new RecordGatherer(path, layer.records) : null;
+  const wholeRules = layer.rulesFrom === null ? layer.wholeFileRules.at(path, size) : null;
+  const whole = wholeRules === null ? null : new WholeFileGatherer(wholeRules, layer.needles.rules);
   let sniffed = !layer.searchesContent;
   // the head, when the entry's first bytes come in pieces shorter than a sniff needs
   let head: Buffer | null = null;
@@ -353,6 +360,7 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
       layer.bytes += chunk.length;
       layer.searcher.push(chunk, onContent);
       record?.push(chunk);
+      whole?.push(chunk);
       if (!sniffed) {
         if (fill === 0 && (chunk.length >= HEAD_BYTES || chunk.length >= size)) {
           decide(chunk);
@@ -373,6 +381,10 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
       // A match ending in the entry's last bytes is only reported now.
       layer.searcher.end(onContent);
       if (record !== null) for (const installed of record.end()) layer.installed.push(installed);
+      whole?.end((bytes) => layer.needles.ruleLimits.take(bytes), (rule, secret, offset) => {
+        const tag = layer.needles.ruleSink(rule, secret, offset);
+        if (tag !== undefined) onContent(tag);
+      });
       if (!sniffed && head !== null) {
         decide(head.subarray(0, fill));
         forward(head.subarray(0, fill));

@@ -1,0 +1,79 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { dockerArchive, tarOf, type TarEntry } from "../helpers/archives.js";
+import { runCli } from "../helpers/cli.js";
+import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
+import { compileKeywordSearch, KeywordWalk } from "../../src/scan/layer/keyword-walk.js";
+import { alnum } from "./tokens.js";
+
+/**
+ * Credential files (.npmrc, .netrc, Maven's settings.xml, Composer's auth.json): their rules run
+ * on the whole of files of those names, whatever the token's shape, and nowhere else.
+ */
+const work = mkdtempSync(join(tmpdir(), "sbtest-credential-files-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const file = (name: string, data: string): TarEntry => ({ name, data: Buffer.from(data) });
+
+const legacyNpm = randomUUID();
+const netrcPassword = alnum(24);
+const mavenPassword = alnum(20);
+const composerPassword = alnum(24);
+const npmrc = `registry=https://npm.acme-corp.io/\n//npm.acme-corp.io/:_authToken=${legacyNpm}\n`;
+const netrc = `machine api.acme-corp.io\n  login deploy\n  password ${netrcPassword}\n`;
+const settings = `<settings><servers><server><id>nexus</id><username>ci</username><password>${mavenPassword}</password></server></servers></settings>\n`;
+const auth = JSON.stringify({ "http-basic": { "repo.acme-corp.io": { username: "ci", password: composerPassword } } }, null, 2);
+const values = [legacyNpm, netrcPassword, mavenPassword, composerPassword];
+
+const layer = (): Promise<Buffer> =>
+  tarOf([
+    file("root/.npmrc", npmrc),
+    file("root/.netrc", netrc),
+    file("root/.m2/settings.xml", settings),
+    file("root/.config/composer/auth.json", auth),
+    // the same text under other names: documentation, a template, an example
+    file("app/docs/npmrc.md", npmrc),
+    file("app/netrc.example", netrc),
+    file("app/pom.xml", settings),
+    file("app/composer.json", auth),
+    // what a build fills in later
+    file("home/node/.npmrc", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"),
+  ]);
+
+describe("credential files through the CLI", () => {
+  test("each found at its own file, as its rule; the same text elsewhere and a variable: quiet", async () => {
+    const image = join(work, "image.tar");
+    writeFileSync(image, await dockerArchive([await layer()]));
+    const cli = await runCli(["scan", `docker-archive:${image}`, "--format", "json"], { cwd: work, secrets: values });
+    const report = JSON.parse(cli.stdout.toString()) as { findings: { rule: string | null; path: string; preview?: string }[] };
+    expect(cli.code, cli.stderr.toString()).toBe(1);
+    expect(report.findings.map((f) => `${f.rule} ${f.path}`).sort()).toEqual([
+      "composer-auth root/.config/composer/auth.json",
+      "maven-settings-password root/.m2/settings.xml",
+      "netrc-password root/.netrc",
+      "npmrc-auth root/.npmrc",
+    ]);
+    // a preview, never the value
+    for (const value of values) expect(cli.output).not.toContain(value);
+  });
+});
+
+describe("credential files on the layer thread (more than two cores)", () => {
+  test("the thread's walk finds them at their own files only, at their offsets", async () => {
+    const search = compileKeywordSearch({ id: 1, rules: BUILTIN_RULES.map((rule) => ({ rule, from: "built-in rules", trusted: true })) }, 1000);
+    const walk = new KeywordWalk(search, 64 * 1024 * 1024);
+    walk.write(await layer());
+    const { matches } = walk.end();
+    const found = matches.map((m) => `${search.plan.rules[m.rule] === undefined ? "?" : BUILTIN_RULES[m.rule]!.id} ${m.path} ${Buffer.from(m.secret).toString()}`).sort();
+    expect(found).toEqual([
+      `composer-auth root/.config/composer/auth.json ${composerPassword}`,
+      `maven-settings-password root/.m2/settings.xml ${mavenPassword}`,
+      `netrc-password root/.netrc ${netrcPassword}`,
+      `npmrc-auth root/.npmrc ${legacyNpm}`,
+    ]);
+    const npm = matches.find((m) => BUILTIN_RULES[m.rule]!.id === "npmrc-auth")!;
+    expect(npm.offset).toBe(npmrc.indexOf(legacyNpm));
+  });
+});

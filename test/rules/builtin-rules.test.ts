@@ -77,6 +77,19 @@ const positives: [string, () => string][] = [
   ["netrc-password", () => `machine git.acme-corp.io login ci password ${alnum(32)}`],
   ["maven-settings-password", () => `<settings>\n  <servers>\n    <server>\n      <id>nexus</id>\n      <username>ci</username>\n      <password>${alnum(20)}</password>\n    </server>\n  </servers>\n</settings>\n`],
   ["composer-auth", () => JSON.stringify({ "http-basic": { "repo.acme-corp.io": { username: "ci", password: alnum(24) } } }, null, 4)],
+  ["pgpass-password", () => `# app database\ndb.internal:5432:app:app_user:${alnum(20)}\n`],
+  ["pgpass-password", () => `*:*:*:replicator:${alnum(16)}`],
+  ["mysql-password", () => `[client]\nuser=app\npassword="${alnum(18)}"\nhost=db\n`],
+  ["pypirc-password", () => `[distutils]\nindex-servers = internal\n\n[internal]\nrepository = https://pypi.acme-corp.io/\nusername = ci\npassword = ${alnum(22)}\n`],
+  ["cargo-registry-token", () => `[registries.acme]\ntoken = "${alnum(32)}"\n`],
+  ["cargo-registry-token", () => `[registry]\ntoken = "cio${alnum(32)}"\n`],
+  ["gem-credentials", () => `---\n:rubygems_api_key: rubygems_${alnum(48).toLowerCase()}\n`],
+  ["terraform-credentials", () => `credentials "app.terraform.io" {\n  token = "${alnum(14)}.atlasv1.${alnum(60)}"\n}\n`],
+  ["terraform-credentials", () => JSON.stringify({ credentials: { "app.terraform.io": { token: `${alnum(14)}.atlasv1.${alnum(60)}` } } })],
+  ["kubeconfig-credentials", () => `users:\n- name: ci\n  user:\n    token: ${alnum(40)}\n`],
+  ["kubeconfig-credentials", () => `users:\n- name: admin\n  user:\n    username: admin\n    password: ${alnum(20)}\n`],
+  ["vault-token-file", () => `hvs.${alnum(24)}${alnum(66)}`],
+  ["gradle-properties-secret", () => `org.gradle.jvmargs=-Xmx2g\nsigning.keyId=24875D73\nsigning.password=${alnum(20)}\nnexusToken=${alnum(32)}\n`],
 ];
 
 /** [rule, text that looks close but holds no secret of it]. */
@@ -93,6 +106,15 @@ const negatives: [string, () => string][] = [
   ["maven-settings-password", () => "<password></password>"],
   ["composer-auth", () => JSON.stringify({ "http-basic": { "repo.acme-corp.io": { username: "ci", password: "your-password" } } })],
   ["composer-auth", () => JSON.stringify({ "github-oauth": { "github.com": alnum(40) } })],
+  ["pgpass-password", () => "# hostname:port:database:username:password\ndb:5432:app:app:*\n"],
+  ["mysql-password", () => "[client]\nuser=app\npassword=${MYSQL_PASSWORD}\n# password=changeme\n"],
+  ["pypirc-password", () => `[pypi]\nusername = __token__\npassword = ${token.pypi()}\n`],
+  ["cargo-registry-token", () => '[registry]\ntoken = "your-token-here-please"\n'],
+  ["gem-credentials", () => "---\n:rubygems_api_key: aaaaaaaaaaaaaaaaaaaaaaaa\n"],
+  ["terraform-credentials", () => 'plugin_cache_dir = "$HOME/.terraform.d/plugin-cache"\n'],
+  ["kubeconfig-credentials", () => "users:\n- name: ci\n  user:\n    exec:\n      command: aws\n      args: [eks, get-token]\n"],
+  ["vault-token-file", () => "hvs.example-token-please-replace"],
+  ["gradle-properties-secret", () => "org.gradle.jvmargs=-Xmx2g\nsigning.keyId=24875D73\nsigning.password=${SIGNING_PASSWORD}\nkotlin.code.style=official\n"],
   ["private-key", () => 'const HEADER = "-----BEGIN PRIVATE KEY-----";'],
   // the same escapes around a public key, and around a key cut short in documentation
   ["private-key", () => `<key>-----BEGIN PUBLIC KEY-----&#10;${token.pemBody(270).replace(/\n/g, "&#10;")}&#10;-----END PUBLIC KEY-----</key>`],
@@ -163,6 +185,15 @@ const WHOLE_FILE_AT: Readonly<Record<string, string>> = {
   "netrc-password": "root/.netrc",
   "maven-settings-password": "root/.m2/settings.xml",
   "composer-auth": "root/.config/composer/auth.json",
+  "pgpass-password": "root/.pgpass",
+  "mysql-password": "root/.my.cnf",
+  "pypirc-password": "root/.pypirc",
+  "cargo-registry-token": "usr/local/cargo/credentials.toml",
+  "gem-credentials": "root/.gem/credentials",
+  "terraform-credentials": "root/.terraform.d/credentials.tfrc.json",
+  "kubeconfig-credentials": "root/.kube/config",
+  "vault-token-file": "root/.vault-token",
+  "gradle-properties-secret": "root/.gradle/gradle.properties",
 };
 
 describe("built-in rules", () => {
@@ -213,6 +244,15 @@ describe("built-in rules", () => {
     ["netrc-password", "root/.netrc", "root/_netrc", "usr/local/lib/python3.12/netrc.py"],
     ["maven-settings-password", "root/.m2/settings.xml", "opt/maven/conf/settings-security.xml", "app/pom.xml"],
     ["composer-auth", "root/.composer/auth.json", "app/auth.json", "app/composer.json"],
+    ["pgpass-password", "root/.pgpass", "var/lib/postgresql/.pgpass", "app/pgpass.sample"],
+    ["mysql-password", "root/.my.cnf", "home/app/.my.cnf", "etc/mysql/my.cnf"],
+    ["pypirc-password", "root/.pypirc", "home/ci/.pypirc", "app/docs/pypirc.rst"],
+    ["cargo-registry-token", "usr/local/cargo/credentials.toml", "root/.cargo/credentials", "root/.cargo/config.toml"],
+    ["gem-credentials", "root/.gem/credentials", "home/app/.gem/credentials", "usr/local/bundle/config"],
+    ["terraform-credentials", "root/.terraformrc", "root/.terraform.d/credentials.tfrc.json", "app/main.tf"],
+    ["kubeconfig-credentials", "root/.kube/config", "app/deploy/kubeconfig.yaml", "app/deploy/values.yaml"],
+    ["vault-token-file", "root/.vault-token", "home/app/.vault-token", "app/vault-token.txt"],
+    ["gradle-properties-secret", "root/.gradle/gradle.properties", "app/gradle.properties", "app/build.gradle"],
   ])("%s counts in its own files (%s, %s), not elsewhere (%s)", (id, own, other, elsewhere) => {
     const rule = builtins.find((r) => r.id === id);
     expect(rule?.allowsPath(own)).toBe(false);

@@ -10,7 +10,8 @@ import { compileKeywordSearch, KeywordWalk } from "../../src/scan/layer/keyword-
 import { alnum } from "./tokens.js";
 
 /**
- * Credential files (.npmrc, .netrc, Maven's settings.xml, Composer's auth.json): their rules run
+ * Credential files (.npmrc, .netrc, Maven's settings.xml, Composer's auth.json, .pgpass, a Vault
+ * token, a kubeconfig, Cargo's credentials): their rules run
  * on the whole of files of those names, whatever the token's shape, and nowhere else.
  */
 const work = mkdtempSync(join(tmpdir(), "sbtest-credential-files-"));
@@ -25,7 +26,14 @@ const npmrc = `registry=https://npm.acme-corp.io/\n//npm.acme-corp.io/:_authToke
 const netrc = `machine api.acme-corp.io\n  login deploy\n  password ${netrcPassword}\n`;
 const settings = `<settings><servers><server><id>nexus</id><username>ci</username><password>${mavenPassword}</password></server></servers></settings>\n`;
 const auth = JSON.stringify({ "http-basic": { "repo.acme-corp.io": { username: "ci", password: composerPassword } } }, null, 2);
-const values = [legacyNpm, netrcPassword, mavenPassword, composerPassword];
+const pgPassword = alnum(20);
+const vaultToken = `hvs.${alnum(90)}`;
+const kubeToken = alnum(40);
+const cargoToken = alnum(32);
+const pgpass = `db.internal:5432:app:app_user:${pgPassword}\n`;
+const kubeconfig = `apiVersion: v1\nusers:\n- name: ci\n  user:\n    token: ${kubeToken}\n`;
+const cargo = `[registries.acme]\ntoken = "${cargoToken}"\n`;
+const values = [legacyNpm, netrcPassword, mavenPassword, composerPassword, pgPassword, vaultToken, kubeToken, cargoToken];
 
 const layer = (): Promise<Buffer> =>
   tarOf([
@@ -33,11 +41,17 @@ const layer = (): Promise<Buffer> =>
     file("root/.netrc", netrc),
     file("root/.m2/settings.xml", settings),
     file("root/.config/composer/auth.json", auth),
+    file("var/lib/postgresql/.pgpass", pgpass),
+    file("root/.vault-token", `${vaultToken}\n`),
+    file("root/.kube/config", kubeconfig),
+    file("usr/local/cargo/credentials.toml", cargo),
     // the same text under other names: documentation, a template, an example
     file("app/docs/npmrc.md", npmrc),
     file("app/netrc.example", netrc),
     file("app/pom.xml", settings),
     file("app/composer.json", auth),
+    file("app/docs/pgpass.txt", pgpass),
+    file("app/deploy/values.yaml", kubeconfig),
     // what a build fills in later
     file("home/node/.npmrc", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"),
   ]);
@@ -50,10 +64,14 @@ describe("credential files through the CLI", () => {
     const report = JSON.parse(cli.stdout.toString()) as { findings: { rule: string | null; path: string; preview?: string }[] };
     expect(cli.code, cli.stderr.toString()).toBe(1);
     expect(report.findings.map((f) => `${f.rule} ${f.path}`).sort()).toEqual([
+      "cargo-registry-token usr/local/cargo/credentials.toml",
       "composer-auth root/.config/composer/auth.json",
+      "kubeconfig-credentials root/.kube/config",
       "maven-settings-password root/.m2/settings.xml",
       "netrc-password root/.netrc",
       "npmrc-auth root/.npmrc",
+      "pgpass-password var/lib/postgresql/.pgpass",
+      "vault-token-file root/.vault-token",
     ]);
     // a preview, never the value
     for (const value of values) expect(cli.output).not.toContain(value);
@@ -68,10 +86,14 @@ describe("credential files on the layer thread (more than two cores)", () => {
     const { matches } = walk.end();
     const found = matches.map((m) => `${search.plan.rules[m.rule] === undefined ? "?" : BUILTIN_RULES[m.rule]!.id} ${m.path} ${Buffer.from(m.secret).toString()}`).sort();
     expect(found).toEqual([
+      `cargo-registry-token usr/local/cargo/credentials.toml ${cargoToken}`,
       `composer-auth root/.config/composer/auth.json ${composerPassword}`,
+      `kubeconfig-credentials root/.kube/config ${kubeToken}`,
       `maven-settings-password root/.m2/settings.xml ${mavenPassword}`,
       `netrc-password root/.netrc ${netrcPassword}`,
       `npmrc-auth root/.npmrc ${legacyNpm}`,
+      `pgpass-password var/lib/postgresql/.pgpass ${pgPassword}`,
+      `vault-token-file root/.vault-token ${vaultToken}`,
     ]);
     const npm = matches.find((m) => BUILTIN_RULES[m.rule]!.id === "npmrc-auth")!;
     expect(npm.offset).toBe(npmrc.indexOf(legacyNpm));

@@ -10,7 +10,6 @@ import type { ScanProgress } from "./scan-progress.js";
 import { scanConfig } from "./findings/config-scan.js";
 import { EntryBudget } from "./layer/entry-budget.js";
 import { RecordBudget } from "./layer/installed-records.js";
-import { WholeFileRules } from "./layer/whole-file-rules.js";
 import type { LayerScan, LayerScanContext } from "./layer/layer-scan.js";
 import { planImages, type ImagePlan, type MissingImage } from "./layout/plan-images.js";
 import { planReferrers, withReferrers } from "./layout/plan-referrers.js";
@@ -83,7 +82,6 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     gathers: new GatherPool(),
     entries: request.entries ?? new EntryBudget(),
     records: new RecordBudget(),
-    wholeFileRules: new WholeFileRules(needles.rules),
   };
   let bytesRead = 0;
   let reported = 0;

@@ -90,6 +90,14 @@ const positives: [string, () => string][] = [
   ["kubeconfig-credentials", () => `users:\n- name: admin\n  user:\n    username: admin\n    password: ${alnum(20)}\n`],
   ["vault-token-file", () => `hvs.${alnum(24)}${alnum(66)}`],
   ["gradle-properties-secret", () => `org.gradle.jvmargs=-Xmx2g\nsigning.keyId=24875D73\nsigning.password=${alnum(20)}\nnexusToken=${alnum(32)}\n`],
+  ["dotenv-secret", () => `NODE_ENV=production\nPORT=3000\nDB_PASSWORD=${alnum(20)}\n`],
+  ["dotenv-secret", () => `export STRIPE_WEBHOOK_SECRET="whsec_${alnum(32)}"\n`],
+  ["dotenv-secret", () => `session_secret=${alnum(24)} # rotate yearly\n`],
+  ["django-secret-key", () => `DEBUG = False\nSECRET_KEY = '${alnum(50)}'\nALLOWED_HOSTS = ["*"]\n`],
+  ["spring-config-password", () => `spring.datasource.url=jdbc:postgresql://db:5432/app\nspring.datasource.username=app\nspring.datasource.password=${alnum(18)}\n`],
+  ["spring-config-password", () => `spring:\n  datasource:\n    username: app\n    password: ${alnum(18)}\n`],
+  ["connection-string-password", () => JSON.stringify({ ConnectionStrings: { Default: `Server=db;Database=app;User Id=app;Password=${alnum(18)};` } }, null, 2)],
+  ["wordpress-config-secret", () => `<?php\ndefine( 'DB_NAME', 'wordpress' );\ndefine( 'DB_PASSWORD', '${alnum(20)}' );\n`],
 ];
 
 /** [rule, text that looks close but holds no secret of it]. */
@@ -115,6 +123,11 @@ const negatives: [string, () => string][] = [
   ["kubeconfig-credentials", () => "users:\n- name: ci\n  user:\n    exec:\n      command: aws\n      args: [eks, get-token]\n"],
   ["vault-token-file", () => "hvs.example-token-please-replace"],
   ["gradle-properties-secret", () => "org.gradle.jvmargs=-Xmx2g\nsigning.keyId=24875D73\nsigning.password=${SIGNING_PASSWORD}\nkotlin.code.style=official\n"],
+  ["dotenv-secret", () => "NODE_ENV=production\nDB_PASSWORD=${DB_PASSWORD}\nAPI_TOKEN=changeme\nTOKEN_TTL=3600\nSECRET_KEY=\n"],
+  ["django-secret-key", () => "SECRET_KEY = os.environ['DJANGO_SECRET_KEY']\n"],
+  ["spring-config-password", () => "spring.datasource.password=${DB_PASSWORD}\nserver.ssl.key-store-password=ENC(abcdefgh)\n"],
+  ["connection-string-password", () => JSON.stringify({ ConnectionStrings: { Default: "Server=db;Database=app;Integrated Security=true;" } })],
+  ["wordpress-config-secret", () => "define( 'DB_PASSWORD', 'password_here' );\ndefine( 'AUTH_KEY', 'put your unique phrase here' );\ndefine( 'DB_PASSWORD', getenv('WORDPRESS_DB_PASSWORD') );\n"],
   ["private-key", () => 'const HEADER = "-----BEGIN PRIVATE KEY-----";'],
   // the same escapes around a public key, and around a key cut short in documentation
   ["private-key", () => `<key>-----BEGIN PUBLIC KEY-----&#10;${token.pemBody(270).replace(/\n/g, "&#10;")}&#10;-----END PUBLIC KEY-----</key>`],
@@ -194,6 +207,11 @@ const WHOLE_FILE_AT: Readonly<Record<string, string>> = {
   "kubeconfig-credentials": "root/.kube/config",
   "vault-token-file": "root/.vault-token",
   "gradle-properties-secret": "root/.gradle/gradle.properties",
+  "dotenv-secret": "app/.env",
+  "django-secret-key": "app/mysite/settings.py",
+  "spring-config-password": "app/BOOT-INF/classes/application.properties",
+  "connection-string-password": "app/appsettings.Production.json",
+  "wordpress-config-secret": "var/www/html/wp-config.php",
 };
 
 describe("built-in rules", () => {
@@ -253,6 +271,12 @@ describe("built-in rules", () => {
     ["kubeconfig-credentials", "root/.kube/config", "app/deploy/kubeconfig.yaml", "app/deploy/values.yaml"],
     ["vault-token-file", "root/.vault-token", "home/app/.vault-token", "app/vault-token.txt"],
     ["gradle-properties-secret", "root/.gradle/gradle.properties", "app/gradle.properties", "app/build.gradle"],
+    ["dotenv-secret", "app/.env", "srv/app/.env.production", "app/.env.example"],
+    ["dotenv-secret", "app/.env.local", "root/.env", "app/env.sh"],
+    ["django-secret-key", "app/mysite/settings.py", "app/config/settings/production.py", "app/mysite/urls.py"],
+    ["spring-config-password", "app/application.yml", "app/BOOT-INF/classes/application-prod.properties", "app/logback.xml"],
+    ["connection-string-password", "app/appsettings.json", "inetpub/wwwroot/web.config", "app/app.deps.json"],
+    ["wordpress-config-secret", "var/www/html/wp-config.php", "srv/wp-config.php", "var/www/html/wp-config-sample.php"],
   ])("%s counts in its own files (%s, %s), not elsewhere (%s)", (id, own, other, elsewhere) => {
     const rule = builtins.find((r) => r.id === id);
     expect(rule?.allowsPath(own)).toBe(false);

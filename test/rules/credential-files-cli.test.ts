@@ -8,6 +8,8 @@ import { runCli } from "../helpers/cli.js";
 import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
 import { compileKeywordSearch, KeywordWalk } from "../../src/scan/layer/keyword-walk.js";
 import { alnum } from "./tokens.js";
+import { zipOf } from "../helpers/content-archives.js";
+import { gzipSync } from "node:zlib";
 
 /**
  * Credential files (.npmrc, .netrc, Maven's settings.xml, Composer's auth.json, .pgpass, a Vault
@@ -75,6 +77,28 @@ describe("credential files through the CLI", () => {
     ]);
     // a preview, never the value
     for (const value of values) expect(cli.output).not.toContain(value);
+  });
+});
+
+describe("credential files inside archives in a layer", () => {
+  test("a Spring Boot jar's application.properties (deflated) and a home folder's .npmrc in a .tar.gz: found, the chain in the path", async () => {
+    const springPassword = alnum(18);
+    const npmToken = randomUUID();
+    const jar = zipOf([
+      { name: "META-INF/MANIFEST.MF", data: Buffer.from("Manifest-Version: 1.0\n") },
+      { name: "BOOT-INF/classes/application.properties", data: Buffer.from(`spring.datasource.username=app\nspring.datasource.password=${springPassword}\n`), method: 8 },
+      { name: "BOOT-INF/classes/logback.xml", data: Buffer.from(`<password>${springPassword}</password>`) },
+    ]);
+    const tgz = gzipSync(await tarOf([file("root/.profile", "umask 022\n"), file("root/.npmrc", `//registry.npmjs.org/:_authToken=${npmToken}\n`)]));
+    const image = join(work, "archives.tar");
+    writeFileSync(image, await dockerArchive([await tarOf([{ name: "app/app.jar", data: jar }, { name: "srv/backup/home.tar.gz", data: tgz }])]));
+    const cli = await runCli(["scan", `docker-archive:${image}`, "--format", "json"], { cwd: work, secrets: [springPassword, npmToken] });
+    const report = JSON.parse(cli.stdout.toString()) as { findings: { rule: string | null; path: string }[] };
+    expect(cli.code, cli.stderr.toString()).toBe(1);
+    expect(report.findings.map((f) => `${f.rule} ${f.path}`).sort()).toEqual([
+      "npmrc-auth srv/backup/home.tar.gz!/root/.npmrc",
+      "spring-config-password app/app.jar!/BOOT-INF/classes/application.properties",
+    ]);
   });
 });
 

@@ -2,7 +2,7 @@ import { buildNeedles, type NeedleTable } from "../../src/scan/findings/needles.
 import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
 import { compileRules, type CompiledRule } from "../../src/rules/compile-rules.js";
 import type { ResolvedSecret } from "../../src/secrets/secret.js";
-import { WholeFileGatherer, WholeFileRules } from "../../src/scan/layer/whole-file-rules.js";
+import { WholeFileGatherer, WholeFileRules } from "../../src/match/whole-file-rules.js";
 
 /** As the CLI runs them: on V8's regexes (trusted); `builtinsOnRe2` runs the same on re2js. */
 export const builtins: readonly CompiledRule[] = compileRules(BUILTIN_RULES.map((rule) => ({ rule, from: "built-in rules" })), () => true);

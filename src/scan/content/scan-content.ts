@@ -2,6 +2,7 @@ import type { ContentContext, ContentSink } from "./content-report.js";
 import { DECODERS } from "./decoders.js";
 import { HEAD_BYTES, sniffFormat, type ContentFormat } from "./format.js";
 import { CONTENT_LIMITS } from "./limits.js";
+import { runWholeFile, WholeFileGatherer } from "../../match/whole-file-rules.js";
 
 /**
  * Opens `format` for the file at `inner`, `depth` levels below the layer entry (the entry's
@@ -31,6 +32,8 @@ const nameOf = (inner: string, container: ContentFormat): string => (container =
  */
 export function scanWhole(ctx: ContentContext, inner: string, container: ContentFormat, depth: number, data: Buffer): void {
   ctx.needles.matcher.scan(data, (tag) => ctx.report.hit(tag, inner, container));
+  const named = ctx.needles.wholeFile.at(inner, data.length);
+  if (named !== null) runWholeFile(named, ctx.needles.rules, data, (bytes) => ctx.needles.ruleLimits.take(bytes), wholeFileHits(ctx, inner, container));
   const format = sniffFormat(data.subarray(0, HEAD_BYTES), nameOf(inner, container));
   if (format === null) return;
   const inside = openContent(format, ctx, inner, depth + 1, data.length);
@@ -44,6 +47,8 @@ export function scanWhole(ctx: ContentContext, inner: string, container: Content
  */
 export function scanContent(ctx: ContentContext, inner: string, container: ContentFormat, depth: number): ContentSink {
   const searcher = ctx.needles.streamSearch();
+  const named = ctx.needles.wholeFile.at(inner, null);
+  const whole = named === null ? null : new WholeFileGatherer(named, ctx.needles.rules);
   const onMatch = (tag: number): void => ctx.report.hit(tag, inner, container);
   let inside: ContentSink | null = null;
   let sniffed = false;
@@ -57,6 +62,7 @@ export function scanContent(ctx: ContentContext, inner: string, container: Conte
   return {
     write(chunk) {
       searcher.push(chunk, onMatch);
+      whole?.push(chunk);
       if (!sniffed) {
         if (fill === 0 && chunk.length >= HEAD_BYTES) {
           decide(chunk);
@@ -76,11 +82,20 @@ export function scanContent(ctx: ContentContext, inner: string, container: Conte
     },
     end() {
       searcher.end(onMatch);
+      whole?.end((bytes) => ctx.needles.ruleLimits.take(bytes), wholeFileHits(ctx, inner, container));
       if (!sniffed && head !== null) {
         decide(head.subarray(0, fill));
         inside?.write(head.subarray(0, fill));
       }
       inside?.end();
     },
+  };
+}
+
+/** A whole-file rule's secret in a member: a hit at the member, as the keyword rules' are. */
+function wholeFileHits(ctx: ContentContext, inner: string, container: ContentFormat): (rule: number, secret: Buffer, offset: number) => void {
+  return (rule, secret, offset) => {
+    const tag = ctx.needles.ruleSink(rule, secret, offset);
+    if (tag !== undefined) ctx.report.hit(tag, inner, container);
   };
 }

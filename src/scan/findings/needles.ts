@@ -1,3 +1,4 @@
+import { WholeFileRules } from "../../match/whole-file-rules.js";
 import { availableParallelism } from "node:os";
 import { said } from "../../redact/own-words.js";
 import type { ResolvedSecret } from "../../secrets/secret.js";
@@ -48,6 +49,8 @@ export interface NeedleTable {
   readonly searchesContent: boolean;
   /** The rules as data for the layer thread (undefined without rules): it runs them on layer entries. */
   readonly threadRules: ThreadRuleSet | undefined;
+  /** The rules run on whole files of their own names (credential files), wherever the walk meets such a file. */
+  readonly wholeFile: WholeFileRules;
   /** A searcher for the known values alone, for streams whose rules run on the layer thread. */
   knownStreamSearch(): StreamSearcher;
   /** Judges a rule match found elsewhere (the layer thread) as the searchers' own: its tag, or undefined. */
@@ -101,7 +104,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   const { keywordBase } = compiled;
   if (rules.length === 0) {
     const { variants: all, lengths, matcher, streamSearch } = compiled;
-    const none = { threadRules: undefined, ruleMatch: () => undefined, ruleSink: () => undefined, ruleLimits: limits, rulesStopped: () => null };
+    const none = { threadRules: undefined, wholeFile: new WholeFileRules([]), ruleMatch: () => undefined, ruleSink: () => undefined, ruleLimits: limits, rulesStopped: () => null };
     return { variants: all, lengths, matcher, warnings, unsearched, streamSearch, rules, searchesContent: all.length > 0, knownStreamSearch: streamSearch, ...none };
   }
 
@@ -146,6 +149,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     ruleMatch: (tag) => (tag >= RULE_TAG_BASE ? matches[tag - RULE_TAG_BASE] : undefined),
     searchesContent: true,
     threadRules: rulesOnThread ? threadRuleSet(rules) : undefined,
+    wholeFile: new WholeFileRules(rules),
     knownStreamSearch: () => (known ??= compileVariants(variants)).streamSearch(),
     ruleSink: sink,
     ruleLimits: limits,

@@ -5,7 +5,7 @@ import { compileRule } from "../../rules/compile-rules.js";
 import { normalizeEntryPath } from "./entry-path.js";
 import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
 import type { ThreadRuleMatch, ThreadRuleResult, ThreadRuleSet } from "./digest-protocol.js";
-import { WholeFileGatherer, WholeFileRules } from "./whole-file-rules.js";
+import { WholeFileGatherer, WholeFileRules } from "../../match/whole-file-rules.js";
 
 /** The rules' keywords, compiled once per rule set on the layer thread. */
 export interface KeywordSearch {

@@ -19,7 +19,7 @@ import { EntryBudget } from "./entry-budget.js";
 import { PathIndexBuilder, type PathIndex } from "./path-index.js";
 import { normalizeEntryPath } from "./entry-path.js";
 import { isInstalledRecord, RecordBudget, RecordGatherer } from "./installed-records.js";
-import { WholeFileGatherer, WholeFileRules } from "./whole-file-rules.js";
+import { WholeFileGatherer } from "../../match/whole-file-rules.js";
 import { RULES_STOPPED_TAG } from "../findings/rule-limits.js";
 
 export type LayerWhere = "file" | "path" | "linkname";
@@ -96,8 +96,6 @@ export interface LayerScanContext {
   readonly entries?: EntryBudget | undefined;
   /** shared by the layers of one scan: how many RECORD bytes they keep; else one per layer */
   readonly records?: RecordBudget | undefined;
-  /** the rules run on whole credential files, found once per scan; else once per layer */
-  readonly wholeFileRules?: WholeFileRules | undefined;
 }
 
 const OPAQUE = ".wh..wh..opq";
@@ -151,7 +149,6 @@ class LayerWalk {
   readonly deflate: ReusedInflater;
   readonly gathers: GatherPool;
   #wholeSearch: StreamSearcher | undefined;
-  readonly wholeFileRules: WholeFileRules;
   #scratch = Buffer.allocUnsafe(1024);
   // where this layer gathers its gzip files, one after another: grown by doubling, never freed
   #gathering: Buffer | undefined;
@@ -169,7 +166,6 @@ class LayerWalk {
     this.deflate = ctx.deflate ?? new ReusedInflater("raw");
     this.gathers = ctx.gathers ?? new GatherPool();
     this.records = ctx.needles.rules.length === 0 ? undefined : (ctx.records ?? new RecordBudget());
-    this.wholeFileRules = ctx.wholeFileRules ?? new WholeFileRules(ctx.needles.rules);
   }
 
   /** The layer thread runs the rules on this layer's entries: the walk looks for the known values alone (a wider matcher window). */
@@ -338,7 +334,7 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
   let nested: NestedGzip | null = null;
   let content: ContentSink | null = null;
   const record = layer.records !== undefined && isInstalledRecord(path) ? new RecordGatherer(path, layer.records) : null;
-  const wholeRules = layer.rulesFrom === null ? layer.wholeFileRules.at(path, size) : null;
+  const wholeRules = layer.rulesFrom === null ? layer.needles.wholeFile.at(path, size) : null;
   const whole = wholeRules === null ? null : new WholeFileGatherer(wholeRules, layer.needles.rules);
   let sniffed = !layer.searchesContent;
   // the head, when the entry's first bytes come in pieces shorter than a sniff needs

@@ -1,4 +1,4 @@
-import type { WindowRule } from "../../match/keyword-windows.js";
+import type { WindowRule } from "./keyword-windows.js";
 
 /** A credential file is small; a bigger file of that name is left to the keyword rules. */
 export const WHOLE_FILE_BYTES = 1024 * 1024;
@@ -15,17 +15,26 @@ export class WholeFileRules {
     this.#rules = rules.flatMap((rule, i) => (rule.wholeFile === undefined ? [] : [{ rule: i, test: rule.wholeFile }]));
   }
 
-  /** The rules that run on the file at `path` (indexes into the rule list), or null: most files. */
-  at(path: string, size: number): number[] | null {
-    if (this.#rules.length === 0 || size > WHOLE_FILE_BYTES || size === 0) return null;
+  /** The rules that run on the file at `path` (indexes into the rule list), or null: most files. `size` null: not known yet. */
+  at(path: string, size: number | null): number[] | null {
+    if (this.#rules.length === 0 || (size !== null && (size > WHOLE_FILE_BYTES || size === 0))) return null;
     const named = this.#rules.filter((w) => w.test(path)).map((w) => w.rule);
     return named.length === 0 ? null : named;
   }
 }
 
+/** Where a whole-file rule's secrets go: the rule's index, the secret (borrowed), its offset in the file. */
+export type WholeFileFound = (rule: number, secret: Buffer, offset: number) => void;
+
+/** Runs `rules` (indexes into `all`) on a whole file when `take` grants its bytes. */
+export function runWholeFile(rules: readonly number[], all: readonly WindowRule[], content: Buffer, take: (bytes: number) => boolean, found: WholeFileFound): void {
+  if (take(content.length)) for (const rule of rules) all[rule]!.find(content, (start, end) => found(rule, content.subarray(start, end), start));
+}
+
 /** One file's bytes gathered (copies: chunks are borrowed) for its whole-file rules, run at its end. */
 export class WholeFileGatherer {
   readonly #parts: Buffer[] = [];
+  #bytes = 0;
 
   constructor(
     readonly rules: readonly number[],
@@ -33,14 +42,16 @@ export class WholeFileGatherer {
   ) {}
 
   push(chunk: Buffer): void {
-    this.#parts.push(Buffer.from(chunk));
+    this.#bytes += chunk.length;
+    // a file whose size was not known ahead (a member read as it streams): past the cap, not gathered
+    if (this.#bytes <= WHOLE_FILE_BYTES) this.#parts.push(Buffer.from(chunk));
   }
 
   /** Runs the rules on the whole file when `take` grants its bytes; `found` gets each secret (offsets into the file). */
-  end(take: (bytes: number) => boolean, found: (rule: number, secret: Buffer, offset: number) => void): void {
+  end(take: (bytes: number) => boolean, found: WholeFileFound): void {
     const content = Buffer.concat(this.#parts);
     this.#parts.length = 0;
-    if (take(content.length)) for (const rule of this.rules) this.all[rule]!.find(content, (start, end) => found(rule, content.subarray(start, end), start));
+    if (this.#bytes <= WHOLE_FILE_BYTES) runWholeFile(this.rules, this.all, content, take, found);
     content.fill(0);
   }
 }

@@ -86,7 +86,7 @@ describe("credential files inside archives in a layer", () => {
     const npmToken = randomUUID();
     const jar = zipOf([
       { name: "META-INF/MANIFEST.MF", data: Buffer.from("Manifest-Version: 1.0\n") },
-      { name: "BOOT-INF/classes/application.properties", data: Buffer.from(`spring.datasource.username=app\nspring.datasource.password=${springPassword}\n`), method: 8 },
+      { name: "BOOT-INF/classes/application.properties", data: Buffer.from(`spring.datasource.username=app\nspring.datasource.password=${springPassword}\n`) },
       { name: "BOOT-INF/classes/logback.xml", data: Buffer.from(`<password>${springPassword}</password>`) },
     ]);
     const tgz = gzipSync(await tarOf([file("root/.profile", "umask 022\n"), file("root/.npmrc", `//registry.npmjs.org/:_authToken=${npmToken}\n`)]));

@@ -323,8 +323,9 @@ const RULES: readonly RuleSpec[] = [
     regex: "<password>\\s*([^<\\s]{6,512})\\s*</password>",
     paths: ["(?:^|/)settings(?:-security)?\\.xml$"],
     entropy: 2.5,
-    // a property or an environment variable, filled in at build time
-    allowRegexes: ["^\\$\\{"],
+    // a property or an environment variable, filled in at build time; the examples in the
+    // comments of Maven's stock settings.xml (Debian's /etc/maven/settings.xml)
+    allowRegexes: ["^\\$\\{", "^(?:proxypass|repopwd)$"],
     stopwords: PLACEHOLDER_WORDS,
   },
   {

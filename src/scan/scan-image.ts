@@ -106,7 +106,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
       const layers: LayerScan[] = [];
       source.store.prefetch?.(plan.layerPaths);
       for (const path of plan.layerPaths) layers.push(await source.store.layer(path));
-      verifyImage(plan, config, layers, request.ref, { id: source.id, remote: source.remote });
+      verifyImage(plan, config, layers, request.ref, { id: source.id, remote: source.remote, stored: source.stored });
       images.push({ config, layers, blobDigests: plan.blobDigests });
     }
     const findings: Finding[] = images.flatMap((image, i) => assembleFindings(image, needles, images.length > 1 ? i : undefined, plans[i]?.platform));

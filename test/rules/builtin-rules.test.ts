@@ -112,6 +112,8 @@ const negatives: [string, () => string][] = [
   ["netrc-password", () => "a virtual machine with a password prompt: the machine asks for a password"],
   ["maven-settings-password", () => "<server><id>nexus</id><password>${env.NEXUS_PASSWORD}</password></server>"],
   ["maven-settings-password", () => "<password></password>"],
+  // the commented examples of Maven's stock settings.xml (Debian installs it as /etc/maven/settings.xml)
+  ["maven-settings-password", () => "<!--\n    <proxy>\n      <username>proxyuser</username>\n      <password>proxypass</password>\n    </proxy>\n    <server>\n      <id>deploymentRepo</id>\n      <username>repouser</username>\n      <password>repopwd</password>\n    </server>\n    -->\n"],
   ["composer-auth", () => JSON.stringify({ "http-basic": { "repo.acme-corp.io": { username: "ci", password: "your-password" } } })],
   ["composer-auth", () => JSON.stringify({ "github-oauth": { "github.com": alnum(40) } })],
   ["pgpass-password", () => "# hostname:port:database:username:password\ndb:5432:app:app:*\n"],

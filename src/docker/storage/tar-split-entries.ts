@@ -6,8 +6,11 @@ export type TarSplitEntry = { readonly kind: "segment"; readonly bytes: Buffer }
 /** tar-split's storage.Type: FileType and SegmentType (vbatts/tar-split tar/storage/entry.go). */
 const FILE_TYPE = 1;
 const SEGMENT_TYPE = 2;
-/** A line is one header's bytes (PAX records included) in base64: far below this. */
-const LINE_CAP = 16 * 1024 * 1024;
+/**
+ * A line is the bytes between two files in base64: one header, or every header of a run of PAX
+ * records (tar allows many in a row; 20 of 1 MB make a 27 MB line). Bounded all the same.
+ */
+const LINE_CAP = 64 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
 const malformed = (): StorageMismatch => new StorageMismatch("the layer's tar-split record is malformed");

@@ -1,4 +1,4 @@
-import { closeSync, constants, createReadStream, fstatSync, openSync, readSync, realpathSync } from "node:fs";
+import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readSync, realpathSync } from "node:fs";
 import { setImmediate as turn } from "node:timers/promises";
 import { createGunzip } from "node:zlib";
 import type { Pump, PumpOptions } from "../../bytes/pump.js";
@@ -78,14 +78,16 @@ export function tarSplitPump(layer: StoredLayerFiles, options: PumpOptions): Pum
   };
 }
 
-const NOFOLLOW_READ = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const NOFOLLOW_READ = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 const SLASH = 0x2f;
 
 /**
  * A layer's folder, opened file by file from names its record gives. A name that climbs out
- * (`..`), a folder on the way that is a link out of it (a loaded archive's `lib -> /etc`,
- * then `lib/shadow`), a link or anything but a regular file at the end: all refused, and
- * nothing outside the folder is read. Folders are resolved once each.
+ * (`..` above the folder), a folder on the way that is a link out of it (a loaded archive's
+ * `lib -> /etc`, then `lib/shadow`), a link or anything but a regular file at the end: all
+ * refused, and nothing outside the folder is read or opened (a device node in a file's place
+ * is never opened: some act on open). Folders are resolved once each, as bytes (a name need
+ * not be UTF-8: node's JavaScript realpath would resolve another path).
  */
 class LayerFolder {
   readonly #root: Buffer;
@@ -94,7 +96,7 @@ class LayerFolder {
 
   constructor(root: string) {
     this.#root = Buffer.from(root.endsWith("/") ? root : `${root}/`);
-    this.#real = realpathSync(root);
+    this.#real = realpathSync.native(Buffer.from(root), { encoding: "buffer" }).toString("latin1");
   }
 
   open(name: Buffer): number {
@@ -103,7 +105,8 @@ class LayerFolder {
     const full = Buffer.concat([this.#root, relative]);
     const slash = full.lastIndexOf(SLASH);
     if (!this.#folderInside(full.subarray(0, slash))) throw new StorageMismatch("a file of the layer lies behind a link out of its folder");
-    // O_NONBLOCK: a FIFO in its place must not hold the open; regular files ignore it
+    if (!lstatSync(full).isFile()) throw new StorageMismatch("the layer's record names a file that is not a regular file in its folder");
+    // O_NONBLOCK and fstat again: whatever took the file's place since is not waited on nor read
     const fd = openSync(full, NOFOLLOW_READ);
     if (!fstatSync(fd).isFile()) {
       closeSync(fd);
@@ -116,7 +119,7 @@ class LayerFolder {
     const key = folder.toString("latin1");
     let inside = this.#inside.get(key);
     if (inside === undefined) {
-      const real = realpathSync(folder, { encoding: "buffer" }).toString("latin1");
+      const real = realpathSync.native(folder, { encoding: "buffer" }).toString("latin1");
       inside = real === this.#real || real.startsWith(`${this.#real}/`);
       this.#inside.set(key, inside);
     }
@@ -124,7 +127,11 @@ class LayerFolder {
   }
 }
 
-/** `./a/b`, `/a/b` and `a/b` alike, as bytes; undefined when a part is `..` or nothing is left. */
+/**
+ * `./a/b`, `/a/b`, `a/b` and `a/x/../b` alike, as bytes (`..` taken back lexically: the file
+ * is then checked to lie inside the folder, and its bytes against the layer's digest);
+ * undefined when `..` climbs above the folder, a part holds a NUL, or nothing is left.
+ */
 export function safeRelative(name: Buffer): Buffer | undefined {
   const parts: Buffer[] = [];
   let start = 0;
@@ -133,7 +140,10 @@ export function safeRelative(name: Buffer): Buffer | undefined {
     const part = name.subarray(start, i);
     start = i + 1;
     if (part.length === 0 || (part.length === 1 && part[0] === 0x2e)) continue;
-    if (part.length === 2 && part[0] === 0x2e && part[1] === 0x2e) return undefined;
+    if (part.length === 2 && part[0] === 0x2e && part[1] === 0x2e) {
+      if (parts.pop() === undefined) return undefined;
+      continue;
+    }
     if (part.includes(0)) return undefined;
     parts.push(part);
   }

@@ -9,6 +9,8 @@ export interface Expected {
   readonly id: string | null;
   /** a registry: what it served is not what it named (exit 4, like an engine's export) */
   readonly remote?: boolean | undefined;
+  /** read from the engine's storage, not its export (the message says which) */
+  readonly stored?: boolean | undefined;
 }
 
 const isSha256 = (digest: string | null): digest is string => digest !== null && digest.startsWith("sha256:");
@@ -23,7 +25,7 @@ const isSha256 = (digest: string | null): digest is string => digest !== null &&
  */
 export function verifyImage(plan: ImagePlan, config: ImageConfig, layers: readonly LayerScan[], label: string, expected: Expected): void {
   const mismatch = (what: string): SafebuildError =>
-    expected.id !== null ? environmentError(`${label}: the engine's export is not the image inspected: ${what}`)
+    expected.id !== null ? environmentError(`${label}: the engine's ${expected.stored === true ? "storage does not hold" : "export is not"} the image inspected: ${what}`)
       : expected.remote === true ? environmentError(`${label}: the registry served bytes that are not the image it named: ${what}`) : inputError(`${label}: corrupt image: ${what}`);
   if (expected.id !== null && plan.configDigest !== expected.id) throw mismatch(`its config is ${plan.configDigest}, the image id ${expected.id}`);
   if (isSha256(plan.configNamed) && plan.configNamed !== plan.configDigest) {

@@ -22,6 +22,8 @@ export interface OpenedSource {
   readonly id: string | null;
   /** read over the network (a registry): bytes that do not match their digest are an environment error */
   readonly remote?: boolean;
+  /** read from the engine's storage rather than its export (digest mismatches say so) */
+  readonly stored?: boolean;
   /** called once the scan is done with the source (a registry's connections) */
   readonly close?: () => void;
 }
@@ -59,7 +61,7 @@ async function openEngine(target: string, ctx: LayerScanContext, options: Source
   const onImage = (info: ImageInfo): void => options.progress?.expect({ bytes: info.size, layers: info.layers, exporting: true });
   early?.report(options.onBytes, onImage);
   const opened = await (early?.opened() ?? openEngineImage(endpoint, target, { mode: engineReadMode(options.env), signal: ctx.signal, onBytes: options.onBytes, onImage }));
-  if ("stored" in opened) return { store: storageStore(opened.stored, opened.id, ctx, `image ${target}`, options), id: opened.id };
+  if ("stored" in opened) return { store: storageStore(opened.stored, opened.id, ctx, `image ${target}`, options), id: opened.id, stored: true };
   const { id, exported } = opened;
   try {
     return { store: await readArchive(exported.pump, ctx, `image ${target}`, options.progress), id };

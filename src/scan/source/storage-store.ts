@@ -1,5 +1,5 @@
 import { open } from "node:fs/promises";
-import { describeFsError, environmentError, isSafebuildError } from "../../errors.js";
+import { describeFsError, environmentError, inputError, isSafebuildError } from "../../errors.js";
 import { Backlog } from "../../bytes/backlog.js";
 import { JSON_CAP, type BlobStore } from "./blob-store.js";
 import type { StoredImage, StoredLayer } from "../../docker/storage/stored-image.js";
@@ -17,8 +17,10 @@ const hexOf = (digest: string): string => digest.slice("sha256:".length);
  */
 export function storageStore(image: StoredImage, id: string, ctx: LayerScanContext, label: string, seen: { onBytes?: (count: number) => void; progress?: ScanProgress | undefined }): BlobStore {
   const configName = `${hexOf(id)}.json`;
-  const byPath = new Map<string, StoredLayer>(image.layers.map((layer) => [`${hexOf(layer.diffId)}/layer.tar`, layer]));
-  const manifest = Buffer.from(JSON.stringify([{ Config: configName, RepoTags: null, Layers: [...byPath.keys()] }]));
+  const pathOf = (layer: StoredLayer): string => `${hexOf(layer.diffId)}/layer.tar`;
+  // one path per diff id: a layer an image holds twice (two COPYs of the same file) is one tar, as in docker save's archive
+  const byPath = new Map<string, StoredLayer>(image.layers.map((layer) => [pathOf(layer), layer]));
+  const manifest = Buffer.from(JSON.stringify([{ Config: configName, RepoTags: null, Layers: image.layers.map(pathOf) }]));
   const scans = new Map<string, Promise<LayerScan>>();
   const lost = (what: string, error: unknown): Error =>
     environmentError(`${label}: ${what} cannot be read from the engine's storage (${error instanceof StorageMismatch ? error.message : describeFsError(error)})`, error);
@@ -61,7 +63,8 @@ export function storageStore(image: StoredImage, id: string, ctx: LayerScanConte
       throw lost(`layer ${layer.diffId}`, error);
     }
     const result = await scanner.finish();
-    if (result.error !== null) throw environmentError(`${label}: layer ${layer.diffId} in the engine's storage is unreadable (${result.error})`);
+    // the tar itself is what the export would hand over too: as corrupt an image as from there (exit 2)
+    if (result.error !== null) throw inputError(`${label}: layer ${pathOf(layer)} is unreadable (${result.error})`);
     return result;
   }
 }

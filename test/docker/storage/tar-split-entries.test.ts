@@ -46,9 +46,16 @@ describe("tar-split records, line by line", () => {
     await expect(read(`${line}\n`)).rejects.toThrow("the layer's tar-split record is malformed");
   });
 
-  test("a line without end is refused once over 16 MiB", async () => {
+  test("a run of PAX headers makes one long segment line (20 of 1 MB: 27 MB): read", async () => {
+    const pax = Buffer.alloc(20 * 1024 * 1024, 0x78);
+    const entries = await read(`${JSON.stringify({ type: 2, payload: pax.toString("base64"), position: 0 })}\n`, 1024 * 1024);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.kind === "segment" && entries[0].bytes.equals(pax)).toBe(true);
+  });
+
+  test("a line without end is refused once over 64 MiB", async () => {
     const endless = Readable.from((function* () {
-      for (let i = 0; i < 20; i++) yield Buffer.alloc(1024 * 1024, 0x61);
+      for (let i = 0; i < 70; i++) yield Buffer.alloc(1024 * 1024, 0x61);
     })());
     const reading = (async () => {
       for await (const _ of tarSplitEntries(endless)) void _;

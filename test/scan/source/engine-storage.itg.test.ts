@@ -16,6 +16,7 @@ const DOCKER = "/usr/bin/docker";
 const run = randomBytes(4).toString("hex");
 const tag = `sbtest-engine-storage-${run}:1`;
 const hostile = `sbtest-engine-storage-hostile-${run}:1`;
+const hostileLossy = `sbtest-engine-storage-hostile-lossy-${run}:1`;
 const work = mkdtempSync(join(tmpdir(), "sbtest-engine-storage-"));
 const value = `sbitg-${randomBytes(18).toString("base64url")}`;
 const hostValue = `sbitg-host-${randomBytes(18).toString("base64url")}`;
@@ -27,7 +28,16 @@ interface Report {
 }
 const scan = (mode: string, image: string, secrets: string[] = [value]) =>
   runCli(["scan", image, "--secret", `tok=${join(work, "token")}`, "--format", "json"], { cwd: work, env: { SAFEBUILD_ENGINE_READ: mode }, secrets });
-const withoutTime = (report: Report): Report => ({ ...report, stats: { ...report.stats, durationMs: 0 } });
+/**
+ * The report without its time, in a canonical order: a gzip file's findings arrive when its
+ * inflating ends, so their order among the others follows timing, on either path.
+ */
+const withoutTime = (report: Report): unknown => canonical({ ...report, stats: { ...report.stats, durationMs: 0 } });
+const canonical = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(canonical).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, canonical(v)]));
+  return value;
+};
 
 // Under CI=true a missing engine throws here: these tests run or fail, never skip.
 const up = engineAnswers();
@@ -45,6 +55,12 @@ describe.skipIf(!up)("an engine image read from the engine's storage", () => {
       "COPY leak.txt /srv/conf/leak.txt",
       `RUN ln /srv/conf/leak.txt /srv/hard && gzip -c /srv/conf/leak.txt > /srv/leak.gz && ln -s /etc/passwd /srv/link && dd if=/dev/zero of=/srv/zero bs=1M count=3 2>/dev/null && cat /srv/conf/leak.txt >> /srv/zero && cp /srv/conf/leak.txt "/srv/$(printf 'n\\351')"`,
       "RUN rm -rf /srv/conf /srv/hard && mkdir /srv/conf && echo clean > /srv/conf/other",
+      // a folder whose name is not UTF-8, holding the value
+      `RUN mkdir -p "/srv/$(printf 'caf\\351')" && cp /srv/leak.gz "/srv/$(printf 'caf\\351')/leak.gz"`,
+      // the same layer twice (one diff id at two places): docker save writes one tar for both
+      "COPY leak.txt /dup/leak.txt",
+      "RUN true",
+      "COPY leak.txt /dup/leak.txt",
     ];
     writeFileSync(join(ctx, "Dockerfile"), steps.join("\n"));
     execFileSync(DOCKER, ["build", "-q", "-t", tag, ctx], { env: { ...process.env, DOCKER_BUILDKIT: "1" }, stdio: "ignore" });
@@ -57,14 +73,25 @@ describe.skipIf(!up)("an engine image read from the engine's storage", () => {
       { name: "lib", type: "symlink", linkname: "/tmp" },
       { name: `lib/sbtest-engine-storage-host-${run}`, data: Buffer.from("the layer's own bytes\n") },
     ]);
-    const archive = await dockerArchive([layer]);
-    const loaded = spawnSync(DOCKER, ["load"], { input: archive, encoding: "utf8" });
-    if (loaded.status !== 0) throw new Error(`docker load: ${loaded.stderr}`);
-    const id = /Loaded image(?: ID)?: (\S+)/.exec(loaded.stdout)?.[1];
-    execFileSync(DOCKER, ["tag", id!, hostile]);
+    // The same through a name that is not UTF-8 (`d\xff`), beside a real folder named as its
+    // UTF-8 reading (`d\ufffd`): a check that reads names as text looks at the wrong folder.
+    const lossy = await tarOf([
+      { name: "d\ufffd/", type: "directory" },
+      { name: "tmp/", type: "directory" },
+    ]);
+    const lossyLink = rawSymlinkLayer(Buffer.from([0x64, 0xff]), "/tmp", Buffer.from(`sbtest-engine-storage-host-${run}`), Buffer.from("the layer's own bytes\n"));
+    for (const [name, layers] of [
+      [hostile, [layer]],
+      [hostileLossy, [Buffer.concat([lossy.subarray(0, lossy.length - 1024), lossyLink])]],
+    ] as const) {
+      const loaded = spawnSync(DOCKER, ["load"], { input: await dockerArchive(layers), encoding: "utf8" });
+      if (loaded.status !== 0) throw new Error(`docker load: ${loaded.stderr}`);
+      const id = /Loaded image(?: ID)?: (\S+)/.exec(loaded.stdout)?.[1];
+      execFileSync(DOCKER, ["tag", id!, name]);
+    }
   }, 300_000);
   afterAll(() => {
-    spawnSync(DOCKER, ["rmi", "-f", tag, hostile, "hostile:1"], { stdio: "ignore" });
+    spawnSync(DOCKER, ["rmi", "-f", tag, hostile, hostileLossy, "hostile:1"], { stdio: "ignore" });
     rmSync(work, { recursive: true, force: true });
     rmSync(hostFile, { force: true });
   });
@@ -85,16 +112,22 @@ describe.skipIf(!up)("an engine image read from the engine's storage", () => {
         [2, "srv/leak.gz", false],
         [2, "srv/zero", false],
         [2, "srv/n\ufffd", false],
+        [4, "srv/caf\ufffd/leak.gz", false],
+        [5, "dup/leak.txt", true],
+        [7, "dup/leak.txt", false],
       ]),
     );
   });
 
-  test("a layer whose file lies behind its own link out of its folder: refused, exit 4, the host's file unread", async () => {
+  test.each([
+    ["lib -> /tmp", () => hostile],
+    ["a link named d\\xff beside a folder d\\ufffd", () => hostileLossy],
+  ])("a layer whose file lies behind its own link out of its folder (%s): refused, exit 4, the host's file unread", async (_, image) => {
     for (const mode of ["storage", "auto"]) {
-      const cli = await runCli(["scan", hostile, "--secret", `host=${hostFile}`, "--no-rules"], { cwd: work, env: { SAFEBUILD_ENGINE_READ: mode }, secrets: [hostValue] });
+      const cli = await runCli(["scan", image(), "--secret", `host=${hostFile}`, "--no-rules"], { cwd: work, env: { SAFEBUILD_ENGINE_READ: mode }, secrets: [hostValue] });
       const stderr = cli.stderr.toString();
       expect(cli.code, stderr).toBe(4);
-      expect(messageLines(stderr)).toEqual([expect.stringMatching(/^safebuild: image sbtest-engine-storage-hostile-\w+:1: layer sha256:[0-9a-f]{64} cannot be read from the engine's storage \(a file of the layer lies behind a link out of its folder\)$/)]);
+      expect(messageLines(stderr)).toEqual([expect.stringMatching(/^safebuild: image sbtest-engine-storage-hostile-[\w-]+:1: layer sha256:[0-9a-f]{64} cannot be read from the engine's storage \(a file of the layer lies behind a link out of its folder\)$/)]);
     }
   });
 
@@ -104,3 +137,26 @@ describe.skipIf(!up)("an engine image read from the engine's storage", () => {
     expect(messageLines(bad.stderr.toString())).toEqual(["safebuild: SAFEBUILD_ENGINE_READ must be auto, export or storage"]);
   });
 });
+
+/** A tar (no end marker) of a symlink NAME -> TARGET and a file NAME/FILE, names as raw bytes (tar-stream takes text only). */
+function rawSymlinkLayer(name: Buffer, target: string, file: Buffer, data: Buffer): Buffer {
+  const header = (path: Buffer, type: string, size: number, link = ""): Buffer => {
+    const h = Buffer.alloc(512);
+    path.copy(h, 0);
+    h.write(type === "2" ? "0000777\0" : "0000644\0", 100, "latin1");
+    h.write("0000000\0", 108, "latin1");
+    h.write("0000000\0", 116, "latin1");
+    h.write(`${size.toString(8).padStart(11, "0")}\0`, 124, "latin1");
+    h.write("00000000000\0", 136, "latin1");
+    h.write("        ", 148, "latin1");
+    h.write(type, 156, "latin1");
+    h.write(link, 157, "latin1");
+    h.write("ustar\u000000", 257, "latin1");
+    let sum = 0;
+    for (const byte of h) sum += byte;
+    h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    return h;
+  };
+  const padded = Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+  return Buffer.concat([header(name, "2", 0, target), header(Buffer.concat([name, Buffer.from("/"), file]), "0", data.length), padded, Buffer.alloc(1024)]);
+}

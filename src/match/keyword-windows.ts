@@ -26,6 +26,8 @@ export interface WindowRule {
   find(window: Buffer, found: (start: number, end: number) => void): void;
   /** A rule with no keywords, run on the whole of files whose path passes this test (RuleSpec.wholeFile). */
   readonly wholeFile?: ((path: string) => boolean) | undefined;
+  /** The file names its `wholeFile` test can pass (`NAME*`: a prefix); absent: any name. */
+  readonly fileNames?: readonly string[] | undefined;
 }
 
 /** Receives a confirmed match: its bytes are borrowed (valid during the call); returns the tag to report, or undefined to drop it. */

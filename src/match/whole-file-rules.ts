@@ -9,18 +9,43 @@ export const WHOLE_FILE_BYTES = 1024 * 1024;
  * image a keyword check (+16 % of the bench's CPU, measured), their files are a few per image.
  */
 export class WholeFileRules {
-  readonly #rules: readonly { readonly rule: number; readonly test: (path: string) => boolean }[];
+  readonly #any: boolean;
+  /** rules by the exact file name they take, by a prefix of it, and those that take any name */
+  readonly #byName = new Map<string, WholeFileRule[]>();
+  readonly #byPrefix: { readonly prefix: string; readonly rule: WholeFileRule }[] = [];
+  readonly #anyName: WholeFileRule[] = [];
 
   constructor(rules: readonly WindowRule[]) {
-    this.#rules = rules.flatMap((rule, i) => (rule.wholeFile === undefined ? [] : [{ rule: i, test: rule.wholeFile }]));
+    rules.forEach((rule, i) => {
+      if (rule.wholeFile === undefined) return;
+      const entry = { rule: i, test: rule.wholeFile };
+      if (rule.fileNames === undefined) return void this.#anyName.push(entry);
+      for (const name of rule.fileNames) {
+        if (name.endsWith("*")) this.#byPrefix.push({ prefix: name.slice(0, -1), rule: entry });
+        else this.#byName.set(name, [...(this.#byName.get(name) ?? []), entry]);
+      }
+    });
+    this.#any = this.#byName.size > 0 || this.#byPrefix.length > 0 || this.#anyName.length > 0;
   }
 
   /** The rules that run on the file at `path` (indexes into the rule list), or null: most files. `size` null: not known yet. */
   at(path: string, size: number | null): number[] | null {
-    if (this.#rules.length === 0 || (size !== null && (size > WHOLE_FILE_BYTES || size === 0))) return null;
-    const named = this.#rules.filter((w) => w.test(path)).map((w) => w.rule);
-    return named.length === 0 ? null : named;
+    if (!this.#any || (size !== null && (size > WHOLE_FILE_BYTES || size === 0))) return null;
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    let named: number[] | null = null;
+    const check = (w: WholeFileRule): void => {
+      if (w.test(path) && !(named ??= []).includes(w.rule)) named.push(w.rule);
+    };
+    for (const w of this.#byName.get(name) ?? []) check(w);
+    for (const { prefix, rule } of this.#byPrefix) if (name.startsWith(prefix)) check(rule);
+    for (const w of this.#anyName) check(w);
+    return named;
   }
+}
+
+interface WholeFileRule {
+  readonly rule: number;
+  readonly test: (path: string) => boolean;
 }
 
 /** Where a whole-file rule's secrets go: the rule's index, the secret (borrowed), its offset in the file. */

@@ -168,7 +168,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
         return true;
       });
     },
-    ...(wholeFile ? { wholeFile: (path: string) => onlyPaths.some((test) => test(path)) } : {}),
+    ...(wholeFile ? { wholeFile: (path: string) => onlyPaths.some((test) => test(path)), fileNames: rule.fileNames } : {}),
     allowsPath: (path, verified = false) => (!verified && allowPaths.some((test) => test(path))) || (onlyPaths.length > 0 && !onlyPaths.some((test) => test(path))),
     verified: (secret) => checksummed && hasTokenChecksum(secret),
     quietWhenInstalled: rule.quietWhenInstalled === true,

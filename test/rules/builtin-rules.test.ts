@@ -4,6 +4,7 @@ import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES, segmentOtherThan } from "../../src/rules/builtin-rules.js";
 import { alnum, pem, ppk, serviceAccount, token } from "./tokens.js";
 import { builtins, builtinsOnRe2, findInFile, findStream, findWhole } from "./find.js";
+import { WholeFileRules } from "../../src/match/whole-file-rules.js";
 
 const jsonEscaped = (text: string): string => JSON.stringify({ key: text });
 
@@ -194,6 +195,8 @@ const negatives: [string, () => string][] = [
   ["url-password", () => "DOTENV_KEY='dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=production' dotenv://:key_7890@dotenvx.com/v"],
 ];
 
+const wholeFile = new WholeFileRules(builtins);
+
 /** Where each whole-file rule's positives sit: it runs only on files of its own names. */
 const WHOLE_FILE_AT: Readonly<Record<string, string>> = {
   "npmrc-auth": "root/.npmrc",
@@ -275,7 +278,7 @@ describe("built-in rules", () => {
     ["gradle-properties-secret", "root/.gradle/gradle.properties", "app/gradle.properties", "app/build.gradle"],
     ["dotenv-secret", "app/.env", "srv/app/.env.production", "app/.env.example"],
     ["dotenv-secret", "app/.env.local", "root/.env", "app/env.sh"],
-    ["django-secret-key", "app/mysite/settings.py", "app/config/settings/production.py", "app/mysite/urls.py"],
+    ["django-secret-key", "app/mysite/settings.py", "app/local_settings.py", "app/mysite/urls.py"],
     ["spring-config-password", "app/application.yml", "app/BOOT-INF/classes/application-prod.properties", "app/logback.xml"],
     ["connection-string-password", "app/appsettings.json", "inetpub/wwwroot/web.config", "app/app.deps.json"],
     ["wordpress-config-secret", "var/www/html/wp-config.php", "srv/wp-config.php", "var/www/html/wp-config-sample.php"],
@@ -284,6 +287,11 @@ describe("built-in rules", () => {
     expect(rule?.allowsPath(own)).toBe(false);
     expect(rule?.allowsPath(other)).toBe(false);
     expect(rule?.allowsPath(elsewhere)).toBe(true);
+    // the file-name gate lets its own files through (to the path test), inside archives too
+    const at = (path: string): string[] => (wholeFile.at(path, 100) ?? []).map((i) => builtins[i]!.id);
+    expect(at(own)).toContain(id);
+    expect(at(other)).toContain(id);
+    expect(at(`srv/backup.tar.gz!/${own}`)).toContain(id);
   });
 
   test("package documentation is not searched by the built-in rules (example keys and tokens)", () => {

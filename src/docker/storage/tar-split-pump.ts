@@ -1,4 +1,5 @@
 import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readSync, realpathSync } from "node:fs";
+import { pipeline } from "node:stream";
 import { setImmediate as turn } from "node:timers/promises";
 import { createGunzip } from "node:zlib";
 import type { Pump, PumpOptions } from "../../bytes/pump.js";
@@ -66,7 +67,10 @@ export function tarSplitPump(layer: StoredLayerFiles, options: PumpOptions): Pum
         closeSync(fd);
       }
     };
-    const gunzip = createReadStream(layer.tarSplit).pipe(createGunzip());
+    const gunzip = createGunzip();
+    // pipeline, not pipe: a record gone or unreadable destroys the gunzip with its error, which
+    // the loop below then throws (pipe would leave the loop waiting for an end that never comes)
+    pipeline(createReadStream(layer.tarSplit), gunzip, () => undefined);
     try {
       for await (const entry of tarSplitEntries(gunzip)) await put(entry);
     } finally {

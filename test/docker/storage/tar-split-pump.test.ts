@@ -61,6 +61,15 @@ describe("a layer's tar put back together from docker's record and its folder", 
     await expect(assemble(stored)).rejects.toThrow(StorageMismatch);
   });
 
+  test("the record itself gone or not gzip: the error, never a wait for an end that never comes", async () => {
+    const gone = layer({}, []);
+    rmSync(gone.tarSplit);
+    await expect(assemble(gone)).rejects.toMatchObject({ code: "ENOENT" });
+    const garbled = layer({}, []);
+    writeFileSync(garbled.tarSplit, "not gzip at all");
+    await expect(assemble(garbled)).rejects.toThrow();
+  });
+
   test("a file gone from the folder: the system's error (the store says which layer)", async () => {
     const stored = layer({}, [{ file: "gone", size: 10 }]);
     await expect(assemble(stored)).rejects.toMatchObject({ code: "ENOENT" });

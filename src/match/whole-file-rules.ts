@@ -33,14 +33,17 @@ export class WholeFileRules {
     if (!this.#any || (size !== null && (size > WHOLE_FILE_BYTES || size === 0))) return null;
     const name = path.slice(path.lastIndexOf("/") + 1);
     let named: number[] | null = null;
-    const check = (w: WholeFileRule): void => {
-      if (w.test(path) && !(named ??= []).includes(w.rule)) named.push(w.rule);
-    };
-    for (const w of this.#byName.get(name) ?? []) check(w);
-    for (const { prefix, rule } of this.#byPrefix) if (name.startsWith(prefix)) check(rule);
-    for (const w of this.#anyName) check(w);
+    for (const w of this.#byName.get(name) ?? []) named = admit(w, path, named);
+    for (const { prefix, rule } of this.#byPrefix) if (name.startsWith(prefix)) named = admit(rule, path, named);
+    for (const w of this.#anyName) named = admit(w, path, named);
     return named;
   }
+}
+
+/** `named` with the rule added when its paths take `path` (once). */
+function admit(w: WholeFileRule, path: string, named: number[] | null): number[] | null {
+  if (!w.test(path) || named?.includes(w.rule) === true) return named;
+  return named === null ? [w.rule] : [...named, w.rule];
 }
 
 interface WholeFileRule {

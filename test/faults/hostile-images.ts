@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
-import { dockerArchive, sha256Digest, tarOf } from "../helpers/archives.js";
+import { dockerArchive, fixChecksum, sha256Digest, tarOf } from "../helpers/archives.js";
 
 /** Writes every hostile case into `dir`; returns name → path. Each must scan to exit 2 (or 1/0 where noted), quickly. */
 export async function writeHostileImages(dir: string, secret: Buffer): Promise<Record<string, string>> {
@@ -92,11 +92,4 @@ async function tarOfDeepConfig(layer: Buffer, deep: string): Promise<Buffer> {
     { name: "c.json", data: config },
     { name: "manifest.json", data: Buffer.from(JSON.stringify([{ Config: "c.json", Layers: ["l/layer.tar"] }])) },
   ]);
-}
-
-function fixChecksum(header: Buffer): void {
-  header.fill(0x20, 148, 156);
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += header[i] ?? 0;
-  header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
 }

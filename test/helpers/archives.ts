@@ -39,6 +39,14 @@ export interface TarEntry {
   readonly uname?: string;
 }
 
+/** Sets a tar header's checksum after its bytes were changed in place. */
+export function fixChecksum(header: Buffer): void {
+  header.fill(0x20, 148, 156);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += header[i] ?? 0;
+  header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+}
+
 export const sha256Digest = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 /** A classic docker-archive (manifest.json last, as docker 20.10 writes it) of the given layers. */

@@ -2,9 +2,9 @@ import { open, stat } from "node:fs/promises";
 import { relative, resolve, sep } from "node:path";
 import { describeFsError, inputError } from "../../errors.js";
 import { JSON_CAP, type BlobStore } from "./blob-store.js";
-import { Backlog } from "../../bytes/backlog.js";
 import { filePump } from "../../bytes/pump.js";
-import { startLayerScan, type LayerScan, type LayerScanContext } from "../layer/layer-scan.js";
+import type { LayerScan, LayerScanContext } from "../layer/layer-scan.js";
+import { scanPumpedLayer } from "./pumped-layer.js";
 import type { ScanProgress } from "../scan-progress.js";
 
 /** An OCI image layout directory: files are read on demand, each layer once. */
@@ -36,20 +36,10 @@ export function directoryStore(root: string, ctx: LayerScanContext, label: strin
     layer(path) {
       const known = scans.get(path);
       if (known) return known;
-      const scan = (async () => {
-        const backlog = new Backlog();
-        const scanner = startLayerScan(ctx, backlog);
-        seen.progress?.layer();
-        try {
-          await filePump(inside(path), { signal: ctx.signal, onBytes: seen.onBytes })(scanner.sink, backlog);
-        } catch (error) {
-          if (ctx.signal?.aborted) throw error;
-          throw inputError(`${label}: cannot read layer ${path}: ${describeFsError(error)}`, error);
-        }
-        const result: LayerScan = await scanner.finish();
-        if (result.error !== null) throw inputError(`${label}: layer ${path} is unreadable (${result.error})`);
-        return result;
-      })();
+      const scan = scanPumpedLayer(filePump(inside(path), { signal: ctx.signal, onBytes: seen.onBytes }), ctx, seen.progress, {
+        lost: (error) => inputError(`${label}: cannot read layer ${path}: ${describeFsError(error)}`, error),
+        unreadable: (reason) => inputError(`${label}: layer ${path} is unreadable (${reason})`),
+      });
       scans.set(path, scan);
       return scan;
     },

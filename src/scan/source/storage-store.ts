@@ -1,11 +1,11 @@
 import { open } from "node:fs/promises";
 import { describeFsError, environmentError, inputError, isSafebuildError } from "../../errors.js";
-import { Backlog } from "../../bytes/backlog.js";
 import { JSON_CAP, type BlobStore } from "./blob-store.js";
 import type { StoredImage, StoredLayer } from "../../docker/storage/stored-image.js";
 import { StorageMismatch } from "../../docker/storage/storage-mismatch.js";
 import { tarSplitPump } from "../../docker/storage/tar-split-pump.js";
-import { startLayerScan, type LayerScan, type LayerScanContext } from "../layer/layer-scan.js";
+import type { LayerScan, LayerScanContext } from "../layer/layer-scan.js";
+import { scanPumpedLayer } from "./pumped-layer.js";
 import type { ScanProgress } from "../scan-progress.js";
 
 const hexOf = (digest: string): string => digest.slice("sha256:".length);
@@ -51,20 +51,11 @@ export function storageStore(image: StoredImage, id: string, ctx: LayerScanConte
     },
   };
 
-  async function scanLayer(layer: StoredLayer): Promise<LayerScan> {
-    const backlog = new Backlog();
-    const scanner = startLayerScan(ctx, backlog);
-    seen.progress?.layer();
-    try {
-      await tarSplitPump(layer, { signal: ctx.signal, onBytes: seen.onBytes })(scanner.sink, backlog);
-    } catch (error) {
-      if (ctx.signal?.aborted) throw error;
-      await scanner.finish().catch(() => undefined);
-      throw lost(`layer ${layer.diffId}`, error);
-    }
-    const result = await scanner.finish();
-    // the tar itself is what the export would hand over too: as corrupt an image as from there (exit 2)
-    if (result.error !== null) throw inputError(`${label}: layer ${pathOf(layer)} is unreadable (${result.error})`);
-    return result;
+  function scanLayer(layer: StoredLayer): Promise<LayerScan> {
+    return scanPumpedLayer(tarSplitPump(layer, { signal: ctx.signal, onBytes: seen.onBytes }), ctx, seen.progress, {
+      lost: (error) => lost(`layer ${layer.diffId}`, error),
+      // the tar itself is what the export would hand over too: as corrupt an image as from there (exit 2)
+      unreadable: (reason) => inputError(`${label}: layer ${pathOf(layer)} is unreadable (${reason})`),
+    });
   }
 }

@@ -35,7 +35,7 @@ const fixFor: Record<FindingWhere, string> = {
 };
 
 /** A referrer stays attached to the digest it names after a rebuild: it must go too. */
-const REFERRER_FIX = "delete the attached artifact (the referrer manifest named, and the tag that lists it) from the registry and rotate the secret: a rebuild does not detach it from the image already pushed";
+const REFERRER_FIX = "delete the attached artifact (the referrer manifest named, and the tag or index entry that lists it) from the registry or layout and rotate the secret: a rebuild does not detach it from the image already pushed";
 
 type Paint = (text: string) => string;
 const ansi = (open: number, close: number): Paint => (text) => `\u001b[${open}m${text}\u001b[${close}m`;

@@ -10,6 +10,8 @@ import {
 } from "./manifest-schemas.js";
 import { formatPlatform, parsePlatform, platformMatches, type Platform } from "./platform.js";
 import type { ReferrerRef } from "../findings/finding.js";
+import type { ReferrerSource } from "../source/referrer-source.js";
+import { layoutArtifact, layoutReferrers, type LayoutArtifact } from "./layout-artifacts.js";
 
 /** One image to scan: its config and its layers, bottom first, as paths in the store. */
 export interface ImagePlan {
@@ -74,6 +76,8 @@ export interface LayoutPlan {
   readonly annotations: readonly AnnotationDoc[];
   readonly attestations: readonly AttestationDoc[];
   readonly documents: readonly LayoutDocument[];
+  /** the artifacts a layout lists beside its images (signatures, SBOMs, attestations), found as a registry's referrers are */
+  readonly referrers?: ReferrerSource;
 }
 
 const ATTESTATION_TYPE = "attestation-manifest";
@@ -145,7 +149,8 @@ export async function planImages(store: BlobStore, platform: string | undefined,
   const found: Found = { candidates: [], attestations: [], annotations: [], documents: [{ path: "index.json", image: undefined }] };
   collectAnnotations(index.annotations, undefined, found.annotations);
   await collectManifests(store, index.manifests ?? [], 0, label, found);
-  const listed = choose(found.candidates, platform, label, warnings);
+  const { images: imageCandidates, artifacts } = await sortArtifacts(store, found.candidates, label);
+  const listed = choose(imageCandidates, platform, label, warnings);
   const planned = await Promise.all(listed.map((c) => planOci(store, c, label)));
   // an export of one platform (`ctr export` without --all-platforms, a registry missing one) keeps
   // the others' entries: what is there is scanned, what is not is said; nothing there is an error
@@ -183,7 +188,30 @@ export async function planImages(store: BlobStore, platform: string | undefined,
       attestations.push({ path: blobPath(layer.digest, label), predicateType: layer.annotations?.["in-toto.io/predicate-type"], image: subject });
     }
   }
-  return { images: images.map(({ annotations: _, manifestPath: __, ...plan }) => plan), missing, annotations, attestations, documents: await documentsAt(store, documents) };
+  const plan = { images: images.map(({ annotations: _, manifestPath: __, ...image }) => image), missing, annotations, attestations, documents: await documentsAt(store, documents) };
+  if (artifacts.length === 0) return plan;
+  const top = sha256Of(await required(store, "index.json", label));
+  const held = new Set([top, ...imageCandidates.map((c) => c.descriptor.digest)]);
+  return { ...plan, referrers: layoutReferrers(artifacts, top, held, (digest) => store.json(blobPath(digest, label))) };
+}
+
+/** The index's entries split into images and the artifacts attached to them (layout-artifacts.ts). */
+async function sortArtifacts(store: BlobStore, candidates: readonly Candidate[], label: string): Promise<{ images: Candidate[]; artifacts: LayoutArtifact[] }> {
+  const images: Candidate[] = [];
+  const artifacts: LayoutArtifact[] = [];
+  for (const candidate of candidates) {
+    const bytes = await store.json(blobPath(candidate.descriptor.digest, label));
+    let manifest: unknown;
+    try {
+      manifest = bytes === undefined ? undefined : JSON.parse(bytes.toString("utf8"));
+    } catch {
+      manifest = undefined; // planned as an image: its error names it
+    }
+    const artifact = layoutArtifact(candidate.descriptor, manifest);
+    if (artifact === undefined) images.push(candidate);
+    else artifacts.push(artifact);
+  }
+  return { images, artifacts };
 }
 
 /** The documents' bytes, read again from the store (each was read, and checked, to plan). */

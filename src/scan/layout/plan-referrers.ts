@@ -63,7 +63,7 @@ const EMPTY_CONFIG = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c
  */
 export async function planReferrers(store: BlobStore, layout: LayoutPlan, label: string, limits: ReferrerLimits = REFERRER_LIMITS): Promise<ReferrerPlan> {
   const plan: ReferrerPlan = { annotations: [], attestations: [], documents: [], notSearched: [] };
-  const source = store.referrers;
+  const source = store.referrers ?? layout.referrers;
   if (source === undefined) return plan;
   const queue: Subject[] = [];
   const seen = new Set<string>();

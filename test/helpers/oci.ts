@@ -21,9 +21,10 @@ const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 /**
  * An OCI image layout tar with a multi-platform index, shaped as BuildKit exports one: each
  * attestation manifest is an index entry of platform unknown/unknown whose annotations name its
- * subject's manifest digest, with one in-toto JSON layer per statement.
+ * subject's manifest digest, with one in-toto JSON layer per statement. `dockerManifest` adds the
+ * manifest.json Docker 25+ writes beside the index, listing the images at those positions.
  */
-export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnnotations: Record<string, string> = {}): Promise<Buffer> {
+export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnnotations: Record<string, string> = {}, options: { readonly dockerManifest?: readonly number[] } = {}): Promise<Buffer> {
   const blobs = new Map<string, Buffer>();
   const put = (bytes: Buffer): { digest: string; size: number } => {
     const digest = sha256Digest(bytes);
@@ -32,6 +33,7 @@ export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnno
   };
   const manifests: Record<string, unknown>[] = [];
   const absent = new Set<string>();
+  const docker: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
   for (const image of images) {
     const config = put(
       json({
@@ -53,6 +55,10 @@ export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnno
       }),
     );
     if (image.absent === true) absent.add(manifest.digest);
+    const at = images.indexOf(image);
+    if (options.dockerManifest?.includes(at) === true) {
+      docker.push({ Config: `blobs/sha256/${config.digest.slice(7)}`, RepoTags: [`app:${at}`], Layers: image.layers.map((l) => `blobs/sha256/${sha256Digest(l).slice(7)}`) });
+    }
     manifests.push({
       mediaType: "application/vnd.oci.image.manifest.v1+json",
       ...manifest,
@@ -86,6 +92,8 @@ export async function ociIndexArchive(images: readonly OciImageSpec[], indexAnno
     { name: "oci-layout", data: json({ imageLayoutVersion: "1.0.0" }) },
     { name: "index.json", data: json({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests, annotations: indexAnnotations }) },
     ...[...blobs].filter(([digest]) => !absent.has(digest)).map(([digest, data]) => ({ name: `blobs/sha256/${digest.slice(7)}`, data })),
+    // Docker 25+ writes docker save's manifest.json beside the index
+    ...(options.dockerManifest === undefined ? [] : [{ name: "manifest.json", data: json(docker) }]),
   ];
   return tarOf(entries);
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { z } from "zod";
-import { inputError } from "../../errors.js";
+import { inputError, isSafebuildError } from "../../errors.js";
 import type { BlobStore } from "../source/blob-store.js";
 import {
   dockerManifestSchema,
@@ -125,38 +125,95 @@ async function required(store: BlobStore, path: string, label: string): Promise<
  * next to index.json; it is the simpler of the two), else the OCI index. Every image is
  * scanned: all of manifest.json's, and every platform of an index unless `--platform` picks
  * (a leak in the arm64 image ships as surely as one in the host's). Annotations of every index
- * and chosen manifest and the attestation manifests of the chosen images come along.
+ * and chosen manifest and the attestation manifests of the chosen images come along; so does
+ * what an index.json beside a manifest.json adds (attestations, artifacts, other images).
  */
 export async function planImages(store: BlobStore, platform: string | undefined, label: string, warnings: string[]): Promise<LayoutPlan> {
   const docker = await parseJson(store, "manifest.json", dockerManifestSchema, label);
-  if (docker) {
-    const images = await Promise.all(
-      docker.map(async (entry) => ({
-        configPath: entry.Config,
-        ...(await configOf(store, entry.Config, label)),
-        layerPaths: entry.Layers,
-        blobDigests: entry.Layers.map(() => null),
-        platform: undefined,
-        manifestDigest: undefined,
-        configNamed: digestInName(entry.Config),
-        manifest: null,
-      })),
-    );
-    return { images, missing: [], annotations: [], attestations: [], documents: await documentsAt(store, [{ path: "manifest.json", image: undefined }]) };
-  }
+  if (docker) return planDockerArchive(store, docker, label, warnings);
   const index = await parseJson(store, "index.json", indexSchema, label);
   if (!index) throw inputError(`${label}: not an image: no manifest.json or index.json`);
+  return planIndex(store, index, platform, label, warnings, false);
+}
+
+type DockerManifest = z.infer<typeof dockerManifestSchema>;
+type Index = z.infer<typeof indexSchema>;
+
+/**
+ * docker save's images, and what the index.json Docker 25+ writes beside manifest.json adds:
+ * BuildKit's attestation manifests (a provenance records build arguments), artifacts, and
+ * annotations, which the containerd image store keeps and saves. An image both list is one
+ * image (matched by config digest), an image only the index lists and the archive holds is
+ * scanned as well; one whose blobs the archive does not hold was never saved, so it is not
+ * reported (manifest.json says what the archive holds).
+ */
+async function planDockerArchive(store: BlobStore, docker: DockerManifest, label: string, warnings: string[]): Promise<LayoutPlan> {
+  const images: ImagePlan[] = await Promise.all(
+    docker.map(async (entry) => ({
+      configPath: entry.Config,
+      ...(await configOf(store, entry.Config, label)),
+      layerPaths: entry.Layers,
+      blobDigests: entry.Layers.map(() => null),
+      platform: undefined,
+      manifestDigest: undefined,
+      configNamed: digestInName(entry.Config),
+      manifest: null,
+    })),
+  );
+  const base: LayoutPlan = { images, missing: [], annotations: [], attestations: [], documents: await documentsAt(store, [{ path: "manifest.json", image: undefined }]) };
+  let index: Index | undefined;
+  try {
+    index = await parseJson(store, "index.json", indexSchema, label);
+  } catch {
+    warnings.push(`${label}: the index.json beside manifest.json is not an image index: only manifest.json read`);
+    return base;
+  }
+  if (index === undefined || (index.manifests ?? []).length === 0) return base;
+  let oci: LayoutPlan;
+  try {
+    oci = await planIndex(store, index, undefined, label, warnings, true);
+  } catch (error) {
+    // what the index adds is read where the archive holds it; an index it does not hold is no error of the image's
+    if (!isSafebuildError(error) || error.kind !== "input") throw error;
+    warnings.push(`${label}: the index.json beside manifest.json is not all in the archive (${error.message.slice(label.length + 2)}): only manifest.json read`);
+    return base;
+  }
+  return besideDocker(base, oci);
+}
+
+/** manifest.json's plan with the index's merged in: one image per config digest, image numbers remapped. */
+function besideDocker(docker: LayoutPlan, oci: LayoutPlan): LayoutPlan {
+  const images = [...docker.images];
+  const to = oci.images.map((image) => {
+    const same = images.findIndex((d) => d.configDigest === image.configDigest);
+    if (same === -1) return images.push(image) - 1;
+    images[same] = { ...images[same]!, platform: image.platform, manifestDigest: image.manifestDigest };
+    return same;
+  });
+  const remap = <T extends { readonly image: number | undefined }>(doc: T): T => (doc.image === undefined ? doc : { ...doc, image: to[doc.image] });
+  return {
+    images,
+    missing: [],
+    annotations: oci.annotations.map(remap),
+    attestations: oci.attestations.map(remap),
+    documents: [...docker.documents, ...oci.documents.map(remap)],
+    ...(oci.referrers === undefined ? {} : { referrers: oci.referrers }),
+  };
+}
+
+/** An OCI index's images; `beside` a manifest.json, images the archive does not hold are left out, not reported. */
+async function planIndex(store: BlobStore, index: Index, platform: string | undefined, label: string, warnings: string[], beside: boolean): Promise<LayoutPlan> {
   const found: Found = { candidates: [], attestations: [], annotations: [], documents: [{ path: "index.json", image: undefined }] };
   collectAnnotations(index.annotations, undefined, found.annotations);
   await collectManifests(store, index.manifests ?? [], 0, label, found);
   const { images: imageCandidates, artifacts } = await sortArtifacts(store, found.candidates, label);
-  const listed = choose(imageCandidates, platform, label, warnings);
+  const listed = beside ? imageCandidates : choose(imageCandidates, platform, label, warnings);
   const planned = await Promise.all(listed.map((c) => planOci(store, c, label)));
   // an export of one platform (`ctr export` without --all-platforms, a registry missing one) keeps
   // the others' entries: what is there is scanned, what is not is said; nothing there is an error
   const missing: MissingImage[] = [];
   for (const [i, plan] of planned.entries()) {
-    if (typeof plan !== "string") continue;
+    if (typeof plan !== "string" || beside) continue;
     if (planned.every((p) => typeof p === "string")) throw inputError(`${label}: ${plan}`);
     const candidate = listed[i]!;
     const name = candidate.platform ? formatPlatform(candidate.platform) : "an";

@@ -56,6 +56,20 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     const libs = Array.from({ length: 5 }, (_, i) => [`BOOT-INF/lib/lib-${i}.bin`, randomBytes(14 * 1024 * 1024)] as const);
     writeFileSync(join(leaky, "fat.jar"), jarOf([...libs, ["BOOT-INF/classes/application.properties", properties(value)]]));
     writeFileSync(join(leaky, "saved.tar"), await dockerArchive([await tarOf([{ name: "etc/app.conf", data: properties(value) }])]));
+    // made by the real tools: pzstd (a skippable frame first), a makeself installer, a git bundle of a scrubbed commit
+    writeFileSync(join(work, "db.conf"), properties(value));
+    execFileSync("pzstd", ["-q", "-f", join(work, "db.conf"), "-o", join(leaky, "db.conf.zst")]);
+    execFileSync("mkdir", ["-p", join(work, "agent", "etc"), join(work, "repo")]);
+    writeFileSync(join(work, "agent", "etc", "agent.conf"), properties(value));
+    execFileSync("makeself", ["--quiet", "--gzip", join(work, "agent"), join(leaky, "agent.run"), "agent", "true"], { stdio: "ignore" });
+    const git = (...args: string[]): void => void execFileSync("git", ["-C", join(work, "repo"), "-c", "user.name=t", "-c", "user.email=t@t", ...args], { stdio: "ignore" });
+    git("init", "-q");
+    writeFileSync(join(work, "repo", "application.properties"), properties(value));
+    git("add", ".");
+    git("commit", "-qm", "add");
+    writeFileSync(join(work, "repo", "application.properties"), properties("REDACTED"));
+    git("commit", "-qam", "scrub");
+    git("bundle", "create", join(leaky, "repo.bundle"), "--all");
     build(
       leaky,
       leakyTag,
@@ -69,6 +83,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "COPY db.conf.xz /db.conf.xz",
         "COPY tool.rpm db.conf.lz /pkgs/",
         "COPY fat.jar /app/fat.jar",
+        "COPY db.conf.zst agent.run repo.bundle /opt/extra/",
         // shapes busybox makes from the mounted secret (its xz only decompresses): a .tgz inside a .tar.gz, bzip2
         "RUN --mount=type=secret,id=token mkdir -p /tmp/s/conf && cp /run/secrets/token /tmp/s/conf/db.conf && cd /tmp/s && tar czf /tmp/inner.tgz conf && cd /tmp && tar czf /srv.tar.gz inner.tgz && bzip2 -c /tmp/s/conf/db.conf > /db.conf.bz2 && rm -rf /tmp/s /tmp/inner.tgz",
       ],
@@ -109,8 +124,11 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "cpio:pkgs/tool.rpm!/opt/sbtest/tool.conf",
         "lzip:pkgs/db.conf.lz",
         "zip:app/fat.jar!/BOOT-INF/classes/application.properties",
+        "zstd:opt/extra/db.conf.zst",
+        "tar:opt/extra/agent.run!/etc/agent.conf",
       ]),
     );
+    expect(paths.some((p) => /^git-pack:opt\/extra\/repo\.bundle!\/blob@\d+$/.test(p)), paths.join(" ")).toBe(true);
     expect(report.notSearched).toEqual([]);
     // one leak, one finding: an archive whose member holds the value is not reported itself
     // (the uncompressed image archive holds the bytes as they are, the .tar.gz's stream its tar)

@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { tarOf as tarOfEntries } from "../helpers/archives.js";
+import { Backlog } from "../../src/bytes/backlog.js";
+import type { NeedleTable } from "../../src/scan/findings/needles.js";
+import { startLayerScan, type LayerScan } from "../../src/scan/layer/layer-scan.js";
 import { SecretValue } from "../../src/secrets/secret-value.js";
 import type { ResolvedSecret } from "../../src/secrets/secret.js";
 
@@ -17,3 +20,19 @@ export const tarOf = (files: ReadonlyArray<readonly [string, Buffer]>): Promise<
 
 /** Incompressible text without "sbtest" in it, so a gzip of it is about as big and holds no test value. */
 export const noise = (bytes: number): Buffer => Buffer.from(randomBytes(bytes).toString("base64").replace(/sbtest/g, "xxxxxx"));
+
+/** A layer scanned in `chunk`-sized writes, as a stream hands it over. */
+export async function scanLayerInChunks(needles: NeedleTable, layer: Buffer, chunk = 64 * 1024): Promise<LayerScan> {
+  const backlog = new Backlog();
+  const scanner = startLayerScan({ needles }, backlog);
+  for (let at = 0; at < layer.length; at += chunk) {
+    scanner.sink.write(Buffer.from(layer.subarray(at, at + chunk)));
+    await backlog.settle();
+  }
+  scanner.sink.end();
+  await backlog.settle();
+  return await scanner.finish();
+}
+
+/** `container:path-with-chain` of every content hit. */
+export const contentHits = (result: LayerScan): string[] => result.hits.filter((h) => h.where === "file").map((h) => `${h.container ?? "-"}:${h.path}${h.inner}`).sort();

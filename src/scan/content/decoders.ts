@@ -3,7 +3,7 @@ import { brotliDecoder } from "./brotli.js";
 import { bzip2Decoder } from "./bzip2.js";
 import type { Decoder } from "./decoder.js";
 import type { ContentFormat } from "./format.js";
-import { gitPackDecoder } from "./git-pack.js";
+import { gitBundleDecoder, gitPackDecoder } from "./git-pack.js";
 import { gzipDecoder } from "./gzip.js";
 import { cpioDecoder } from "./cpio.js";
 import { lzipDecoder } from "./lzip.js";
@@ -29,6 +29,7 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   zstd: zstdDecoder,
   zlib: zlibDecoder,
   "git-pack": gitPackDecoder,
+  "git-bundle": gitBundleDecoder,
   lzma: lzmaAloneDecoder,
   lzip: lzipDecoder,
   rpm: rpmDecoder,

@@ -1,3 +1,5 @@
+import { isSkippableFrame } from "../layer/sniff-compression.js";
+
 /** What the content stage can open, named as reports name the container of a finding. */
 export type ContentFormat =
   | "gzip"
@@ -9,6 +11,7 @@ export type ContentFormat =
   | "zstd"
   | "zlib"
   | "git-pack"
+  | "git-bundle"
   | "lzma"
   | "lzip"
   | "rpm"
@@ -53,6 +56,7 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
       break;
     case 0x50:
       if (startsWith(head, ZIP)) return "zip";
+      if (head.length >= 8 && isSkippableFrame(head)) return "zstd";
       if (startsWith(head, PACK) && (head[7] === 2 || head[7] === 3)) return "git-pack";
       break;
     case 0x21:
@@ -69,9 +73,6 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
       break;
     case 0x37:
       if (startsWith(head, SEVEN_ZIP)) return "7z";
-      break;
-    case 0x52:
-      if (startsWith(head, RAR) && (head[6] === 0 || (head[6] === 1 && head[7] === 0))) return "rar";
       break;
     case 0x04:
       // the frame descriptor's version bits: 01
@@ -90,6 +91,25 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
     case 0xfd:
       if (startsWith(head, XZ)) return "xz";
       break;
+    case 0x51:
+    case 0x52:
+    case 0x53:
+    case 0x54:
+    case 0x55:
+    case 0x56:
+    case 0x57:
+    case 0x58:
+    case 0x59:
+    case 0x5a:
+    case 0x5b:
+    case 0x5c:
+    case 0x5d:
+    case 0x5e:
+    case 0x5f:
+      // zstd's skippable frames (0x184D2A5X): pzstd starts every file with one
+      if (head.length >= 8 && isSkippableFrame(head)) return "zstd";
+      if (head[0] === 0x52 && startsWith(head, RAR) && (head[6] === 0 || (head[6] === 1 && head[7] === 0))) return "rar";
+      break;
     case 0x28:
       if (startsWith(head, ZSTD)) return "zstd";
       break;
@@ -99,6 +119,7 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
   }
   // "ustar" then NUL (POSIX) or two spaces (GNU)
   if (head.length >= 263 && head[257] === 0x75 && head.toString("latin1", 257, 262) === "ustar" && (head[262] === 0 || head[262] === 0x20)) return "tar";
+  if (isGitBundle(head)) return "git-bundle";
   // "#!": a script, which may carry a zip after it (an executable jar, a zipapp, a pex)
   if (head[0] === 0x23 && head[1] === 0x21) return "script";
   if (isLzmaAlone(head)) return "lzma";
@@ -149,3 +170,6 @@ function isZlib(head: Buffer): boolean {
   const flg = head[1]!;
   return head.length >= 8 && (cmf & 0x8f) === 0x08 && (cmf * 256 + flg) % 31 === 0 && (flg & 0x20) === 0 && (head[2]! & 0x06) !== 0x06;
 }
+
+/** `git bundle create`'s first line: "# v2 git bundle" or "# v3 git bundle". */
+const isGitBundle = (head: Buffer): boolean => /^# v[23] git bundle\n/.test(head.toString("latin1", 0, 16));

@@ -101,6 +101,17 @@ class Bases {
  */
 export const gitPackDecoder: Decoder = (dc) => gathered(dc, "git-pack", (input) => readPack(dc, input));
 
+/**
+ * A git bundle (`git bundle create`: a repository's history in one file, a common way to carry a
+ * checkout into a build): a header of refs up to a blank line, then a pack, read as one.
+ */
+export const gitBundleDecoder: Decoder = (dc) =>
+  gathered(dc, "git-bundle", (input) => {
+    const blank = input.indexOf("\n\n");
+    if (blank === -1 || input.toString("latin1", blank + 2, blank + 6) !== "PACK") return dc.report.unreadable(dc.inner, "git bundle: no pack after its header");
+    readPack(dc, input.subarray(blank + 2));
+  });
+
 function readPack(dc: DecoderContext, pack: Buffer): void {
   const count = pack.length >= 12 ? pack.readUInt32BE(8) : 0;
   const bases = new Bases();

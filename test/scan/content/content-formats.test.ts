@@ -1,31 +1,19 @@
 import { createHash, randomBytes } from "node:crypto";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
-import { Backlog } from "../../../src/bytes/backlog.js";
 import { startLayerScan, type LayerScan } from "../../../src/scan/layer/layer-scan.js";
+import { Backlog } from "../../../src/bytes/backlog.js";
 import { buildNeedles } from "../../../src/scan/findings/needles.js";
 import { sniffFormat } from "../../../src/scan/content/format.js";
 import { dockerArchive } from "../../helpers/archives.js";
 import { arOf, bzip2Of, cpioOf, gitDirOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, squashfsOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
-import { noise, secret, tarOf } from "../helpers.js";
+import { contentHits, noise, scanLayerInChunks, secret, tarOf } from "../helpers.js";
 
 const value = `sbtest-content-${randomBytes(12).toString("hex")}`;
 const needles = buildNeedles([secret("token", value)]);
 
-async function scan(layer: Buffer, chunk = 64 * 1024): Promise<LayerScan> {
-  const backlog = new Backlog();
-  const scanner = startLayerScan({ needles }, backlog);
-  for (let at = 0; at < layer.length; at += chunk) {
-    scanner.sink.write(Buffer.from(layer.subarray(at, at + chunk)));
-    await backlog.settle();
-  }
-  scanner.sink.end();
-  await backlog.settle();
-  return await scanner.finish();
-}
-
-/** `container:path-with-chain` of every content hit. */
-const found = (result: LayerScan): string[] => result.hits.filter((h) => h.where === "file").map((h) => `${h.container ?? "-"}:${h.path}${h.inner}`).sort();
+const scan = (layer: Buffer, chunk?: number): Promise<LayerScan> => scanLayerInChunks(needles, layer, chunk);
+const found = contentHits;
 
 /** The same shape with the value replaced: its SHA-256 (the usual clean look-alike), and the value with its last byte changed. */
 const leakAndLookAlikes = (make: (text: Buffer) => Buffer | Promise<Buffer>) => {

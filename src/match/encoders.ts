@@ -58,8 +58,8 @@ function percentEncode(value: Buffer, safe: (byte: number) => boolean, space?: s
 /**
  * Percent-encoding over bytes (not UTF-16): encodeURIComponent's set and RFC 3986's stricter
  * one, each in upper and lower case hex, and the form flavour (space as `+`); the partial
- * escapers above and `+`, `/`, `=` alone escaped (both cases), for one-line values. Distinct
- * forms only.
+ * escapers above, `+`, `/`, `=` alone escaped and every byte escaped (both cases), for one-line
+ * values. Distinct forms only.
  */
 function percentForms(value: Buffer): Buffer[] {
   const ascii = (safe: RegExp) => (byte: number) => byte < 0x80 && safe.test(String.fromCharCode(byte));
@@ -75,6 +75,9 @@ function percentForms(value: Buffer): Buffer[] {
       const only = percentEncode(value, (byte) => !chars.includes(String.fromCharCode(byte)));
       forms.push(only, lowerHex(only));
     }
+    // every byte escaped: obfuscation by hand, and URL builders that escape all they do not know
+    const every = percentEncode(value, () => false);
+    forms.push(every, lowerHex(every));
   }
   return [...new Set(forms)].filter((s) => s !== raw).map((s) => Buffer.from(s, "latin1"));
 }

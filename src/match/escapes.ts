@@ -30,10 +30,14 @@ function xmlForms(value: Buffer): Buffer[] {
   return distinct(text, XML_TABLES.map((table) => replaceEach(text, table)));
 }
 
-/** YAML single-quoted and SQL strings double `'`; CSV and SQL identifiers double `"`. */
+/**
+ * YAML single-quoted and SQL strings double `'`; CSV and SQL identifiers double `"`; docker
+ * compose files and Makefiles double `$`; Python's configparser, supervisord and printf formats
+ * double `%`.
+ */
 function quotedForms(value: Buffer): Buffer[] {
   const text = value.toString("latin1");
-  return distinct(text, [text.replace(/'/g, "''"), text.replace(/"/g, '""')]);
+  return distinct(text, [text.replace(/'/g, "''"), text.replace(/"/g, '""'), text.replace(/\$/g, "$$$$"), text.replace(/%/g, "%%")]);
 }
 
 /** bash's printf %q (sh_backslash_quote): these always, `#` first, `~` first or after `=` `:`. */

@@ -12,7 +12,7 @@ export type Encoding =
   | "json"
   /** XML/HTML entities (`&amp;`, `&quot;`, `&#39;`): settings.xml, web.config. */
   | "xml"
-  /** Quotes doubled: YAML single-quoted (`''`), CSV and SQL (`""`). */
+  /** Quotes doubled: YAML single-quoted (`''`), CSV and SQL (`""`); `$$` (compose, make), `%%` (configparser, printf). */
   | "quoted"
   /** Shell quoting: `'\''` inside single quotes, `\$ \" \\ \`` inside double quotes, printf %q. */
   | "shell"

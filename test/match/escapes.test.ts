@@ -89,10 +89,13 @@ describe("percent-encoding, partial escapers", () => {
     expect(encodingsIn(value, `url = "postgres://app:aB3%2BdEf9=x%2BYzQ1==@db"`)).toEqual(["url"]);
   });
 
-  test("distinct forms only, none for a value without reserved characters", () => {
+  test("distinct forms only; a value without reserved characters only as every byte escaped", () => {
     const forms = named(pw, "url");
     expect(new Set(forms).size).toBe(forms.length);
-    expect(named(`sbtest-${plain()}`, "url")).toEqual([]);
+    const value = `sbtest-${plain()}`;
+    const every = [...Buffer.from(value)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join("");
+    expect(named(value, "url")).toEqual([every, every.toLowerCase()]);
+    expect(encodingsIn(value, `<a href="https://x.example/?k=${every.toLowerCase()}">`)).toEqual(["url"]);
   });
 });
 
@@ -108,6 +111,8 @@ describe("quotes doubled or escaped", () => {
     ["Java .properties", "properties", "a=b:c#d!e\\f-sbtest", "a\\=b\\:c\\#d\\!e\\\\f-sbtest"],
     ["Java .properties, a leading space", "properties", " lead=sbtest-pw", "\\ lead\\=sbtest-pw"],
     ["Java .properties, non-ASCII as \\uXXXX", "properties", "pässwort=sbtest", "p\\u00E4sswort\\=sbtest"],
+    ["docker compose / make, $ doubled", "quoted", "pa$w0rd$-sbtest", "pa$$w0rd$$-sbtest"],
+    ["configparser / supervisord, % doubled", "quoted", "50%off%-sbtest-pw", "50%%off%%-sbtest-pw"],
   ])("%s", (_name, encoding, value, written) => {
     expect(named(value, encoding)).toContain(written);
     expect(encodingsIn(value, `key: '${written}'\n`)).toContain(encoding);

@@ -67,4 +67,31 @@ describe.runIf(hasEngine)("encodings written by a real build", () => {
     ]);
     expect(run.stdout + run.stderr).not.toContain(token);
   }, 240_000);
+
+  test("a password with `$` and `%` doubled (compose, configparser) and every byte percent-escaped: each found; the value changed is not", async () => {
+    const pw = `sbtest-enc-${randomBytes(9).toString("base64url")}$${randomBytes(9).toString("base64url")}%${randomBytes(6).toString("hex")}`;
+    const other = pw.replace("sbtest-enc-", "sbtest-cne-");
+    const dir = mkdtempSync(join(work, "ctx-"));
+    writeFileSync(join(work, "pw"), pw);
+    writeFileSync(join(work, "other"), other);
+    writeFileSync(
+      join(dir, "Dockerfile"),
+      [
+        "FROM local/busybox:1",
+        "RUN --mount=type=secret,id=pw,required=true sed 's/[$]/&&/g' /run/secrets/pw > /compose.yml",
+        "RUN --mount=type=secret,id=pw,required=true sed 's/%/%%/g' /run/secrets/pw > /app.ini",
+        "RUN --mount=type=secret,id=pw,required=true od -An -v -tx1 /run/secrets/pw | tr -d ' \\n' | sed 's/../%&/g' > /pct.txt",
+        "RUN --mount=type=secret,id=other,required=true sed 's/[$]/&&/g' /run/secrets/other > /other.yml",
+        "",
+      ].join("\n"),
+    );
+    const tag = `sbtest-encodings-${randomBytes(5).toString("hex")}`;
+    tags.push(tag);
+    const run = await runCli(["build", "--docker", DOCKER, "--no-cache", "--secret", `pw=${join(work, "pw")}`, "--secret", `other=${join(work, "other")}`, "-t", tag, "--format", "json", dir], { secrets: [pw, other] });
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as { findings: Finding[] };
+    const found = report.findings.filter((f) => f.secret === "pw").map((f) => `${f.path} ${f.encoding}`).sort();
+    expect(found).toEqual(["app.ini quoted", "compose.yml quoted", "pct.txt url"]);
+    expect(run.stdout + run.stderr).not.toContain(pw);
+  }, 240_000);
 });

@@ -2,6 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { gitCredentials } from "./git-credentials.js";
 import { keyValue } from "./key-value.js";
 import { netrc } from "./netrc.js";
+import { openvpn } from "./openvpn.js";
 import { pemBundle } from "./pem.js";
 import { PlanBuilder, type StructuredPlan } from "./plan.js";
 import { json, yaml } from "./tree.js";
@@ -31,6 +32,8 @@ export function analyzeStructured(value: Buffer): StructuredPlan | undefined {
   }
   const kv = keyValue(plan());
   if (kv !== undefined) return kv;
+  const vpn = openvpn(text, plan());
+  if (vpn !== undefined) return vpn;
   const doc = utf8();
   return doc === undefined ? undefined : yaml(doc, plan());
 }

@@ -108,14 +108,47 @@ export function looksRandom(text: string): boolean {
   return text.length >= 16 && mixed && !/\s/.test(text) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && entropy(text) >= 3.5;
 }
 
+/** An AWS resource name (`arn:aws:eks:eu-west-1:123456789012:cluster/prod`): listed in policies, consoles and scripts. */
+const ARN = /^arn:aws[a-z-]{0,16}:[a-z0-9-]{1,64}:[a-z0-9-]{0,32}:\d{0,12}:\S{1,1024}$/;
+
 /** Why a value is no credential whatever its key says, or undefined. */
 export function emptyReason(value: string): string | undefined {
   if (value.length === 0) return "empty value";
   if (TRIVIAL.test(value)) return "flag or number";
   if (PLACEHOLDER.test(value)) return "placeholder";
   if (FILE_PATH.test(value)) return "file path";
+  if (ARN.test(value)) return "identifier";
   return undefined;
 }
+
+/**
+ * Prefixes services put on the tokens they issue (GitHub, GitLab, npm, PyPI, SonarQube, Slack,
+ * Stripe, Docker Hub, Hugging Face, OpenAI, Anthropic, Google, SendGrid, Shopify, Grafana,
+ * DigitalOcean, Vault, Linear), followed by a token-shaped tail.
+ */
+const TOKEN_PREFIX =
+  /^(?:gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt|cbt|oas)-|npm_|pypi-|sq[upa]_|xox[abeprs]-|xapp-|[sr]k_(?:live|test)_|dckr_pat_|hf_|sk-(?:proj-|ant-)?|AIza|ya29\.|SG\.|shp(?:at|ss|ca|pa)_|glsa_|dop_v1_|hv[sb]\.|lin_api_)([\w.-]{16,1024})$/;
+
+/** A value with a known token prefix, whatever the key it is under says. */
+export function hasTokenPrefix(value: string): boolean {
+  const tail = TOKEN_PREFIX.exec(value)?.[1];
+  return tail !== undefined && /[0-9A-Z]/.test(tail) && entropy(tail) >= 3;
+}
+
+/**
+ * A value that is a token rather than a name, even under a key that names a user
+ * (`login TOKEN` in a .netrc, `<sonar.login>`): a known token prefix, or 20+ random-looking
+ * characters with a run of 16 letters and digits (a UUID or `ci-deployer-2024` has none).
+ */
+export function looksGenerated(value: string): boolean {
+  if (hasTokenPrefix(value)) return true;
+  const run = Math.max(0, ...(value.match(/[A-Za-z0-9]{16,}/g) ?? []).map((r) => r.length));
+  return value.length >= 20 && run >= 16 && looksRandom(value);
+}
+
+/** Passwords that say "the token is the user name": GitHub's `x-oauth-basic`, `x-access-token`. */
+export const PUBLIC_MARKER = /^(?:x-oauth-basic|x-access-token)$/i;
+export const MARKER_REASON = "public marker: the token is the user name";
 
 export function isCredentialKey(key: string): boolean {
   const words = keyWords(key);
@@ -125,7 +158,7 @@ export function isCredentialKey(key: string): boolean {
 // Bounded, so a long value stays linear.
 const PARAMETER = /[?&#;]([\w.-]{1,64})=([^&#\s]{1,2048})/g;
 
-/** A URL under a public key that carries a token in its query (`https://hook/?token=…`) is itself a credential. */
+/** A value with a token in a parameter (`https://hook/?token=…`, `jdbc:…?password=…`, `Server=…;Password=…`) is itself a credential. */
 function hasSecretParameter(value: string): boolean {
   for (const m of value.matchAll(PARAMETER)) {
     const [, name = "", param = ""] = m;
@@ -134,14 +167,56 @@ function hasSecretParameter(value: string): boolean {
   return false;
 }
 
-export function classifyField(key: string, value: string): FieldKind {
+/** Hosts whose URLs are credentials by themselves: whoever has the URL may post (webhooks, bot APIs). */
+const WEBHOOK_HOST = /^(?:hooks\.slack\.com|(?:canary\.|ptb\.)?discord(?:app)?\.com|api\.telegram\.org|[\w-]{1,64}\.webhook\.office\.com|outlook\.office(?:365)?\.com|chat\.googleapis\.com|hooks\.zapier\.com)$/i;
+// Bounded, so a long value stays linear.
+const HTTP_URL = /^[a-z][a-z0-9+.-]{0,31}:\/\/(?:[^\s/@]{0,1024}@)?([^\s/:?#@]{1,255})(?::\d{1,5})?(\/[^\s?#]{0,4096})?(\?[^\s#]{0,4096})?/i;
+
+/**
+ * The secret parts of a URL that carries its credential in its path or query: a Discord or
+ * Slack webhook (`/api/webhooks/ID/TOKEN`), a Telegram bot (`/botID:TOKEN/`), `?token=…`.
+ * Each random-looking path segment (also without Telegram's `bot`), each random-looking query
+ * parameter, and on a webhook host the longest path segment. Empty for `https://api.example.com/v1`.
+ */
+export function urlSecretParts(value: string): string[] {
+  const m = HTTP_URL.exec(value);
+  if (m === null) return [];
+  const [, host = "", path = "", query = ""] = m;
+  const out = new Set<string>();
+  const segments = path.split("/").filter((p) => p.length > 0);
+  for (const segment of segments) {
+    if (!/^[\w:~-]{16,1024}$/.test(segment) || !(looksRandom(segment) || hasTokenPrefix(segment))) continue;
+    out.add(segment);
+    const bot = /^bot(\d{1,20}:[\w-]{16,})$/.exec(segment)?.[1];
+    if (bot !== undefined) out.add(bot);
+  }
+  if (WEBHOOK_HOST.test(host)) {
+    const longest = segments.reduce((a, b) => (b.length > a.length ? b : a), "");
+    if (longest.length >= 16) out.add(longest);
+  }
+  for (const [, , param = ""] of query.matchAll(PARAMETER)) if (looksRandom(param) || hasTokenPrefix(param)) out.add(param);
+  return [...out];
+}
+
+/** Last words that name a user: a value under one that looks generated is a token used as the user. */
+const USER_WORDS = new Set(["user", "username", "login"]);
+
+/**
+ * `setting` is the format's own word that the key names a public setting (an npm option that
+ * is no auth key, a docker config.json key other than `auth`): then only a known token prefix
+ * makes the value a credential.
+ */
+export function classifyField(key: string, value: string, setting?: string): FieldKind {
   const empty = emptyReason(value);
   if (empty !== undefined) return { credential: false, reason: empty };
+  if (hasTokenPrefix(value)) return { credential: true };
   const words = keyWords(key);
-  if (words.includes("public") || words.includes("publishable")) return { credential: false, reason: "public key" };
   const last = words[words.length - 1];
   const publicReason = last === undefined ? undefined : PUBLIC_LAST_WORD[last];
-  if (hasSecretParameter(value)) return { credential: true };
+  if (setting !== undefined) return { credential: false, reason: publicReason ?? setting };
+  if (words.includes("public") || words.includes("publishable")) return { credential: false, reason: "public key" };
+  if (hasSecretParameter(value) || urlSecretParts(value).length > 0) return { credential: true };
+  if (publicReason !== undefined && last !== undefined && USER_WORDS.has(last) && looksGenerated(value)) return { credential: true };
   if (publicReason !== undefined) return { credential: false, reason: publicReason };
   if (isCredentialKey(key)) return { credential: true };
   if (looksRandom(value)) return { credential: true };
@@ -194,11 +269,12 @@ export function urlCredentials(text: string, encoding: BufferEncoding): Form[] |
   let out: Form[] | undefined;
   for (const m of text.matchAll(URL_CREDENTIALS)) {
     const [, user = "", pass] = m;
-    if (pass === undefined) {
-      if (looksRandom(user)) (out ??= []).push({ text: user, encoding });
+    // `https://TOKEN@host`, `https://TOKEN:x-oauth-basic@github.com`: the token is the user name.
+    if (pass === undefined || pass.length === 0 || PUBLIC_MARKER.test(pass)) {
+      if (looksRandom(user) || hasTokenPrefix(user)) (out ??= []).push({ text: user, encoding });
       continue;
     }
-    if (pass.length === 0 || emptyReason(pass) !== undefined) continue;
+    if (emptyReason(pass) !== undefined) continue;
     out ??= [];
     let decoded = pass;
     try {

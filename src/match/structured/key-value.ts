@@ -86,7 +86,10 @@ function parse(plan: PlanBuilder): Parsed | undefined {
 }
 
 const NPM_KEY = /^(?:\/\/[^\s=]{0,512}:[A-Za-z_-]{1,64}|@[\w.-]{1,128}:registry|registry|_authToken|_auth|_password|always-auth|strict-ssl)$/;
-const NPM_GRAMMAR = /^[@/\w.:-]{1,600}$/;
+const NPM_GRAMMAR = /^[@/\w.:-]{1,600}(?:\[\])?$/;
+/** The npm keys that hold a credential (`//host/:_authToken` by its last part); every other npm setting is public. */
+const NPM_AUTH_KEY = /^(?:_authToken|_auth|_password|username|email|token|otp)$/;
+const NPM_SETTING_REASON = "npm setting";
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_.]{0,127}$/;
 const AWS_KEY = /^(?:aws_|region$|output$|role_arn$|source_profile$|sso_|credential_process$|mfa_serial$)/;
 const PYPI_SECTION = /^(?:distutils|pypi|testpypi)$/;
@@ -108,7 +111,9 @@ const npmKey = (key: string): string => key.replace(/^\/\/.*:(?=[^:]*$)/, "");
 
 function addEntry(entry: Entry, format: FormatName, plan: PlanBuilder): void {
   const key = format === "npmrc" ? npmKey(entry.key) : entry.key;
-  if (!addSetting(plan, key, entry.value, entry.lines)) return;
+  // `node-options=--max-old-space-size=4096` is in many images' NODE_OPTIONS: an npm setting, not a credential.
+  const setting = format === "npmrc" && !NPM_AUTH_KEY.test(key) ? NPM_SETTING_REASON : undefined;
+  if (!addSetting(plan, key, entry.value, entry.lines, [], setting)) return;
   if (key === "_auth" || /^auth$/i.test(key)) basicAuth(entry.value).forEach((text) => plan.derived({ encoding: "field", bytes: Buffer.from(text, "utf8") }));
   if (key === "_password" && /^[A-Za-z0-9+/]+=*$/.test(entry.value)) {
     const decoded = Buffer.from(entry.value, "base64");

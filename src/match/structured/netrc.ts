@@ -1,9 +1,19 @@
-import { emptyReason, printableKey } from "./field.js";
+import { emptyReason, looksGenerated, MARKER_REASON, printableKey, PUBLIC_MARKER } from "./field.js";
 import type { PlanBuilder, StructuredPlan } from "./plan.js";
 
 const KEYWORDS = new Set(["machine", "default", "login", "password", "account", "port", "protocol"]);
 /** Keywords whose value is a credential; `login` and `machine` are identifiers. */
 const SECRET_KEYWORDS = new Set(["password", "account"]);
+
+/**
+ * A credential of a `.netrc`: a password or account, or a login that looks generated (GitHub's
+ * `login TOKEN password x-oauth-basic`); a password that only says so is public.
+ */
+function isCredential(keyword: string, value: string): boolean {
+  if (emptyReason(value) !== undefined) return false;
+  if (keyword === "login") return looksGenerated(value);
+  return SECRET_KEYWORDS.has(keyword) && !PUBLIC_MARKER.test(value);
+}
 
 /**
  * `.netrc` (curl, git, ftp): `machine HOST login USER password PASS` tokens, on one line or
@@ -21,6 +31,7 @@ export function netrc(text: string, plan: PlanBuilder): StructuredPlan | undefin
   if (first !== "machine" && first !== "default") return undefined;
   const credentialLines = new Set<number>();
   const otherLines = new Set<number>();
+  const markerLines = new Set<number>();
   for (let i = 0; i < tokens.length; i++) {
     const keyword = tokens[i]?.word ?? "";
     if (!KEYWORDS.has(keyword)) return undefined;
@@ -30,14 +41,17 @@ export function netrc(text: string, plan: PlanBuilder): StructuredPlan | undefin
     }
     const value = tokens[++i];
     if (value === undefined) return undefined;
-    if (SECRET_KEYWORDS.has(keyword) && emptyReason(value.word) === undefined) {
+    if (isCredential(keyword, value.word)) {
       plan.credential(printableKey(keyword), [{ text: value.word, encoding: "latin1" }], [value.line]);
       credentialLines.add(value.line);
+    } else if (keyword === "password" && PUBLIC_MARKER.test(value.word)) {
+      markerLines.add(value.line);
     } else {
       otherLines.add(value.line);
     }
   }
   const excluded = [...otherLines].filter((n) => !credentialLines.has(n));
   if (excluded.length > 0) plan.exclude("machine and login", "host and user name, identifiers", excluded);
+  if (markerLines.size > 0) plan.exclude("password", MARKER_REASON, [...markerLines]);
   return plan.done("netrc");
 }

@@ -14,6 +14,7 @@ export type FormatName =
   | "netrc"
   | "git-credentials"
   | "pem"
+  | "openvpn"
   | "xml"
   | "maven-settings"
   | "nuget-config";

@@ -1,4 +1,4 @@
-import { classifyField, printableKey, searchableAlone, urlCredentials, type Form } from "./field.js";
+import { classifyField, printableKey, searchableAlone, urlCredentials, urlSecretParts, type Form } from "./field.js";
 import { addPrivateBlock, CERTIFICATE_REASON, pemBlocks } from "./pem.js";
 import type { PlanBuilder } from "./plan.js";
 
@@ -7,8 +7,9 @@ import type { PlanBuilder } from "./plan.js";
  * written; `also` other forms of it, such as the value with its XML entities decoded) on
  * `lines`: a PEM block by its type, a password in a URL, else the key and value decide.
  * True when the value is a credential by key or looks (the caller may derive more from it).
+ * `setting`: the format says the key is a public setting, with this reason (see classifyField).
  */
-export function addSetting(plan: PlanBuilder, key: string, value: string, lines: readonly number[], also: readonly Form[] = []): boolean {
+export function addSetting(plan: PlanBuilder, key: string, value: string, lines: readonly number[], also: readonly Form[] = [], setting?: string): boolean {
   const label = printableKey(key);
   const at: Form = { text: value, encoding: "latin1" };
   // Certificates and keys given inline (npm `ca=`/`key=`, a PEM in a .env or an XML element) by block type.
@@ -29,11 +30,13 @@ export function addSetting(plan: PlanBuilder, key: string, value: string, lines:
     plan.credential(label, inUrl, lines);
     return false;
   }
-  const kind = classifyField(key, value);
+  const kind = classifyField(key, value, setting);
   if (!kind.credential) {
     plan.exclude(label, kind.reason, lines);
     return false;
   }
-  plan.credential(label, searchableAlone(value) ? [at, ...also] : [], lines);
+  // A webhook URL: the whole URL and the token in its path or query.
+  const inPath = urlSecretParts(value).map((text): Form => ({ text, encoding: "latin1" }));
+  plan.credential(label, searchableAlone(value) ? [at, ...also, ...inPath] : [], lines);
   return true;
 }

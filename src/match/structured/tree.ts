@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { parseDocument } from "yaml";
-import { basicAuth, classifyField, printableKey, searchableAlone, urlCredentials, type Form } from "./field.js";
+import { basicAuth, classifyField, printableKey, searchableAlone, urlCredentials, urlSecretParts, type Form } from "./field.js";
 import { addPrivateBlock, CERTIFICATE_REASON, pemBlocks } from "./pem.js";
 import type { FormatName, PlanBuilder, StructuredPlan } from "./plan.js";
 
@@ -27,7 +27,22 @@ function base64Pem(value: string): string | undefined {
   return text.includes("-----BEGIN ") ? text : undefined;
 }
 
-function leaf(key: string, value: string, plan: PlanBuilder): void {
+/**
+ * Keys a format says hold no credential, with the reason `check` prints; other keys are read
+ * by their words and values. docker config.json: only `auth`, `identitytoken`, `registrytoken`,
+ * `password` (and a proxy URL's `user:pass@`); a kubeconfig's names of clusters, contexts and users.
+ */
+type Settings = (key: string) => string | undefined;
+
+const DOCKER_CREDENTIAL_KEY = /^(?:auth|identitytoken|registrytoken|password)$/i;
+const KUBECONFIG_NAME_KEY = /^(?:name|cluster|context|user|current-context|namespace)$/;
+
+const SETTINGS: Partial<Record<FormatName, Settings>> = {
+  "docker-config": (key) => (DOCKER_CREDENTIAL_KEY.test(key) ? undefined : "docker setting"),
+  kubeconfig: (key) => (KUBECONFIG_NAME_KEY.test(key) ? "name" : undefined),
+};
+
+function leaf(key: string, value: string, plan: PlanBuilder, settings?: Settings): void {
   const label = printableKey(key);
   const utf8 = (text: string): Form => ({ text, encoding: "utf8" });
   const pemText = value.includes("-----BEGIN ") ? value : base64Pem(value);
@@ -42,9 +57,9 @@ function leaf(key: string, value: string, plan: PlanBuilder): void {
   }
   const inUrl = urlCredentials(value, "utf8");
   if (inUrl !== undefined) return plan.credential(label, inUrl, locate(value, plan));
-  const kind = classifyField(key, value);
+  const kind = classifyField(key, value, settings?.(key));
   if (!kind.credential) return plan.exclude(label, kind.reason);
-  plan.credential(label, searchableAlone(value) ? [utf8(value)] : [], locate(value, plan));
+  plan.credential(label, searchableAlone(value) ? [utf8(value), ...urlSecretParts(value).map(utf8)] : [], locate(value, plan));
   if (/^auth$/i.test(key)) for (const text of basicAuth(value)) plan.derived({ encoding: "field", bytes: Buffer.from(text, "utf8") });
 }
 
@@ -54,18 +69,37 @@ function namedValue(node: Record<string, unknown>): [string, string] | undefined
   return keys.length === 2 && typeof node.name === "string" && typeof node.value === "string" ? [node.name, node.value] : undefined;
 }
 
-function walk(node: unknown, key: string, depth: number, plan: PlanBuilder): void {
+/**
+ * A command line (kubeconfig `exec` args): `--flag value` and `--flag=value` are read as a
+ * setting named by the flag (`--cluster-name prod`, `--token …`), other words under `key`.
+ */
+function commandLine(args: readonly unknown[], key: string, plan: PlanBuilder, settings?: Settings): void {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (typeof arg !== "string") continue;
+    const flag = /^--?([A-Za-z][\w-]{0,63})(?:=([\s\S]*))?$/.exec(arg);
+    const next = args[i + 1];
+    if (flag?.[2] !== undefined) leaf(flag[1] ?? key, flag[2], plan, settings);
+    else if (flag !== null && typeof next === "string" && !next.startsWith("-")) {
+      leaf(flag[1] ?? key, next, plan, settings);
+      i++;
+    } else leaf(key, arg, plan, settings);
+  }
+}
+
+function walk(node: unknown, key: string, depth: number, plan: PlanBuilder, settings?: Settings): void {
   if (depth > MAX_DEPTH) return;
-  if (typeof node === "string") return leaf(key, node, plan);
+  if (typeof node === "string") return leaf(key, node, plan, settings);
   if (Array.isArray(node)) {
-    for (const item of node) walk(item, key, depth + 1, plan);
+    if (key === "args") return commandLine(node, key, plan, settings);
+    for (const item of node) walk(item, key, depth + 1, plan, settings);
     return;
   }
   if (node === null || typeof node !== "object") return;
   const record = node as Record<string, unknown>;
   const named = namedValue(record);
-  if (named) return leaf(named[0], named[1], plan);
-  for (const [k, v] of Object.entries(record)) walk(v, k, depth + 1, plan);
+  if (named) return leaf(named[0], named[1], plan, settings);
+  for (const [k, v] of Object.entries(record)) walk(v, k, depth + 1, plan, settings);
 }
 
 function formatOf(root: Record<string, unknown>, plain: FormatName): FormatName {
@@ -81,8 +115,9 @@ function isRecord(node: unknown): node is Record<string, unknown> {
 
 function fromTree(root: unknown, plain: FormatName, plan: PlanBuilder): StructuredPlan | undefined {
   if (!isRecord(root) && !Array.isArray(root)) return undefined;
-  walk(root, "", 0, plan);
-  return plan.done(isRecord(root) ? formatOf(root, plain) : plain);
+  const format = isRecord(root) ? formatOf(root, plain) : plain;
+  walk(root, "", 0, plan, SETTINGS[format]);
+  return plan.done(format);
 }
 
 /** A JSON object or array: service-account keys, docker config.json, any JSON document. */

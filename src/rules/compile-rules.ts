@@ -3,6 +3,7 @@ import { usageError } from "../errors.js";
 import { MAX_KEYWORD_BYTES, type WindowRule } from "../match/keyword-windows.js";
 import { shannonEntropy } from "./entropy.js";
 import { hasTokenChecksum } from "./token-checksum.js";
+import { armouredKeyDigest } from "./public-test-keys.js";
 import type { RuleOrigin, Severity } from "./rule.js";
 
 /** A keyword shorter than this would open a window at almost every byte of an image. */
@@ -136,13 +137,14 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   const sameAsUser = rule.allowPasswordSameAsUser === true;
   const exampleHosts = rule.allowExampleHosts === true;
   const checksummed = rule.checksum === "crc32-base62";
+  const keyDigests = new Set(rule.allowKeyDigests ?? []);
   const allowed = (secret: Buffer): boolean => {
     if (entropy !== undefined && shannonEntropy(secret) < entropy) return true;
     if (stopwords.length > 0) {
       const lower = secret.toString("latin1").toLowerCase();
       if (stopwords.some((w) => lower.includes(w))) return true;
     }
-    return allow.some((test) => test(secret));
+    return allow.some((test) => test(secret)) || (keyDigests.size > 0 && keyDigests.has(armouredKeyDigest(secret)));
   };
 
   return {

@@ -52,6 +52,12 @@ export interface RuleSpec {
    */
   readonly checksum?: "crc32-base62" | undefined;
   /**
+   * Built-in only (no config or TOML field sets it): the secret is an armoured key's body; one
+   * whose DER has one of these SHA-256 digests (public-test-keys.ts) is a key software publishes
+   * for its self-tests, not a finding, wherever it sits.
+   */
+  readonly allowKeyDigests?: readonly string[] | undefined;
+  /**
    * Built-in only (no config or TOML field sets it): quiet in files a package manager's own
    * record lists as installed (a `*.dist-info/RECORD`), wherever they are, as under the allow paths.
    */

@@ -652,6 +652,10 @@ const INSTALLED_PATHS = [
   "(?:^|/)(?:\\.pnpm-store|pnpm/store|\\.local/share/pnpm)/",
   "(?:^|/)bower_components/",
   "(?:^|/)\\.cache/uv/",
+  // the Google Cloud SDK wherever its archive was unpacked (`/google-cloud-sdk`, `~/`, `/opt/`,
+  // `/usr/local/`): gcloud's crash reporter's API key, gsutil's public keys and test data, the
+  // emulators' and App Engine's test certificates; its `properties` and the user's config stay searched
+  "(?:^|/)google-cloud-sdk/(?:lib|platform|bin)/",
   // the throwaway self-signed pair Debian's ssl-cert makes at install (postgresql-common
   // depends on it); SSH host keys stay findings
   "^etc/ssl/private/ssl-cert-snakeoil\\.key$",

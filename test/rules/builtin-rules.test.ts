@@ -348,6 +348,17 @@ describe("built-in rules", () => {
     ["root/.cache/uv/archive-v0/Xk3aP9qLw2/Crypto/SelfTest/key.py", true],
     ["usr/local/cargo/git/checkouts/crypto-9f2c1a7b3e5d4c61/4e1f0a2/ssh/testdata/key.pem", true],
     ["root/.cargo/git/checkouts/x-1/abc/tests/key.pem", true],
+    // the Google Cloud SDK wherever it was unpacked; the user's gcloud config and files beside it are theirs
+    ["google-cloud-sdk/lib/googlecloudsdk/command_lib/crash_handling.py", true],
+    ["root/google-cloud-sdk/lib/googlecloudsdk/command_lib/__pycache__/crash_handling.cpython-312.pyc", true],
+    ["opt/google-cloud-sdk/platform/gsutil/gslib/tests/test_data/test.p12", true],
+    ["usr/local/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-0.8.jar!/x/TestCertificates.class", true],
+    ["home/app/google-cloud-sdk/bin/gcloud", true],
+    ["opt/google-cloud-sdk/properties", false],
+    ["opt/google-cloud-sdk/service-account.json", false],
+    ["root/.config/gcloud/application_default_credentials.json", false],
+    ["app/lib/googlecloudsdk/command_lib/crash_handling.py", false],
+    ["opt/my-google-cloud-sdk/lib/key.pem", false],
     ["etc/ssl/private/ssl-cert-snakeoil.key", true],
     ["etc/ssl/certs/ssl-cert-snakeoil.pem", true],
     // the same names where an author puts files

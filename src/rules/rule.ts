@@ -37,6 +37,11 @@ export interface RuleSpec {
    * `anonymous:anonymous@`) is a default written into docs and tests, not a secret.
    */
   readonly allowPasswordSameAsUser?: boolean | undefined;
+  /**
+   * Built-in only: a value assigned to a name that is a setting about a secret (its algorithm,
+   * length, lifetime; a `…_FILE` holding a path; `projectKey`) is not one (setting-name.ts).
+   */
+  readonly allowSettingNames?: boolean | undefined;
   /** Built-in only: a URL password at a host reserved for examples (`user:pw@example.com`, `*.test`) is documentation. */
   readonly allowExampleHosts?: boolean | undefined;
   /**

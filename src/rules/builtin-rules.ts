@@ -179,6 +179,17 @@ const RULES: readonly RuleSpec[] = [
     after: 96,
   },
   {
+    id: "sonarqube-token",
+    title: "SonarQube user, project analysis or global analysis token",
+    severity: "high",
+    // SonarQube 9.5+ and SonarCloud: `squ_` user, `sqp_` project analysis, `sqa_` global analysis, then 40 hex
+    keywords: ["squ_", "sqp_", "sqa_"],
+    regex: `(?:^|[^A-Za-z0-9_])(sq[upa]_[0-9a-f]{40})${END}`,
+    entropy: 3.0,
+    before: 1,
+    after: 48,
+  },
+  {
     id: "slack-token",
     title: "Slack bot, user, app or refresh token",
     severity: "high",

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { RE2JS } from "re2js";
 import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES, segmentOtherThan } from "../../src/rules/builtin-rules.js";
@@ -60,6 +60,9 @@ const positives: [string, () => string][] = [
   ["slack-token", () => `SLACK_BOT_TOKEN=${token.slack()}`],
   ["slack-webhook", () => `curl -X POST ${token.slackWebhook()}`],
   ["stripe-key", () => `STRIPE_SECRET_KEY=${token.stripe()}`],
+  ["sonarqube-token", () => `sonar.token=${token.sonarqube("u")}\n`],
+  ["sonarqube-token", () => `SONAR_TOKEN=${token.sonarqube("p")}`],
+  ["sonarqube-token", () => JSON.stringify({ sonar: { token: token.sonarqube("a") } })],
   ["google-api-key", () => `const key = "${token.google()}";`],
   ["gcp-service-account", () => serviceAccount()],
   ["jwt", () => `Authorization: Bearer ${token.jwt()}`],
@@ -206,6 +209,9 @@ const negatives: [string, () => string][] = [
   ["slack-token", () => "xoxb-not-a-token"],
   ["slack-webhook", () => "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXX"],
   ["stripe-key", () => `sk_test_${alnum(40)}`],
+  // another prefix, upper-case hex, too short or too long, inside a word, one repeated digit
+  ["sonarqube-token", () => `sqx_${randomBytes(20).toString("hex")} squ_${randomBytes(20).toString("hex").toUpperCase()} squ_${randomBytes(10).toString("hex")}`],
+  ["sonarqube-token", () => `squ_${randomBytes(21).toString("hex")} xsqp_${randomBytes(20).toString("hex")} sqa_${"0".repeat(40)}`],
   ["stripe-key", () => `pk_live_${alnum(40)}`],
   ["google-api-key", () => `AIza${alnum(10)}`],
   ["gcp-service-account", () => JSON.stringify({ type: "authorized_user", private_key_id: "0".repeat(40) })],

@@ -1,3 +1,4 @@
+import { PUBLIC_TEST_KEYS } from "./public-test-keys.js";
 import type { RuleSpec } from "./rule.js";
 
 /** A token ends where its alphabet does (a `\b` would not end one whose last character is `-`). */
@@ -10,8 +11,17 @@ const PEM_CHAR = "[A-Za-z0-9+/=:,() \\t\\r\\n]";
 const PEM_BODY = `${PEM_CHAR}|\\\\{1,8}[rnt/]|&#(?:1[03]|x[AaDd]);|-{1,4}${PEM_CHAR}|\\.{1,2}${PEM_CHAR}`;
 /** How a JSON object's base64url starts: `{"` or `{ "`. */
 const JOSE = "(?:eyJ|eyAi)";
-/** Passwords that stand for "the default" in docs and tests, as whole values (V8 on Node 20 has no `(?i:)`). */
-const DEFAULT_PASSWORDS = "^(?:x-oauth-basic|anonymous|guest|postgres|mysql|root|admin|masterkey|tiger|hunter[0-9]?)$";
+/**
+ * Passwords that stand for "the default" in docs and tests, as whole values (V8 on Node 20 has no
+ * `(?i:)`); `changeit` is the JDK's published default for every keystore and its `cacerts`.
+ */
+const DEFAULT_PASSWORDS = "^(?:x-oauth-basic|anonymous|guest|postgres|mysql|root|admin|masterkey|tiger|hunter[0-9]?|changeit)$";
+/**
+ * Whole values a deploy tool replaces, for every rule: Azure DevOps' and Octopus' token
+ * replacement (`#{DbPassword}#`, `#{Db.Password}`) and `__NAME__` (all capitals: Azure
+ * Pipelines' replace-tokens, release scripts' sed targets).
+ */
+const DEPLOY_TOKENS = ["^#\\{[^{}]{1,128}\\}#?$", "^__[A-Z0-9_]{1,128}__$"];
 /** Placeholders that documentation and examples use in place of a value. */
 const PLACEHOLDER_WORDS = ["example", "sample", "dummy", "placeholder", "xxxxxxxx", "your_", "your-", "changeme", "redacted"];
 /**
@@ -38,6 +48,8 @@ const RULES: readonly RuleSpec[] = [
     before: 96,
     after: 16384,
     stopwords: PLACEHOLDER_WORDS,
+    // netty's and GnuTLS's self-test keys, in every Java app with netty and every libgnutls
+    allowKeyDigests: Object.keys(PUBLIC_TEST_KEYS),
   },
   {
     id: "putty-private-key",
@@ -165,6 +177,17 @@ const RULES: readonly RuleSpec[] = [
     entropy: 3.5,
     before: 1,
     after: 96,
+  },
+  {
+    id: "sonarqube-token",
+    title: "SonarQube user, project analysis or global analysis token",
+    severity: "high",
+    // SonarQube 9.5+ and SonarCloud: `squ_` user, `sqp_` project analysis, `sqa_` global analysis, then 40 hex
+    keywords: ["squ_", "sqp_", "sqa_"],
+    regex: `(?:^|[^A-Za-z0-9_])(sq[upa]_[0-9a-f]{40})${END}`,
+    entropy: 3.0,
+    before: 1,
+    after: 48,
   },
   {
     id: "slack-token",
@@ -456,8 +479,11 @@ const RULES: readonly RuleSpec[] = [
     regex: "(?:^|\\n)[ \\t]*[A-Za-z0-9_.-]*(?:[Pp]assword|PASSWORD|[Tt]oken|TOKEN|[Ss]ecret|SECRET|[Kk]ey|KEY)[ \\t]*[=:][ \\t]*([^\\s]{8,512})",
     paths: ["(?:^|/)gradle\\.properties$"],
     entropy: 3.0,
-    allowRegexes: ["^[$%{<]"],
+    // a truststore's stock password (`javax.net.ssl.trustStorePassword=changeit`)
+    allowRegexes: ["^[$%{<]", DEFAULT_PASSWORDS],
     stopwords: PLACEHOLDER_WORDS,
+    // `sonar.projectKey=acme_payments-service` names a project
+    allowSettingNames: true,
   },
   // cloud CLIs' own credential caches: refresh tokens outlive the build that copied them
   {
@@ -509,6 +535,8 @@ const RULES: readonly RuleSpec[] = [
     entropy: 3.0,
     allowRegexes: ["^[$%{<]"],
     stopwords: PLACEHOLDER_WORDS,
+    // `POSTGRES_PASSWORD_FILE=/run/secrets/db`, `PASSWORD_HASH_ALGORITHM=argon2id`
+    allowSettingNames: true,
   },
   {
     id: "django-secret-key",
@@ -532,8 +560,9 @@ const RULES: readonly RuleSpec[] = [
     regex: "(?:^|\\n)[ \\t]*[A-Za-z0-9_.-]*(?:password|secret)[ \\t]*[=:][ \\t]*[\"']?([^\\s\"'#]{6,512})",
     paths: ["(?:^|/)(?:application|bootstrap)(?:-[A-Za-z0-9_]+)?\\.(?:properties|ya?ml)$"],
     entropy: 2.5,
-    // a placeholder resolved at run time (`${DB_PASSWORD}`), an encrypted value (`{cipher}`, `ENC(`)
-    allowRegexes: ["^[$%{<]", "^ENC\\("],
+    // a placeholder resolved at run time (`${DB_PASSWORD}`), an encrypted value (`{cipher}`, `ENC(`),
+    // a stock password (`key-store-password: changeit`)
+    allowRegexes: ["^[$%{<]", "^ENC\\(", DEFAULT_PASSWORDS],
     stopwords: PLACEHOLDER_WORDS,
   },
   {
@@ -649,10 +678,14 @@ const INSTALLED_PATHS = [
   "(?:^|/)(?:\\.pnpm-store|pnpm/store|\\.local/share/pnpm)/",
   "(?:^|/)bower_components/",
   "(?:^|/)\\.cache/uv/",
+  // the Google Cloud SDK wherever its archive was unpacked (`/google-cloud-sdk`, `~/`, `/opt/`,
+  // `/usr/local/`): gcloud's crash reporter's API key, gsutil's public keys and test data, the
+  // emulators' and App Engine's test certificates; its `properties` and the user's config stay searched
+  "(?:^|/)google-cloud-sdk/(?:lib|platform|bin)/",
   // the throwaway self-signed pair Debian's ssl-cert makes at install (postgresql-common
   // depends on it); SSH host keys stay findings
   "^etc/ssl/private/ssl-cert-snakeoil\\.key$",
   "^etc/ssl/certs/ssl-cert-snakeoil\\.pem$",
 ];
 
-export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowPaths: [...(rule.allowPaths ?? []), ...INSTALLED_PATHS], quietWhenInstalled: true }));
+export const BUILTIN_RULES: readonly RuleSpec[] = RULES.map((rule) => ({ ...rule, allowRegexes: [...(rule.allowRegexes ?? []), ...DEPLOY_TOKENS], allowPaths: [...(rule.allowPaths ?? []), ...INSTALLED_PATHS], quietWhenInstalled: true }));

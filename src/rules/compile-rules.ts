@@ -3,6 +3,8 @@ import { usageError } from "../errors.js";
 import { MAX_KEYWORD_BYTES, type WindowRule } from "../match/keyword-windows.js";
 import { shannonEntropy } from "./entropy.js";
 import { hasTokenChecksum } from "./token-checksum.js";
+import { armouredKeyDigest } from "./public-test-keys.js";
+import { namesASetting } from "./setting-name.js";
 import type { RuleOrigin, Severity } from "./rule.js";
 
 /** A keyword shorter than this would open a window at almost every byte of an image. */
@@ -135,14 +137,16 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
 
   const sameAsUser = rule.allowPasswordSameAsUser === true;
   const exampleHosts = rule.allowExampleHosts === true;
+  const settingNames = rule.allowSettingNames === true;
   const checksummed = rule.checksum === "crc32-base62";
+  const keyDigests = new Set(rule.allowKeyDigests ?? []);
   const allowed = (secret: Buffer): boolean => {
     if (entropy !== undefined && shannonEntropy(secret) < entropy) return true;
     if (stopwords.length > 0) {
       const lower = secret.toString("latin1").toLowerCase();
       if (stopwords.some((w) => lower.includes(w))) return true;
     }
-    return allow.some((test) => test(secret));
+    return allow.some((test) => test(secret)) || (keyDigests.size > 0 && keyDigests.has(armouredKeyDigest(secret)));
   };
 
   return {
@@ -161,7 +165,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
       find(window, (start, end) => {
         if (start < 0 || end <= start) return true;
         const secret = window.subarray(start, end);
-        if (allowed(secret) || (sameAsUser && repeatsUser(window, start, end)) || (exampleHosts && atExampleHost(window, end))) return true;
+        if (allowed(secret) || (sameAsUser && repeatsUser(window, start, end)) || (exampleHosts && atExampleHost(window, end)) || (settingNames && namesASetting(window, start, end))) return true;
         isNear ??= near === undefined || near(window);
         if (!isNear) return false;
         found(start, end);

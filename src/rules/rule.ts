@@ -37,6 +37,11 @@ export interface RuleSpec {
    * `anonymous:anonymous@`) is a default written into docs and tests, not a secret.
    */
   readonly allowPasswordSameAsUser?: boolean | undefined;
+  /**
+   * Built-in only: a value assigned to a name that is a setting about a secret (its algorithm,
+   * length, lifetime; a `…_FILE` holding a path; `projectKey`) is not one (setting-name.ts).
+   */
+  readonly allowSettingNames?: boolean | undefined;
   /** Built-in only: a URL password at a host reserved for examples (`user:pw@example.com`, `*.test`) is documentation. */
   readonly allowExampleHosts?: boolean | undefined;
   /**
@@ -51,6 +56,12 @@ export interface RuleSpec {
    * documentation: it is reported under the allow paths too.
    */
   readonly checksum?: "crc32-base62" | undefined;
+  /**
+   * Built-in only (no config or TOML field sets it): the secret is an armoured key's body; one
+   * whose DER has one of these SHA-256 digests (public-test-keys.ts) is a key software publishes
+   * for its self-tests, not a finding, wherever it sits.
+   */
+  readonly allowKeyDigests?: readonly string[] | undefined;
   /**
    * Built-in only (no config or TOML field sets it): quiet in files a package manager's own
    * record lists as installed (a `*.dist-info/RECORD`), wherever they are, as under the allow paths.

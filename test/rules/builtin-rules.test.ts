@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { RE2JS } from "re2js";
 import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES, segmentOtherThan } from "../../src/rules/builtin-rules.js";
@@ -60,6 +60,9 @@ const positives: [string, () => string][] = [
   ["slack-token", () => `SLACK_BOT_TOKEN=${token.slack()}`],
   ["slack-webhook", () => `curl -X POST ${token.slackWebhook()}`],
   ["stripe-key", () => `STRIPE_SECRET_KEY=${token.stripe()}`],
+  ["sonarqube-token", () => `sonar.token=${token.sonarqube("u")}\n`],
+  ["sonarqube-token", () => `SONAR_TOKEN=${token.sonarqube("p")}`],
+  ["sonarqube-token", () => JSON.stringify({ sonar: { token: token.sonarqube("a") } })],
   ["google-api-key", () => `const key = "${token.google()}";`],
   ["gcp-service-account", () => serviceAccount()],
   ["jwt", () => `Authorization: Bearer ${token.jwt()}`],
@@ -98,10 +101,20 @@ const positives: [string, () => string][] = [
   ["dotenv-secret", () => `NODE_ENV=production\nPORT=3000\nDB_PASSWORD=${alnum(20)}\n`],
   ["dotenv-secret", () => `export STRIPE_WEBHOOK_SECRET="whsec_${alnum(32)}"\n`],
   ["dotenv-secret", () => `session_secret=${alnum(24)} # rotate yearly\n`],
+  // a setting's name beside the secret, and a _FILE name whose value is no path: still the secret
+  ["dotenv-secret", () => `PASSWORD_HASH_ALGORITHM=argon2id\nPOSTGRES_PASSWORD_FILE=/run/secrets/db\nDB_PASSWORD=s3cr3t${alnum(16)}\n`],
+  ["dotenv-secret", () => `DB_PASSWORD_FILE=${alnum(20)}\n`],
+  ["dotenv-secret", () => `JWT_SECRET_FILE_CONTENT=${alnum(24)}\n`],
   ["django-secret-key", () => `DEBUG = False\nSECRET_KEY = '${alnum(50)}'\nALLOWED_HOSTS = ["*"]\n`],
   ["spring-config-password", () => `spring.datasource.url=jdbc:postgresql://db:5432/app\nspring.datasource.username=app\nspring.datasource.password=${alnum(18)}\n`],
   ["spring-config-password", () => `spring:\n  datasource:\n    username: app\n    password: ${alnum(18)}\n`],
   ["connection-string-password", () => JSON.stringify({ ConnectionStrings: { Default: `Server=db;Database=app;User Id=app;Password=${alnum(18)};` } }, null, 2)],
+  // a deploy token's shape, but not whole: a password that happens to start with `#{` or `__`
+  ["connection-string-password", () => `"Server=db;User Id=app;Password=#{${alnum(16)};" "Server=db;Password=__${alnum(16)};"`],
+  // an identifier beside a key, and a keystore password changed from the JDK's default
+  ["gradle-properties-secret", () => `sonar.projectKey=acme_payments-service\nsonar.token=${alnum(40)}\n`],
+  ["gradle-properties-secret", () => `systemProp.javax.net.ssl.trustStorePassword=changeit${alnum(8)}\n`],
+  ["spring-config-password", () => `server:\n  ssl:\n    key-store-password: ${alnum(16)}\n    trust-store-password: changeit\n`],
   ["wordpress-config-secret", () => `<?php\ndefine( 'DB_NAME', 'wordpress' );\ndefine( 'DB_PASSWORD', '${alnum(20)}' );\n`],
 ];
 
@@ -134,9 +147,21 @@ const negatives: [string, () => string][] = [
   ["azure-cli-token-cache", () => JSON.stringify({ AccessToken: {}, RefreshToken: {}, Account: { x: { username: "me@example.com" } } })],
   ["docker-config-identitytoken", () => JSON.stringify({ auths: { "ghcr.io": {} }, credsStore: "desktop" })],
   ["dotenv-secret", () => "NODE_ENV=production\nDB_PASSWORD=${DB_PASSWORD}\nAPI_TOKEN=changeme\nTOKEN_TTL=3600\nSECRET_KEY=\n"],
+  // where the secret is (the official images' _FILE convention) and settings about it, not the secret
+  ["dotenv-secret", () => "POSTGRES_PASSWORD_FILE=/run/secrets/db_password\nJWT_SECRET_FILE=/run/secrets/jwt\nGOOGLE_CLIENT_SECRET_PATH=/etc/app/google.json\nexport TLS_PRIVATE_KEY_DIR='./certs/private'\nSECRETS_DIR=~/secrets/app-prod\n"],
+  ["dotenv-secret", () => "PASSWORD_HASH_ALGORITHM=argon2id\nJWT_SECRET_ALGORITHM=RS256-with-kid\nPASSWORD_MIN_LENGTH=12345678\nPASSWORD_POLICY=strong-mixed\nAPI_TOKEN_EXPIRY=86400sec\nREFRESH_TOKEN_TTL=30days-max\nSESSION_SECRET_ROUNDS=100000\nAPI_KEY_HEADER=X-Acme-Api-Key\n"],
   ["django-secret-key", () => "SECRET_KEY = os.environ['DJANGO_SECRET_KEY']\n"],
   ["spring-config-password", () => "spring.datasource.password=${DB_PASSWORD}\nserver.ssl.key-store-password=ENC(abcdefgh)\n"],
   ["connection-string-password", () => JSON.stringify({ ConnectionStrings: { Default: "Server=db;Database=app;Integrated Security=true;" } })],
+  // deploy-time tokens (Azure DevOps, Octopus, replace-tokens), replaced with the real value at release
+  ["connection-string-password", () => JSON.stringify({ ConnectionStrings: { Default: "Server=db;User Id=sa;Password=#{DbPassword}#;", Octopus: "Server=db;Password=#{Db.Password};", Legacy: "Server=db;User Id=l;Password=__LEGACY_DB_PASSWORD__;" } }, null, 2)],
+  // the same tokens under every other rule
+  ["dotenv-secret", () => "STRIPE_WEBHOOK_SECRET=__STRIPE_WEBHOOK_SIGNING_KEY__\n"],
+  ["url-password", () => "DATABASE_URL=postgres://app:#{DbPwd}#@db.internal:5432/app redis://:__REDIS_AUTH__@cache:6379"],
+  ["spring-config-password", () => "spring.datasource.password=__DB_PASSWORD__\n"],
+  // a project's identifier, the JDK's default keystore password
+  ["gradle-properties-secret", () => "org.gradle.caching=true\nsonar.projectKey=acme_payments-service\nsonar.organization=acme\nsystemProp.javax.net.ssl.trustStorePassword=changeit\n"],
+  ["spring-config-password", () => "server:\n  ssl:\n    key-store: classpath:keystore.p12\n    key-store-password: changeit\n    trust-store-password: changeit\n"],
   ["wordpress-config-secret", () => "define( 'DB_PASSWORD', 'password_here' );\ndefine( 'AUTH_KEY', 'put your unique phrase here' );\ndefine( 'DB_PASSWORD', getenv('WORDPRESS_DB_PASSWORD') );\n"],
   ["private-key", () => 'const HEADER = "-----BEGIN PRIVATE KEY-----";'],
   // the same escapes around a public key, and around a key cut short in documentation
@@ -184,6 +209,9 @@ const negatives: [string, () => string][] = [
   ["slack-token", () => "xoxb-not-a-token"],
   ["slack-webhook", () => "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXX"],
   ["stripe-key", () => `sk_test_${alnum(40)}`],
+  // another prefix, upper-case hex, too short or too long, inside a word, one repeated digit
+  ["sonarqube-token", () => `sqx_${randomBytes(20).toString("hex")} squ_${randomBytes(20).toString("hex").toUpperCase()} squ_${randomBytes(10).toString("hex")}`],
+  ["sonarqube-token", () => `squ_${randomBytes(21).toString("hex")} xsqp_${randomBytes(20).toString("hex")} sqa_${"0".repeat(40)}`],
   ["stripe-key", () => `pk_live_${alnum(40)}`],
   ["google-api-key", () => `AIza${alnum(10)}`],
   ["gcp-service-account", () => JSON.stringify({ type: "authorized_user", private_key_id: "0".repeat(40) })],
@@ -348,6 +376,17 @@ describe("built-in rules", () => {
     ["root/.cache/uv/archive-v0/Xk3aP9qLw2/Crypto/SelfTest/key.py", true],
     ["usr/local/cargo/git/checkouts/crypto-9f2c1a7b3e5d4c61/4e1f0a2/ssh/testdata/key.pem", true],
     ["root/.cargo/git/checkouts/x-1/abc/tests/key.pem", true],
+    // the Google Cloud SDK wherever it was unpacked; the user's gcloud config and files beside it are theirs
+    ["google-cloud-sdk/lib/googlecloudsdk/command_lib/crash_handling.py", true],
+    ["root/google-cloud-sdk/lib/googlecloudsdk/command_lib/__pycache__/crash_handling.cpython-312.pyc", true],
+    ["opt/google-cloud-sdk/platform/gsutil/gslib/tests/test_data/test.p12", true],
+    ["usr/local/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-0.8.jar!/x/TestCertificates.class", true],
+    ["home/app/google-cloud-sdk/bin/gcloud", true],
+    ["opt/google-cloud-sdk/properties", false],
+    ["opt/google-cloud-sdk/service-account.json", false],
+    ["root/.config/gcloud/application_default_credentials.json", false],
+    ["app/lib/googlecloudsdk/command_lib/crash_handling.py", false],
+    ["opt/my-google-cloud-sdk/lib/key.pem", false],
     ["etc/ssl/private/ssl-cert-snakeoil.key", true],
     ["etc/ssl/certs/ssl-cert-snakeoil.pem", true],
     // the same names where an author puts files

@@ -116,6 +116,23 @@ describe("installed software through the CLI", () => {
     expect(found).toEqual(["private-key app/backup.tar!/config/server.key"]);
   });
 
+  test("the Google Cloud SDK unpacked outside /usr/lib (/, ~, /opt, /usr/local): its own lib/, platform/, bin/ quiet; the same key beside it or in the app: found", async () => {
+    const apiKey = `CRASH_REPORTING_KEY = '${token.google()}'\n`;
+    const own = ["opt/google-cloud-sdk/deploy-key.pem", "app/lib/googlecloudsdk/command_lib/crash_handling.py"];
+    const { found } = await scan([
+      [
+        file("google-cloud-sdk/lib/googlecloudsdk/command_lib/crash_handling.py", apiKey),
+        file("root/google-cloud-sdk/lib/googlecloudsdk/command_lib/__pycache__/crash_handling.cpython-312.pyc", apiKey),
+        file("opt/google-cloud-sdk/platform/gsutil/gslib/tests/test_data/test_key.pem"),
+        file("usr/local/google-cloud-sdk/platform/google_appengine/lib/cert/test.pem"),
+        file("usr/local/google-cloud-sdk/bin/anthoscli-key.pem"),
+        file(own[0]!),
+        file(own[1]!, apiKey),
+      ],
+    ]);
+    expect(found).toEqual(["google-api-key app/lib/googlecloudsdk/command_lib/crash_handling.py", "private-key opt/google-cloud-sdk/deploy-key.pem"]);
+  });
+
   test("an author's files under usr/share (a web root, Jenkins' ref, Logstash's pipeline, the Elastic images' config), an image's systemd unit and libexec helper, a gems folder that is no gem home: found; package data there: quiet", async () => {
     const own = [
       "usr/share/nginx/html/static/js/main.3f2a1c.js",

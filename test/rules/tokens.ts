@@ -33,6 +33,7 @@ export const token = {
   slack: () => `xoxb-${pick("0123456789", 12)}-${pick("0123456789", 13)}-${alnum(24)}`,
   slackWebhook: () => `https://hooks.slack.com/services/T${pick(UPPER32, 10)}/B${pick(UPPER32, 10)}/${alnum(24)}`,
   stripe: () => `sk_live_${alnum(40)}`,
+  sonarqube: (kind = "u") => `sq${kind}_${randomBytes(20).toString("hex")}`,
   google: () => `AIza${randomBytes(27).toString("base64url").slice(0, 35)}`,
   openai: () => `sk-proj-${randomBytes(56).toString("base64url").slice(0, 74)}T3BlbkFJ${randomBytes(56).toString("base64url").slice(0, 74)}`,
   openaiLegacy: () => `sk-${alnum(20)}T3BlbkFJ${alnum(20)}`,

@@ -1,0 +1,38 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Private keys that software publishes in its own code, for a self-test, by the SHA-256 of their
+ * DER: they ship in every copy of that software, wherever it is installed, so a match is no leak.
+ * Identity, not path: the same file name holding another key is still a finding. Measured from
+ * each project's sources (docs/rules.md, "Keys published with software").
+ */
+export const PUBLIC_TEST_KEYS: Readonly<Record<string, string>> = {
+  // netty-handler 4.1.35 to 4.2.x: SslUtils.PROBING_KEY, a compile-time constant, so also inlined into OpenSsl.class
+  "9186408b8399cd7bd95651a76d3f603b0b91631f5e6a226ef057cc48b4224398": "netty probing key",
+  // GnuTLS 3.6 to 3.8 (lib/crypto-selftests-pk.c): the power-on self-tests' keys, in every libgnutls.so
+  "2859ff03b44c8f0e4f96604b8cced325ef4d01ca935422b2041d88d8809f8fa1": "GnuTLS self-test RSA 2048",
+  "09f1c1a4680df80b9e8e6e587d3a787de7402a919e366426ad807a1c0f8c98c1": "GnuTLS self-test DSA 2048",
+  "458022ddcb5598b39253bc027eb02c4f3dba00e2bdbaef239a35bc91c9bd4f3a": "GnuTLS self-test ECDSA secp256r1",
+  "7e38af7715bbb425a6aa8060b7c0af60aeb81d39975c55e83edcb9eae7a5e9f8": "GnuTLS self-test ECDSA secp192r1",
+  "09416ba3e0782523c56225fb168cd58cda7796e938db1b53f79b6abbaed2bbc7": "GnuTLS self-test ECDSA secp224r1",
+  "995b8d5b08ac126a74f39d812fc8cce270d026093d810f366de923bb0fe47f60": "GnuTLS self-test ECDSA secp384r1",
+  "60c323abe4854b03743005874156ef6e0343bc9c05c09a2a43335cdda19342b3": "GnuTLS self-test ECDSA secp521r1",
+  "0294b4406902e33bb02f89eaf4c691328790d7a9cd01b873d68edac994f310a1": "GnuTLS self-test GOST R 34.10-2001",
+  "d245e52c341a76645e1b0e56c58dc964cd4f3ecaea64a9c6d6db9897d4948a8a": "GnuTLS self-test GOST R 34.10-2012 256",
+  "87e288dc7dbc29a24241b596ec8c84f949d9f09f34fc0cf69242481fb2274770": "GnuTLS self-test GOST R 34.10-2012 512",
+  // added in GnuTLS 3.8.9
+  "323a1e2a6917c0615aa5e0144ba9ea0b18553c671284f2b75ca5dde1308c477b": "GnuTLS self-test Ed25519",
+  "803fc9d7eb40ea13dc82723b2d99780ac1e0335ba0b65d660e66994c613ed422": "GnuTLS self-test Ed448",
+};
+
+/**
+ * SHA-256 (hex) of the DER an armoured key body holds, whatever wraps its lines: line breaks,
+ * indentation, `\n` escapes at any depth, XML character references. JSON's `\/` keeps its `/`.
+ */
+export function armouredKeyDigest(body: Uint8Array): string {
+  const base64 = Buffer.from(body)
+    .toString("latin1")
+    .replace(/\\+[rnt]|&#(?:1[03]|x[AaDd]);/g, "")
+    .replace(/[^A-Za-z0-9+/=]/g, "");
+  return createHash("sha256").update(Buffer.from(base64, "base64")).digest("hex");
+}

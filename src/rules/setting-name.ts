@@ -1,0 +1,33 @@
+/**
+ * Names that hold a secret word but name a setting about the secret, not the secret: its
+ * algorithm, length, policy or lifetime (`PASSWORD_HASH_ALGORITHM=argon2id`, `JWT_SECRET_TTL=7d`),
+ * the header or name it goes by, or an identifier that ends in "key" (SonarQube's `sonar.projectKey`).
+ */
+const QUALIFIERS = new Set(["algorithm", "algo", "length", "policy", "rounds", "iterations", "expiry", "expiration", "ttl", "lifetime", "header", "name"]);
+/** Last words of a name whose value says where the secret is (the official images' `POSTGRES_PASSWORD_FILE`). */
+const LOCATIONS = new Set(["file", "path", "dir", "directory"]);
+/** Absolute, relative to here or home, or a Windows drive's: a password is not written so. */
+const PATH_VALUE = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:[\\/])[^\s]*$/;
+const IDENTIFIERS = new Set(["project key"]);
+/** A `NAME=` or `NAME:` at the start of a line, `export` or indentation before it. */
+const ASSIGNED = /(?:^|\n)[ \t]*(?:export[ \t]+)?([A-Za-z0-9_.-]+)[ \t]*[=:][ \t]*["']?$/;
+
+/** The words of a name: split at `_`, `.`, `-` and camelCase humps, lower case. */
+export function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w.length > 0)
+    .map((w) => w.toLowerCase());
+}
+
+/** Whether the value at `window[start, end)` is assigned to a name that is a setting (above), not a secret. */
+export function namesASetting(window: Buffer, start: number, end: number): boolean {
+  const lineStart = Math.max(0, window.lastIndexOf(0x0a, start - 1), start - 512);
+  const name = ASSIGNED.exec(window.toString("latin1", lineStart, start))?.[1];
+  if (name === undefined) return false;
+  const words = nameWords(name);
+  const last = words.at(-1) ?? "";
+  if (QUALIFIERS.has(last) || IDENTIFIERS.has(words.slice(-2).join(" "))) return true;
+  return LOCATIONS.has(last) && PATH_VALUE.test(window.toString("latin1", start, end));
+}

@@ -1,0 +1,64 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { dockerArchive, tarOf } from "../helpers/archives.js";
+import { runCli } from "../helpers/cli.js";
+import { alnum } from "./tokens.js";
+
+/**
+ * Application config files through the CLI: what names a secret's setting, its file, a stock
+ * default or a deploy-time token is quiet; a real value beside it is found.
+ */
+const work = mkdtempSync(join(tmpdir(), "sbtest-app-config-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+let images = 0;
+async function scan(files: Readonly<Record<string, string>>, secrets: readonly string[]): Promise<{ code: number | null; found: string[] }> {
+  images += 1;
+  const image = join(work, `image-${images}.tar`);
+  writeFileSync(image, await dockerArchive([await tarOf(Object.entries(files).map(([name, data]) => ({ name, data: Buffer.from(data) })))]));
+  const cli = await runCli(["scan", `docker-archive:${image}`, "--format", "json"], { cwd: work, secrets });
+  const report = JSON.parse(cli.stdout.toString()) as { findings: { rule: string | null; path: string }[] };
+  return { code: cli.code, found: report.findings.map((f) => `${f.rule} ${f.path}`).sort() };
+}
+
+describe("application config through the CLI", () => {
+  test(".env: _FILE/_PATH names holding paths and a secret's settings quiet; a password found", async () => {
+    const password = `s3cr3t${alnum(16)}`;
+    const settings = "NODE_ENV=production\nPOSTGRES_PASSWORD_FILE=/run/secrets/db_password\nJWT_SECRET_FILE=/run/secrets/jwt\nGOOGLE_CLIENT_SECRET_PATH=/etc/app/google.json\nPASSWORD_HASH_ALGORITHM=argon2id\n";
+    const { code, found } = await scan({ "app/.env": settings, "srv/.env": `${settings}DB_PASSWORD=${password}\n` }, [password]);
+    expect(found).toEqual(["dotenv-secret srv/.env"]);
+    expect(code).toBe(1);
+  });
+
+  test("gradle.properties and application.yml: sonar.projectKey and the JDK's changeit quiet; a signing password and a changed keystore password found", async () => {
+    const signing = alnum(20);
+    const keystore = alnum(16);
+    const gradle = "org.gradle.caching=true\nsonar.projectKey=acme_payments-service\nsystemProp.javax.net.ssl.trustStorePassword=changeit\n";
+    const spring = "server:\n  ssl:\n    key-store-password: changeit\n    trust-store-password: changeit\n";
+    const { found } = await scan(
+      {
+        "app/gradle.properties": gradle,
+        "app/config/application.yml": spring,
+        "srv/gradle.properties": `${gradle}signing.password=${signing}\n`,
+        "srv/config/application.yml": spring.replace("key-store-password: changeit", `key-store-password: ${keystore}`),
+      },
+      [signing, keystore],
+    );
+    expect(found).toEqual(["gradle-properties-secret srv/gradle.properties", "spring-config-password srv/config/application.yml"]);
+  });
+
+  test("appsettings.json: #{…}# and __NAME__ deploy tokens quiet; a password found", async () => {
+    const password = alnum(18);
+    const tokens = { Default: "Server=db;Database=app;User Id=sa;Password=#{DbPassword}#;", Legacy: "Server=db;Database=l;User Id=l;Password=__LEGACY_DB_PASSWORD__;" };
+    const { found } = await scan(
+      {
+        "app/appsettings.json": JSON.stringify({ ConnectionStrings: tokens }, null, 2),
+        "srv/appsettings.Production.json": JSON.stringify({ ConnectionStrings: { ...tokens, Real: `Server=db;User Id=app;Password=${password};` } }, null, 2),
+      },
+      [password],
+    );
+    expect(found).toEqual(["connection-string-password srv/appsettings.Production.json"]);
+  });
+});

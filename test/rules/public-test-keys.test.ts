@@ -1,0 +1,59 @@
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
+import { compileRules } from "../../src/rules/compile-rules.js";
+import { armouredKeyDigest, PUBLIC_TEST_KEYS } from "../../src/rules/public-test-keys.js";
+import { findWhole } from "./find.js";
+
+/** A fresh key as PKCS#8 PEM, and the SHA-256 of its DER (node's crypto, not the code under test). */
+function freshKey(): { pem: string; digest: string } {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const der = privateKey.export({ type: "pkcs8", format: "der" });
+  return { pem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), digest: createHash("sha256").update(der).digest("hex") };
+}
+
+const published = freshKey();
+/** The built-in private-key rule, with the fresh key standing for a published one. */
+const rules = compileRules(
+  BUILTIN_RULES.filter((r) => r.id === "private-key").map((rule) => ({ rule: { ...rule, allowKeyDigests: [published.digest] }, from: "test" })),
+  () => true,
+);
+const wraps: [string, (pem: string) => string][] = [
+  ["as is", (pem) => pem],
+  ["CRLF", (pem) => pem.replace(/\n/g, "\r\n")],
+  ["JSON", (pem) => JSON.stringify({ key: pem })],
+  ["JSON inside JSON", (pem) => JSON.stringify({ v: JSON.stringify({ key: pem }) })],
+  ["XML", (pem) => `<key>${pem.replace(/\n/g, "&#10;")}</key>`],
+  ["a class file's constant", (pem) => `\xca\xfe\xba\xbe\x00\x00\x004\x01\x04\xc4${pem.trimEnd()}\x01\x00\x10PROBING_KEY`],
+];
+
+describe("keys software publishes for its self-tests", () => {
+  test.each(wraps)("a listed key is quiet, another key in the same place is found (%s)", (_, wrap) => {
+    expect(findWhole(wrap(published.pem), rules)).toEqual([]);
+    expect(findWhole(wrap(freshKey().pem), rules).map((f) => f.rule)).toEqual(["private-key"]);
+  });
+
+  test("the digest is of the DER, whatever wraps the lines", () => {
+    const body = published.pem.split("\n").slice(1, -2).join("\n");
+    expect(armouredKeyDigest(Buffer.from(body))).toBe(published.digest);
+    expect(armouredKeyDigest(Buffer.from(JSON.stringify(body).slice(1, -1)))).toBe(published.digest);
+    expect(armouredKeyDigest(Buffer.from(body.replace(/\//g, "\\/")))).toBe(published.digest);
+  });
+
+  test("the built-in rule lists netty's probing key and GnuTLS's 12 self-test keys", () => {
+    expect(Object.keys(PUBLIC_TEST_KEYS)).toHaveLength(13);
+    expect(BUILTIN_RULES.find((r) => r.id === "private-key")?.allowKeyDigests).toEqual(Object.keys(PUBLIC_TEST_KEYS));
+  });
+
+  // libgnutls30 is in every Debian system (apt depends on it): its keys, read from the real library
+  const gnutls = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"]
+    .flatMap((dir) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith("libgnutls.so.30")).map((n) => `${dir}/${n}`) : []))
+    .at(0);
+  test.skipIf(gnutls === undefined)("this machine's libgnutls: every self-test key is listed, so none is a finding", () => {
+    const bytes = readFileSync(gnutls!);
+    const blocks = bytes.toString("latin1").match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/g) ?? [];
+    expect(blocks.length).toBeGreaterThanOrEqual(10);
+    expect(findWhole(bytes).filter((f) => f.rule === "private-key")).toEqual([]);
+  });
+});

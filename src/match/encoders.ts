@@ -100,7 +100,10 @@ function jsonForms(value: Buffer): Buffer[] {
   // .NET's System.Text.Json by default (JavaScriptEncoder.Default), Newtonsoft's EscapeHtml: also
   // `" ' + \`` as \u escapes; AWS and Azure keys hold `+`
   const htmlStrict = ascii.replace(/\\(?:u[0-9a-f]{4}|.)|[&'+<>`]/g, (m) => (m === '\\"' ? "\\u0022" : m.startsWith("\\") ? m : escape(m)));
-  const forms = [standard, ascii, slashes, htmlSafe, htmlStrict, upper(standard), upper(ascii), upper(htmlSafe), upper(htmlStrict)];
+  // a JSON document kept as a string inside another (a config in a JSON env var, PHP's json_encode twice)
+  const nested = JSON.stringify(standard).slice(1, -1);
+  const nestedSlashes = JSON.stringify(slashes).slice(1, -1).replace(/\//g, "\\/");
+  const forms = [standard, ascii, slashes, htmlSafe, htmlStrict, upper(standard), upper(ascii), upper(htmlSafe), upper(htmlStrict), nested, nestedSlashes];
   return [...new Set(forms)].map((s) => Buffer.from(s, "utf8"));
 }
 

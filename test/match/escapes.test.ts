@@ -24,6 +24,15 @@ describe("UTF-16BE of narrow text (the LE needle shifted finds it only before a 
   });
 });
 
+describe("JSON inside JSON (a config in a JSON env var, PHP's json_encode twice)", () => {
+  test.each([
+    ["a base64 value's `/`, json_encode twice", `sbtest/${plain()}+x/y==`, (v: string) => JSON.stringify(JSON.stringify({ k: v }).replace(/\//g, "\\/")).replace(/\//g, "\\/")],
+    ["a quote, JSON.stringify twice", `sbtest"${plain()}`, (v: string) => JSON.stringify(JSON.stringify({ k: v }))],
+  ])("%s", (_name, value, write) => {
+    expect(encodingsIn(value, `{"config":${write(value)}}`)).toEqual(["json"]);
+  });
+});
+
 describe("JSON \\u escapes in upper case (Jackson, Gson, .NET)", () => {
   test.each([
     ["non-ASCII", "pässwörd-sbtest", "p\\u00E4ssw\\u00F6rd-sbtest"],

@@ -635,8 +635,9 @@ const USR_SHARE = [
  */
 const INSTALLED_PATHS = [
   ...USR_SHARE,
-  // package documentation at any depth (a copied-out docs tree, a chroot's)
-  "(?:^|/)usr/share/(?:doc|man|info)/",
+  // package documentation at any depth and under any prefix: a copied-out docs tree, a chroot's,
+  // `make install` and pip data files into /usr/local/share/doc, conda's and a venv's share/doc
+  "(?:^|/)share/(?:doc|man|info)/",
   // the system library folders, but not the systemd units an image adds (`lib/systemd/system/app.service`
   // with its Environment=) nor `usr/libexec/`, where images put their own helpers
   "^(?:usr/)?lib(?:32|64|x32)/",

@@ -362,6 +362,13 @@ describe("built-in rules", () => {
     ["etc/ssl/private/server.key", false],
     // system folders anchored at the root: a folder of the same name deeper down is the app's own
     ["opt/chroot/usr/share/doc/pkg/README.md", true],
+    // package documentation under any prefix: `make install`, pip data files, conda, a venv
+    ["usr/local/share/doc/libnet-ssleay-perl/examples/server_key.pem", true],
+    ["opt/conda/share/doc/python3-jwt/README.rst", true],
+    ["opt/venv/share/man/man1/tool.1", true],
+    // an app's own docs folder is the author's
+    ["app/docs/deploy.md", false],
+    ["app/share/docs/deploy.md", false],
     ["opt/app/usr/lib/secrets.env", false],
     ["usr/local/bin/deploy.sh", false],
     // caches and stores of third-party packages

@@ -133,6 +133,18 @@ describe("installed software through the CLI", () => {
     expect(found).toEqual(["google-api-key app/lib/googlecloudsdk/command_lib/crash_handling.py", "private-key opt/google-cloud-sdk/deploy-key.pem"]);
   });
 
+  test("package documentation under any prefix (/usr/local, conda, a venv): its example keys quiet; the app's own docs: found", async () => {
+    const { found } = await scan([
+      [
+        file("usr/local/share/doc/libnet-ssleay-perl/examples/server_key.pem"),
+        file("opt/conda/share/doc/libxmlsec1-dev/examples/rsakey.pem"),
+        file("opt/venv/share/doc/tool/examples/key.pem"),
+        file("app/docs/deploy-key.pem"),
+      ],
+    ]);
+    expect(found).toEqual(["private-key app/docs/deploy-key.pem"]);
+  });
+
   test("an author's files under usr/share (a web root, Jenkins' ref, Logstash's pipeline, the Elastic images' config), an image's systemd unit and libexec helper, a gems folder that is no gem home: found; package data there: quiet", async () => {
     const own = [
       "usr/share/nginx/html/static/js/main.3f2a1c.js",

@@ -16,7 +16,19 @@ const DECODED = /decompressed to (\d+)/;
  */
 export const lzmaAloneDecoder: Decoder = (dc) => gathered(dc, "lzma", (input) => readLzma(dc, input));
 
+/**
+ * LZMA's best ratio: xz --format=lzma packs 200 MB of zeros into 28,301 bytes (7,067:1). A header
+ * that declares more than this for the bytes there is no LZMA stream, or one cut short.
+ */
+const MAX_RATIO = 8192;
+
 function readLzma(dc: DecoderContext, input: Buffer): void {
+  const declared = input.length >= 13 && input.readUInt32LE(5) !== 0xffffffff ? Number(input.readBigUInt64LE(5)) : null;
+  if (declared !== null && declared > input.length * MAX_RATIO) {
+    // a MATLAB v4 file (scipy's test data) starts 00, 00 00 00 01, 00 00 00 02 …: only the look of a header
+    if (input[0] === DEFAULT_PROPERTIES) dc.report.unreadable(dc.inner, `lzma: the header declares ${declared} bytes, more than ${input.length} bytes can hold (cut short)`);
+    return;
+  }
   const cap = dc.budget.outputCap(input.length);
   let output: Buffer | null;
   try {

@@ -358,6 +358,18 @@ describe("content stage: limits and damage are reported as not searched, with th
     expect(result.unreadable).toEqual([]);
   });
 
+  test("a MATLAB v4 file (scipy's test data) only looks like an .lzma header: searched as it is, quiet", async () => {
+    // type 0 (little-endian doubles), 1 row, 2 columns, no imaginary part, a name of 6 bytes, then the data
+    const mat = Buffer.concat([Buffer.from([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0]), Buffer.from("a_var\0"), randomBytes(16)]);
+    expect(sniffFormat(mat)).toBe("lzma");
+    const result = await scan(await tarOfOne("site-packages/scipy/io/matlab/tests/data/test_mat4_le_floats.mat", mat));
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+    // a real .lzma cut short still says so
+    const cut = lzmaWithSize(xzOf(noise(300_000), ["--format=lzma"]), 300_000).subarray(0, 20);
+    expect((await scan(await tarOfOne("data/cut.lzma", cut))).unreadable).toEqual([expect.objectContaining({ reason: expect.stringMatching(/cut short/) })]);
+  });
+
   test("an xz file that says it holds more than the per-file limit is not decoded", async () => {
     const big = xzOf(Buffer.alloc(65 * 1024 * 1024));
     const result = await scan(await tarOfOne("data/zeros.xz", big));

@@ -85,10 +85,21 @@ export class ShortPrefilter {
       this.#pairs[pair] = 1;
       this.#byPair.set(pair, [...group]);
     }
+    // each group to the bucket its nibbles widen least: a bucket passes a position when each of
+    // its first 3 bytes has a low and a high nibble some needle of the bucket has there
     for (const group of groups) {
-      const emptiest = this.#buckets.reduce((best, bucket) => (bucket.length < best.length ? bucket : best));
-      emptiest.push(...group);
+      let best = 0;
+      let bestCost = Infinity;
+      this.#buckets.forEach((bucket, b) => {
+        const cost = passRate([...bucket, ...group]) - passRate(bucket);
+        if (cost < bestCost || (cost === bestCost && bucket.length < this.#buckets[best]!.length)) {
+          best = b;
+          bestCost = cost;
+        }
+      });
+      this.#buckets[best]!.push(...group);
     }
+    this.#improve(groups);
     this.#buckets.forEach((bucket, b) => {
       for (const { bytes } of bucket) {
         for (let k = 0; k < PREFILTER_MIN_NEEDLE; k++) {
@@ -97,6 +108,39 @@ export class ShortPrefilter {
         }
       }
     });
+  }
+
+  /** Moves a group to another bucket while that lets fewer positions through (a few rounds of local search). */
+  #improve(groups: readonly (readonly Needle[])[]): void {
+    for (let round = 0; round < 4; round++) {
+      let moved = false;
+      for (const group of groups) {
+        const from = this.#buckets.findIndex((b) => b.includes(group[0]!));
+        const without = this.#buckets[from]!.filter((n) => !group.includes(n));
+        const here = passRate(this.#buckets[from]!) - passRate(without);
+        let best = from;
+        let bestGain = 1e-12;
+        this.#buckets.forEach((bucket, b) => {
+          if (b === from) return;
+          const gain = here - (passRate([...bucket, ...group]) - passRate(bucket));
+          if (gain > bestGain) {
+            best = b;
+            bestGain = gain;
+          }
+        });
+        if (best !== from) {
+          this.#buckets[from] = without;
+          this.#buckets[best]!.push(...group);
+          moved = true;
+        }
+      }
+      if (!moved) break;
+    }
+  }
+
+  /** The share of uniformly random positions some bucket lets through to a compare (bench/tests). */
+  get passRate(): number {
+    return this.#buckets.reduce((sum, bucket) => sum + passRate(bucket), 0);
   }
 
   /** Every occurrence of a needle starting in [from, limit) and lying wholly inside `hay`. */
@@ -142,4 +186,16 @@ export class ShortPrefilter {
       }
     }
   }
+}
+
+/** The share of uniformly random positions a bucket of these needles lets through (0 when empty). */
+function passRate(needles: readonly Needle[]): number {
+  if (needles.length === 0) return 0;
+  let rate = 1;
+  for (let k = 0; k < PREFILTER_MIN_NEEDLE; k++) {
+    const low = new Set(needles.map((n) => n.bytes[k]! & 15));
+    const high = new Set(needles.map((n) => n.bytes[k]! >> 4));
+    rate *= (low.size / 16) * (high.size / 16);
+  }
+  return rate;
 }

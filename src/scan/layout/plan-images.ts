@@ -257,6 +257,11 @@ async function sortArtifacts(store: BlobStore, candidates: readonly Candidate[],
   const images: Candidate[] = [];
   const artifacts: LayoutArtifact[] = [];
   for (const candidate of candidates) {
+    // an entry that names its platform is an image: a registry's index is not fetched twice for it
+    if (candidate.platform !== undefined) {
+      images.push(candidate);
+      continue;
+    }
     const bytes = await store.json(blobPath(candidate.descriptor.digest, label));
     let manifest: unknown;
     try {

@@ -124,6 +124,27 @@ describe.skipIf(!up)("scan registry: artifacts attached outside the image", () =
     expect(report.findings.find((f) => f.referrer?.subject === index.digest)?.image).toBeUndefined();
   });
 
+  test("an index that lists an attestation artifact beside its platform image (no tag, no API): found through the index", async () => {
+    const image = await tinyImage("clean");
+    const att = ociArtifact(image, "application/vnd.in-toto+json", [{ mediaType: DSSE, bytes: dsseEnvelope(provenance({ TOKEN: value })), annotations: { predicateType: SLSA } }]);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.index.v1+json",
+        manifests: [
+          { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: image.digest, size: image.manifest.length, platform: { os: "linux", architecture: "amd64" } },
+          { mediaType: "application/vnd.oci.image.manifest.v1+json", digest: att.digest, size: att.manifest.length, artifactType: "application/vnd.in-toto+json" },
+        ],
+      }),
+    );
+    await push({ manifest, digest: sha256Digest(manifest), blobs: [], children: [image, att] }, `${repo("listed")}:1`);
+
+    const { code, report, stderr } = await scan(`${repo("listed")}:1`);
+    expect(code, stderr).toBe(1);
+    expect(report.findings).toEqual([expect.objectContaining({ where: "attestation", path: BUILD_ARG, referrer: { manifest: att.digest, subject: image.digest, via: "subject" } })]);
+    expect(report.notSearched).toEqual([]);
+  });
+
   test("clean referrers (a provenance without secrets, a referrer listing its own subject back): each read once, exit 0, nothing left unsearched", async () => {
     const image = await tinyImage("clean");
     await push(image, `${repo("clean")}:1`);

@@ -63,7 +63,7 @@ const EMPTY_CONFIG = "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c
  */
 export async function planReferrers(store: BlobStore, layout: LayoutPlan, label: string, limits: ReferrerLimits = REFERRER_LIMITS): Promise<ReferrerPlan> {
   const plan: ReferrerPlan = { annotations: [], attestations: [], documents: [], notSearched: [] };
-  const source = store.referrers ?? layout.referrers;
+  const source = bothSources(store.referrers, layout.referrers);
   if (source === undefined) return plan;
   const queue: Subject[] = [];
   const seen = new Set<string>();
@@ -92,6 +92,29 @@ export async function planReferrers(store: BlobStore, layout: LayoutPlan, label:
     if (next.depth + 1 < limits.depth) queue.push(...read.map((digest) => ({ digest, image: next.image, depth: next.depth + 1 })));
   }
   return plan;
+}
+
+/**
+ * A registry's referrers and the artifacts its index lists beside the images (layout-artifacts.ts)
+ * together: an index may list an SBOM or an attestation itself. The store fetches and checks
+ * every manifest; what the index lists attached to nothing it holds is the top index's.
+ */
+function bothSources(store: ReferrerSource | undefined, listed: ReferrerSource | undefined): ReferrerSource | undefined {
+  if (store === undefined || listed === undefined) return store ?? listed;
+  const top = store.topIndex() ?? listed.topIndex();
+  const listedTop = listed.topIndex();
+  return {
+    topIndex: () => top,
+    async find(subject, options) {
+      const [own, beside, orphans] = await Promise.all([
+        store.find(subject, options),
+        listed.find(subject, options),
+        subject === top && listedTop !== undefined && listedTop !== top ? listed.find(listedTop, options) : Promise.resolve([]),
+      ]);
+      return [...own, ...beside, ...orphans];
+    },
+    manifest: (digest) => store.manifest(digest),
+  };
 }
 
 /** Subjects whose lookups run ahead of the walk: with five requests each, at most 20 in flight. */

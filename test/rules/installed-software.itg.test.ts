@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engineAnswers, removeImages } from "../build/cli.js";
 import { runCli } from "../helpers/cli.js";
 import { zipOf } from "../helpers/content-archives.js";
+import { libgnutls } from "../helpers/libgnutls.js";
 import { pem } from "./tokens.js";
 
 /**
@@ -14,8 +15,7 @@ import { pem } from "./tokens.js";
  * where an app keeps its own files are still a finding.
  */
 const DOCKER = process.env["SAFEBUILD_DOCKER"] ?? "/usr/bin/docker";
-const GNUTLS = ["/usr/lib/x86_64-linux-gnu/libgnutls.so.30", "/usr/lib/aarch64-linux-gnu/libgnutls.so.30"].find((p) => existsSync(p));
-if (process.env["CI"] === "true" && GNUTLS === undefined) throw new Error("libgnutls30 is missing (apt depends on it): install it");
+const GNUTLS = libgnutls();
 const up = engineAnswers();
 const run = Math.random().toString(36).slice(2, 8);
 const clean = `sbtest-installed-${run}:1`;

@@ -1,11 +1,12 @@
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { dockerArchive, tarOf, type TarEntry } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
 import { zipOf } from "../helpers/content-archives.js";
+import { libgnutls } from "../helpers/libgnutls.js";
 
 /**
  * Keys published with software, through the CLI: GnuTLS's self-test keys in a libgnutls copied
@@ -14,11 +15,11 @@ import { zipOf } from "../helpers/content-archives.js";
 const work = mkdtempSync(join(tmpdir(), "sbtest-public-keys-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const gnutls = "/usr/lib/x86_64-linux-gnu/libgnutls.so.30";
+const gnutls = libgnutls();
 
 describe("keys published with software through the CLI", () => {
-  test.skipIf(!existsSync(gnutls))("libgnutls under opt/conda/lib and usr/local/lib: quiet; a planted key in a netty-handler jar's OpenSsl.class and beside the library: found", async () => {
-    const lib = readFileSync(gnutls);
+  test.skipIf(gnutls === undefined)("libgnutls under opt/conda/lib and usr/local/lib: quiet; a planted key in a netty-handler jar's OpenSsl.class and beside the library: found", async () => {
+    const lib = readFileSync(gnutls!);
     const planted = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     const klass = Buffer.concat([Buffer.from("cafebabe00000034", "hex"), Buffer.from(`\x01\x04\xc4${planted.trimEnd()}`, "latin1")]);
     const jar = zipOf([{ name: "io/netty/handler/ssl/OpenSsl.class", data: klass }]);

@@ -1,9 +1,10 @@
 import { createHash, generateKeyPairSync } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
 import { compileRules } from "../../src/rules/compile-rules.js";
 import { armouredKeyDigest, PUBLIC_TEST_KEYS } from "../../src/rules/public-test-keys.js";
+import { libgnutls } from "../helpers/libgnutls.js";
 import { findWhole } from "./find.js";
 
 /** A fresh key as PKCS#8 PEM, and the SHA-256 of its DER (node's crypto, not the code under test). */
@@ -46,10 +47,8 @@ describe("keys software publishes for its self-tests", () => {
     expect(BUILTIN_RULES.find((r) => r.id === "private-key")?.allowKeyDigests).toEqual(Object.keys(PUBLIC_TEST_KEYS));
   });
 
-  // libgnutls30 is in every Debian system (apt depends on it): its keys, read from the real library
-  const gnutls = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"]
-    .flatMap((dir) => (existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith("libgnutls.so.30")).map((n) => `${dir}/${n}`) : []))
-    .at(0);
+  // its keys, read from the real library
+  const gnutls = libgnutls();
   test.skipIf(gnutls === undefined)("this machine's libgnutls: every self-test key is listed, so none is a finding", () => {
     const bytes = readFileSync(gnutls!);
     const blocks = bytes.toString("latin1").match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/g) ?? [];

@@ -50,13 +50,14 @@ const startsWith = (head: Buffer, magic: readonly number[]): boolean => head.len
  * magic: a file `name`d `*.br` that is nothing else.
  */
 export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
+  // zstd's skippable frames (0x184D2A50-5F): pzstd starts every file with one
+  if (head.length >= 8 && isSkippableFrame(head)) return "zstd";
   switch (head[0]) {
     case 0x1f:
       if (head[1] === 0x8b) return "gzip";
       break;
     case 0x50:
       if (startsWith(head, ZIP)) return "zip";
-      if (head.length >= 8 && isSkippableFrame(head)) return "zstd";
       if (startsWith(head, PACK) && (head[7] === 2 || head[7] === 3)) return "git-pack";
       break;
     case 0x21:
@@ -91,24 +92,8 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
     case 0xfd:
       if (startsWith(head, XZ)) return "xz";
       break;
-    case 0x51:
     case 0x52:
-    case 0x53:
-    case 0x54:
-    case 0x55:
-    case 0x56:
-    case 0x57:
-    case 0x58:
-    case 0x59:
-    case 0x5a:
-    case 0x5b:
-    case 0x5c:
-    case 0x5d:
-    case 0x5e:
-    case 0x5f:
-      // zstd's skippable frames (0x184D2A5X): pzstd starts every file with one
-      if (head.length >= 8 && isSkippableFrame(head)) return "zstd";
-      if (head[0] === 0x52 && startsWith(head, RAR) && (head[6] === 0 || (head[6] === 1 && head[7] === 0))) return "rar";
+      if (startsWith(head, RAR) && (head[6] === 0 || (head[6] === 1 && head[7] === 0))) return "rar";
       break;
     case 0x28:
       if (startsWith(head, ZSTD)) return "zstd";

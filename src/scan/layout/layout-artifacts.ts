@@ -73,7 +73,9 @@ export function layoutReferrers(artifacts: readonly LayoutArtifact[], top: strin
   const roots = new Map<string, LayoutArtifact[]>();
   for (const artifact of artifacts) {
     const root = rootOf(artifact);
-    roots.set(root, [...(roots.get(root) ?? []), artifact]);
+    const under = roots.get(root);
+    if (under === undefined) roots.set(root, [artifact]);
+    else under.push(artifact);
   }
   return {
     topIndex: () => top,

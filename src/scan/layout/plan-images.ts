@@ -175,7 +175,7 @@ async function planDockerArchive(store: BlobStore, docker: DockerManifest, label
   } catch (error) {
     // what the index adds is read where the archive holds it; an index it does not hold is no error of the image's
     if (!isSafebuildError(error) || error.kind !== "input") throw error;
-    warnings.push(`${label}: the index.json beside manifest.json is not all in the archive (${error.message.slice(label.length + 2)}): only manifest.json read`);
+    warnings.push(`the index.json beside manifest.json is not all in the archive (${error.message}): only manifest.json read`);
     return base;
   }
   return besideDocker(base, oci);

@@ -162,7 +162,8 @@ export function gitDirOf(text: Buffer, gc: boolean, then?: Buffer): Array<[strin
 }
 
 export const lzipOf = (data: Buffer): Buffer => execFileSync("lzip", ["-c", "-q"], { input: data, maxBuffer: 1 << 30 });
-export const lz4Of = (data: Buffer): Buffer => execFileSync("lz4", ["-c", "-q"], { input: data, maxBuffer: 1 << 30 });
+/** `lz4` itself, with its options: `-BD` links blocks (as apt writes its lists), `-l` the legacy format, `-B4` 64 KiB blocks. */
+export const lz4Of = (data: Buffer, options: readonly string[] = []): Buffer => execFileSync("lz4", ["-c", "-q", ...options], { input: data, maxBuffer: 1 << 30 });
 
 /** Runs `make` in a fresh temp dir holding `files`, returns its output, and removes the dir. */
 function inTempDir(files: ReadonlyArray<readonly [string, Buffer]>, make: (dir: string) => Buffer): Buffer {

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync } from "node:zlib";
@@ -8,13 +8,14 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engineAnswers } from "../build/cli.js";
 import { dockerArchive, tarOf } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
-import { arOf, jarOf, lzipOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
+import { arOf, jarOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
 
 const DOCKER = "/usr/bin/docker";
 const run = Math.random().toString(36).slice(2, 8);
 const leakyTag = `content-decoders-leaky-${run}:1`;
 const bombTag = `content-decoders-bomb-${run}:1`;
 const sevenTag = `content-decoders-7z-${run}:1`;
+const aptTag = `content-decoders-apt-${run}:1`;
 const work = mkdtempSync(join(tmpdir(), "content-decoders-itg-"));
 const value = `sbitg-${randomBytes(18).toString("base64url")}`;
 const properties = (v: string): Buffer => Buffer.from(`spring.datasource.url=jdbc:postgresql://db/app\nspring.datasource.password=${v}\n`);
@@ -70,6 +71,9 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     writeFileSync(join(work, "repo", "application.properties"), properties("REDACTED"));
     git("commit", "-qam", "scrub");
     git("bundle", "create", join(leaky, "repo.bundle"), "--all");
+    // apt's lists as Debian and Ubuntu images keep them (Acquire::GzipIndexes): lz4, linked 64 KiB blocks
+    const packages = (extra: string): Buffer => Buffer.concat([readFileSync("/var/lib/dpkg/status"), Buffer.from(extra)]);
+    writeFileSync(join(leaky, "Packages.lz4"), lz4Of(packages(`\nPackage: internal-tool\nDescription: fetched with ${value}\n`), ["-B4", "-BD"]));
     build(
       leaky,
       leakyTag,
@@ -84,12 +88,13 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "COPY tool.rpm db.conf.lz /pkgs/",
         "COPY fat.jar /app/fat.jar",
         "COPY db.conf.zst agent.run repo.bundle /opt/extra/",
+        "COPY Packages.lz4 /var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
         // shapes busybox makes from the mounted secret (its xz only decompresses): a .tgz inside a .tar.gz, bzip2
         "RUN --mount=type=secret,id=token mkdir -p /tmp/s/conf && cp /run/secrets/token /tmp/s/conf/db.conf && cd /tmp/s && tar czf /tmp/inner.tgz conf && cd /tmp && tar czf /srv.tar.gz inner.tgz && bzip2 -c /tmp/s/conf/db.conf > /db.conf.bz2 && rm -rf /tmp/s /tmp/inner.tgz",
       ],
       secretFile,
     );
-    // 100 MiB of zeros deflated into a 100 KiB zip: cut at the ratio limit
+    // 100 MiB of zeros deflated into a 100 KiB zip: cut at the per-file limit
     writeFileSync(join(bomb, "bomb.zip"), zipOf([{ name: "zeros.bin", data: Buffer.alloc(100 * 1024 * 1024) }]));
     build(bomb, bombTag, ["FROM local/busybox:1", "COPY bomb.zip /data/bomb.zip"]);
     // a 7z archive (LZMA2): recognised, not decoded
@@ -98,9 +103,14 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     // compressible around the value, so LZMA2 compresses the chunk rather than storing it
     writeFileSync(join(seven, "conf.7z"), sevenZipOf([["conf/app.properties", Buffer.concat([Buffer.from("logging.level.root=INFO\n".repeat(200)), properties(value)])]]));
     build(seven, sevenTag, ["FROM local/busybox:1", "COPY conf.7z /data/conf.7z"]);
+    // the clean look-alike: an image that ran `apt-get update` and kept its lists
+    const apt = join(work, "apt");
+    execFileSync("mkdir", ["-p", join(apt, "lists")]);
+    writeFileSync(join(apt, "lists", "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4"), lz4Of(packages(""), ["-B4", "-BD"]));
+    build(apt, aptTag, ["FROM local/busybox:1", "COPY lists/ /var/lib/apt/lists/"]);
   }, 300_000);
   afterAll(() => {
-    spawnSync(DOCKER, ["rmi", "-f", leakyTag, bombTag, sevenTag], { stdio: "ignore" });
+    spawnSync(DOCKER, ["rmi", "-f", leakyTag, bombTag, sevenTag, aptTag], { stdio: "ignore" });
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -126,6 +136,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "zip:app/fat.jar!/BOOT-INF/classes/application.properties",
         "zstd:opt/extra/db.conf.zst",
         "tar:opt/extra/agent.run!/etc/agent.conf",
+        "lz4:var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
       ]),
     );
     expect(paths.some((p) => /^git-pack:opt\/extra\/repo\.bundle!\/blob@\d+$/.test(p)), paths.join(" ")).toBe(true);
@@ -136,6 +147,14 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     expect(files.filter((outer) => files.some((inner) => inner.startsWith(`${outer}!/`)))).toEqual([]);
     // the layer is the one that holds the archive
     expect(report.findings.find((f) => f.path.startsWith("app/app.jar!/"))?.layer?.index).toBe(1);
+  });
+
+  test("apt's lz4 lists (an image that ran apt-get update and kept them): searched, clean, exit 0", async () => {
+    const cli = await runCli(["scan", aptTag, "--secret", `token=${secretFile}`, "--format", "json"], { cwd: work, secrets: [value] });
+    expect(cli.code).toBe(0);
+    const report = JSON.parse(cli.stdout.toString()) as Report;
+    expect(report.findings).toEqual([]);
+    expect(report.notSearched).toEqual([]);
   });
 
   test("a 7z archive: recognised but not decoded, so not searched and exit 2, never a clean pass", async () => {
@@ -151,7 +170,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     expect(json.code).toBe(2);
     const report = JSON.parse(json.stdout.toString()) as Report;
     expect(report.findings).toEqual([]);
-    expect(report.notSearched).toEqual([{ path: "data/bomb.zip!/zeros.bin", layer: expect.objectContaining({ index: 1 }) as unknown, reason: expect.stringMatching(/ratio limit 200:1/) as unknown }]);
+    expect(report.notSearched).toEqual([{ path: "data/bomb.zip!/zeros.bin", layer: expect.objectContaining({ index: 1 }) as unknown, reason: "decoded content over 64 MiB (limit per file)" }]);
 
     const text = await runCli(["scan", bombTag, "--secret", `token=${secretFile}`], { cwd: work, secrets: [value] });
     expect(text.code).toBe(2);

@@ -6,6 +6,7 @@ import type { ContentFormat } from "./format.js";
 import { gitBundleDecoder, gitPackDecoder } from "./git-pack.js";
 import { gzipDecoder } from "./gzip.js";
 import { cpioDecoder } from "./cpio.js";
+import { lz4Decoder } from "./lz4.js";
 import { lzipDecoder } from "./lzip.js";
 import { lzmaAloneDecoder } from "./lzma-alone.js";
 import { pngDecoder } from "./png.js";
@@ -39,6 +40,6 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   png: pngDecoder,
   "7z": undecodedDecoder("7z"),
   rar: undecodedDecoder("rar"),
-  lz4: undecodedDecoder("lz4"),
+  lz4: lz4Decoder,
   squashfs: undecodedDecoder("squashfs"),
 };

@@ -19,10 +19,11 @@ export type ContentFormat =
   | "brotli"
   | "script"
   | "png"
+  | "lz4"
   | UndecodedFormat;
 
 /** Compressed or archive formats recognised by their magic but not decoded here: never a silent clean. */
-export type UndecodedFormat = "7z" | "rar" | "lz4" | "squashfs";
+export type UndecodedFormat = "7z" | "rar" | "squashfs";
 
 /** A tar's magic sits at 257..262: the most any format here needs to be told apart. */
 export const HEAD_BYTES = 265;

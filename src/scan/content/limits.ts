@@ -9,9 +9,6 @@ export const CONTENT_LIMITS = {
   maxDepth: 8,
   /** decoded bytes of one file (a gzip's content, one zip entry) */
   maxFileBytes: 64 * MiB,
-  /** decoded bytes per compressed byte, once a file's content is past `ratioFloor` */
-  maxRatio: 200,
-  ratioFloor: 1 * MiB,
   /** decoded bytes of all files of one scan, gzip included */
   maxScanBytes: 4096 * MiB,
   /** a zip, xz, bzip2, zstd or nested gzip file is decoded from memory: its bytes are gathered up to this */
@@ -34,15 +31,15 @@ export class ContentBudget {
   #spent = 0;
   #held = 0;
 
-  /** How much of a file of `input` compressed bytes may be decoded now, and what limit that is. */
-  outputCap(input: number): OutputCap {
-    const { maxFileBytes, maxRatio, ratioFloor, maxScanBytes } = CONTENT_LIMITS;
-    const byRatio = Math.max(ratioFloor, input * maxRatio);
+  /**
+   * How much of one file may be decoded now, and what limit that is. No ratio of decoded to
+   * compressed bytes: ordinary files pass any fixed one (a blank scan in a `.dcm.gz`, 500:1), and
+   * these two limits bound a bomb's work the same (docs/audit-archives.md).
+   */
+  outputCap(): OutputCap {
+    const { maxFileBytes, maxScanBytes } = CONTENT_LIMITS;
     const left = Math.max(0, maxScanBytes - this.#spent);
-    if (left < Math.min(maxFileBytes, byRatio)) return { bytes: left, reason: `the scan's decoded bytes reached ${formatBytes(maxScanBytes)} (limit per scan)` };
-    if (byRatio < maxFileBytes) {
-      return { bytes: byRatio, reason: `decoded content over ${formatBytes(byRatio)}: ${maxRatio} times its ${input} compressed bytes (ratio limit ${maxRatio}:1 above ${formatBytes(ratioFloor)})` };
-    }
+    if (left < maxFileBytes) return { bytes: left, reason: `the scan's decoded bytes reached ${formatBytes(maxScanBytes)} (limit per scan)` };
     return { bytes: maxFileBytes, reason: `decoded content over ${formatBytes(maxFileBytes)} (limit per file)` };
   }
 

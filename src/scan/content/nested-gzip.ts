@@ -192,7 +192,7 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
   };
   const searcher = ctx.wholeSearch;
   searcher.reset();
-  const cap = ctx.budget.outputCap(compressed.length);
+  const cap = ctx.budget.outputCap();
   const whole = contentOutput(ctx, recorder, (piece) => searcher.push(piece, onMatch));
   const cut = ctx.inflater.inflate(compressed, cap.bytes, (piece) => whole.push(piece));
   if (cut !== null) {
@@ -236,7 +236,7 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
 function inflatingAsItComes(size: number, ctx: NestedGzipContext): NestedGzip | null {
   const { needles, inflater, onMatch, onTruncated } = ctx;
   const searcher = needles.streamSearch();
-  const cap = ctx.budget.outputCap(size);
+  const cap = ctx.budget.outputCap();
   const output = contentOutput(ctx, ctx.report, (piece) => searcher.push(piece, onMatch));
   const inflation = inflater.begin(cap.bytes, (piece) => output.push(piece));
   if (inflation === null) return null;
@@ -265,7 +265,6 @@ function streamingGzip(ctx: NestedGzipContext, whole?: Buffer): NestedGzip {
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
   const searcher = needles.streamSearch();
   const content = contentOutput(ctx, ctx.report, (piece) => searcher.push(piece, onMatch));
-  let input = 0;
   let output = 0;
   let stopped = false;
   // what this stream holds of the queue; given back as zlib takes each write, the rest at the end
@@ -280,7 +279,7 @@ function streamingGzip(ctx: NestedGzipContext, whole?: Buffer): NestedGzip {
     try {
       for await (const chunk of gunzip as AsyncIterable<Buffer>) {
         output += chunk.length;
-        const cap: OutputCap = ctx.budget.outputCap(input);
+        const cap: OutputCap = ctx.budget.outputCap();
         if (output > cap.bytes) {
           onTruncated(cap.reason);
           break;
@@ -304,7 +303,6 @@ function streamingGzip(ctx: NestedGzipContext, whole?: Buffer): NestedGzip {
   const feed = (chunk: Buffer): void => {
     if (stopped || closed) return;
     const bytes = chunk.length;
-    input += bytes;
     held += bytes;
     queue.take(bytes);
     gunzip.write(chunk, () => release(bytes));

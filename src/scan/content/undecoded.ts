@@ -4,7 +4,6 @@ import type { UndecodedFormat } from "./format.js";
 const NAMES: Readonly<Record<UndecodedFormat, string>> = {
   "7z": "7z archive",
   rar: "RAR archive",
-  lz4: "lz4 compressed file",
   squashfs: "squashfs image",
 };
 

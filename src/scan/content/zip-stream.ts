@@ -138,8 +138,7 @@ export class ZipStream extends SteppedReader {
     const directory = name.endsWith("/");
     if (this.#described) {
       if (this.#method !== 8 || (this.#flags & 1) !== 0) return this.#stop("a stored or encrypted entry whose size follows its data cannot be delimited");
-      // its compressed size unknown, the ratio cannot be told: the per-file and per-scan limits hold
-      this.#inflation = this.#begin(Number.MAX_SAFE_INTEGER);
+      this.#inflation = this.#begin();
       if (this.#inflation === null) return this.#stop("this node's zlib cannot inflate as it streams");
       this.#state = "inflate";
       return;
@@ -153,7 +152,7 @@ export class ZipStream extends SteppedReader {
       this.#member = this.dc.open(this.#inner, "zip");
       this.#state = "stored";
     } else if (this.#method === 8) {
-      this.#inflation = this.#begin(this.#remain);
+      this.#inflation = this.#begin();
       if (this.#inflation === null) {
         this.dc.report.notSearched(this.#inner, "zip: this node's zlib cannot inflate as it streams");
         this.#state = "skip";
@@ -167,8 +166,8 @@ export class ZipStream extends SteppedReader {
     if (this.#remain === 0 && this.#state !== "inflate") this.#endData();
   }
 
-  #begin(compressed: number): Inflation | null {
-    const cap = this.dc.budget.outputCap(compressed);
+  #begin(): Inflation | null {
+    const cap = this.dc.budget.outputCap();
     this.#capReason = cap.reason;
     return this.dc.deflate.begin(cap.bytes, (piece) => {
       this.dc.budget.spend(piece.length);

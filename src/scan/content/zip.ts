@@ -106,7 +106,7 @@ function readEntry(dc: DecoderContext, name: string, flags: number, method: numb
  * said, is streamed (from the start again: a match across the first piece's end must not be lost).
  */
 function inflateEntry(dc: DecoderContext, inner: string, data: Buffer, declared: number): void {
-  const cap = dc.budget.outputCap(data.length);
+  const cap = dc.budget.outputCap();
   let output = 0;
   let pieces = 0;
   let outcome: "whole" | "cut" | "corrupt" | null = null;

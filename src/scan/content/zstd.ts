@@ -7,19 +7,17 @@ class OverCap extends Error {}
 /** A zstd file, streamed through fzstd (already the layer decompressor): its frames are searched as they decode. */
 export const zstdDecoder: Decoder = (dc) => {
   let inner: ContentSink | null = null;
-  let input = 0;
   let output = 0;
   let stopped = false;
   const decompress = new Decompress((data) => {
     output += data.length;
-    const cap = dc.budget.outputCap(input);
+    const cap = dc.budget.outputCap();
     if (output > cap.bytes) throw new OverCap(cap.reason);
     dc.budget.spend(data.length);
     (inner ??= dc.open(dc.inner, "zstd")).write(Buffer.from(data.buffer, data.byteOffset, data.length));
   });
   const push = (chunk: Uint8Array, final: boolean): void => {
     if (stopped) return;
-    input += chunk.length;
     try {
       decompress.push(chunk, final);
     } catch (error) {

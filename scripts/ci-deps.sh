@@ -9,7 +9,8 @@
 # test/faults/sweep-namespaces.test.ts); docker-registry (the real distribution registry 2.8),
 # skopeo and htpasswd (registry sources, test/helpers/registry.ts); xxd and hexdump (dumps of a
 # value, test/match/hex-dump.test.ts); ssh-keygen (OpenSSH keys converted, test/helpers/keys.ts);
-# podman (images in podman's storage, `scan podman:…`, test/scan/podman-source.itg.test.ts).
+# podman (images in podman's storage, `scan podman:…`, test/scan/podman-source.itg.test.ts);
+# mbedTLS 2.28's libmbedx509 (its published test keys, test/rules/public-test-keys.test.ts).
 # Idempotent; safe to run twice.
 set -euo pipefail
 need=()
@@ -38,6 +39,7 @@ command -v hexdump >/dev/null 2>&1 || need+=(bsdextrautils)
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v ssh-keygen >/dev/null 2>&1 || need+=(openssh-client)
 { command -v unshare && command -v nsenter; } >/dev/null 2>&1 || need+=(util-linux)
+ldconfig -p 2>/dev/null | grep -q 'libmbedx509\.so\.1 ' || need+=(libmbedx509-1)
 if [ "${#need[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -23,6 +23,13 @@ export const PUBLIC_TEST_KEYS: Readonly<Record<string, string>> = {
   // added in GnuTLS 3.8.9
   "323a1e2a6917c0615aa5e0144ba9ea0b18553c671284f2b75ca5dde1308c477b": "GnuTLS self-test Ed25519",
   "803fc9d7eb40ea13dc82723b2d99780ac1e0335ba0b65d660e66994c613ed422": "GnuTLS self-test Ed448",
+  // mbedTLS 2.x (library/certs.c, compiled into libmbedx509 with MBEDTLS_CERTS_C): its test CA, server and client keys
+  "c9af85bb77cb430f57ee1012b3af2aaebe8ae7263a618f19236a09b686e5b615": "mbedTLS test CA RSA",
+  "1820853c99779f8e6b847a9ad7fceba765515f1e6ce991a96b7420d0299334fe": "mbedTLS test server RSA",
+  "b8cfad83f4f6af613e57b1769237d084bb443fd7be374ca2b167cd4f7ec9cece": "mbedTLS test client RSA",
+  "557e06381c7e6448cd0d98c664172f6c143dd93cbc0e0d54561bac06fe86c62d": "mbedTLS test CA EC",
+  "916591fe3a480392ece0f0259cae9cdbc4178acd63863dfb5e8a135e5aa5fed3": "mbedTLS test server EC",
+  "3cdedeaee08f4edb26b9637281566c7da73fa17c7b6a57246974beb6e92378a8": "mbedTLS test client EC",
 };
 
 /**

@@ -71,13 +71,14 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const warnings = [...needles.warnings];
   const inflater = new ReusedInflater();
   const deflate = new ReusedInflater("raw");
+  const budget = new ContentBudget();
   const ctx: LayerScanContext = {
     needles,
     signal: request.signal,
     inflating: new InflateQueue(INFLATE_QUEUE_BYTES),
     inflated: new InflatedMemo(),
     inflater,
-    budget: new ContentBudget(),
+    budget,
     deflate,
     gathers: new GatherPool(),
     entries: request.entries ?? new EntryBudget(),
@@ -87,6 +88,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   let reported = 0;
   const onBytes = (count: number): void => {
     bytesRead += count;
+    budget.read(count);
     if (request.progress && bytesRead - reported >= PROGRESS_STEP) {
       reported = bytesRead;
       request.progress.read(bytesRead);

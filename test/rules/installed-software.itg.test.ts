@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engineAnswers, removeImages } from "../build/cli.js";
 import { runCli } from "../helpers/cli.js";
 import { zipOf } from "../helpers/content-archives.js";
-import { libgnutls } from "../helpers/libgnutls.js";
+import { libgnutls } from "../helpers/system-library.js";
 import { pem } from "./tokens.js";
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { dockerArchive, tarOf, type TarEntry } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
 import { zipOf } from "../helpers/content-archives.js";
-import { libgnutls } from "../helpers/libgnutls.js";
+import { libgnutls } from "../helpers/system-library.js";
 
 /**
  * Keys published with software, through the CLI: GnuTLS's self-test keys in a libgnutls copied

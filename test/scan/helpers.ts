@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { tarOf as tarOfEntries } from "../helpers/archives.js";
 import { Backlog } from "../../src/bytes/backlog.js";
+import type { ContentBudget } from "../../src/scan/content/limits.js";
 import type { NeedleTable } from "../../src/scan/findings/needles.js";
 import { startLayerScan, type LayerScan } from "../../src/scan/layer/layer-scan.js";
 import { SecretValue } from "../../src/secrets/secret-value.js";
@@ -22,9 +23,9 @@ export const tarOf = (files: ReadonlyArray<readonly [string, Buffer]>): Promise<
 export const noise = (bytes: number): Buffer => Buffer.from(randomBytes(bytes).toString("base64").replace(/sbtest/g, "xxxxxx"));
 
 /** A layer scanned in `chunk`-sized writes, as a stream hands it over. */
-export async function scanLayerInChunks(needles: NeedleTable, layer: Buffer, chunk = 64 * 1024): Promise<LayerScan> {
+export async function scanLayerInChunks(needles: NeedleTable, layer: Buffer, chunk = 64 * 1024, budget?: ContentBudget): Promise<LayerScan> {
   const backlog = new Backlog();
-  const scanner = startLayerScan({ needles }, backlog);
+  const scanner = startLayerScan({ needles, budget }, backlog);
   for (let at = 0; at < layer.length; at += chunk) {
     scanner.sink.write(Buffer.from(layer.subarray(at, at + chunk)));
     await backlog.settle();

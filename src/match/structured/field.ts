@@ -105,8 +105,14 @@ function entropy(text: string): number {
 /** Words joined by dashes score high too; a generated token also mixes digits or cases. */
 export function looksRandom(text: string): boolean {
   const mixed = /\d/.test(text) || (/[a-z]/.test(text) && /[A-Z]/.test(text));
-  return text.length >= 16 && mixed && !/\s/.test(text) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && entropy(text) >= 3.5;
+  return text.length >= 16 && mixed && !/\s/.test(text) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) && entropy(text) >= entropyFloor(text);
 }
+
+/**
+ * Hex has 4 bits a character at most, and 40 random hex digits (a GitHub classic token) measure
+ * 3.5 or less about one time in twenty: hex of 32+ digits, letters and digits both, needs 3.
+ */
+const entropyFloor = (text: string): number => (text.length >= 32 && /^(?:[0-9a-f]+|[0-9A-F]+)$/.test(text) && /\d/.test(text) && /[a-f]/i.test(text) ? 3 : 3.5);
 
 /** An AWS resource name (`arn:aws:eks:eu-west-1:123456789012:cluster/prod`): listed in policies, consoles and scripts. */
 const ARN = /^arn:aws[a-z-]{0,16}:[a-z0-9-]{1,64}:[a-z0-9-]{0,32}:\d{0,12}:\S{1,1024}$/;

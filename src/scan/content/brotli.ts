@@ -4,7 +4,7 @@ import { corrupt, emit, gathered, isOutputLimit, type Decoder } from "./decoder.
 /** A brotli file (`main.js.br`: told by its name, brotli has no magic), decoded from memory by node's zlib up to the output cap. */
 export const brotliDecoder: Decoder = (dc) =>
   gathered(dc, "brotli", (input) => {
-    const cap = dc.budget.outputCap();
+    const cap = dc.budget.heldCap();
     let output: Buffer;
     try {
       output = brotliDecompressSync(input, { maxOutputLength: Math.max(1, cap.bytes) });

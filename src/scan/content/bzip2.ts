@@ -6,7 +6,7 @@ class OverCap extends Error {}
 /** A bzip2 file (multi-stream, as bzip2 and pbzip2 write), decoded from memory up to the output cap by seek-bzip. */
 export const bzip2Decoder: Decoder = (dc) =>
   gathered(dc, "bzip2", (input) => {
-    const cap = dc.budget.outputCap();
+    const cap = dc.budget.heldCap();
     let buffer = Buffer.allocUnsafe(Math.min(cap.bytes, Math.max(64 * 1024, input.length * 4)));
     let pos = 0;
     // seek-bzip writes byte by byte into whatever has writeByte: the cap holds as it writes

@@ -120,7 +120,7 @@ function readPack(dc: DecoderContext, pack: Buffer): void {
   const record = (content: Buffer): void => dc.needles.matcher.scan(content, (tag) => seen.add(tag));
   let at = 12;
   for (let i = 0; i < count; i++) {
-    const cap = dc.budget.outputCap();
+    const cap = dc.budget.heldCap();
     const object = inflateAt(dc, pack, at, cap.bytes);
     const name = (type: number): string => memberPath(dc.inner, `${TYPES[type] ?? `type${type}`}@${at}`);
     if ("failed" in object) {

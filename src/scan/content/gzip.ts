@@ -7,7 +7,7 @@ import { corrupt, emit, gathered, isOutputLimit, type Decoder } from "./decoder.
  */
 export const gzipDecoder: Decoder = (dc) =>
   gathered(dc, "gzip", (input) => {
-    const cap = dc.budget.outputCap();
+    const cap = dc.budget.heldCap();
     let output: Buffer;
     try {
       output = gunzipSync(input, { maxOutputLength: Math.max(1, cap.bytes) });

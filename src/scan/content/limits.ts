@@ -7,10 +7,11 @@ const MiB = 1024 * 1024;
 export const CONTENT_LIMITS = {
   /** levels of content inside a layer entry: `a.tar.gz!/b.jar!/c.zip!/d` is 3 */
   maxDepth: 8,
-  /** decoded bytes of one file (a gzip's content, one zip entry) */
+  /** decoded bytes of one file its decoder holds in memory whole (xz, bzip2, lzip, a gzip inside an archive); streamed ones have no limit of their own */
   maxFileBytes: 64 * MiB,
-  /** decoded bytes of all files of one scan, gzip included */
+  /** decoded bytes of all files of one scan: this, and `scanBytesPerByteRead` more for every byte read from the image */
   maxScanBytes: 4096 * MiB,
+  scanBytesPerByteRead: 8,
   /** a zip, xz, bzip2, zstd or nested gzip file is decoded from memory: its bytes are gathered up to this */
   maxGatherBytes: 64 * MiB,
   /** bytes gathered or decoded and held at once, across every level of nesting */
@@ -26,21 +27,46 @@ export interface OutputCap {
   readonly reason: string;
 }
 
-/** The scan-wide counters behind the limits; one per scan. */
+/**
+ * The scan-wide counters behind the limits; one per scan. The scan's allowance grows with what
+ * is read from the image, so a large image of ordinary archives is decoded whole while a bomb's
+ * work stays linear in the bytes it came in.
+ */
 export class ContentBudget {
   #spent = 0;
   #held = 0;
+  #read = 0;
+
+  /** `base`: the allowance before anything is read (tests make it small) */
+  constructor(private readonly base: number = CONTENT_LIMITS.maxScanBytes) {}
+
+  /** Bytes of the image read (as its source stores them): each widens the allowance. */
+  read(bytes: number): void {
+    this.#read += bytes;
+  }
+
+  get allowance(): number {
+    return this.base + CONTENT_LIMITS.scanBytesPerByteRead * this.#read;
+  }
+
+  /** How much of a file whose decoded bytes stream through the search may be decoded now: what is left of the scan's allowance. */
+  streamCap(): OutputCap {
+    const allowance = this.allowance;
+    return {
+      bytes: Math.max(0, allowance - this.#spent),
+      reason: `the scan's decoded bytes reached ${formatBytes(allowance)} (limit per scan: ${formatBytes(this.base)} and ${CONTENT_LIMITS.scanBytesPerByteRead} times the image's bytes read)`,
+    };
+  }
 
   /**
-   * How much of one file may be decoded now, and what limit that is. No ratio of decoded to
-   * compressed bytes: ordinary files pass any fixed one (a blank scan in a `.dcm.gz`, 500:1), and
-   * these two limits bound a bomb's work the same (docs/audit-archives.md).
+   * How much of a file its decoder holds in memory whole may be decoded now: the per-file limit
+   * within the scan's. No ratio of decoded to compressed bytes: ordinary files pass any fixed one
+   * (a blank scan in a `.dcm.gz`, 500:1), and the scan's allowance bounds a bomb's work the same.
    */
-  outputCap(): OutputCap {
-    const { maxFileBytes, maxScanBytes } = CONTENT_LIMITS;
-    const left = Math.max(0, maxScanBytes - this.#spent);
-    if (left < maxFileBytes) return { bytes: left, reason: `the scan's decoded bytes reached ${formatBytes(maxScanBytes)} (limit per scan)` };
-    return { bytes: maxFileBytes, reason: `decoded content over ${formatBytes(maxFileBytes)} (limit per file)` };
+  heldCap(): OutputCap {
+    const left = this.streamCap();
+    if (left.bytes < CONTENT_LIMITS.maxFileBytes) return left;
+    return { bytes: CONTENT_LIMITS.maxFileBytes, reason: `decoded content over ${formatBytes(CONTENT_LIMITS.maxFileBytes)} (limit per file, for what is decoded in memory)` };
   }
 
   spend(bytes: number): void {

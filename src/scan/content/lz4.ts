@@ -216,7 +216,7 @@ class Lz4Stream implements ContentSink {
   /** Hands `out[from, to)` on, within the limits; a linked frame keeps its last 64 KiB as history. */
   #emit(from: number, to: number): void {
     const n = to - from;
-    const cap = this.dc.budget.outputCap();
+    const cap = this.dc.budget.streamCap();
     if (this.#output + n > cap.bytes) {
       this.#stopped = true;
       this.dc.report.notSearched(this.dc.inner, cap.reason);

@@ -38,7 +38,7 @@ function membersOf(input: Buffer): Buffer[] {
 export const lzipDecoder: Decoder = (dc) => gathered(dc, "lzip", (input) => readLzip(dc, input));
 
 function readLzip(dc: DecoderContext, input: Buffer): void {
-  const cap = dc.budget.outputCap();
+  const cap = dc.budget.heldCap();
   const parts: Buffer[] = [];
   let total = 0;
   try {

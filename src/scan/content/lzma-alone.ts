@@ -29,7 +29,7 @@ function readLzma(dc: DecoderContext, input: Buffer): void {
     if (input[0] === DEFAULT_PROPERTIES) dc.report.unreadable(dc.inner, `lzma: the header declares ${declared} bytes, more than ${input.length} bytes can hold (cut short)`);
     return;
   }
-  const cap = dc.budget.outputCap();
+  const cap = dc.budget.heldCap();
   let output: Buffer | null;
   try {
     output = decodeBounded(input, cap);

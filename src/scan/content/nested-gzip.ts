@@ -192,7 +192,7 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
   };
   const searcher = ctx.wholeSearch;
   searcher.reset();
-  const cap = ctx.budget.outputCap();
+  const cap = ctx.budget.streamCap();
   const whole = contentOutput(ctx, recorder, (piece) => searcher.push(piece, onMatch));
   const cut = ctx.inflater.inflate(compressed, cap.bytes, (piece) => whole.push(piece));
   if (cut !== null) {
@@ -236,7 +236,7 @@ function inflateWhole(compressed: Buffer, ctx: NestedGzipContext): Promise<Infla
 function inflatingAsItComes(size: number, ctx: NestedGzipContext): NestedGzip | null {
   const { needles, inflater, onMatch, onTruncated } = ctx;
   const searcher = needles.streamSearch();
-  const cap = ctx.budget.outputCap();
+  const cap = ctx.budget.streamCap();
   const output = contentOutput(ctx, ctx.report, (piece) => searcher.push(piece, onMatch));
   const inflation = inflater.begin(cap.bytes, (piece) => output.push(piece));
   if (inflation === null) return null;
@@ -279,7 +279,7 @@ function streamingGzip(ctx: NestedGzipContext, whole?: Buffer): NestedGzip {
     try {
       for await (const chunk of gunzip as AsyncIterable<Buffer>) {
         output += chunk.length;
-        const cap: OutputCap = ctx.budget.outputCap();
+        const cap: OutputCap = ctx.budget.streamCap();
         if (output > cap.bytes) {
           onTruncated(cap.reason);
           break;

@@ -34,7 +34,7 @@ function readXz(dc: DecoderContext, input: Buffer): void {
       total += plan.chunked;
     }
   }
-  const cap = dc.budget.outputCap();
+  const cap = dc.budget.heldCap();
   if (total > cap.bytes) {
     dc.report.notSearched(dc.inner, cap.reason);
     return;

@@ -46,7 +46,7 @@ export function walkLocalHeaders(dc: DecoderContext, zip: Buffer, onEntry: Local
  * inflates past the cap (then the entry is inflated once more, and cut and reported, as the last).
  */
 function streamLength(dc: DecoderContext, data: Buffer): number | null {
-  const inflated = dc.deflate.inflateStream(data, dc.budget.outputCap().bytes, () => {});
+  const inflated = dc.deflate.inflateStream(data, dc.budget.streamCap().bytes, () => {});
   if (inflated === null || inflated.outcome !== "whole" || inflated.consumed >= data.length) return null;
   return inflated.consumed;
 }

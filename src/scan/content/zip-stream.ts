@@ -167,7 +167,7 @@ export class ZipStream extends SteppedReader {
   }
 
   #begin(): Inflation | null {
-    const cap = this.dc.budget.outputCap();
+    const cap = this.dc.budget.streamCap();
     this.#capReason = cap.reason;
     return this.dc.deflate.begin(cap.bytes, (piece) => {
       this.dc.budget.spend(piece.length);

@@ -106,7 +106,7 @@ function readEntry(dc: DecoderContext, name: string, flags: number, method: numb
  * said, is streamed (from the start again: a match across the first piece's end must not be lost).
  */
 function inflateEntry(dc: DecoderContext, inner: string, data: Buffer, declared: number): void {
-  const cap = dc.budget.outputCap();
+  const cap = dc.budget.streamCap();
   let output = 0;
   let pieces = 0;
   let outcome: "whole" | "cut" | "corrupt" | null = null;
@@ -126,12 +126,13 @@ function inflateEntry(dc: DecoderContext, inner: string, data: Buffer, declared:
   });
   (sink as ContentSink | null)?.end();
   if (outcome !== null) return finish(dc, inner, outcome, output, cap.reason);
-  // this node's zlib handle cannot be driven: its public call, a fresh handle each time
+  // this node's zlib handle cannot be driven: its public call, a fresh handle each time, held whole
+  const held = dc.budget.heldCap();
   let whole: Buffer;
   try {
-    whole = inflateRawSync(data, { maxOutputLength: Math.max(1, cap.bytes) });
+    whole = inflateRawSync(data, { maxOutputLength: Math.max(1, held.bytes) });
   } catch (error) {
-    if (isOutputLimit(error)) dc.report.notSearched(inner, cap.reason);
+    if (isOutputLimit(error)) dc.report.notSearched(inner, held.reason);
     else dc.report.unreadable(inner, corrupt("zip", error));
     return;
   }

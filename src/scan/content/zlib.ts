@@ -54,7 +54,7 @@ function readZlib(dc: DecoderContext, input: Buffer): void {
  * outcome, how much came out, and the cap that applied (a zlib file, a PNG's text chunk).
  */
 export function inflateZlib(dc: DecoderContext, input: Buffer, container: ContentFormat): { outcome: "whole" | "cut" | "corrupt"; output: number; cap: OutputCap } {
-  const cap = dc.budget.outputCap();
+  const cap = dc.budget.heldCap();
   const pieces: Buffer[] = [];
   let output = 0;
   const outcome = dc.deflate.inflateChecked(input.subarray(2), cap.bytes, (piece) => {

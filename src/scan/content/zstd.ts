@@ -11,7 +11,7 @@ export const zstdDecoder: Decoder = (dc) => {
   let stopped = false;
   const decompress = new Decompress((data) => {
     output += data.length;
-    const cap = dc.budget.outputCap();
+    const cap = dc.budget.streamCap();
     if (output > cap.bytes) throw new OverCap(cap.reason);
     dc.budget.spend(data.length);
     (inner ??= dc.open(dc.inner, "zstd")).write(Buffer.from(data.buffer, data.byteOffset, data.length));

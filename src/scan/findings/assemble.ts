@@ -2,7 +2,7 @@ import { censor } from "./censor.js";
 import type { ConfigHit, ImageConfig } from "./config-scan.js";
 import { isDeleted, isReplacedInLayer, visibleLinks } from "../layer/visibility.js";
 import { RULES_SCOPE, type Finding, type LayerRef, type NotSearched } from "./finding.js";
-import type { LayerScan } from "../layer/layer-scan.js";
+import type { LayerHit, LayerScan } from "../layer/layer-scan.js";
 import type { NeedleTable } from "./needles.js";
 import { ruleFingerprint } from "./rule-finding.js";
 import { RULES_STOPPED_TAG } from "./rule-limits.js";
@@ -29,6 +29,16 @@ export function layerRef(image: ScannedImage, index: number, needles: NeedleTabl
     createdBy: createdBy === null ? null : censor(createdBy, needles),
   };
 }
+
+/**
+ * A layer's hits in the order of its entries, then of the members and needles within one: gzip
+ * files inflate beside the walk and report as they finish, so the order they came in differs
+ * from run to run, and a report diffed against yesterday's must not.
+ */
+const inLayerOrder = (hits: readonly LayerHit[]): LayerHit[] =>
+  [...hits].sort((a, b) => a.entry - b.entry || compare(a.path, b.path) || compare(a.where, b.where) || compare(a.inner, b.inner) || a.tag - b.tag);
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Findings of one image, deduplicated; `imageIndex` is set only when the source held several images. */
 export function assembleFindings(image: ScannedImage, needles: NeedleTable, imageIndex: number | undefined, platform?: string): Finding[] {
@@ -58,7 +68,7 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
   for (const layer of image.layers) for (const path of layer.installed ?? []) installed.add(path);
   image.layers.forEach((layer, index) => {
     const ref = layerRef(image, index, needles);
-    for (const hit of layer.hits) {
+    for (const hit of inLayerOrder(layer.hits)) {
       const variant = needles.variants[hit.tag];
       const gone = isReplacedInLayer(layer, hit) || isDeleted(image.layers, index, hit.path);
       const links = gone && hit.where === "file" ? visibleLinks(image.layers, index, hit).map((p) => censor(p + hit.inner, needles)) : [];
@@ -129,13 +139,13 @@ function withVisibility(findings: Finding[], visible: ReadonlyMap<string, readon
 export function assembleNotSearched(image: ScannedImage, needles: NeedleTable, imageIndex: number | undefined): NotSearched[] {
   const extra = imageIndex === undefined ? {} : { image: imageIndex };
   const files = image.layers.flatMap((layer, index) =>
-    layer.notSearched.map((skip) => ({ path: censor(skip.path, needles), layer: layerRef(image, index, needles), reason: censor(skip.reason, needles), ...extra })),
+    [...layer.notSearched].sort((a, b) => compare(a.path, b.path) || compare(a.reason, b.reason)).map((skip) => ({ path: censor(skip.path, needles), layer: layerRef(image, index, needles), reason: censor(skip.reason, needles), ...extra })),
   );
   const limit = needles.rulesStopped();
   if (limit === null) return files;
   const stop = (path: string, layer: LayerRef | null): NotSearched => ({ path: censor(path, needles), layer, reason: rulesStoppedReason(limit, true), scope: RULES_SCOPE, ...extra });
   const inConfig = image.config.hits.filter((hit) => hit.tag === RULES_STOPPED_TAG).map((hit) => stop(hit.path, null));
-  const inLayers = image.layers.flatMap((layer, index) => layer.hits.filter((hit) => hit.tag === RULES_STOPPED_TAG).map((hit) => stop(hit.path + hit.inner, layerRef(image, index, needles))));
+  const inLayers = image.layers.flatMap((layer, index) => inLayerOrder(layer.hits).filter((hit) => hit.tag === RULES_STOPPED_TAG).map((hit) => stop(hit.path + hit.inner, layerRef(image, index, needles))));
   return [...files, ...inConfig, ...inLayers];
 }
 

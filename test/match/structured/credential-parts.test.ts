@@ -22,6 +22,11 @@ const ghp = `ghp_${randomBytes(27).toString("base64url")}`;
 const glpat = `glpat-${randomBytes(15).toString("base64url")}`;
 
 describe("a token as the .netrc login or the git-credentials user", () => {
+  test("every GitHub classic token (40 random hex digits) is one, whatever its letters: 40 hex measure under 3.5 bits one time in twenty", () => {
+    const missed = Array.from({ length: 400 }, () => randomBytes(20).toString("hex")).filter((token) => !isNeedle(`machine github.com login ${token} password x-oauth-basic\n`, token));
+    expect(missed).toEqual([]);
+  });
+
   const gitconfig = `[url "https://${hex40}@github.com/"]\n\tinsteadOf = https://github.com/\n`;
 
   test("netrc `login TOKEN password x-oauth-basic`: the login is searched, the marker is not", () => {

@@ -5,6 +5,7 @@ import { startLayerScan, type LayerScan } from "../../../src/scan/layer/layer-sc
 import { Backlog } from "../../../src/bytes/backlog.js";
 import { buildNeedles } from "../../../src/scan/findings/needles.js";
 import { sniffFormat } from "../../../src/scan/content/format.js";
+import { ContentBudget } from "../../../src/scan/content/limits.js";
 import { dockerArchive } from "../../helpers/archives.js";
 import { arOf, bzip2Of, cpioOf, gitDirOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, squashfsOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
 import { contentHits, noise, scanLayerInChunks, secret, tarOf } from "../helpers.js";
@@ -277,16 +278,31 @@ describe("a zip over the gather limit (a fat jar) is read as it streams, by its 
 });
 
 describe("content stage: limits and damage are reported as not searched, with the limit", () => {
-  test("a zip bomb entry is cut at the per-file limit; the entry after it is still searched", async () => {
+  test("a zip bomb entry is cut where the scan's allowance ends; what came before it was searched", async () => {
     const zip = zipOf([
+      { name: "before.properties", data: Buffer.from(`password=${value}\n`) },
       { name: "bomb.bin", data: Buffer.alloc(100 * 1024 * 1024) },
-      { name: "after.properties", data: Buffer.from(`password=${value}\n`) },
     ]);
-    const result = await scan(await tarOfOne("app/app.jar", zip));
-    expect(found(result)).toEqual(["zip:app/app.jar!/after.properties"]);
-    expect(result.notSearched).toHaveLength(1);
-    expect(result.notSearched[0]!.path).toBe("app/app.jar!/bomb.bin");
-    expect(result.notSearched[0]!.reason).toBe("decoded content over 64 MiB (limit per file)");
+    const result = await scanLayerInChunks(needles, await tarOfOne("app/app.jar", zip), undefined, new ContentBudget(64 * 1024 * 1024));
+    expect(found(result)).toEqual(["zip:app/app.jar!/before.properties"]);
+    expect(result.notSearched).toEqual([
+      expect.objectContaining({ path: "app/app.jar!/bomb.bin", reason: "the scan's decoded bytes reached 64 MiB (limit per scan: 64 MiB and 8 times the image's bytes read)" }),
+    ]);
+  });
+
+  test("a file streamed through the search is searched past 64 MiB; one decoded in memory is cut there, said so", async () => {
+    const big = (v: string): Buffer => Buffer.concat([noise(1000), Buffer.alloc(80 * 1024 * 1024), Buffer.from(v)]);
+    const layer = await tarOf([
+      ["data/big.gz", gzipSync(big(value))],
+      ["data/big.zst", zstdOf(big(value))],
+      ["data/big.lz4", lz4Of(big(value))],
+      ["data/big.zip", zipOf([{ name: "dump.sql", data: big(value) }])],
+      ["data/big.xz", xzOf(big(value))],
+    ]);
+    const result = await scan(layer, 1024 * 1024);
+    expect(found(result)).toEqual(expect.arrayContaining(["gzip:data/big.gz", "lz4:data/big.lz4", "zip:data/big.zip!/dump.sql", "zstd:data/big.zst"]));
+    expect(found(result).filter((f) => f.includes("big.xz"))).toEqual([]);
+    expect(result.notSearched).toEqual([expect.objectContaining({ path: "data/big.xz", reason: "decoded content over 64 MiB (limit per file, for what is decoded in memory)" })]);
   });
 
   test("a file that compresses past any fixed ratio (a blank scan in a .dcm.gz, nibabel's test data) is searched whole, not cut", async () => {

@@ -33,6 +33,49 @@ function base64Forms(value: Buffer, alphabet: "base64" | "base64url"): Buffer[] 
   return out;
 }
 
+/**
+ * Base64 of base64 at each alignment of both: a token inside a docker `config.json`'s `auth`
+ * (itself base64 of `user:token`) inside a Kubernetes Secret's `.dockerconfigjson`, or
+ * `base64 | base64`. The inner pieces are the characters the value alone determines, so the
+ * outer ones are too, whatever surrounds either.
+ */
+export function base64TwiceForms(value: Buffer): Buffer[] {
+  // the value's own `base64 | base64` whole, padding included, then the pieces inside longer text
+  const out = new Set<string>([Buffer.from(value.toString("base64")).toString("base64")]);
+  for (const inner of base64Forms(value, "base64").slice(2)) for (const outer of base64Forms(inner, "base64").slice(2)) out.add(outer.toString("latin1"));
+  return [...out].map((s) => Buffer.from(s, "latin1"));
+}
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** RFC 4648 base32, unpadded; written here: ten lines, and node has none. */
+function base32(bytes: Uint8Array): string {
+  let out = "";
+  let acc = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    acc = ((acc << 8) | byte) & 0xfff;
+    bits += 8;
+    for (; bits >= 5; bits -= 5) out += BASE32[(acc >>> (bits - 5)) & 31];
+  }
+  return bits > 0 ? out + BASE32[(acc << (5 - bits)) & 31] : out;
+}
+
+/**
+ * Base32 (`base32`, Python's b32encode; TOTP seeds are written so): whole, padded and not, and
+ * at each of the five alignments of a 5-byte group the characters the value alone determines.
+ */
+export function base32Forms(value: Buffer): Buffer[] {
+  const whole = base32(value);
+  const out = new Set([whole, whole + "=".repeat((8 - (whole.length % 8)) % 8)]);
+  for (let offset = 0; offset < 5 && offset < value.length; offset++) {
+    const part = value.subarray(offset);
+    const determined = Math.floor((part.length * 8) / 5);
+    if (determined > 0) out.add(base32(part).slice(0, determined));
+  }
+  return [...out].map((s) => Buffer.from(s, "latin1"));
+}
+
 /** encodeURIComponent leaves these as they are; RFC 3986 (Python quote, Go, curl) escapes !*'() too. */
 const URI_COMPONENT_SAFE = /[A-Za-z0-9\-_.!~*'()]/;
 const RFC3986_SAFE = /[A-Za-z0-9\-_.~]/;

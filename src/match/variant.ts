@@ -26,6 +26,10 @@ export type Encoding =
   | "utf16be"
   /** Base64 of the UTF-16LE form: `pwsh -EncodedCommand`. */
   | "base64-utf16le"
+  /** Base64 of its base64 (a registry token in a Kubernetes `.dockerconfigjson`), each alignment of both. */
+  | "base64-twice"
+  /** RFC 4648 base32 (`base32`), each alignment. */
+  | "base32"
   /** The bytes a value (or sub-value) that is itself base64 or hex decodes to. */
   | "base64-decoded"
   | "hex-decoded"

@@ -1,10 +1,13 @@
 import { isUtf8 } from "node:buffer";
-import { ENCODED_FORMS, ENCODERS } from "./encoders.js";
+import { ENCODED_FORMS, ENCODERS, base32Forms, base64TwiceForms } from "./encoders.js";
 import { MIN_DECODED_BYTES, decodedOf } from "./decoded.js";
 import { KEY_NUMBER_LAYOUTS, hexDumpForms, randomBytesLooking } from "./hex-dump.js";
 import { analyzeStructured } from "./structured/analyze.js";
 import { subValuesOf } from "./sub-values.js";
 import type { Encoding, Variant } from "./variant.js";
+
+/** Longer one-line values (a certificate on one line) are not base64'd twice or base32'd by builds. */
+const MAX_REENCODED_BYTES = 1024;
 
 /** Lines shorter than this are too common (`}`, `-----END`) to stand for a secret. */
 const MIN_LINE_BYTES = 8;
@@ -129,8 +132,16 @@ class VariantSet {
   /** A value found whole: its encodings, its UTF-16 forms and, when it is base64 or hex itself, what it decodes to. */
   addForms(value: Buffer): void {
     this.addEncoded(value);
+    this.addReencoded(value);
     this.addUtf16(value);
     this.addDecoded(value);
+  }
+
+  /** Encodings of a one-line value that a build applies on purpose, not by format: base64 twice, base32. */
+  addReencoded(value: Buffer): void {
+    if (value.includes(0x0a) || value.length > MAX_REENCODED_BYTES) return;
+    for (const bytes of base64TwiceForms(value)) this.add("base64-twice", bytes);
+    for (const bytes of base32Forms(value)) this.add("base32", bytes);
   }
 
   addEncoded(value: Buffer): void {
@@ -157,7 +168,7 @@ class VariantSet {
     const trimmed = withoutTrailingNewline(decoded.bytes);
     if (trimmed) this.add(decoded.encoding, trimmed);
     // re-encoded the other way: a base64 key written as hex, a hex key as base64 (either alphabet)
-    if (decoded.bytes.length >= MIN_DECODED_BYTES) this.addReencoded(decoded.bytes);
+    if (decoded.bytes.length >= MIN_DECODED_BYTES) this.addDecodedReencoded(decoded.bytes);
     decoded.bytes.fill(0);
   }
 
@@ -174,7 +185,7 @@ class VariantSet {
     for (const bytes of hexDumpForms(number, randomBytesLooking, KEY_NUMBER_LAYOUTS)) this.add("key-material-hex-dump", bytes);
   }
 
-  private addReencoded(decoded: Buffer): void {
+  private addDecodedReencoded(decoded: Buffer): void {
     for (const bytes of ENCODERS.hex(decoded)) this.add("decoded-hex", bytes);
     // whole forms only (padded and not): the aligned pieces would cost needles for a rarer case
     for (const bytes of [...ENCODERS.base64(decoded).slice(0, 2), ...ENCODERS.base64url(decoded).slice(0, 2)]) this.add("decoded-base64", bytes);
@@ -205,6 +216,7 @@ export function variantsOf(secretId: string, given: Buffer): Variant[] {
   for (const line of structured?.lines ?? linesOf(trimmed ?? value)) set.add("line", line);
   if (trimmed) set.addEncoded(trimmed);
   set.addEncoded(value);
+  set.addReencoded(trimmed ?? value);
   set.addUtf16(trimmed ?? value);
   set.addDecoded(trimmed ?? value);
   // a one-line value whole; a multi-line or structured one by its credentials (below): pieces of

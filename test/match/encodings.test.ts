@@ -12,6 +12,12 @@ const b64 = (v: string | Buffer): string => Buffer.from(v).toString("base64");
 const encodingsIn = (value: string | Buffer, hay: string | Buffer): string[] => encodingsOf(value, hay, "latin1");
 
 const token = `sbtest-${randomBytes(45).toString("base64url")}`;
+
+/** RFC 4648 base32 by the book (5 bits at a time), as the reference the encoder is checked against. */
+const base32 = (v: string | Buffer): string => {
+  const bits = [...Buffer.from(v)].map((b) => b.toString(2).padStart(8, "0")).join("");
+  return (bits.match(/.{1,5}/g) ?? []).map((g) => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[parseInt(g.padEnd(5, "0"), 2)]).join("");
+};
 const pem = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 const pemBody = pem.split("\n").filter((l) => l !== "" && !l.startsWith("-----")).join("");
 const noise = (n: number): string => randomBytes(n).toString("base64").replace(/sbtest/g, "xxxxxx");
@@ -82,12 +88,28 @@ describe("UTF-16 and byte-order marks", () => {
     [["utf16be", "utf16le"], token, Buffer.from(Buffer.from(`"${token}"`, "utf16le")).swap16()],
     [["utf16be"], `${token}-é€`, Buffer.from(Buffer.from(`"${token}-é€"`, "utf16le")).swap16()],
     [["base64-utf16le"], token, Buffer.from(`pwsh -EncodedCommand ${b64(Buffer.from(`Write-Output '${token}'`, "utf16le"))}`)],
+    [["base64-twice"], token, Buffer.from(b64(b64(token)))],
+    [["base64-twice"], token, Buffer.from(`.dockerconfigjson: ${b64(JSON.stringify({ auths: { "r.example": { auth: b64(`ci:${token}`) } } }))}`)],
+    [["base32"], token, Buffer.from(`secret=${base32(token)}&issuer=x`)],
   ])("%s", (encodings, value, hay) => {
     expect(encodingsIn(value, hay)).toEqual(encodings);
   });
 
   test("a secret file starting with a UTF-8 BOM: the value without it is found raw", () => {
     expect(encodingsIn(`\ufeff${token}\n`, `export T=${token}\n`)).toEqual(["raw"]);
+  });
+});
+
+describe("base64 twice and base32, inside longer text at every alignment of both", () => {
+  test.each([0, 1, 2, 3, 4])("prefix of %i bytes before the value and before its base64", (n) => {
+    const before = "x".repeat(n);
+    expect(encodingsIn(token, b64(`${before}{"auth":"${b64(`${before}${token}`)}"}`))).toContain("base64-twice");
+    expect(encodingsIn(token, base32(`${before}${token}-tail`))).toContain("base32");
+  });
+
+  test("the value with one character changed, or half of it, is neither", () => {
+    const changed = `${token.slice(0, 30)}${token[30] === "A" ? "B" : "A"}${token.slice(31)}`;
+    expect(encodingsIn(token, `${b64(b64(changed))}\n${base32(changed)}\n${b64(b64(token.slice(0, 25)))}\n${base32(token.slice(0, 25))}`)).toEqual([]);
   });
 });
 

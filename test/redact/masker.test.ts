@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { createMasker } from "../../src/redact/masker.js";
@@ -70,6 +71,13 @@ describe("maskString / maskBuffer", () => {
     const bytes = Buffer.from("9f3c5a7e51b2d86447e4a19c5b3f2d6e8acc71b4e29d5f36", "hex");
     const out = masker(`\ufeff${t}\n`, `${bytes.toString("base64")}\n`).maskBuffer(Buffer.concat([Buffer.from(`v=${t} k=`), bytes, Buffer.from(" end")]));
     expect(out.toString("latin1")).toBe("v=*** k=*** end");
+  });
+
+  test("base64 twice and base32, as a build prints them, are masked", () => {
+    const value = t;
+    const twice = Buffer.from(Buffer.from(value).toString("base64")).toString("base64");
+    const b32 = execFileSync("python3", ["-c", "import base64,sys;print(base64.b32encode(sys.argv[1].encode()).decode())", value]).toString().trim();
+    expect(masker(value).maskString(`#7 0.21 ${twice}\n#8 0.30 ${b32}\n`)).toBe("#7 0.21 ***\n#8 0.30 ***\n");
   });
 
   test("base64 of a longer text, at each alignment: only the undetermined edges remain", () => {

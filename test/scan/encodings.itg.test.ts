@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -93,5 +94,31 @@ describe.runIf(hasEngine)("encodings written by a real build", () => {
     const found = report.findings.filter((f) => f.secret === "pw").map((f) => `${f.path} ${f.encoding}`).sort();
     expect(found).toEqual(["app.ini quoted", "compose.yml quoted", "pct.txt url"]);
     expect(run.stdout + run.stderr).not.toContain(pw);
+  }, 240_000);
+
+  test("a registry token in a Kubernetes .dockerconfigjson (base64 of a config.json whose auth is base64), `base64 | base64` and base32: each found; another token so written is not", async () => {
+    const token = `sbtest-enc-${randomBytes(20).toString("base64url")}`;
+    const other = `sbtest-enc-${randomBytes(20).toString("base64url")}`;
+    const b64 = (s: string): string => Buffer.from(s).toString("base64");
+    // docker login's config.json (auth alone) made into a Secret: `kubectl create secret generic --from-file=.dockerconfigjson=…`
+    const manifest = (t: string): string =>
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: regcred\ntype: kubernetes.io/dockerconfigjson\ndata:\n  .dockerconfigjson: ${b64(JSON.stringify({ auths: { "registry.example.com": { auth: b64(`ci:${t}`) } } }))}\n`;
+    const base32 = (t: string): string => execFileSync("python3", ["-c", "import base64,sys;print(base64.b32encode(sys.argv[1].encode()).decode())", t]).toString();
+    const dir = mkdtempSync(join(work, "ctx-"));
+    writeFileSync(join(dir, "regcred.yaml"), manifest(token));
+    writeFileSync(join(dir, "other.yaml"), manifest(other));
+    writeFileSync(join(dir, "totp.txt"), base32(token));
+    writeFileSync(join(dir, "twice.txt"), b64(b64(`prefix ${token}`)));
+    writeFileSync(join(dir, "other.txt"), `${b64(b64(other))}\n${base32(other)}`);
+    writeFileSync(join(dir, "Dockerfile"), "FROM local/busybox:1\nCOPY . /deploy/\n");
+    writeFileSync(join(work, "regtok"), token);
+    const tag = `sbtest-encodings-${randomBytes(5).toString("hex")}`;
+    tags.push(tag);
+    execFileSync(DOCKER, ["build", "-q", "-t", tag, dir], { env: { ...process.env, DOCKER_BUILDKIT: "1" }, stdio: "ignore" });
+    const run = await runCli(["scan", tag, "--no-rules", "--secret", `regtok=${join(work, "regtok")}`, "--format", "json"], { secrets: [token] });
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout) as { findings: Finding[] };
+    expect(report.findings.map((f) => `${f.path} ${f.encoding}`).sort()).toEqual(["deploy/regcred.yaml base64-twice", "deploy/totp.txt base32", "deploy/twice.txt base64-twice"]);
+    expect(run.stdout + run.stderr).not.toContain(token);
   }, 240_000);
 });

@@ -3,7 +3,8 @@
 # for the cmd: provider tests), gnupg (its throwaway key), socat and openssl (a TLS engine
 # endpoint with client certificates); bzip2, xz and zstd make the content-stage test archives
 # and lzip, cpio, lz4, 7z (p7zip-full), mksquashfs (squashfs-tools) and rpmbuild (rpm) the
-# formats read or reported as not decoded, and the JDK's jar (a fat jar read as it streams)
+# formats read or reported as not decoded, and the JDK's jar, javac and jmod (a fat jar read as
+# it streams, a module file)
 # (test/helpers/content-archives.ts); GNU time (peak memory of a scan,
 # test/scan/entry-limits.test.ts); util-linux's unshare and nsenter (pid namespaces,
 # test/faults/sweep-namespaces.test.ts); docker-registry (the real distribution registry 2.8),

@@ -230,3 +230,22 @@ export const jarOf = (files: ReadonlyArray<readonly [string, Buffer]>): Buffer =
     execFileSync("jar", ["cf", join(dir, "out.jar"), "-C", join(dir, "in"), "."]);
     return readFileSync(join(dir, "out.jar"));
   });
+
+/** module-info.class of `module app {}`, compiled once by javac (jmod wants one). */
+let moduleInfo: Buffer | undefined;
+const moduleInfoClass = (): Buffer =>
+  (moduleInfo ??= inTempDir([["module-info.java", Buffer.from("module app {}\n")]], (dir) => {
+    execFileSync("javac", ["-d", join(dir, "out"), join(dir, "in", "module-info.java")], { stdio: "ignore" });
+    return readFileSync(join(dir, "out", "module-info.class"));
+  }));
+
+/** A JDK module file made by the JDK's own `jmod create`: `files` under its `conf/` (the --config tree), module `app`. */
+export const jmodOf = (files: ReadonlyArray<readonly [string, Buffer]>): Buffer => {
+  const info = moduleInfoClass();
+  return inTempDir(files, (dir) => {
+    mkdirSync(join(dir, "classes"), { recursive: true });
+    writeFileSync(join(dir, "classes", "module-info.class"), info);
+    execFileSync("jmod", ["create", "--class-path", join(dir, "classes"), "--config", join(dir, "in"), join(dir, "out.jmod")], { stdio: "ignore" });
+    return readFileSync(join(dir, "out.jmod"));
+  });
+};

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateSync, gzipSync } from "node:zlib";
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engineAnswers } from "../build/cli.js";
 import { dockerArchive, tarOf } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
-import { arOf, jarOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
+import { arOf, jarOf, jmodOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
 
 const DOCKER = "/usr/bin/docker";
 const run = Math.random().toString(36).slice(2, 8);
@@ -71,6 +71,8 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     writeFileSync(join(work, "repo", "application.properties"), properties("REDACTED"));
     git("commit", "-qam", "scrub");
     git("bundle", "create", join(leaky, "repo.bundle"), "--all");
+    // a JDK module file of the app's own, its config inside (jmod create)
+    writeFileSync(join(leaky, "app.jmod"), jmodOf([["app.properties", properties(value)]]));
     // apt's lists as Debian and Ubuntu images keep them (Acquire::GzipIndexes): lz4, linked 64 KiB blocks
     const packages = (extra: string): Buffer => Buffer.concat([readFileSync("/var/lib/dpkg/status"), Buffer.from(extra)]);
     writeFileSync(join(leaky, "Packages.lz4"), lz4Of(packages(`\nPackage: internal-tool\nDescription: fetched with ${value}\n`), ["-B4", "-BD"]));
@@ -89,6 +91,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "COPY fat.jar /app/fat.jar",
         "COPY db.conf.zst agent.run repo.bundle /opt/extra/",
         "COPY Packages.lz4 /var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
+        "COPY app.jmod /opt/jdk/jmods/app.jmod",
         // shapes busybox makes from the mounted secret (its xz only decompresses): a .tgz inside a .tar.gz, bzip2
         "RUN --mount=type=secret,id=token mkdir -p /tmp/s/conf && cp /run/secrets/token /tmp/s/conf/db.conf && cd /tmp/s && tar czf /tmp/inner.tgz conf && cd /tmp && tar czf /srv.tar.gz inner.tgz && bzip2 -c /tmp/s/conf/db.conf > /db.conf.bz2 && rm -rf /tmp/s /tmp/inner.tgz",
       ],
@@ -110,7 +113,11 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     // and a database dump kept gzipped: 100 MiB of rows, far past 64 MiB, in 1 MiB or so
     const rows = Array.from({ length: 2000 }, (_, i) => `INSERT INTO events VALUES (${i}, 'page_view', '/products/${i % 97}', '2026-11-${String((i % 28) + 1).padStart(2, "0")}');\n`).join("");
     writeFileSync(join(apt, "dump.sql.gz"), gzipSync(Buffer.from(rows.repeat(Math.ceil((100 * 1024 * 1024) / rows.length)))));
-    build(apt, aptTag, ["FROM local/busybox:1", "COPY lists/ /var/lib/apt/lists/", "COPY dump.sql.gz /srv/backup/dump.sql.gz"]);
+    // and the JDK's own java.base module (ci-deps installs the JDK), opened now
+    const jdk = ["/usr/lib/jvm"].flatMap((d) => (existsSync(d) ? readdirSync(d).map((n) => join(d, n, "jmods", "java.base.jmod")) : [])).find((f) => existsSync(f));
+    if (jdk === undefined) throw new Error("no JDK's java.base.jmod under /usr/lib/jvm: install default-jdk-headless (scripts/ci-deps.sh)");
+    writeFileSync(join(apt, "java.base.jmod"), readFileSync(jdk));
+    build(apt, aptTag, ["FROM local/busybox:1", "COPY lists/ /var/lib/apt/lists/", "COPY dump.sql.gz /srv/backup/dump.sql.gz", "COPY java.base.jmod /opt/jdk/jmods/"]);
   }, 300_000);
   afterAll(() => {
     spawnSync(DOCKER, ["rmi", "-f", leakyTag, bombTag, sevenTag, aptTag], { stdio: "ignore" });
@@ -140,6 +147,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "zstd:opt/extra/db.conf.zst",
         "tar:opt/extra/agent.run!/etc/agent.conf",
         "lz4:var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
+        "zip:opt/jdk/jmods/app.jmod!/conf/app.properties",
       ]),
     );
     expect(paths.some((p) => /^git-pack:opt\/extra\/repo\.bundle!\/blob@\d+$/.test(p)), paths.join(" ")).toBe(true);
@@ -152,7 +160,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     expect(report.findings.find((f) => f.path.startsWith("app/app.jar!/"))?.layer?.index).toBe(1);
   });
 
-  test("apt's lz4 lists (an image that ran apt-get update and kept them) and a 100 MiB dump kept gzipped: searched whole, clean, exit 0", async () => {
+  test("apt's lz4 lists (an image that ran apt-get update and kept them), a 100 MiB dump kept gzipped and the JDK's java.base.jmod: searched whole, clean, exit 0", async () => {
     const cli = await runCli(["scan", aptTag, "--secret", `token=${secretFile}`, "--format", "json"], { cwd: work, secrets: [value] });
     expect(cli.code).toBe(0);
     const report = JSON.parse(cli.stdout.toString()) as Report;

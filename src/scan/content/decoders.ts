@@ -6,6 +6,7 @@ import type { ContentFormat } from "./format.js";
 import { gitBundleDecoder, gitPackDecoder } from "./git-pack.js";
 import { gzipDecoder } from "./gzip.js";
 import { cpioDecoder } from "./cpio.js";
+import { jmodDecoder } from "./jmod.js";
 import { lz4Decoder } from "./lz4.js";
 import { lzipDecoder } from "./lzip.js";
 import { lzmaAloneDecoder } from "./lzma-alone.js";
@@ -41,5 +42,6 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   "7z": undecodedDecoder("7z"),
   rar: undecodedDecoder("rar"),
   lz4: lz4Decoder,
+  jmod: jmodDecoder,
   squashfs: undecodedDecoder("squashfs"),
 };

@@ -20,6 +20,7 @@ export type ContentFormat =
   | "script"
   | "png"
   | "lz4"
+  | "jmod"
   | UndecodedFormat;
 
 /** Compressed or archive formats recognised by their magic but not decoded here: never a silent clean. */
@@ -40,6 +41,7 @@ const RAR = [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07]; // "Rar!\x1a\x07", then 0 (RAR
 const LZ4_FRAME = [0x04, 0x22, 0x4d, 0x18];
 const LZ4_LEGACY = [0x02, 0x21, 0x4c, 0x18];
 const SQUASHFS = [0x68, 0x73, 0x71, 0x73]; // "hsqs"
+const JMOD = [0x4a, 0x4d, 0x01, 0x00, 0x50, 0x4b, 0x03, 0x04];
 const PACK = [0x50, 0x41, 0x43, 0x4b, 0x00, 0x00, 0x00]; // "PACK", then version 2 or 3 (big-endian)
 
 const startsWith = (head: Buffer, magic: readonly number[]): boolean => head.length >= magic.length && magic.every((byte, i) => head[i] === byte);
@@ -101,6 +103,10 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
       break;
     case 0x89:
       if (startsWith(head, PNG)) return "png";
+      break;
+    case 0x4a:
+      // "JM", version 1.0, then a zip's first local header
+      if (startsWith(head, JMOD)) return "jmod";
       break;
   }
   // "ustar" then NUL (POSIX) or two spaces (GNU)

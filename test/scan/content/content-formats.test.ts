@@ -7,7 +7,7 @@ import { buildNeedles } from "../../../src/scan/findings/needles.js";
 import { sniffFormat } from "../../../src/scan/content/format.js";
 import { ContentBudget } from "../../../src/scan/content/limits.js";
 import { dockerArchive } from "../../helpers/archives.js";
-import { arOf, bzip2Of, cpioOf, gitDirOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, squashfsOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
+import { arOf, bzip2Of, cpioOf, gitDirOf, jmodOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, squashfsOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
 import { contentHits, noise, scanLayerInChunks, secret, tarOf } from "../helpers.js";
 
 const value = `sbtest-content-${randomBytes(12).toString("hex")}`;
@@ -108,6 +108,7 @@ const cases: Case[] = [
   { name: "an lz4 file in the legacy format (lz4 -l)", make: (t) => lz4Of(t, ["-l"]), expected: "lz4:app/app.jar" },
   { name: "two lz4 frames concatenated, a skippable frame between", make: (t) => Buffer.concat([lz4Of(noise(3000)), Buffer.from([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 1, 2, 3]), lz4Of(t, ["-BD"])]), expected: "lz4:app/app.jar" },
   { name: "a .tar.lz4", make: async (t) => lz4Of(await tarOfOne("etc/app.conf", t)), expected: "tar:app/app.jar!/etc/app.conf" },
+  { name: "a JDK module file (jmod create: a header, then a zip counted from its own start)", make: (t) => jmodOf([["app.properties", t]]), expected: "zip:app/app.jar!/conf/app.properties" },
   { name: "an lzip file", make: (t) => lzipOf(t), expected: "lzip:app/app.jar" },
   { name: "an lzip file of two members (cat a.lz b.lz)", make: (t) => Buffer.concat([lzipOf(noise(5000)), lzipOf(t)]), expected: "lzip:app/app.jar" },
   { name: "a .tar.lz (tar --lzip)", make: async (t) => lzipOf(await tarOfOne("etc/app.conf", t)), expected: "tar:app/app.jar!/etc/app.conf" },

@@ -70,7 +70,6 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const needles = request.needles ?? buildNeedles(request.secrets, request.rules ?? []);
   const warnings = [...needles.warnings];
   const inflater = new ReusedInflater();
-  const deflate = new ReusedInflater("raw");
   const budget = new ContentBudget();
   const ctx: LayerScanContext = {
     needles,
@@ -79,7 +78,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     inflated: new InflatedMemo(),
     inflater,
     budget,
-    deflate,
+    deflate: new ReusedInflater("raw"),
     gathers: new GatherPool(),
     entries: request.entries ?? new EntryBudget(),
     records: new RecordBudget(),
@@ -89,6 +88,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
   const onBytes = (count: number): void => {
     bytesRead += count;
     budget.read(count);
+    needles.ruleLimits.read(count);
     if (request.progress && bytesRead - reported >= PROGRESS_STEP) {
       reported = bytesRead;
       request.progress.read(bytesRead);
@@ -143,7 +143,7 @@ export async function scanImage(request: ScanRequest): Promise<ScanResult> {
     // The encoded copies of every secret live only as long as the scan.
     wipeVariants(needles.variants);
     inflater.close();
-    deflate.close();
+    ctx.deflate?.close();
   }
 }
 

@@ -3,12 +3,15 @@ import type { StreamMatchHandler, StreamSearcher } from "../../match/stream-sear
 
 /** Rule matches one scan records; past this, the rules stop (a hostile image full of tokens). */
 export const MAX_RULE_MATCHES = 10_000;
-/** Bytes of keyword windows one scan examines; past this, the rules stop (a keyword on every line of a layer). */
+/** Bytes of keyword windows one scan examines before it has read anything; past them, the rules stop (a keyword on every line of a layer). */
 export const RULE_WINDOW_BUDGET = 64 * 1024 * 1024;
+/** Every this many bytes read from the image widen the window budget by one: the rules' work stays linear in the image. */
+export const BYTES_READ_PER_WINDOW_BYTE = 16;
 /** The tag a search reports where the rules stopped: below rule matches' tags, far above any variant or keyword. */
 export const RULES_STOPPED_TAG = (1 << 30) - 1;
 
-const mib = (bytes: number): string => (bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MiB` : `${bytes} bytes`);
+const MiB = 1024 * 1024;
+const mib = (bytes: number): string => (bytes % MiB === 0 ? `${bytes / MiB} MiB` : bytes > 16 * MiB ? `${Math.round(bytes / MiB)} MiB` : `${bytes} bytes`);
 
 /**
  * The pattern rules' limits for one scan. Once one is reached the rules stop for the rest of
@@ -18,6 +21,7 @@ const mib = (bytes: number): string => (bytes % (1024 * 1024) === 0 ? `${bytes /
 export class RuleLimits implements WindowBudget {
   readonly #maxMatches: number;
   readonly #windowBytes: number;
+  #grown = 0;
   #left: number;
   #matches = 0;
   #stopped: string | null = null;
@@ -39,10 +43,23 @@ export class RuleLimits implements WindowBudget {
     return this.#stopped === null ? this.#left : 0;
   }
 
+  /**
+   * Bytes of the image read: the budget grows by a sixteenth of them, so a large image of text
+   * (a toolchain's HTML docs) is searched whole. A layer the layer thread walks has the budget
+   * left when it began; what it read counts for the layers after it.
+   */
+  read(bytes: number): void {
+    if (this.#stopped !== null) return;
+    const more = bytes / BYTES_READ_PER_WINDOW_BYTE;
+    this.#grown += more;
+    this.#left += more;
+  }
+
   take(bytes: number): boolean {
     if (this.#stopped !== null) return false;
     if (bytes > this.#left) {
-      this.#stopped = `more than ${mib(this.#windowBytes)} of text near keywords (limit per scan: a keyword occurs too often)`;
+      const grown = this.#grown === 0 ? "" : ` and 1/${BYTES_READ_PER_WINDOW_BYTE} of the bytes read`;
+      this.#stopped = `more than ${mib(Math.floor(this.#windowBytes + this.#grown))} of text near keywords (limit per scan: ${mib(this.#windowBytes)}${grown}; a keyword occurs too often)`;
       return false;
     }
     this.#left -= bytes;

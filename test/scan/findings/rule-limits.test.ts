@@ -31,11 +31,23 @@ describe("RuleLimits", () => {
     const limits = new RuleLimits(100, 5);
     expect([limits.take(60), limits.take(40), limits.stopped]).toEqual([true, true, null]);
     expect(limits.take(1)).toBe(false);
-    expect(limits.stopped).toBe("more than 100 bytes of text near keywords (limit per scan: a keyword occurs too often)");
+    expect(limits.stopped).toBe("more than 100 bytes of text near keywords (limit per scan: 100 bytes; a keyword occurs too often)");
     expect(limits.take(0)).toBe(false);
     const mib = new RuleLimits(2 * 1024 * 1024, 5);
     expect([mib.take(2 * 1024 * 1024 - 10), mib.take(11), mib.take(5)]).toEqual([true, false, false]);
     expect(mib.stopped).toMatch(/^more than 2 MiB of text/);
+  });
+
+  test("the window budget grows by a sixteenth of the image's bytes read, and says so when it stops", () => {
+    const limits = new RuleLimits(1024 * 1024, 5);
+    expect(limits.take(1024 * 1024)).toBe(true);
+    limits.read(32 * 1024 * 1024);
+    expect(limits.windowBytesLeft).toBe(2 * 1024 * 1024);
+    expect(limits.take(2 * 1024 * 1024)).toBe(true);
+    expect(limits.take(1)).toBe(false);
+    expect(limits.stopped).toBe("more than 3 MiB of text near keywords (limit per scan: 1 MiB and 1/16 of the bytes read; a keyword occurs too often)");
+    limits.read(1024 * 1024);
+    expect(limits.windowBytesLeft).toBe(0);
   });
 
   test("the match cap: the cap'th match counts, the next stops the rules and its window budget too", () => {
@@ -122,7 +134,7 @@ describe("a scan the rules' limits stopped", () => {
   test("a window budget stop inside a gzip file names the file", async () => {
     const { gzipSync } = await import("node:zlib");
     const result = await scanOf([await tarOf([{ name: "var/log/remotes.gz", data: gzipSync(Buffer.from(urls(0, 200))) }])], new RuleLimits(2048, 1000));
-    expect(result.notSearched).toEqual([expect.objectContaining({ path: "var/log/remotes.gz", scope: "pattern rules", reason: expect.stringMatching(/^pattern rules stopped here: more than 2048 bytes of text near keywords/) })]);
+    expect(result.notSearched).toEqual([expect.objectContaining({ path: "var/log/remotes.gz", scope: "pattern rules", reason: expect.stringMatching(/^pattern rules stopped here: more than \d+ bytes of text near keywords \(limit per scan: 2048 bytes and 1\/16 of the bytes read;/) })]);
   });
 
   test("a stop in the image config names the config's place, with no layer", async () => {

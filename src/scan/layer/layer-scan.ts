@@ -105,6 +105,8 @@ const WHITEOUT = ".wh.";
 const MAGIC_BYTES = 4;
 /** Malformed files remembered per layer (the warning names the first ones). */
 const MAX_UNREADABLE = 20;
+/** What a layer lists as not searched; past it, one entry stands for the rest, with their count. */
+export const MAX_NOT_SEARCHED = 1000;
 
 /** One layer being scanned as its bytes are pushed; `finish` once its backlog has settled. */
 export interface LayerScanner {
@@ -120,6 +122,7 @@ class LayerWalk {
   readonly paths = new PathIndexBuilder();
   readonly notSearched: NotSearchedInLayer[] = [];
   readonly #notSearchedSeen = new Set<string>();
+  #notListed: { readonly path: string; readonly reason: string; more: number } | null = null;
   readonly unreadable: NotSearchedInLayer[] = [];
   readonly hardLinks: HardLink[] = [];
   readonly installed: string[] = [];
@@ -212,10 +215,25 @@ class LayerWalk {
   };
 
   skipped(path: string, reason: string): void {
+    if (this.notSearched.length >= MAX_NOT_SEARCHED) {
+      // a hostile layer of a million encrypted zip entries must not make a million report entries
+      this.#notListed ??= { path, reason, more: 0 };
+      this.#notListed.more += 1;
+      return;
+    }
     const key = `${path}\0${reason}`;
     if (this.#notSearchedSeen.has(key)) return;
     this.#notSearchedSeen.add(key);
     this.notSearched.push({ path, reason });
+  }
+
+  /** The entry that stands for what was not searched past the list's limit: the first of them, and how many more. */
+  listNotListed(): void {
+    const over = this.#notListed;
+    if (over === null) return;
+    const more = over.more - 1;
+    const tail = more === 0 ? "" : `; and ${more} more ${more === 1 ? "file" : "files"} of this layer after it, not listed (the report lists ${MAX_NOT_SEARCHED} per layer)`;
+    this.notSearched.push({ path: over.path, reason: `${over.reason}${tail}` });
   }
 
   malformed(path: string, reason: string): void {
@@ -464,6 +482,7 @@ export function startLayerScan(ctx: LayerScanContext, backlog: Backlog): LayerSc
       // (its decompression failed) may still have one open.
       layer.endOpenGzip();
       await layer.inflations.settle();
+      layer.listNotListed();
       if (layer.stopped !== null) {
         const { path, limit } = layer.stopped;
         layer.notSearched.push({ path, reason: `${limit}: this entry and the rest of the layer (${layer.unread} entries) were not searched` });

@@ -357,6 +357,18 @@ describe("content stage: limits and damage are reported as not searched, with th
     ]);
   });
 
+  test("a layer of 1,200 files not searched lists the first 1,000, then one entry with the count of the rest", async () => {
+    const rar = Buffer.concat([Buffer.from("Rar!\x1a\x07\x00", "latin1"), noise(40)]);
+    const files = Array.from({ length: 1200 }, (_, i) => [`data/${String(i).padStart(4, "0")}.rar`, rar] as const);
+    const result = await scan(await tarOf(files));
+    expect(result.notSearched).toHaveLength(1001);
+    expect(result.notSearched[999]!.path).toBe("data/0999.rar");
+    expect(result.notSearched[1000]).toEqual({
+      path: "data/1000.rar",
+      reason: "RAR archive: a format safebuild does not decode (its bytes were searched as they are, not what it holds); and 199 more files of this layer after it, not listed (the report lists 1000 per layer)",
+    });
+  });
+
   test("a RAR archive (RAR 4 and RAR 5 signatures) is not searched either; the signature in text is not one", async () => {
     const rar4 = Buffer.concat([Buffer.from("Rar!\x1a\x07\x00", "latin1"), noise(300)]);
     const rar5 = Buffer.concat([Buffer.from("Rar!\x1a\x07\x01\x00", "latin1"), noise(300)]);

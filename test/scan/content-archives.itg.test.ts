@@ -93,6 +93,8 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "COPY Packages.lz4 /var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
         "COPY app.jmod /opt/jdk/jmods/app.jmod",
         // shapes busybox makes from the mounted secret (its xz only decompresses): a .tgz inside a .tar.gz, bzip2
+        // a payload kept as text: gzip | base64
+        "RUN --mount=type=secret,id=token gzip -c /run/secrets/token | base64 > /opt/payload.b64",
         "RUN --mount=type=secret,id=token mkdir -p /tmp/s/conf && cp /run/secrets/token /tmp/s/conf/db.conf && cd /tmp/s && tar czf /tmp/inner.tgz conf && cd /tmp && tar czf /srv.tar.gz inner.tgz && bzip2 -c /tmp/s/conf/db.conf > /db.conf.bz2 && rm -rf /tmp/s /tmp/inner.tgz",
       ],
       secretFile,
@@ -148,6 +150,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "tar:opt/extra/agent.run!/etc/agent.conf",
         "lz4:var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
         "zip:opt/jdk/jmods/app.jmod!/conf/app.properties",
+        "gzip:opt/payload.b64",
       ]),
     );
     expect(paths.some((p) => /^git-pack:opt\/extra\/repo\.bundle!\/blob@\d+$/.test(p)), paths.join(" ")).toBe(true);

@@ -1,4 +1,5 @@
 import { arDecoder } from "./ar.js";
+import { base64TextDecoder } from "./base64-text.js";
 import { brotliDecoder } from "./brotli.js";
 import { bzip2Decoder } from "./bzip2.js";
 import type { Decoder } from "./decoder.js";
@@ -43,5 +44,6 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   rar: undecodedDecoder("rar"),
   lz4: lz4Decoder,
   jmod: jmodDecoder,
+  base64: base64TextDecoder,
   squashfs: undecodedDecoder("squashfs"),
 };

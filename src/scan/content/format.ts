@@ -21,6 +21,7 @@ export type ContentFormat =
   | "png"
   | "lz4"
   | "jmod"
+  | "base64"
   | UndecodedFormat;
 
 /** Compressed or archive formats recognised by their magic but not decoded here: never a silent clean. */
@@ -112,6 +113,7 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
   // "ustar" then NUL (POSIX) or two spaces (GNU)
   if (head.length >= 263 && head[257] === 0x75 && head.toString("latin1", 257, 262) === "ustar" && (head[262] === 0 || head[262] === 0x20)) return "tar";
   if (isGitBundle(head)) return "git-bundle";
+  if (isBase64Payload(head)) return "base64";
   // "#!": a script, which may carry a zip after it (an executable jar, a zipapp, a pex)
   if (head[0] === 0x23 && head[1] === 0x21) return "script";
   if (isLzmaAlone(head)) return "lzma";
@@ -165,3 +167,14 @@ function isZlib(head: Buffer): boolean {
 
 /** `git bundle create`'s first line: "# v2 git bundle" or "# v3 git bundle". */
 const isGitBundle = (head: Buffer): boolean => /^# v[23] git bundle\n/.test(head.toString("latin1", 0, 16));
+
+/**
+ * Base64 text of a gzip, zip, bzip2, xz or zstd stream (`gzip | base64`): the base64 of its
+ * magic (`H4sI`, `UEsDB`, `QlpoO`…, `/Td6WFo`, `KLUv/`), then nothing but base64 and line breaks
+ * as far as the head goes.
+ */
+function isBase64Payload(head: Buffer): boolean {
+  if (head.length < 16) return false;
+  const text = head.toString("latin1");
+  return /^(?:H4sI|UEsDB|Qlpo[MNO]|\/Td6WFo|KLUv\/)/.test(text) && /^[A-Za-z0-9+/=\s]+$/.test(text);
+}

@@ -3,8 +3,8 @@
 # for the cmd: provider tests), gnupg (its throwaway key), socat and openssl (a TLS engine
 # endpoint with client certificates); bzip2, xz and zstd make the content-stage test archives
 # and lzip, cpio, lz4, 7z (p7zip-full), mksquashfs (squashfs-tools) and rpmbuild (rpm) the
-# formats read or reported as not decoded, and the JDK's jar, javac and jmod (a fat jar read as
-# it streams, a module file)
+# formats read or reported as not decoded, the JDK's jar, javac and jmod (a fat jar read as
+# it streams, a module file), unzipsfx and zip (a self-extracting zip)
 # (test/helpers/content-archives.ts); GNU time (peak memory of a scan,
 # test/scan/entry-limits.test.ts); util-linux's unshare and nsenter (pid namespaces,
 # test/faults/sweep-namespaces.test.ts); docker-registry (the real distribution registry 2.8),
@@ -29,6 +29,8 @@ command -v 7z >/dev/null 2>&1 || need+=(p7zip-full)
 command -v mksquashfs >/dev/null 2>&1 || need+=(squashfs-tools)
 command -v rpmbuild >/dev/null 2>&1 || need+=(rpm)
 command -v makeself >/dev/null 2>&1 || need+=(makeself)
+command -v unzipsfx >/dev/null 2>&1 || need+=(unzip)
+command -v zip >/dev/null 2>&1 || need+=(zip)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v jar >/dev/null 2>&1 || need+=(default-jdk-headless)
 [ -x /usr/bin/time ] || need+=(time)

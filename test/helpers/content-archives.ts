@@ -249,3 +249,11 @@ export const jmodOf = (files: ReadonlyArray<readonly [string, Buffer]>): Buffer 
     return readFileSync(join(dir, "out.jmod"));
   });
 };
+
+/** A self-extracting zip as Info-ZIP makes one: `cat unzipsfx app.zip > app && zip -A app` (offsets then count from the file's start). */
+export const sfxOf = (zip: Buffer): Buffer =>
+  inTempDir([["app.zip", zip]], (dir) => {
+    writeFileSync(join(dir, "app"), Buffer.concat([readFileSync(execFileSync("sh", ["-c", "command -v unzipsfx"]).toString().trim()), zip]));
+    execFileSync("zip", ["-q", "-A", join(dir, "app")]);
+    return readFileSync(join(dir, "app"));
+  });

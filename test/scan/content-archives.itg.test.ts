@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engineAnswers } from "../build/cli.js";
 import { dockerArchive, tarOf } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
-import { arOf, jarOf, jmodOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
+import { arOf, jarOf, jmodOf, lz4Of, lzipOf, sfxOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
 
 const DOCKER = "/usr/bin/docker";
 const run = Math.random().toString(36).slice(2, 8);
@@ -71,6 +71,8 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     writeFileSync(join(work, "repo", "application.properties"), properties("REDACTED"));
     git("commit", "-qam", "scrub");
     git("bundle", "create", join(leaky, "repo.bundle"), "--all");
+    // a self-extracting zip (Info-ZIP's unzipsfx stub, zip -A)
+    writeFileSync(join(leaky, "installer"), sfxOf(zipOf([{ name: "conf/app.properties", data: properties(value) }])));
     // a JDK module file of the app's own, its config inside (jmod create)
     writeFileSync(join(leaky, "app.jmod"), jmodOf([["app.properties", properties(value)]]));
     // apt's lists as Debian and Ubuntu images keep them (Acquire::GzipIndexes): lz4, linked 64 KiB blocks
@@ -92,6 +94,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "COPY db.conf.zst agent.run repo.bundle /opt/extra/",
         "COPY Packages.lz4 /var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
         "COPY app.jmod /opt/jdk/jmods/app.jmod",
+        "COPY installer /opt/installer",
         // shapes busybox makes from the mounted secret (its xz only decompresses): a .tgz inside a .tar.gz, bzip2
         // a payload kept as text: gzip | base64
         "RUN --mount=type=secret,id=token gzip -c /run/secrets/token | base64 > /opt/payload.b64",
@@ -151,6 +154,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "lz4:var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
         "zip:opt/jdk/jmods/app.jmod!/conf/app.properties",
         "gzip:opt/payload.b64",
+        "zip:opt/installer!/conf/app.properties",
       ]),
     );
     expect(paths.some((p) => /^git-pack:opt\/extra\/repo\.bundle!\/blob@\d+$/.test(p)), paths.join(" ")).toBe(true);

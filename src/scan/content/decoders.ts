@@ -4,6 +4,7 @@ import { brotliDecoder } from "./brotli.js";
 import { bzip2Decoder } from "./bzip2.js";
 import type { Decoder } from "./decoder.js";
 import type { ContentFormat } from "./format.js";
+import { elfDecoder } from "./elf-overlay.js";
 import { gitBundleDecoder, gitPackDecoder } from "./git-pack.js";
 import { gzipDecoder } from "./gzip.js";
 import { cpioDecoder } from "./cpio.js";
@@ -45,5 +46,6 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   lz4: lz4Decoder,
   jmod: jmodDecoder,
   base64: base64TextDecoder,
+  elf: elfDecoder,
   squashfs: undecodedDecoder("squashfs"),
 };

@@ -22,6 +22,7 @@ export type ContentFormat =
   | "lz4"
   | "jmod"
   | "base64"
+  | "elf"
   | UndecodedFormat;
 
 /** Compressed or archive formats recognised by their magic but not decoded here: never a silent clean. */
@@ -104,6 +105,10 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
       break;
     case 0x89:
       if (startsWith(head, PNG)) return "png";
+      break;
+    case 0x7f:
+      // "\x7fELF", 32 or 64 bits, either byte order: what may follow its last byte (elf-overlay.ts)
+      if (head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46 && (head[4] === 1 || head[4] === 2) && (head[5] === 1 || head[5] === 2)) return "elf";
       break;
     case 0x4a:
       // "JM", version 1.0, then a zip's first local header

@@ -42,6 +42,9 @@ function readZip(dc: DecoderContext, zip: Buffer): void {
   let entries: ZipEntry[] | string;
   try {
     entries = directory(zip);
+    // offsets counted from before the zip's first byte: a self-extracting zip's stub (`zip -A`), cut off here
+    const shift = typeof entries === "string" ? stubBytes(zip) : 0;
+    if (shift > 0) entries = directory(zip, shift);
   } catch {
     entries = "unreadable central directory";
   }
@@ -147,19 +150,19 @@ function finish(dc: DecoderContext, inner: string, outcome: "whole" | "cut" | "c
 }
 
 /** The central directory's entries, or why it cannot be read. */
-function directory(zip: Buffer): ZipEntry[] | string {
+function directory(zip: Buffer, shift = 0): ZipEntry[] | string {
   const end = findEocd(zip);
   if (end === -1) return "no end of central directory (cut short or not a zip)";
   let count = zip.readUInt16LE(end + 10);
   const size = zip.readUInt32LE(end + 12);
-  let offset = zip.readUInt32LE(end + 16);
+  let offset = zip.readUInt32LE(end + 16) - shift;
   if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
     const locator = end - 20;
     if (locator < 0 || zip.readUInt32LE(locator) !== EOCD64_LOCATOR) return "zip64 locator missing";
     const at = Number(zip.readBigUInt64LE(locator + 8));
     if (at + 56 > zip.length || zip.readUInt32LE(at) !== EOCD64) return "zip64 end record missing";
     count = Number(zip.readBigUInt64LE(at + 32));
-    offset = Number(zip.readBigUInt64LE(at + 48));
+    offset = Number(zip.readBigUInt64LE(at + 48)) - shift;
   }
   const entries: ZipEntry[] = [];
   let at = offset;
@@ -193,10 +196,19 @@ function directory(zip: Buffer): ZipEntry[] | string {
       }
       extra += 4 + length;
     }
-    entries.push({ name, flags, method, compressedSize, uncompressedSize, localOffset });
+    entries.push({ name, flags, method, compressedSize, uncompressedSize, localOffset: localOffset - shift });
     at = extraEnd + commentLength;
   }
   return entries;
+}
+
+/** How many bytes before the zip its directory's offsets count from (where it says its directory is, past where it is); 0 when none. */
+function stubBytes(zip: Buffer): number {
+  const end = findEocd(zip);
+  if (end === -1) return 0;
+  const said = zip.readUInt32LE(end + 16);
+  const is = end - zip.readUInt32LE(end + 12);
+  return said !== 0xffffffff && said > is ? said - is : 0;
 }
 
 export function findEocd(zip: Buffer): number {

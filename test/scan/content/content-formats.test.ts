@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
 import { describe, expect, test } from "vitest";
@@ -7,7 +8,7 @@ import { buildNeedles } from "../../../src/scan/findings/needles.js";
 import { sniffFormat } from "../../../src/scan/content/format.js";
 import { ContentBudget } from "../../../src/scan/content/limits.js";
 import { dockerArchive } from "../../helpers/archives.js";
-import { arOf, bzip2Of, cpioOf, gitDirOf, jmodOf, lz4Of, lzipOf, pngOf, rpmOf, sevenZipOf, squashfsOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
+import { arOf, bzip2Of, cpioOf, gitDirOf, jmodOf, lz4Of, sfxOf, lzipOf, pngOf, rpmOf, sevenZipOf, squashfsOf, xzOf, zipOf, zstdOf } from "../../helpers/content-archives.js";
 import { contentHits, noise, scanLayerInChunks, secret, tarOf } from "../helpers.js";
 
 const value = `sbtest-content-${randomBytes(12).toString("hex")}`;
@@ -112,6 +113,9 @@ const cases: Case[] = [
   { name: "gzip | base64 (a payload kept in a text file), wrapped at 76", make: (t) => Buffer.from(`${gzipSync(t).toString("base64").replace(/.{76}/g, "$&\n")}\n`), expected: "gzip:app/app.jar" },
   { name: "zip | base64 on one line", make: (t) => Buffer.from(zipOf([{ name: "conf/app.properties", data: t }]).toString("base64")), expected: "zip:app/app.jar!/conf/app.properties" },
   { name: "xz | base64, CRLF", make: (t) => Buffer.from(`${xzOf(t).toString("base64").replace(/.{64}/g, "$&\r\n")}\r\n`), expected: "xz:app/app.jar" },
+  { name: "a self-extracting zip (unzipsfx, zip -A: offsets from the file's start)", make: (t) => sfxOf(zipOf([{ name: "conf/app.properties", data: t }])), expected: "zip:app/app.jar!/conf/app.properties" },
+  { name: "a zip appended to an ELF launcher (cat /bin/true app.zip)", make: (t) => Buffer.concat([readFileSync("/bin/true"), zipOf([{ name: "conf/app.properties", data: t }])]), expected: "zip:app/app.jar!/conf/app.properties" },
+  { name: "a tar.gz appended to an ELF launcher", make: async (t) => Buffer.concat([readFileSync("/bin/true"), gzipSync(await tarOfOne("etc/app.conf", t))]), expected: "tar:app/app.jar!/etc/app.conf" },
   { name: "an lzip file", make: (t) => lzipOf(t), expected: "lzip:app/app.jar" },
   { name: "an lzip file of two members (cat a.lz b.lz)", make: (t) => Buffer.concat([lzipOf(noise(5000)), lzipOf(t)]), expected: "lzip:app/app.jar" },
   { name: "a .tar.lz (tar --lzip)", make: async (t) => lzipOf(await tarOfOne("etc/app.conf", t)), expected: "tar:app/app.jar!/etc/app.conf" },
@@ -167,6 +171,24 @@ describe("content stage: each format, its leak and its clean look-alikes", () =>
       const cleanResult = await scan(await tarOfOne("app/app.jar", await lookAlike()));
       expect(found(cleanResult)).toEqual([]);
       expect(cleanResult.notSearched).toEqual([]);
+    }
+  });
+
+  test("an executable's appended archive reads without a warning; an executable with nothing after it opens nothing", async () => {
+    const zip = zipOf([{ name: "conf/app.properties", data: Buffer.from(`password=${value}\n`) }]);
+    const result = await scan(await tarOf([["opt/app", sfxOf(zip)], ["opt/launcher", Buffer.concat([readFileSync("/bin/true"), zip])], ["bin/true", readFileSync("/bin/true")]]));
+    expect(found(result)).toEqual(["zip:opt/app!/conf/app.properties", "zip:opt/launcher!/conf/app.properties"]);
+    expect(result.unreadable).toEqual([]);
+    expect(result.notSearched).toEqual([]);
+  });
+
+  test("an executable's headers changed at random, or cut anywhere, never fail the scan", async () => {
+    const exe = Buffer.concat([readFileSync("/bin/true"), zipOf([{ name: "a.txt", data: Buffer.from("x") }])]);
+    for (let round = 0; round < 200; round++) {
+      const bad = Buffer.from(exe);
+      for (let m = 0; m < 4; m++) bad[round % 3 === 0 ? Math.floor(Math.random() * 64) : Math.floor(Math.random() * bad.length)] = Math.floor(Math.random() * 256);
+      const cut = round % 5 === 0 ? bad.subarray(0, Math.floor(Math.random() * bad.length)) : bad;
+      expect((await scan(await tarOf([["bin/app", cut]]), 4096)).error).toBeNull();
     }
   });
 

@@ -55,10 +55,14 @@ function printfQ(text: string): string {
   return out;
 }
 
-/** Inside `'…'` (`'\''` and `'"'"'` for a quote), inside `"…"` (`\$ \" \\ \``), and printf %q. */
+/**
+ * Inside `'…'` (`'\''` and `'"'"'` for a quote), inside `"…"` (`\$ \" \\ \``), printf %q, and a
+ * single-quoted string literal that escapes only `\` and `'` (PHP's `var_export`: Laravel's
+ * `config:cache`, Symfony's `dump-env`; Python's `repr` of a value with both quotes; Ruby and Perl).
+ */
 function shellForms(value: Buffer): Buffer[] {
   const text = value.toString("latin1");
-  const forms = [text.replace(/'/g, "'\\''"), text.replace(/'/g, `'"'"'`), text.replace(/[$"\\`]/g, "\\$&")];
+  const forms = [text.replace(/'/g, "'\\''"), text.replace(/'/g, `'"'"'`), text.replace(/[$"\\`]/g, "\\$&"), text.replace(/[\\']/g, "\\$&")];
   // printf %q writes a line break as $'\n' (not searched)
   if (!LINE_BREAK.test(text)) forms.push(printfQ(text));
   return distinct(text, forms);

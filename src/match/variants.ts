@@ -22,11 +22,11 @@ function withoutTrailingNewline(value: Buffer): Buffer | undefined {
 
 /**
  * Lines that are the shape of a secret file, not its substance: PEM armour, INI section
- * headers (`[default]` in ~/.aws/credentials), and settings whose value is a flag or a small
- * number (`always-auth=true`). They occur in countless images, so as needles they would fail
+ * headers (`[default]` in ~/.aws/credentials), settings whose value is a flag or a small
+ * number (`always-auth=true`), and a script's `#!/bin/bash`, `set -euo pipefail` and `exec "$@"`. They occur in countless images, so as needles they would fail
  * clean builds; the lines around them carry the secret and are still searched.
  */
-const STRUCTURAL_LINE = /^(?:-----(?:BEGIN|END) [A-Z0-9 ]+-----|\[[^\]\r\n]*\]|[\w.-]+\s*[=:]\s*(?:true|false|yes|no|on|off|\d{1,6}))\s*$/i;
+const STRUCTURAL_LINE = /^(?:-----(?:BEGIN|END) [A-Z0-9 ]+-----|\[[^\]\r\n]*\]|[\w.-]+\s*[=:]\s*(?:true|false|yes|no|on|off|\d{1,6})|#!\s*\/[\w./-]{1,64}(?:\s+[\w.-]{1,32}){0,2}|set(?:\s+[-+][a-zA-Z]{1,8}(?:\s+pipefail)?){1,4}|exec\s+"\$@")\s*$/i;
 
 /**
  * Markup with no room for a secret: an XML declaration, a DOCTYPE without internal subset, a

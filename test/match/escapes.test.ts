@@ -117,6 +117,7 @@ describe("quotes doubled or escaped", () => {
     ["shell double-quoted", "shell", 'a$b"c\\d`e-sbtest', 'a\\$b\\"c\\\\d\\`e-sbtest'],
     ["printf %q", "shell", "p@ss word!(x)&y-sbtest", "p@ss\\ word\\!\\(x\\)\\&y-sbtest"],
     ["printf %q, a leading # and ~", "shell", "#x=~y-sbtest-pw", "\\#x=\\~y-sbtest-pw"],
+    ["PHP var_export (Laravel config:cache), Python repr with both quotes", "shell", `it's $ok! & "fine" \\-sbtest`, `it\\'s $ok! & "fine" \\\\-sbtest`],
     ["Java .properties", "properties", "a=b:c#d!e\\f-sbtest", "a\\=b\\:c\\#d\\!e\\\\f-sbtest"],
     ["Java .properties, a leading space", "properties", " lead=sbtest-pw", "\\ lead\\=sbtest-pw"],
     ["Java .properties, non-ASCII as \\uXXXX", "properties", "pässwort=sbtest", "p\\u00E4sswort\\=sbtest"],

@@ -65,6 +65,12 @@ describe("variantsOf", () => {
     expect(lines).toEqual(["first-line-long", "third-line-long"]);
   });
 
+  test("a script's #! and set -euo pipefail lines are its shape: not searched alone; its other lines are", () => {
+    const vs = of(`#!/bin/bash\nset -euo pipefail\nset -x\n#!/usr/bin/env bash\nexport API_TOKEN=${token}\nexec "$@"\n`);
+    const lines = vs.filter((v) => v.encoding === "line").map((v) => v.bytes.toString());
+    expect(lines).toEqual([`export API_TOKEN=${token}`]);
+  });
+
   test.each<[string, string, string]>([
     ["npmrc _authToken", `//registry.npmjs.org/:_authToken=${token}\nalways-auth=true\n`, token],
     ["npmrc _auth decoded password", `_auth=${Buffer.from(`me:${token}`).toString("base64")}\n`, token],

@@ -23,7 +23,8 @@ export function analyzeStructured(value: Buffer): StructuredPlan | undefined {
     const parsed = doc === undefined ? undefined : json(doc, plan());
     if (parsed !== undefined) return parsed;
   }
-  if (start.startsWith("-----BEGIN ") || start.startsWith("Bag Attributes")) return pemBundle(text, plan());
+  // openssl's own files: PEM blocks, `pkcs12 -nodes`'s bag attributes, `x509|req -text`, `rsa|ec|pkey -text`
+  if (/^(?:-----BEGIN |Bag Attributes|Certificate(?: Request)?:|(?:RSA |EC )?Private-Key: \()/.test(start)) return pemBundle(text, plan());
   if (/^[a-z][a-z0-9+.-]{0,31}:\/\//i.test(start)) return gitCredentials(plan());
   if (/^(?:machine|default)\s/.test(start)) return netrc(text, plan());
   if (start.startsWith("<")) {

@@ -79,8 +79,15 @@ export function addPrivateBlock(plan: PlanBuilder, block: PemBlock, lines: reado
 
 export const CERTIFICATE_REASON = "certificate or public key";
 
-/** Text openssl writes around blocks (`openssl pkcs12 -nodes`): `Bag Attributes`, `subject=`, indented attributes. */
-const OPENSSL_TEXT = /^(?:Bag Attributes|Key Attributes: ?.*|\s+\S.*|(?:subject|issuer)=.*|\s*)$/;
+/**
+ * Text openssl writes around blocks: `openssl pkcs12 -nodes` (`Bag Attributes`, `subject=`,
+ * indented attributes), `openssl x509 -text` and `req -text` (`Certificate:` then indented
+ * fields: easy-rsa's issued certificates), `openssl rsa|ec|pkey -text` (`Private-Key: (2048 bit)`,
+ * then its numbers' labels, each followed by indented hex: the key's own numbers, searched as its
+ * key material).
+ */
+const OPENSSL_TEXT =
+  /^(?:Bag Attributes|Key Attributes: ?.*|\s+\S.*|(?:subject|issuer)=.*|Certificate(?: Request)?:|(?:RSA |EC )?Private-Key: \(\d+ bit.*\)|(?:modulus|publicExponent|privateExponent|prime[12]|exponent[12]|coefficient|priv|pub):(?: \d+ \(0x[0-9a-f]+\))?|ASN1 OID: [\w-]+|NIST CURVE: [\w-]+|\s*)$/;
 
 /**
  * A value made of PEM blocks only: private keys are searched (each body line, the body

@@ -1,4 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { analyzeStructured } from "../../../src/match/structured/analyze.js";
 import { describeSearch } from "../../../src/match/structured/describe.js";
@@ -290,5 +294,28 @@ describe("an EKS kubeconfig: ARNs and names are public, the token and exec secre
     for (const part of [token, vault, argToken]) expect(isNeedle(kubeconfig, part)).toBe(true);
     expect(hits(kubeconfig, `curl -H "Authorization: Bearer ${token}" https://k8s/\n`)).not.toEqual([]);
     expect(describeSearch(Buffer.from(kubeconfig))).toMatch(/^kubeconfig; searched: whole value, 3 credentials \(VAULT_TOKEN line 30; token line 35; token line 38\); not searched alone: /);
+  });
+});
+
+describe("a key and its certificates as openssl prints them (x509 -text, rsa -text: easy-rsa's files)", () => {
+  // a CA and a client certificate it signed, made by openssl itself
+  const dir = mkdtempSync(join(tmpdir(), "sbtest-pem-text-"));
+  const sh = (...args: string[]): void => void execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+  sh("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=corp-ca", "-days", "30");
+  sh("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=client");
+  sh("x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.crt", "-days", "30");
+  const text = (...args: string[]): string => execFileSync("openssl", args, { cwd: dir }).toString();
+  const key = readFileSync(join(dir, "client.key"), "latin1");
+  const caPem = readFileSync(join(dir, "ca.crt"), "latin1");
+  const bundles = {
+    "key, then each certificate with openssl's text": key + text("x509", "-in", "client.crt", "-text") + text("x509", "-in", "ca.crt", "-text"),
+    "the key as openssl rsa -text prints it, then the CA": text("rsa", "-in", "client.key", "-text") + caPem,
+  };
+  rmSync(dir, { recursive: true, force: true });
+
+  test.each(Object.entries(bundles))("%s: recognised; the CA certificate installed alone is no finding, the key is", (_name, bundle) => {
+    expect(formatOf(bundle)).toBe("pem");
+    expect(hits(bundle, `/usr/local/share/ca-certificates/corp.crt:\n${caPem}`)).toEqual([]);
+    expect(hits(bundle, key)).not.toEqual([]);
   });
 });

@@ -23,7 +23,8 @@ export function pemBlocks(text: string): PemBlock[] {
   const out: PemBlock[] = [];
   for (const m of text.matchAll(PEM_BLOCK)) {
     const type = m[1] ?? "";
-    const lines = (m[2] ?? "").split(/\r?\n/).filter((l) => !l.includes(":"));
+    // headers (`Proc-Type:`, `Version:`) and OpenPGP armour's checksum line (`=Ab3d`) are no body
+    const lines = (m[2] ?? "").split(/\r?\n/).filter((l) => !l.includes(":") && !/^\s*=[A-Za-z0-9+/]{4}\s*$/.test(l));
     const body = lines.join("").replace(/\s+/g, "");
     const bodyLines = lines.map((l) => l.replace(/\s+/g, "")).filter((l) => l.length > 0);
     out.push({ type, isPublic: PUBLIC_BLOCK.test(type), start: m.index, end: m.index + m[0].length, body, lines: bodyLines });
@@ -78,6 +79,7 @@ export function addPrivateBlock(plan: PlanBuilder, block: PemBlock, lines: reado
 }
 
 export const CERTIFICATE_REASON = "certificate or public key";
+const PGP_PUBLIC_REASON = "an OpenPGP key's lines: its public key, user ids and signatures are the public export's too (the body is searched whole, unwrapped and decoded)";
 
 /**
  * Text openssl writes around blocks: `openssl pkcs12 -nodes` (`Bag Attributes`, `subject=`,
@@ -112,6 +114,9 @@ export function pemBundle(text: string, plan: PlanBuilder): StructuredPlan | und
     const body = range.slice(1, -1).filter((n) => !index.text(n).includes(":"));
     plan.credential(`${block.type} block`, [], body);
     addPrivateBlock(plan, block, range);
+    // an OpenPGP secret key holds its public key packet, user ids and self-signatures, line for
+    // line as the public key export (`gpg --armor --export`) that signing builds ship: searched whole only
+    if (block.type === "PGP PRIVATE KEY BLOCK") plan.withhold(`${block.type} block`, PGP_PUBLIC_REASON, block.lines);
   }
   const textLines = index.lines.map((_, i) => i + 1).filter((n) => index.text(n).trim().length > 0 && !blocks.some((b) => index.lineOf(b.start) <= n && n <= index.lineOf(b.end - 1)));
   if (textLines.length > 0) plan.exclude("openssl text", "description (bag attributes, subject)", textLines);

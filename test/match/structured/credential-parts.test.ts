@@ -319,3 +319,22 @@ describe("a key and its certificates as openssl prints them (x509 -text, rsa -te
     expect(hits(bundle, key)).not.toEqual([]);
   });
 });
+
+describe("an OpenPGP signing key, whose public key a signing build ships", () => {
+  const home = mkdtempSync(join(tmpdir(), "sbtest-gpg-"));
+  const gpg = (...args: string[]): Buffer => execFileSync("gpg", ["--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", "", ...args], { stdio: ["ignore", "pipe", "ignore"] });
+  gpg("--quick-gen-key", "Release Signing <release@example.com>", "rsa2048", "sign", "never");
+  const secret = gpg("--armor", "--export-secret-keys").toString("latin1");
+  const publicKey = gpg("--armor", "--export").toString("latin1");
+  const binary = gpg("--export-secret-keys");
+  rmSync(home, { recursive: true, force: true });
+
+  test("the public key export (KEYS, an apt keyring's .asc) is no finding; the secret key, armoured, re-wrapped or binary, is", () => {
+    expect(formatOf(secret)).toBe("pem");
+    expect(hits(secret, `app/dist/release.asc:\n${publicKey}`)).toEqual([]);
+    expect(hits(secret, secret)).not.toEqual([]);
+    const body = secret.split("\n").filter((l) => /^[A-Za-z0-9+/=]+$/.test(l) && !l.startsWith("=")).join("");
+    expect(hits(secret, `{"key":"${body}"}`)).toContain("pem");
+    expect(variantsOf("s", Buffer.from(secret, "latin1")).some((v) => v.bytes.length >= 8 && binary.includes(v.bytes))).toBe(true);
+  });
+});

@@ -15,7 +15,7 @@ const JOSE = "(?:eyJ|eyAi)";
  * Passwords that stand for "the default" in docs and tests, as whole values (V8 on Node 20 has no
  * `(?i:)`); `changeit` is the JDK's published default for every keystore and its `cacerts`.
  */
-const DEFAULT_PASSWORDS = "^(?:x-oauth-basic|anonymous|guest|postgres|mysql|root|admin|masterkey|tiger|hunter[0-9]?|changeit)$";
+const DEFAULT_PASSWORDS = "^(?:x-oauth-basic|anonymous|guest|postgres|mysql|root|admin|masterkey|tiger|hunter[0-9]?|changeit|foobared)$";
 /**
  * Whole values a deploy tool replaces, for every rule: Azure DevOps' and Octopus' token
  * replacement (`#{DbPassword}#`, `#{Db.Password}`) and `__NAME__` (all capitals: Azure
@@ -206,6 +206,8 @@ const RULES: readonly RuleSpec[] = [
     severity: "high",
     keywords: ["hooks.slack.com/services/"],
     regex: "hooks\\.slack\\.com/services/(T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})",
+    // Slack's documentation placeholder (T00000000/B00000000/XXXX…), in every example config
+    allowRegexes: ["^T0{8,12}/B0{8,12}/", "/[Xx]{24}$"],
     before: 0,
     after: 96,
   },
@@ -283,7 +285,8 @@ const RULES: readonly RuleSpec[] = [
     regex: `(?:^|[^A-Za-z0-9_-])(${JOSE}[A-Za-z0-9_-]{10,}\\.${JOSE}[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]{16,})${END}`,
     entropy: 4.0,
     // jwt.io's example token (HS256, "John Doe"), copied into countless tests and READMEs
-    allowRegexes: ["\\.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c$"],
+    // and Supabase's local demo keys (issuer supabase-demo, signed with the demo secret its docs publish)
+    allowRegexes: ["\\.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c$", "\\.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIi"],
     before: 1,
     after: 10240,
   },

@@ -159,6 +159,10 @@ const negatives: [string, () => string][] = [
   ["dotenv-secret", () => "STRIPE_WEBHOOK_SECRET=__STRIPE_WEBHOOK_SIGNING_KEY__\n"],
   ["url-password", () => "DATABASE_URL=postgres://app:#{DbPwd}#@db.internal:5432/app redis://:__REDIS_AUTH__@cache:6379"],
   ["spring-config-password", () => "spring.datasource.password=__DB_PASSWORD__\n"],
+  // documented placeholders and defaults: Slack's example webhook, redis.conf's requirepass, Supabase's local demo keys
+  ["slack-webhook", () => "slack_api_url: 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX'\n"],
+  ["url-password", () => "REDIS_URL=redis://:foobared@redis:6379/0\n"],
+  ["jwt", () => `ANON_KEY=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.${Buffer.from(JSON.stringify({ iss: "supabase-demo", role: "anon", exp: 1983812996 })).toString("base64url")}.${alnum(43)}\n`],
   // a project's identifier, the JDK's default keystore password
   ["gradle-properties-secret", () => "org.gradle.caching=true\nsonar.projectKey=acme_payments-service\nsonar.organization=acme\nsystemProp.javax.net.ssl.trustStorePassword=changeit\n"],
   ["spring-config-password", () => "server:\n  ssl:\n    key-store: classpath:keystore.p12\n    key-store-password: changeit\n    trust-store-password: changeit\n"],

@@ -4,6 +4,7 @@ import { keyValue } from "./key-value.js";
 import { netrc } from "./netrc.js";
 import { openvpn } from "./openvpn.js";
 import { pemBundle } from "./pem.js";
+import { pgpass } from "./pgpass.js";
 import { PlanBuilder, type StructuredPlan } from "./plan.js";
 import { json, yaml } from "./tree.js";
 import { xml } from "./xml.js";
@@ -27,6 +28,11 @@ export function analyzeStructured(value: Buffer): StructuredPlan | undefined {
   if (/^(?:-----BEGIN |Bag Attributes|Certificate(?: Request)?:|(?:RSA |EC )?Private-Key: \()/.test(start)) return pemBundle(text, plan());
   if (/^[a-z][a-z0-9+.-]{0,31}:\/\//i.test(start)) return gitCredentials(plan());
   if (/^(?:machine|default)\s/.test(start)) return netrc(text, plan());
+  // host:port:db:user:password, the shape of no other format here
+  if (/^[^\s:#][^\n:]*:(?:\d{1,5}|\*):/.test(start.replace(/^(?:#[^\n]*\n\s*)+/, ""))) {
+    const parsed = pgpass(plan());
+    if (parsed !== undefined) return parsed;
+  }
   if (start.startsWith("<")) {
     const parsed = xml(text, plan());
     if (parsed !== undefined) return parsed;

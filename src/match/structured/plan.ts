@@ -12,6 +12,7 @@ export type FormatName =
   | "kubeconfig"
   | "yaml"
   | "netrc"
+  | "pgpass"
   | "git-credentials"
   | "pem"
   | "openvpn"

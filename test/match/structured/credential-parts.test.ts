@@ -338,3 +338,22 @@ describe("an OpenPGP signing key, whose public key a signing build ships", () =>
     expect(variantsOf("s", Buffer.from(secret, "latin1")).some((v) => v.bytes.length >= 8 && binary.includes(v.bytes))).toBe(true);
   });
 });
+
+describe("a .pgpass given whole", () => {
+  const pw = `Pg-${randomBytes(12).toString("base64url")}`;
+  test("one line: recognised; the password alone is searched, as the client reads it and as written", () => {
+    const secret = `db.internal:5432:app:app:${pw}\\:x\n`;
+    expect(formatOf(secret)).toBe("pgpass");
+    expect(isNeedle(secret, `${pw}:x`)).toBe(true);
+    expect(isNeedle(secret, `${pw}\\:x`)).toBe(true);
+    expect(hits(secret, `spring.datasource.password=${pw}:x\n`)).not.toEqual([]);
+    expect(hits(secret, "host=db.internal port=5432 dbname=app user=app\n")).toEqual([]);
+  });
+
+  test("several entries with a comment and a wildcard: each password searched; an entry without one is not", () => {
+    const other = `Pg-${randomBytes(12).toString("base64url")}`;
+    const secret = `# prod\n*:*:*:replicator:${pw}\nreplica.internal:5433:*:app:${other}\n`;
+    expect(formatOf(secret)).toBe("pgpass");
+    expect([isNeedle(secret, pw), isNeedle(secret, other)]).toEqual([true, true]);
+  });
+});

@@ -46,6 +46,18 @@ export function base64TwiceForms(value: Buffer): Buffer[] {
   return [...out].map((s) => Buffer.from(s, "latin1"));
 }
 
+/**
+ * Base64, at each alignment, of a value as a JSON string holds it, when escaping changes it (a
+ * private key's line breaks as `\n`): a service-account key re-serialised (`jq -c`, Helm's
+ * `toJson`) and base64'd into a Kubernetes Secret holds its key so, whatever else changed.
+ */
+export function jsonBase64Forms(value: Buffer): Buffer[] {
+  if (!isUtf8(value)) return [];
+  const text = value.toString("utf8");
+  const escaped = JSON.stringify(text).slice(1, -1);
+  return escaped === text ? [] : base64Forms(Buffer.from(escaped, "utf8"), "base64").slice(2);
+}
+
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /** RFC 4648 base32, unpadded; written here: ten lines, and node has none. */

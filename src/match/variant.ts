@@ -30,6 +30,8 @@ export type Encoding =
   | "base64-twice"
   /** RFC 4648 base32 (`base32`), each alignment. */
   | "base32"
+  /** Base64 of a credential as a JSON string holds it (its line breaks as `\n`): a re-serialised key file in a Kubernetes Secret. */
+  | "json-base64"
   /** The bytes a value (or sub-value) that is itself base64 or hex decodes to. */
   | "base64-decoded"
   | "hex-decoded"

@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { ENCODED_FORMS, ENCODERS, base32Forms, base64TwiceForms } from "./encoders.js";
+import { ENCODED_FORMS, ENCODERS, base32Forms, base64TwiceForms, jsonBase64Forms } from "./encoders.js";
 import { MIN_DECODED_BYTES, decodedOf } from "./decoded.js";
 import { KEY_NUMBER_LAYOUTS, hexDumpForms, randomBytesLooking } from "./hex-dump.js";
 import { analyzeStructured } from "./structured/analyze.js";
@@ -235,6 +235,7 @@ export function variantsOf(secretId: string, given: Buffer): Variant[] {
     if (sub.encoding === "field" || sub.encoding === "pem") for (const bytes of hexDumpForms(sub.bytes)) set.add("hex-dump", bytes);
     // A PEM body is base64 already; its DER bytes are found raw, or as that same body.
     if (sub.encoding === "field") set.addForms(sub.bytes);
+    if (sub.encoding === "field") for (const bytes of jsonBase64Forms(sub.bytes)) set.add("json-base64", bytes);
     sub.bytes.fill(0);
   }
   return set.list;

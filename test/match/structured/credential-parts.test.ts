@@ -357,3 +357,12 @@ describe("a .pgpass given whole", () => {
     expect([isNeedle(secret, pw), isNeedle(secret, other)]).toEqual([true, true]);
   });
 });
+
+describe("a service-account key re-serialised and base64'd into a Kubernetes Secret (jq -c, Helm's toJson | b64enc)", () => {
+  const manifest = (sa: string): string => `apiVersion: v1\nkind: Secret\ndata:\n  key.json: ${Buffer.from(JSON.stringify(JSON.parse(sa))).toString("base64")}\n`;
+  test("its private key is found inside the base64 whatever else the re-serialising changed; another key's Secret is not", () => {
+    const sa = s.serviceAccount();
+    expect(hits(sa, manifest(sa))).toContain("json-base64");
+    expect(hits(sa, manifest(s.serviceAccount()))).toEqual([]);
+  });
+});

@@ -132,7 +132,8 @@ export const xzOf = (data: Buffer, options: readonly string[] = []): Buffer => e
  * `conf/app.properties`, then removed in a second commit (or replaced by `then`): with `gc`, the
  * objects are packed (`.git/objects/pack/pack-*.pack`), else left loose (`.git/objects/ab/cdef…`, zlib each).
  */
-export function gitDirOf(text: Buffer, gc: boolean, then?: Buffer): Array<[string, Buffer]> {
+/** `gc`: pack with `git gc` (offset deltas), or `"ref-delta"`: `git repack` with deltas naming their base by id, as a `git fetch` of a thin pack leaves them. */
+export function gitDirOf(text: Buffer, gc: boolean | "ref-delta", then?: Buffer): Array<[string, Buffer]> {
   const dir = mkdtempSync(join(tmpdir(), "sbtest-git-"));
   try {
     const git = (...args: string[]): void => {
@@ -148,7 +149,8 @@ export function gitDirOf(text: Buffer, gc: boolean, then?: Buffer): Array<[strin
     else writeFileSync(join(dir, "conf/app.properties"), then);
     git("add", "-A");
     git("commit", "-q", "-m", "remove config");
-    if (gc) git("gc", "-q", "--prune=now");
+    if (gc === "ref-delta") git("-c", "repack.useDeltaBaseOffset=false", "repack", "-a", "-d", "-q");
+    else if (gc) git("gc", "-q", "--prune=now");
     const files: Array<[string, Buffer]> = [];
     for (const entry of readdirSync(join(dir, ".git"), { recursive: true, withFileTypes: true })) {
       if (!entry.isFile()) continue;

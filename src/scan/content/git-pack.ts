@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { memberPath } from "./content-report.js";
 import { emit, gathered, type Decoder, type DecoderContext } from "./decoder.js";
 import { applyDelta } from "./git-delta.js";
@@ -96,8 +97,9 @@ class Bases {
  * A delta against an object of the same pack (ofs-delta, what `git gc` writes) is resolved, so a
  * value a later commit scrubbed is found in the old version git keeps as a delta, even where the
  * delta splits it across its 127-byte inserts; only what that version adds to the pack is
- * reported (a value every version carries is reported once, where it is whole). A delta whose
- * base is not here (ref-delta) or that does not resolve is searched as it is.
+ * reported (a value every version carries is reported once, where it is whole). A ref-delta
+ * (its base named by id: `git fetch`'s thin packs, `repack.useDeltaBaseOffset=false`) is resolved
+ * when its base is in the pack. A delta that does not resolve is searched as it is.
  */
 export const gitPackDecoder: Decoder = (dc) => gathered(dc, "git-pack", (input) => readPack(dc, input));
 
@@ -118,6 +120,20 @@ function readPack(dc: DecoderContext, pack: Buffer): void {
   // every match of the pack so far: a resolved version reports only what is new in it
   const seen = new Set<number>();
   const record = (content: Buffer): void => dc.needles.matcher.scan(content, (tag) => seen.add(tag));
+  // objects by id, for the ref-deltas, whose bases may come after them (a thin pack's, appended by --fix-thin)
+  const ids = new Map<string, number>();
+  const refDeltas: { at: number; header: Header; delta: Buffer }[] = [];
+  const report = (at: number, resolved: { type: number; content: Buffer }): void => {
+    dc.budget.spend(resolved.content.length);
+    const inner = memberPath(dc.inner, `${TYPES[resolved.type] ?? `type${resolved.type}`}@${at}`);
+    dc.needles.matcher.scan(resolved.content, (tag) => {
+      if (seen.has(tag)) return;
+      seen.add(tag);
+      dc.report.hit(tag, inner, "git-pack");
+    });
+    bases.set(at, resolved.type, resolved.content);
+    ids.set(objectId(resolved.type, resolved.content), at);
+  };
   let at = 12;
   for (let i = 0; i < count; i++) {
     const cap = dc.budget.heldCap();
@@ -134,24 +150,61 @@ function readPack(dc: DecoderContext, pack: Buffer): void {
     const { header, content } = object;
     dc.budget.spend(content.length);
     const resolved = header.type === OFS_DELTA ? resolve(dc, pack, bases, header, content) : null;
-    if (resolved !== null) {
-      dc.budget.spend(resolved.content.length);
-      const inner = name(resolved.type);
-      dc.needles.matcher.scan(resolved.content, (tag) => {
-        if (seen.has(tag)) return;
-        seen.add(tag);
-        dc.report.hit(tag, inner, "git-pack");
-      });
-      bases.set(at, resolved.type, resolved.content);
-    } else {
+    if (resolved !== null) report(at, resolved);
+    else {
       if (content.length > 0) emit(dc, name(header.type), "git-pack", content);
-      if (header.type !== OFS_DELTA && header.type !== REF_DELTA) {
+      if (header.type === REF_DELTA) refDeltas.push({ at, header, delta: content });
+      else if (header.type !== OFS_DELTA) {
         record(content);
         bases.set(at, header.type, content);
+        ids.set(objectId(header.type, content), at);
       }
     }
     at = object.next;
   }
+  resolveRefDeltas(dc, pack, bases, ids, refDeltas, report);
+}
+
+/**
+ * Ref-deltas whose base is in the pack, found by its id, in rounds (a base may be another
+ * ref-delta): each resolved version is reported as an ofs-delta's is. One whose base is not
+ * here (a thin pack not fixed) stays searched as it is.
+ */
+function resolveRefDeltas(
+  dc: DecoderContext,
+  pack: Buffer,
+  bases: Bases,
+  ids: Map<string, number>,
+  pending: { at: number; header: Header; delta: Buffer }[],
+  report: (at: number, resolved: { type: number; content: Buffer }) => void,
+): void {
+  for (let round = 0; pending.length > 0 && round < MAX_CHAIN; round++) {
+    const left = pending.filter((ref) => {
+      const base = ids.get(pack.toString("hex", ref.header.data - 20, ref.header.data));
+      if (base === undefined) return true;
+      const root = bases.get(base) ?? reinflated(dc, pack, base, bases);
+      const content = root === null ? null : applyDelta(root.content, ref.delta, CONTENT_LIMITS.maxFileBytes);
+      if (root !== null && content !== null) report(ref.at, { type: root.type, content });
+      return false;
+    });
+    if (left.length === pending.length) return;
+    pending = left;
+  }
+}
+
+/** A base the cache dropped: inflated again, or resolved again when an ofs-delta made it. */
+function reinflated(dc: DecoderContext, pack: Buffer, at: number, bases: Bases): { type: number; content: Buffer } | null {
+  const object = inflateAt(dc, pack, at, CONTENT_LIMITS.maxFileBytes);
+  if ("failed" in object || object.header.type === REF_DELTA) return null;
+  return object.header.type === OFS_DELTA ? resolve(dc, pack, bases, object.header, object.content) : { type: object.header.type, content: object.content };
+}
+
+/** git's object id: the SHA-1 of `TYPE SIZE\0` and the content. */
+function objectId(type: number, content: Buffer): string {
+  return createHash("sha1")
+    .update(`${TYPES[type] ?? "unknown"} ${content.length}\0`)
+    .update(content)
+    .digest("hex");
 }
 
 /** The object an ofs-delta makes, with its chain of bases (from the cache, or inflated again); null when it does not resolve. */

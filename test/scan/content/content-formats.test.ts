@@ -507,6 +507,20 @@ describe("git objects: a `.git` copied into the image keeps a value committed th
     expect(pack.includes(long)).toBe(false);
   });
 
+  test("a ref-delta (its base named by id, as a fetched thin pack holds them) is resolved too", async () => {
+    const long = Buffer.from(`${value}.${randomBytes(120).toString("base64url")}`);
+    const longNeedles = buildNeedles([secret("jwt", long.toString())]);
+    const filler = Buffer.from(Array.from({ length: 60 }, (_, i) => `setting_${i} = value number ${i} for the application\n`).join(""));
+    const old = Buffer.concat([filler, Buffer.from("session = "), long, Buffer.from("\n"), filler]);
+    const scrubbed = Buffer.concat([filler, Buffer.from("session = ${SESSION}\n"), Buffer.from("flag = on\n".repeat(40)), filler]);
+    const files = gitDirOf(old, "ref-delta", scrubbed);
+    const pack = files.find(([name]) => name.endsWith(".pack"))![1];
+    expect(pack.includes(long)).toBe(false);
+    const result = await scanLayerInChunks(longNeedles, await tarOf(files));
+    expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/blob@\d+$/)]);
+    expect(result.notSearched).toEqual([]);
+  });
+
   test("a value every version carries is reported once, where it is whole, not in each version a delta makes", async () => {
     const filler = (n: number): Buffer => Buffer.from(Array.from({ length: 40 }, (_, i) => `line_${n}_${i} = some text of the config file\n`).join(""));
     const v1 = Buffer.concat([filler(1), Buffer.from(`password=${value}\n`), filler(2)]);

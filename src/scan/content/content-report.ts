@@ -27,6 +27,8 @@ export interface ContentContext {
   readonly report: ContentReport;
   /** raw deflate, one handle reused for every zip entry of the scan */
   readonly deflate: ReusedInflater;
+  /** gzip (its members one after another), the layer's handle: a gzip inside an archive inflates through it as it goes */
+  readonly gunzip: ReusedInflater;
   /** where files are gathered before they are decoded, one buffer reused for the scan */
   readonly gathers: GatherPool;
 }

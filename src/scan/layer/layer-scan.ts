@@ -330,7 +330,7 @@ function openNestedGzip(layer: LayerWalk, size: number, path: string, entry: num
     report,
     openInner: (bytes, to) => {
       const inner = sniffFormat(bytes);
-      return inner === null ? null : openContent(inner, { needles, budget, report: to, deflate, gathers }, "", 2, null);
+      return inner === null ? null : openContent(inner, { needles, budget, report: to, deflate, gunzip: layer.inflater, gathers }, "", 2, null);
     },
   });
   layer.openGzip = nested;
@@ -363,7 +363,7 @@ function entrySink(layer: LayerWalk, size: number, path: string, entry: number):
     const format = sniffFormat(first, path);
     if (format === null) return;
     if (format === "gzip") nested = openNestedGzip(layer, size, path, entry, report);
-    else content = openContent(format, { needles: layer.needles, budget: layer.budget, report, deflate: layer.deflate, gathers: layer.gathers }, "", 1, size);
+    else content = openContent(format, { needles: layer.needles, budget: layer.budget, report, deflate: layer.deflate, gunzip: layer.inflater, gathers: layer.gathers }, "", 1, size);
   };
   const forward = (chunk: Buffer): void => {
     if (nested) nested.write(chunk);

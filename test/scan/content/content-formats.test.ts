@@ -324,9 +324,14 @@ describe("content stage: limits and damage are reported as not searched, with th
       ["data/big.lz4", lz4Of(big(value))],
       ["data/big.zip", zipOf([{ name: "dump.sql", data: big(value) }])],
       ["data/big.xz", xzOf(big(value))],
+      // aws-cdk-lib's .jsii.gz (88 MB) in a cached npm tarball and in a Yarn cache zip
+      ["data/pkg.tgz", gzipSync(await tarOf([["package/.jsii.gz", gzipSync(big(value))]]))],
+      ["data/cache.zip", zipOf([{ name: "node_modules/x/.jsii.gz", stored: true, data: gzipSync(big(value)) }])],
     ]);
     const result = await scan(layer, 1024 * 1024);
-    expect(found(result)).toEqual(expect.arrayContaining(["gzip:data/big.gz", "lz4:data/big.lz4", "zip:data/big.zip!/dump.sql", "zstd:data/big.zst"]));
+    expect(found(result)).toEqual(
+      expect.arrayContaining(["gzip:data/big.gz", "lz4:data/big.lz4", "zip:data/big.zip!/dump.sql", "zstd:data/big.zst", "gzip:data/pkg.tgz!/package/.jsii.gz", "gzip:data/cache.zip!/node_modules/x/.jsii.gz"]),
+    );
     expect(found(result).filter((f) => f.includes("big.xz"))).toEqual([]);
     expect(result.notSearched).toEqual([expect.objectContaining({ path: "data/big.xz", reason: "decoded content over 64 MiB (limit per file, for what is decoded in memory)" })]);
   });

@@ -15,6 +15,7 @@ function context(deflate: ReusedInflater): { dc: DecoderContext; opened: string[
     size: null,
     budget: new ContentBudget(),
     deflate,
+    gunzip: new ReusedInflater(),
     report: { hit() {}, notSearched: (inner: string, reason: string) => said.push(`${inner}: ${reason}`), unreadable: (inner: string, reason: string) => said.push(`${inner}: ${reason}`) },
     open: (inner: string) => {
       opened.push(inner);

@@ -11,7 +11,7 @@ import { runWholeFile, WholeFileGatherer } from "../../match/whole-file-rules.js
  */
 export function openContent(format: ContentFormat, ctx: ContentContext, inner: string, depth: number, size: number | null): ContentSink | null {
   if (depth > CONTENT_LIMITS.maxDepth) {
-    ctx.report.notSearched(inner, `${format} nested ${depth} levels deep (limit ${CONTENT_LIMITS.maxDepth})`);
+    ctx.report.notSearched(inner, `${format} nested ${Math.ceil(depth)} levels deep (limit ${CONTENT_LIMITS.maxDepth})`);
     return null;
   }
   return DECODERS[format]({
@@ -22,6 +22,10 @@ export function openContent(format: ContentFormat, ctx: ContentContext, inner: s
     openWhole: (member, container, data) => scanWhole(ctx, member, container, depth, data),
   });
 }
+
+/** Compressions add no level to a path (`a.tgz!/x`): an eighth of one to the depth, so a chain of them stays bounded. */
+const COMPRESSIONS: ReadonlySet<ContentFormat> = new Set(["gzip", "bzip2", "xz", "zstd", "lz4", "lzma", "lzip", "brotli", "zlib", "base64"]);
+export const levelOf = (format: ContentFormat): number => (COMPRESSIONS.has(format) ? 0.125 : 1);
 
 /** The name a member's format may be told by (brotli's): none for what brotli itself decoded, at the same path. */
 const nameOf = (inner: string, container: ContentFormat): string => (container === "brotli" ? "" : inner);
@@ -36,7 +40,7 @@ export function scanWhole(ctx: ContentContext, inner: string, container: Content
   if (named !== null) runWholeFile(named, ctx.needles.rules, data, (bytes) => ctx.needles.ruleLimits.take(bytes), wholeFileHits(ctx, inner, container));
   const format = sniffFormat(data.subarray(0, HEAD_BYTES), nameOf(inner, container));
   if (format === null) return;
-  const inside = openContent(format, ctx, inner, depth + 1, data.length);
+  const inside = openContent(format, ctx, inner, depth + levelOf(format), data.length);
   inside?.write(data);
   inside?.end();
 }
@@ -57,7 +61,7 @@ export function scanContent(ctx: ContentContext, inner: string, container: Conte
   const decide = (bytes: Buffer): void => {
     sniffed = true;
     const format = sniffFormat(bytes, nameOf(inner, container));
-    if (format !== null) inside = openContent(format, ctx, inner, depth + 1, null);
+    if (format !== null) inside = openContent(format, ctx, inner, depth + levelOf(format), null);
   };
   return {
     write(chunk) {

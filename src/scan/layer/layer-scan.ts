@@ -14,7 +14,7 @@ import { TarWalker, type EntrySink, type TarHeader } from "./tar-walker.js";
 import type { ContentReport, ContentSink } from "../content/content-report.js";
 import { HEAD_BYTES, sniffFormat, type ContentFormat } from "../content/format.js";
 import { ContentBudget } from "../content/limits.js";
-import { openContent } from "../content/scan-content.js";
+import { levelOf, openContent } from "../content/scan-content.js";
 import { EntryBudget } from "./entry-budget.js";
 import { PathIndexBuilder, type PathIndex } from "./path-index.js";
 import { normalizeEntryPath } from "./entry-path.js";
@@ -330,7 +330,7 @@ function openNestedGzip(layer: LayerWalk, size: number, path: string, entry: num
     report,
     openInner: (bytes, to) => {
       const inner = sniffFormat(bytes);
-      return inner === null ? null : openContent(inner, { needles, budget, report: to, deflate, gunzip: layer.inflater, gathers }, "", 2, null);
+      return inner === null ? null : openContent(inner, { needles, budget, report: to, deflate, gunzip: layer.inflater, gathers }, "", 1 + levelOf(inner), null);
     },
   });
   layer.openGzip = nested;

@@ -366,6 +366,21 @@ describe("content stage: limits and damage are reported as not searched, with th
     expect(result.notSearched[0]!.path).toMatch(/^app\/app\.jar(!\/level\d\.jar){8}$/);
   });
 
+  test("a compression adds no level: a package tarball holding its previous versions' tarballs five deep (aes-js in an npm cache) is read whole", async () => {
+    let tgz = gzipSync(await tarOf([["package/index.js", Buffer.from(`const key = "${value}";\n`)]]));
+    for (let i = 0; i < 5; i++) tgz = gzipSync(await tarOf([["package/index.js", Buffer.from("module.exports = 1;\n")], [`package/aes-js-4.0.0-beta.${i}.tgz`, tgz]]));
+    const result = await scan(await tarOfOne("root/.npm/_cacache/content-v2/sha512/ab/cd/0123", tgz));
+    expect(result.notSearched).toEqual([]);
+    expect(found(result)).toEqual(expect.arrayContaining([expect.stringMatching(/^tar:root\/\.npm\/_cacache\/content-v2\/sha512\/ab\/cd\/0123(!\/package\/aes-js-4\.0\.0-beta\.\d\.tgz){5}!\/package\/index\.js$/)]));
+  });
+
+  test("an endless chain of compressions stops, named", async () => {
+    let data = Buffer.from(`password=${value}\n`);
+    for (let i = 0; i < 70; i++) data = gzipSync(data);
+    const result = await scan(await tarOfOne("data/deep.gz", data));
+    expect(result.notSearched.map((n) => n.reason)).toEqual(["gzip nested 9 levels deep (limit 8)"]);
+  });
+
   test("an encrypted zip entry: not searched (nobody here can read it), named", async () => {
     const zip = zipOf([{ name: "secret.txt", data: noise(100) }]);
     // flag bit 0 in the central directory entry

@@ -17,6 +17,8 @@ export interface WindowRule {
    * none. Most `://` hits in an image are links without a password: 98 % of the bench image's.
    */
   readonly requires?: Buffer | undefined;
+  /** The keyword is `://` and a match needs `user:password@` after it (RuleSpec.userinfo). */
+  readonly userinfo?: boolean | undefined;
   /**
    * UTF-16LE forms of some keywords (a Windows file): a hit opens a window of twice the width,
    * narrowed to 8-bit text (the low byte of each character) before `find` runs on it.
@@ -51,6 +53,7 @@ interface Lane {
   readonly before: number;
   readonly after: number;
   readonly requires: Buffer | undefined;
+  readonly userinfo: boolean;
 }
 
 /** The keyword needles of some rules: distinct byte strings, each with the lanes that share it. */
@@ -82,11 +85,11 @@ export function planKeywords(rules: readonly WindowRule[]): KeywordPlan {
     history = Math.max(history, lanes[l]!.before + keyword.length + lanes[l]!.after);
   };
   rules.forEach((rule, r) => {
-    const narrow = lanes.push({ rule: r, wide: false, before: rule.before, after: rule.after, requires: rule.requires }) - 1;
+    const narrow = lanes.push({ rule: r, wide: false, before: rule.before, after: rule.after, requires: rule.requires, userinfo: rule.userinfo === true }) - 1;
     for (const keyword of rule.keywords) add(keyword, narrow);
     if (rule.wideKeywords === undefined || rule.wideKeywords.length === 0) return;
     const requires = rule.requires === undefined ? undefined : Buffer.from(rule.requires.toString("latin1"), "utf16le");
-    const wide = lanes.push({ rule: r, wide: true, before: Math.min(2 * rule.before, MAX_WIDE_SIDE), after: Math.min(2 * rule.after, MAX_WIDE_SIDE), requires }) - 1;
+    const wide = lanes.push({ rule: r, wide: true, before: Math.min(2 * rule.before, MAX_WIDE_SIDE), after: Math.min(2 * rule.after, MAX_WIDE_SIDE), requires, userinfo: false }) - 1;
     for (const keyword of rule.wideKeywords) add(keyword, wide);
   });
   return { rules, lanes, keywords, lanesOf, history: history + 64 };
@@ -96,10 +99,34 @@ export function planKeywords(rules: readonly WindowRule[]): KeywordPlan {
  * Whether a hit's window [start, end) of `hay` (stream offsets from `base`) can hold a match of
  * `lane`: false only when the window lies inside `hay` and lacks the bytes the lane requires.
  */
-function mayMatch(lane: Lane, hay: Buffer | null, base: number, start: number, end: number): boolean {
+function mayMatch(lane: Lane, hay: Buffer | null, base: number, start: number, end: number, afterKeyword: number): boolean {
+  if (lane.userinfo && hay !== null && !mayHaveUserinfo(hay, afterKeyword - base)) return false;
   const requires = lane.requires;
   if (requires === undefined || hay === null || start < base || end > base + hay.length) return true;
   return hay.subarray(start - base, end - base).indexOf(requires) !== -1;
+}
+
+/** A URL's user (64 bytes at most), one `:`, its password (128 at most), then `@`. */
+const USERINFO_BYTES = 64 + 1 + 128 + 1;
+
+/**
+ * Whether `user:password@` may follow `://` at `from` in `hay`: true when the bytes there run
+ * out before it is told. What the url-password rule's regex requires, checked before a window is
+ * opened: a package registry's metadata holds a `://` link every few bytes, with an `@` near.
+ */
+function mayHaveUserinfo(hay: Buffer, from: number): boolean {
+  if (from < 0) return true;
+  const to = Math.min(hay.length, from + USERINFO_BYTES);
+  let colons = 0;
+  for (let i = from; i < to; i++) {
+    const c = hay[i]!;
+    if (c === 0x3a) {
+      if (++colons > 1) return false;
+    } else if (c === 0x40) return colons === 1;
+    // blanks (the regex's \s), / " ' < > `
+    else if (c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x2f || c === 0x22 || c === 0x27 || c === 0x3c || c === 0x3e || c === 0x60) return false;
+  }
+  return to - from < USERINFO_BYTES;
 }
 
 /** Per stream: limits how many window bytes its rules may examine (bounded time on hostile input). */
@@ -138,7 +165,7 @@ function mergeWindows(plan: KeywordPlan, hits: readonly (readonly [number, numbe
       const lane = plan.lanes[r]!;
       const start = Math.max(min, at - lane.before);
       const end = Math.min(max, at + plan.keywords[k]!.length + lane.after);
-      if (!mayMatch(lane, hay, 0, start, end)) continue;
+      if (!mayMatch(lane, hay, 0, start, end, at + plan.keywords[k]!.length)) continue;
       const current = open.get(r);
       if (current !== undefined && start <= current.end && end - current.start <= MAX_MERGED_WINDOW) {
         current.end = Math.max(current.end, end);
@@ -283,7 +310,7 @@ export class KeywordStream implements StreamSearcher {
       const start = Math.max(0, at - lane.before);
       const end = at + this.#plan.keywords[k]!.length + lane.after;
       // a window that lies in this chunk and lacks what the rule requires cannot hold a match
-      if (!mayMatch(lane, this.#chunk, this.#chunkBase, start, end)) continue;
+      if (!mayMatch(lane, this.#chunk, this.#chunkBase, start, end, at + this.#plan.keywords[k]!.length)) continue;
       const current = this.#open.get(r);
       // (a keyword across the chunk boundary, reported with this chunk, may start before the last one's hits)
       if (current !== undefined && start <= current.end && end >= current.start && Math.max(end, current.end) - Math.min(start, current.start) <= MAX_MERGED_WINDOW) {

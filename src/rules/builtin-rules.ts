@@ -300,6 +300,7 @@ const RULES: readonly RuleSpec[] = [
     // documentation writes `user:pass@`, `abc:xyz@`: a real password has some variety
     entropy: 2.5,
     requires: "@",
+    userinfo: true,
     before: 24,
     after: 200,
     // variables, templates and the words documentation puts where a password goes

@@ -159,6 +159,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
     before,
     after,
     requires,
+    ...(rule.userinfo === true ? { userinfo: true } : {}),
     find(window, found) {
       if (requires !== undefined && window.indexOf(requires) === -1) return;
       let isNear: boolean | undefined;

@@ -22,6 +22,11 @@ export interface RuleSpec {
   readonly after?: number | undefined;
   /** A literal every match contains: a window without it is skipped before the regex runs (cheap). */
   readonly requires?: string | undefined;
+  /**
+   * The keyword is a URL's `://` and every match has `user:password@` right after it: a hit whose
+   * next bytes reach a blank, `/`, a quote, `<`, `>` or a backtick before that is skipped (a link).
+   */
+  readonly userinfo?: boolean | undefined;
   /** A second regex that must also match inside the window (an AWS key id near its secret key). */
   readonly near?: string | undefined;
   /** Secrets matching any of these regexes are not findings (placeholders, examples). */

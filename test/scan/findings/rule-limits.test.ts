@@ -93,6 +93,14 @@ describe("the rules stop where a limit is reached; known values are still search
     expect(needles.rulesStopped()).toMatch(/^more than 4096 bytes of text near keywords/);
   });
 
+  test("url-password opens no window for a link without user:password@ (a package registry's metadata: a link every line, an e-mail beside it)", () => {
+    const packument = Array.from({ length: 400 }, (_, i) => `{"name":"pkg-${i}","homepage":"https://github.com/acme/pkg-${i}#readme","maintainers":[{"email":"dev${i}@acme.example"}],"tarball":"https://registry.npmjs.org/pkg-${i}/-/pkg-${i}-1.0.${i}.tgz"}\n`).join("");
+    const needles = buildNeedles([secret("known", known)], builtins, new RuleLimits(8192, 1000));
+    const got = tagsOf(needles, `${packument}REDIS_URL=redis://:kLmNoPqRwXyZ0042@cache:6379\n${packument}`);
+    expect(needles.rulesStopped()).toBeNull();
+    expect(got).toEqual(["url-password"]);
+  });
+
   test("without rules nothing stops", () => {
     expect(buildNeedles([secret("known", known)], [], new RuleLimits(0, 0)).rulesStopped()).toBeNull();
   });

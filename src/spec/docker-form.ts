@@ -81,7 +81,12 @@ export function parseDockerForm(spec: string): SecretRef {
     else if (key === "src" || key === "source") src = value;
     else env = value;
   }
-  if (id === undefined) throw usageError(`--secret ${quoteSpec(spec)}: missing id=`);
+  if (id === undefined) {
+    // `env=…`, `src=…` alone: the ID=SOURCE form with an id that is one of docker's keys
+    const named = fields.length === 1 ? fields[0]!.slice(0, fields[0]!.indexOf("=")) : undefined;
+    const hint = named === undefined ? "" : ` (${JSON.stringify(named)} is a key of docker's form: write id=${named},src=PATH, or name the secret otherwise)`;
+    throw usageError(`--secret ${quoteSpec(spec)}: missing id=${hint}`);
+  }
   checkSecretId(id, spec);
   // buildx: with type=env, src names the variable.
   if (type === "env" && env === undefined && src !== undefined) {

@@ -179,7 +179,12 @@ const isGitBundle = (head: Buffer): boolean => /^# v[23] git bundle\n/.test(head
  * as far as the head goes.
  */
 function isBase64Payload(head: Buffer): boolean {
-  if (head.length < 16) return false;
-  const text = head.toString("latin1");
-  return /^(?:H4sI|UEsDB|Qlpo[MNO]|\/Td6WFo|KLUv\/)/.test(text) && /^[A-Za-z0-9+/=\s]+$/.test(text);
+  // told by the first bytes before any string is made: every file's head comes here
+  if (head.length < 16 || !BASE64_MAGICS.some((magic) => startsWith(head, magic))) return false;
+  for (const byte of head) if (!BASE64_TEXT[byte]) return false;
+  return true;
 }
+
+const BASE64_MAGICS = ["H4sI", "UEsDB", "QlpoM", "QlpoN", "QlpoO", "/Td6WFo", "KLUv/"].map((m) => [...Buffer.from(m, "latin1")]);
+/** The base64 alphabet, `=` and blanks. */
+const BASE64_TEXT: readonly boolean[] = Array.from({ length: 256 }, (_, b) => /[A-Za-z0-9+/=\s]/.test(String.fromCharCode(b)));

@@ -89,7 +89,7 @@ class ElfOverlay implements ContentSink {
     const table = (at: number, size: number, count: number, sections: boolean): boolean => {
       if (count === 0) return true;
       const length = size * count;
-      if (size < (h.wide ? (sections ? 64 : 56) : sections ? 40 : 32) || length > MAX_TABLE_BYTES || at < 64) return false;
+      if (size < (h.wide ? (sections ? 64 : 56) : sections ? 40 : 32) || length > MAX_TABLE_BYTES || at < (h.wide ? 64 : 52)) return false;
       this.#end = Math.max(this.#end!, at + length);
       this.#tables.push({ at, bytes: Buffer.alloc(length), fill: 0, sections });
       return true;

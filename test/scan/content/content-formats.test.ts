@@ -182,6 +182,32 @@ describe("content stage: each format, its leak and its clean look-alikes", () =>
     expect(result.notSearched).toEqual([]);
   });
 
+  test("a zip appended to a 32-bit ELF (its header 52 bytes, its tables right after)", async () => {
+    const elf = Buffer.alloc(264);
+    elf.write("\x7fELF", 0, "latin1");
+    elf[4] = 1; // 32 bits
+    elf[5] = 1; // little-endian
+    elf[6] = 1;
+    elf.writeUInt16LE(2, 16);
+    elf.writeUInt16LE(3, 18);
+    elf.writeUInt32LE(1, 20);
+    elf.writeUInt32LE(52, 28); // program headers right after the ELF header
+    elf.writeUInt32LE(184, 32); // section headers after 100 bytes of code
+    elf.writeUInt16LE(52, 40);
+    elf.writeUInt16LE(32, 42);
+    elf.writeUInt16LE(1, 44);
+    elf.writeUInt16LE(40, 46);
+    elf.writeUInt16LE(2, 48);
+    elf.writeUInt32LE(1, 52); // PT_LOAD of the whole image
+    elf.writeUInt32LE(184, 52 + 16);
+    elf.writeUInt32LE(1, 184 + 40 + 4); // one PROGBITS section, the code
+    elf.writeUInt32LE(84, 184 + 40 + 16);
+    elf.writeUInt32LE(100, 184 + 40 + 20);
+    const zip = zipOf([{ name: "conf/app.properties", data: Buffer.from(`password=${value}\n`) }]);
+    const result = await scan(await tarOf([["opt/app32", Buffer.concat([elf, zip])]]));
+    expect(found(result)).toEqual(["zip:opt/app32!/conf/app.properties"]);
+  });
+
   test("an executable's headers changed at random, or cut anywhere, never fail the scan", async () => {
     const exe = Buffer.concat([readFileSync("/bin/true"), zipOf([{ name: "a.txt", data: Buffer.from("x") }])]);
     for (let round = 0; round < 200; round++) {

@@ -71,7 +71,8 @@ class ElfOverlay implements ContentSink {
   }
 
   end(): void {
-    if (this.#overlay !== null && this.#sink === null && this.#overlayFill > 0) this.#open(this.#overlay.subarray(0, this.#overlayFill));
+    // an overlay shorter than a head, not yet told; one told to be no format was dropped (#done)
+    if (!this.#done && this.#overlay !== null && this.#sink === null && this.#overlayFill > 0) this.#open(this.#overlay.subarray(0, this.#overlayFill));
     this.#sink?.end();
     this.#done = true;
   }

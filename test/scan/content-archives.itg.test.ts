@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { engineAnswers } from "../build/cli.js";
 import { dockerArchive, tarOf } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
-import { arOf, jarOf, jmodOf, lz4Of, lzipOf, sfxOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
+import { arOf, bzip2Of, jarOf, jmodOf, lz4Of, lzipOf, sfxOf, pngOf, rpmOf, sevenZipOf, xzOf, zipOf } from "../helpers/content-archives.js";
 
 const DOCKER = "/usr/bin/docker";
 const run = Math.random().toString(36).slice(2, 8);
@@ -56,6 +56,12 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     // a fat jar over the 64 MiB gather limit, written by the JDK's jar tool: read as it streams
     const libs = Array.from({ length: 5 }, (_, i) => [`BOOT-INF/lib/lib-${i}.bin`, randomBytes(14 * 1024 * 1024)] as const);
     writeFileSync(join(leaky, "fat.jar"), jarOf([...libs, ["BOOT-INF/classes/application.properties", properties(value)]]));
+    // a toolchain kept as a .tar.xz that decodes past 64 MiB: read as it streams
+    const toolchain = await tarOf([
+      { name: "toolchain/bin/cc", data: randomBytes(66 * 1024 * 1024) },
+      { name: "toolchain/etc/registry.conf", data: properties(value) },
+    ]);
+    writeFileSync(join(leaky, "toolchain.tar.xz"), xzOf(toolchain, ["-0"]));
     writeFileSync(join(leaky, "saved.tar"), await dockerArchive([await tarOf([{ name: "etc/app.conf", data: properties(value) }])]));
     // made by the real tools: pzstd (a skippable frame first), a makeself installer, a git bundle of a scrubbed commit
     writeFileSync(join(work, "db.conf"), properties(value));
@@ -91,6 +97,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "COPY db.conf.xz /db.conf.xz",
         "COPY tool.rpm db.conf.lz /pkgs/",
         "COPY fat.jar /app/fat.jar",
+        "COPY toolchain.tar.xz /opt/toolchain.tar.xz",
         "COPY db.conf.zst agent.run repo.bundle /opt/extra/",
         "COPY Packages.lz4 /var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
         "COPY app.jmod /opt/jdk/jmods/app.jmod",
@@ -102,9 +109,9 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
       ],
       secretFile,
     );
-    // 100 MiB of zeros in a 15 KiB xz file: xz is decoded in memory, so cut at the per-file limit
-    writeFileSync(join(bomb, "bomb.xz"), xzOf(Buffer.alloc(100 * 1024 * 1024)));
-    build(bomb, bombTag, ["FROM local/busybox:1", "COPY bomb.xz /data/bomb.xz"]);
+    // 100 MiB of zeros in a 7 KiB bzip2 file: bzip2 is decoded in memory, so cut at the per-file limit
+    writeFileSync(join(bomb, "bomb.bz2"), bzip2Of(Buffer.alloc(100 * 1024 * 1024)));
+    build(bomb, bombTag, ["FROM local/busybox:1", "COPY bomb.bz2 /data/bomb.bz2"]);
     // a 7z archive (LZMA2): recognised, not decoded
     const seven = join(work, "seven");
     execFileSync("mkdir", ["-p", seven]);
@@ -117,12 +124,15 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     writeFileSync(join(apt, "lists", "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4"), lz4Of(packages(""), ["-B4", "-BD"]));
     // and a database dump kept gzipped: 100 MiB of rows, far past 64 MiB, in 1 MiB or so
     const rows = Array.from({ length: 2000 }, (_, i) => `INSERT INTO events VALUES (${i}, 'page_view', '/products/${i % 97}', '2026-11-${String((i % 28) + 1).padStart(2, "0")}');\n`).join("");
-    writeFileSync(join(apt, "dump.sql.gz"), gzipSync(Buffer.from(rows.repeat(Math.ceil((100 * 1024 * 1024) / rows.length)))));
+    const dump = Buffer.from(rows.repeat(Math.ceil((100 * 1024 * 1024) / rows.length)));
+    writeFileSync(join(apt, "dump.sql.gz"), gzipSync(dump));
+    // and a source tarball kept as .tar.xz that decodes past 64 MiB (it made an image INCOMPLETE)
+    writeFileSync(join(apt, "src.tar.xz"), xzOf(await tarOf([{ name: "src/data/events.sql", data: dump.subarray(0, 80 * 1024 * 1024) }]), ["-0"]));
     // and the JDK's own java.base module (ci-deps installs the JDK), opened now
     const jdk = ["/usr/lib/jvm"].flatMap((d) => (existsSync(d) ? readdirSync(d).map((n) => join(d, n, "jmods", "java.base.jmod")) : [])).find((f) => existsSync(f));
     if (jdk === undefined) throw new Error("no JDK's java.base.jmod under /usr/lib/jvm: install default-jdk-headless (scripts/ci-deps.sh)");
     writeFileSync(join(apt, "java.base.jmod"), readFileSync(jdk));
-    build(apt, aptTag, ["FROM local/busybox:1", "COPY lists/ /var/lib/apt/lists/", "COPY dump.sql.gz /srv/backup/dump.sql.gz", "COPY java.base.jmod /opt/jdk/jmods/"]);
+    build(apt, aptTag, ["FROM local/busybox:1", "COPY lists/ /var/lib/apt/lists/", "COPY dump.sql.gz /srv/backup/dump.sql.gz", "COPY java.base.jmod /opt/jdk/jmods/", "COPY src.tar.xz /usr/src/src.tar.xz"]);
   }, 300_000);
   afterAll(() => {
     spawnSync(DOCKER, ["rmi", "-f", leakyTag, bombTag, sevenTag, aptTag], { stdio: "ignore" });
@@ -149,6 +159,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "cpio:pkgs/tool.rpm!/opt/sbtest/tool.conf",
         "lzip:pkgs/db.conf.lz",
         "zip:app/fat.jar!/BOOT-INF/classes/application.properties",
+        "tar:opt/toolchain.tar.xz!/toolchain/etc/registry.conf",
         "zstd:opt/extra/db.conf.zst",
         "tar:opt/extra/agent.run!/etc/agent.conf",
         "lz4:var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
@@ -167,7 +178,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     expect(report.findings.find((f) => f.path.startsWith("app/app.jar!/"))?.layer?.index).toBe(1);
   });
 
-  test("apt's lz4 lists (an image that ran apt-get update and kept them), a 100 MiB dump kept gzipped and the JDK's java.base.jmod: searched whole, clean, exit 0", async () => {
+  test("apt's lz4 lists (an image that ran apt-get update and kept them), a 100 MiB dump kept gzipped, an 80 MiB .tar.xz and the JDK's java.base.jmod: searched whole, clean, exit 0", async () => {
     const cli = await runCli(["scan", aptTag, "--secret", `token=${secretFile}`, "--format", "json"], { cwd: work, secrets: [value] });
     expect(cli.code).toBe(0);
     const report = JSON.parse(cli.stdout.toString()) as Report;
@@ -188,17 +199,17 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     expect(json.code).toBe(2);
     const report = JSON.parse(json.stdout.toString()) as Report;
     expect(report.findings).toEqual([]);
-    expect(report.notSearched).toEqual([{ path: "data/bomb.xz", layer: expect.objectContaining({ index: 1 }) as unknown, reason: "decoded content over 64 MiB (limit per file, for what is decoded in memory)" }]);
+    expect(report.notSearched).toEqual([{ path: "data/bomb.bz2", layer: expect.objectContaining({ index: 1 }) as unknown, reason: "decoded content over 64 MiB (limit per file, for what is decoded in memory)" }]);
 
     const text = await runCli(["scan", bombTag, "--secret", `token=${secretFile}`], { cwd: work, secrets: [value] });
     expect(text.code).toBe(2);
-    expect(text.stderr.toString()).toMatch(/NOT SEARCHED data\/bomb\.xz: decoded content over/);
+    expect(text.stderr.toString()).toMatch(/NOT SEARCHED data\/bomb\.bz2: decoded content over/);
     expect(text.stderr.toString()).toMatch(/INCOMPLETE: no secret found in what was read/);
 
     const sarif = await runCli(["scan", bombTag, "--secret", `token=${secretFile}`, "--format", "sarif"], { cwd: work, secrets: [value] });
     expect(sarif.code).toBe(2);
     const run0 = (JSON.parse(sarif.stdout.toString()) as { runs: { invocations: { toolExecutionNotifications: { message: { text: string } }[] }[] }[] }).runs[0]!;
-    expect(run0.invocations[0]!.toolExecutionNotifications[0]!.message.text).toContain("data/bomb.xz");
+    expect(run0.invocations[0]!.toolExecutionNotifications[0]!.message.text).toContain("data/bomb.bz2");
 
     writeFileSync(join(work, "safebuild.yml"), "scan:\n  notSearched: warn\n");
     try {

@@ -17,7 +17,7 @@ export interface DecoderContext extends ContentContext {
 /** One format: takes the file's bytes as they come, reports through `report`, never throws. */
 export type Decoder = (dc: DecoderContext) => ContentSink;
 
-const heldReason = `the content held in memory at once reached ${formatBytes(CONTENT_LIMITS.maxHeldBytes)} (memory limit)`;
+export const heldReason = `the content held in memory at once reached ${formatBytes(CONTENT_LIMITS.maxHeldBytes)} (memory limit)`;
 
 /** Hands a decoded member over whole, counted against the memory budget while it is searched. */
 export function emit(dc: DecoderContext, inner: string, container: ContentFormat, data: Buffer): void {

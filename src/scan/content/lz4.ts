@@ -1,5 +1,6 @@
 import type { ContentSink } from "./content-report.js";
 import type { Decoder, DecoderContext } from "./decoder.js";
+import { FramedReader } from "./framed-reader.js";
 import { decodeLz4Block } from "./lz4-block.js";
 
 const FRAME = 0x184d2204;
@@ -16,7 +17,6 @@ const enum Step {
   Descriptor,
   DescriptorRest,
   SkipSize,
-  Skip,
   BlockSize,
   Block,
   ContentChecksum,
@@ -34,13 +34,7 @@ const enum Step {
  */
 export const lz4Decoder: Decoder = (dc) => new Lz4Stream(dc);
 
-class Lz4Stream implements ContentSink {
-  #step = Step.Magic;
-  /** bytes the step waits for */
-  #need = 4;
-  #pending: Buffer | null = null;
-  #fill = 0;
-  #stopped = false;
+class Lz4Stream extends FramedReader<Step> {
   #frames = 0;
   #output = 0;
   #sink: ContentSink | null = null;
@@ -53,78 +47,36 @@ class Lz4Stream implements ContentSink {
   #kept = 0;
   #blockSize = 0;
   #uncompressed = false;
-  #skipLeft = 0;
 
-  constructor(private readonly dc: DecoderContext) {}
-
-  write(chunk: Buffer): void {
-    let at = 0;
-    while (!this.#stopped && at < chunk.length) {
-      if (this.#step === Step.Skip) {
-        const n = Math.min(this.#skipLeft, chunk.length - at);
-        this.#skipLeft -= n;
-        at += n;
-        if (this.#skipLeft === 0) this.#expect(Step.Magic, 4);
-        continue;
-      }
-      if (this.#fill === 0 && chunk.length - at >= this.#need) {
-        // all there: decoded from the chunk itself, never copied
-        const from = at;
-        at += this.#need;
-        this.#take(chunk, from);
-        continue;
-      }
-      at += this.#gather(chunk, at);
-      if (this.#fill < this.#need) return;
-      this.#fill = 0;
-      this.#take(this.#pending!, 0);
-    }
+  constructor(dc: DecoderContext) {
+    super(dc, Step.Magic, 4);
   }
 
   end(): void {
-    const atBoundary = this.#fill === 0 && (this.#step === Step.Magic || this.#step === Step.LegacySize) && this.#frames > 0;
-    if (!this.#stopped && !atBoundary) this.#unreadable("cut short");
-    this.#pending = null;
+    const atBoundary = this.atUnitStart && (this.step === Step.Magic || this.step === Step.LegacySize) && this.#frames > 0;
+    if (!this.stopped && !atBoundary) this.#unreadable("cut short");
+    this.dropPending();
     this.#out = null;
     this.#sink?.end();
   }
 
-  /** Copies what the step still needs from `chunk` at `at` into the pending bytes; how many it took. */
-  #gather(chunk: Buffer, at: number): number {
-    if (this.#pending === null || this.#pending.length < this.#need) {
-      const grown = Buffer.allocUnsafe(Math.max(this.#need, 64));
-      this.#pending?.copy(grown, 0, 0, this.#fill);
-      this.#pending = grown;
-    }
-    const n = chunk.copy(this.#pending, this.#fill, at, Math.min(chunk.length, at + this.#need - this.#fill));
-    this.#fill += n;
-    return n;
-  }
-
-  #expect(step: Step, need: number): void {
-    this.#step = step;
-    this.#need = need;
-  }
-
   #unreadable(what: string): void {
-    this.#stopped = true;
+    this.stopped = true;
     this.dc.report.unreadable(this.dc.inner, `lz4: ${what}`);
   }
 
-  /** One step on the `need` bytes at `buf[at]`. */
-  #take(buf: Buffer, at: number): void {
-    switch (this.#step) {
+  protected take(buf: Buffer, at: number): void {
+    switch (this.step) {
       case Step.Magic:
         return this.#magic(buf.readUInt32LE(at));
       case Step.Descriptor:
         return this.#descriptor(buf[at]!, buf[at + 1]!);
       case Step.DescriptorRest:
-        return this.#expect(Step.BlockSize, 4);
+        return this.expect(Step.BlockSize, 4);
       case Step.ContentChecksum:
-        return this.#expect(Step.Magic, 4);
+        return this.expect(Step.Magic, 4);
       case Step.SkipSize:
-        this.#skipLeft = buf.readUInt32LE(at);
-        return this.#expect(this.#skipLeft === 0 ? Step.Magic : Step.Skip, 4);
+        return this.skip(buf.readUInt32LE(at), Step.Magic, 4);
       case Step.BlockSize:
         return this.#blockHeader(buf.readUInt32LE(at));
       case Step.Block:
@@ -133,18 +85,16 @@ class Lz4Stream implements ContentSink {
         return this.#legacyHeader(buf.readUInt32LE(at));
       case Step.LegacyBlock:
         return this.#legacyBlock(buf, at);
-      case Step.Skip:
-        return;
     }
   }
 
   #magic(word: number): void {
-    if (word === FRAME) this.#expect(Step.Descriptor, 2);
+    if (word === FRAME) this.expect(Step.Descriptor, 2);
     else if (word === LEGACY) {
       this.#frames++;
       this.#linked = false;
-      this.#expect(Step.LegacySize, 4);
-    } else if (isSkippable(word)) this.#expect(Step.SkipSize, 4);
+      this.expect(Step.LegacySize, 4);
+    } else if (isSkippable(word)) this.expect(Step.SkipSize, 4);
     else this.#unreadable(this.#frames === 0 ? "not an lz4 frame" : "data after the last frame that is no lz4 frame");
   }
 
@@ -152,7 +102,7 @@ class Lz4Stream implements ContentSink {
     const id = (bd >> 4) & 7;
     if ((flg & 0xc0) !== 0x40 || (flg & 0x02) !== 0 || (bd & 0x8f) !== 0 || id < 4) return this.#unreadable("unknown frame descriptor");
     if ((flg & 0x01) !== 0) {
-      this.#stopped = true;
+      this.stopped = true;
       this.dc.report.notSearched(this.dc.inner, "lz4 frame compressed with a dictionary the file does not hold: not decoded");
       return;
     }
@@ -164,15 +114,15 @@ class Lz4Stream implements ContentSink {
     this.#max = 1 << (8 + 2 * id);
     this.#kept = 0;
     // the content size (8 bytes) when flagged, then the header checksum
-    this.#expect(Step.DescriptorRest, ((flg & 0x08) !== 0 ? 8 : 0) + 1);
+    this.expect(Step.DescriptorRest, ((flg & 0x08) !== 0 ? 8 : 0) + 1);
   }
 
   #blockHeader(word: number): void {
-    if (word === 0) return this.#expect(this.#contentChecksum ? Step.ContentChecksum : Step.Magic, 4);
+    if (word === 0) return this.expect(this.#contentChecksum ? Step.ContentChecksum : Step.Magic, 4);
     this.#uncompressed = (word & 0x80000000) !== 0;
     this.#blockSize = word & 0x7fffffff;
     if (this.#blockSize > this.#max) return this.#unreadable("a block larger than its frame allows");
-    this.#expect(Step.Block, this.#blockSize + (this.#blockChecksum ? 4 : 0));
+    this.expect(Step.Block, this.#blockSize + (this.#blockChecksum ? 4 : 0));
   }
 
   #block(buf: Buffer, at: number): void {
@@ -181,7 +131,7 @@ class Lz4Stream implements ContentSink {
     let end: number;
     if (this.#uncompressed) end = base + buf.copy(dst, base, at, at + this.#blockSize);
     else end = decodeLz4Block(buf, at, at + this.#blockSize, dst, base, base + this.#max, 0);
-    this.#expect(Step.BlockSize, 4);
+    this.expect(Step.BlockSize, 4);
     if (end < 0) return this.#unreadable("a block that does not decode");
     this.#emit(base, end);
   }
@@ -191,13 +141,13 @@ class Lz4Stream implements ContentSink {
     if (word === LEGACY || word === FRAME || isSkippable(word)) return this.#magic(word);
     if (word === 0 || word > LEGACY_BOUND) return this.#unreadable("a legacy block of an impossible size");
     this.#blockSize = word;
-    this.#expect(Step.LegacyBlock, word);
+    this.expect(Step.LegacyBlock, word);
   }
 
   #legacyBlock(buf: Buffer, at: number): void {
     const dst = this.#room(LEGACY_BLOCK);
     const end = decodeLz4Block(buf, at, at + this.#blockSize, dst, 0, LEGACY_BLOCK, 0);
-    this.#expect(Step.LegacySize, 4);
+    this.expect(Step.LegacySize, 4);
     if (end < 0) return this.#unreadable("a block that does not decode");
     this.#emit(0, end);
   }
@@ -218,7 +168,7 @@ class Lz4Stream implements ContentSink {
     const n = to - from;
     const cap = this.dc.budget.streamCap();
     if (this.#output + n > cap.bytes) {
-      this.#stopped = true;
+      this.stopped = true;
       this.dc.report.notSearched(this.dc.inner, cap.reason);
       return;
     }

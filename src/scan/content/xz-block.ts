@@ -1,4 +1,5 @@
 import { lzma2 } from "@napi-rs/lzma";
+import { DeltaUndo } from "./delta-undo.js";
 import { readVarint, type XzBlock } from "./xz-index.js";
 
 const LZMA2 = 0x21;
@@ -25,42 +26,68 @@ export interface XzBlockPlan {
 /** Why a block cannot be decoded: a filter nobody here applies (not searched), or a malformed block (unreadable). */
 export type XzBlockFault = { readonly unsupported: string } | { readonly malformed: string };
 
-/**
- * A block's header (its filter chain) and the extent of its LZMA2 data, from the index's unpadded
- * size: header, data, then the check, whatever its type, which is skipped.
- */
-export function planBlock(file: Buffer, block: XzBlock, checkSize: number): XzBlockPlan | XzBlockFault {
-  const headerSize = (file[block.at]! + 1) * 4;
-  const dataEnd = block.at + block.unpadded - checkSize;
-  if (file[block.at] === 0 || block.at + headerSize > dataEnd || dataEnd > file.length) return { malformed: "block header unreadable" };
-  const headerEnd = block.at + headerSize - 4;
-  const flags = file[block.at + 1]!;
-  let at = block.at + 2;
+/** A block header's content: its sizes when recorded, LZMA2's properties byte, the delta distances to undo after it, last filter first. */
+export interface XzBlockHeader {
+  readonly headerSize: number;
+  readonly compressed: number | null;
+  readonly uncompressed: number | null;
+  readonly lzma2Props: number;
+  readonly deltas: readonly number[];
+}
+
+/** The block header at `file[at]` (its size byte first), whole in `file`: its filter chain and recorded sizes. */
+export function readBlockHeader(file: Buffer, at: number): XzBlockHeader | XzBlockFault {
+  const headerSize = (file[at]! + 1) * 4;
+  if (file[at] === 0 || at + headerSize > file.length) return { malformed: "block header unreadable" };
+  const headerEnd = at + headerSize - 4;
+  const flags = file[at + 1]!;
+  let next = at + 2;
+  const sizes: Array<number | null> = [];
   for (const present of [0x40, 0x80]) {
-    if ((flags & present) === 0) continue;
-    const size = readVarint(file, at, headerEnd);
+    if ((flags & present) === 0) {
+      sizes.push(null);
+      continue;
+    }
+    const size = readVarint(file, next, headerEnd);
     if (size === null) return { malformed: "block header unreadable" };
-    at = size.next;
+    sizes.push(size.value);
+    next = size.next;
   }
   const filters: Array<{ id: number; props: Buffer }> = [];
   for (let i = 0; i <= (flags & 3); i++) {
-    const id = readVarint(file, at, headerEnd);
+    const id = readVarint(file, next, headerEnd);
     const propsSize = id === null ? null : readVarint(file, id.next, headerEnd);
     if (id === null || propsSize === null || propsSize.next + propsSize.value > headerEnd) return { malformed: "block header unreadable" };
     filters.push({ id: id.value, props: file.subarray(propsSize.next, propsSize.next + propsSize.value) });
-    at = propsSize.next + propsSize.value;
+    next = propsSize.next + propsSize.value;
   }
   const last = filters.pop()!;
   if (last.id !== LZMA2) return { unsupported: filterName(last.id) };
+  if (last.props.length !== 1 || last.props[0]! > 40) return { malformed: "LZMA2 properties unreadable" };
   const deltas: number[] = [];
   for (const filter of filters.reverse()) {
     if (filter.id !== DELTA || filter.props.length !== 1) return { unsupported: filterName(filter.id) };
     deltas.push(filter.props[0]! + 1);
   }
-  const data = file.subarray(block.at + headerSize, dataEnd);
+  return { headerSize, compressed: sizes[0]!, uncompressed: sizes[1]!, lzma2Props: last.props[0]!, deltas };
+}
+
+/** LZMA2's dictionary size from its properties byte (xz file format 5.3.1): 4 KiB × 2 or 3 × powers of two, 40 meaning 4 GiB − 1. */
+export const lzma2DictSize = (props: number): number => (props === 40 ? 0xffffffff : (2 | (props & 1)) * 2 ** (Math.floor(props / 2) + 11));
+
+/**
+ * A block's header (its filter chain) and the extent of its LZMA2 data, from the index's unpadded
+ * size: header, data, then the check, whatever its type, which is skipped.
+ */
+export function planBlock(file: Buffer, block: XzBlock, checkSize: number): XzBlockPlan | XzBlockFault {
+  const dataEnd = block.at + block.unpadded - checkSize;
+  if (dataEnd > file.length) return { malformed: "block header unreadable" };
+  const header = readBlockHeader(file.subarray(0, dataEnd), block.at);
+  if (!("headerSize" in header)) return header;
+  const data = file.subarray(block.at + header.headerSize, dataEnd);
   const chunked = lzma2Output(data);
   if (chunked === null) return { malformed: "LZMA2 chunks unreadable" };
-  return { data, deltas, chunked };
+  return { data, deltas: header.deltas, chunked };
 }
 
 const filterName = (id: number): string => FILTER_NAMES[id] ?? `filter 0x${id.toString(16)}`;
@@ -93,12 +120,7 @@ export function lzma2Output(data: Buffer): number | null {
 
 /** Decodes a planned block (lzma-rs's raw LZMA2 decoder), then undoes its delta filters. Throws on corrupt data. */
 export function decodeBlock(plan: XzBlockPlan): Buffer {
-  const output = lzma2.decompressSync(plan.data);
-  for (const distance of plan.deltas) undoDelta(output, distance);
+  let output = lzma2.decompressSync(plan.data);
+  for (const distance of plan.deltas) output = new DeltaUndo(distance).undo(output);
   return output;
-}
-
-/** The delta filter, decoded in place: each byte is stored as its difference to the byte `distance` before it. */
-function undoDelta(buffer: Buffer, distance: number): void {
-  for (let i = distance; i < buffer.length; i++) buffer[i] = (buffer[i]! + buffer[i - distance]!) & 0xff;
 }

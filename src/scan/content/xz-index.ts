@@ -14,12 +14,12 @@ export interface XzStream {
   readonly blocks: readonly XzBlock[];
 }
 
-const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+export const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 
 const pad4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 /** The check field's size for a check type (xz file format 1.2.1, 2.1.1.2): 0, then 4, 8, 16, 32, 64 by threes. */
-const checkSizeOf = (type: number): number => (type === 0 ? 0 : 4 * 2 ** Math.floor((type - 1) / 3));
+export const checkSizeOf = (type: number): number => (type === 0 ? 0 : 4 * 2 ** Math.floor((type - 1) / 3));
 
 /** A multibyte integer (xz's varint) at `at`, before `end`: its value and where the next field starts, or null. */
 export function readVarint(file: Buffer, at: number, end: number): { value: number; next: number } | null {

@@ -1,15 +1,23 @@
 import { corrupt, emit, gathered, type Decoder, type DecoderContext } from "./decoder.js";
 import { decodeBlock, planBlock, type XzBlockPlan } from "./xz-block.js";
 import { xzStreams } from "./xz-index.js";
+import { XzStream } from "./xz-stream.js";
 
 /**
- * An xz file, read from memory: its container (streams, padding, indexes, block headers) here,
- * each block's LZMA2 data by @napi-rs/lzma (lzma-rs), whose xz reader takes neither SHA-256
- * checks nor concatenated streams. The LZMA2 call has no output limit, so the size comes first,
- * from the chunk headers of every block (what lzma-rs writes at most), and the file is decoded
- * only when that is within the cap. Delta filters are undone here; BCJ filters are not read.
+ * An xz file. Up to 64 MiB in and out, read from memory: its container (streams, padding,
+ * indexes, block headers) here, each block's LZMA2 data by @napi-rs/lzma (lzma-rs, native: about
+ * twice the speed of the streaming reader), whose xz reader takes neither SHA-256 checks nor
+ * concatenated streams. That call has no output limit, so the size comes first, from the chunk
+ * headers of every block. A larger file, in or out, is read as it streams (`XzStream`).
+ * Delta filters are undone; BCJ filters are not read.
  */
-export const xzDecoder: Decoder = (dc) => gathered(dc, "xz", (input) => readXz(dc, input));
+export const xzDecoder: Decoder = (dc) =>
+  gathered(
+    dc,
+    "xz",
+    (input) => readXz(dc, input),
+    () => new XzStream(dc),
+  );
 
 function readXz(dc: DecoderContext, input: Buffer): void {
   const streams = xzStreams(input);
@@ -34,9 +42,11 @@ function readXz(dc: DecoderContext, input: Buffer): void {
       total += plan.chunked;
     }
   }
-  const cap = dc.budget.heldCap();
-  if (total > cap.bytes) {
-    dc.report.notSearched(dc.inner, cap.reason);
+  if (total > dc.budget.heldCap().bytes) {
+    // over what is decoded in memory: the output streams through the search instead
+    const stream = new XzStream(dc);
+    stream.write(input);
+    stream.end();
     return;
   }
   const outputs: Buffer[] = [];

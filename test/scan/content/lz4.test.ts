@@ -1,31 +1,11 @@
 import { randomBytes, randomInt } from "node:crypto";
 import { describe, expect, test } from "vitest";
-import type { DecoderContext } from "../../../src/scan/content/decoder.js";
 import { ContentBudget } from "../../../src/scan/content/limits.js";
+import { decodeInPieces } from "./decode-in-pieces.js";
 import { lz4Decoder } from "../../../src/scan/content/lz4.js";
 import { lz4Of } from "../../helpers/content-archives.js";
 
-/** Runs the decoder over `file` in pieces of `piece()` bytes: what it decoded, and what it said. */
-function decode(file: Buffer, piece: () => number, budget = new ContentBudget()): { output: Buffer; said: string[] } {
-  const parts: Buffer[] = [];
-  const said: string[] = [];
-  const dc = {
-    inner: "",
-    size: null,
-    budget,
-    report: { hit() {}, notSearched: (_: string, reason: string) => said.push(`not searched: ${reason}`), unreadable: (_: string, reason: string) => said.push(`unreadable: ${reason}`) },
-    // the chunk is borrowed: kept as a copy
-    open: () => ({ write: (chunk: Buffer) => parts.push(Buffer.from(chunk)), end() {} }),
-  } as unknown as DecoderContext;
-  const sink = lz4Decoder(dc);
-  for (let at = 0; at < file.length; ) {
-    const n = piece();
-    sink.write(file.subarray(at, at + n));
-    at += n;
-  }
-  sink.end();
-  return { output: Buffer.concat(parts), said };
-}
+const decode = (file: Buffer, piece: () => number, budget?: ContentBudget): { output: Buffer; said: string[] } => decodeInPieces(lz4Decoder, file, piece, budget);
 
 /** Text that compresses, with repeats far apart: a linked block's matches reach back into the block before. */
 const repetitive = (size: number): Buffer => {

@@ -148,25 +148,53 @@ export class LzmaDecoder {
     this.#in = new Uint8Array(0);
   }
 
+  /** A literal byte: the model's hot path (most of a high-entropy file), its range coder held in locals. */
   #literal(): void {
     const window = this.window;
     const total = window.total;
     const previous = total === 0 ? 0 : window.back(0);
     const base = 0x300 * (((total & ((1 << this.#lp) - 1)) << this.#lc) + (previous >>> (8 - this.#lc)));
     const probs = this.#literals;
+    const input = this.#in;
+    const end = this.#end;
+    let range = this.#range;
+    let code = this.#code;
+    let at = this.#at;
     let symbol = 1;
-    if (this.#state >= 7) {
-      // after a match, the byte at rep0 steers the model until the first bit that differs from it
-      let matchByte = window.back(this.#rep0);
-      while (symbol < 0x100) {
-        const matchBit = (matchByte >>> 7) & 1;
-        matchByte <<= 1;
-        const bit = this.#bit(probs, base + ((1 + matchBit) << 8) + symbol);
-        symbol = (symbol << 1) | bit;
-        if (bit !== matchBit) break;
+    // after a match, the byte at rep0 steers the model until the first bit that differs from it
+    let matchByte = this.#state >= 7 ? window.back(this.#rep0) : -1;
+    while (symbol < 0x100) {
+      let index = base + symbol;
+      let matchBit = 0;
+      if (matchByte >= 0) {
+        matchBit = (matchByte >>> 7) & 1;
+        matchByte = (matchByte << 1) & 0xff;
+        index += (1 + matchBit) << 8;
       }
+      const prob = probs[index]!;
+      const bound = (range >>> 11) * prob;
+      let bit: number;
+      if (code < bound) {
+        range = bound;
+        probs[index] = prob + ((2048 - prob) >>> 5);
+        bit = 0;
+      } else {
+        range -= bound;
+        code -= bound;
+        probs[index] = prob - (prob >>> 5);
+        bit = 1;
+      }
+      if (range < TOP) {
+        if (at >= end) throw new LzmaError("a chunk's data ends before its output");
+        range *= 256;
+        code = code * 256 + input[at++]!;
+      }
+      symbol = (symbol << 1) | bit;
+      if (matchByte >= 0 && bit !== matchBit) matchByte = -1;
     }
-    while (symbol < 0x100) symbol = (symbol << 1) | this.#bit(probs, base + symbol);
+    this.#range = range;
+    this.#code = code;
+    this.#at = at;
     window.put(symbol & 0xff);
     const state = this.#state;
     this.#state = state < 4 ? 0 : state < 10 ? state - 3 : state - 6;

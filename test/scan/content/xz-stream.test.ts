@@ -78,6 +78,17 @@ describe("xz read as it streams: byte for byte what xz packed, in any pieces", (
     expect(broken.output.subarray(0, 100_000).toString()).toBe(text.slice(0, 100_000));
   });
 
+  test("hostile bytes (random damage anywhere, random bytes after a valid header) never throw, hang or say more than one thing", () => {
+    const file = xzOf(mixed(200_000), ["--block-size=50000"]);
+    for (let round = 0; round < 300; round++) {
+      const damaged = Buffer.from(file);
+      for (let i = randomInt(1, 20); i > 0; i--) damaged[randomInt(0, damaged.length)] = randomInt(0, 256);
+      const tail = round % 3 === 0 ? Buffer.concat([file.subarray(0, 12), randomBytes(randomInt(1, 5000))]) : damaged;
+      const { said } = decode(tail, () => randomInt(1, 9000));
+      expect(said.length).toBeLessThanOrEqual(1);
+    }
+  });
+
   test("the scan's allowance stops it, with the real limit", () => {
     const { output, said } = decode(xzOf(data), () => 65536, new ContentBudget(1_000_000));
     expect(said).toHaveLength(1);

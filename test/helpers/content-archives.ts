@@ -133,7 +133,7 @@ export const xzOf = (data: Buffer, options: readonly string[] = []): Buffer => e
  * objects are packed (`.git/objects/pack/pack-*.pack`), else left loose (`.git/objects/ab/cdef…`, zlib each).
  */
 /** `gc`: pack with `git gc` (offset deltas), or `"ref-delta"`: `git repack` with deltas naming their base by id, as a `git fetch` of a thin pack leaves them. */
-export function gitDirOf(text: Buffer, gc: boolean | "ref-delta", then?: Buffer): Array<[string, Buffer]> {
+export function gitDirOf(text: Buffer, gc: boolean | "ref-delta", then?: Buffer, more: { bulk?: Buffer; bundle?: boolean } = {}): Array<[string, Buffer]> {
   const dir = mkdtempSync(join(tmpdir(), "sbtest-git-"));
   try {
     const git = (...args: string[]): void => {
@@ -143,6 +143,8 @@ export function gitDirOf(text: Buffer, gc: boolean | "ref-delta", then?: Buffer)
     mkdirSync(join(dir, "conf"));
     writeFileSync(join(dir, "conf/app.properties"), text);
     writeFileSync(join(dir, "README"), "app\n");
+    // a large file committed with it: the pack outgrows what is gathered
+    if (more.bulk !== undefined) writeFileSync(join(dir, "model.bin"), more.bulk);
     git("add", ".");
     git("commit", "-q", "-m", "config");
     if (then === undefined) rmSync(join(dir, "conf"), { recursive: true });
@@ -156,6 +158,10 @@ export function gitDirOf(text: Buffer, gc: boolean | "ref-delta", then?: Buffer)
       if (!entry.isFile()) continue;
       const full = join(entry.parentPath, entry.name);
       files.push([relative(dir, full), readFileSync(full)]);
+    }
+    if (more.bundle === true) {
+      git("bundle", "create", "-q", join(dir, "repo.bundle"), "--all");
+      files.push(["repo.bundle", readFileSync(join(dir, "repo.bundle"))]);
     }
     return files;
   } finally {

@@ -544,6 +544,29 @@ describe("git objects: a `.git` copied into the image keeps a value committed th
     expect(found(result)).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/blob@\d+$/)]);
   });
 
+  test("a pack and a bundle over 64 MiB (a big repository's .git) are read as they stream: the scrubbed value found in its resolved delta", async () => {
+    const base = noise(20_000);
+    const changed = Buffer.concat([base.subarray(0, 10_000), Buffer.from(`password=${value}\n`), base.subarray(10_000)]);
+    const files = gitDirOf(changed, true, Buffer.concat([base, noise(500)]), { bulk: randomBytes(66 * 1024 * 1024), bundle: true });
+    const pack = files.find(([name]) => name.endsWith(".pack"))!;
+    expect(pack[1].length).toBeGreaterThan(64 * 1024 * 1024);
+    const result = await scan(await tarOf(files));
+    expect(result.notSearched).toEqual([]);
+    expect(result.unreadable).toEqual([]);
+    // the pack's own offsets, so one blob at one place in both
+    const [inPack, inBundle] = found(result).sort();
+    expect(inPack).toMatch(/^git-pack:\.git\/objects\/pack\/pack-[0-9a-f]+\.pack!\/blob@\d+$/);
+    expect(inBundle).toMatch(/^git-pack:repo\.bundle!\/blob@\d+$/);
+    expect(inBundle!.split("@")[1]).toBe(inPack!.split("@")[1]);
+    expect(found(result)).toHaveLength(2);
+
+    // in odd pieces (headers and zlib streams split anywhere), and cut short: what came first still found
+    const packOnly = await tarOf([[".git/objects/pack/pack-big.pack", pack[1]]]);
+    expect(found(await scan(packOnly, 4093))).toEqual([expect.stringMatching(/^git-pack:\.git\/objects\/pack\/pack-big\.pack!\/blob@\d+$/)]);
+    const cut = await scan(await tarOf([[".git/objects/pack/pack-cut.pack", pack[1].subarray(0, pack[1].length - 1000)]]));
+    expect(cut.unreadable).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^git-pack: object \d+ of \d+ past the end \(cut short\)$/) })]);
+  });
+
   test("a value a delta's 127-byte inserts split (a long token, a JWT) is found in the resolved version", async () => {
     const long = Buffer.from(`${value}.${randomBytes(120).toString("base64url")}`);
     const longNeedles = buildNeedles([secret("jwt", long.toString())]);

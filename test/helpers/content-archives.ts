@@ -48,10 +48,11 @@ export function zipOf(members: readonly ZipMember[], options: ZipOptions = {}): 
     const method = m.stored ? 0 : 8;
     const flags = 0x800 | (options.dataDescriptor ? 8 : 0);
     const zip64 = options.zip64 === true;
-    const localSizes = options.dataDescriptor ? [0, 0] : zip64 ? [0xffffffff, 0xffffffff] : [body.length, m.data.length];
-    const localExtra = zip64 && !options.dataDescriptor ? Buffer.concat([u16(1), u16(16), u64(m.data.length), u64(body.length)]) : Buffer.alloc(0);
+    // zip64 with a data descriptor as Python's zipfile writes to a pipe (and stream-zip): saturated sizes, a zip64 field of zeros, 8-byte sizes after the data
+    const localSizes = options.dataDescriptor && !zip64 ? [0, 0] : zip64 ? [0xffffffff, 0xffffffff] : [body.length, m.data.length];
+    const localExtra = zip64 ? Buffer.concat([u16(1), u16(16), u64(options.dataDescriptor ? 0 : m.data.length), u64(options.dataDescriptor ? 0 : body.length)]) : Buffer.alloc(0);
     const local = Buffer.concat([u32(0x04034b50), u16(45), u16(flags), u16(method), u32(0), u32(0), u32(localSizes[0]!), u32(localSizes[1]!), u16(name.length), u16(localExtra.length), name, localExtra]);
-    const descriptor = options.dataDescriptor ? Buffer.concat([u32(0x08074b50), u32(0), u32(body.length), u32(m.data.length)]) : Buffer.alloc(0);
+    const descriptor = !options.dataDescriptor ? Buffer.alloc(0) : zip64 ? Buffer.concat([u32(0x08074b50), u32(0), u64(body.length), u64(m.data.length)]) : Buffer.concat([u32(0x08074b50), u32(0), u32(body.length), u32(m.data.length)]);
     const centralExtra = zip64 ? Buffer.concat([u16(1), u16(24), u64(m.data.length), u64(body.length), u64(offset)]) : Buffer.alloc(0);
     central.push(
       Buffer.concat([

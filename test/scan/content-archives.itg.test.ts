@@ -56,6 +56,8 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
     // a fat jar over the 64 MiB gather limit, written by the JDK's jar tool: read as it streams
     const libs = Array.from({ length: 5 }, (_, i) => [`BOOT-INF/lib/lib-${i}.bin`, randomBytes(14 * 1024 * 1024)] as const);
     writeFileSync(join(leaky, "fat.jar"), jarOf([...libs, ["BOOT-INF/classes/application.properties", properties(value)]]));
+    // a zip over 64 MiB written to a pipe with zip64 (Python's zipfile, stream-zip): sizes after each entry's data
+    writeFileSync(join(leaky, "bundle.zip"), zipOf([{ name: "big.bin", data: randomBytes(66 * 1024 * 1024) }, { name: "conf/app.env", data: properties(value) }], { dataDescriptor: true, zip64: true }));
     // a toolchain kept as a .tar.xz that decodes past 64 MiB: read as it streams
     const toolchain = await tarOf([
       { name: "toolchain/bin/cc", data: randomBytes(66 * 1024 * 1024) },
@@ -97,7 +99,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "COPY db.conf.xz /db.conf.xz",
         "COPY tool.rpm db.conf.lz /pkgs/",
         "COPY fat.jar /app/fat.jar",
-        "COPY toolchain.tar.xz /opt/toolchain.tar.xz",
+        "COPY toolchain.tar.xz bundle.zip /opt/",
         "COPY db.conf.zst agent.run repo.bundle /opt/extra/",
         "COPY Packages.lz4 /var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",
         "COPY app.jmod /opt/jdk/jmods/app.jmod",
@@ -160,6 +162,7 @@ describe.skipIf(!up)("archives inside layers, built by the engine and scanned th
         "lzip:pkgs/db.conf.lz",
         "zip:app/fat.jar!/BOOT-INF/classes/application.properties",
         "tar:opt/toolchain.tar.xz!/toolchain/etc/registry.conf",
+        "zip:opt/bundle.zip!/conf/app.env",
         "zstd:opt/extra/db.conf.zst",
         "tar:opt/extra/agent.run!/etc/agent.conf",
         "lz4:var/lib/apt/lists/repo.example_dists_stable_main_binary-amd64_Packages.lz4",

@@ -111,7 +111,9 @@ export class ZipStream extends SteppedReader {
         return chunk.length;
       }
       if (signature !== LOCAL) {
-        this.fail("invalid local header");
+        // the compressed entries after it cannot be found: not searched, never only a warning
+        this.#inner = this.dc.inner;
+        this.#stop("an invalid local header where the next entry should start");
         return chunk.length;
       }
     }
@@ -120,7 +122,6 @@ export class ZipStream extends SteppedReader {
       this.#flags = head.readUInt16LE(6);
       this.#method = head.readUInt16LE(8);
       this.#remain = head.readUInt32LE(18);
-      this.#described = (this.#flags & 8) !== 0 && this.#remain === 0;
       this.#name = Buffer.alloc(head.readUInt16LE(26) + head.readUInt16LE(28));
       this.#fill = 0;
       this.#state = "name";
@@ -133,6 +134,8 @@ export class ZipStream extends SteppedReader {
     const nameLength = this.#head.readUInt16LE(26);
     const name = this.#name.toString(this.#flags & 0x800 ? "utf8" : "latin1", 0, nameLength);
     if (this.#remain === 0xffffffff) this.#remain = zip64Compressed(this.#name.subarray(nameLength), this.#head.readUInt32LE(22) === 0xffffffff);
+    // sizes after the data: 0 in the header, or in its zip64 field (Python's zipfile on a pipe, stream-zip)
+    this.#described = (this.#flags & 8) !== 0 && this.#remain === 0;
     this.#fill = 0;
     this.#inner = memberPath(this.dc.inner, name);
     const directory = name.endsWith("/");

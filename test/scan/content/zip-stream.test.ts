@@ -46,6 +46,29 @@ describe("a zip read as it streams (by its local headers)", () => {
     }
   });
 
+  test("zip64 entries whose sizes follow their data (Python's zipfile on a pipe, stream-zip): every entry opened", () => {
+    const deflate = new ReusedInflater("raw");
+    const zip = zipOf([{ name: "big.bin", data: randomBytes(5000) }, { name: "conf/app.env", data: Buffer.from("TOKEN=x\n".repeat(50)) }], { dataDescriptor: true, zip64: true });
+    for (const piece of [1, 29, 4096]) {
+      const { dc, opened, said } = context(deflate);
+      feed(new ZipStream(dc), zip, () => piece);
+      expect(said).toEqual([]);
+      expect(opened).toEqual(["!/big.bin", "!/conf/app.env"]);
+    }
+  });
+
+  test("a walk that meets no local header where an entry should start reports the rest as not searched, never only a warning", () => {
+    const deflate = new ReusedInflater("raw");
+    const good = zipOf([{ name: "a.txt", data: randomBytes(100) }], { dataDescriptor: false });
+    // the first entry, then bytes that are no header (an unknown block between entries), then an entry never reached
+    const local = good.subarray(0, good.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])));
+    const zip = Buffer.concat([local, Buffer.from("APK Sig Block 42 or anything"), zipOf([{ name: "b.txt", data: Buffer.from("secret") }])]);
+    const { dc, opened, said } = context(deflate);
+    feed(new ZipStream(dc), zip, () => 64);
+    expect(opened).toEqual(["!/a.txt"]);
+    expect(said).toEqual([expect.stringMatching(/^: zip over 64 MiB, read as it streams: an invalid local header where the next entry should start; this entry and the rest of the zip were not searched$/)]);
+  });
+
   test("hostile input (bytes changed, cut anywhere, any pieces) never throws: it is reported, or read as far as it goes", () => {
     const deflate = new ReusedInflater("raw");
     for (let round = 0; round < 1500; round++) {

@@ -30,6 +30,8 @@ export interface WindowRule {
   readonly wholeFile?: ((path: string) => boolean) | undefined;
   /** The file names its `wholeFile` test can pass (`NAME*`: a prefix); absent: any name. */
   readonly fileNames?: readonly string[] | undefined;
+  /** The rule also runs on the decoded base64 runs of YAML and JSON files (RuleSpec.base64Files). */
+  readonly base64Files?: true | undefined;
 }
 
 /** Receives a confirmed match: its bytes are borrowed (valid during the call); returns the tag to report, or undefined to drop it. */

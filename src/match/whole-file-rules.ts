@@ -1,7 +1,17 @@
+import { decodedRuns } from "./base64-runs.js";
 import type { WindowRule } from "./keyword-windows.js";
 
 /** A credential file is small; a bigger file of that name is left to the keyword rules. */
 export const WHOLE_FILE_BYTES = 1024 * 1024;
+
+/** Files whose base64 values the base64-file rules decode: where Kubernetes Secrets, Docker configs and Helm values live. */
+const BASE64_FILES = /\.(?:ya?ml|json)$/;
+
+/** The rules to run on one whole file: on its bytes, and on its base64 runs decoded (indexes into the rule list). */
+export interface WholeFileTasks {
+  readonly rules: readonly number[];
+  readonly decoded: readonly number[];
+}
 
 /**
  * The rules run on whole files of their own names (RuleSpec.wholeFile: `.npmrc`, `.netrc`),
@@ -14,9 +24,11 @@ export class WholeFileRules {
   readonly #byName = new Map<string, WholeFileRule[]>();
   readonly #byPrefix: { readonly prefix: string; readonly rule: WholeFileRule }[] = [];
   readonly #anyName: WholeFileRule[] = [];
+  readonly #decoded: number[] = [];
 
   constructor(rules: readonly WindowRule[]) {
     rules.forEach((rule, i) => {
+      if (rule.base64Files === true) this.#decoded.push(i);
       if (rule.wholeFile === undefined) return;
       const entry = { rule: i, test: rule.wholeFile };
       if (rule.fileNames === undefined) return void this.#anyName.push(entry);
@@ -25,18 +37,19 @@ export class WholeFileRules {
         else this.#byName.set(name, [...(this.#byName.get(name) ?? []), entry]);
       }
     });
-    this.#any = this.#byName.size > 0 || this.#byPrefix.length > 0 || this.#anyName.length > 0;
+    this.#any = this.#byName.size > 0 || this.#byPrefix.length > 0 || this.#anyName.length > 0 || this.#decoded.length > 0;
   }
 
-  /** The rules that run on the file at `path` (indexes into the rule list), or null: most files. `size` null: not known yet. */
-  at(path: string, size: number | null): number[] | null {
+  /** The rules that run on the file at `path`, or null: most files. `size` null: not known yet. */
+  at(path: string, size: number | null): WholeFileTasks | null {
     if (!this.#any || (size !== null && (size > WHOLE_FILE_BYTES || size === 0))) return null;
     const name = path.slice(path.lastIndexOf("/") + 1);
     let named: number[] | null = null;
     for (const w of this.#byName.get(name) ?? []) named = admit(w, path, named);
     for (const { prefix, rule } of this.#byPrefix) if (name.startsWith(prefix)) named = admit(rule, path, named);
     for (const w of this.#anyName) named = admit(w, path, named);
-    return named;
+    const decoded = this.#decoded.length > 0 && BASE64_FILES.test(name) ? this.#decoded : [];
+    return named === null && decoded.length === 0 ? null : { rules: named ?? [], decoded };
   }
 }
 
@@ -54,9 +67,18 @@ interface WholeFileRule {
 /** Where a whole-file rule's secrets go: the rule's index, the secret (borrowed), its offset in the file. */
 export type WholeFileFound = (rule: number, secret: Buffer, offset: number) => void;
 
-/** Runs `rules` (indexes into `all`) on a whole file when `take` grants its bytes. */
-export function runWholeFile(rules: readonly number[], all: readonly WindowRule[], content: Buffer, take: (bytes: number) => boolean, found: WholeFileFound): void {
-  if (take(content.length)) for (const rule of rules) all[rule]!.find(content, (start, end) => found(rule, content.subarray(start, end), start));
+/**
+ * Runs the tasks' rules (indexes into `all`) on a whole file when `take` grants its bytes: on
+ * the file, and on each base64 run decoded (its offset is about character 4i/3 of the run).
+ */
+export function runWholeFile(tasks: WholeFileTasks, all: readonly WindowRule[], content: Buffer, take: (bytes: number) => boolean, found: WholeFileFound): void {
+  if (!take(content.length)) return;
+  for (const rule of tasks.rules) all[rule]!.find(content, (start, end) => found(rule, content.subarray(start, end), start));
+  if (tasks.decoded.length === 0) return;
+  for (const run of decodedRuns(content)) {
+    for (const rule of tasks.decoded) all[rule]!.find(run.text, (start, end) => found(rule, run.text.subarray(start, end), run.from + Math.floor((4 * start) / 3)));
+    run.text.fill(0);
+  }
 }
 
 /** One file's bytes gathered (copies: chunks are borrowed) for its whole-file rules, run at its end. */
@@ -65,7 +87,7 @@ export class WholeFileGatherer {
   #bytes = 0;
 
   constructor(
-    readonly rules: readonly number[],
+    readonly tasks: WholeFileTasks,
     readonly all: readonly WindowRule[],
   ) {}
 
@@ -79,7 +101,7 @@ export class WholeFileGatherer {
   end(take: (bytes: number) => boolean, found: WholeFileFound): void {
     const content = Buffer.concat(this.#parts);
     this.#parts.length = 0;
-    if (this.#bytes <= WHOLE_FILE_BYTES) runWholeFile(this.rules, this.all, content, take, found);
+    if (this.#bytes <= WHOLE_FILE_BYTES) runWholeFile(this.tasks, this.all, content, take, found);
     content.fill(0);
   }
 }

@@ -68,6 +68,7 @@ const RULES: readonly RuleSpec[] = [
     // every name the SDKs, the CLI, s3cmd, Terraform and Spring give it (`secret_key`,
     // `aws.secretKey`, `secret-key`); the key id nearby keeps a Django SECRET_KEY out
     keywords: ["secret_access_key", "SECRET_ACCESS_KEY", "ecretAccessKey", "secret_key", "SECRET_KEY", "secret-key", "ecretKey"],
+    base64Files: true,
     regex: "(?:[Ss]ecret[_-]?(?:[Aa]ccess[_-]?)?[Kk]ey|SECRET_?(?:ACCESS_?)?KEY)[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)",
     near: "(?:^|[^A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?:[^A-Z0-9]|$)",
     entropy: 4.0,
@@ -81,6 +82,7 @@ const RULES: readonly RuleSpec[] = [
     title: "AWS access key id (long-term AKIA or temporary ASIA)",
     severity: "high",
     keywords: ["AKIA", "ASIA", "ABIA", "ACCA"],
+    base64Files: true,
     regex: "(?:^|[^A-Za-z0-9/+])((?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?:[^A-Za-z0-9/+]|$)",
     entropy: 3.0,
     before: 1,
@@ -103,6 +105,7 @@ const RULES: readonly RuleSpec[] = [
     title: "Registry credentials in a Docker config.json (`auths` … `auth`: base64 of user:password)",
     severity: "high",
     keywords: ['"auth"'],
+    base64Files: true,
     regex: '"auth"\\s*:\\s*"([A-Za-z0-9+/]{8,1000}={0,2})"',
     near: '"auths"\\s*:',
     entropy: 3.0,
@@ -115,6 +118,7 @@ const RULES: readonly RuleSpec[] = [
     title: "GitHub token (personal, OAuth, user-to-server, server-to-server, refresh)",
     severity: "high",
     keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    base64Files: true,
     utf16Keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
     // after an underscore too: a file named `tok_ghp_…`, a variable `GH_ghp_…`
     regex: `(?:^|[^A-Za-z0-9])(gh[pousr]_[A-Za-z0-9]{36,251})${END}`,
@@ -129,6 +133,7 @@ const RULES: readonly RuleSpec[] = [
     title: "GitHub fine-grained personal access token",
     severity: "high",
     keywords: ["github_pat_"],
+    base64Files: true,
     regex: `(?:^|[^A-Za-z0-9_])(github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})${END}`,
     entropy: 3.5,
     before: 1,
@@ -139,6 +144,7 @@ const RULES: readonly RuleSpec[] = [
     title: "GitLab personal, project or group access token, runner authentication, deploy or pipeline trigger token",
     severity: "high",
     keywords: ["glpat-", "glrt-", "gldt-", "glptt-"],
+    base64Files: true,
     regex: `(?:^|[^A-Za-z0-9_])(gl(?:pat|rt|dt|ptt)-[A-Za-z0-9_.-]{20,120})${END}`,
     entropy: 3.5,
     before: 1,
@@ -150,6 +156,7 @@ const RULES: readonly RuleSpec[] = [
     severity: "high",
     // the prefix, wherever the token sits (npm's own env names, npm_config_x, hold a `_` within 36)
     keywords: ["npm_"],
+    base64Files: true,
     regex: `(?:^|[^A-Za-z0-9_])(npm_[A-Za-z0-9]{36})${END}`,
     entropy: 3.5,
     // a token's 36 base62 characters mix cases (one of one case: 6 in a billion); a word or an id does not
@@ -164,6 +171,7 @@ const RULES: readonly RuleSpec[] = [
     title: "PyPI API token",
     severity: "high",
     keywords: ["pypi-AgEIcHlwaS5vcmc"],
+    base64Files: true,
     regex: `(pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,1000})${END}`,
     before: 0,
     after: 1100,
@@ -173,6 +181,7 @@ const RULES: readonly RuleSpec[] = [
     title: "Docker Hub personal or organisation access token",
     severity: "high",
     keywords: ["dckr_pat_", "dckr_oat_"],
+    base64Files: true,
     regex: `(?:^|[^A-Za-z0-9_])(dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,80})${END}`,
     entropy: 3.5,
     before: 1,
@@ -195,6 +204,7 @@ const RULES: readonly RuleSpec[] = [
     severity: "high",
     // and app-level tokens: xapp-1-APPID-NUMBER-HEX
     keywords: ["xox", "xapp-"],
+    base64Files: true,
     regex: `(?:^|[^A-Za-z0-9_])(xox[abeoprs]-(?:[0-9]{6,16}-){0,3}[A-Za-z0-9-]{16,200}|xapp-[0-9]-[A-Z0-9]{8,16}-[0-9]{8,16}-[a-f0-9]{32,96})${END}`,
     entropy: 3.5,
     before: 1,
@@ -205,6 +215,7 @@ const RULES: readonly RuleSpec[] = [
     title: "Slack incoming webhook URL",
     severity: "high",
     keywords: ["hooks.slack.com/services/"],
+    base64Files: true,
     regex: "hooks\\.slack\\.com/services/(T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})",
     // Slack's documentation placeholder (T00000000/B00000000/XXXX…), in every example config
     allowRegexes: ["^T0{8,12}/B0{8,12}/", "/[Xx]{24}$"],
@@ -216,6 +227,7 @@ const RULES: readonly RuleSpec[] = [
     title: "Stripe live secret or restricted key",
     severity: "critical",
     keywords: ["sk_live_", "rk_live_"],
+    base64Files: true,
     regex: `(?:^|[^A-Za-z0-9_])((?:sk|rk)_live_[A-Za-z0-9]{24,247})${END}`,
     entropy: 3.5,
     before: 1,
@@ -236,6 +248,7 @@ const RULES: readonly RuleSpec[] = [
     title: "Google Cloud service-account key file (JSON)",
     severity: "critical",
     keywords: ["private_key_id"],
+    base64Files: true,
     regex: "private_key_id\\\\?\"\\s*:\\s*\\\\?\"([0-9a-f]{40})\\\\?\"",
     near: "service_account",
     before: 2048,
@@ -257,6 +270,7 @@ const RULES: readonly RuleSpec[] = [
     title: "Anthropic API or admin key",
     severity: "critical",
     keywords: ["sk-ant-"],
+    base64Files: true,
     regex: `(?:^|[^A-Za-z0-9_-])(sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,120})${END}`,
     entropy: 4.0,
     before: 1,
@@ -267,6 +281,7 @@ const RULES: readonly RuleSpec[] = [
     title: "Hugging Face access token",
     severity: "high",
     keywords: ["hf_"],
+    base64Files: true,
     regex: `(?:^|[^A-Za-z0-9_])(hf_[A-Za-z]{34})${END}`,
     entropy: 3.5,
     // 34 letters of one case are a name (`hf_hub_…` has underscores anyway), a token mixes cases
@@ -295,6 +310,7 @@ const RULES: readonly RuleSpec[] = [
     title: "URL with an embedded password (scheme://user:password@host)",
     severity: "high",
     keywords: ["://"],
+    base64Files: true,
     // the user may be empty (`redis://:PASSWORD@host`)
     regex: "(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\\s:@/\"'<>`]{0,64}:([^\\s:@/\"'<>`]{3,128})@[A-Za-z0-9][A-Za-z0-9.-]*",
     // documentation writes `user:pass@`, `abc:xyz@`: a real password has some variety

@@ -156,6 +156,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
     from,
     keywords,
     ...(wideKeywords.length === 0 ? {} : { wideKeywords }),
+    ...(rule.base64Files === true ? { base64Files: true } : {}),
     before,
     after,
     requires,
@@ -214,3 +215,4 @@ export function repeatsUser(window: Buffer, start: number, end: number): boolean
   const user = start - 1 - length;
   return user >= 3 && window[start - 1] === 0x3a && window.toString("latin1", user - 3, user) === "://" && window.compare(window, start, end, user, start - 1) === 0;
 }
+

@@ -56,6 +56,13 @@ export interface RuleSpec {
    */
   readonly utf16Keywords?: readonly string[] | undefined;
   /**
+   * Built-in only (no config or TOML field sets it): the rule also runs on the base64 values of
+   * YAML and JSON files, decoded (a token inside a Kubernetes Secret's `data:`, a
+   * `.dockerconfigjson`, Helm values). By file name, as the whole-file rules: base64 forms of
+   * the keywords as needles doubled the rules' CPU (docs/performance.md).
+   */
+  readonly base64Files?: boolean | undefined;
+  /**
    * Built-in only (no config or TOML field sets it): the secret ends in the format's own
    * checksum (token-checksum.ts). One whose checksum holds was issued, never typed into
    * documentation: it is reported under the allow paths too.

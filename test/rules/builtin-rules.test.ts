@@ -333,7 +333,7 @@ describe("built-in rules", () => {
     expect(rule?.allowsPath(other)).toBe(false);
     expect(rule?.allowsPath(elsewhere)).toBe(true);
     // the file-name gate lets its own files through (to the path test), inside archives too
-    const at = (path: string): string[] => (wholeFile.at(path, 100) ?? []).map((i) => builtins[i]!.id);
+    const at = (path: string): string[] => (wholeFile.at(path, 100)?.rules ?? []).map((i) => builtins[i]!.id);
     expect(at(own)).toContain(id);
     expect(at(other)).toContain(id);
     expect(at(`srv/backup.tar.gz!/${own}`)).toContain(id);

@@ -15,7 +15,10 @@ const work = mkdtempSync(join(tmpdir(), "sbtest-rules-"));
 const key = pem("OPENSSH PRIVATE KEY");
 const keyBody = key.split("\n").slice(1, -2);
 const github = token.github("p");
-const planted = [github, ...keyBody.filter((line) => line.length >= 16)];
+const gitlab = token.gitlab();
+// a Kubernetes Secret manifest shipped with the app: the token only as base64
+const manifest = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\ndata:\n  GITLAB_TOKEN: ${Buffer.from(gitlab).toString("base64")}\n`;
+const planted = [github, gitlab, Buffer.from(gitlab).toString("base64"), ...keyBody.filter((line) => line.length >= 16)];
 
 interface Report {
   findings: { secret: string | null; rule: string | null; path: string; layer: { index: number } | null; preview?: string; fingerprint?: string; severity?: string; deleted: boolean }[];
@@ -36,9 +39,10 @@ describe.skipIf(!up)("pattern rules through the CLI, against the real engine", (
   beforeAll(() => {
     writeFileSync(join(work, "id_ed25519"), key);
     writeFileSync(join(work, "env"), `GITHUB_TOKEN=${github}\n`);
+    writeFileSync(join(work, "secret.yaml"), manifest);
     writeFileSync(
       join(work, "Dockerfile"),
-      ["FROM local/busybox:1", "COPY id_ed25519 /root/.ssh/id_ed25519", "COPY env /app/.env", "RUN gzip /app/.env"].join("\n"),
+      ["FROM local/busybox:1", "COPY id_ed25519 /root/.ssh/id_ed25519", "COPY env /app/.env", "RUN gzip /app/.env", "COPY secret.yaml /app/deploy/secret.yaml"].join("\n"),
     );
     execFileSync(DOCKER, ["build", "-q", "-t", tag, work], { env: { ...process.env, DOCKER_BUILDKIT: "1" }, stdio: "ignore" });
   });
@@ -47,7 +51,7 @@ describe.skipIf(!up)("pattern rules through the CLI, against the real engine", (
     rmSync(work, { recursive: true, force: true });
   });
 
-  test("scan IMAGE with no --secret finds the private key and the GitHub token, printing previews only", async () => {
+  test("scan IMAGE with no --secret finds the private key, the GitHub token and a GitLab token base64 in a Secret manifest, printing previews only", async () => {
     const cli = await runCli(["scan", tag, "--format", "json"], { cwd: work, secrets: planted });
     expectNoPlanted(cli.output);
     expect(cli.code).toBe(1);
@@ -57,6 +61,8 @@ describe.skipIf(!up)("pattern rules through the CLI, against the real engine", (
     // the plain file, deleted by gzip in a later layer, and inside the .gz
     expect(got).toContainEqual(["github-token", "app/.env", null]);
     expect(got).toContainEqual(["github-token", "app/.env.gz", null]);
+    // the token inside the manifest's base64
+    expect(got).toContainEqual(["gitlab-token", "app/deploy/secret.yaml", null]);
     const gh = report.findings.find((f) => f.rule === "github-token" && f.path === "app/.env");
     expect(gh).toMatchObject({ severity: "high", preview: `${github.slice(0, 2)}…${github.slice(-2)}`, deleted: true });
     expect(gh?.fingerprint).toMatch(/^github-token:[0-9a-f]{16}$/);

@@ -78,7 +78,7 @@ export function compileVariants(given: readonly Variant[], extra: readonly Buffe
     const form = variants[fragment.form]!.bytes;
     const before = matchBefore(at, hit, form, fragment.pos);
     if (before === undefined) return;
-    const f: Forward = { form: fragment.form, start: before.start, next: fragment.pos + FRAGMENT_BYTES, offset: hit + FRAGMENT_BYTES, gap: 0, escape: false, spaced: before.spaced };
+    const f: Forward = { form: fragment.form, start: before.start, next: fragment.pos + FRAGMENT_BYTES, offset: hit + FRAGMENT_BYTES, gap: 0, escape: 0, spaced: before.spaced };
     if (matchAfter(at, f, form) === "done") found(f);
   };
 
@@ -201,7 +201,7 @@ class WrappedStreamSearch extends StreamSearch {
     const key = `${fragment.form}:${before.start}`;
     if (this.#seen.has(key)) return;
     this.#seen.add(key);
-    const f: Forward = { form: fragment.form, start: before.start, next: fragment.pos + FRAGMENT_BYTES, offset: offset + FRAGMENT_BYTES, gap: 0, escape: false, spaced: before.spaced };
+    const f: Forward = { form: fragment.form, start: before.start, next: fragment.pos + FRAGMENT_BYTES, offset: offset + FRAGMENT_BYTES, gap: 0, escape: 0, spaced: before.spaced };
     const state = matchAfter(at, f, form);
     if (state === "done") found(f);
     else if (state === "more" && more) this.#pending.push(f);

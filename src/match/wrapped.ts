@@ -35,19 +35,35 @@ export const MAX_LOOKBEHIND = PREFIX * (MAX_GAP + 1);
 const WRAPPABLE: ReadonlySet<string> = new Set<WrappableEncoding>(["raw", "field", "base64", "base64url", "hex", "pem", "decoded-hex", "decoded-base64", "key-material-base64", "key-material-hex"]);
 const ALPHABET = new Uint8Array(256);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-") ALPHABET[c.charCodeAt(0)] = 1;
+/** A value itself (raw, field) may hold any printable character but a blank: a JWT folded in a JAR manifest or LDIF. */
+const TOKEN = new Uint8Array(256);
+for (let c = 0x21; c < 0x7f; c++) TOKEN[c] = 1;
+const AS_TYPED: ReadonlySet<string> = new Set(["raw", "field"]);
 
 const SPACE = new Uint8Array(256);
 for (const c of " \t\r\n") SPACE[c.charCodeAt(0)] = 1;
 const BACKSLASH = 0x5c;
-/** After a backslash: `\n`, `\r`, `\t` as JSON and shell strings escape line breaks. */
+const EQUALS = 0x3d;
+/**
+ * After a backslash: `\n`, `\r`, `\t` as JSON and shell strings escape line breaks, or a line
+ * break itself (a `.properties` or YAML line continued).
+ */
 const ESCAPED = new Uint8Array(256);
-for (const c of "nrt") ESCAPED[c.charCodeAt(0)] = 1;
+for (const c of "nrt\r\n") ESCAPED[c.charCodeAt(0)] = 1;
+const NEWLINE = new Uint8Array(256);
+NEWLINE[0x0a] = NEWLINE[0x0d] = 1;
+/** A break inside a form: after a backslash, or quoted-printable's soft break (`=` at a line's end). */
+const enum Escape {
+  None = 0,
+  Backslash = 1,
+  Soft = 2,
+}
 
 /** The variants that may be wrapped: long enough, and written in the base64/hex alphabets only. */
 export function wrappedForms(variants: readonly Variant[]): Variant[] {
   const out: Variant[] = [];
   const candidates = variants
-    .filter((v) => WRAPPABLE.has(v.encoding) && v.bytes.length >= MIN_WRAPPED_BYTES && v.bytes.every((b) => ALPHABET[b] === 1))
+    .filter((v) => WRAPPABLE.has(v.encoding) && v.bytes.length >= MIN_WRAPPED_BYTES && v.bytes.every((b) => (AS_TYPED.has(v.encoding) ? TOKEN : ALPHABET)[b] === 1))
     .sort((a, b) => a.bytes.length - b.bytes.length);
   for (const v of candidates) {
     // A form that starts with a shorter one (base64 padded, or whole, after the aligned part)
@@ -88,6 +104,9 @@ export function matchBefore(at: ByteAt, offset: number, form: Buffer, pos: numbe
     if (ESCAPED[b] === 1 && at(o - 1) === BACKSLASH) {
       gap += 2;
       o -= 2;
+    } else if (NEWLINE[b] === 1 && at(o - 1) === EQUALS && form[k] !== EQUALS) {
+      gap += 2;
+      o -= 2;
     } else if (b === form[k]) {
       k--;
       o--;
@@ -112,7 +131,7 @@ export interface Forward {
   next: number;
   offset: number;
   gap: number;
-  escape: boolean;
+  escape: Escape;
   spaced: boolean;
 }
 
@@ -125,15 +144,17 @@ export function matchAfter(at: ByteAt, f: Forward, form: Buffer): "done" | "fail
     const b = at(f.offset);
     if (b < 0) return "more";
     f.offset++;
-    if (f.escape) {
-      if (ESCAPED[b] !== 1) return "failed";
-      f.escape = false;
+    if (f.escape !== Escape.None) {
+      if ((f.escape === Escape.Backslash ? ESCAPED : NEWLINE)[b] !== 1) return "failed";
+      f.escape = Escape.None;
     } else if (b === form[f.next]) {
       f.next++;
       f.gap = 0;
       continue;
     } else if (b === BACKSLASH) {
-      f.escape = true;
+      f.escape = Escape.Backslash;
+    } else if (b === EQUALS) {
+      f.escape = Escape.Soft;
     } else if (SPACE[b] !== 1) {
       return "failed";
     }

@@ -64,6 +64,35 @@ describe("base64 and hex wrapped over lines", () => {
   });
 });
 
+describe("a value folded as formats fold long lines, whatever its characters (a JWT has dots)", () => {
+  const jwt = `eyJhbGciOiJIUzI1NiJ9.${randomBytes(60).toString("base64url")}.${randomBytes(32).toString("base64url")}`;
+  /** `prefix` then the value, cut into lines of `width` bytes counting the prefix, joined by `eol`. */
+  const folded = (prefix: string, width: number, eol: string, first = width): string => {
+    const text = prefix + jwt;
+    const lines = [text.slice(0, first)];
+    for (let at = first; at < text.length; at += width) lines.push(text.slice(at, at + width));
+    return lines.join(eol);
+  };
+  test.each([
+    ["a JAR manifest (72 bytes a line, CRLF and one space)", folded("Build-Token: ", 71, "\r\n ", 72)],
+    ["LDIF (76 columns, a newline and one space)", folded("description: ", 75, "\n ", 76)],
+    ["fold -w 64", folded("", 64, "\n")],
+    ["a .properties line continued with a backslash", folded("app.session.token=", 40, "\\\n    ")],
+    ["a YAML double-quoted scalar continued with a backslash", folded('token: "', 50, "\\\n  ")],
+    ["quoted-printable soft line breaks (=CRLF at 76)", folded("X-Token: ", 75, "=\r\n", 75)],
+  ])("%s: found", (_name, hay) => {
+    expect(encodingsIn(jwt, `${noise(200)}\n${hay}\n${noise(200)}`)).toEqual(["raw-wrapped"]);
+  });
+
+  test.each([
+    ["another value sharing its first 60 bytes, folded", () => folded("", 64, "\n").slice(0, 60) + randomBytes(80).toString("base64url")],
+    ["the value with a word at a fold", () => folded("", 64, "\nx")],
+    ["an equals sign not before a line break", () => folded("", 64, "=")],
+  ])("stays quiet on %s", (_name, make) => {
+    expect(encodingsIn(jwt, make())).toEqual([]);
+  });
+});
+
 describe("values that are base64 or hex themselves", () => {
   test("a kubeconfig client-key-data decoded into the image: base64-decoded", () => {
     const kubeconfig = `users:\n- name: ci\n  user:\n    client-key-data: ${b64(pem)}\n`;

@@ -97,6 +97,22 @@ describe.runIf(keyToolsPresent)("private keys converted by openssl and ssh-keyge
     for (const value of values) expect(run.output).not.toContain(value.toString().split("\n")[1]);
   }, 120_000);
 
+  test("scan FILE.tar: a PKCS#12 keystore under Java's stock password (changeit) holds the key: found inside it, exit 1; under a password of its own: clean", async () => {
+    lab.openssl("genpkey", ...rsa, "-out", "tls.pem");
+    lab.openssl("req", "-x509", "-key", "tls.pem", "-subj", "/CN=app", "-days", "1", "-out", "tls.crt");
+    const keystore = lab.openssl("pkcs12", "-export", "-inkey", "tls.pem", "-in", "tls.crt", "-passout", "pass:changeit");
+    const own = lab.openssl("pkcs12", "-export", "-inkey", "tls.pem", "-in", "tls.crt", "-passout", "pass:Own-Passw0rd-71f2");
+    const secretArgs = ["--secret", `tls=${lab.path("tls.pem")}`, "--no-rules", "--format", "json"];
+    const leaky = lab.write("p12.tar", await dockerArchive([await tarOf([{ name: "app/config/keystore.p12", data: keystore }])]));
+    const run = await runCli(["scan", leaky, ...secretArgs], { secrets: [lab.read("tls.pem")], cwd: lab.dir });
+    expect(run.code, run.stderr.toString()).toBe(1);
+    const findings = (JSON.parse(run.stdout.toString()) as { findings: Finding[] }).findings;
+    expect([...new Set(findings.map((f) => `${f.secret} ${f.path}`))]).toEqual(["tls app/config/keystore.p12!/key-1"]);
+    const clean = lab.write("p12-own.tar", await dockerArchive([await tarOf([{ name: "app/config/keystore.p12", data: own }])]));
+    const quiet = await runCli(["scan", clean, ...secretArgs], { secrets: [lab.read("tls.pem")], cwd: lab.dir });
+    expect(quiet.code, quiet.stderr.toString()).toBe(0);
+  }, 60_000);
+
   test("safebuild check says the private numbers are searched, by name", async () => {
     lab.openssl("genpkey", ...rsa, "-out", "check.pem");
     lab.sshKeygen("-t", "ed25519", "-N", "", "-f", "id_check");

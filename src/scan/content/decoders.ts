@@ -12,6 +12,7 @@ import { jmodDecoder } from "./jmod.js";
 import { lz4Decoder } from "./lz4.js";
 import { lzipDecoder } from "./lzip.js";
 import { lzmaAloneDecoder } from "./lzma-alone.js";
+import { pkcs12Decoder } from "./pkcs12.js";
 import { pngDecoder } from "./png.js";
 import { rpmDecoder } from "./rpm.js";
 import { scriptZipDecoder } from "./script-zip.js";
@@ -47,5 +48,6 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   jmod: jmodDecoder,
   base64: base64TextDecoder,
   elf: elfDecoder,
+  pkcs12: pkcs12Decoder,
   squashfs: undecodedDecoder("squashfs"),
 };

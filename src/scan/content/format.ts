@@ -1,4 +1,5 @@
 import { isSkippableFrame } from "../layer/sniff-compression.js";
+import { INTEGER, OID, PKCS7_DATA, SEQUENCE } from "./der.js";
 
 /** What the content stage can open, named as reports name the container of a finding. */
 export type ContentFormat =
@@ -23,6 +24,7 @@ export type ContentFormat =
   | "jmod"
   | "base64"
   | "elf"
+  | "pkcs12"
   | UndecodedFormat;
 
 /** Compressed or archive formats recognised by their magic but not decoded here: never a silent clean. */
@@ -75,6 +77,7 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
       if (startsWith(head, RPM)) return "rpm";
       break;
     case 0x30:
+      if (isPkcs12(head)) return "pkcs12";
       if (isCpio(head)) return "cpio";
       break;
     case 0x37:
@@ -188,3 +191,12 @@ function isBase64Payload(head: Buffer): boolean {
 const BASE64_MAGICS = ["H4sI", "UEsDB", "QlpoM", "QlpoN", "QlpoO", "/Td6WFo", "KLUv/"].map((m) => [...Buffer.from(m, "latin1")]);
 /** The base64 alphabet, `=` and blanks. */
 const BASE64_TEXT: readonly boolean[] = Array.from({ length: 256 }, (_, b) => /[A-Za-z0-9+/=\s]/.test(String.fromCharCode(b)));
+
+/** A PFX's first bytes: SEQUENCE, version 3, then the authSafe ContentInfo of type data. */
+function isPkcs12(head: Buffer): boolean {
+  if (head[0] !== SEQUENCE || head[1] === undefined) return false;
+  const at = head[1] & 0x80 ? 2 + (head[1] & 0x7f) : 2;
+  if (head[at] !== INTEGER || head[at + 1] !== 1 || head[at + 2] !== 3 || head[at + 3] !== SEQUENCE) return false;
+  const info = at + 4 + (head[at + 4]! & 0x80 ? 1 + (head[at + 4]! & 0x7f) : 1);
+  return head[info] === OID && head[info + 1] === PKCS7_DATA.length && head.subarray(info + 2, info + 2 + PKCS7_DATA.length).equals(PKCS7_DATA);
+}

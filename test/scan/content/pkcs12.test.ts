@@ -47,6 +47,19 @@ describe("PKCS#12 keystores: a key under a stock password is as good as in the c
     }
   });
 
+  test("hostile bytes (changed anywhere, cut anywhere) never throw: read as far as they go", async () => {
+    const store = p12("g.p12", "-passout", "pass:changeit");
+    const needles = buildNeedles([secret("tls", readFileSync(join(dir, "key.pem")))]);
+    const entries: Array<[string, Buffer]> = [];
+    for (let round = 0; round < 200; round++) {
+      const damaged = Buffer.from(round % 4 === 0 ? store.subarray(0, (round * 37) % store.length) : store);
+      for (let i = 0; i < 1 + (round % 9); i++) damaged[(round * 7919 + i * 104729) % damaged.length] ^= 1 << (i % 8);
+      entries.push([`d/${round}.p12`, damaged]);
+    }
+    const result = await scanLayerInChunks(needles, await tarOf(entries));
+    expect(result.notSearched).toEqual([]);
+  });
+
   test("a keystore under a password of its own: the key not opened, nothing reported (as an encrypted PEM key)", async () => {
     const store = p12("e.p12", "-passout", "pass:a-real-Passw0rd-9f3");
     const needles = buildNeedles([secret("tls", readFileSync(join(dir, "key.pem")))]);

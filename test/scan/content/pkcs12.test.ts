@@ -53,7 +53,10 @@ describe("PKCS#12 keystores: a key under a stock password is as good as in the c
     const entries: Array<[string, Buffer]> = [];
     for (let round = 0; round < 200; round++) {
       const damaged = Buffer.from(round % 4 === 0 ? store.subarray(0, (round * 37) % store.length) : store);
-      for (let i = 0; i < 1 + (round % 9); i++) damaged[(round * 7919 + i * 104729) % damaged.length] ^= 1 << (i % 8);
+      for (let i = 0; i < 1 + (round % 9); i++) {
+        const at = (round * 7919 + i * 104729) % damaged.length;
+        damaged[at] = damaged[at]! ^ (1 << (i % 8));
+      }
       entries.push([`d/${round}.p12`, damaged]);
     }
     const result = await scanLayerInChunks(needles, await tarOf(entries));

@@ -72,13 +72,19 @@ export type WholeFileFound = (rule: number, secret: Buffer, offset: number) => v
  * the file, and on each base64 run decoded (its offset is about character 4i/3 of the run).
  */
 export function runWholeFile(tasks: WholeFileTasks, all: readonly WindowRule[], content: Buffer, take: (bytes: number) => boolean, found: WholeFileFound): void {
-  if (!take(content.length)) return;
-  for (const rule of tasks.rules) all[rule]!.find(content, (start, end) => found(rule, content.subarray(start, end), start));
-  if (tasks.decoded.length === 0) return;
-  for (const run of decodedRuns(content)) {
-    for (const rule of tasks.decoded) all[rule]!.find(run.text, (start, end) => found(rule, run.text.subarray(start, end), run.from + Math.floor((4 * start) / 3)));
-    run.text.fill(0);
+  if (tasks.rules.length > 0 && take(content.length)) {
+    for (const rule of tasks.rules) all[rule]!.find(content, (start, end) => found(rule, content.subarray(start, end), start));
   }
+  if (tasks.decoded.length === 0) return;
+  const runs = decodedRuns(content);
+  // what the rules examine is what the runs decode to: a JSON file without base64 values costs nothing
+  const decoded = runs.reduce((sum, run) => sum + run.text.length, 0);
+  if (decoded > 0 && take(decoded)) {
+    for (const run of runs) {
+      for (const rule of tasks.decoded) all[rule]!.find(run.text, (start, end) => found(rule, run.text.subarray(start, end), run.from + Math.floor((4 * start) / 3)));
+    }
+  }
+  for (const run of runs) run.text.fill(0);
 }
 
 /** One file's bytes gathered (copies: chunks are borrowed) for its whole-file rules, run at its end. */

@@ -55,11 +55,12 @@ describe("rules on the base64 values of YAML and JSON files (a Kubernetes Secret
   });
 
   test("a run is decoded across line breaks and indentation, from where it starts", () => {
-    const text = `prefix ${b64("hello base64 world, a line long enough")}\n`;
+    const text = `prefix ${b64("hello base64 world 2, a line long enough")}\n`;
     const runs = decodedRuns(Buffer.from(text));
-    expect(runs.map((r) => [r.text.toString(), r.from])).toEqual([["hello base64 world, a line long enough", 7]]);
-    const wrapped = Buffer.from(`k: ${b64("a value wrapped over two lines of base64").replace(/(.{20})/, "$1\n    ")}\n`);
-    expect(decodedRuns(wrapped).map((r) => r.text.toString())).toEqual(["a value wrapped over two lines of base64"]);
+    expect(runs.map((r) => [r.text.toString(), r.from])).toEqual([["hello base64 world 2, a line long enough", 7]]);
+    // a block scalar whose first line is short: the lines before the long one that hold only base64 are its start
+    const wrapped = Buffer.from(`k: |\n    ${b64("a value 1 wrapped over three lines of base64, Z")!.replace(/^(.{20})(.{32})/, "$1\n    $2\n    ")}\n`);
+    expect(decodedRuns(wrapped).map((r) => r.text.toString())).toEqual(["a value 1 wrapped over three lines of base64, Z"]);
     // words and short runs are no base64 value worth decoding
     expect(decodedRuns(Buffer.from("apiVersion: v1\nkind: Secret\n"))).toEqual([]);
   });

@@ -7,7 +7,7 @@ const MiB = 1024 * 1024;
 export const CONTENT_LIMITS = {
   /** levels of content inside a layer entry: `a.tar.gz!/b.jar!/c.zip!/d` is 3 */
   maxDepth: 8,
-  /** decoded bytes of one file its decoder holds in memory whole (bzip2, lzip, brotli, zlib, git objects; xz up to it, then streamed); streamed ones have no limit of their own */
+  /** decoded bytes of one file its decoder holds in memory whole (lzip, lzma, brotli, zlib, git objects; xz and bzip2 up to it, then streamed); streamed ones have no limit of their own */
   maxFileBytes: 64 * MiB,
   /** decoded bytes of all files of one scan: this, and `scanBytesPerByteRead` more for every byte read from the image */
   maxScanBytes: 4096 * MiB,

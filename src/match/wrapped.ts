@@ -35,9 +35,13 @@ export const MAX_LOOKBEHIND = PREFIX * (MAX_GAP + 1);
 const WRAPPABLE: ReadonlySet<string> = new Set<WrappableEncoding>(["raw", "field", "base64", "base64url", "hex", "pem", "decoded-hex", "decoded-base64", "key-material-base64", "key-material-hex"]);
 const ALPHABET = new Uint8Array(256);
 for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-") ALPHABET[c.charCodeAt(0)] = 1;
-/** A value itself (raw, field) may hold any printable character but a blank: a JWT folded in a JAR manifest or LDIF. */
+/**
+ * A value itself (raw, field) may hold any printable character, spaces too: a JWT folded in a
+ * JAR manifest or LDIF, a passphrase PyYAML (Ansible's `to_nice_yaml`) or an RFC 822 header
+ * folds at a space, the break and the next line's indentation standing between two words.
+ */
 const TOKEN = new Uint8Array(256);
-for (let c = 0x21; c < 0x7f; c++) TOKEN[c] = 1;
+for (let c = 0x20; c < 0x7f; c++) TOKEN[c] = 1;
 const AS_TYPED: ReadonlySet<string> = new Set(["raw", "field"]);
 
 const SPACE = new Uint8Array(256);

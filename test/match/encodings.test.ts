@@ -84,6 +84,15 @@ describe("a value folded as formats fold long lines, whatever its characters (a 
     expect(encodingsIn(jwt, `${noise(200)}\n${hay}\n${noise(200)}`)).toEqual(["raw-wrapped"]);
   });
 
+  test("a long passphrase PyYAML folds at its spaces (the break and the indentation between two words), and an RFC 822 header", () => {
+    const passphrase = `correct horse ${randomBytes(6).toString("hex")} battery staple and seven more words for length`;
+    const words = passphrase.split(" ");
+    const yaml = `vault_passphrase: ${words.slice(0, 6).join(" ")}\n  ${words.slice(6).join(" ")}\n`;
+    expect(encodingsIn(passphrase, yaml)).toEqual(["raw-wrapped"]);
+    const header = `X-Passphrase: ${words.slice(0, 5).join(" ")}\r\n ${words.slice(5).join(" ")}\r\n`;
+    expect(encodingsIn(passphrase, header)).toEqual(["raw-wrapped"]);
+  });
+
   test.each([
     ["another value sharing its first 60 bytes, folded", () => folded("", 64, "\n").slice(0, 60) + randomBytes(80).toString("base64url")],
     ["the value with a word at a fold", () => folded("", 64, "\nx")],

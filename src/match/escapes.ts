@@ -22,11 +22,13 @@ const XML_TABLES: readonly Readonly<Record<string, string>>[] = [
   { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" },
   // Python html.escape
   { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" },
+  // Go html/template (HTML text): a base64 value's `+` too
+  { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "'": "&#39;", "+": "&#43;" },
 ];
 
 function xmlForms(value: Buffer): Buffer[] {
   const text = value.toString("latin1");
-  if (!/[&<>"']/.test(text)) return [];
+  if (!/[&<>"'+]/.test(text)) return [];
   return distinct(text, XML_TABLES.map((table) => replaceEach(text, table)));
 }
 
@@ -37,7 +39,9 @@ function xmlForms(value: Buffer): Buffer[] {
  */
 function quotedForms(value: Buffer): Buffer[] {
   const text = value.toString("latin1");
-  return distinct(text, [text.replace(/'/g, "''"), text.replace(/"/g, '""'), text.replace(/\$/g, "$$$$"), text.replace(/%/g, "%%")]);
+  // Go html/template in a script (`\u002b`, `\/`; PHP's `\/` alone is a json form)
+  const script = text.replace(/[+/]/g, (c) => (c === "+" ? "\\u002b" : "\\/"));
+  return distinct(text, [text.replace(/'/g, "''"), text.replace(/"/g, '""'), text.replace(/\$/g, "$$$$"), text.replace(/%/g, "%%"), script]);
 }
 
 /** bash's printf %q (sh_backslash_quote): these always, `#` first, `~` first or after `=` `:`. */

@@ -165,3 +165,19 @@ describe("a base64 or hex secret, its decoded bytes re-encoded", () => {
     expect(of(short.toString("base64")).some((v) => v.encoding === "decoded-hex")).toBe(false);
   });
 });
+
+describe("template engines and PHP: a base64 value's + and / escaped", () => {
+  const value = `sbtest+${plain()}/${plain()}+z==`;
+  test.each([
+    ["Go html/template in HTML text (`&#43;`)", (v: string) => `<p>key: ${v.replace(/\+/g, "&#43;")}</p>`, "xml"],
+    ["Go html/template in a script (`\\u002b`, `\\/`)", (v: string) => `<script>const key = "${v.replace(/\+/g, "\\u002b").replace(/\//g, "\\/")}";</script>`, "quoted"],
+    ["PHP's json_encode (`\\/`), as before", (v: string) => JSON.stringify({ key: v }).replace(/\//g, "\\/"), "json"],
+  ])("%s", (_name, write, encoding) => {
+    expect(encodingsIn(value, write(value))).toEqual([encoding]);
+  });
+
+  test("a value with neither has no such form", () => {
+    const hex = plain();
+    expect(of(hex).some((v) => v.bytes.includes("&#43;") || v.bytes.includes("\\/"))).toBe(false);
+  });
+});

@@ -85,6 +85,30 @@ export function runWholeFile(tasks: WholeFileTasks, all: readonly WindowRule[], 
     }
   }
   for (const run of runs) run.text.fill(0);
+  unescapedSlashes(tasks.decoded, all, content, take, found);
+}
+
+const ESCAPED_SCHEME = Buffer.from(":\\/\\/");
+
+/**
+ * JSON whose slashes are escaped (PHP's json_encode: `https:\/\/hooks.slack.com\/services\/…`,
+ * `postgres:\/\/user:pw@db`): the rules run on it unescaped too; a finding's offset is where its
+ * unescaped text starts, less the escapes before it.
+ */
+function unescapedSlashes(rules: readonly number[], all: readonly WindowRule[], content: Buffer, take: (bytes: number) => boolean, found: WholeFileFound): void {
+  // only a URL's escaped `://` matters, and only to the rules whose keywords hold a slash
+  const slashed = rules.filter((rule) => all[rule]!.keywords.some((k) => k.includes(0x2f)));
+  if (slashed.length === 0 || content.indexOf(ESCAPED_SCHEME) === -1 || !take(content.length)) return;
+  const text = Buffer.from(content.toString("latin1").replaceAll("\\/", "/"), "latin1");
+  for (const rule of slashed) {
+    // what the escapes hid: a secret the file's own bytes give this rule too was found there
+    const plain = new Set<string>();
+    all[rule]!.find(content, (start, end) => void plain.add(content.toString("latin1", start, end)));
+    all[rule]!.find(text, (start, end) => {
+      if (!plain.has(text.toString("latin1", start, end))) found(rule, text.subarray(start, end), start);
+    });
+  }
+  text.fill(0);
 }
 
 /** One file's bytes gathered (copies: chunks are borrowed) for its whole-file rules, run at its end. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, test } from "vitest";
 import { decodedRuns } from "../../src/match/base64-runs.js";
-import { findInFile } from "./find.js";
+import { findInFile, findWhole } from "./find.js";
 import { alnum, token } from "./tokens.js";
 
 const b64 = (text: string): string => Buffer.from(text).toString("base64");
@@ -63,5 +63,21 @@ describe("rules on the base64 values of YAML and JSON files (a Kubernetes Secret
     expect(decodedRuns(wrapped).map((r) => r.text.toString())).toEqual(["a value 1 wrapped over three lines of base64, Z"]);
     // words and short runs are no base64 value worth decoding
     expect(decodedRuns(Buffer.from("apiVersion: v1\nkind: Secret\n"))).toEqual([]);
+  });
+});
+
+describe("JSON whose slashes are escaped (PHP's json_encode): the rules run on it unescaped", () => {
+  test.each([
+    ["a Slack webhook", "slack-webhook", () => token.slackWebhook()],
+    ["a database URL with a password", "url-password", () => `postgres://app:${alnum(20)}@db.internal:5432/app`],
+  ])("%s", (_, rule, make) => {
+    const json = JSON.stringify({ notify: make(), home: "https://example.org/" }).replace(/\//g, "\\/");
+    expect(findInFile("var/www/config/settings.json", json)).toEqual([rule]);
+  });
+
+  test("a token the file's own bytes show is left to the keyword pass, not found again unescaped", () => {
+    const json = JSON.stringify({ token: token.github("p"), home: "https://example.org/" }).replace(/\//g, "\\/");
+    expect(findInFile("var/www/config/settings.json", json)).toEqual([]);
+    expect(findWhole(json).map((f) => f.rule)).toEqual(["github-token"]);
   });
 });

@@ -242,6 +242,9 @@ const RULES: readonly RuleSpec[] = [
     entropy: 3.5,
     before: 1,
     after: 40,
+    // Debian's chromium package ships the key Google assigned to Debian's builds ("API keys
+    // assigned to Debian by Google"): every image that installs chromium (puppeteer, selenium) holds it
+    allowPaths: ["(?:^|/)etc/chromium\\.d/apikeys$"],
   },
   {
     id: "gcp-service-account",

@@ -339,6 +339,14 @@ describe("built-in rules", () => {
     expect(at(`srv/backup.tar.gz!/${own}`)).toContain(id);
   });
 
+  test("Debian's chromium package's own Google API key (every image that installs chromium) is no finding; one anywhere else is", () => {
+    const rule = builtinsOnRe2.find((r) => r.id === "google-api-key");
+    expect(rule?.allowsPath("etc/chromium.d/apikeys")).toBe(true);
+    expect(rule?.allowsPath("var/cache/apt/archives/chromium.deb!/data.tar.xz!/etc/chromium.d/apikeys")).toBe(true);
+    expect(rule?.allowsPath("app/config/apikeys")).toBe(false);
+    expect(rule?.allowsPath("etc/chromium.d/apikeys.local")).toBe(false);
+  });
+
   test("package documentation is not searched by the built-in rules (example keys and tokens)", () => {
     expect(builtinsOnRe2.find((r) => r.id === "private-key")?.allowsPath("usr/share/doc/libnet-ssleay-perl/examples/server_key.pem")).toBe(true);
     expect(builtinsOnRe2.find((r) => r.id === "private-key")?.allowsPath("root/.ssh/id_rsa")).toBe(false);

@@ -679,6 +679,11 @@ const INSTALLED_PATHS = [
   // a published package not yet installed: wheels a build stage made (`pip wheel -w /wheels`),
   // eggs, gems; what they hold lands in site-packages or gems/ when installed
   "\\.(?:whl|egg|gem)!/",
+  // a distribution's package not yet installed (a .deb kept in the apt cache or copied in for an
+  // offline install, an rpm, an Alpine apk): what it holds lands under /usr when installed, quiet
+  // there too (Go's source package ships its test keys and a core dump with an AWS key in it)
+  "\\.deb!/data\\.tar(?:\\.[a-z0-9]+)?!/",
+  "\\.(?:rpm|apk)!/",
   // an npm tarball (`npm pack`, a Yarn offline mirror, a `.tgz` in a cache): its root folder is `package/`
   "\\.tgz!/package/",
   // Yarn 1's offline mirror (the folder name its docs use): npm tarballs, some of whose root is

@@ -339,6 +339,16 @@ describe("built-in rules", () => {
     expect(at(`srv/backup.tar.gz!/${own}`)).toContain(id);
   });
 
+  test.each([
+    ["var/cache/apt/archives/golang-1.19-src_1.19.8-2_all.deb!/data.tar.xz!/usr/share/go-1.19/src/crypto/tls/testdata/example-key.pem", true],
+    ["tmp/pkgs/tool.rpm!/usr/lib/tool/test.key", true],
+    ["var/cache/apk/openssl-3.1.apk!/usr/share/doc/key.pem", true],
+    ["app/release.deb", false],
+    ["app/certs/server.key", false],
+  ])("a distribution package not yet installed is quiet as it would be installed: %s → %s", (path, quiet) => {
+    expect(builtinsOnRe2.find((r) => r.id === "private-key")?.allowsPath(path)).toBe(quiet);
+  });
+
   test("Debian's chromium package's own Google API key (every image that installs chromium) is no finding; one anywhere else is", () => {
     const rule = builtinsOnRe2.find((r) => r.id === "google-api-key");
     expect(rule?.allowsPath("etc/chromium.d/apikeys")).toBe(true);

@@ -69,7 +69,8 @@ export type WholeFileFound = (rule: number, secret: Buffer, offset: number) => v
 
 /**
  * Runs the tasks' rules (indexes into `all`) on a whole file when `take` grants its bytes: on
- * the file, and on each base64 run decoded (its offset is about character 4i/3 of the run).
+ * the file, on each base64 run decoded (its offset is about character 4i/3 of the run), and on
+ * the file with its escaped slashes unescaped.
  */
 export function runWholeFile(tasks: WholeFileTasks, all: readonly WindowRule[], content: Buffer, take: (bytes: number) => boolean, found: WholeFileFound): void {
   if (tasks.rules.length > 0 && take(content.length)) {

@@ -16,6 +16,8 @@ export const CONTENT_LIMITS = {
   maxGatherBytes: 64 * MiB,
   /** bytes gathered or decoded and held at once, across every level of nesting */
   maxHeldBytes: 160 * MiB,
+  /** PBKDF2 rounds spent opening keystores under stock passwords, per scan: about half a minute of one core */
+  maxKdfRounds: 50_000_000,
 } as const;
 
 export const formatBytes = (bytes: number): string =>
@@ -36,9 +38,13 @@ export class ContentBudget {
   #spent = 0;
   #held = 0;
   #read = 0;
+  #kdf = 0;
 
-  /** `base`: the allowance before anything is read (tests make it small) */
-  constructor(private readonly base: number = CONTENT_LIMITS.maxScanBytes) {}
+  /** `base`: the allowance before anything is read; `kdfRounds`: for opening keystores (tests make them small) */
+  constructor(
+    private readonly base: number = CONTENT_LIMITS.maxScanBytes,
+    private readonly kdfRounds: number = CONTENT_LIMITS.maxKdfRounds,
+  ) {}
 
   /** Bytes of the image read (as its source stores them): each widens the allowance. */
   read(bytes: number): void {
@@ -67,6 +73,16 @@ export class ContentBudget {
     const left = this.streamCap();
     if (left.bytes < CONTENT_LIMITS.maxFileBytes) return left;
     return { bytes: CONTENT_LIMITS.maxFileBytes, reason: `decoded content over ${formatBytes(CONTENT_LIMITS.maxFileBytes)} (limit per file, for what is decoded in memory)` };
+  }
+
+  /**
+   * Takes `rounds` of the scan's allowance for opening keystores; false (nothing taken) once it
+   * is spent: a hostile layer of many keystores cannot make the scan spin on their KDFs.
+   */
+  kdf(rounds: number): boolean {
+    if (this.#kdf + rounds > this.kdfRounds) return false;
+    this.#kdf += rounds;
+    return true;
   }
 
   spend(bytes: number): void {

@@ -1,6 +1,7 @@
 import { createPrivateKey } from "node:crypto";
 import { memberPath } from "./content-report.js";
 import { emit, gathered, type Decoder, type DecoderContext } from "./decoder.js";
+import { CONTENT_LIMITS } from "./limits.js";
 import { children, CONTEXT_0, INTEGER, OCTET_STRING, OID, oidBytes, PKCS7_DATA, readTlv, SEQUENCE, type Tlv } from "./der.js";
 
 // PKCS#7 and PKCS#12 object identifiers (RFC 7292), as DER content bytes
@@ -38,14 +39,16 @@ function readPfx(dc: DecoderContext, pfx: Buffer): void {
   const infos = octets === null ? null : sequenceOf(pfx, octets);
   if (infos === null) return dc.report.unreadable(dc.inner, "pkcs12: structure unreadable");
   const keys: Buffer[] = [];
+  const opened = { spent: false };
   for (const info of infos) {
     // encryptedData (the certificates, as OpenSSL and keytool write them) is not read
     const safe = dataContent(pfx, info);
-    if (safe !== null) readBags(pfx, safe, keys, 0);
+    if (safe !== null) readBags(dc, pfx, safe, keys, 0, opened);
   }
   // a key under a password of its own is no leak of it, as an encrypted PEM key is not: not reported
   keys.forEach((key, i) => emit(dc, memberPath(dc.inner, `key-${i + 1}`), "pkcs12", key));
   keys.forEach((key) => key.fill(0));
+  if (opened.spent) dc.report.notSearched(dc.inner, `pkcs12: keys not tried under the stock passwords: the scan's allowance for opening keystores (${CONTENT_LIMITS.maxKdfRounds.toLocaleString("en-US")} PBKDF2 rounds, limit per scan) is spent`);
 }
 
 /** A ContentInfo of type data: its OCTET STRING's element; null for another type. */
@@ -62,11 +65,10 @@ function sequenceOf(buf: Buffer, octets: Tlv): Tlv[] | null {
   return seq !== null && seq.tag === SEQUENCE ? children(buf, seq) : null;
 }
 
-/** Collects the keys of a SafeContents; returns how many stayed locked. */
-function readBags(buf: Buffer, octets: Tlv | null, keys: Buffer[], depth: number): number {
+/** Collects the keys of a SafeContents (`opened.spent`: a key was left untried, the scan's KDF allowance gone). */
+function readBags(dc: DecoderContext, buf: Buffer, octets: Tlv | null, keys: Buffer[], depth: number, opened: { spent: boolean }): void {
   const bags = octets === null || depth > MAX_NESTING ? null : octets.tag === OCTET_STRING ? sequenceOf(buf, octets) : children(buf, octets);
-  if (bags === null) return 0;
-  let locked = 0;
+  if (bags === null) return;
   for (const bag of bags) {
     if (keys.length >= MAX_KEYS) break;
     const parts = children(buf, bag);
@@ -74,21 +76,23 @@ function readBags(buf: Buffer, octets: Tlv | null, keys: Buffer[], depth: number
     const value = readTlv(buf, parts[1]!.start, parts[1]!.end);
     if (value === null) continue;
     if (same(buf, parts[0]!, KEY_BAG)) keys.push(Buffer.from(buf.subarray(value.at, value.end)));
-    else if (same(buf, parts[0]!, SAFE_CONTENTS_BAG)) locked += readBags(buf, value, keys, depth + 1);
+    else if (same(buf, parts[0]!, SAFE_CONTENTS_BAG)) readBags(dc, buf, value, keys, depth + 1, opened);
     else if (same(buf, parts[0]!, SHROUDED_KEY_BAG)) {
-      const key = unlock(buf.subarray(value.at, value.end));
-      if (key === null) locked++;
-      else keys.push(key);
+      const key = unlock(dc, buf.subarray(value.at, value.end), opened);
+      if (key !== null) keys.push(key);
     }
   }
-  return locked;
 }
 
 /** An EncryptedPrivateKeyInfo opened with a stock password, as PKCS#8 DER; null when none opens it (or its KDF asks too much). */
-function unlock(encrypted: Buffer): Buffer | null {
+function unlock(dc: DecoderContext, encrypted: Buffer, opened: { spent: boolean }): Buffer | null {
   const rounds = iterations(encrypted);
   if (rounds === null || rounds > MAX_ITERATIONS) return null;
   for (const passphrase of STOCK_PASSWORDS) {
+    if (!dc.budget.kdf(Math.max(1, rounds))) {
+      opened.spent = true;
+      return null;
+    }
     try {
       return createPrivateKey({ key: encrypted, format: "der", type: "pkcs8", passphrase }).export({ type: "pkcs8", format: "der" });
     } catch {

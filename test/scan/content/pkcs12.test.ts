@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { sniffFormat } from "../../../src/scan/content/format.js";
+import { ContentBudget } from "../../../src/scan/content/limits.js";
 import { buildNeedles } from "../../../src/scan/findings/needles.js";
 import { contentHits, scanLayerInChunks, secret, tarOf } from "../helpers.js";
 
@@ -61,6 +62,16 @@ describe("PKCS#12 keystores: a key under a stock password is as good as in the c
     }
     const result = await scanLayerInChunks(needles, await tarOf(entries));
     expect(result.notSearched).toEqual([]);
+  });
+
+  test("the scan's allowance for opening keystores bounds a layer of many: what it could not try is not searched, with the limit", async () => {
+    const needles = buildNeedles([secret("tls", readFileSync(join(dir, "key.pem")))]);
+    // 2,048 rounds a try (openssl's default): the empty password opens the first, the second needs two tries
+    const budget = new ContentBudget(undefined, 3000);
+    const layer = await tarOf([["a/first.p12", p12("h.p12", "-passout", "pass:")], ["b/second.p12", p12("i.p12", "-passout", "pass:changeit")]]);
+    const result = await scanLayerInChunks(needles, layer, 64 * 1024, budget);
+    expect(new Set(contentHits(result).filter((h) => h.startsWith("pkcs12:")))).toEqual(new Set(["pkcs12:a/first.p12!/key-1"]));
+    expect(result.notSearched).toEqual([expect.objectContaining({ path: "b/second.p12", reason: expect.stringMatching(/^pkcs12: keys not tried under the stock passwords: the scan's allowance for opening keystores \(50,000,000 PBKDF2 rounds, limit per scan\) is spent$/) })]);
   });
 
   test("a keystore under a password of its own: the key not opened, nothing reported (as an encrypted PEM key)", async () => {

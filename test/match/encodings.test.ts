@@ -40,7 +40,10 @@ describe("base64 and hex wrapped over lines", () => {
   test("URL-safe alphabet and hex (xxd -p: 60 a line; indented at 32)", () => {
     // Bytes 0xfb 0xff encode as "-_": the URL-safe form must differ from the standard one.
     const value = Buffer.concat([Buffer.from("sbtest-"), Buffer.from([0xfb, 0xff, 0xfb]), randomBytes(57)]);
-    expect(encodingsIn(value, wrap(value.toString("base64url"), 76))).toEqual(["base64url-wrapped"]);
+    // (one time in a hundred the random part's standard form has no + or / and is found too: the same characters)
+    const urlForms = encodingsIn(value, wrap(value.toString("base64url"), 76));
+    expect(urlForms).toContain("base64url-wrapped");
+    expect(urlForms.filter((e) => e !== "base64url-wrapped")).toEqual(urlForms.includes("base64-wrapped") ? ["base64-wrapped"] : []);
     expect(encodingsIn(token, wrap(Buffer.from(token).toString("hex"), 60))).toEqual(["hex-wrapped"]);
     expect(encodingsIn(token, wrap(Buffer.from(token).toString("hex"), 32, "\n", "  "))).toEqual(["hex-wrapped"]);
     // xxd -p -u: upper-case, 60 a line

@@ -7,12 +7,12 @@ const MiB = 1024 * 1024;
 export const CONTENT_LIMITS = {
   /** levels of content inside a layer entry: `a.tar.gz!/b.jar!/c.zip!/d` is 3 */
   maxDepth: 8,
-  /** decoded bytes of one file its decoder holds in memory whole (lzip, lzma, brotli, zlib, git objects; xz and bzip2 up to it, then streamed); streamed ones have no limit of their own */
+  /** decoded bytes of one file its decoder holds in memory whole (lzip, lzma, brotli, zlib, git objects; xz up to it, then streamed); streamed ones have no limit of their own */
   maxFileBytes: 64 * MiB,
   /** decoded bytes of all files of one scan: this, and `scanBytesPerByteRead` more for every byte read from the image */
   maxScanBytes: 4096 * MiB,
   scanBytesPerByteRead: 8,
-  /** a zip, xz, bzip2, zstd or nested gzip file is decoded from memory: its bytes are gathered up to this */
+  /** a zip, xz, lzip, lzma, brotli file or a git pack is decoded from memory: its bytes are gathered up to this (a zip, xz or git pack over it streams) */
   maxGatherBytes: 64 * MiB,
   /** bytes gathered or decoded and held at once, across every level of nesting */
   maxHeldBytes: 160 * MiB,

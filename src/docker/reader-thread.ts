@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { keepYoungGenerationCapped } from "../process/young-generation.js";
 import type { EngineAddress } from "./endpoint.js";
 import type { ReaderCommand, ReaderMessage, ReaderSetup } from "./export-protocol.js";
 
@@ -31,12 +32,14 @@ export interface ReaderThread {
 }
 
 const newWorker = (): Worker =>
-  new Worker(threadModule(), {
-    workerData: { readAhead: READ_AHEAD_BYTES, chunk: CHUNK_BYTES } satisfies ReaderSetup,
-    stdout: true,
-    stderr: true,
-    resourceLimits: { maxOldGenerationSizeMb: 32 },
-  });
+  keepYoungGenerationCapped(
+    new Worker(threadModule(), {
+      workerData: { readAhead: READ_AHEAD_BYTES, chunk: CHUNK_BYTES } satisfies ReaderSetup,
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: 32 },
+    }),
+  );
 
 /** A thread started ahead of need, and whether it failed or exited before anyone took it. */
 let prestarted: { readonly worker: Worker; early: "error" | "exit" | null } | null = null;

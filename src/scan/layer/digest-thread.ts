@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import { keepYoungGenerationCapped } from "../../process/young-generation.js";
 import { DATA, DEAD, FINISH, HEAD, META, OPEN_BYTES, OPEN_SNIFF, OPEN_TAR, READY, STARTER_WAITS, STATE, TAIL, THREAD_WAITS, type DigestMessage, type DigestSetup, type RulesMessage, type ThreadRuleResult, type ThreadRuleSet } from "./digest-protocol.js";
 
 /** A layer's sha256 as its bytes stream by: `update` in order, then `digest` once. */
@@ -51,7 +52,7 @@ class DigestThread {
   constructor() {
     const setup: DigestSetup = { ctrl: this.#ctrl.buffer as SharedArrayBuffer, ring: this.#ring.buffer as SharedArrayBuffer, slots: SLOTS, slotBytes: SLOT_BYTES };
     // room for the rules' compiled regexes and a stream's matches (at most 10,001, as needles.ts caps a scan)
-    this.#worker = new Worker(digestWorkerModule(), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 } });
+    this.#worker = keepYoungGenerationCapped(new Worker(digestWorkerModule(), { workerData: setup, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 } }));
     this.#worker.unref();
     this.#worker.on("message", (m: DigestMessage) => {
       const waiting = this.#waiting.get(m.stream);

@@ -1,6 +1,6 @@
 import { MAX_WINDOW, WuManber } from "./wu-manber.js";
 import { findShort, groupShort, type ShortGroup } from "./short-needles.js";
-import { MAX_PREFILTER_NEEDLES, PREFILTER_MIN_NEEDLE, ShortPrefilter, prefilterAvailable } from "./short-prefilter.js";
+import { MAX_PREFILTER_NEEDLES, MAX_PREFILTER_PASSES, PREFILTER_MIN_NEEDLE, prefilterAvailable, prefilterPasses, type ShortPrefilter } from "./short-prefilter.js";
 
 /** One byte sequence to find; `tag` is the caller's index into its own table of variants. */
 export interface Needle {
@@ -84,28 +84,33 @@ interface Plan {
   readonly tags: readonly number[];
   /** indexOf groups, for every range */
   readonly groups: readonly ShortGroup[];
-  /** the SIMD prefilter for the short needles */
-  readonly prefilter: ShortPrefilter | undefined;
+  /** the SIMD prefilter's passes for the short needles */
+  readonly prefilters: readonly ShortPrefilter[];
 }
 
 /**
  * Short needles under 8 bytes each cost an indexOf pass and cap the Wu-Manber window: when the
- * SIMD prefilter runs here, every needle of 3 to 15 bytes goes to it in one pass instead.
+ * SIMD prefilter runs here, every needle of 3 to 15 bytes goes to it instead, in one pass per 64
+ * of them; when there are more than its passes take, only those under 8 bytes (the rules'
+ * keywords) do, and the Wu-Manber window is what the others allow.
  */
 function planPasses(list: readonly Needle[]): Plan {
+  const cap = MAX_PREFILTER_NEEDLES * MAX_PREFILTER_PASSES;
   const prefiltered = list.filter((n) => n.bytes.length >= PREFILTER_MIN_NEEDLE && n.bytes.length < PREFILTER_WINDOW);
-  const worth = prefiltered.some((n) => n.bytes.length < LONG_NEEDLE) && prefiltered.length <= MAX_PREFILTER_NEEDLES;
-  if (worth && prefilterAvailable()) {
+  const under = prefiltered.filter((n) => n.bytes.length < LONG_NEEDLE);
+  if (under.length > 0 && under.length <= cap && prefilterAvailable()) {
     // few needles in all (the rules' keywords alone): every one goes to the prefilter, no Wu-Manber pass
     const all = list.filter((n) => n.bytes.length >= PREFILTER_MIN_NEEDLE);
     const few = all.length <= MAX_PREFILTER_NEEDLES;
-    const rest = few ? [] : list.filter((n) => n.bytes.length >= PREFILTER_WINDOW);
+    const kernel = few ? all : prefiltered.length <= cap ? prefiltered : under;
+    const floor = kernel === under ? LONG_NEEDLE : PREFILTER_WINDOW;
+    const rest = few ? [] : list.filter((n) => n.bytes.length >= floor);
     const shortest = Math.min(MAX_WINDOW, ...rest.map((n) => n.bytes.length));
     return {
       wm: rest.length === 0 ? undefined : new WuManber(rest.map((n) => n.bytes), shortest),
       tags: rest.map((n) => n.tag),
       groups: groupShort(list.filter((n) => n.bytes.length < PREFILTER_MIN_NEEDLE)),
-      prefilter: new ShortPrefilter(few ? all : prefiltered),
+      prefilters: prefilterPasses(kernel),
     };
   }
   const long = list.filter((n) => n.bytes.length >= LONG_NEEDLE);
@@ -116,7 +121,7 @@ function planPasses(list: readonly Needle[]): Plan {
   const rest = sorted.slice(moved);
   // One Wu-Manber pass for all the other needles, at the window the shortest of them allows.
   const wm = rest.length === 0 ? undefined : new WuManber(rest.map((n) => n.bytes), Math.min(MAX_WINDOW, rest[0]!.bytes.length));
-  return { wm, tags: rest.map((n) => n.tag), groups: groupShort(short), prefilter: undefined };
+  return { wm, tags: rest.map((n) => n.tag), groups: groupShort(short), prefilters: [] };
 }
 
 /**
@@ -131,11 +136,11 @@ export function compileMatcher(needles: readonly Needle[]): RangeMatcher {
   const lengths = list.map((n) => n.bytes.length);
   const maxLength = lengths.length > 0 ? Math.max(...lengths) : 0;
   const minLength = lengths.length > 0 ? Math.min(...lengths) : 0;
-  const { wm, tags, groups, prefilter } = planPasses(list);
+  const { wm, tags, groups, prefilters } = planPasses(list);
   const window = wm !== undefined ? wm.window : Math.max(1, maxLength);
   const shortPass = (hay: Buffer, from: number, limit: number, onMatch: MatchHandler): void => {
     for (const group of groups) findShort(hay, group, from, limit, onMatch);
-    prefilter?.find(hay, from, limit, onMatch);
+    for (const prefilter of prefilters) prefilter.find(hay, from, limit, onMatch);
   };
 
   // Proper prefixes shorter than the window, for pendingTail; longer ones are found as partials.

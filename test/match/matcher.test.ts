@@ -37,6 +37,36 @@ describe("compileMatcher", () => {
     expect(found(hay, list)).toEqual(naiveMatches(hay, list));
   });
 
+  // the rules' keywords and the short forms of short secrets: more than one kernel pass holds
+  describe("more short needles than one SIMD prefilter pass takes", () => {
+    const text = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => "abcdefghijklmnopqrstuvwxyz_-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=.:"[Math.floor(Math.random() * 67)]).join(""));
+    const planted = (list: Needle[]): Buffer => {
+      const hay = text(300_000);
+      // each needle twice, one of them where a 256 KiB kernel block ends, and a few at the very end
+      list.forEach((n, i) => {
+        n.bytes.copy(hay, (i * 1931) % (hay.length - 64));
+        n.bytes.copy(hay, 262_144 - (i % 15));
+      });
+      list[0]!.bytes.copy(hay, hay.length - list[0]!.bytes.length);
+      return hay;
+    };
+    const keywords = Array.from({ length: 40 }, (_, i) => text(3 + (i % 5)));
+
+    test("keywords and 100 needles of 8 to 15 bytes: every occurrence, and the Wu-Manber window is not cut to 8", () => {
+      const list = needles(...keywords, ...Array.from({ length: 100 }, (_, i) => text(8 + (i % 8))), ...Array.from({ length: 30 }, () => text(40)));
+      const hay = planted(list);
+      expect(found(hay, list)).toEqual(naiveMatches(hay, list));
+      expect(compileMatcher(list).window).toBeGreaterThanOrEqual(16);
+    });
+
+    test("keywords and 300 needles of 8 to 15 bytes (more than the passes take): every occurrence", () => {
+      const list = needles(...keywords, ...Array.from({ length: 300 }, (_, i) => text(8 + (i % 8))), ...Array.from({ length: 30 }, () => text(40)));
+      const hay = planted(list);
+      expect(found(hay, list)).toEqual(naiveMatches(hay, list));
+      expect(compileMatcher(list).window).toBe(8);
+    });
+  });
+
   test("maxLength, minLength", () => {
     const m = compileMatcher(needles("abcd", "0123456789", "x".repeat(40)));
     expect([m.maxLength, m.minLength]).toEqual([40, 4]);

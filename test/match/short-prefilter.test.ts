@@ -34,10 +34,11 @@ function planted(size: number, list: Needle[], positions: number[]): Buffer {
 }
 
 describe("the SIMD prefilter for short needles", () => {
-  test("the rules' keywords share buckets by their nibbles: few random positions reach a compare (each bucket filled to its count let 12 times as many through)", () => {
+  test("the rules' keywords share buckets by their nibbles: few positions of image-like bytes reach a compare", () => {
     const keywords = [...new Set(BUILTIN_RULES.flatMap((r) => r.keywords))].filter((k) => k.length >= 3 && k.length < 16);
     const prefilter = new ShortPrefilter(needles(...keywords));
-    expect(prefilter.passRate).toBeLessThan(1e-4);
+    // 7.5e-4 for the 51 keywords of 2026-12-04, under BYTE_SHARE (docs/performance.md)
+    expect(prefilter.passRate).toBeLessThan(1.5e-3);
     // and it still finds each of them
     const hay = Buffer.from(`${"x".repeat(5000)}${keywords.join(" ")}${"x".repeat(5000)}`, "latin1");
     expect(prefiltered(hay, needles(...keywords))).toEqual(naiveMatches(hay, needles(...keywords)));

@@ -17,6 +17,7 @@ describe("rules on the base64 values of YAML and JSON files (a Kubernetes Secret
     ["an npm token in an .npmrc", "npm-token", () => token.npm(), (v: string) => `//registry.npmjs.org/:_authToken=${v}\n`],
     ["a Stripe key", "stripe-key", () => token.stripe(), (v: string) => `STRIPE_KEY=${v}`],
     ["a Slack token", "slack-token", () => token.slack(), (v: string) => `{"slack":"${v}"}`],
+    ["an Azure storage connection string", "azure-shared-key", () => token.azureStorage(), (v: string) => `DefaultEndpointsProtocol=https;AccountName=prod;AccountKey=${v};EndpointSuffix=core.windows.net`],
     ["a database URL with a password", "url-password", () => `postgres://app:${alnum(20)}@db.internal:5432/app`, (v: string) => `DATABASE_URL=${v}\n`],
   ])("%s, base64 in data:, at any alignment", (_, rule, make, wrap) => {
     // 0, 1 and 2 bytes before it: each base64 alignment of the token

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { RE2JS } from "re2js";
 import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES, segmentOtherThan } from "../../src/rules/builtin-rules.js";
-import { alnum, pem, ppk, serviceAccount, token } from "./tokens.js";
+import { alnum, pem, pick, ppk, serviceAccount, token } from "./tokens.js";
 import { builtins, builtinsOnRe2, findInFile, findStream, findWhole } from "./find.js";
 import { WholeFileRules } from "../../src/match/whole-file-rules.js";
 
@@ -65,6 +65,19 @@ const positives: [string, () => string][] = [
   ["sonarqube-token", () => JSON.stringify({ sonar: { token: token.sonarqube("a") } })],
   ["google-api-key", () => `const key = "${token.google()}";`],
   ["gcp-service-account", () => serviceAccount()],
+  ["vault-token", () => `export VAULT_TOKEN=${token.vault()}\n`],
+  ["vault-token", () => `{"auth":{"client_token":"${token.vaultBatch()}","accessor":"x"}}`],
+  ["age-secret-key", () => `# created: 2026-01-02T10:00:00Z\n# public key: age1${alnum(58).toLowerCase()}\n${token.age()}\n`],
+  ["age-secret-key", () => `SOPS_AGE_KEY=${token.age()}`],
+  ["digitalocean-token", () => `DIGITALOCEAN_ACCESS_TOKEN=${token.digitalocean()}`],
+  ["digitalocean-token", () => `access-token: ${token.digitalocean("o")}\n`],
+  ["pulumi-token", () => `ENV PULUMI_ACCESS_TOKEN=${token.pulumi()}`],
+  ["grafana-token", () => `GF_TOKEN="${token.grafanaSa()}"`],
+  ["grafana-token", () => `grafana_cloud_token = "${token.grafanaCloud()}"`],
+  ["azure-shared-key", () => JSON.stringify({ ConnectionStrings: { Storage: `DefaultEndpointsProtocol=https;AccountName=prodstore01;AccountKey=${token.azureStorage()};EndpointSuffix=core.windows.net` } }, null, 2)],
+  ["azure-shared-key", () => `Endpoint=sb://prod-bus.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=${token.azureSas()}`],
+  ["azure-shared-key", () => `<add name="Cosmos" connectionString="AccountEndpoint=https://prod.documents.azure.com:443/;AccountKey=${token.azureStorage()}" />`],
+  ["azure-shared-key", () => `AzureWebJobsStorage: "DefaultEndpointsProtocol=https;AccountName=fn;AccountKey=${token.azureStorage()}"\n`],
   ["jwt", () => `Authorization: Bearer ${token.jwt()}`],
   // a JOSE header written with spaces
   ["jwt", () => `t=${token.jwtSpaced()}`],
@@ -219,6 +232,17 @@ const negatives: [string, () => string][] = [
   ["stripe-key", () => `pk_live_${alnum(40)}`],
   ["google-api-key", () => `AIza${alnum(10)}`],
   ["gcp-service-account", () => JSON.stringify({ type: "authorized_user", private_key_id: "0".repeat(40) })],
+  // too short, of one character, inside a longer word, or only the prefix
+  ["vault-token", () => `hvs.${alnum(40)} hvs.${"A".repeat(95)} this.hvs.value vault.hvb.x`],
+  ["age-secret-key", () => `AGE-SECRET-KEY-1${"Q".repeat(58)} AGE-SECRET-KEY-1${pick("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 30)} age-secret-key-1${alnum(58).toLowerCase()}`],
+  ["digitalocean-token", () => `dop_v1_${"0".repeat(64)} dop_v1_${randomBytes(16).toString("hex")} xdop_v1_${randomBytes(32).toString("hex")}`],
+  ["pulumi-token", () => `pul-${randomBytes(10).toString("hex")} pul-${"a".repeat(40)} npm-pul-request`],
+  ["grafana-token", () => `glsa_${alnum(32)} glsa_ glc_ glc_${"A".repeat(40)}`],
+  // the emulators' published keys; a key cut short or run on; a placeholder; the policy's name alone
+  ["azure-shared-key", () => "UseDevelopmentStorage=true;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1"],
+  ["azure-shared-key", () => "AccountEndpoint=https://localhost:8081/;AccountKey=C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==;"],
+  ["azure-shared-key", () => `AccountKey=${token.azureStorage().slice(0, 80)}==; SharedAccessKey=${token.azureSas().slice(0, 43)}A=; AccountKey=${token.azureStorage()}AAAA`],
+  ["azure-shared-key", () => `AccountKey=${"A".repeat(86)}==;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=<your-key>`],
   ["jwt", () => "eyJhbGciOiJIUzI1NiJ9"],
   // base64 of JSON written with spaces, or pretty-printed, that is not a token (one or two parts)
   ["jwt", () => `data=${Buffer.from(JSON.stringify({ name: alnum(12), version: "1.0.0" }, null, 2)).toString("base64")}`],

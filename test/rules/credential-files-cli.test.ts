@@ -117,6 +117,8 @@ describe("credential files on the layer thread (more than two cores)", () => {
       `netrc-password root/.netrc ${netrcPassword}`,
       `npmrc-auth root/.npmrc ${legacyNpm}`,
       `pgpass-password var/lib/postgresql/.pgpass ${pgPassword}`,
+      // the thread's raw matches: the walk judges them, and vault-token's allow path drops this one
+      `vault-token root/.vault-token ${vaultToken}`,
       `vault-token-file root/.vault-token ${vaultToken}`,
     ]);
     const npm = matches.find((m) => BUILTIN_RULES[m.rule]!.id === "npmrc-auth")!;

@@ -18,7 +18,13 @@ const github = token.github("p");
 const gitlab = token.gitlab();
 // a Kubernetes Secret manifest shipped with the app: the token only as base64
 const manifest = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci\ndata:\n  GITLAB_TOKEN: ${Buffer.from(gitlab).toString("base64")}\n`;
-const planted = [github, gitlab, Buffer.from(gitlab).toString("base64"), ...keyBody.filter((line) => line.length >= 16)];
+// a .NET app's settings with its storage account's key (the rule's keyword, not a known value)
+const azureKey = token.azureStorage();
+const appsettings = JSON.stringify({ ConnectionStrings: { Blobs: `DefaultEndpointsProtocol=https;AccountName=prodblobs;AccountKey=${azureKey};EndpointSuffix=core.windows.net` } }, null, 2);
+// SOPS's age identity, and a Vault token in a compose file
+const ageKey = token.age();
+const vaultToken = token.vault();
+const planted = [github, gitlab, azureKey, ageKey, vaultToken, Buffer.from(gitlab).toString("base64"), ...keyBody.filter((line) => line.length >= 16)];
 
 interface Report {
   findings: { secret: string | null; rule: string | null; path: string; layer: { index: number } | null; preview?: string; fingerprint?: string; severity?: string; deleted: boolean }[];
@@ -40,9 +46,12 @@ describe.skipIf(!up)("pattern rules through the CLI, against the real engine", (
     writeFileSync(join(work, "id_ed25519"), key);
     writeFileSync(join(work, "env"), `GITHUB_TOKEN=${github}\n`);
     writeFileSync(join(work, "secret.yaml"), manifest);
+    writeFileSync(join(work, "appsettings.json"), appsettings);
+    writeFileSync(join(work, "keys.txt"), `# created: 2026-12-03T00:00:00Z\n# public key: age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq\n${ageKey}\n`);
+    writeFileSync(join(work, "compose.yaml"), `services:\n  app:\n    environment:\n      VAULT_TOKEN: ${vaultToken}\n`);
     writeFileSync(
       join(work, "Dockerfile"),
-      ["FROM local/busybox:1", "COPY id_ed25519 /root/.ssh/id_ed25519", "COPY env /app/.env", "RUN gzip /app/.env", "COPY secret.yaml /app/deploy/secret.yaml"].join("\n"),
+      ["FROM local/busybox:1", "COPY id_ed25519 /root/.ssh/id_ed25519", "COPY env /app/.env", "RUN gzip /app/.env", "COPY secret.yaml /app/deploy/secret.yaml", "COPY appsettings.json /app/appsettings.Production.json", "COPY keys.txt /root/.config/sops/age/keys.txt", "COPY compose.yaml /srv/compose.yaml"].join("\n"),
     );
     execFileSync(DOCKER, ["build", "-q", "-t", tag, work], { env: { ...process.env, DOCKER_BUILDKIT: "1" }, stdio: "ignore" });
   });
@@ -63,6 +72,9 @@ describe.skipIf(!up)("pattern rules through the CLI, against the real engine", (
     expect(got).toContainEqual(["github-token", "app/.env.gz", null]);
     // the token inside the manifest's base64
     expect(got).toContainEqual(["gitlab-token", "app/deploy/secret.yaml", null]);
+    expect(got).toContainEqual(["azure-shared-key", "app/appsettings.Production.json", null]);
+    expect(got).toContainEqual(["age-secret-key", "root/.config/sops/age/keys.txt", null]);
+    expect(got).toContainEqual(["vault-token", "srv/compose.yaml", null]);
     const gh = report.findings.find((f) => f.rule === "github-token" && f.path === "app/.env");
     expect(gh).toMatchObject({ severity: "high", preview: `${github.slice(0, 2)}…${github.slice(-2)}`, deleted: true });
     expect(gh?.fingerprint).toMatch(/^github-token:[0-9a-f]{16}$/);
@@ -102,17 +114,19 @@ describe.skipIf(!up)("pattern rules through the CLI, against the real engine", (
 
   test("an ignore entry by fingerprint and failOn: critical decide the exit code", async () => {
     const report = JSON.parse((await runCli(["scan", tag, "--format", "json"], { cwd: work, secrets: planted })).stdout.toString()) as Report;
-    const keyFinding = report.findings.find((f) => f.rule === "private-key");
+    const critical = report.findings.filter((f) => f.severity === "critical");
+    expect(critical.map((f) => f.rule).sort()).toEqual(["age-secret-key", "azure-shared-key", "private-key", "vault-token"]);
     // the operator's config: outside the folder scanned from (a config there is the repository's)
     const operator = mkdtempSync(join(tmpdir(), "sbtest-rules-operator-"));
-    writeFileSync(join(operator, "safebuild.yml"), `scan:\n  failOn: critical\n  ignore:\n    - fingerprint: ${keyFinding?.fingerprint}\n      reason: a test key\n`);
+    const ignore = critical.map((f) => `    - fingerprint: ${f.fingerprint}\n      reason: a test key\n`).join("");
+    writeFileSync(join(operator, "safebuild.yml"), `scan:\n  failOn: critical\n  ignore:\n${ignore}`);
     const cli = await runCli(["scan", tag, "--format", "json", "--config", join(operator, "safebuild.yml")], { cwd: work, secrets: planted });
     rmSync(operator, { recursive: true, force: true });
     expectNoPlanted(cli.output);
-    // the key is ignored; the GitHub token is high, under the critical threshold
+    // the critical findings are ignored; the GitHub token is high, under the critical threshold
     expect(cli.code).toBe(0);
     const after = JSON.parse(cli.stdout.toString()) as Report & { ignored: { rule: string }[] };
-    expect(after.ignored.map((f) => f.rule)).toEqual(["private-key"]);
+    expect(after.ignored.map((f) => f.rule).sort()).toEqual(["age-secret-key", "azure-shared-key", "private-key", "vault-token"]);
   });
 
   test("a repository's own config adds rules, but their allow lists are dropped without --allow policy", async () => {

@@ -12,15 +12,25 @@ export const GROWTH_FLAG = "--semi-space-growth-factor=1";
  * (docs/performance.md). `--max-semi-space-size` would say it plainly but counts only when node
  * starts, and a bin cannot pass node flags portably; a user who sets either flag keeps theirs.
  */
-export function capYoungGeneration(env: NodeJS.ProcessEnv, execArgv: readonly string[], setFlags: (flags: string) => void = setFlagsFromString): boolean {
+export function capYoungGeneration(env: NodeJS.ProcessEnv, execArgv: readonly string[], setFlags: (flags: string) => void = setFlagsFromString, v8Version = process.versions.v8): boolean {
   const chosen = [...execArgv, ...(env["NODE_OPTIONS"] ?? "").split(/\s+/)].some((arg) => /^--(max[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)(=|$)/.test(arg));
-  if (chosen) return false;
+  if (chosen || !knownV8(v8Version)) return false;
   setFlags(GROWTH_FLAG);
   capped = true;
   return true;
 }
 
 let capped = false;
+
+/**
+ * V8 prints "unrecognized flag" to stderr for a flag it does not know, so the flag is set only
+ * where it was checked: node 20, 22, 24, 25 and 26 (V8 11.3 to 14.6) know it and keep the young
+ * generation at 2 MiB with it, worker threads included.
+ */
+function knownV8(version: string): boolean {
+  const major = Number(version.split(".")[0]);
+  return major >= 11 && major <= 14;
+}
 
 /**
  * Node puts V8's flags back as the command line gave them while a worker thread boots, so the

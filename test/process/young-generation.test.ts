@@ -15,7 +15,11 @@ describe("capYoungGeneration", () => {
     expect(capYoungGeneration({}, ["--max-semi-space-size=8"], record)).toBe(false);
     expect(capYoungGeneration({}, ["--max_semi_space_size", "8"], record)).toBe(false);
     expect(capYoungGeneration({ NODE_OPTIONS: "--trace-gc  --semi-space-growth-factor=3" }, [], record)).toBe(false);
+    // a V8 nobody checked may not know the flag (it would print an error on every run)
+    expect(capYoungGeneration({}, [], record, "15.1.20-node.3")).toBe(false);
+    expect(capYoungGeneration({}, [], record, "10.2.154")).toBe(false);
     expect(set).toEqual([]);
+    expect(capYoungGeneration({}, [], record, "14.6.202.34-node.40")).toBe(true);
   });
 });
 

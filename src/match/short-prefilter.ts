@@ -91,21 +91,14 @@ export class ShortPrefilter {
       this.#pairs[pair] = 1;
       this.#byPair.set(pair, [...group]);
     }
-    // each group to the bucket its nibbles widen least: a bucket passes a position when each of
-    // its first 3 bytes has a low and a high nibble some needle of the bucket has there
-    for (const group of groups) {
-      let best = 0;
-      let bestCost = Infinity;
-      this.#buckets.forEach((bucket, b) => {
-        const cost = passRate([...bucket, ...group]) - passRate(bucket);
-        if (cost < bestCost || (cost === bestCost && bucket.length < this.#buckets[best]!.length)) {
-          best = b;
-          bestCost = cost;
-        }
-      });
-      this.#buckets[best]!.push(...group);
+    // greedy placement depends on the order the groups come in: a few orders, the best kept
+    const orders = [groups, [...groups].sort((a, b) => passRate(b) - passRate(a)), [...groups].sort((a, b) => a[0]!.bytes[0]! - b[0]!.bytes[0]!)];
+    let best: Needle[][] | undefined;
+    for (const order of orders) {
+      const buckets = place(order);
+      if (best === undefined || total(buckets) < total(best)) best = buckets;
     }
-    this.#improve(groups);
+    best!.forEach((bucket, b) => this.#buckets[b]!.push(...bucket));
     this.#buckets.forEach((bucket, b) => {
       for (const { bytes } of bucket) {
         for (let k = 0; k < PREFILTER_MIN_NEEDLE; k++) {
@@ -114,34 +107,6 @@ export class ShortPrefilter {
         }
       }
     });
-  }
-
-  /** Moves a group to another bucket while that lets fewer positions through (a few rounds of local search). */
-  #improve(groups: readonly (readonly Needle[])[]): void {
-    for (let round = 0; round < 4; round++) {
-      let moved = false;
-      for (const group of groups) {
-        const from = this.#buckets.findIndex((b) => b.includes(group[0]!));
-        const without = this.#buckets[from]!.filter((n) => !group.includes(n));
-        const here = passRate(this.#buckets[from]!) - passRate(without);
-        let best = from;
-        let bestGain = 1e-12;
-        this.#buckets.forEach((bucket, b) => {
-          if (b === from) return;
-          const gain = here - (passRate([...bucket, ...group]) - passRate(bucket));
-          if (gain > bestGain) {
-            best = b;
-            bestGain = gain;
-          }
-        });
-        if (best !== from) {
-          this.#buckets[from] = without;
-          this.#buckets[best]!.push(...group);
-          moved = true;
-        }
-      }
-      if (!moved) break;
-    }
   }
 
   /** The share of positions (bytes as BYTE_SHARE has them) some bucket lets through to a compare (bench/tests). */
@@ -192,6 +157,54 @@ export class ShortPrefilter {
       }
     }
   }
+}
+
+const total = (buckets: readonly (readonly Needle[])[]): number => buckets.reduce((sum, bucket) => sum + passRate(bucket), 0);
+
+/**
+ * Each group to the bucket its nibbles widen least (a bucket passes a position when each of its
+ * first 3 bytes has a low and a high nibble some needle of the bucket has there), then a few
+ * rounds moving a group to another bucket while that lets fewer positions through.
+ */
+function place(groups: readonly (readonly Needle[])[]): Needle[][] {
+  const buckets: Needle[][] = Array.from({ length: BUCKETS }, () => []);
+  for (const group of groups) {
+    let best = 0;
+    let bestCost = Infinity;
+    buckets.forEach((bucket, b) => {
+      const cost = passRate([...bucket, ...group]) - passRate(bucket);
+      if (cost < bestCost || (cost === bestCost && bucket.length < buckets[best]!.length)) {
+        best = b;
+        bestCost = cost;
+      }
+    });
+    buckets[best]!.push(...group);
+  }
+  for (let round = 0; round < 4; round++) {
+    let moved = false;
+    for (const group of groups) {
+      const from = buckets.findIndex((b) => b.includes(group[0]!));
+      const without = buckets[from]!.filter((n) => !group.includes(n));
+      const here = passRate(buckets[from]!) - passRate(without);
+      let best = from;
+      let bestGain = 1e-12;
+      buckets.forEach((bucket, b) => {
+        if (b === from) return;
+        const gain = here - (passRate([...bucket, ...group]) - passRate(bucket));
+        if (gain > bestGain) {
+          best = b;
+          bestGain = gain;
+        }
+      });
+      if (best !== from) {
+        buckets[from] = without;
+        buckets[best]!.push(...group);
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  return buckets;
 }
 
 /**

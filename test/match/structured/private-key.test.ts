@@ -88,7 +88,8 @@ describe.runIf(keyToolsPresent)("never a public part", () => {
     const key = lab.read(file);
     const subValues = derived(key).flatMap((k) => k.numbers);
     for (const pub of publics) {
-      expect(pub.length).toBeGreaterThanOrEqual(32);
+      // read as a number, a public key loses its leading zero bytes (1 in 256 Ed25519 keys is 31 bytes)
+      expect(pub.length).toBeGreaterThanOrEqual(30);
       for (const n of subValues) expect(pub.toString("hex").includes(n) || n.includes(pub.toString("hex"))).toBe(false);
     }
     // nor is any derived form inside the public key's own bytes (SPKI DER, raw)

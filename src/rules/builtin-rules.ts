@@ -3,6 +3,12 @@ import type { RuleSpec } from "./rule.js";
 
 /** A token ends where its alphabet does (a `\b` would not end one whose last character is `-`). */
 const END = "(?:[^A-Za-z0-9_-]|$)";
+/** A base64 character, or one of the escapes JSON writers use for `+` and `/`; and base64's `=`. */
+const B64_JSON = "[A-Za-z0-9+/]|\\\\u002[Bb]|\\\\/";
+const PAD_JSON = "=|\\\\u003[Dd]";
+/** A regex for exactly this base64 value, written plainly or with those JSON escapes. */
+const escapable = (value: string): string =>
+  `^${value.replace(/[+/=]/g, (c) => (c === "+" ? "(?:\\+|\\\\u002[Bb])" : c === "/" ? "(?:/|\\\\/)" : "(?:=|\\\\u003[Dd])"))}$`;
 /**
  * One unit of an armoured body: base64, header text, line breaks, their escapes (`\\n` in JSON,
  * `\\\\n` in JSON inside a JSON string, and deeper; `&#10;` in XML); dashes and dots only in short runs.
@@ -316,16 +322,18 @@ const RULES: readonly RuleSpec[] = [
     // local.settings.json hold them, and Kubernetes Secrets in base64
     keywords: ["AccountKey=", "SharedAccessKey="],
     base64Files: true,
-    regex: "(?:AccountKey|SharedAccessKey)=([A-Za-z0-9+/]{86}==|[A-Za-z0-9+/]{43}=)(?:[^A-Za-z0-9+/=]|$)",
+    // .NET's System.Text.Json writes `+` as `\u002B` (and other writers `/` as `\/`, `=` as `\u003D`)
+    regex: `(?:AccountKey|SharedAccessKey)=((?:${B64_JSON}){86}(?:${PAD_JSON}){2}|(?:${B64_JSON}){43}(?:${PAD_JSON}))(?:[^A-Za-z0-9+/=\\\\]|$)`,
     entropy: 4.0,
     // the keys Microsoft publishes for its local emulators (Azurite's devstoreaccount1, the Cosmos DB
     // emulator), in countless samples, tests and compose files
     allowRegexes: [
-      "^Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==$",
-      "^C2y6yDjf5/R\\+ob0N8A7Cgv30VRDJIWEHLM\\+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==$",
+      escapable("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="),
+      escapable("C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="),
     ],
     before: 1,
-    after: 106,
+    // 88 characters, each written as a 6-byte escape at most
+    after: 560,
   },
   {
     id: "gcp-service-account",

@@ -78,6 +78,9 @@ const positives: [string, () => string][] = [
   ["azure-shared-key", () => `Endpoint=sb://prod-bus.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=${token.azureSas()}`],
   ["azure-shared-key", () => `<add name="Cosmos" connectionString="AccountEndpoint=https://prod.documents.azure.com:443/;AccountKey=${token.azureStorage()}" />`],
   ["azure-shared-key", () => `AzureWebJobsStorage: "DefaultEndpointsProtocol=https;AccountName=fn;AccountKey=${token.azureStorage()}"\n`],
+  // as System.Text.Json writes it (`+` and `=` escaped), and as PHP's json_encode does (`/` escaped)
+  ["azure-shared-key", () => `{"Storage":"AccountName=prod;AccountKey=${`+${token.azureStorage().slice(1)}`.replace(/\+/g, "\\u002B").replace(/=/g, "\\u003D")};"}`],
+  ["azure-shared-key", () => `{"bus":"SharedAccessKey=${(token.azureSas().slice(0, 42) + "/=").replace(/\//g, "\\/")}"}`],
   ["jwt", () => `Authorization: Bearer ${token.jwt()}`],
   // a JOSE header written with spaces
   ["jwt", () => `t=${token.jwtSpaced()}`],
@@ -241,6 +244,7 @@ const negatives: [string, () => string][] = [
   // the emulators' published keys; a key cut short or run on; a placeholder; the policy's name alone
   ["azure-shared-key", () => "UseDevelopmentStorage=true;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1"],
   ["azure-shared-key", () => "AccountEndpoint=https://localhost:8081/;AccountKey=C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==;"],
+  ["azure-shared-key", () => JSON.stringify({ cosmos: "AccountKey=C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==;" }).replace(/\+/g, "\\u002B").replace(/\//g, "\\/")],
   ["azure-shared-key", () => `AccountKey=${token.azureStorage().slice(0, 80)}==; SharedAccessKey=${token.azureSas().slice(0, 43)}A=; AccountKey=${token.azureStorage()}AAAA`],
   ["azure-shared-key", () => `AccountKey=${"A".repeat(86)}==;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=<your-key>`],
   ["jwt", () => "eyJhbGciOiJIUzI1NiJ9"],

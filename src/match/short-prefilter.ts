@@ -23,6 +23,9 @@ const CAPACITY = 256 * 1024;
 /** zero bytes the kernel may read past the last position (its next-block load) */
 const SLACK = 32;
 const OUT = 264192;
+/** the needles' first three bytes, hashed into 2^16 bits (short-prefilter.wat) */
+const FILTER = 1316864;
+const FILTER_BYTES = 8192;
 const BUCKETS = 8;
 /** Shorter ranges are looked at in JavaScript: copying them in and calling the kernel costs more. */
 export const PREFILTER_MIN_BYTES = 4096;
@@ -75,6 +78,7 @@ export function prefilterAvailable(): boolean {
 
 export class ShortPrefilter {
   readonly #masks = new Uint8Array(96);
+  readonly #filter = new Uint8Array(FILTER_BYTES);
   readonly #buckets: Needle[][] = Array.from({ length: BUCKETS }, () => []);
   /** For ranges too short for the kernel: the needles by their first two bytes (1 in `#pairs` where some start so). */
   readonly #pairs = new Uint8Array(65536);
@@ -99,6 +103,10 @@ export class ShortPrefilter {
       if (best === undefined || total(buckets) < total(best)) best = buckets;
     }
     best!.forEach((bucket, b) => this.#buckets[b]!.push(...bucket));
+    for (const { bytes } of needles) {
+      const h = filterBit(bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16));
+      this.#filter[h >>> 3]! |= 1 << (h & 7);
+    }
     this.#buckets.forEach((bucket, b) => {
       for (const { bytes } of bucket) {
         for (let k = 0; k < PREFILTER_MIN_NEEDLE; k++) {
@@ -123,6 +131,7 @@ export class ShortPrefilter {
     const k = loadKernel()!;
     if (k.loaded !== this) {
       k.memory.set(this.#masks, MASKS);
+      k.memory.set(this.#filter, FILTER);
       k.loaded = this;
     }
     for (let at = from; at < limit; at += CAPACITY) {
@@ -158,6 +167,9 @@ export class ShortPrefilter {
     }
   }
 }
+
+/** The kernel's hash of a position's first three bytes (little-endian), a bit of the 2^16 in its filter. */
+const filterBit = (three: number): number => Math.imul(three, 0x9e3779b1) >>> 16;
 
 const total = (buckets: readonly (readonly Needle[])[]): number => buckets.reduce((sum, bucket) => sum + passRate(bucket), 0);
 

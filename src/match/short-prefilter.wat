@@ -1,14 +1,17 @@
 ;; The short-needle prefilter (src/match/short-prefilter.ts): a Teddy-style scan (Hyperscan's
 ;; literal matcher, described in its public docs) in WebAssembly SIMD. Each position's first
 ;; three bytes are looked up by nibble in six 16-byte masks; a lane whose eight bucket bits
-;; survive all six is a candidate, confirmed in JavaScript against its bucket's needles.
+;; survive all six is a candidate if its three bytes also hash to a bit set in an 8 KiB filter
+;; of the needles' first three bytes (nibble masks let through the needles' bytes recombined:
+;; most lanes they pass start no needle), confirmed in JavaScript against its bucket's needles.
 ;; Memory: masks at 0..95 (lo/hi nibble of byte 0, 1, 2), a scratch vector at 128, the bytes
-;; at 1024 (256 KiB, then 32 zero bytes), candidates (u32: position << 8 | buckets) at 264192.
+;; at 1024 (256 KiB, then 32 zero bytes), candidates (u32: position << 8 | buckets) at 264192,
+;; the filter (bit h of (b0 | b1 << 8 | b2 << 16) * 0x9e3779b1 >>> 16) at 1316864.
 ;; Build: `npm run build:wasm` writes short-prefilter-wasm.ts (test/match checks they agree).
 (module
   (memory (export "memory") 22)
   (func (export "scan") (param $limit i32) (result i32)
-    (local $i i32) (local $out i32) (local $m i32) (local $lane i32)
+    (local $i i32) (local $out i32) (local $m i32) (local $lane i32) (local $p i32) (local $h i32)
     (local $r v128) (local $v v128) (local $nib v128)
     (local $loc v128) (local $hic v128) (local $lon v128) (local $hin v128)
     (local $lo0 v128) (local $hi0 v128) (local $lo1 v128) (local $hi1 v128) (local $lo2 v128) (local $hi2 v128)
@@ -50,10 +53,18 @@
               (loop $lanes
                 (br_if $emitted (i32.eqz (local.get $m)))
                 (local.set $lane (i32.ctz (local.get $m)))
-                (if (i32.lt_u (i32.add (local.get $i) (local.get $lane)) (local.get $limit))
+                (local.set $p (i32.add (local.get $i) (local.get $lane)))
+                (local.set $h (i32.shr_u
+                  (i32.mul (i32.and (i32.load offset=1024 align=1 (local.get $p)) (i32.const 0xffffff)) (i32.const 0x9e3779b1))
+                  (i32.const 16)))
+                (if (i32.and
+                      (i32.lt_u (local.get $p) (local.get $limit))
+                      (i32.ne (i32.const 0)
+                        (i32.and (i32.load8_u offset=1316864 (i32.shr_u (local.get $h) (i32.const 3)))
+                                 (i32.shl (i32.const 1) (i32.and (local.get $h) (i32.const 7))))))
                   (then
                     (i32.store (local.get $out)
-                      (i32.or (i32.shl (i32.add (local.get $i) (local.get $lane)) (i32.const 8))
+                      (i32.or (i32.shl (local.get $p) (i32.const 8))
                               (i32.load8_u offset=128 (local.get $lane))))
                     (local.set $out (i32.add (local.get $out) (i32.const 4)))))
                 (local.set $m (i32.and (local.get $m) (i32.sub (local.get $m) (i32.const 1))))

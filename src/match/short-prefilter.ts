@@ -83,6 +83,7 @@ export class ShortPrefilter {
   /** For ranges too short for the kernel: the needles by their first two bytes (1 in `#pairs` where some start so). */
   readonly #pairs = new Uint8Array(65536);
   readonly #byPair = new Map<number, Needle[]>();
+  #candidates = 0;
 
   /** Each needle 3 bytes or more; at most MAX_PREFILTER_NEEDLES of them. */
   constructor(needles: readonly Needle[]) {
@@ -122,6 +123,11 @@ export class ShortPrefilter {
     return this.#buckets.reduce((sum, bucket) => sum + passRate(bucket), 0);
   }
 
+  /** How many positions the kernel has handed to JavaScript to compare, all calls so far (tests, benches). */
+  get candidates(): number {
+    return this.#candidates;
+  }
+
   /** Every occurrence of a needle starting in [from, limit) and lying wholly inside `hay`. */
   find(hay: Buffer, from: number, limit: number, onMatch: (tag: number, at: number) => void): void {
     if (limit - from < PREFILTER_MIN_BYTES) {
@@ -140,6 +146,7 @@ export class ShortPrefilter {
       k.memory.set(hay.subarray(at, end), DATA);
       if (end - at < n + SLACK) k.memory.fill(0, DATA + end - at, DATA + n + SLACK);
       const count = k.scan(n);
+      this.#candidates += count;
       for (let e = 0; e < count; e++) {
         const candidate = k.out[e]!;
         const p = at + (candidate >>> 8);

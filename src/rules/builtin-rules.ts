@@ -11,10 +11,11 @@ const escapable = (value: string): string =>
   `^${value.replace(/[+/=]/g, (c) => (c === "+" ? "(?:\\+|\\\\u002[Bb])" : c === "/" ? "(?:/|\\\\/)" : "(?:=|\\\\u003[Dd])"))}$`;
 /**
  * One unit of an armoured body: base64, header text, line breaks, their escapes (`\\n` in JSON,
- * `\\\\n` in JSON inside a JSON string, and deeper; `&#10;` in XML); dashes and dots only in short runs.
+ * `\\\\n` in JSON inside a JSON string, and deeper; `&#10;` in XML; System.Text.Json's `\\u002B` for
+ * `+` and `\\u003D` for `=`); dashes and dots only in short runs.
  */
 const PEM_CHAR = "[A-Za-z0-9+/=:,() \\t\\r\\n]";
-const PEM_BODY = `${PEM_CHAR}|\\\\{1,8}[rnt/]|&#(?:1[03]|x[AaDd]);|-{1,4}${PEM_CHAR}|\\.{1,2}${PEM_CHAR}`;
+const PEM_BODY = `${PEM_CHAR}|\\\\{1,8}[rnt/]|\\\\u00(?:2[Bb]|3[Dd])|&#(?:1[03]|x[AaDd]);|-{1,4}${PEM_CHAR}|\\.{1,2}${PEM_CHAR}`;
 /** How a JSON object's base64url starts: `{"` or `{ "`. */
 const JOSE = "(?:eyJ|eyAi)";
 /**
@@ -62,7 +63,7 @@ const RULES: readonly RuleSpec[] = [
     title: "PuTTY private key file (.ppk)",
     severity: "critical",
     keywords: ["PuTTY-User-Key-File-"],
-    regex: "PuTTY-User-Key-File-[23]: [A-Za-z0-9@.-]+\\r?\\n(?:[^\\r\\n]*\\r?\\n){1,12}?Private-Lines: [0-9]{1,3}\\r?\\n((?:[A-Za-z0-9+/=]{1,64}\\r?\\n)+)",
+    regex: "PuTTY-User-Key-File-[23]: [A-Za-z0-9@.-]+\\r?\\n(?:[^\\r\\n]*\\r?\\n){1,40}?Private-Lines: [0-9]{1,3}\\r?\\n((?:[A-Za-z0-9+/=]{1,64}\\r?\\n)+)",
     entropy: 4.2,
     before: 0,
     after: 16384,
@@ -414,8 +415,9 @@ const RULES: readonly RuleSpec[] = [
     // variables, templates and the words documentation puts where a password goes
     // and the defaults docs and tests spell out (the user's own name again, GitHub's
     // `TOKEN:x-oauth-basic@`, a database's stock login)
-    // a short password around a run of ascending digits is a placeholder (dotenv's `dotenv://:key_1234@…`)
-    allowRegexes: ["^[$%{<*]", "^\\[", "\\$\\{", "\\{\\{", "^x+$", DEFAULT_PASSWORDS, "^.{0,12}(?:0123|1234|2345|3456|4567|5678|6789|7890).{0,12}$"],
+    // a lower-case word then a run of ascending digits is a placeholder (dotenv's `dotenv://:key_1234@…`);
+    // `Company1234!` is a password
+    allowRegexes: ["^[$%{<*]", "^\\[", "\\$\\{", "\\{\\{", "^x+$", DEFAULT_PASSWORDS, "^[a-z_]{0,12}(?:0123|1234|2345|3456|4567|5678|6789|7890)[0-9]{0,6}$"],
     stopwords: [...PLACEHOLDER_WORDS, "password", "passwd", "pass", "pwd", "secret", "token", "change_me", "replace_me", "changeit"],
     allowPasswordSameAsUser: true,
     allowExampleHosts: true,
@@ -795,6 +797,13 @@ const INSTALLED_PATHS = [
   "(?:^|/)(?:deno-dir|\\.deno|\\.cache/deno)/npm/",
   "(?:^|/)(?:\\.pnpm-store|pnpm/store|\\.local/share/pnpm)/",
   "(?:^|/)bower_components/",
+  // Composer's and Go's vendor/ (`vendor/VENDOR/PACKAGE/`): a package's README, docs, examples and
+  // tests (firebase/php-jwt's README key), not the rest of it nor an app's own files beside it
+  "(?:^|/)vendor/[^/]+/[^/]+/(?:(?:[^/]+/)*(?:tests?|Tests?|testdata|fixtures?|docs?|examples?)/|README[^/]*$)",
+  // Julia's standard library wherever Julia was unpacked (LibGit2's test keys), and a PEX's
+  // unpacked wheels (`app.pex!/.deps/NAME.whl/`)
+  "(?:^|/)share/julia/(?:stdlib|test|base)/",
+  "(?:^|/)\\.deps/[^/]+\\.whl/",
   "(?:^|/)\\.cache/uv/",
   // the Google Cloud SDK wherever its archive was unpacked (`/google-cloud-sdk`, `~/`, `/opt/`,
   // `/usr/local/`): gcloud's crash reporter's API key, gsutil's public keys and test data, the

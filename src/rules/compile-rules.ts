@@ -167,7 +167,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
       find(window, (start, end) => {
         if (start < 0 || end <= start) return true;
         const secret = window.subarray(start, end);
-        if (allowed(secret) || (sameAsUser && repeatsUser(window, start, end)) || (exampleHosts && atExampleHost(window, end)) || (settingNames && namesASetting(window, start, end))) return true;
+        if (allowed(secret) || (sameAsUser && repeatsUser(window, start, end)) || (exampleHosts && (atExampleHost(window, end) || atImageDigest(window, end))) || (settingNames && namesASetting(window, start, end))) return true;
         isNear ??= near === undefined || near(window);
         if (!isNear) return false;
         found(start, end);
@@ -207,6 +207,14 @@ export function atExampleHost(window: Buffer, end: number): boolean {
   let stop = end + 1;
   while (stop < window.length && stop - end <= 254 && /[A-Za-z0-9.-]/.test(String.fromCharCode(window[stop]!))) stop += 1;
   return EXAMPLE_HOST.test(window.toString("latin1", end + 1, stop).toLowerCase().replace(/\.$/, ""));
+}
+
+/**
+ * Whether a URL's password is followed by `@sha256:` and hex: an image reference pinned by digest
+ * (`docker-image://python:3.12-slim@sha256:…`), whose tag reads as a password.
+ */
+export function atImageDigest(window: Buffer, end: number): boolean {
+  return /^@sha(?:256|384|512):[0-9a-f]{32}/.test(window.toString("latin1", end, end + 44));
 }
 
 /** Whether `window[start, end)`, a URL's password, follows `://` + the same bytes + `:`. */

@@ -34,11 +34,13 @@ export const PUBLIC_TEST_KEYS: Readonly<Record<string, string>> = {
 
 /**
  * SHA-256 (hex) of the DER an armoured key body holds, whatever wraps its lines: line breaks,
- * indentation, `\n` escapes at any depth, XML character references. JSON's `\/` keeps its `/`.
+ * indentation, `\n` escapes at any depth, XML character references. JSON's `\/` keeps its `/`, System.Text.Json's `\u002B` is `+`.
  */
 export function armouredKeyDigest(body: Uint8Array): string {
   const base64 = Buffer.from(body)
     .toString("latin1")
+    .replace(/\\+u002[Bb]/g, "+")
+    .replace(/\\+u003[Dd]/g, "=")
     .replace(/\\+[rnt]|&#(?:1[03]|x[AaDd]);/g, "")
     .replace(/[^A-Za-z0-9+/=]/g, "");
   return createHash("sha256").update(Buffer.from(base64, "base64")).digest("hex");

@@ -47,7 +47,7 @@ export interface RuleSpec {
    * length, lifetime; a `…_FILE` holding a path; `projectKey`) is not one (setting-name.ts).
    */
   readonly allowSettingNames?: boolean | undefined;
-  /** Built-in only: a URL password at a host reserved for examples (`user:pw@example.com`, `*.test`) is documentation. */
+  /** Built-in only: a URL password at a host reserved for examples (`user:pw@example.com`, `*.test`) is documentation; one before `@sha256:` and hex is an image reference's tag. */
   readonly allowExampleHosts?: boolean | undefined;
   /**
    * Built-in only (no config or TOML field sets it): keywords (ASCII) also searched as UTF-16LE

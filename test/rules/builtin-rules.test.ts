@@ -22,6 +22,11 @@ const positives: [string, () => string][] = [
   ["private-key", () => `<key>${pem("RSA PRIVATE KEY").trimEnd().replace(/\n/g, "&#xD;&#xA;")}</key>`],
   ["private-key", () => JSON.stringify({ v: JSON.stringify({ private_key: pem("PRIVATE KEY") }) })],
   ["putty-private-key", () => ppk()],
+  // RSA-4096 (12 public lines) in both versions, and v3 encrypted with its five Argon2 lines
+  ["putty-private-key", () => ppk({ version: 2, bits: 4096 })],
+  ["putty-private-key", () => ppk({ version: 3, bits: 4096, encrypted: true })],
+  // System.Text.Json writes `+` as `\u002B` (and `=` as `\u003D`)
+  ["private-key", () => jsonEscaped(pem("PRIVATE KEY", `${token.pemBody(400)}+/+=`)).replace(/\+/g, "\\u002B").replace(/=/g, "\\u003D")],
   ["aws-access-key", () => `[default]\naws_access_key_id = ${token.awsId()}\naws_secret_access_key = ${token.awsSecret()}\n`],
   ["aws-access-key", () => JSON.stringify({ AccessKey: { AccessKeyId: token.awsId(), SecretAccessKey: token.awsSecret() } })],
   ["aws-access-key", () => `AWS_SECRET_ACCESS_KEY=${token.awsSecret()}\nAWS_ACCESS_KEY_ID=${token.awsId()}\n`],
@@ -88,6 +93,9 @@ const positives: [string, () => string][] = [
   ["url-password", () => `git clone https://deploy:${alnum(20)}@git.acme-corp.io/team/repo.git`],
   // a reserved name only as the whole host's end: example.com.evil.io is someone's
   ["url-password", () => `https://ci:${alnum(20)}@example.com.mirror.acme.io/repo`],
+  // a real password with a run of ascending digits in it
+  ["url-password", () => "DATABASE_URL=postgres://app:Company1234!@db.prod.internal:5432/app"],
+  ["url-password", () => "amqp://svc:Spring2024@mq.acme-corp.io:5672/"],
   // credential files, whatever the token's shape (a legacy npm token is a UUID)
   ["npmrc-auth", () => `registry=https://npm.acme-corp.io/\n//npm.acme-corp.io/:_authToken=${randomUUID()}\nalways-auth=true\n`],
   ["npmrc-auth", () => `_auth = ${Buffer.from(`ci:${alnum(20)}`).toString("base64")}\nemail=ci@acme-corp.io\n`],
@@ -260,6 +268,8 @@ const negatives: [string, () => string][] = [
   ["url-password", () => "uri://us\\xA0er:pa\\uD7FFss@example.com:123/o\\uF900ne"],
   // a short password around ascending digits is a placeholder (dotenv's docs)
   ["url-password", () => "DOTENV_KEY='dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=production' dotenv://:key_7890@dotenvx.com/v"],
+  // an image reference pinned by digest: `name:tag@sha256:…` reads as `user:password@host`
+  ["url-password", () => `FROM docker-image://python:3.12-slim@sha256:${randomBytes(32).toString("hex")}\nimage: docker://node:20-alpine@sha256:${randomBytes(32).toString("hex")} oci://ghcr.io/acme/app:v1.2.3-rc1@sha512:${randomBytes(64).toString("hex")}`],
 ];
 
 const wholeFile = new WholeFileRules(builtins);
@@ -504,6 +514,21 @@ describe("built-in rules", () => {
     ["root/.gem/ruby/3.2.0/gems/x-1.0/key.pem", true],
     ["home/app/gems/billing-1.0/config/secrets.yml", false],
     ["app/gems/billing-1.0/config/secrets.yml", false],
+    // Composer's and Go's vendor/: a package's README, docs, examples and tests (firebase/php-jwt's
+    // README example key); the rest of vendor/, and the app's own files beside it, stay searched
+    ["var/www/html/vendor/firebase/php-jwt/README.md", true],
+    ["app/vendor/phpseclib/phpseclib/tests/Unit/Crypt/RSA/keys.php", true],
+    ["app/vendor/golang.org/x/crypto/ssh/testdata/keys.go", true],
+    ["app/vendor/github.com/acme/lib/examples/main.go", true],
+    ["var/www/html/vendor/acme/config/secrets.php", false],
+    ["var/www/html/vendor/autoload.php", false],
+    ["app/vendor/README.md", false],
+    ["app/src/tests/key.pem", false],
+    // Julia's standard library (LibGit2's test keys) and a PEX's unpacked wheels
+    ["usr/local/julia/share/julia/stdlib/v1.10/LibGit2/test/keys/id_rsa", true],
+    ["app/app.pex!/.deps/cryptography-41.0.7-cp37-abi3-manylinux_2_28_x86_64.whl/cryptography/x.py", true],
+    ["app/julia/config/key.pem", false],
+    ["app/.deps/key.pem", false],
   ])("where software is installed, the built-in rules stay quiet: %s → %s", (path, allowed) => {
     // (the rules of one kind of file count only there: below)
     for (const rule of builtinsOnRe2.filter((r) => r.origin.rule.paths === undefined)) expect(rule.allowsPath(path), rule.id).toBe(allowed);

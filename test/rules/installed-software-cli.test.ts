@@ -6,7 +6,7 @@ import { afterAll, describe, expect, test } from "vitest";
 import { dockerArchive, tarOf, type TarEntry } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
 import { bzip2Of } from "../helpers/content-archives.js";
-import { pem, token } from "./tokens.js";
+import { pem, ppk, token } from "./tokens.js";
 
 /**
  * The built-in rules' installed-software allow list through the CLI, on hand-made images: what
@@ -166,5 +166,29 @@ describe("installed software through the CLI", () => {
       ],
     ]);
     expect(found).toEqual(own.map((path) => `private-key ${path}`).sort());
+  });
+
+  test("Composer's and Go's vendor/ docs and tests, Julia's stdlib, a PEX's wheels: quiet; the app's files in vendor/, a 4096-bit .ppk, a JSON key as .NET writes it, a password with 1234 in it: found; an image digest: no password", async () => {
+    const dotnet = JSON.stringify({ Signing: { Key: pem("RSA PRIVATE KEY", `${token.pemBody(400)}+/+`) } }).replace(/\+/g, "\\u002B");
+    const { code, found } = await scan([
+      [
+        file("var/www/html/vendor/firebase/php-jwt/README.md", `## Example with RS256\n\n$privateKey = <<<EOD\n${key}EOD;\n`),
+        file("app/vendor/golang.org/x/crypto/ssh/testdata/keys.go"),
+        file("usr/local/julia/share/julia/stdlib/v1.10/LibGit2/test/keys/id_rsa"),
+        file("app/app.pex!/.deps/paramiko-3.5.0-py3-none-any.whl/tests/test_rsa.key"),
+        file("var/www/html/vendor/acme/config/jwt.key"),
+        file("home/app/.ssh/deploy.ppk", ppk({ version: 2, bits: 4096 })),
+        file("app/appsettings.Production.json", dotnet),
+        file("app/.env.production.sh", "export DATABASE_URL=postgres://app:Company1234!@db.prod.internal:5432/app\n"),
+        file("app/Dockerfile.ci", `FROM docker-image://python:3.12-slim@sha256:${"ab12".repeat(16)}\n`),
+      ],
+    ]);
+    expect(found).toEqual([
+      "private-key app/appsettings.Production.json",
+      "private-key var/www/html/vendor/acme/config/jwt.key",
+      "putty-private-key home/app/.ssh/deploy.ppk",
+      "url-password app/.env.production.sh",
+    ]);
+    expect(code).toBe(1);
   });
 });

@@ -14,7 +14,9 @@ function freshKey(): { pem: string; digest: string } {
   return { pem: privateKey.export({ type: "pkcs8", format: "pem" }).toString(), digest: createHash("sha256").update(der).digest("hex") };
 }
 
-const published = freshKey();
+/** One whose base64 holds a `+`, so the escaped forms below differ from the plain one. */
+let published = freshKey();
+while (!published.pem.includes("+")) published = freshKey();
 /** The built-in private-key rule, with the fresh key standing for a published one. */
 const rules = compileRules(
   BUILTIN_RULES.filter((r) => r.id === "private-key").map((rule) => ({ rule: { ...rule, allowKeyDigests: [published.digest] }, from: "test" })),
@@ -26,6 +28,8 @@ const wraps: [string, (pem: string) => string][] = [
   ["JSON", (pem) => JSON.stringify({ key: pem })],
   ["JSON inside JSON", (pem) => JSON.stringify({ v: JSON.stringify({ key: pem }) })],
   ["XML", (pem) => `<key>${pem.replace(/\n/g, "&#10;")}</key>`],
+  // System.Text.Json: `+` as `\u002B`, `=` as `\u003D`
+  ["System.Text.Json", (pem) => JSON.stringify({ key: pem }).replace(/\+/g, "\\u002B").replace(/=/g, "\\u003D")],
   ["a class file's constant", (pem) => `\xca\xfe\xba\xbe\x00\x00\x004\x01\x04\xc4${pem.trimEnd()}\x01\x00\x10PROBING_KEY`],
 ];
 

@@ -67,15 +67,18 @@ export const token = {
 
 export const pem = (label = "RSA PRIVATE KEY", body = token.pemBody()): string => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 
-export function ppk(): string {
-  const pub = randomBytes(279).toString("base64").replace(/.{64}/g, "$&\n").trimEnd();
-  const priv = randomBytes(660).toString("base64").replace(/.{64}/g, "$&\n").trimEnd();
+/** A PuTTY key file: RSA-2048 v3 by default; `bits: 4096` has 12 public lines, `encrypted` v3's Argon2 header lines. */
+export function ppk({ version = 3, bits = 2048, encrypted = false }: { version?: 2 | 3; bits?: 2048 | 4096; encrypted?: boolean } = {}): string {
+  const pub = randomBytes(bits === 4096 ? 535 : 279).toString("base64").replace(/.{64}/g, "$&\n").trimEnd();
+  const priv = randomBytes(bits === 4096 ? 1700 : 660).toString("base64").replace(/.{64}/g, "$&\n").trimEnd();
+  const kdf = encrypted && version === 3 ? ["Key-Derivation: Argon2id", "Argon2-Memory: 8192", "Argon2-Passes: 21", "Argon2-Parallelism: 1", `Argon2-Salt: ${randomBytes(16).toString("hex")}`] : [];
   return [
-    "PuTTY-User-Key-File-3: ssh-rsa",
-    "Encryption: none",
+    `PuTTY-User-Key-File-${version}: ssh-rsa`,
+    `Encryption: ${encrypted ? "aes256-cbc" : "none"}`,
     "Comment: rsa-key-20260101",
     `Public-Lines: ${pub.split("\n").length}`,
     pub,
+    ...kdf,
     `Private-Lines: ${priv.split("\n").length}`,
     priv,
     `Private-MAC: ${randomBytes(32).toString("hex")}`,

@@ -50,4 +50,5 @@ export const DECODERS: Readonly<Record<ContentFormat, Decoder>> = {
   elf: elfDecoder,
   pkcs12: pkcs12Decoder,
   squashfs: undecodedDecoder("squashfs"),
+  compress: undecodedDecoder("compress"),
 };

@@ -28,7 +28,7 @@ export type ContentFormat =
   | UndecodedFormat;
 
 /** Compressed or archive formats recognised by their magic but not decoded here: never a silent clean. */
-export type UndecodedFormat = "7z" | "rar" | "squashfs";
+export type UndecodedFormat = "7z" | "rar" | "squashfs" | "compress";
 
 /** A tar's magic sits at 257..262: the most any format here needs to be told apart. */
 export const HEAD_BYTES = 265;
@@ -62,6 +62,8 @@ export function sniffFormat(head: Buffer, name = ""): ContentFormat | null {
   switch (head[0]) {
     case 0x1f:
       if (head[1] === 0x8b) return "gzip";
+      // Unix compress (`.Z`, LZW): its flags byte has the reserved bits clear and 9 to 16 code bits
+      if (head[1] === 0x9d && head[2] !== undefined && (head[2] & 0x60) === 0 && (head[2] & 0x1f) >= 9 && (head[2] & 0x1f) <= 16) return "compress";
       break;
     case 0x50:
       if (startsWith(head, ZIP)) return "zip";

@@ -5,6 +5,7 @@ const NAMES: Readonly<Record<UndecodedFormat, string>> = {
   "7z": "7z archive",
   rar: "RAR archive",
   squashfs: "squashfs image",
+  compress: "Unix compress (.Z) file",
 };
 
 /**

@@ -1,3 +1,5 @@
+import { skipSparseMap } from "./sparse-map.js";
+
 /**
  * A synchronous, push-style tar reader: bytes go in with `write`, entries come out through
  * `onEntry` and their bodies through the sink it returns, all before `write` returns.
@@ -9,7 +11,9 @@
  * to a chunk after `write` returns: split headers and extended headers are copied.
  *
  * Formats: ustar (with the name prefix), GNU (long names `L`, long link names `K`, base-256
- * sizes) and PAX (`x` per entry, `g` global; `path`, `linkpath` and `size` applied). Behaviour
+ * sizes, sparse files `S` with their extension blocks) and PAX (`x` per entry, `g` global; `path`,
+ * `linkpath`, `size` and GNU's sparse `GNU.sparse.name` applied; a PAX 1.0 sparse body's map
+ * left out, sparse-map.ts). A sparse file's body is its data without the holes. Behaviour
  * follows tar-stream, which this replaced: zero blocks are skipped, an unknown magic or a bad
  * checksum is an error, directories have no body, the input may end without the two zero blocks
  * but not inside a header or a body.
@@ -56,11 +60,16 @@ const typeByFlag: Readonly<Record<number, TarEntryType>> = {
   0x32: "symlink",
   0x35: "directory",
   0x37: "file",
+  // GNU's old sparse format: the data pieces, one after another
+  0x53: "file",
 };
 type MetaKind = "pax" | "global" | "longname" | "longlink";
 const metaByFlag: Readonly<Record<number, MetaKind>> = { 0x78: "pax", 0x67: "global", 0x4c: "longname", 0x4e: "longname", 0x4b: "longlink" };
 
-type State = "header" | "body" | "meta" | "padding";
+type State = "header" | "body" | "meta" | "padding" | "extension";
+/** An `S` header's flag that extension blocks of its sparse map follow, and the same flag in each of those. */
+const SPARSE_EXTENDED = 482;
+const EXTENSION_EXTENDED = 504;
 
 export class TarWalker {
   readonly #onEntry: OnEntry;
@@ -81,6 +90,8 @@ export class TarWalker {
   #failed = false;
   /** zero blocks read in a row where a header was due */
   #zeroBlocks = 0;
+  /** an `S` entry whose sparse map's extension blocks are being read */
+  #pending: { header: TarHeader; sparse10: boolean } | null = null;
 
   constructor(onEntry: OnEntry) {
     this.#onEntry = onEntry;
@@ -143,9 +154,10 @@ export class TarWalker {
           if (this.#padding === 0) this.#state = "header";
           break;
         }
-        case "header": {
+        case "header":
+        case "extension": {
           if (this.#headerFill === 0 && length - at >= BLOCK) {
-            this.#onHeader(chunk, at);
+            this.#onBlock(chunk, at);
             at += BLOCK;
           } else {
             const take = Math.min(BLOCK - this.#headerFill, length - at);
@@ -154,12 +166,26 @@ export class TarWalker {
             at += take;
             if (this.#headerFill === BLOCK) {
               this.#headerFill = 0;
-              this.#onHeader(this.#header, 0);
+              this.#onBlock(this.#header, 0);
             }
           }
           break;
         }
       }
+    }
+  }
+
+  #onBlock(block: Buffer, at: number): void {
+    if (this.#state === "header") {
+      this.#onHeader(block, at);
+      return;
+    }
+    // GNU sparse map extension blocks carry no data: read past them to the body
+    if (block[at + EXTENSION_EXTENDED] === 0) {
+      const { header, sparse10 } = this.#pending!;
+      this.#pending = null;
+      this.#state = "header";
+      this.#startBody(header, sparse10);
     }
   }
 
@@ -192,13 +218,19 @@ export class TarWalker {
     if (this.#longName !== null) name = this.#longName;
     if (this.#longLink !== null) linkname = this.#longLink;
     const pax = this.#pax === null ? this.#globalPax : [...(this.#globalPax ?? []), ...this.#pax];
+    let sparseName = "";
+    let sparseMajor = "";
     if (pax !== null) {
       for (const [key, value] of pax) {
         if (key === "path" && value) name = value;
+        else if (key === "GNU.sparse.name" && value) sparseName = value;
+        else if (key === "GNU.sparse.major") sparseMajor = value;
         else if (key === "linkpath" && value) linkname = value;
         else if (key === "size" && value) size = Number.parseInt(value, 10);
       }
     }
+    // GNU's PAX sparse formats 0.1 and 1.0 name the entry `./GNUSparseFile.PID/NAME` and the file in a record
+    if (sparseName !== "") name = sparseName;
     // old tars mark a directory by its name's last `/`: the whole name's, never the header's first
     // 100 bytes of a longer one (a file whose cut name ends in `/` is still a file)
     if ((flag === 0 || flag === 0x30) && name.endsWith("/")) type = "directory";
@@ -212,7 +244,20 @@ export class TarWalker {
     const named = block.toString("latin1", at + 257, at + 262) === "ustar";
     const uname = named ? readString(block, at + 265, 32) : "";
     const gname = named ? readString(block, at + 297, 32) : "";
-    this.#sink = this.#onEntry({ name, linkname, type, size, pax: pax === null || pax.length === 0 ? null : pax, uname, gname });
+    const header: TarHeader = { name, linkname, type, size, pax: pax === null || pax.length === 0 ? null : pax, uname, gname };
+    const sparse10 = sparseMajor === "1" && type === "file";
+    if (flag === 0x53 && block[at + SPARSE_EXTENDED] !== 0) {
+      this.#pending = { header, sparse10 };
+      this.#state = "extension";
+      return;
+    }
+    this.#startBody(header, sparse10);
+  }
+
+  #startBody(header: TarHeader, sparse10: boolean): void {
+    const size = header.size;
+    const sink = this.#onEntry(header);
+    this.#sink = sink !== null && sparse10 ? skipSparseMap(sink) : sink;
     this.#remain = size;
     this.#padding = pad(size);
     if (size === 0) this.#endBody();

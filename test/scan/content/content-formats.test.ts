@@ -444,6 +444,17 @@ describe("content stage: limits and damage are reported as not searched, with th
     });
   });
 
+  test("a Unix compress (.Z) file is not searched either (16 and 12 code bits); the magic with reserved flag bits set is not one", async () => {
+    const z16 = Buffer.concat([Buffer.from([0x1f, 0x9d, 0x90]), noise(300)]);
+    const z12 = Buffer.concat([Buffer.from([0x1f, 0x9d, 0x0c]), noise(300)]);
+    const other = Buffer.concat([Buffer.from([0x1f, 0x9d, 0xf0]), noise(300)]);
+    const result = await scan(await tarOf([["a.tar.Z", z16], ["b.Z", z12], ["c.bin", other]]));
+    expect(result.notSearched).toEqual([
+      expect.objectContaining({ path: "a.tar.Z", reason: "Unix compress (.Z) file: a format safebuild does not decode (its bytes were searched as they are, not what it holds)" }),
+      expect.objectContaining({ path: "b.Z" }),
+    ]);
+  });
+
   test("a RAR archive (RAR 4 and RAR 5 signatures) is not searched either; the signature in text is not one", async () => {
     const rar4 = Buffer.concat([Buffer.from("Rar!\x1a\x07\x00", "latin1"), noise(300)]);
     const rar5 = Buffer.concat([Buffer.from("Rar!\x1a\x07\x01\x00", "latin1"), noise(300)]);

@@ -1,6 +1,11 @@
+import { execFileSync } from "node:child_process";
+import { closeSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { pack } from "tar-stream";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { MAX_META_BYTES, TarFormatError, TarWalker, type TarHeader } from "../../../src/scan/layer/tar-walker.js";
 
 interface Spec {
@@ -278,5 +283,56 @@ describe("TarWalker: the end-of-archive marker", () => {
     expect(walker.ended).toBe(true);
     walker.write(header({ name: "late.txt", size: 3 }));
     expect(walker.ended).toBe(false);
+  });
+});
+
+describe("TarWalker: GNU tar's sparse files, as `tar --sparse` writes them", () => {
+  const work = mkdtempSync(join(tmpdir(), "sbtest-sparse-"));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  // files with holes: a gzip file then a hole (its data must start the body for it to be opened),
+  // a value between two holes, and nine pieces (more than an `S` header's four: extension blocks)
+  const files = join(work, "files");
+  mkdirSync(files);
+  const gz = gzipSync(Buffer.from("a gzip member's bytes\n"));
+  const fd = (name: string, pieces: readonly (readonly [number, string | Buffer])[], size: number): void => {
+    const handle = openSync(join(files, name), "w");
+    for (const [at, data] of pieces) writeSync(handle, typeof data === "string" ? Buffer.from(data) : data, 0, data.length, at);
+    ftruncateSync(handle, size);
+    closeSync(handle);
+  };
+  fd("a.gz", [[0, gz]], 2 << 20);
+  fd("b", [[1 << 20, "VALUE-BETWEEN-HOLES\n"]], 3 << 20);
+  fd("c", Array.from({ length: 9 }, (_, i) => [(i + 1) * 131072, `piece-${i}`] as const), 2 << 20);
+  const data = (name: string): Buffer => {
+    const bytes = readFileSync(join(files, name));
+    // the file without its holes: what a sparse entry's body holds after the map
+    return Buffer.from(bytes.toString("latin1").replace(/\0{512,}/g, ""), "latin1");
+  };
+
+  test.each([
+    ["GNU (old, `S` with extension blocks)", ["--format=gnu"]],
+    ["PAX 0.0", ["--format=posix", "--sparse-version=0.0"]],
+    ["PAX 0.1", ["--format=posix", "--sparse-version=0.1"]],
+    ["PAX 1.0 (the map starts the body)", ["--format=posix", "--sparse-version=1.0"]],
+  ])("%s: each file under its own name, its body its data without the holes, in any chunks", (_, flags) => {
+    const archive = join(work, `${flags.join("")}.tar`);
+    execFileSync("tar", ["--sparse", "--hole-detection=seek", ...flags, "-cf", archive, "-C", files, "a.gz", "b", "c"]);
+    const bytes = readFileSync(archive);
+    // really sparse: the archive is far smaller than the files it holds
+    expect(bytes.length).toBeLessThan(200_000);
+    const seen = summary(walk(bytes)).map(({ name, type, body }) => ({ name, type, body: body.replace(/\0{512,}/g, "") }));
+    const want = ["a.gz", "b", "c"].map((name) => ({ name, type: "file", body: data(name).toString("latin1") }));
+    expect(seen).toEqual(want);
+    // the gzip file's body starts with its magic, so it can be opened
+    expect(seen[0]!.body.startsWith("\x1f\x8b")).toBe(true);
+    expect(summary(walk(bytes, [100, 1000, 1537, 2048, 3000, 9000]))).toEqual(summary(walk(bytes)));
+    expect(summary(walk(bytes, Array.from({ length: 4096 }, (_, i) => i)))).toEqual(summary(walk(bytes)));
+  });
+
+  test("a PAX 1.0 body whose map is not well formed is passed on whole, never dropped", () => {
+    const records: [string, string][] = [["GNU.sparse.major", "1"], ["GNU.sparse.minor", "0"], ["GNU.sparse.name", "x"]];
+    const body = Buffer.from("2\n0\n5\nnot a map: SECRET-BYTES");
+    const seen = summary(walk(Buffer.concat([entry({ name: "PaxHeader", flag: "x" }, paxBody(records)), entry({ name: "GNUSparseFile.1/x" }, body), eof])));
+    expect(seen).toEqual([{ name: "x", type: "file", linkname: "", size: body.length, body: body.toString("latin1") }]);
   });
 });

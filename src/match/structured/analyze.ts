@@ -8,6 +8,7 @@ import { pgpass } from "./pgpass.js";
 import { PlanBuilder, type StructuredPlan } from "./plan.js";
 import { json, yaml } from "./tree.js";
 import { xml } from "./xml.js";
+import { yarnrc } from "./yarnrc.js";
 
 /**
  * Recognises a structured secret by its content (the bytes are all there is; a file name would
@@ -25,7 +26,8 @@ export function analyzeStructured(value: Buffer): StructuredPlan | undefined {
     if (parsed !== undefined) return parsed;
   }
   // openssl's own files: PEM blocks, `pkcs12 -nodes`'s bag attributes, `x509|req -text`, `rsa|ec|pkey -text`
-  if (/^(?:-----BEGIN |Bag Attributes|Certificate(?: Request)?:|(?:RSA |EC )?Private-Key: \()/.test(start)) return pemBundle(text, plan());
+  // (after `#` comments: a key and its chain with a note above each)
+  if (/^(?:#[^\n]*\n\s*)*(?:-----BEGIN |Bag Attributes|Certificate(?: Request)?:|(?:RSA |EC )?Private-Key: \()/.test(start)) return pemBundle(text, plan());
   if (/^[a-z][a-z0-9+.-]{0,31}:\/\//i.test(start)) return gitCredentials(plan());
   if (/^(?:machine|default)\s/.test(start)) return netrc(text, plan());
   // host:port:db:user:password, the shape of no other format here
@@ -39,6 +41,8 @@ export function analyzeStructured(value: Buffer): StructuredPlan | undefined {
   }
   const kv = keyValue(plan());
   if (kv !== undefined) return kv;
+  const yarn = yarnrc(plan());
+  if (yarn !== undefined) return yarn;
   const vpn = openvpn(text, plan());
   if (vpn !== undefined) return vpn;
   const doc = utf8();

@@ -22,6 +22,8 @@ interface Parsed {
 const ENTRY = /^[ \t]*(?:export[ \t]+)?([^=\s#;[][^=\r\n]{0,255}?)[ \t]*=[ \t]*(.*?)[ \t]*$/;
 const SECTION = /^[ \t]*\[([^\]\r\n]{1,128})\][ \t]*$/;
 const COMMENT = /^[ \t]*[#;]/;
+/** An env file written as a shell script: `set -eu`, `export NAME`, `unset NAME`, `exec "$@"` carry no value. */
+const SCRIPT_LINE = /^[ \t]*(?:set(?:[ \t]+[-+][a-zA-Z]{1,8}(?:[ \t]+pipefail)?){1,4}|(?:export|unset|readonly)(?:[ \t]+[A-Za-z_][A-Za-z0-9_]{0,127}){1,16}|exec[ \t]+"\$@")[ \t]*$/;
 
 function unquote(raw: string): string {
   if (raw.length >= 2 && (raw[0] === '"' || raw[0] === "'" || raw[0] === "`") && raw[raw.length - 1] === raw[0]) return raw.slice(1, -1);
@@ -29,7 +31,8 @@ function unquote(raw: string): string {
 }
 
 /**
- * Lines of `key = value`, `[section]`, comments and blank lines; an indented line after an
+ * Lines of `key = value`, `[section]`, comments, blank lines and a shell script's lines with no
+ * value in them (`set -eu`, `export NAME`, `exec "$@"`); an indented line after an
  * entry continues it (INI), a double-quoted value may span lines (.env). Anything else: not
  * this family (undefined), and the value keeps the plain line search.
  */
@@ -43,7 +46,7 @@ function parse(plan: PlanBuilder): Parsed | undefined {
   for (let n = 1; n <= count; n++) {
     const line = index.text(n);
     if (line.trim().length === 0) continue;
-    if (COMMENT.test(line)) {
+    if (COMMENT.test(line) || SCRIPT_LINE.test(line)) {
       boilerplate.push(n);
       continue;
     }
@@ -108,6 +111,14 @@ function formatOf(parsed: Parsed): FormatName {
 
 /** The credential key an npm setting names: `//registry.npmjs.org/:_authToken` → `_authToken`. */
 const npmKey = (key: string): string => key.replace(/^\/\/.*:(?=[^:]*$)/, "");
+
+/** Whether a key is one npm (and Yarn 1, which reads the same settings) knows. */
+export const isNpmKey = (key: string): boolean => NPM_KEY.test(key);
+
+/** One npm setting (also Yarn 1's `.yarnrc`): a credential by its key, every other setting public. */
+export function addNpmSetting(plan: PlanBuilder, key: string, value: string, lines: number[]): void {
+  addEntry({ key, value, lines, section: undefined }, "npmrc", plan);
+}
 
 function addEntry(entry: Entry, format: FormatName, plan: PlanBuilder): void {
   const key = format === "npmrc" ? npmKey(entry.key) : entry.key;

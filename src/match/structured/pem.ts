@@ -86,10 +86,10 @@ const PGP_PUBLIC_REASON = "an OpenPGP key's lines: its public key, user ids and 
  * indented attributes), `openssl x509 -text` and `req -text` (`Certificate:` then indented
  * fields: easy-rsa's issued certificates), `openssl rsa|ec|pkey -text` (`Private-Key: (2048 bit)`,
  * then its numbers' labels, each followed by indented hex: the key's own numbers, searched as its
- * key material).
+ * key material). And `#` comments, which people put between a key and its chain.
  */
 const OPENSSL_TEXT =
-  /^(?:Bag Attributes|Key Attributes: ?.*|\s+\S.*|(?:subject|issuer)=.*|Certificate(?: Request)?:|(?:RSA |EC )?Private-Key: \(\d+ bit.*\)|(?:modulus|publicExponent|privateExponent|prime[12]|exponent[12]|coefficient|priv|pub):(?: \d+ \(0x[0-9a-f]+\))?|ASN1 OID: [\w-]+|NIST CURVE: [\w-]+|\s*)$/;
+  /^(?:#.*|Bag Attributes|Key Attributes: ?.*|\s+\S.*|(?:subject|issuer)=.*|Certificate(?: Request)?:|(?:RSA |EC )?Private-Key: \(\d+ bit.*\)|(?:modulus|publicExponent|privateExponent|prime[12]|exponent[12]|coefficient|priv|pub):(?: \d+ \(0x[0-9a-f]+\))?|ASN1 OID: [\w-]+|NIST CURVE: [\w-]+|\s*)$/;
 
 /**
  * A value made of PEM blocks only: private keys are searched (each body line, the body
@@ -119,6 +119,6 @@ export function pemBundle(text: string, plan: PlanBuilder): StructuredPlan | und
     if (block.type === "PGP PRIVATE KEY BLOCK") plan.withhold(`${block.type} block`, PGP_PUBLIC_REASON, block.lines);
   }
   const textLines = index.lines.map((_, i) => i + 1).filter((n) => index.text(n).trim().length > 0 && !blocks.some((b) => index.lineOf(b.start) <= n && n <= index.lineOf(b.end - 1)));
-  if (textLines.length > 0) plan.exclude("openssl text", "description (bag attributes, subject)", textLines);
+  if (textLines.length > 0) plan.exclude("openssl text", "description (comments, bag attributes, subject)", textLines);
   return plan.done("pem");
 }

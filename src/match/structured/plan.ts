@@ -2,6 +2,7 @@ import type { SubValue } from "../sub-value.js";
 
 export type FormatName =
   | "npmrc"
+  | "yarnrc"
   | "aws"
   | "pypirc"
   | "ini"

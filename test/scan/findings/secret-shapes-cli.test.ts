@@ -233,4 +233,22 @@ describe("public settings of a structured secret that clean images hold too", ()
     const leak = await scan({ kube: kubeconfig }, { "deploy/deploy.sh": `${deploy}kubectl --token ${token} get pods\n` });
     expect(leak.found).toEqual([["kube", "deploy/deploy.sh", "field"]]);
   });
+
+  test("a Yarn 1 .yarnrc, a key with its chain and comments, an env script: an image with the same public lines (a project's .yarnrc, the chain, /etc/profile's PATH): no finding, exit 0; each credential copied out: found", async () => {
+    const token = `Yq5${randomBytes(24).toString("base64url")}`;
+    const password = `Pw8${randomBytes(16).toString("base64url")}`;
+    const key = s.pemKey();
+    const secrets = { yarn: s.yarnrc(token), tls: s.pemBundleWithComments(key), appenv: s.envScript(password) };
+    const files = {
+      "app/.yarnrc": 'registry "https://registry.yarnpkg.com"\nyarn-offline-mirror "./npm-packages-offline-cache"\nlastUpdateCheck 1767225600000\n',
+      "etc/ssl/certs/chain.pem": `# chain: Acme Internal CA (G2)\n${s.CERT}`,
+      "etc/profile.d/app.sh": 'export PATH="/opt/app/bin:$PATH"\nexport APP_HOME=/opt/app\n',
+    };
+    const clean = await scan(secrets, files);
+    expect(clean.found).toEqual([]);
+    expect(clean.code).toBe(0);
+    const leak = await scan(secrets, { ...files, "app/.npmrc": `//registry.npmjs.org/:_authToken=${token}\n`, "app/key.b64": Buffer.from(key.split("\n").slice(1, -2).join("")).toString("latin1"), "app/db.conf": `password=${password}\n` });
+    expect([...new Set(leak.found.map(([id, path]) => `${id} ${path}`))].sort()).toEqual(["appenv app/db.conf", "tls app/key.b64", "yarn app/.npmrc"]);
+    expect(leak.code).toBe(1);
+  });
 });

@@ -20,9 +20,10 @@ export interface WholeFileTasks {
  */
 export class WholeFileRules {
   readonly #any: boolean;
-  /** rules by the exact file name they take, by a prefix of it, and those that take any name */
+  /** rules by the exact file name they take, by a prefix or suffix of it, and those that take any name */
   readonly #byName = new Map<string, WholeFileRule[]>();
   readonly #byPrefix: { readonly prefix: string; readonly rule: WholeFileRule }[] = [];
+  readonly #bySuffix: { readonly suffix: string; readonly rule: WholeFileRule }[] = [];
   readonly #anyName: WholeFileRule[] = [];
   readonly #decoded: number[] = [];
 
@@ -34,10 +35,11 @@ export class WholeFileRules {
       if (rule.fileNames === undefined) return void this.#anyName.push(entry);
       for (const name of rule.fileNames) {
         if (name.endsWith("*")) this.#byPrefix.push({ prefix: name.slice(0, -1), rule: entry });
+        else if (name.startsWith("*")) this.#bySuffix.push({ suffix: name.slice(1), rule: entry });
         else this.#byName.set(name, [...(this.#byName.get(name) ?? []), entry]);
       }
     });
-    this.#any = this.#byName.size > 0 || this.#byPrefix.length > 0 || this.#anyName.length > 0 || this.#decoded.length > 0;
+    this.#any = this.#byName.size > 0 || this.#byPrefix.length > 0 || this.#bySuffix.length > 0 || this.#anyName.length > 0 || this.#decoded.length > 0;
   }
 
   /** The rules that run on the file at `path`, or null: most files. `size` null: not known yet. */
@@ -47,6 +49,7 @@ export class WholeFileRules {
     let named: number[] | null = null;
     for (const w of this.#byName.get(name) ?? []) named = admit(w, path, named);
     for (const { prefix, rule } of this.#byPrefix) if (name.startsWith(prefix)) named = admit(rule, path, named);
+    for (const { suffix, rule } of this.#bySuffix) if (name.endsWith(suffix)) named = admit(rule, path, named);
     for (const w of this.#anyName) named = admit(w, path, named);
     const decoded = this.#decoded.length > 0 && BASE64_FILES.test(name) ? this.#decoded : [];
     return named === null && decoded.length === 0 ? null : { rules: named ?? [], decoded };

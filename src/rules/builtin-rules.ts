@@ -641,11 +641,12 @@ const RULES: readonly RuleSpec[] = [
     severity: "high",
     keywords: [],
     wholeFile: true,
-    fileNames: [".env*"],
+    // `.env`, `.env.production`, and env files named for what they configure (`prod.env`, systemd's `EnvironmentFile=/etc/app/app.env`)
+    fileNames: [".env*", "*.env"],
     regex: "(?:^|\\n)[ \\t]*(?:export[ \\t]+)?[A-Za-z0-9_.]*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY|AUTH_KEY|CREDENTIALS|password|passwd|secret|token|api_key|apikey|private_key|access_key)[A-Za-z0-9_]*[ \\t]*=[ \\t]*[\"']?([^\\s\"'#]{8,512})",
-    paths: ["(?:^|/)\\.env(?:\\.[A-Za-z0-9_-]+)?$"],
-    // templates say what to set, not the value
-    allowPaths: ["\\.(?:example|sample|template|tpl|dist|defaults?|schema)$"],
+    paths: ["(?:^|/)\\.env(?:\\.[A-Za-z0-9_-]+)?$", "(?:^|/)[A-Za-z0-9_.-]+\\.env$"],
+    // templates say what to set, not the value (`.env.example`, `example.env`, `prod.env.sample`)
+    allowPaths: ["\\.(?:example|sample|template|tpl|dist|defaults?|schema)$", "(?:^|/)(?:example|sample|template|default)s?(?:[._-][^/]*)?\\.env$"],
     entropy: 3.0,
     allowRegexes: ["^[$%{<]"],
     stopwords: PLACEHOLDER_WORDS,

@@ -86,7 +86,7 @@ export interface RuleSpec {
    */
   readonly wholeFile?: boolean | undefined;
   /**
-   * Built-in only, with `wholeFile`: the file names (last path segment; `NAME*` a prefix) its
+   * Built-in only, with `wholeFile`: the file names (last path segment; `NAME*` a prefix, `*NAME` a suffix) its
    * `paths` can match, a gate checked before them (a path test per rule per entry cost 10 % of a scan).
    */
   readonly fileNames?: readonly string[] | undefined;

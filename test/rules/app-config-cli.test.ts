@@ -32,6 +32,17 @@ describe("application config through the CLI", () => {
     expect(code).toBe(1);
   });
 
+  test("env files named for what they configure (prod.env, systemd's EnvironmentFile): a password found; the same in example.env quiet", async () => {
+    const password = `Pr0d${alnum(16)}`;
+    const other = `Sv5${alnum(18)}`;
+    const { code, found } = await scan(
+      { "app/prod.env": `NODE_ENV=production\nDB_PASSWORD=${password}\n`, "etc/billing/billing.env": `API_TOKEN=${other}\n`, "app/example.env": `DB_PASSWORD=${alnum(16)}\n` },
+      [password, other],
+    );
+    expect(found).toEqual(["dotenv-secret app/prod.env", "dotenv-secret etc/billing/billing.env"]);
+    expect(code).toBe(1);
+  });
+
   test("gradle.properties and application.yml: sonar.projectKey and the JDK's changeit quiet; a signing password and a changed keystore password found", async () => {
     const signing = alnum(20);
     const keystore = alnum(16);

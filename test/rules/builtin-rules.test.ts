@@ -361,6 +361,9 @@ describe("built-in rules", () => {
     ["docker-config-identitytoken", "root/.docker/config.json", "home/ci/.docker/config.json", "app/config.json"],
     ["dotenv-secret", "app/.env", "srv/app/.env.production", "app/.env.example"],
     ["dotenv-secret", "app/.env.local", "root/.env", "app/env.sh"],
+    // env files named for what they configure: `prod.env`, systemd's EnvironmentFile; not a template
+    ["dotenv-secret", "app/prod.env", "etc/app/app.env", "app/example.env"],
+    ["dotenv-secret", "srv/config/database.env", "opt/svc/docker.env", "app/sample.prod.env"],
     ["django-secret-key", "app/mysite/settings.py", "app/local_settings.py", "app/mysite/urls.py"],
     ["spring-config-password", "app/application.yml", "app/BOOT-INF/classes/application-prod.properties", "app/logback.xml"],
     ["connection-string-password", "app/appsettings.json", "inetpub/wwwroot/web.config", "app/app.deps.json"],

@@ -70,13 +70,26 @@ const RULES: readonly RuleSpec[] = [
   },
   {
     id: "aws-access-key",
-    title: "AWS secret access key with its access key id nearby",
+    title: "AWS secret access key under its own name (`aws_secret_access_key`, `AWS_SECRET_ACCESS_KEY`, `SecretAccessKey`)",
     severity: "critical",
-    // every name the SDKs, the CLI, s3cmd, Terraform and Spring give it (`secret_key`,
-    // `aws.secretKey`, `secret-key`); the key id nearby keeps a Django SECRET_KEY out
-    keywords: ["secret_access_key", "SECRET_ACCESS_KEY", "ecretAccessKey", "secret_key", "SECRET_KEY", "secret-key", "ecretKey"],
+    // the names the SDKs, the CLI and the STS/IAM JSON give it: no other secret goes by them, so
+    // no key id is needed nearby (an `ENV AWS_SECRET_ACCESS_KEY=` whose id is set elsewhere)
+    keywords: ["secret_access_key", "SECRET_ACCESS_KEY", "ecretAccessKey", "secret-access-key"],
     base64Files: true,
-    regex: "(?:[Ss]ecret[_-]?(?:[Aa]ccess[_-]?)?[Kk]ey|SECRET_?(?:ACCESS_?)?KEY)[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)",
+    regex: "(?:[Ss]ecret[_-]?[Aa]ccess[_-]?[Kk]ey|SECRET_?ACCESS_?KEY)[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)",
+    entropy: 4.0,
+    before: 1,
+    after: 160,
+    stopwords: PLACEHOLDER_WORDS,
+  },
+  {
+    id: "aws-secret-key-near-id",
+    title: "AWS secret access key under a generic name (`secret_key`, `secret-key`, `aws.secretKey`) with its access key id nearby",
+    severity: "critical",
+    // the names s3cmd, Terraform and Spring give it; the key id nearby keeps a Django SECRET_KEY out
+    keywords: ["secret_key", "SECRET_KEY", "secret-key", "ecretKey"],
+    base64Files: true,
+    regex: "(?:[Ss]ecret[_-]?[Kk]ey|SECRET_?KEY)[\"']?\\s*[:=]\\s*[\"']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)",
     near: "(?:^|[^A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?:[^A-Z0-9]|$)",
     entropy: 4.0,
     // the key id may come first (credentials files, `aws iam create-access-key` output)
@@ -427,13 +440,14 @@ const RULES: readonly RuleSpec[] = [
   // `machine`, `_auth` cost every other file a check), where documentation's examples are not.
   {
     id: "npmrc-auth",
-    title: "Registry credentials in an .npmrc or .yarnrc.yml (`_authToken`, `_auth`, `_password`, `npmAuthToken`)",
+    title: "Registry credentials in an .npmrc, .yarnrc or .yarnrc.yml (`_authToken`, `_auth`, `_password`, `npmAuthToken`)",
     severity: "high",
     keywords: [],
     wholeFile: true,
-    fileNames: [".npmrc", "npmrc", ".yarnrc.yml"],
-    regex: `(?:^|[\\s:/])(?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent)\\s*[=:]\\s*["']?([^\\s"'$]{8,1000})`,
-    paths: ["(?:^|/)\\.?npmrc$", "(?:^|/)\\.yarnrc\\.yml$"],
+    fileNames: [".npmrc", "npmrc", ".yarnrc.yml", ".yarnrc"],
+    // Yarn 1's `.yarnrc` writes `"//host/:_authToken" "TOKEN"`: a blank, not `=`, after the key
+    regex: `(?:^|[\\s:/])(?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent)(?:\\s*[=:]|"?[ \\t]+)\\s*["']?([^\\s"'$]{8,1000})`,
+    paths: ["(?:^|/)\\.?npmrc$", "(?:^|/)\\.yarnrc(?:\\.yml)?$"],
     entropy: 3.0,
     // a token of npm's own shape is the npm-token rule's finding: one finding for one value
     allowRegexes: ["^[{<%]", "^npm_[A-Za-z0-9]{36}$"],

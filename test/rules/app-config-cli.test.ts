@@ -43,6 +43,21 @@ describe("application config through the CLI", () => {
     expect(code).toBe(1);
   });
 
+  test("an AWS secret key under its own name with no key id near, and a Yarn 1 .yarnrc token: found; Django's SECRET_KEY of the same shape: quiet", async () => {
+    const aws = `${alnum(20)}/${alnum(19)}`;
+    const yarn = alnum(36);
+    const { code, found } = await scan(
+      {
+        "app/Dockerfile.ci": `FROM python:3.12\nENV AWS_DEFAULT_REGION=eu-west-1 AWS_SECRET_ACCESS_KEY=${aws}\n`,
+        "home/node/.yarnrc": `registry "https://registry.yarnpkg.com"\n"//npm.acme-corp.io/:_authToken" "${yarn}"\n`,
+        "app/site/config.py": `SECRET_KEY = "${alnum(40)}"\n`,
+      },
+      [aws, yarn],
+    );
+    expect(found).toEqual(["aws-access-key app/Dockerfile.ci", "npmrc-auth home/node/.yarnrc"]);
+    expect(code).toBe(1);
+  });
+
   test("gradle.properties and application.yml: sonar.projectKey and the JDK's changeit quiet; a signing password and a changed keystore password found", async () => {
     const signing = alnum(20);
     const keystore = alnum(16);

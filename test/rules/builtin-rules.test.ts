@@ -31,10 +31,14 @@ const positives: [string, () => string][] = [
   ["aws-access-key", () => JSON.stringify({ AccessKey: { AccessKeyId: token.awsId(), SecretAccessKey: token.awsSecret() } })],
   ["aws-access-key", () => `AWS_SECRET_ACCESS_KEY=${token.awsSecret()}\nAWS_ACCESS_KEY_ID=${token.awsId()}\n`],
   // the names s3cmd, Terraform, Spring and Java properties give the secret key
-  ["aws-access-key", () => `[default]\naccess_key = ${token.awsId()}\nsecret_key = ${token.awsSecret()}\n`],
-  ["aws-access-key", () => `provider "aws" {\n  access_key = "${token.awsId()}"\n  secret_key = "${token.awsSecret()}"\n}\n`],
-  ["aws-access-key", () => `cloud:\n  aws:\n    credentials:\n      access-key: ${token.awsId()}\n      secret-key: ${token.awsSecret()}\n`],
-  ["aws-access-key", () => `aws.accessKeyId=${token.awsId()}\naws.secretKey=${token.awsSecret()}\n`],
+  ["aws-secret-key-near-id", () => `[default]\naccess_key = ${token.awsId()}\nsecret_key = ${token.awsSecret()}\n`],
+  ["aws-secret-key-near-id", () => `provider "aws" {\n  access_key = "${token.awsId()}"\n  secret_key = "${token.awsSecret()}"\n}\n`],
+  ["aws-secret-key-near-id", () => `cloud:\n  aws:\n    credentials:\n      access-key: ${token.awsId()}\n      secret-key: ${token.awsSecret()}\n`],
+  ["aws-secret-key-near-id", () => `aws.accessKeyId=${token.awsId()}\naws.secretKey=${token.awsSecret()}\n`],
+  // under its own name, the key id elsewhere (another layer, the CI's variables)
+  ["aws-access-key", () => `ENV AWS_SECRET_ACCESS_KEY=${token.awsSecret()}\n`],
+  ["aws-access-key", () => `[prod]\nregion = eu-west-1\naws_secret_access_key = ${token.awsSecret()}\n`],
+  ["aws-access-key", () => JSON.stringify({ Credentials: { SecretAccessKey: token.awsSecret(), SessionToken: alnum(300) } }, null, 2)],
   ["aws-access-key-id", () => `export AWS_ACCESS_KEY_ID=${token.awsId()}`],
   ["aws-access-key-id", () => `{"AccessKeyId": "ASIA${token.awsId().slice(4)}"}`],
   ["private-key-base64", () => `users:\n- name: admin\n  user:\n    client-key-data: ${Buffer.from(pem("RSA PRIVATE KEY")).toString("base64")}\n`],
@@ -101,6 +105,8 @@ const positives: [string, () => string][] = [
   ["npmrc-auth", () => `_auth = ${Buffer.from(`ci:${alnum(20)}`).toString("base64")}\nemail=ci@acme-corp.io\n`],
   ["npmrc-auth", () => `//npm.pkg.github.com/:_password="${Buffer.from(alnum(24)).toString("base64")}"\n`],
   ["npmrc-auth", () => `npmRegistries:\n  "https://npm.acme-corp.io":\n    npmAuthToken: ${alnum(40)}\n`],
+  // Yarn 1's .yarnrc: `key value`, quoted
+  ["npmrc-auth", () => `registry "https://registry.yarnpkg.com"\n"//npm.acme-corp.io/:_authToken" "${alnum(36)}"\n`],
   ["netrc-password", () => `machine api.acme-corp.io\n  login deploy\n  password ${alnum(24)}\n`],
   ["netrc-password", () => `machine git.acme-corp.io login ci password ${alnum(32)}`],
   ["maven-settings-password", () => `<settings>\n  <servers>\n    <server>\n      <id>nexus</id>\n      <username>ci</username>\n      <password>${alnum(20)}</password>\n    </server>\n  </servers>\n</settings>\n`],
@@ -203,7 +209,7 @@ const negatives: [string, () => string][] = [
   ["private-key", () => `-----BEGIN RSA PRIVATE KEY-----\nBad Key, though the cert should be OK\n-----END RSA PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n${token.pemBody(600)}\n-----END CERTIFICATE-----\n-----BEGIN RSA PRIVATE KEY-----\nBad Key, though the cert should be OK\n-----END RSA PRIVATE KEY-----\n`],
   // a key cut short in documentation (awscli's greengrass examples)
   ["private-key", () => `"-----BEGIN RSA PRIVATE KEY-----\\nMIIEow${token.pemBody(120).replace(/\n/g, "")}...fvY4+te\\n-----END RSA PRIVATE KEY-----"`],
-  ["aws-access-key", () => `SECRET_KEY = "${token.awsSecret()}"\n`],
+  ["aws-secret-key-near-id", () => `SECRET_KEY = "${token.awsSecret()}"\n`],
   ["aws-access-key-id", () => "AKIAIOSFODNN7EXAMPLE"],
   ["openai-api-key", () => `sk-${alnum(10)} and T3BlbkFJ alone, sk-proj-${alnum(12)}`],
   ["anthropic-api-key", () => "sk-ant-api03-your-key-here"],
@@ -215,7 +221,8 @@ const negatives: [string, () => string][] = [
   ["jwt", () => "token = eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"],
   ["url-password", () => "postgres://postgres:postgres@localhost:5432/test ftp://anonymous:anonymous@ftp.example.net"],
   ["url-password", () => "https://user:x-oauth-basic@github.com/org/repo.git mysql://root:REPLACE_ME@db DATABASE_URL=postgres://app:CHANGE_ME@db"],
-  ["aws-access-key", () => `aws_secret_access_key = ${token.awsSecret()}\n`],
+  // under its own name but no key: little variety, 41 characters, a variable
+  ["aws-access-key", () => `aws_secret_access_key = ${"ab".repeat(20)}\nAWS_SECRET_ACCESS_KEY=${token.awsSecret()}Q\nSecretAccessKey: \${AWS_SECRET}\n`],
   ["aws-access-key", () => "aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"],
   ["github-token", () => `ghp_${alnum(20)}`],
   ["github-token", () => `ghp_${"a".repeat(36)}`],
@@ -344,6 +351,7 @@ describe("built-in rules", () => {
   test.each([
     ["npmrc-auth", "root/.npmrc", "usr/local/etc/npmrc", "app/README.md"],
     ["npmrc-auth", "app/.yarnrc.yml", "home/node/.npmrc", "app/docs/npmrc.md"],
+    ["npmrc-auth", "home/node/.yarnrc", "app/.yarnrc", "app/yarnrc.md"],
     ["netrc-password", "root/.netrc", "root/_netrc", "usr/local/lib/python3.12/netrc.py"],
     ["maven-settings-password", "root/.m2/settings.xml", "opt/maven/conf/settings-security.xml", "app/pom.xml"],
     ["composer-auth", "root/.composer/auth.json", "app/auth.json", "app/composer.json"],

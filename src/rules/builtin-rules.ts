@@ -114,8 +114,11 @@ const RULES: readonly RuleSpec[] = [
     title: "PEM private key stored base64-encoded (kubeconfig client-key-data, Kubernetes secrets, env values)",
     severity: "critical",
     keywords: ["LS0tLS1CRUdJTiB"],
-    // base64 of "-----BEGIN " then of "PRIVATE KEY-----", "RSA PRIVATE KEY-----", "EC …", "DSA …", "OPENSSH …", "ENCRYPTED …"
-    regex: "(?:^|[^A-Za-z0-9+/])(LS0tLS1CRUdJTiB(?:QUklWQVRFIEtFWS0tLS0t|SU0EgUFJJVkFURSBLRVktLS0t|FQyBQUklWQVRFIEtFWS0tLS0t|EU0EgUFJJVkFURSBLRVktLS0t|PUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS0|FTkNSWVBURUQgUFJJVkFURSBLRVktLS0t)[A-Za-z0-9+/]{200,}={0,2})",
+    // base64 of "-----BEGIN " then of "PRIVATE KEY-----", "RSA PRIVATE KEY-----", "EC …", "DSA …", "OPENSSH …", "ENCRYPTED …";
+    // on one line or wrapped (`base64`'s 76 columns, `openssl base64`'s 64, indented in a YAML block);
+    // wrapped lines are 16 characters or more: no run-on into the next YAML key, and one way to
+    // match (V8 runs the built-ins: nested repeats of single characters backtrack without end)
+    regex: "(?:^|[^A-Za-z0-9+/])(LS0tLS1CRUdJTiB(?:QUklWQVRFIEtFWS0tLS0t|SU0EgUFJJVkFURSBLRVktLS0t|FQyBQUklWQVRFIEtFWS0tLS0t|EU0EgUFJJVkFURSBLRVktLS0t|PUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS0|FTkNSWVBURUQgUFJJVkFURSBLRVktLS0t)(?:[A-Za-z0-9+/]{200,}|[A-Za-z0-9+/]{16,}(?:\\r?\\n[ \\t]*[A-Za-z0-9+/]{16,}){3,})={0,2})",
     entropy: 4.5,
     before: 1,
     after: 16384,

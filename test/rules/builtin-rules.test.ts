@@ -44,6 +44,9 @@ const positives: [string, () => string][] = [
   ["private-key-base64", () => `users:\n- name: admin\n  user:\n    client-key-data: ${Buffer.from(pem("RSA PRIVATE KEY")).toString("base64")}\n`],
   ["private-key-base64", () => `SSH_KEY_B64=${Buffer.from(pem("OPENSSH PRIVATE KEY")).toString("base64")}`],
   ["private-key-base64", () => `tls.key: ${Buffer.from(pem("PRIVATE KEY")).toString("base64")}`],
+  // wrapped: coreutils' base64 (76 columns), and indented in a YAML block scalar (CRLF too)
+  ["private-key-base64", () => `${Buffer.from(pem("RSA PRIVATE KEY")).toString("base64").replace(/.{76}/g, "$&\n")}\n`],
+  ["private-key-base64", () => `data:\n  tls.key: |\n    ${Buffer.from(pem("EC PRIVATE KEY", token.pemBody(300))).toString("base64").replace(/.{64}/g, "$&\r\n    ")}\n`],
   ["docker-config-auth", () => JSON.stringify({ auths: { "registry.example.com": { auth: Buffer.from(`ci:${alnum(24)}`).toString("base64") } } }, null, "\t")],
   ["url-password", () => `REDIS_URL=redis://:${alnum(24)}@redis:6379/0`],
   ["openai-api-key", () => `OPENAI_API_KEY=${token.openai()}\n`],

@@ -32,6 +32,8 @@ export interface WindowRule {
   readonly fileNames?: readonly string[] | undefined;
   /** The rule also runs on the decoded base64 runs of YAML and JSON files (RuleSpec.base64Files). */
   readonly base64Files?: true | undefined;
+  /** A rule with no keywords, run on the image's settings as `NAME=value` lines (RuleSpec.settings). */
+  readonly settings?: true | undefined;
 }
 
 /** Receives a confirmed match: its bytes are borrowed (valid during the call); returns the tag to report, or undefined to drop it. */

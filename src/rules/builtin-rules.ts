@@ -32,6 +32,25 @@ const DEPLOY_TOKENS = ["^#\\{[^{}]{1,128}\\}#?$", "^__[A-Z0-9_]{1,128}__$"];
 /** Placeholders that documentation and examples use in place of a value. */
 const PLACEHOLDER_WORDS = ["example", "sample", "dummy", "placeholder", "xxxxxxxx", "your_", "your-", "changeme", "redacted"];
 /**
+ * A setting's name that says its value is a secret (env-secret): `PASSWORD`, `PASSWD`, `SECRET`,
+ * `CREDENTIALS` anywhere in it (`ME_CONFIG_MONGODB_ADMINPASSWORD`); `TOKEN` at a word's end
+ * (`ADMINTOKEN`, not `TOKENIZERS_PARALLELISM`); `PASS`, `PWD`, `CREDS`, `API_KEY`, `PRIVATE_KEY`,
+ * … as whole words (`SMTP_PASS`, not `BYPASS`, `PWD` nor `GPG_KEY`); upper, lower or camel case.
+ */
+const NAME_CHAR = "[A-Za-z0-9_.-]";
+const camel = (w: string): string => w.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const forms = (words: readonly string[]): string => [...new Set(words.flatMap((w) => [w.toUpperCase(), w, camel(w), camel(`_${w}`)]))].join("|");
+const SECRET_NAME = [
+  `${NAME_CHAR}*(?:${forms(["password", "passwd", "secret", "credentials"])})${NAME_CHAR}*`,
+  `${NAME_CHAR}*(?:${forms(["token", "tokens"])})(?:[_.-]${NAME_CHAR}*)?`,
+  `(?:${NAME_CHAR}*[_.-])?(?:${forms(["pass", "pwd", "creds", "apikey", "api_key", "private_key", "access_key", "auth_key", "master_key", "encryption_key", "signing_key", "license_key"])})(?:[_.-]${NAME_CHAR}*)?`,
+  `[a-z]${NAME_CHAR}*(?:${forms(["pass", "pwd", "api_key", "private_key", "access_key"]).split("|").filter((f) => /^[A-Z][a-z]/.test(f)).join("|")})(?:[A-Z_.-]${NAME_CHAR}*)?`,
+]
+  .map((name) => `(?:${name})`)
+  .join("|")
+  .replace(/^/, "(?:")
+  .concat(")");
+/**
  * The built-in rules, written for this project from each format's public documentation (see
  * docs/rules.md for the sources). Keywords are the formats' fixed prefixes or field names;
  * windows are as wide as the format can be long.
@@ -164,11 +183,12 @@ const RULES: readonly RuleSpec[] = [
   },
   {
     id: "gitlab-token",
-    title: "GitLab personal, project or group access token, runner authentication, deploy or pipeline trigger token",
+    title: "GitLab access, OAuth application, runner, deploy, trigger, job, feed, incoming mail, agent, SCIM or feature-flag token",
     severity: "high",
-    keywords: ["glpat-", "glrt-", "gldt-", "glptt-"],
+    // GitLab's documented token prefixes (doc/security/tokens: "Token prefixes"); `GR1348941` a runner registration token
+    keywords: ["glpat-", "glrt-", "glrtr-", "gldt-", "glptt-", "gloas-", "glcbt-", "glft-", "glimt-", "glagent-", "glsoat-", "glffct-", "GR1348941"],
     base64Files: true,
-    regex: `(?:^|[^A-Za-z0-9_])(gl(?:pat|rt|dt|ptt)-[A-Za-z0-9_.-]{20,120})${END}`,
+    regex: `(?:^|[^A-Za-z0-9_])(gl(?:pat|rtr?|dt|ptt|oas|cbt|ft|imt|agent|soat|ffct)-[A-Za-z0-9_.-]{20,120}|GR1348941[A-Za-z0-9_-]{20})${END}`,
     entropy: 3.5,
     before: 1,
     after: 128,
@@ -296,15 +316,16 @@ const RULES: readonly RuleSpec[] = [
   },
   {
     id: "slack-webhook",
-    title: "Slack incoming webhook URL",
+    title: "Slack incoming webhook or workflow webhook URL",
     severity: "high",
-    keywords: ["hooks.slack.com/services/"],
+    keywords: ["hooks.slack.com/services/", "hooks.slack.com/workflows/", "hooks.slack.com/triggers/"],
     base64Files: true,
-    regex: "hooks\\.slack\\.com/services/(T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24})",
+    // an app's incoming webhook (T…/B…/secret), a Workflow Builder webhook (T…/A…/id/secret, or T…/id/secret)
+    regex: "hooks\\.slack\\.com/(?:services|workflows|triggers)/(T[A-Z0-9]{8,12}/(?:B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}|(?:A[A-Z0-9]{8,12}/)?[0-9]{6,20}/[A-Za-z0-9]{24,40}))",
     // Slack's documentation placeholder (T00000000/B00000000/XXXX…), in every example config
-    allowRegexes: ["^T0{8,12}/B0{8,12}/", "/[Xx]{24}$"],
+    allowRegexes: ["^T0{8,12}/[AB]0{8,12}/", "/[Xx]{24,40}$"],
     before: 0,
-    after: 96,
+    after: 120,
   },
   {
     id: "stripe-key",
@@ -397,6 +418,204 @@ const RULES: readonly RuleSpec[] = [
     allowRegexes: ["^hf_[a-z]+$", "^hf_[A-Z]+$"],
     before: 1,
     after: 40,
+  },
+  // services whose tokens carry a fixed prefix (each from the service's own documentation of its token format)
+  {
+    id: "sendgrid-api-key",
+    title: "SendGrid API key (`SG.`)",
+    severity: "high",
+    keywords: ["SG."],
+    base64Files: true,
+    regex: `(?:^|[^A-Za-z0-9_-])(SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 72,
+  },
+  {
+    id: "shopify-token",
+    title: "Shopify access token, custom app, private app or shared secret (`shpat_`, `shpca_`, `shppa_`, `shpss_`)",
+    severity: "high",
+    keywords: ["shpat_", "shpca_", "shppa_", "shpss_"],
+    base64Files: true,
+    regex: `(?:^|[^A-Za-z0-9_])(shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32})${END}`,
+    entropy: 3.0,
+    before: 1,
+    after: 40,
+  },
+  {
+    id: "atlassian-api-token",
+    title: "Atlassian (Jira, Confluence, Bitbucket) API token (`ATATT3…`)",
+    severity: "high",
+    keywords: ["ATATT3"],
+    base64Files: true,
+    regex: "(?:^|[^A-Za-z0-9_-])(ATATT3[A-Za-z0-9_=-]{186})(?:[^A-Za-z0-9_=-]|$)",
+    entropy: 4.0,
+    before: 1,
+    after: 200,
+  },
+  {
+    id: "databricks-token",
+    title: "Databricks personal access token (`dapi` and 32 hex digits)",
+    severity: "high",
+    keywords: ["dapi"],
+    base64Files: true,
+    regex: `(?:^|[^A-Za-z0-9_])(dapi[a-f0-9]{32}(?:-[0-9])?)${END}`,
+    entropy: 3.0,
+    before: 1,
+    after: 40,
+  },
+  {
+    id: "webhook-signing-secret",
+    title: "Webhook signing secret (Stripe's and Svix's `whsec_`)",
+    severity: "high",
+    keywords: ["whsec_"],
+    base64Files: true,
+    regex: "(?:^|[^A-Za-z0-9_])(whsec_[A-Za-z0-9+/]{24,100}={0,2})(?:[^A-Za-z0-9+/=_-]|$)",
+    entropy: 3.5,
+    before: 1,
+    after: 110,
+  },
+  {
+    id: "azure-sas-token",
+    title: "Azure shared access signature in a URL or connection string (`sig=` with `sv=` or `SharedAccessSignature`)",
+    severity: "high",
+    keywords: ["sig="],
+    base64Files: true,
+    // an HMAC-SHA256 in base64, `+`, `/` and `=` often percent-encoded; Logic Apps' without padding
+    regex: "[?&;]sig=((?:[A-Za-z0-9+/_-]|%2[BbFf]){43}(?:=|%3[Dd])?)(?:[^A-Za-z0-9+/=%_-]|$)",
+    near: "[?&;]sv=|SharedAccessSignature",
+    entropy: 4.0,
+    before: 512,
+    after: 512,
+  },
+  {
+    id: "azure-entra-client-secret",
+    title: "Microsoft Entra ID (Azure AD) application client secret (`…8Q~…`)",
+    severity: "critical",
+    // the secret's fourth character is a digit, then `Q~`
+    keywords: ["0Q~", "1Q~", "2Q~", "3Q~", "4Q~", "5Q~", "6Q~", "7Q~", "8Q~", "9Q~"],
+    base64Files: true,
+    regex: "(?:^|[^A-Za-z0-9_~.-])([A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})(?:[^A-Za-z0-9_~.-]|$)",
+    entropy: 3.5,
+    before: 4,
+    after: 40,
+  },
+  {
+    id: "terraform-cloud-token",
+    title: "HCP Terraform (Terraform Cloud, Terraform Enterprise) API token (`….atlasv1.…`)",
+    severity: "critical",
+    keywords: [".atlasv1."],
+    base64Files: true,
+    regex: "(?:^|[^A-Za-z0-9_])([A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_=-]{60,90})(?:[^A-Za-z0-9_=-]|$)",
+    entropy: 3.5,
+    before: 15,
+    after: 100,
+  },
+  {
+    id: "google-oauth-client-secret",
+    title: "Google OAuth client secret (`GOCSPX-`)",
+    severity: "high",
+    keywords: ["GOCSPX-"],
+    base64Files: true,
+    regex: `(?:^|[^A-Za-z0-9_-])(GOCSPX-[A-Za-z0-9_-]{28})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 40,
+  },
+  {
+    id: "jfrog-token",
+    title: "JFrog Artifactory API key or reference token (`AKCp…`, `cmVmdGtu…`)",
+    severity: "high",
+    // a reference token is base64 of `reftkn:01:`…
+    keywords: ["AKCp", "cmVmdGtuOjAxOj"],
+    base64Files: true,
+    regex: `(?:^|[^A-Za-z0-9_])(AKCp[A-Za-z0-9]{69}|cmVmdGtuOjAxOj[A-Za-z0-9]{40,100})${END}`,
+    entropy: 4.0,
+    before: 1,
+    after: 110,
+  },
+  {
+    id: "new-relic-key",
+    title: "New Relic user API key or Insights insert key (`NRAK-`, `NRII-`)",
+    severity: "high",
+    keywords: ["NRAK-", "NRII-"],
+    base64Files: true,
+    regex: `(?:^|[^A-Za-z0-9_])(NRAK-[A-Z0-9]{27}|NRII-[A-Za-z0-9_-]{32})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 40,
+  },
+  {
+    id: "sentry-token",
+    title: "Sentry organization or user auth token (`sntrys_`, `sntryu_`)",
+    severity: "high",
+    keywords: ["sntrys_", "sntryu_"],
+    base64Files: true,
+    regex: `(?:^|[^A-Za-z0-9_])(sntrys_eyJ[A-Za-z0-9+/=_-]{60,600}|sntryu_[a-f0-9]{64})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 620,
+  },
+  {
+    id: "doppler-token",
+    title: "Doppler personal, service, service account, CLI, SCIM or audit token (`dp.pt.`, `dp.st.`, …)",
+    severity: "critical",
+    keywords: ["dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."],
+    base64Files: true,
+    // a service token names its config: `dp.st.prd.…`
+    regex: `(?:^|[^A-Za-z0-9_.])(dp\\.(?:pt|st|sa|ct|scim|audit)\\.(?:[a-z0-9_-]{2,35}\\.)?[A-Za-z0-9]{40,44})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 90,
+  },
+  {
+    id: "hosting-platform-token",
+    title: "Heroku, Supabase, Tailscale, Buildkite, CircleCI or Postman token (`HRKU-`, `sbp_`, `sb_secret_`, `tskey-`, `bkua_`, `CCIPAT_`, `PMAK-`)",
+    severity: "high",
+    keywords: ["HRKU-", "sbp_", "sb_secret_", "tskey-", "bkua_", "CCIPAT_", "PMAK-"],
+    base64Files: true,
+    regex:
+      `(?:^|[^A-Za-z0-9_])(HRKU-AA[A-Za-z0-9_-]{58}|sbp_[a-f0-9]{40}|sb_secret_[A-Za-z0-9_-]{31,64}|tskey-(?:auth|api|client|scim|webhook)-[A-Za-z0-9]{8,24}-[A-Za-z0-9]{20,64}|bkua_[a-f0-9]{40}|CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40}|PMAK-[a-f0-9]{24}-[a-f0-9]{34})${END}`,
+    entropy: 3.0,
+    before: 1,
+    after: 100,
+  },
+  {
+    id: "saas-api-token",
+    title: "Linear, Notion, Square or 1Password service-account token (`lin_api_`, `ntn_`, `sq0atp-`, `sq0csp-`, `ops_eyJ`)",
+    severity: "high",
+    keywords: ["lin_api_", "ntn_", "sq0atp-", "sq0csp-", "ops_eyJ"],
+    base64Files: true,
+    regex: `(?:^|[^A-Za-z0-9_])(lin_api_[A-Za-z0-9]{40}|ntn_[0-9]{11}[A-Za-z0-9]{35}|sq0atp-[A-Za-z0-9_-]{22}|sq0csp-[A-Za-z0-9_-]{43}|ops_eyJ[A-Za-z0-9+/=_-]{100,1000})${END}`,
+    entropy: 3.5,
+    before: 1,
+    after: 1010,
+  },
+  {
+    id: "ai-api-key",
+    title: "Groq, xAI, Perplexity, Replicate or LangSmith API key (`gsk_`, `xai-`, `pplx-`, `r8_`, `lsv2_`)",
+    severity: "high",
+    keywords: ["gsk_", "xai-", "pplx-", "r8_", "lsv2_"],
+    base64Files: true,
+    regex: `(?:^|[^A-Za-z0-9_-])(gsk_[A-Za-z0-9]{52}|xai-[A-Za-z0-9]{80}|pplx-[A-Za-z0-9]{48}|r8_[A-Za-z0-9]{37}|lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10})${END}`,
+    entropy: 3.5,
+    // 37 characters of one case are a name, a key mixes them (as huggingface-token)
+    allowRegexes: ["^r8_[a-z0-9]+$", "^r8_[A-Z0-9]+$"],
+    before: 1,
+    after: 90,
+  },
+  {
+    id: "chat-webhook",
+    title: "Discord or Microsoft Teams incoming webhook URL",
+    severity: "high",
+    keywords: ["discord.com/api/webhooks/", "discordapp.com/api/webhooks/", "webhook.office.com/webhookb2/"],
+    base64Files: true,
+    regex:
+      "(?:discord(?:app)?\\.com/api/webhooks/([0-9]{17,20}/[A-Za-z0-9_-]{60,68})|webhook\\.office\\.com/webhookb2/([0-9a-f-]{36}@[0-9a-f-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36}(?:/[A-Za-z0-9_-]{20,60})?))",
+    secretGroup: 0,
+    entropy: 3.5,
+    before: 0,
+    after: 320,
   },
   {
     id: "jwt",
@@ -572,7 +791,8 @@ const RULES: readonly RuleSpec[] = [
     regex: '"?token"?[ \\t]*[=:][ \\t]*"([^"\\n]{16,512})"',
     paths: ["(?:^|/)\\.terraformrc$", "(?:^|/)terraform\\.rc$", "(?:^|/)credentials\\.tfrc\\.json$"],
     entropy: 3.0,
-    allowRegexes: ["^[$%{<]"],
+    // an HCP Terraform token is terraform-cloud-token's finding: one finding for one value
+    allowRegexes: ["^[$%{<]", "\\.atlasv1\\."],
     stopwords: PLACEHOLDER_WORDS,
   },
   {
@@ -668,6 +888,21 @@ const RULES: readonly RuleSpec[] = [
     allowRegexes: ["^[$%{<]"],
     stopwords: PLACEHOLDER_WORDS,
     // `POSTGRES_PASSWORD_FILE=/run/secrets/db`, `PASSWORD_HASH_ALGORITHM=argon2id`
+    allowSettingNames: true,
+  },
+  {
+    id: "env-secret",
+    title: "A password, token or key in the image's settings: its environment (`ENV`), a build argument its history or provenance records, a label",
+    severity: "high",
+    keywords: [],
+    settings: true,
+    regex: `(?:^|\n)${SECRET_NAME}=([^\n]{8,512})`,
+    entropy: 3.0,
+    // a variable or template, a stock login, a URL with no password in it (a URL's password is
+    // url-password's finding), a path, a number
+    allowRegexes: ["^[$%{<]", DEFAULT_PASSWORDS, "^[A-Za-z][A-Za-z0-9+.-]{1,20}://[^@\\s]*$", "^~?/[^\\s:]*$", "^[0-9]+$"],
+    // values that say they are none: a build's stand-in (`SECRET_KEY_BASE=build-only-dummy`)
+    stopwords: [...PLACEHOLDER_WORDS, "insecure", "notasecret", "not-a-secret", "not_a_secret", "build-only", "buildonly", "fake", "unused"],
     allowSettingNames: true,
   },
   {

@@ -110,7 +110,8 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
     throw usageError(`${from}: rule ${id}: ${why}`);
   };
   const wholeFile = rule.wholeFile === true && (rule.paths ?? []).length > 0;
-  if (rule.keywords.length === 0 && !wholeFile) fail("no keywords: safebuild runs a rule's regex only near one of its keywords (add keywords: the literal text every match contains or sits next to)");
+  const settings = rule.settings === true;
+  if (rule.keywords.length === 0 && !wholeFile && !settings) fail("no keywords: safebuild runs a rule's regex only near one of its keywords (add keywords: the literal text every match contains or sits next to)");
   const keywords = rule.keywords.map((k) => Buffer.from(k, "utf8"));
   const wideKeywords = (rule.utf16Keywords ?? []).map((k) => Buffer.from(k, "utf16le"));
   for (const k of [...keywords, ...wideKeywords]) {
@@ -157,6 +158,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
     keywords,
     ...(wideKeywords.length === 0 ? {} : { wideKeywords }),
     ...(rule.base64Files === true ? { base64Files: true } : {}),
+    ...(settings ? { settings: true } : {}),
     before,
     after,
     requires,

@@ -90,6 +90,13 @@ export interface RuleSpec {
    * `paths` can match, a gate checked before them (a path test per rule per entry cost 10 % of a scan).
    */
   readonly fileNames?: readonly string[] | undefined;
+  /**
+   * Built-in only (no config or TOML field sets it): no keywords; the regex runs on the image's
+   * settings, each given as a line `NAME=value`: its environment (`Env`), its labels, the build
+   * arguments and `ENV`/`ARG`/`RUN` assignments its history records, and the build arguments of
+   * its provenance (scan/findings/setting-lines.ts).
+   */
+  readonly settings?: boolean | undefined;
 }
 
 /** Where a rule came from, for messages. */

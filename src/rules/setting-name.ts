@@ -1,14 +1,16 @@
 /**
  * Names that hold a secret word but name a setting about the secret, not the secret: its
  * algorithm, length, policy or lifetime (`PASSWORD_HASH_ALGORITHM=argon2id`, `JWT_SECRET_TTL=7d`),
- * the header or name it goes by, or an identifier that ends in "key" (SonarQube's `sonar.projectKey`).
+ * the header or name it goes by, where it is served (`TOKEN_URL`, `SECRETS_HOST`), its version or switch,
+ * or an identifier that ends in "key" or "key id" (SonarQube's `sonar.projectKey`, `ACCESS_KEY_ID`).
  */
-const QUALIFIERS = new Set(["algorithm", "algo", "length", "policy", "rounds", "iterations", "expiry", "expiration", "ttl", "lifetime", "header", "name"]);
+const QUALIFIERS = new Set(["algorithm", "algo", "length", "policy", "rounds", "iterations", "expiry", "expiration", "ttl", "lifetime", "header", "name", "url", "uri", "endpoint", "host", "port", "user", "username", "enabled", "version"]);
 /** Last words of a name whose value says where the secret is (the official images' `POSTGRES_PASSWORD_FILE`). */
 const LOCATIONS = new Set(["file", "path", "dir", "directory"]);
 /** Absolute, relative to here or home, or a Windows drive's: a password is not written so. */
 const PATH_VALUE = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:[\\/])[^\s]*$/;
-const IDENTIFIERS = new Set(["project key"]);
+/** Last words that name an identifier, not a secret: `sonar.projectKey`, `AWS_ACCESS_KEY_ID`, `API_KEY_ID`. */
+const IDENTIFIERS = new Set(["project key", "key id"]);
 /** A `NAME=` or `NAME:` at the start of a line, `export` or indentation before it. */
 const ASSIGNED = /(?:^|\n)[ \t]*(?:export[ \t]+)?([A-Za-z0-9_.-]+)[ \t]*[=:][ \t]*["']?$/;
 

@@ -95,7 +95,7 @@ describe("a multi-platform index: every platform is scanned", () => {
       await ociIndexArchive(
         [
           { platform: amd64, layers: [await layer({ "app/sum": sha })], manifestAnnotations: { "org.example.sum": sha } },
-          { platform: arm64, layers: [await layer({ "app/x": nearMiss })], attestations: [{ predicateType: "https://slsa.dev/provenance/v0.2", statement: provenance({ TOKEN: nearMiss }) }] },
+          { platform: arm64, layers: [await layer({ "app/x": nearMiss })], attestations: [{ predicateType: "https://slsa.dev/provenance/v0.2", statement: provenance({ CACHE_BUST: nearMiss }) }] },
         ],
         { "org.example.half": secret.slice(0, secret.length / 2) },
       ),

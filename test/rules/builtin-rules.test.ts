@@ -3,7 +3,7 @@ import { RE2JS } from "re2js";
 import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES, segmentOtherThan } from "../../src/rules/builtin-rules.js";
 import { alnum, pem, pick, ppk, serviceAccount, token } from "./tokens.js";
-import { builtins, builtinsOnRe2, findInFile, findStream, findWhole } from "./find.js";
+import { builtins, builtinsOnRe2, findInFile, findSettings, findStream, findWhole } from "./find.js";
 import { WholeFileRules } from "../../src/match/whole-file-rules.js";
 
 const jsonEscaped = (text: string): string => JSON.stringify({ key: text });
@@ -121,8 +121,10 @@ const positives: [string, () => string][] = [
   ["cargo-registry-token", () => `[registries.acme]\ntoken = "${alnum(32)}"\n`],
   ["cargo-registry-token", () => `[registry]\ntoken = "cio${alnum(32)}"\n`],
   ["gem-credentials", () => `---\n:rubygems_api_key: rubygems_${alnum(48).toLowerCase()}\n`],
-  ["terraform-credentials", () => `credentials "app.terraform.io" {\n  token = "${alnum(14)}.atlasv1.${alnum(60)}"\n}\n`],
-  ["terraform-credentials", () => JSON.stringify({ credentials: { "app.terraform.io": { token: `${alnum(14)}.atlasv1.${alnum(60)}` } } })],
+  // another platform's token (Spacelift, Scalr, env0 hand out their own shapes)
+  ["terraform-credentials", () => `credentials "acme.app.spacelift.io" {\n  token = "${alnum(48)}"\n}\n`],
+  ["terraform-credentials", () => JSON.stringify({ credentials: { "acme.scalr.io": { token: `${alnum(24)}.${alnum(40)}` } } })],
+  ["terraform-cloud-token", () => JSON.stringify({ credentials: { "app.terraform.io": { token: token.terraformCloud() } } })],
   ["kubeconfig-credentials", () => `users:\n- name: ci\n  user:\n    token: ${alnum(40)}\n`],
   ["kubeconfig-credentials", () => `users:\n- name: admin\n  user:\n    username: admin\n    password: ${alnum(20)}\n`],
   ["vault-token-file", () => `hvs.${alnum(24)}${alnum(66)}`],
@@ -149,10 +151,78 @@ const positives: [string, () => string][] = [
   ["gradle-properties-secret", () => `systemProp.javax.net.ssl.trustStorePassword=changeit${alnum(8)}\n`],
   ["spring-config-password", () => `server:\n  ssl:\n    key-store-password: ${alnum(16)}\n    trust-store-password: changeit\n`],
   ["wordpress-config-secret", () => `<?php\ndefine( 'DB_NAME', 'wordpress' );\ndefine( 'DB_PASSWORD', '${alnum(20)}' );\n`],
+  ["sendgrid-api-key", () => `SENDGRID_API_KEY=${token.sendgrid()}\n`],
+  ["shopify-token", () => `{"access_token": "${token.shopify("at")}"}`],
+  ["shopify-token", () => `SHOPIFY_API_SECRET=${token.shopify("ss")}`],
+  ["atlassian-api-token", () => `JIRA_API_TOKEN=${token.atlassian()}\n`],
+  ["databricks-token", () => `[DEFAULT]\nhost = https://adb-1234567890123456.7.azuredatabricks.net\ntoken = ${token.databricks()}\n`],
+  ["webhook-signing-secret", () => `STRIPE_WEBHOOK_SECRET: "${token.whsec()}"`],
+  ["azure-sas-token", () => `BLOB_URL=https://acme.blob.core.windows.net/backups?sv=2022-11-02&ss=b&srt=co&sp=rwl&se=2027-01-01T00:00:00Z&spr=https&sig=${token.azureSasSig()}\n`],
+  ["azure-sas-token", () => `"Endpoint=sb://acme.servicebus.windows.net/;SharedAccessSignature=SharedAccessSignature sr=acme&sig=${token.azureSasSig()}&se=1893456000&skn=send"`],
+  // Logic Apps (Teams workflows): base64url, no padding
+  ["azure-sas-token", () => `https://prod-12.westeurope.logic.azure.com:443/workflows/${randomBytes(16).toString("hex")}/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=${randomBytes(32).toString("base64url")}`],
+  ["azure-entra-client-secret", () => `AZURE_CLIENT_SECRET=${token.entraSecret()}\n`],
+  ["azure-entra-client-secret", () => `"ClientSecret": "${token.entraSecret()}",`],
+  ["google-oauth-client-secret", () => JSON.stringify({ web: { client_id: "1234-abc.apps.googleusercontent.com", client_secret: token.gocspx() } })],
+  ["jfrog-token", () => `ARTIFACTORY_API_KEY=${token.jfrogKey()}`],
+  ["jfrog-token", () => `//acme.jfrog.io/artifactory/api/npm/npm/:_authToken=${token.jfrogReference()}`],
+  ["new-relic-key", () => `NEW_RELIC_API_KEY=${token.newRelic()}`],
+  ["sentry-token", () => `SENTRY_AUTH_TOKEN=${token.sentryOrg()}`],
+  ["sentry-token", () => `[auth]\ntoken=${token.sentryUser()}\n`],
+  ["doppler-token", () => `DOPPLER_TOKEN=${token.doppler()}`],
+  ["doppler-token", () => `DOPPLER_TOKEN="${token.doppler("pt")}"`],
+  ["terraform-cloud-token", () => `TF_TOKEN_app_terraform_io=${token.terraformCloud()}\n`],
+  ["hosting-platform-token", () => `HEROKU_API_KEY=${token.heroku()}`],
+  ["hosting-platform-token", () => `SUPABASE_ACCESS_TOKEN=${token.supabase()} TS_AUTHKEY=${token.tailscale()}`],
+  ["hosting-platform-token", () => `BUILDKITE_API_TOKEN=${token.buildkite()}\nCIRCLE_TOKEN=${token.circleci()}\nPOSTMAN_API_KEY=${token.postman()}`],
+  ["saas-api-token", () => `LINEAR_API_KEY=${token.linear()}\nNOTION_TOKEN=${token.notion()}`],
+  ["saas-api-token", () => `OP_SERVICE_ACCOUNT_TOKEN=${token.onePassword()}\nSQUARE_ACCESS_TOKEN=${token.square()}`],
+  ["ai-api-key", () => `GROQ_API_KEY=${token.groq()}\nXAI_API_KEY=${token.xai()}`],
+  ["ai-api-key", () => `REPLICATE_API_TOKEN=${token.replicate()}\nLANGSMITH_API_KEY=${token.langsmith()}`],
+  ["chat-webhook", () => `DISCORD_WEBHOOK_URL=${token.discordWebhook()}\n`],
+  ["chat-webhook", () => `teams_webhook: "${token.teamsWebhook()}"`],
+  ["slack-webhook", () => `SLACK_WORKFLOW_URL=${token.slackWorkflow()}`],
+  ["gitlab-token", () => `GITLAB_OAUTH_SECRET=${token.gitlabOauth()}\nGITLAB_AGENT_TOKEN=${token.gitlabAgent()}`],
+  // the image's settings, as setting-lines.ts gives them: Env entries, build arguments, labels
+  ["env-secret", () => `PATH=/usr/local/sbin:/usr/local/bin\nDB_PASSWORD=${alnum(20)}\n`],
+  ["env-secret", () => `ME_CONFIG_MONGODB_ADMINPASSWORD=${alnum(16)}`],
+  ["env-secret", () => `SMTP_PASS=${alnum(12)}!`],
+  ["env-secret", () => `NPM_TOKEN=${randomUUID()}`],
+  ["env-secret", () => `NEW_RELIC_LICENSE_KEY=${randomBytes(20).toString("hex")}`],
+  ["env-secret", () => `com.acme.db-password=${alnum(14)}`],
+  ["env-secret", () => `apiKey=${alnum(24)}\ndbPassword=${alnum(12)}`],
+  // a value with blanks (ENV keeps it whole), a _FILE name whose value is no path
+  ["env-secret", () => `DB_PASSWORD=correct horse ${alnum(6)} staple`],
+  ["env-secret", () => `DB_PASSWORD_FILE=${alnum(20)}`],
 ];
 
 /** [rule, text that looks close but holds no secret of it]. */
 const negatives: [string, () => string][] = [
+  // look-alikes: a prefix inside a word, the wrong length or alphabet, documentation's placeholders
+  ["sendgrid-api-key", () => `MSG.${alnum(22)}.${alnum(43)} SG.${alnum(22)}.${alnum(20)} SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`],
+  ["shopify-token", () => `shpat_${alnum(32)} myshpat_${randomBytes(16).toString("hex")} shpat_${"0".repeat(32)}`],
+  ["atlassian-api-token", () => `ATATT3xFfGF0${alnum(40)} ATATT3${"x".repeat(186)}`],
+  ["databricks-token", () => `dapi${randomBytes(16).toString("hex").toUpperCase()} dapi_version=${randomBytes(16).toString("hex")} libdapi${randomBytes(16).toString("hex")} dapi${"0".repeat(32)}`],
+  ["webhook-signing-secret", () => "whsec_... whsec_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+  // a `sig=` with no SAS around it (no `sv=`); a SAS URL with its signature left out
+  ["azure-sas-token", () => `https://cdn.acme.io/file.tar?sig=${token.azureSasSig()}&size=10`],
+  ["azure-sas-token", () => "https://acme.blob.core.windows.net/c?sv=2022-11-02&ss=b&sig=<signature>"],
+  ["azure-entra-client-secret", () => `abc1Q~${"x".repeat(34)} ${alnum(3)}1Q~${alnum(10)} The1Q~ in a sentence`],
+  ["google-oauth-client-secret", () => "client_secret: GOCSPX-xxxxxxxxxxxxxxxxxxxxxxxxxxxx GOCSPX-<your-secret>"],
+  ["jfrog-token", () => `AKCp${alnum(20)} XAKCp${alnum(69)} cmVmdGtuOjAxOj${alnum(10)}`],
+  ["new-relic-key", () => `NRAK-${pick("abcdefghijklmnop", 27)} NRAK-XXXXXXXXXXXXXXXXXXXXXXXXXXX`],
+  ["sentry-token", () => `sntryu_${randomBytes(32).toString("hex").toUpperCase()} sntrys_YOUR_TOKEN_HERE`],
+  ["doppler-token", () => `dp.st.${alnum(20)} dp.pt.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`],
+  ["terraform-cloud-token", () => `${alnum(14)}.atlasv1.${alnum(20)} xxxxxxxxxxxxxx.atlasv1.${"x".repeat(67)}`],
+  ["hosting-platform-token", () => `HRKU-${alnum(58)} sbp_${alnum(40)} tskey-auth-xxxx bkua_${"0".repeat(40)} PMAK-${alnum(24)}`],
+  ["saas-api-token", () => `lin_api_${"x".repeat(40)} ntn_${alnum(46)} sq0atp-xxxxx ops_eyJ${"A".repeat(20)}`],
+  ["ai-api-key", () => `gsk_${"x".repeat(52)} xai-${alnum(20)} r8_${pick("abcdefghijklmnopqrstuvwxyz", 37)} lsv2_pt_${alnum(32)}`],
+  ["chat-webhook", () => "https://discord.com/api/webhooks/123456789012345678/your-webhook-token https://outlook.office.com/webhook/xxx"],
+  // the official images' settings: versions, checksums, signing keys' fingerprints, paths, switches
+  ["env-secret", () => "PATH=/usr/local/bin:/usr/bin\nGPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nPYTHON_SHA256=8fb5f9fbc7609fa822cb31549884575db7fd9657cbffb89510b5d7975963a83a\nTOKENIZERS_PARALLELISM=false\nPWD=/usr/src/app/frontend\nBYPASS_PROXY_LIST=internal.acme.io,10.0.0.0/8"],
+  ["env-secret", () => "POSTGRES_PASSWORD_FILE=/run/secrets/postgres-passwd\nVAULT_TOKEN_PATH=/var/run/secrets/vault\nOAUTH_TOKEN_URL=https://login.acme.io/oauth2/token\nAWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID}\nSECRETS_ENABLED=true-ish\nTOKEN_ISSUER_HOST=auth.acme.io"],
+  ["env-secret", () => "DB_PASSWORD=${DB_PASSWORD}\nAPI_TOKEN=changeme\nMYSQL_ROOT_PASSWORD=root\nPOSTGRES_PASSWORD=postgres\nSECRET_KEY_BASE=build-only-dummy-value\nDJANGO_SECRET_KEY=insecure-for-collectstatic\nJWT_SECRET_TTL=86400000000\nAPI_KEY_ID=AKIAEXAMPLEKEY12"],
+
   // what a build fills in later, and the tokens other rules name
   ["npmrc-auth", () => "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"],
   ["npmrc-auth", () => `//registry.npmjs.org/:_authToken=${token.npm()}\n`],
@@ -173,6 +243,8 @@ const negatives: [string, () => string][] = [
   ["cargo-registry-token", () => '[registry]\ntoken = "your-token-here-please"\n'],
   ["gem-credentials", () => "---\n:rubygems_api_key: aaaaaaaaaaaaaaaaaaaaaaaa\n"],
   ["terraform-credentials", () => 'plugin_cache_dir = "$HOME/.terraform.d/plugin-cache"\n'],
+  // HCP Terraform's own token is terraform-cloud-token's finding: one finding for one value
+  ["terraform-credentials", () => JSON.stringify({ credentials: { "app.terraform.io": { token: token.terraformCloud() } } })],
   ["kubeconfig-credentials", () => "users:\n- name: ci\n  user:\n    exec:\n      command: aws\n      args: [eks, get-token]\n"],
   ["vault-token-file", () => "hvs.example-token-please-replace"],
   ["gradle-properties-secret", () => "org.gradle.jvmargs=-Xmx2g\nsigning.keyId=24875D73\nsigning.password=${SIGNING_PASSWORD}\nkotlin.code.style=official\n"],
@@ -309,6 +381,9 @@ const WHOLE_FILE_AT: Readonly<Record<string, string>> = {
   "wordpress-config-secret": "var/www/html/wp-config.php",
 };
 
+/** The rules that run on the image's settings (RuleSpec.settings), not on files. */
+const SETTINGS_RULES = new Set(BUILTIN_RULES.filter((r) => r.settings === true).map((r) => r.id));
+
 describe("built-in rules", () => {
   test("every whole-file rule has its place here, and only those rules", () => {
     expect(builtins.filter((r) => r.wholeFile !== undefined).map((r) => r.id).sort()).toEqual(Object.keys(WHOLE_FILE_AT).sort());
@@ -323,6 +398,12 @@ describe("built-in rules", () => {
 
   test.each(positives)("%s finds its secret", (id, make) => {
     const text = make();
+    if (SETTINGS_RULES.has(id)) {
+      expect(findSettings(text).map((f) => f.rule)).toContain(id);
+      // a settings rule has no keywords: the same bytes in a file open nothing
+      expect(findWhole(text).map((f) => f.rule)).not.toContain(id);
+      return;
+    }
     if (WHOLE_FILE_AT[id] !== undefined) {
       expect(findInFile(WHOLE_FILE_AT[id], text)).toContain(id);
       // a whole-file rule has no keywords: the same bytes in any other file open nothing
@@ -341,6 +422,7 @@ describe("built-in rules", () => {
   test.each(negatives)("%s stays quiet on a look-alike", (id, make) => {
     expect(findWhole(make()).map((f) => f.rule)).not.toContain(id);
     if (WHOLE_FILE_AT[id] !== undefined) expect(findInFile(WHOLE_FILE_AT[id], make())).not.toContain(id);
+    if (SETTINGS_RULES.has(id)) expect(findSettings(make())).toEqual([]);
   });
 
   test("each built-in is valid RE2 too, and both engines find the same in every case", () => {
@@ -348,6 +430,7 @@ describe("built-in rules", () => {
       const text = make();
       const key = (f: { rule: string; offset: number }): string => `${f.rule}@${f.offset}`;
       expect(findWhole(text, builtinsOnRe2).map(key)).toEqual(findWhole(text).map(key));
+      expect(findSettings(text, builtinsOnRe2).map(key)).toEqual(findSettings(text).map(key));
     }
   });
 

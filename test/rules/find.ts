@@ -59,3 +59,14 @@ export function findInFile(path: string, text: string, rules: readonly CompiledR
   gatherer.end(() => true, (rule) => void out.push(rules[rule]!.id));
   return out;
 }
+
+/** The settings rules' matches in `NAME=value` lines (an image's `Env`, its history's assignments). */
+export function findSettings(lines: string, rules: readonly CompiledRule[] = builtins, secrets: readonly ResolvedSecret[] = []): Found[] {
+  const needles = buildNeedles(secrets, rules);
+  const out: Found[] = [];
+  needles.settingSearch(Buffer.from(lines), (tag) => {
+    const f = found(needles, tag);
+    if (f) out.push(f);
+  });
+  return out;
+}

@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from "node:crypto";
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
 import { crc32 } from "node:zlib";
 
 /**
@@ -62,6 +62,40 @@ export const token = {
     const payload = Buffer.from(JSON.stringify({ sub: alnum(10), iat: 1700000000 })).toString("base64url");
     return `${Buffer.from(header).toString("base64url")}.${payload}.${randomBytes(32).toString("base64url")}`;
   },
+  sendgrid: () => `SG.${randomBytes(16).toString("base64url").slice(0, 22)}.${randomBytes(32).toString("base64url").slice(0, 43)}`,
+  shopify: (kind = "at") => `shp${kind}_${randomBytes(16).toString("hex")}`,
+  atlassian: () => `ATATT3xFfGF0${randomBytes(140).toString("base64url").slice(0, 171)}=${randomBytes(4).toString("hex").toUpperCase()}`,
+  databricks: () => `dapi${randomBytes(16).toString("hex")}`,
+  whsec: () => `whsec_${randomBytes(24).toString("base64")}`,
+  azureSasSig: () => encodeURIComponent(randomBytes(32).toString("base64")),
+  entraSecret: () => `${alnum(3)}${randomInt(10)}Q~${pick(`${ALNUM}_~.-`, 34)}`,
+  gocspx: () => `GOCSPX-${randomBytes(21).toString("base64url").slice(0, 28)}`,
+  jfrogKey: () => `AKCp${randomInt(10)}${alnum(68)}`,
+  jfrogReference: () => `cmVmdGtuOjAxOj${alnum(50)}`,
+  newRelic: () => `NRAK-${pick(UPPER32, 27)}`,
+  sentryOrg: () => `sntrys_${Buffer.from(JSON.stringify({ iat: 1700000000, url: "https://sentry.io", org: "acme" })).toString("base64").replace(/=+$/, "")}_${randomBytes(32).toString("base64url").slice(0, 43)}`,
+  sentryUser: () => `sntryu_${randomBytes(32).toString("hex")}`,
+  doppler: (kind = "st.prd") => `dp.${kind}.${alnum(43)}`,
+  terraformCloud: () => `${alnum(14)}.atlasv1.${alnum(67)}`,
+  heroku: () => `HRKU-AA${randomBytes(44).toString("base64url").slice(0, 58)}`,
+  supabase: () => `sbp_${randomBytes(20).toString("hex")}`,
+  tailscale: () => `tskey-auth-k${alnum(10)}CNTRL-${alnum(33)}`,
+  buildkite: () => `bkua_${randomBytes(20).toString("hex")}`,
+  circleci: () => `CCIPAT_${alnum(22)}_${randomBytes(20).toString("hex")}`,
+  postman: () => `PMAK-${randomBytes(12).toString("hex")}-${randomBytes(17).toString("hex")}`,
+  linear: () => `lin_api_${alnum(40)}`,
+  notion: () => `ntn_${pick("0123456789", 11)}${alnum(35)}`,
+  square: () => `sq0atp-${randomBytes(17).toString("base64url").slice(0, 22)}`,
+  onePassword: () => `ops_eyJ${randomBytes(600).toString("base64url").slice(0, 800)}`,
+  groq: () => `gsk_${alnum(52)}`,
+  xai: () => `xai-${alnum(80)}`,
+  replicate: () => `r8_${alnum(37)}`,
+  langsmith: () => `lsv2_pt_${randomBytes(16).toString("hex")}_${randomBytes(5).toString("hex")}`,
+  discordWebhook: () => `https://discord.com/api/webhooks/${pick("0123456789", 19)}/${randomBytes(51).toString("base64url").slice(0, 68)}`,
+  teamsWebhook: () => `https://acme.webhook.office.com/webhookb2/${randomUUID()}@${randomUUID()}/IncomingWebhook/${randomBytes(16).toString("hex")}/${randomUUID()}/V2${alnum(40)}`,
+  slackWorkflow: () => `https://hooks.slack.com/workflows/T${pick(UPPER32, 10)}/A${pick(UPPER32, 10)}/${pick("0123456789", 18)}/${alnum(32)}`,
+  gitlabOauth: () => `gloas-${randomBytes(32).toString("hex")}`,
+  gitlabAgent: () => `glagent-${alnum(50)}`,
   pemBody: (bytes = 1190) => randomBytes(bytes).toString("base64").replace(/.{64}/g, "$&\n").trimEnd(),
 };
 

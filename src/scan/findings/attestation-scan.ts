@@ -1,6 +1,7 @@
 import { statementBytes } from "./attestation-bytes.js";
 import { openEnvelope } from "./dsse-envelope.js";
-import { jsonPointer, searchJson } from "./json-search.js";
+import { jsonPointer, searchJson, type SettingsOf } from "./json-search.js";
+import { buildArgLine } from "./setting-lines.js";
 import type { NeedleTable } from "./needles.js";
 
 /** One match in an attestation blob: a needle's tag and where (a JSON pointer, `envelope:` one, or "" for bytes). */
@@ -34,8 +35,14 @@ export function searchAttestation(raw: Buffer, needles: NeedleTable, what: strin
   return { hits: [...inside, ...pointed(envelope.rest, needles, what, "envelope:")], predicateType: predicateTypeOf(statement), asBytes: false };
 }
 
+/** A provenance's `build-arg:NAME` parameter (SLSA 0.2's `invocation.parameters.args`, 1.0's `externalParameters.request.args`). */
+const buildArgs: SettingsOf = (segments, text) => {
+  const key = segments.at(-1);
+  return typeof key === "string" ? buildArgLine(key, text) : null;
+};
+
 function pointed(bytes: Buffer, needles: NeedleTable, what: string, prefix: string): AttestationHit[] {
-  return searchJson(bytes, needles, what).hits.map((hit) => ({ tag: hit.tag, path: `${prefix}${jsonPointer(hit.segments)}` }));
+  return searchJson(bytes, needles, what, buildArgs).hits.map((hit) => ({ tag: hit.tag, path: `${prefix}${jsonPointer(hit.segments)}` }));
 }
 
 function scanBytes(bytes: Buffer, needles: NeedleTable, path: string): AttestationHit[] {

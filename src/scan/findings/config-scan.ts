@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { inputError } from "../../errors.js";
 import type { FindingWhere } from "./finding.js";
-import { searchJson, type JsonSegment } from "./json-search.js";
+import { searchJson, type JsonSegment, type SettingsOf } from "./json-search.js";
+import { assignmentLine, envLine, historyLines } from "./setting-lines.js";
 import type { NeedleTable } from "./needles.js";
 
 export interface ConfigHit {
@@ -47,11 +48,24 @@ function render(segments: readonly Segment[]): string {
 }
 
 /**
+ * The settings rules' lines: `config.Env` entries (and the older `container_config`'s), labels
+ * as `NAME=value`, and what a history entry's `created_by` assigns.
+ */
+const configSettings: SettingsOf = (segments, text) => {
+  const [top, field, key] = segments;
+  if (top === "config" || top === "container_config") {
+    if (field === "Env" && segments.length === 3) return envLine(text);
+    if (field === "Labels" && segments.length === 3 && typeof key === "string") return assignmentLine(key, text);
+  }
+  return top === "history" && segments[2] === "created_by" && segments.length === 3 ? historyLines(text) : null;
+};
+
+/**
  * Searches every string and key of the config (decoded, so escapes do not hide a value) and the
  * raw JSON bytes (so JSON-escaped variants match); a raw-only match is reported once at `$`.
  */
 export function scanConfig(raw: Buffer, needles: NeedleTable, label: string): ImageConfig {
-  const { value, hits: found } = searchJson(raw, needles, `${label}: the image config`);
+  const { value, hits: found } = searchJson(raw, needles, `${label}: the image config`, configSettings);
   const parsed = configSchema.safeParse(value);
   if (!parsed.success) throw inputError(`${label}: the image config is not a JSON object of the expected shape`);
   const hits: ConfigHit[] = [];

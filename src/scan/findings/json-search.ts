@@ -18,7 +18,13 @@ const MAX_DEPTH = 64;
  * (so JSON-escaped variants match), searched for every needle. A secret found in a decoded
  * string is not reported again for the raw bytes.
  */
-export function searchJson(raw: Buffer, needles: NeedleTable, what: string): { value: unknown; hits: JsonHit[] } {
+/**
+ * The `NAME=value` lines a string at `segments` stands for, for the settings rules (an `Env`
+ * entry, a history entry's assignments), or null: most strings.
+ */
+export type SettingsOf = (segments: readonly JsonSegment[], text: string) => string | null;
+
+export function searchJson(raw: Buffer, needles: NeedleTable, what: string, settingsOf?: SettingsOf): { value: unknown; hits: JsonHit[] } {
   let value: unknown;
   try {
     value = JSON.parse(raw.toString("utf8"));
@@ -27,17 +33,31 @@ export function searchJson(raw: Buffer, needles: NeedleTable, what: string): { v
   }
   const hits: JsonHit[] = [];
   const secretsFound = new Set<string>();
-  const search = (text: string, segments: readonly JsonSegment[]): void => {
-    if (Buffer.byteLength(text, "utf8") < 8) return;
+  /** Searches one string; true when a rule matched in it. */
+  const search = (text: string, segments: readonly JsonSegment[]): boolean => {
+    if (Buffer.byteLength(text, "utf8") < 8) return false;
+    let ruled = false;
     needles.matcher.scan(Buffer.from(text, "utf8"), (tag) => {
       hits.push({ tag, segments, raw: false });
       const variant = needles.variants[tag];
       if (variant) secretsFound.add(variant.secretId);
+      else if (needles.ruleMatch(tag) !== undefined) ruled = true;
     });
+    return ruled;
+  };
+  const settings = (text: string, segments: readonly JsonSegment[]): void => {
+    const lines = settingsOf?.(segments, text);
+    if (lines === null || lines === undefined) return;
+    const bytes = Buffer.from(lines, "utf8");
+    needles.settingSearch(bytes, (tag) => void hits.push({ tag, segments, raw: false }));
+    bytes.fill(0);
   };
   const walk = (node: unknown, segments: JsonSegment[]): void => {
     if (segments.length > MAX_DEPTH) throw inputError(`${what} is nested too deeply`);
-    if (typeof node === "string") search(node, segments);
+    // a value a token rule already named is that rule's finding: one finding for one value
+    if (typeof node === "string") {
+      if (!search(node, segments)) settings(node, segments);
+    }
     else if (Array.isArray(node)) node.forEach((item, i) => walk(item, [...segments, i]));
     else if (node !== null && typeof node === "object") {
       for (const [key, item] of Object.entries(node)) {

@@ -51,6 +51,8 @@ export interface NeedleTable {
   readonly threadRules: ThreadRuleSet | undefined;
   /** The rules run on whole files of their own names (credential files), wherever the walk meets such a file. */
   readonly wholeFile: WholeFileRules;
+  /** Runs the settings rules (RuleSpec.settings) on `NAME=value` lines (setting-lines.ts); each match's tag to `onMatch`. */
+  settingSearch(lines: Buffer, onMatch: (tag: number) => void): void;
   /** A searcher for the known values alone, for streams whose rules run on the layer thread. */
   knownStreamSearch(): StreamSearcher;
   /** Judges a rule match found elsewhere (the layer thread) as the searchers' own: its tag, or undefined. */
@@ -104,7 +106,7 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
   const { keywordBase } = compiled;
   if (rules.length === 0) {
     const { variants: all, lengths, matcher, streamSearch } = compiled;
-    const none = { threadRules: undefined, wholeFile: new WholeFileRules([]), ruleMatch: () => undefined, ruleSink: () => undefined, ruleLimits: limits, rulesStopped: () => null };
+    const none = { threadRules: undefined, wholeFile: new WholeFileRules([]), settingSearch: () => undefined, ruleMatch: () => undefined, ruleSink: () => undefined, ruleLimits: limits, rulesStopped: () => null };
     return { variants: all, lengths, matcher, warnings, unsearched, streamSearch, rules, searchesContent: all.length > 0, knownStreamSearch: streamSearch, ...none };
   }
 
@@ -150,10 +152,25 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     searchesContent: true,
     threadRules: rulesOnThread ? threadRuleSet(rules) : undefined,
     wholeFile: new WholeFileRules(rules),
+    settingSearch: settingSearcher(rules, sink, limits),
     knownStreamSearch: () => (known ??= compileVariants(variants)).streamSearch(),
     ruleSink: sink,
     ruleLimits: limits,
     rulesStopped: () => limits.stopped,
+  };
+}
+
+/** Runs the settings rules (RuleSpec.settings) on `NAME=value` lines, their matches judged by `sink`. */
+function settingSearcher(rules: readonly CompiledRule[], sink: RuleMatchSink, limits: RuleLimits): NeedleTable["settingSearch"] {
+  const settingRules = rules.flatMap((rule, i) => (rule.settings === true ? [i] : []));
+  return (lines, onMatch) => {
+    for (const i of settingRules) {
+      rules[i]!.find(lines, (start, end) => {
+        const tag = sink(i, lines.subarray(start, end), start);
+        if (tag !== undefined) onMatch(tag);
+      });
+    }
+    if (limits.takeMark()) onMatch(RULES_STOPPED_TAG);
   };
 }
 

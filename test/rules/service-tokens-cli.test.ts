@@ -1,0 +1,75 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { dockerArchive, tarOf } from "../helpers/archives.js";
+import { runCli } from "../helpers/cli.js";
+import { alnum, token } from "./tokens.js";
+
+/** The services' prefixed tokens through the CLI, where builds leave them; look-alikes quiet. */
+const work = mkdtempSync(join(tmpdir(), "sbtest-service-tokens-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+interface Report {
+  findings: { rule: string | null; where: string; path: string }[];
+}
+
+describe("service tokens through the CLI", () => {
+  test("each in a file a build leaves behind, in the env, in a Kubernetes Secret's base64: found once, by its own rule", async () => {
+    const planted = {
+      sendgrid: token.sendgrid(),
+      atlassian: token.atlassian(),
+      databricks: token.databricks(),
+      entra: token.entraSecret(),
+      sas: token.azureSasSig(),
+      jfrog: token.jfrogReference(),
+      sentry: token.sentryOrg(),
+      tfc: token.terraformCloud(),
+      doppler: token.doppler(),
+      teams: token.teamsWebhook(),
+      groq: token.groq(),
+    };
+    const layer = await tarOf([
+      { name: "app/.sentryclirc", data: Buffer.from(`[auth]\ntoken=${planted.sentry}\n`) },
+      { name: "root/.databrickscfg", data: Buffer.from(`[DEFAULT]\nhost = https://adb-1.azuredatabricks.net\ntoken = ${planted.databricks}\n`) },
+      { name: "app/appsettings.json", data: Buffer.from(JSON.stringify({ AzureAd: { ClientSecret: planted.entra }, Backups: `https://acme.blob.core.windows.net/b?sv=2022-11-02&sp=rl&se=2027-01-01&sig=${planted.sas}` }, null, 2)) },
+      { name: "root/.npmrc.bak", data: Buffer.from(`//acme.jfrog.io/artifactory/api/npm/npm/:_authToken=${planted.jfrog}\n`) },
+      { name: "root/.terraform.d/credentials.tfrc.json", data: Buffer.from(JSON.stringify({ credentials: { "app.terraform.io": { token: planted.tfc } } })) },
+      { name: "app/deploy/secret.yaml", data: Buffer.from(`apiVersion: v1\nkind: Secret\ndata:\n  DOPPLER_TOKEN: ${Buffer.from(planted.doppler).toString("base64")}\n`) },
+      { name: "app/notify.sh", data: Buffer.from(`curl -H 'Content-Type: application/json' -d '{"text":"done"}' '${planted.teams}'\n`) },
+      { name: "app/jira.py", data: Buffer.from(`JIRA = {"user": "ci@acme.io", "token": "${planted.atlassian}"}\n`) },
+      // look-alikes: a word holding a prefix, a placeholder, a signature outside any SAS
+      { name: "app/README.md", data: Buffer.from(`Set SENDGRID_API_KEY=SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nlibdapi${randomBytes(16).toString("hex")}\nhttps://cdn.acme.io/a.tar?sig=${token.azureSasSig()}\nGROQ_API_KEY=gsk_${"x".repeat(52)}\n`) },
+    ]);
+    const image = join(work, "image.tar");
+    writeFileSync(image, await dockerArchive([layer], { config: { Env: ["PATH=/bin", `SENDGRID_API_KEY=${planted.sendgrid}`, `GROQ_API_KEY=${planted.groq}`] } }));
+    const cli = await runCli(["scan", `docker-archive:${image}`, "--format", "json"], { cwd: work, secrets: Object.values(planted) });
+    expect(cli.code, cli.stderr.toString()).toBe(1);
+    const report = JSON.parse(cli.stdout.toString()) as Report;
+    expect(report.findings.map((f) => `${f.rule} ${f.path}`).sort()).toEqual(
+      [
+        "sentry-token app/.sentryclirc",
+        "databricks-token root/.databrickscfg",
+        "azure-entra-client-secret app/appsettings.json",
+        "azure-sas-token app/appsettings.json",
+        "jfrog-token root/.npmrc.bak",
+        "terraform-cloud-token root/.terraform.d/credentials.tfrc.json",
+        "doppler-token app/deploy/secret.yaml",
+        "chat-webhook app/notify.sh",
+        "atlassian-api-token app/jira.py",
+        "sendgrid-api-key Env[1]",
+        "ai-api-key Env[2]",
+      ].sort(),
+    );
+  });
+
+  test("an Entra secret's look-alike in a minified bundle: quiet", async () => {
+    const layer = await tarOf([{ name: "app/static/main.js", data: Buffer.from(`var a=${alnum(3)}1Q~x;function q(){return"abc1Q~${"x".repeat(34)}"}\n`) }]);
+    const image = join(work, "clean.tar");
+    writeFileSync(image, await dockerArchive([layer]));
+    const cli = await runCli(["scan", `docker-archive:${image}`, "--format", "json"], { cwd: work });
+    expect(JSON.parse(cli.stdout.toString()).findings).toEqual([]);
+    expect(cli.code).toBe(0);
+  });
+});

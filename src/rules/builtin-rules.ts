@@ -891,12 +891,31 @@ const RULES: readonly RuleSpec[] = [
     allowSettingNames: true,
   },
   {
+    id: "compose-secret",
+    title: "A password, token or key in a Compose file's environment (`POSTGRES_PASSWORD: …`, `- API_TOKEN=…`)",
+    severity: "high",
+    keywords: [],
+    wholeFile: true,
+    fileNames: ["docker-compose*", "compose.*"],
+    // a service's `environment:` as a map (`NAME: value`) or a list (`- NAME=value`), the names env-secret takes
+    regex: `(?:^|\n)[ \t]*(?:-[ \t]+)?["']?${SECRET_NAME}["']?[ \t]*[:=][ \t]*["']?([^\\s"'#]{8,512})`,
+    paths: ["(?:^|/)(?:docker-)?compose(?:\\.[A-Za-z0-9_-]+)?\\.ya?ml$"],
+    allowPaths: ["\\.(?:example|sample|template|tpl|dist)\\.ya?ml$"],
+    entropy: 3.0,
+    allowRegexes: ["^[$%{<]", DEFAULT_PASSWORDS, "^~?/[^\\s:]*$", "^\\./"],
+    stopwords: PLACEHOLDER_WORDS,
+    // `POSTGRES_PASSWORD_FILE: /run/secrets/db_password`
+    allowSettingNames: true,
+  },
+  {
     id: "env-secret",
     title: "A password, token or key in the image's settings: its environment (`ENV`), a build argument its history or provenance records, a label",
     severity: "high",
     keywords: [],
     settings: true,
-    regex: `(?:^|\n)${SECRET_NAME}=([^\n]{8,512})`,
+    // and a connection string's or a URL query's password in any setting (`ConnectionStrings__Db=…;Password=…;`,
+    // `SPRING_DATASOURCE_URL=jdbc:…?user=app&password=…`): a value ends at `;` or `&` (its string's separators)
+    regex: `(?:(?:^|\n)${SECRET_NAME}=|[;?&][ \t]*(?:Password|password|PASSWORD|Pwd|PWD|pwd)[ \t]*=[ \t]*)([^;&\n]{8,512})`,
     entropy: 3.0,
     // a variable or template, a stock login, a URL with no password in it (a URL's password is
     // url-password's finding), a path, a number

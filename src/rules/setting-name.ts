@@ -11,8 +11,8 @@ const LOCATIONS = new Set(["file", "path", "dir", "directory"]);
 const PATH_VALUE = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:[\\/])[^\s]*$/;
 /** Last words that name an identifier, not a secret: `sonar.projectKey`, `AWS_ACCESS_KEY_ID`, `API_KEY_ID`. */
 const IDENTIFIERS = new Set(["project key", "key id"]);
-/** A `NAME=` or `NAME:` at the start of a line, `export` or indentation before it. */
-const ASSIGNED = /(?:^|\n)[ \t]*(?:export[ \t]+)?([A-Za-z0-9_.-]+)[ \t]*[=:][ \t]*["']?$/;
+/** A `NAME=` or `NAME:` at the start of a line, `export`, a YAML list's `- `, indentation or a quote before it. */
+const ASSIGNED = /(?:^|\n)[ \t]*(?:-[ \t]+)?(?:export[ \t]+)?["']?([A-Za-z0-9_.-]+)["']?[ \t]*[=:][ \t]*["']?$/;
 
 /** The words of a name: split at `_`, `.`, `-` and camelCase humps, lower case. */
 export function nameWords(name: string): string[] {

@@ -32,6 +32,23 @@ describe("application config through the CLI", () => {
     expect(code).toBe(1);
   });
 
+  test("compose files: a password in a service's environment (map or list) found; variables, secrets files and Docker's documented example quiet", async () => {
+    const password = `Pg${alnum(18)}`;
+    const token = `Tk${alnum(22)}`;
+    const safe = "services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?}\n      - POSTGRES_PASSWORD_FILE=/run/secrets/db_password\n      MYSQL_ROOT_PASSWORD: example\nsecrets:\n  db_password:\n    file: ./db_password.txt\n";
+    const { code, found } = await scan(
+      {
+        "srv/stack/docker-compose.yml": `${safe}  app:\n    environment:\n      POSTGRES_PASSWORD: "${password}"\n`,
+        "srv/stack/compose.prod.yaml": `services:\n  app:\n    environment:\n      - API_TOKEN=${token}\n`,
+        "app/compose.yaml": safe,
+        "app/compose.example.yaml": `services:\n  app:\n    environment:\n      API_TOKEN: ${alnum(20)}\n`,
+      },
+      [password, token],
+    );
+    expect(found).toEqual(["compose-secret srv/stack/compose.prod.yaml", "compose-secret srv/stack/docker-compose.yml"]);
+    expect(code).toBe(1);
+  });
+
   test("env files named for what they configure (prod.env, systemd's EnvironmentFile): a password found; the same in example.env quiet", async () => {
     const password = `Pr0d${alnum(16)}`;
     const other = `Sv5${alnum(18)}`;

@@ -183,6 +183,12 @@ const positives: [string, () => string][] = [
   ["chat-webhook", () => `teams_webhook: "${token.teamsWebhook()}"`],
   ["slack-webhook", () => `SLACK_WORKFLOW_URL=${token.slackWorkflow()}`],
   ["gitlab-token", () => `GITLAB_OAUTH_SECRET=${token.gitlabOauth()}\nGITLAB_AGENT_TOKEN=${token.gitlabAgent()}`],
+  ["compose-secret", () => `services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_USER: app\n      POSTGRES_PASSWORD: ${alnum(20)}\n`],
+  ["compose-secret", () => `services:\n  app:\n    environment:\n      - NODE_ENV=production\n      - "STRIPE_API_TOKEN=${alnum(24)}"\n`],
+  ["compose-secret", () => `x-env: &env\n  RABBITMQ_DEFAULT_PASS: '${alnum(16)}'\n`],
+  // a connection string's or a URL query's password in a setting of any name
+  ["env-secret", () => `ConnectionStrings__Default=Server=db;Database=app;User Id=sa;Password=${alnum(18)};TrustServerCertificate=true`],
+  ["env-secret", () => `SPRING_DATASOURCE_URL=jdbc:postgresql://db:5432/app?user=app&password=${alnum(16)}&ssl=true`],
   // the image's settings, as setting-lines.ts gives them: Env entries, build arguments, labels
   ["env-secret", () => `PATH=/usr/local/sbin:/usr/local/bin\nDB_PASSWORD=${alnum(20)}\n`],
   ["env-secret", () => `ME_CONFIG_MONGODB_ADMINPASSWORD=${alnum(16)}`],
@@ -218,6 +224,10 @@ const negatives: [string, () => string][] = [
   ["saas-api-token", () => `lin_api_${"x".repeat(40)} ntn_${alnum(46)} sq0atp-xxxxx ops_eyJ${"A".repeat(20)}`],
   ["ai-api-key", () => `gsk_${"x".repeat(52)} xai-${alnum(20)} r8_${pick("abcdefghijklmnopqrstuvwxyz", 37)} lsv2_pt_${alnum(32)}`],
   ["chat-webhook", () => "https://discord.com/api/webhooks/123456789012345678/your-webhook-token https://outlook.office.com/webhook/xxx"],
+  // Compose's own ways to keep a secret out: variables, secrets files, Docker's documented example
+  ["compose-secret", () => "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}\n      - POSTGRES_PASSWORD_FILE=/run/secrets/db_password\n      MYSQL_ROOT_PASSWORD: example\n    secrets:\n      - db_password\nsecrets:\n  db_password:\n    file: ./db_password.txt\n"],
+  ["compose-secret", () => "services:\n  app:\n    environment:\n      API_TOKEN_URL: https://auth.acme.io/token\n      SECRETS_DIR: ./secrets/prod-only\n      PASSWORD_MIN_LENGTH: '123456789'\n"],
+  ["env-secret", () => "ConnectionStrings__Default=Server=db;Database=app;Integrated Security=true\nJDBC_URL=jdbc:postgresql://db/app?user=app&password=${DB_PASSWORD}\nPWD=/usr/src/app/frontend"],
   // the official images' settings: versions, checksums, signing keys' fingerprints, paths, switches
   ["env-secret", () => "PATH=/usr/local/bin:/usr/bin\nGPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nPYTHON_SHA256=8fb5f9fbc7609fa822cb31549884575db7fd9657cbffb89510b5d7975963a83a\nTOKENIZERS_PARALLELISM=false\nPWD=/usr/src/app/frontend\nBYPASS_PROXY_LIST=internal.acme.io,10.0.0.0/8"],
   ["env-secret", () => "POSTGRES_PASSWORD_FILE=/run/secrets/postgres-passwd\nVAULT_TOKEN_PATH=/var/run/secrets/vault\nOAUTH_TOKEN_URL=https://login.acme.io/oauth2/token\nAWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID}\nSECRETS_ENABLED=true-ish\nTOKEN_ISSUER_HOST=auth.acme.io"],
@@ -375,6 +385,7 @@ const WHOLE_FILE_AT: Readonly<Record<string, string>> = {
   "azure-cli-token-cache": "root/.azure/msal_token_cache.json",
   "docker-config-identitytoken": "root/.docker/config.json",
   "dotenv-secret": "app/.env",
+  "compose-secret": "srv/app/docker-compose.yml",
   "django-secret-key": "app/mysite/settings.py",
   "spring-config-password": "app/BOOT-INF/classes/application.properties",
   "connection-string-password": "app/appsettings.Production.json",
@@ -458,6 +469,8 @@ describe("built-in rules", () => {
     // env files named for what they configure: `prod.env`, systemd's EnvironmentFile; not a template
     ["dotenv-secret", "app/prod.env", "etc/app/app.env", "app/example.env"],
     ["dotenv-secret", "srv/config/database.env", "opt/svc/docker.env", "app/sample.prod.env"],
+    ["compose-secret", "srv/app/docker-compose.yml", "opt/stack/compose.prod.yaml", "app/compose.example.yaml"],
+    ["compose-secret", "app/compose.yaml", "app/docker-compose.override.yml", "app/composer.json"],
     ["django-secret-key", "app/mysite/settings.py", "app/local_settings.py", "app/mysite/urls.py"],
     ["spring-config-password", "app/application.yml", "app/BOOT-INF/classes/application-prod.properties", "app/logback.xml"],
     ["connection-string-password", "app/appsettings.json", "inetpub/wwwroot/web.config", "app/app.deps.json"],

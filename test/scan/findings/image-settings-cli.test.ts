@@ -25,12 +25,22 @@ describe("secrets in the image's settings, through the CLI", () => {
     const labelToken = alnum(32);
     const npmToken = randomBytes(16).toString("hex");
     const oldToken = alnum(24);
+    const connPassword = alnum(18);
     const image = join(work, "settings.tar");
     writeFileSync(
       image,
       await dockerArchive([await layer()], {
         config: {
-          Env: ["PATH=/usr/local/bin:/usr/bin", "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D", "PYTHON_SHA256=8fb5f9fbc7609fa822cb31549884575db7fd9657cbffb89510b5d7975963a83a", "POSTGRES_PASSWORD_FILE=/run/secrets/db", `DB_PASSWORD=${dbPassword}`, "API_TOKEN="],
+          Env: [
+            "PATH=/usr/local/bin:/usr/bin",
+            "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",
+            "PYTHON_SHA256=8fb5f9fbc7609fa822cb31549884575db7fd9657cbffb89510b5d7975963a83a",
+            "POSTGRES_PASSWORD_FILE=/run/secrets/db",
+            `DB_PASSWORD=${dbPassword}`,
+            "API_TOKEN=",
+            `ConnectionStrings__Default=Server=db;User Id=sa;Password=${connPassword};Encrypt=true`,
+            "JDBC_URL=jdbc:postgresql://db/app?user=app&password=${DB_PASSWORD}",
+          ],
           Labels: { "org.opencontainers.image.revision": randomBytes(20).toString("hex"), "com.acme.deploy-token": labelToken },
         },
         history: [
@@ -40,11 +50,11 @@ describe("secrets in the image's settings, through the CLI", () => {
         ],
       }),
     );
-    const secrets = [dbPassword, labelToken, npmToken, oldToken];
+    const secrets = [dbPassword, labelToken, npmToken, oldToken, connPassword];
     const cli = await runCli(["scan", `docker-archive:${image}`, "--format", "json"], { cwd: work, secrets });
     expect(cli.code, cli.stderr.toString()).toBe(1);
     const report = JSON.parse(cli.stdout.toString()) as Report;
-    expect(found(report, "env-secret")).toEqual(["env Env[4]", "history history[0].created_by", "history history[1].created_by", "label Labels.com.acme.deploy-token"]);
+    expect(found(report, "env-secret")).toEqual(["env Env[4]", "env Env[6]", "history history[0].created_by", "history history[1].created_by", "label Labels.com.acme.deploy-token"]);
     expect(report.findings.filter((f) => f.rule !== "env-secret")).toEqual([]);
     expect(report.findings.find((f) => f.path === "Env[4]")?.preview).toBe(`${dbPassword.slice(0, 2)}…${dbPassword.slice(-2)}`);
   });

@@ -60,7 +60,26 @@ export function randomLooking(piece: Buffer): boolean {
  */
 export const randomBytesLooking = (piece: Buffer): boolean => new Set(piece).size >= 6;
 
-/** The dump forms of `value`: pieces in each layout, and the whole value as `\x` escapes. */
+/**
+ * The whole value on one line as code and tools write bytes: `\x` escapes (either case), octal
+ * escapes (`printf '\141\142'`, C strings), .NET's `BitConverter.ToString` (`61-62-…`, upper
+ * case; lower case after `.ToLower()`), and a C, Java or C# array written without blanks
+ * (`{0x61,0x62}`).
+ */
+function wholeValueForms(hex: readonly string[], value: Buffer): string[] {
+  const escaped = hex.map((x) => `\\x${x}`).join("");
+  const dashed = hex.join("-");
+  return [
+    escaped,
+    escaped.replace(/x[0-9a-f]{2}/g, (m) => "x" + m.slice(1).toUpperCase()),
+    [...value].map((b) => `\\${b.toString(8).padStart(3, "0")}`).join(""),
+    dashed.toUpperCase(),
+    dashed,
+    hex.map((x) => `0x${x}`).join(","),
+  ];
+}
+
+/** The dump forms of `value`: pieces in each layout, and the whole value in one-line forms. */
 export function hexDumpForms(value: Buffer, looksRandom: (piece: Buffer) => boolean = randomLooking, layouts = ALL_LAYOUTS): Buffer[] {
   if (value.length < MIN_DUMPED_BYTES) return [];
   const out = new Set<string>();
@@ -70,7 +89,6 @@ export function hexDumpForms(value: Buffer, looksRandom: (piece: Buffer) => bool
       if (looksRandom(piece)) out.add(form.write(hexOf(piece)));
     }
   }
-  const escaped = hexOf(value).map((x) => `\\x${x}`).join("");
-  out.add(escaped).add(escaped.replace(/x[0-9a-f]{2}/g, (m) => "x" + m.slice(1).toUpperCase()));
+  for (const form of wholeValueForms(hexOf(value), value)) out.add(form);
   return [...out].map((s) => Buffer.from(s, "latin1"));
 }

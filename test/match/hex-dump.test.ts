@@ -29,6 +29,11 @@ describe("a value dumped by the usual tools is found, wherever it starts in a li
     ["xxd -i", tools.xxd, (b) => dump("xxd", ["-i"], b)],
     ["colon hex, 15 a line", true, (b) => ([...b].map((x) => x.toString(16).padStart(2, "0")).join(":").match(/.{1,45}/g) ?? []).map((l) => `    ${l}`).join("\n")],
     ["\\x escapes", true, (b) => [...b].map((x) => `\\x${x.toString(16).padStart(2, "0")}`).join("")],
+    // printf's and C's octal escapes, .NET's BitConverter.ToString, a hand-written array without blanks
+    ["printf '\\141\\142…' (octal escapes)", true, (b) => `printf '${[...b].map((x) => `\\${x.toString(8).padStart(3, "0")}`).join("")}'`],
+    ["BitConverter.ToString (61-62-…)", true, (b) => `var s = "${[...b].map((x) => x.toString(16).padStart(2, "0").toUpperCase()).join("-")}";`],
+    ["BitConverter.ToString(…).ToLower()", true, (b) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("-")],
+    ["a C array without blanks", true, (b) => `static const unsigned char k[]={${[...b].map((x) => `0x${x.toString(16).padStart(2, "0")}`).join(",")}};`],
   ];
   test.each(layouts)("%s", (_name, present, layout) => {
     if (!present) return void console.log(`${_name}: tool missing here, case not run`);
@@ -47,8 +52,8 @@ describe("hexDumpForms: what is searched, and what is not", () => {
 
   test("pieces that do not look random are left out (a dump of a binary holding a word or a run)", () => {
     const forms = hexDumpForms(Buffer.from("aaaaaaaaaaaaaaaaaaaaaaaa")).map(String);
-    // only the whole value as \x escapes is left
-    expect(forms.every((f) => f.startsWith("\\x") || f.startsWith("\\X"))).toBe(true);
+    // only the whole value's one-line forms are left: escapes, BitConverter's, an array without blanks
+    expect(forms.sort()).toEqual(["0x61,".repeat(24).slice(0, -1), "61-".repeat(24).slice(0, -1), "\\141".repeat(24), "\\x61".repeat(24)].sort());
   });
 
   test("a dump of other bytes is not a finding", () => {

@@ -32,6 +32,17 @@ const DEPLOY_TOKENS = ["^#\\{[^{}]{1,128}\\}#?$", "^__[A-Z0-9_]{1,128}__$"];
 /** Placeholders that documentation and examples use in place of a value. */
 const PLACEHOLDER_WORDS = ["example", "sample", "dummy", "placeholder", "xxxxxxxx", "your_", "your-", "changeme", "redacted"];
 /**
+ * The base64 characters that `text` alone determines when it starts `align` bytes into a 3-byte
+ * group: what its base64 holds wherever it sits in a longer blob.
+ */
+function determinedBase64(text: string, align: number): string {
+  const encoded = Buffer.concat([Buffer.alloc(align), Buffer.from(text, "latin1")]).toString("base64");
+  return encoded.slice(Math.ceil((align * 8) / 6), Math.floor(((align + text.length) * 8) / 6));
+}
+/** A PEM private key's first line in base64, at each alignment. */
+const ARMOURED_KEY_BASE64 = [0, 1, 2].flatMap((align) => ["", "RSA ", "EC ", "DSA ", "OPENSSH ", "ENCRYPTED "].map((label) => determinedBase64(`-----BEGIN ${label}PRIVATE KEY-----`, align)));
+
+/**
  * A setting's name that says its value is a secret (env-secret): `PASSWORD`, `PASSWD`, `SECRET`,
  * `CREDENTIALS` anywhere in it (`ME_CONFIG_MONGODB_ADMINPASSWORD`); `TOKEN` at a word's end
  * (`ADMINTOKEN`, not `TOKENIZERS_PARALLELISM`); `PASS`, `PWD`, `CREDS`, `API_KEY`, `PRIVATE_KEY`,
@@ -132,12 +143,14 @@ const RULES: readonly RuleSpec[] = [
     id: "private-key-base64",
     title: "PEM private key stored base64-encoded (kubeconfig client-key-data, Kubernetes secrets, env values)",
     severity: "critical",
-    keywords: ["LS0tLS1CRUdJTiB"],
-    // base64 of "-----BEGIN " then of "PRIVATE KEY-----", "RSA PRIVATE KEY-----", "EC …", "DSA …", "OPENSSH …", "ENCRYPTED …";
+    // base64 of "-----BEGIN " at each of the three alignments: a PEM key alone, after openssl
+    // pkcs12's `Bag Attributes` lines, or after a certificate in one blob (a `tls.pem` bundle)
+    keywords: [0, 1, 2].map((align) => determinedBase64("-----BEGIN ", align)),
+    // then of "PRIVATE KEY-----", "RSA PRIVATE KEY-----", "EC …", "DSA …", "OPENSSH …", "ENCRYPTED …";
     // on one line or wrapped (`base64`'s 76 columns, `openssl base64`'s 64, indented in a YAML block);
     // wrapped lines are 16 characters or more: no run-on into the next YAML key, and one way to
     // match (V8 runs the built-ins: nested repeats of single characters backtrack without end)
-    regex: "(?:^|[^A-Za-z0-9+/])(LS0tLS1CRUdJTiB(?:QUklWQVRFIEtFWS0tLS0t|SU0EgUFJJVkFURSBLRVktLS0t|FQyBQUklWQVRFIEtFWS0tLS0t|EU0EgUFJJVkFURSBLRVktLS0t|PUEVOU1NIIFBSSVZBVEUgS0VZLS0tLS0|FTkNSWVBURUQgUFJJVkFURSBLRVktLS0t)(?:[A-Za-z0-9+/]{200,}|[A-Za-z0-9+/]{16,}(?:\\r?\\n[ \\t]*[A-Za-z0-9+/]{16,}){3,})={0,2})",
+    regex: `((?:${ARMOURED_KEY_BASE64.join("|")})(?:[A-Za-z0-9+/]{200,}|[A-Za-z0-9+/]{16,}(?:\\r?\\n[ \\t]*[A-Za-z0-9+/]{16,}){3,})={0,2})`,
     entropy: 4.5,
     before: 1,
     after: 16384,

@@ -37,9 +37,11 @@ describe("the SIMD prefilter for short needles", () => {
   test("the rules' keywords share buckets by their nibbles: few positions of image-like bytes reach a compare", () => {
     const keywords = [...new Set(BUILTIN_RULES.flatMap((r) => r.keywords))].filter((k) => k.length >= 3 && k.length < 16);
     const prefilter = new ShortPrefilter(needles(...keywords));
-    // 6.3e-4 for the 51 keywords of 2026-12-04 (morning), 4.0e-3 for the 110 of its evening: the
-    // filter of first three bytes behind the masks held the bench's CPU to +2 % (docs/performance.md)
-    expect(prefilter.passRate).toBeLessThan(5e-3);
+    // 6.3e-4 for the 51 keywords of 2026-12-04 (morning), 4.0e-3 for the 110 of its evening and
+    // 5.0e-3 for 112: the filter of first three bytes behind the masks held the bench's CPU to
+    // +2 % and then to no measurable change (docs/performance.md); a keyword of common bytes
+    // would take this far past the bound
+    expect(prefilter.passRate).toBeLessThan(6e-3);
     // and it still finds each of them
     const hay = Buffer.from(`${"x".repeat(5000)}${keywords.join(" ")}${"x".repeat(5000)}`, "latin1");
     expect(prefiltered(hay, needles(...keywords))).toEqual(naiveMatches(hay, needles(...keywords)));

@@ -47,6 +47,12 @@ const positives: [string, () => string][] = [
   // wrapped: coreutils' base64 (76 columns), and indented in a YAML block scalar (CRLF too)
   ["private-key-base64", () => `${Buffer.from(pem("RSA PRIVATE KEY")).toString("base64").replace(/.{76}/g, "$&\n")}\n`],
   ["private-key-base64", () => `data:\n  tls.key: |\n    ${Buffer.from(pem("EC PRIVATE KEY", token.pemBody(300))).toString("base64").replace(/.{64}/g, "$&\r\n    ")}\n`],
+  // after openssl pkcs12's Bag Attributes, and after a certificate in one blob: the key's header at each alignment
+  ["private-key-base64", () => `TLS_KEY=${Buffer.from(`Bag Attributes\n    friendlyName: tls\n    localKeyID: 01 02 03 04\nKey Attributes: <No Attributes>\n${pem("PRIVATE KEY")}`).toString("base64")}`],
+  // `subject=` lines of three lengths put the key's header at each of the three alignments
+  ["private-key-base64", () => `tls.pem: ${Buffer.from(`subject=CN = app\n${pem("CERTIFICATE", token.pemBody(900))}${pem("RSA PRIVATE KEY")}`).toString("base64")}`],
+  ["private-key-base64", () => `tls.pem: ${Buffer.from(`subject=CN = app1\n${pem("CERTIFICATE", token.pemBody(900))}${pem("EC PRIVATE KEY", token.pemBody(300))}`).toString("base64")}`],
+  ["private-key-base64", () => `tls.pem: ${Buffer.from(`subject=CN = app12\n${pem("CERTIFICATE", token.pemBody(900))}${pem("PRIVATE KEY")}`).toString("base64")}`],
   ["docker-config-auth", () => JSON.stringify({ auths: { "registry.example.com": { auth: Buffer.from(`ci:${alnum(24)}`).toString("base64") } } }, null, "\t")],
   ["url-password", () => `REDIS_URL=redis://:${alnum(24)}@redis:6379/0`],
   ["openai-api-key", () => `OPENAI_API_KEY=${token.openai()}\n`],
@@ -204,6 +210,9 @@ const positives: [string, () => string][] = [
 
 /** [rule, text that looks close but holds no secret of it]. */
 const negatives: [string, () => string][] = [
+  // a certificate chain and a public key, base64 at each alignment: no private key in them
+  ["private-key-base64", () => `ca.crt: ${Buffer.from(`${pem("CERTIFICATE", token.pemBody(900))}${pem("CERTIFICATE", token.pemBody(700))}`).toString("base64")}`],
+  ["private-key-base64", () => `pub: ${Buffer.from(`x${pem("PUBLIC KEY", token.pemBody(300))}`).toString("base64")} ${Buffer.from(`xy${pem("RSA PUBLIC KEY", token.pemBody(300))}`).toString("base64")}`],
   // look-alikes: a prefix inside a word, the wrong length or alphabet, documentation's placeholders
   ["sendgrid-api-key", () => `MSG.${alnum(22)}.${alnum(43)} SG.${alnum(22)}.${alnum(20)} SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`],
   ["shopify-token", () => `shpat_${alnum(32)} myshpat_${randomBytes(16).toString("hex")} shpat_${"0".repeat(32)}`],

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { dockerArchive, tarOf } from "../helpers/archives.js";
 import { runCli } from "../helpers/cli.js";
-import { alnum, token } from "./tokens.js";
+import { alnum, pem, token } from "./tokens.js";
 
 /** The services' prefixed tokens through the CLI, where builds leave them; look-alikes quiet. */
 const work = mkdtempSync(join(tmpdir(), "sbtest-service-tokens-"));
@@ -62,6 +62,23 @@ describe("service tokens through the CLI", () => {
         "ai-api-key Env[2]",
       ].sort(),
     );
+  });
+
+  test("a private key base64 after a certificate or openssl's Bag Attributes: found at each alignment; a certificate chain quiet", async () => {
+    const b64 = (text: string): string => Buffer.from(text).toString("base64");
+    const keys = [pem("RSA PRIVATE KEY"), pem("PRIVATE KEY"), pem("EC PRIVATE KEY", token.pemBody(300))];
+    const bodies = keys.map((k) => k.split("\n").slice(1, -2).join(""));
+    const layer = await tarOf([
+      ...keys.map((key, i) => ({ name: `app/deploy/tls-${i}.yaml`, data: Buffer.from(`apiVersion: v1\nkind: Secret\ndata:\n  tls.pem: ${b64(`subject=CN = app${"1".repeat(i)}\n${pem("CERTIFICATE", token.pemBody(900))}${key}`)}\n`) })),
+      { name: "app/run.sh", data: Buffer.from(`export TLS_KEY_B64=${b64(`Bag Attributes\n    localKeyID: 01 02\nKey Attributes: <No Attributes>\n${keys[0]}`)}\n`) },
+      { name: "app/deploy/ca.yaml", data: Buffer.from(`data:\n  ca.crt: ${b64(`${pem("CERTIFICATE", token.pemBody(900))}${pem("CERTIFICATE", token.pemBody(600))}`)}\n`) },
+    ]);
+    const image = join(work, "tls.tar");
+    writeFileSync(image, await dockerArchive([layer]));
+    const cli = await runCli(["scan", `docker-archive:${image}`, "--format", "json"], { cwd: work, secrets: bodies.map((b) => b.slice(0, 64)) });
+    const report = JSON.parse(cli.stdout.toString()) as Report;
+    expect(report.findings.map((f) => `${f.rule} ${f.path}`).sort()).toEqual(["private-key-base64 app/deploy/tls-0.yaml", "private-key-base64 app/deploy/tls-1.yaml", "private-key-base64 app/deploy/tls-2.yaml", "private-key-base64 app/run.sh"]);
+    expect(cli.code).toBe(1);
   });
 
   test("an Entra secret's look-alike in a minified bundle: quiet", async () => {

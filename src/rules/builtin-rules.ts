@@ -252,8 +252,6 @@ const RULES: readonly RuleSpec[] = [
     base64Files: true,
     regex: `(?:^|[^A-Za-z0-9_.-])(hvs\\.[A-Za-z0-9_-]{90,120}|hvb\\.[A-Za-z0-9_-]{138,300})${END}`,
     entropy: 3.5,
-    // the Vault CLI's own token file is vault-token-file's finding (any token shape, old ones too)
-    allowPaths: ["(?:^|/)\\.vault-token$"],
     before: 1,
     after: 305,
   },
@@ -901,6 +899,33 @@ const RULES: readonly RuleSpec[] = [
     allowRegexes: ["^[$%{<]"],
     stopwords: PLACEHOLDER_WORDS,
     // `POSTGRES_PASSWORD_FILE=/run/secrets/db`, `PASSWORD_HASH_ALGORITHM=argon2id`
+    allowSettingNames: true,
+  },
+  {
+    id: "git-extraheader",
+    title: "Git HTTP credentials a CI checkout persisted (`http.extraheader = AUTHORIZATION: basic …` in .git/config)",
+    severity: "high",
+    // actions/checkout writes the job's token so (base64 of `x-access-token:ghs_…`) into the
+    // repository's .git/config; a `COPY . .` of the workspace takes it into the image
+    keywords: ["extraheader", "extraHeader"],
+    regex: "extra[Hh]eader[ \\t]*=[ \\t]*[\"']?[Aa][Uu][Tt][Hh][Oo][Rr][Ii][Zz][Aa][Tt][Ii][Oo][Nn]:[ \\t]*(?:[Bb]asic|BASIC|[Bb]earer|BEARER|token)[ \\t]+([A-Za-z0-9+/=._~-]{16,1000})",
+    entropy: 3.5,
+    before: 0,
+    after: 1100,
+  },
+  {
+    id: "shell-history-secret",
+    title: "A password or token typed into a shell or client history (`.bash_history`: `export API_TOKEN=…`, `docker login -p …`, `--password=…`)",
+    severity: "high",
+    keywords: [],
+    wholeFile: true,
+    fileNames: [".bash_history", ".zsh_history", ".ash_history", ".sh_history", ".history", "fish_history", ".psql_history", ".mysql_history", ".python_history", ".node_repl_history"],
+    // an assignment of a secret's name, a password or token option, a login's `-p PASSWORD`, mysql's `-pPASSWORD`
+    regex: `(?:(?:^|[\\s;&|(])(?:export[ \\t]+)?${SECRET_NAME}=|[ \\t]--(?:password|passwd|token|secret|api-key|apikey|access-token|auth-token|client-secret)(?:=|[ \\t]+)|[ \\t]login[ \\t][^\\n]{0,200}?[ \\t]-p[ \\t]+|mysql(?:dump|admin)?[ \\t][^\\n]{0,200}?[ \\t]-p)["']?([^\\s"';&|]{8,512})`,
+    paths: ["(?:^|/)(?:\\.(?:bash|zsh|ash|sh|psql|mysql|python|node_repl)_history|\\.history|fish_history)$"],
+    entropy: 3.0,
+    allowRegexes: ["^[$%{<]", "^-", DEFAULT_PASSWORDS],
+    stopwords: PLACEHOLDER_WORDS,
     allowSettingNames: true,
   },
   {

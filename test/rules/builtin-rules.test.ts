@@ -195,6 +195,13 @@ const positives: [string, () => string][] = [
   // a connection string's or a URL query's password in a setting of any name
   ["env-secret", () => `ConnectionStrings__Default=Server=db;Database=app;User Id=sa;Password=${alnum(18)};TrustServerCertificate=true`],
   ["env-secret", () => `SPRING_DATASOURCE_URL=jdbc:postgresql://db:5432/app?user=app&password=${alnum(16)}&ssl=true`],
+  ["git-extraheader", () => `[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token.github("s")}`).toString("base64")}\n`],
+  ["git-extraheader", () => `[http]\n\textraHeader = "Authorization: Bearer ${alnum(40)}"\n`],
+  ["shell-history-secret", () => `ls -la\nexport API_TOKEN=${alnum(24)}\n`],
+  ["shell-history-secret", () => `cd /app\ndocker login -u ci -p ${alnum(20)} registry.acme.io\n`],
+  ["shell-history-secret", () => `mysql -u root -p${alnum(16)} app < dump.sql\n`],
+  ["shell-history-secret", () => `pg_dump --dbname=app --password=${alnum(18)}\n`],
+  ["shell-history-secret", () => `cd /app && DB_PASSWORD='${alnum(16)}' ./migrate\n`],
   // the image's settings, as setting-lines.ts gives them: Env entries, build arguments, labels
   ["env-secret", () => `PATH=/usr/local/sbin:/usr/local/bin\nDB_PASSWORD=${alnum(20)}\n`],
   ["env-secret", () => `ME_CONFIG_MONGODB_ADMINPASSWORD=${alnum(16)}`],
@@ -213,6 +220,8 @@ const negatives: [string, () => string][] = [
   // a certificate chain and a public key, base64 at each alignment: no private key in them
   ["private-key-base64", () => `ca.crt: ${Buffer.from(`${pem("CERTIFICATE", token.pemBody(900))}${pem("CERTIFICATE", token.pemBody(700))}`).toString("base64")}`],
   ["private-key-base64", () => `pub: ${Buffer.from(`x${pem("PUBLIC KEY", token.pemBody(300))}`).toString("base64")} ${Buffer.from(`xy${pem("RSA PUBLIC KEY", token.pemBody(300))}`).toString("base64")}`],
+  ["git-extraheader", () => "[http]\n\textraheader = AUTHORIZATION: basic ${GITHUB_TOKEN}\n# git config http.extraheader 'AUTHORIZATION: basic <token>'\n"],
+  ["shell-history-secret", () => "ls -la\nexport DB_PASSWORD=$(cat /run/secrets/db)\ndocker login -u ci --password-stdin < token.txt\nmysql -u root -p app\nexport PASSWORD_FILE=/run/secrets/pw\nexport API_TOKEN=changeme\ncurl --token-file ./tok https://x\n"],
   // look-alikes: a prefix inside a word, the wrong length or alphabet, documentation's placeholders
   ["sendgrid-api-key", () => `MSG.${alnum(22)}.${alnum(43)} SG.${alnum(22)}.${alnum(20)} SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`],
   ["shopify-token", () => `shpat_${alnum(32)} myshpat_${randomBytes(16).toString("hex")} shpat_${"0".repeat(32)}`],
@@ -395,6 +404,7 @@ const WHOLE_FILE_AT: Readonly<Record<string, string>> = {
   "docker-config-identitytoken": "root/.docker/config.json",
   "dotenv-secret": "app/.env",
   "compose-secret": "srv/app/docker-compose.yml",
+  "shell-history-secret": "root/.bash_history",
   "django-secret-key": "app/mysite/settings.py",
   "spring-config-password": "app/BOOT-INF/classes/application.properties",
   "connection-string-password": "app/appsettings.Production.json",
@@ -478,6 +488,8 @@ describe("built-in rules", () => {
     // env files named for what they configure: `prod.env`, systemd's EnvironmentFile; not a template
     ["dotenv-secret", "app/prod.env", "etc/app/app.env", "app/example.env"],
     ["dotenv-secret", "srv/config/database.env", "opt/svc/docker.env", "app/sample.prod.env"],
+    ["shell-history-secret", "root/.bash_history", "home/app/.local/share/fish/fish_history", "app/history.md"],
+    ["shell-history-secret", "root/.mysql_history", "var/lib/postgresql/.psql_history", "app/.bash_history.md"],
     ["compose-secret", "srv/app/docker-compose.yml", "opt/stack/compose.prod.yaml", "app/compose.example.yaml"],
     ["compose-secret", "app/compose.yaml", "app/docker-compose.override.yml", "app/composer.json"],
     ["django-secret-key", "app/mysite/settings.py", "app/local_settings.py", "app/mysite/urls.py"],

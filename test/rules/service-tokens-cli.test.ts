@@ -81,6 +81,29 @@ describe("service tokens through the CLI", () => {
     expect(cli.code).toBe(1);
   });
 
+  test("a CI checkout's .git/config and root's shell history: found; a token there is its own rule's finding only", async () => {
+    const jobToken = token.github("s");
+    const historyToken = token.github("p");
+    const password = alnum(18);
+    const whsec = token.whsec();
+    const layer = await tarOf([
+      { name: "app/.git/config", data: Buffer.from(`[core]\n\tbare = false\n[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic ${Buffer.from(`x-access-token:${jobToken}`).toString("base64")}\n`) },
+      { name: "root/.bash_history", data: Buffer.from(`apt-get update\nexport GITHUB_TOKEN=${historyToken}\ndocker login -u ci -p ${password} registry.acme.io\n`) },
+      { name: "app/.env", data: Buffer.from(`STRIPE_WEBHOOK_SECRET=${whsec}\n`) },
+    ]);
+    const image = join(work, "history.tar");
+    writeFileSync(image, await dockerArchive([layer]));
+    const cli = await runCli(["scan", `docker-archive:${image}`, "--format", "json"], { cwd: work, secrets: [jobToken, historyToken, password, whsec] });
+    const report = JSON.parse(cli.stdout.toString()) as Report;
+    expect(report.findings.map((f) => `${f.rule} ${f.path}`).sort()).toEqual([
+      "git-extraheader app/.git/config",
+      "github-token root/.bash_history",
+      "shell-history-secret root/.bash_history",
+      "webhook-signing-secret app/.env",
+    ]);
+    expect(cli.code).toBe(1);
+  });
+
   test("an Entra secret's look-alike in a minified bundle: quiet", async () => {
     const layer = await tarOf([{ name: "app/static/main.js", data: Buffer.from(`var a=${alnum(3)}1Q~x;function q(){return"abc1Q~${"x".repeat(34)}"}\n`) }]);
     const image = join(work, "clean.tar");

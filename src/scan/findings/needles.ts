@@ -118,9 +118,11 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     });
     return known;
   };
-  // Known values win: a rule match that holds a given secret is that secret's finding already.
+  // Known values win: a rule match that holds a given secret is that secret's finding already;
+  // and a value a rule takes by its name that a token rule finds is that rule's (one finding for one value)
+  const byName = rules.map((rule) => rule.wholeFile !== undefined || rule.settings === true);
   const sink: RuleMatchSink = (rule, secret, offset) => {
-    if (isKnown(secret) || !limits.admit()) return undefined;
+    if (isKnown(secret) || (byName[rule] === true && tokenRuleInside(rules, secret)) || !limits.admit()) return undefined;
     const found = rules[rule]!;
     matches.push({ rule: found, preview: previewOf(secret), offset, verified: found.verified(secret) });
     return RULE_TAG_BASE + matches.length - 1;
@@ -158,6 +160,17 @@ export function buildNeedles(secrets: readonly ResolvedSecret[], rules: readonly
     ruleLimits: limits,
     rulesStopped: () => limits.stopped,
   };
+}
+
+/** Whether a keyword rule finds its secret inside `value` (a value a whole-file or settings rule took by its name). */
+function tokenRuleInside(rules: readonly CompiledRule[], value: Buffer): boolean {
+  for (const rule of rules) {
+    if (rule.wholeFile !== undefined || rule.settings === true || !rule.keywords.some((k) => value.includes(k))) continue;
+    let found = false;
+    rule.find(value, () => void (found = true));
+    if (found) return true;
+  }
+  return false;
 }
 
 /** Runs the settings rules (RuleSpec.settings) on `NAME=value` lines, their matches judged by `sink`. */

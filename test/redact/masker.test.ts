@@ -189,12 +189,12 @@ describe("wrap", () => {
 
   test("an unfinished escape sequence is held, then let out", async () => {
     const { target, bytes } = collector();
-    // no form of this value holds an r, u or n that could start a piece of it
+    // no form of this value holds an @ that could start a piece of it (its lower-case base32 holds letters)
     const s = masker("SBTEST-0123456789").wrap(target);
-    s.write("run \x1b[3");
-    expect(bytes().toString()).toBe("run ");
+    s.write("@@@ \x1b[3");
+    expect(bytes().toString()).toBe("@@@ ");
     await sleep(200);
-    expect(bytes().toString()).toBe("run \x1b[3");
+    expect(bytes().toString()).toBe("@@@ \x1b[3");
   });
 
   test("drain and end flush what is held", async () => {

@@ -44,16 +44,18 @@ const ARMOURED_KEY_BASE64 = [0, 1, 2].flatMap((align) => ["", "RSA ", "EC ", "DS
 
 /**
  * A setting's name that says its value is a secret (env-secret): `PASSWORD`, `PASSWD`, `SECRET`,
- * `CREDENTIALS` anywhere in it (`ME_CONFIG_MONGODB_ADMINPASSWORD`); `TOKEN` at a word's end
- * (`ADMINTOKEN`, not `TOKENIZERS_PARALLELISM`); `PASS`, `PWD`, `CREDS`, `API_KEY`, `PRIVATE_KEY`,
+ * `CREDENTIALS` anywhere in it (`ME_CONFIG_MONGODB_ADMINPASSWORD`); `TOKEN` as a word or after a
+ * word that makes it a credential (`ADMINTOKEN`, `AUTHTOKEN`; not `TOKENIZERS_PARALLELISM` nor
+ * `TIKTOKEN_ENCODING`); `PASS`, `PWD`, `CREDS`, `API_KEY`, `PRIVATE_KEY`,
  * … as whole words (`SMTP_PASS`, not `BYPASS`, `PWD` nor `GPG_KEY`); upper, lower or camel case.
  */
 const NAME_CHAR = "[A-Za-z0-9_.-]";
+const TOKEN_COMPOUNDS = ["ACCESS", "AUTH", "ADMIN", "API", "BEARER", "REFRESH", "SESSION", "BOT", "APP", "SERVICE", "CLIENT", "DEPLOY", "RUNNER", "REGISTRY", "ID"];
 const camel = (w: string): string => w.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const forms = (words: readonly string[]): string => [...new Set(words.flatMap((w) => [w.toUpperCase(), w, camel(w), camel(`_${w}`)]))].join("|");
 const SECRET_NAME = [
   `${NAME_CHAR}*(?:${forms(["password", "passwd", "secret", "credentials"])})${NAME_CHAR}*`,
-  `${NAME_CHAR}*(?:${forms(["token", "tokens"])})(?:[_.-]${NAME_CHAR}*)?`,
+  `(?:${NAME_CHAR}*[_.-])?(?:${TOKEN_COMPOUNDS.map((w) => `${w}|${w.toLowerCase()}`).join("|")})?(?:${forms(["token", "tokens"])})(?:[_.-]${NAME_CHAR}*)?`,
   `(?:${NAME_CHAR}*[_.-])?(?:${forms(["pass", "pwd", "creds", "apikey", "api_key", "private_key", "access_key", "auth_key", "master_key", "encryption_key", "signing_key", "license_key"])})(?:[_.-]${NAME_CHAR}*)?`,
   `[a-z]${NAME_CHAR}*(?:${forms(["pass", "pwd", "api_key", "private_key", "access_key"]).split("|").filter((f) => /^[A-Z][a-z]/.test(f)).join("|")})(?:[A-Z_.-]${NAME_CHAR}*)?`,
 ]

@@ -9,6 +9,8 @@ const QUALIFIERS = new Set(["algorithm", "algo", "length", "policy", "rounds", "
 const LOCATIONS = new Set(["file", "path", "dir", "directory"]);
 /** Absolute, relative to here or home, or a Windows drive's: a password is not written so. */
 const PATH_VALUE = /^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:[\\/])[^\s]*$/;
+/** A file's name beside a `…_FILE` setting: lower case (MinIO's `MINIO_SECRET_KEY_FILE=secret_key`) or with an extension (`db.pass`). */
+const FILE_NAME_VALUE = /^(?:[a-z0-9_.-]{1,128}|[A-Za-z0-9_-]{1,120}\.[A-Za-z0-9]{1,8})$/;
 /** Last words that name an identifier, not a secret: `sonar.projectKey`, `AWS_ACCESS_KEY_ID`, `API_KEY_ID`. */
 const IDENTIFIERS = new Set(["project key", "key id"]);
 /** A `NAME=` or `NAME:` at the start of a line, `export`, a YAML list's `- `, indentation or a quote before it. */
@@ -31,5 +33,6 @@ export function namesASetting(window: Buffer, start: number, end: number): boole
   const words = nameWords(name);
   const last = words.at(-1) ?? "";
   if (QUALIFIERS.has(last) || IDENTIFIERS.has(words.slice(-2).join(" "))) return true;
-  return LOCATIONS.has(last) && PATH_VALUE.test(window.toString("latin1", start, end));
+  const value = window.toString("latin1", start, end);
+  return LOCATIONS.has(last) && (PATH_VALUE.test(value) || (last === "file" && FILE_NAME_VALUE.test(value)));
 }

@@ -213,6 +213,7 @@ const positives: [string, () => string][] = [
   // a value with blanks (ENV keeps it whole), a _FILE name whose value is no path
   ["env-secret", () => `DB_PASSWORD=correct horse ${alnum(6)} staple`],
   ["env-secret", () => `DB_PASSWORD_FILE=${alnum(20)}`],
+  ["env-secret", () => `GITHUB_AUTHTOKEN=${alnum(20)}\nbotToken=${alnum(20)}`],
 ];
 
 /** [rule, text that looks close but holds no secret of it]. */
@@ -245,6 +246,8 @@ const negatives: [string, () => string][] = [
   // Compose's own ways to keep a secret out: variables, secrets files, Docker's documented example
   ["compose-secret", () => "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it}\n      - POSTGRES_PASSWORD_FILE=/run/secrets/db_password\n      MYSQL_ROOT_PASSWORD: example\n    secrets:\n      - db_password\nsecrets:\n  db_password:\n    file: ./db_password.txt\n"],
   ["compose-secret", () => "services:\n  app:\n    environment:\n      API_TOKEN_URL: https://auth.acme.io/token\n      SECRETS_DIR: ./secrets/prod-only\n      PASSWORD_MIN_LENGTH: '123456789'\n"],
+  // a tokenizer's settings, MinIO's secrets files named beside their settings
+  ["env-secret", () => "TIKTOKEN_ENCODING=cl100k_base\nTIKTOKEN_CACHE_DIR=/opt/cache\nMINIO_ACCESS_KEY_FILE=access_key\nMINIO_SECRET_KEY_FILE=secret_key\nMINIO_ROOT_PASSWORD_FILE=secret_key\nDB_PASSWORD_FILE=db-password.txt"],
   ["env-secret", () => "ConnectionStrings__Default=Server=db;Database=app;Integrated Security=true\nJDBC_URL=jdbc:postgresql://db/app?user=app&password=${DB_PASSWORD}\nPWD=/usr/src/app/frontend"],
   // the official images' settings: versions, checksums, signing keys' fingerprints, paths, switches
   ["env-secret", () => "PATH=/usr/local/bin:/usr/bin\nGPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\nPYTHON_SHA256=8fb5f9fbc7609fa822cb31549884575db7fd9657cbffb89510b5d7975963a83a\nTOKENIZERS_PARALLELISM=false\nPWD=/usr/src/app/frontend\nBYPASS_PROXY_LIST=internal.acme.io,10.0.0.0/8"],

@@ -631,6 +631,18 @@ const RULES: readonly RuleSpec[] = [
     after: 320,
   },
   {
+    id: "laravel-app-key",
+    title: "Laravel's APP_KEY (`APP_KEY=base64:…`: it encrypts the app's cookies and sessions)",
+    severity: "high",
+    keywords: ["APP_KEY=base64:", "APP_KEY=\"base64:", "APP_KEY='base64:"],
+    base64Files: true,
+    // 32 random bytes in base64, as `php artisan key:generate` writes them
+    regex: "(?:^|[^A-Za-z0-9_])APP_KEY=[\"']?base64:([A-Za-z0-9+/]{43}=)",
+    entropy: 4.0,
+    before: 1,
+    after: 64,
+  },
+  {
     id: "jwt",
     title: "JSON Web Token",
     severity: "medium",

@@ -202,6 +202,8 @@ const positives: [string, () => string][] = [
   ["shell-history-secret", () => `mysql -u root -p${alnum(16)} app < dump.sql\n`],
   ["shell-history-secret", () => `pg_dump --dbname=app --password=${alnum(18)}\n`],
   ["shell-history-secret", () => `cd /app && DB_PASSWORD='${alnum(16)}' ./migrate\n`],
+  ["laravel-app-key", () => `APP_NAME=Shop\nAPP_ENV=production\nAPP_KEY=base64:${randomBytes(32).toString("base64")}\n`],
+  ["laravel-app-key", () => `ENV APP_KEY="base64:${randomBytes(32).toString("base64")}"`],
   // the image's settings, as setting-lines.ts gives them: Env entries, build arguments, labels
   ["env-secret", () => `PATH=/usr/local/sbin:/usr/local/bin\nDB_PASSWORD=${alnum(20)}\n`],
   ["env-secret", () => `ME_CONFIG_MONGODB_ADMINPASSWORD=${alnum(16)}`],
@@ -223,6 +225,8 @@ const negatives: [string, () => string][] = [
   ["private-key-base64", () => `pub: ${Buffer.from(`x${pem("PUBLIC KEY", token.pemBody(300))}`).toString("base64")} ${Buffer.from(`xy${pem("RSA PUBLIC KEY", token.pemBody(300))}`).toString("base64")}`],
   ["git-extraheader", () => "[http]\n\textraheader = AUTHORIZATION: basic ${GITHUB_TOKEN}\n# git config http.extraheader 'AUTHORIZATION: basic <token>'\n"],
   ["shell-history-secret", () => "ls -la\nexport DB_PASSWORD=$(cat /run/secrets/db)\ndocker login -u ci --password-stdin < token.txt\nmysql -u root -p app\nexport PASSWORD_FILE=/run/secrets/pw\nexport API_TOKEN=changeme\ncurl --token-file ./tok https://x\n"],
+  // .env.example's empty key, Pusher's public app key, a key of another length
+  ["laravel-app-key", () => `APP_KEY=\nAPP_KEY=base64:\nPUSHER_APP_KEY=base64:${randomBytes(32).toString("base64")}\nAPP_KEY=base64:${randomBytes(16).toString("base64")}\n`],
   // look-alikes: a prefix inside a word, the wrong length or alphabet, documentation's placeholders
   ["sendgrid-api-key", () => `MSG.${alnum(22)}.${alnum(43)} SG.${alnum(22)}.${alnum(20)} SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx`],
   ["shopify-token", () => `shpat_${alnum(32)} myshpat_${randomBytes(16).toString("hex")} shpat_${"0".repeat(32)}`],

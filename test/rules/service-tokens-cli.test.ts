@@ -29,6 +29,7 @@ describe("service tokens through the CLI", () => {
       doppler: token.doppler(),
       teams: token.teamsWebhook(),
       groq: token.groq(),
+      laravel: randomBytes(32).toString("base64"),
     };
     const layer = await tarOf([
       { name: "app/.sentryclirc", data: Buffer.from(`[auth]\ntoken=${planted.sentry}\n`) },
@@ -43,7 +44,7 @@ describe("service tokens through the CLI", () => {
       { name: "app/README.md", data: Buffer.from(`Set SENDGRID_API_KEY=SG.xxxxxxxxxxxxxxxxxxxxxx.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nlibdapi${randomBytes(16).toString("hex")}\nhttps://cdn.acme.io/a.tar?sig=${token.azureSasSig()}\nGROQ_API_KEY=gsk_${"x".repeat(52)}\n`) },
     ]);
     const image = join(work, "image.tar");
-    writeFileSync(image, await dockerArchive([layer], { config: { Env: ["PATH=/bin", `SENDGRID_API_KEY=${planted.sendgrid}`, `GROQ_API_KEY=${planted.groq}`] } }));
+    writeFileSync(image, await dockerArchive([layer], { config: { Env: ["PATH=/bin", `SENDGRID_API_KEY=${planted.sendgrid}`, `GROQ_API_KEY=${planted.groq}`, `APP_KEY=base64:${planted.laravel}`] } }));
     const cli = await runCli(["scan", `docker-archive:${image}`, "--format", "json"], { cwd: work, secrets: Object.values(planted) });
     expect(cli.code, cli.stderr.toString()).toBe(1);
     const report = JSON.parse(cli.stdout.toString()) as Report;
@@ -60,6 +61,7 @@ describe("service tokens through the CLI", () => {
         "atlassian-api-token app/jira.py",
         "sendgrid-api-key Env[1]",
         "ai-api-key Env[2]",
+        "laravel-app-key Env[3]",
       ].sort(),
     );
   });

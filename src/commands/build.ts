@@ -72,7 +72,7 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
   try {
     secrets = await resolveSecrets(refs, providerCtx).catch(interruptedOr(ctx));
     throwIfInterrupted(ctx);
-    const checked = await checkBeforeBuild(options, refs.map((r) => r.id), secrets, config?.scan, noted);
+    const checked = await checkBeforeBuild(options, refs.map((r) => r.id), secrets, config?.scan, noted, rules);
     const { check, prechecks } = checked;
     needles = checked.needles;
     const builder = await detecting.catch(interruptedOr(ctx));
@@ -134,7 +134,14 @@ export async function buildCommand(cliOptions: BuildOptions, outer: CommandConte
  * build before the builder starts. Every check runs, so a refused build's json/sarif report
  * lists each problem on its line.
  */
-async function checkBeforeBuild(options: BuildOptions, secretIds: string[], secrets: readonly ResolvedSecret[], policy: ScanPolicy | undefined, noted: NotedWarnings): Promise<{ check: DockerfileCheck; needles: NeedleTable; prechecks: PrecheckReport }> {
+async function checkBeforeBuild(
+  options: BuildOptions,
+  secretIds: string[],
+  secrets: readonly ResolvedSecret[],
+  policy: ScanPolicy | undefined,
+  noted: NotedWarnings,
+  rules: readonly CompiledRule[],
+): Promise<{ check: DockerfileCheck; needles: NeedleTable; prechecks: PrecheckReport }> {
   const { ctx } = noted;
   const check = await checkDockerfile({
     cwd: ctx.cwd,
@@ -158,7 +165,10 @@ async function checkBeforeBuild(options: BuildOptions, secretIds: string[], secr
   const needles = buildNeedles(secrets);
   try {
     const silent = check.errors.length > 0;
-    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy, needles, verbose: false, silent }, ctx);
+    // the settings rules (env-secret) judge the Dockerfile's ENV, ARG defaults and LABELs before the build
+    const settingRules = rules.filter((rule) => rule.settings === true);
+    const settings = settingRules.length === 0 ? undefined : buildNeedles([], settingRules);
+    const checked = await prechecks({ context: options.context, buildArgs: options.buildArgs, target: options.target, dockerfile: check, secrets, policy, needles, settings, verbose: false, silent }, ctx);
     const findings = [...mountFindings(check), ...checked.findings];
     const report: PrecheckReport = { passed: !findings.some((f) => f.severity === "error"), findings, accepted: checked.accepted, context: relative(ctx.cwd, resolve(ctx.cwd, options.context)) };
     if (!report.passed) {

@@ -13,6 +13,8 @@ export interface PrecheckRequest {
   readonly secrets: readonly ResolvedSecret[];
   readonly policy: ScanPolicy | undefined;
   readonly needles?: NeedleTable | undefined;
+  /** The scan's settings rules (env-secret), compiled alone: the Dockerfile's ENV/ARG/LABEL literals are judged by them. */
+  readonly settings?: NeedleTable | undefined;
   /** `check` always prints the context check's line; `build` when it found something, skipped files or was slow. */
   readonly verbose: boolean;
   /** Print nothing: the Dockerfile's own error stops the build, its findings only fill the report. */
@@ -33,6 +35,7 @@ export async function prechecks(req: PrecheckRequest, ctx: CommandContext): Prom
     contextDir: local ? contextDirOf(ctx.cwd, req.context) : undefined,
     ignore: req.policy?.ignore ?? [],
     needles: req.needles,
+    settings: req.settings,
   });
   if (req.silent === true) return result;
   for (const f of result.findings) {

@@ -3,6 +3,12 @@ import { rawWords } from "../buildkit/dockerfile-words.js";
 import type { PrecheckFinding } from "./finding.js";
 import type { SecretSearch } from "./secret-search.js";
 
+/**
+ * The pattern rules' judgement of one `NAME=value` setting (the scan's settings rules, env-secret):
+ * the rule and a preview of each value they take; none without rules.
+ */
+export type SettingJudge = (line: Buffer) => readonly { readonly rule: string; readonly preview: string }[];
+
 /** Names that suggest a secret: a hint only (names say little; values decide). */
 const SECRET_NAME = /(secret|token|passw(or)?d|passwd|api_?key|private_?key|credential|auth)/i;
 
@@ -11,10 +17,13 @@ const SECRET_NAME = /(secret|token|passw(or)?d|passwd|api_?key|private_?key|cred
  * line): it is in the repository and, for every instruction but a build-stage-only ARG, in the
  * image's config or history. ARGs named like a secret get a note.
  */
-export function checkDockerfileValues(instructions: readonly Instruction[], dockerfile: string, search: SecretSearch): PrecheckFinding[] {
+export function checkDockerfileValues(instructions: readonly Instruction[], dockerfile: string, search: SecretSearch, judge?: SettingJudge): PrecheckFinding[] {
   const findings: PrecheckFinding[] = [];
   for (const { keyword, rest, line } of instructions) {
-    for (const hit of search.inBytes(Buffer.from(rest))) {
+    const hits = search.inBytes(Buffer.from(rest));
+    // a given secret's value is its own finding (below): the name adds nothing
+    if (judge !== undefined && hits.length === 0 && (keyword === "ENV" || keyword === "ARG" || keyword === "LABEL")) findings.push(...settingFindings(keyword, rest, line, dockerfile, judge));
+    for (const hit of hits) {
       findings.push({
         kind: "dockerfile-value",
         severity: "error",
@@ -39,6 +48,43 @@ export function checkDockerfileValues(instructions: readonly Instruction[], dock
         message: `${dockerfile}:${line}: ARG ${name} is named like a secret: build arguments are recorded in the image; a secret belongs in RUN --mount=type=secret`,
       });
     }
+  }
+  return findings;
+}
+
+/** `NAME=value` pairs of an ENV, ARG or LABEL (and ENV's old `ENV NAME value` form), quotes around a value dropped. */
+function assignments(keyword: string, rest: string): [string, string][] {
+  const words = rawWords(rest);
+  const unquote = (v: string): string => (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.endsWith(v[0]) ? v.slice(1, -1) : v);
+  if (keyword === "ENV" && words.length >= 2 && !(words[0] ?? "").includes("=")) return [[words[0] ?? "", unquote(words.slice(1).join(" "))]];
+  return words.flatMap((word) => {
+    const at = word.indexOf("=");
+    return at > 0 ? [[word.slice(0, at), unquote(word.slice(at + 1))] as [string, string]] : [];
+  });
+}
+
+/**
+ * A literal assigned to a name the settings rules take as a secret's (`ENV DB_PASSWORD=…`, an ARG's
+ * default, a LABEL): an error before the build, at its line; the value is never named, only the
+ * rule's preview (two characters of each end).
+ */
+function settingFindings(keyword: string, rest: string, line: number, dockerfile: string, judge: SettingJudge): PrecheckFinding[] {
+  const findings: PrecheckFinding[] = [];
+  for (const [name, value] of assignments(keyword, rest)) {
+    if (value.length === 0 || value.includes("\n")) continue;
+    const bytes = Buffer.from(`${name}=${value}`, "utf8");
+    for (const { rule, preview } of judge(bytes)) {
+      findings.push({
+        kind: "dockerfile-setting",
+        severity: "error",
+        secret: null,
+        path: dockerfile,
+        encoding: null,
+        dockerfile: { path: dockerfile, line },
+        message: `${dockerfile}:${line}: ${keyword} ${name} assigns a literal value named like a secret (rule ${rule}, ${preview}): ${keyword === "LABEL" ? "labels" : keyword === "ARG" ? "ARG defaults" : "ENV values"} are recorded in the image; pass it with --secret and RUN --mount=type=secret, or set it when the container runs`,
+      });
+    }
+    bytes.fill(0);
   }
   return findings;
 }

@@ -3,7 +3,7 @@
  * a secret's id and where, never a value. `error` stops the build (exit 2) unless an ignore
  * entry of safebuild.yml accepts it; `warning` and `note` are printed only.
  */
-export type PrecheckKind = "secret-mount" | "build-arg" | "dockerfile-value" | "context-file" | "arg-name";
+export type PrecheckKind = "secret-mount" | "build-arg" | "dockerfile-value" | "dockerfile-setting" | "context-file" | "arg-name";
 export type PrecheckSeverity = "error" | "warning" | "note";
 
 export interface PrecheckFinding {

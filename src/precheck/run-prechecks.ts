@@ -7,7 +7,7 @@ import { acceptFindings, type AcceptedFinding } from "./accept.js";
 import { checkBuildArgs } from "./build-args.js";
 import { checkContext } from "./context-files.js";
 import { contextCopies } from "./copy-sources.js";
-import { checkDockerfileValues } from "./dockerfile-values.js";
+import { checkDockerfileValues, type SettingJudge } from "./dockerfile-values.js";
 import type { PrecheckFinding } from "./finding.js";
 import { secretSearch } from "./secret-search.js";
 import type { NeedleTable } from "../scan/findings/needles.js";
@@ -23,6 +23,8 @@ export interface PrecheckInput {
   readonly ignore: readonly IgnoreRule[];
   /** The scan's compiled needles, when a scan follows. */
   readonly needles?: NeedleTable | undefined;
+  /** The scan's settings rules compiled alone (no secrets), when a scan with rules follows. */
+  readonly settings?: NeedleTable | undefined;
 }
 
 export interface Prechecks {
@@ -48,7 +50,7 @@ export async function runPrechecks(input: PrecheckInput): Promise<Prechecks> {
   const df = input.dockerfile;
   if (df !== undefined) {
     const instructions = parseInstructions(df.text);
-    findings.push(...checkDockerfileValues(instructions, df.display, search).filter((f) => !search.empty || f.kind === "arg-name"));
+    findings.push(...checkDockerfileValues(instructions, df.display, search, settingJudge(input.settings)).filter((f) => !search.empty || f.kind !== "dockerfile-value"));
     if (input.contextDir !== undefined) {
       const started = performance.now();
       const copies = contextCopies(instructions, escapeCharOf(df.text.split(/\r?\n/)), input.buildArgs, input.target);
@@ -74,6 +76,19 @@ export function throwIfPrecheckErrors(prechecks: Prechecks): void {
       ? `${lines[0] ?? ""} (accept it with a scan.ignore entry naming its path, with a reason, in safebuild.yml)`
       : `${lines.length} problems before the build:\n  ${lines.join("\n  ")}\n(accept one with a scan.ignore entry naming its path, with a reason, in safebuild.yml)`,
   );
+}
+
+/** The scan's settings rules as the Dockerfile check asks them (none without a scan to follow, or with --no-rules). */
+function settingJudge(needles: NeedleTable | undefined): SettingJudge | undefined {
+  if (needles === undefined || !needles.rules.some((rule) => rule.settings === true)) return undefined;
+  return (line) => {
+    const out: { rule: string; preview: string }[] = [];
+    needles.settingSearch(line, (tag) => {
+      const match = needles.ruleMatch(tag);
+      if (match !== undefined) out.push({ rule: match.rule.id, preview: match.preview });
+    });
+    return out;
+  };
 }
 
 export const contextDirOf = (cwd: string, context: string): string => path.resolve(cwd, context);

@@ -41,6 +41,14 @@ const rules: Record<PrecheckKind, PrecheckRule> = {
     level: "error",
     severity: "9.0",
   },
+  "dockerfile-setting": {
+    id: "secret-setting-in-dockerfile",
+    name: "SecretSettingInDockerfile",
+    short: "An ENV, an ARG default or a LABEL assigns a literal value to a name that says it is a secret",
+    help: "The value is in the repository and in the image's config or history, where anyone who pulls the image reads it. Remove it; pass the secret with --secret and `RUN --mount=type=secret`, or set it when the container runs.",
+    level: "error",
+    severity: "8.0",
+  },
   "context-file": {
     id: "secret-in-build-context",
     name: "SecretInBuildContext",

@@ -190,6 +190,24 @@ describe.runIf(hasEngine)(`build --format json|sarif: the checks before the buil
     ]);
   });
 
+  test("refused before the builder: a literal ENV named like a secret, no --secret holding it (the pattern rules judge it); --no-rules builds", async () => {
+    const password = `Pw-${randomBytes(12).toString("base64url")}`;
+    const dir = context({ Dockerfile: `FROM local/busybox:1\nENV NODE_ENV=production\nENV DB_PASSWORD="${password}"\n`, ".dockerignore": "token.txt\n" });
+    const image = tag();
+    const json = await runCli(["build", "--docker", DOCKER, "-t", image, "--format", "json", "."], { cwd: dir, secrets: [password] });
+    expect(json.code, json.stderr.toString()).toBe(2);
+    expect(imageExists(image)).toBe(false);
+    expect(json.stderr.toString()).toContain("./Dockerfile:3: ENV DB_PASSWORD assigns a literal value named like a secret (rule env-secret, Pw…");
+    const report = JSON.parse(json.stdout.toString()) as Report;
+    expect(report.prechecks.findings.map((f) => [f.kind, f.severity, f.secret, f.dockerfile])).toEqual([["dockerfile-setting", "error", null, { path: "./Dockerfile", line: 3 }]]);
+    const sarif = await runCli(["build", "--docker", DOCKER, "-t", image, "--format", "sarif", "."], { cwd: dir, secrets: [password] });
+    expect(placed(JSON.parse(sarif.stdout.toString()) as Sarif)).toEqual([["secret-setting-in-dockerfile", "error", "Dockerfile", 3]]);
+    // without pattern rules nothing judges a name: the build runs (and a scan with no secret and no rules has nothing to look for)
+    const plain = await runCli(["build", "--docker", DOCKER, "--no-rules", "--no-scan", "-t", image, "."], { cwd: dir, secrets: [password] });
+    expect(plain.code, plain.stderr.toString()).toBe(0);
+    expect(imageExists(image)).toBe(true);
+  });
+
   test("built: a warning (a .env nothing copies), a note and an accepted finding ride along with the image's findings", async () => {
     const dir = context({
       Dockerfile: "FROM local/busybox:1\nARG DB_PASSWORD=none\nCOPY .env.test /app/\nRUN --mount=type=secret,id=tok test -s /run/secrets/tok\n",

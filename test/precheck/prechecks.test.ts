@@ -10,6 +10,9 @@ import { runPrechecks } from "../../src/precheck/run-prechecks.js";
 import { checkContext } from "../../src/precheck/context-files.js";
 import { secretSearch } from "../../src/precheck/secret-search.js";
 import { SecretValue } from "../../src/secrets/secret-value.js";
+import { buildNeedles } from "../../src/scan/findings/needles.js";
+import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
+import { compileRules } from "../../src/rules/compile-rules.js";
 import type { ResolvedSecret } from "../../src/secrets/secret.js";
 
 const TOKEN = `sbtok-${randomBytes(18).toString("base64url")}`;
@@ -27,8 +30,12 @@ function context(files: Record<string, string>, dockerfile: string): string {
   return dir;
 }
 
-async function check(dir: string, dockerfile: string, options: { buildArgs?: Record<string, string>; ignore?: { path: string; reason: string }[] } = {}) {
+/** The built-in settings rules (env-secret) alone, as a build with rules compiles them for its checks. */
+const settingRules = compileRules(BUILTIN_RULES.filter((rule) => rule.settings === true).map((rule) => ({ rule, from: "built-in rules" })), () => true);
+
+async function check(dir: string, dockerfile: string, options: { buildArgs?: Record<string, string>; ignore?: { path: string; reason: string }[]; rules?: boolean } = {}) {
   return runPrechecks({
+    settings: options.rules === true ? buildNeedles([], settingRules) : undefined,
     secrets: [secret("tok", TOKEN)],
     buildArgs: new Map(Object.entries(options.buildArgs ?? {})),
     target: undefined,
@@ -57,6 +64,38 @@ describe("build arguments and Dockerfile values", () => {
     const df = `FROM a\nARG A=${TOKEN}\nENV B="x${Buffer.from(TOKEN).toString("base64")}"\nLABEL c=${TOKEN}\nARG GITHUB_TOKEN\nRUN true\n`;
     const r = await check(context({}, df), df);
     expect(summary(r)).toEqual(["error dockerfile-value Dockerfile@2 tok", "error dockerfile-value Dockerfile@3 tok", "error dockerfile-value Dockerfile@4 tok", "note arg-name GITHUB_TOKEN@5 -"]);
+  });
+
+  test("with rules: a literal ENV, ARG default or LABEL named like a secret is an error at its line, naming a preview only; variables, paths, a given secret's own finding and settings about a secret are not", async () => {
+    const password = `Kd83 jf!Lw${randomBytes(4).toString("hex")}`;
+    const label = randomBytes(16).toString("base64url");
+    const arg = randomBytes(12).toString("hex");
+    const df = [
+      "FROM a",
+      `ENV DB_PASSWORD="${password}" NODE_ENV=production`,
+      `LABEL com.acme.deploy-token=${label}`,
+      `ARG API_TOKEN=${arg}`,
+      "ENV GITHUB_TOKEN=${GITHUB_TOKEN} POSTGRES_PASSWORD_FILE=/run/secrets/db",
+      "ARG NPM_TOKEN",
+      `ENV SERVICE_TOKEN=${TOKEN}`,
+      `ENV LEGACY_SECRET ${randomBytes(10).toString("hex")}`,
+      "RUN true",
+    ].join("\n");
+    const r = await check(context({}, df), df, { rules: true });
+    expect(summary(r)).toEqual([
+      "error dockerfile-setting Dockerfile@2 -",
+      "error dockerfile-setting Dockerfile@3 -",
+      "error dockerfile-setting Dockerfile@4 -",
+      "note arg-name API_TOKEN@4 -",
+      "note arg-name NPM_TOKEN@6 -",
+      "error dockerfile-value Dockerfile@7 tok",
+      "error dockerfile-setting Dockerfile@8 -",
+    ]);
+    const messages = r.findings.map((f) => f.message).join("\n");
+    for (const value of [password, label, arg]) expect(messages).not.toContain(value.slice(2, -2));
+    expect(r.findings[0]?.message).toContain("ENV DB_PASSWORD assigns a literal value named like a secret (rule env-secret, Kd…");
+    // without rules (--no-rules, or no scan to follow): names alone are notes, as before
+    expect(summary(await check(context({}, df), df)).filter((f) => f.includes("dockerfile-setting"))).toEqual([]);
   });
 
   test("an ignore entry with a reason accepts a finding by its path", async () => {

@@ -2,6 +2,7 @@ import type { Instruction } from "../buildkit/dockerfile-instructions.js";
 import { rawWords } from "../buildkit/dockerfile-words.js";
 import type { PrecheckFinding } from "./finding.js";
 import type { SecretSearch } from "./secret-search.js";
+import { assignmentLine, unquoted } from "../scan/findings/setting-lines.js";
 
 /**
  * The pattern rules' judgement of one `NAME=value` setting (the scan's settings rules, env-secret):
@@ -55,11 +56,10 @@ export function checkDockerfileValues(instructions: readonly Instruction[], dock
 /** `NAME=value` pairs of an ENV, ARG or LABEL (and ENV's old `ENV NAME value` form), quotes around a value dropped. */
 function assignments(keyword: string, rest: string): [string, string][] {
   const words = rawWords(rest);
-  const unquote = (v: string): string => (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v.endsWith(v[0]) ? v.slice(1, -1) : v);
-  if (keyword === "ENV" && words.length >= 2 && !(words[0] ?? "").includes("=")) return [[words[0] ?? "", unquote(words.slice(1).join(" "))]];
+  if (keyword === "ENV" && words.length >= 2 && !(words[0] ?? "").includes("=")) return [[words[0] ?? "", unquoted(words.slice(1).join(" "))]];
   return words.flatMap((word) => {
     const at = word.indexOf("=");
-    return at > 0 ? [[word.slice(0, at), unquote(word.slice(at + 1))] as [string, string]] : [];
+    return at > 0 ? [[word.slice(0, at), unquoted(word.slice(at + 1))] as [string, string]] : [];
   });
 }
 
@@ -71,8 +71,9 @@ function assignments(keyword: string, rest: string): [string, string][] {
 function settingFindings(keyword: string, rest: string, line: number, dockerfile: string, judge: SettingJudge): PrecheckFinding[] {
   const findings: PrecheckFinding[] = [];
   for (const [name, value] of assignments(keyword, rest)) {
-    if (value.length === 0 || value.includes("\n")) continue;
-    const bytes = Buffer.from(`${name}=${value}`, "utf8");
+    const text = assignmentLine(name, value);
+    if (text === null) continue;
+    const bytes = Buffer.from(text, "utf8");
     for (const { rule, preview } of judge(bytes)) {
       findings.push({
         kind: "dockerfile-setting",

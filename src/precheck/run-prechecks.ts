@@ -50,7 +50,7 @@ export async function runPrechecks(input: PrecheckInput): Promise<Prechecks> {
   const df = input.dockerfile;
   if (df !== undefined) {
     const instructions = parseInstructions(df.text);
-    findings.push(...checkDockerfileValues(instructions, df.display, search, settingJudge(input.settings)).filter((f) => !search.empty || f.kind !== "dockerfile-value"));
+    findings.push(...checkDockerfileValues(instructions, df.display, search, settingJudge(input.settings)));
     if (input.contextDir !== undefined) {
       const started = performance.now();
       const copies = contextCopies(instructions, escapeCharOf(df.text.split(/\r?\n/)), input.buildArgs, input.target);

@@ -53,16 +53,14 @@ const NAME_CHAR = "[A-Za-z0-9_.-]";
 const TOKEN_COMPOUNDS = ["ACCESS", "AUTH", "ADMIN", "API", "BEARER", "REFRESH", "SESSION", "BOT", "APP", "SERVICE", "CLIENT", "DEPLOY", "RUNNER", "REGISTRY", "ID"];
 const camel = (w: string): string => w.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 const forms = (words: readonly string[]): string => [...new Set(words.flatMap((w) => [w.toUpperCase(), w, camel(w), camel(`_${w}`)]))].join("|");
-const SECRET_NAME = [
+const SECRET_NAME = `(?:${[
   `${NAME_CHAR}*(?:${forms(["password", "passwd", "secret", "credentials"])})${NAME_CHAR}*`,
   `(?:${NAME_CHAR}*[_.-])?(?:${TOKEN_COMPOUNDS.map((w) => `${w}|${w.toLowerCase()}`).join("|")})?(?:${forms(["token", "tokens"])})(?:[_.-]${NAME_CHAR}*)?`,
   `(?:${NAME_CHAR}*[_.-])?(?:${forms(["pass", "pwd", "creds", "apikey", "api_key", "private_key", "access_key", "auth_key", "master_key", "encryption_key", "signing_key", "license_key"])})(?:[_.-]${NAME_CHAR}*)?`,
   `[a-z]${NAME_CHAR}*(?:${forms(["pass", "pwd", "api_key", "private_key", "access_key"]).split("|").filter((f) => /^[A-Z][a-z]/.test(f)).join("|")})(?:[A-Z_.-]${NAME_CHAR}*)?`,
 ]
   .map((name) => `(?:${name})`)
-  .join("|")
-  .replace(/^/, "(?:")
-  .concat(")");
+  .join("|")})`;
 /**
  * The built-in rules, written for this project from each format's public documentation (see
  * docs/rules.md for the sources). Keywords are the formats' fixed prefixes or field names;

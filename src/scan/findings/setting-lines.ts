@@ -11,6 +11,9 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const NEXT_ASSIGNMENT = / (?=[A-Za-z_][A-Za-z0-9_]*=)/;
 const MAX_LINES = 256;
 
+/** A value without the quotes around it (`"a b"`, `'x'`), as a shell or a Dockerfile writes one. */
+export const unquoted = (value: string): string => (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]) ? value.slice(1, -1) : value);
+
 /** One `Env` entry (`NAME=value`), or a label's name and value: one line, or none. */
 export function assignmentLine(name: string, value: string): string | null {
   return NAME.test(name) && value.length > 0 && !value.includes("\n") ? `${name}=${value}` : null;
@@ -91,9 +94,7 @@ function commandAssignments(script: string): string[] {
     for (;;) {
       const m = /^([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s"';&|]*)/.exec(rest);
       if (m === null) break;
-      const raw = m[2]!;
-      const value = raw.length >= 2 && (raw[0] === '"' || raw[0] === "'") && raw.endsWith(raw[0]) ? raw.slice(1, -1) : raw;
-      const line = assignmentLine(m[1]!, value);
+      const line = assignmentLine(m[1]!, unquoted(m[2]!));
       if (line !== null) lines.push(line);
       rest = rest.slice(m[0].length).trimStart();
     }

@@ -139,8 +139,8 @@ describe.runIf(hasEngine)("encodings written by a real build", () => {
     );
     const tag = `sbtest-encodings-${randomBytes(5).toString("hex")}`;
     tags.push(tag);
-    // built by the engine itself, then scanned
-    execFileSync(DOCKER, ["build", "-q", "--secret", `id=codetok,src=${join(work, "codetok")}`, "-t", tag, dir], { env: { ...process.env, DOCKER_BUILDKIT: "1" }, stdio: "ignore" });
+    // built by the engine itself, then scanned; --no-cache: BuildKit reuses a RUN whose secret changed
+    execFileSync(DOCKER, ["build", "-q", "--no-cache", "--secret", `id=codetok,src=${join(work, "codetok")}`, "-t", tag, dir], { env: { ...process.env, DOCKER_BUILDKIT: "1" }, stdio: "ignore" });
     const run = await runCli(["scan", tag, "--no-rules", "--secret", `codetok=${join(work, "codetok")}`, "--format", "json"], { secrets: [token] });
     const report = JSON.parse(run.stdout) as { findings: Finding[] };
     expect(report.findings.map((f) => `${f.path} ${f.encoding}`).sort()).toEqual(["app/dashed.txt hex-dump", "app/key.h hex-dump", "app/octal.sh hex-dump"]);

@@ -1,4 +1,5 @@
 import { PUBLIC_TEST_KEYS } from "./public-test-keys.js";
+import { DER_KEY_AFTER, DER_KEY_BEFORE } from "./der-private-key.js";
 import type { RuleSpec } from "./rule.js";
 
 /** A token ends where its alphabet does (a `\b` would not end one whose last character is `-`). */
@@ -154,6 +155,19 @@ const RULES: readonly RuleSpec[] = [
     entropy: 4.5,
     before: 1,
     after: 16384,
+  },
+  {
+    id: "private-key-der",
+    title: "Private key as binary DER (PKCS#8, RSA PKCS#1, EC SEC1; also a PKCS#12 keystore's key under a stock password)",
+    severity: "critical",
+    // the keywords are byte runs only a key's DER holds, and each candidate is parsed
+    // (der-private-key.ts); this regex is not run: it is what every key starts with
+    derKeys: true,
+    keywords: [],
+    regex: "\\x30[\\x00-\\xff]{1,4}\\x02\\x01[\\x00\\x01]",
+    before: DER_KEY_BEFORE,
+    after: DER_KEY_AFTER,
+    allowKeyDigests: Object.keys(PUBLIC_TEST_KEYS),
   },
   {
     id: "docker-config-auth",
@@ -441,6 +455,20 @@ const RULES: readonly RuleSpec[] = [
     entropy: 3.5,
     before: 1,
     after: 72,
+  },
+  {
+    id: "twilio-credential",
+    title: "Twilio auth token or API key secret, with an account or API key SID (`AC…`, `SK…`) nearby",
+    severity: "high",
+    // Twilio's secrets carry no prefix (32 hex, 32 letters and digits): the service's name and a
+    // SID beside them are what make 32 characters one
+    keywords: ["twilio", "TWILIO"],
+    regex: "(?:^|[^A-Za-z0-9/+_-])([0-9a-f]{32}|[A-Za-z0-9]{32})(?:[^A-Za-z0-9/+_-]|$)",
+    near: "(?:^|[^A-Za-z0-9])(?:AC|SK)[0-9a-f]{32}(?:[^A-Za-z0-9]|$)",
+    entropy: 3.2,
+    before: 512,
+    after: 512,
+    stopwords: PLACEHOLDER_WORDS,
   },
   {
     id: "shopify-token",

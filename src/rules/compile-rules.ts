@@ -4,6 +4,7 @@ import { MAX_KEYWORD_BYTES, type WindowRule } from "../match/keyword-windows.js"
 import { shannonEntropy } from "./entropy.js";
 import { hasTokenChecksum } from "./token-checksum.js";
 import { armouredKeyDigest } from "./public-test-keys.js";
+import { DER_KEY_KEYWORDS, derKeyDigest, findDerKeys } from "./der-private-key.js";
 import { namesASetting } from "./setting-name.js";
 import type { RuleOrigin, Severity } from "./rule.js";
 
@@ -111,8 +112,9 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   };
   const wholeFile = rule.wholeFile === true && (rule.paths ?? []).length > 0;
   const settings = rule.settings === true;
-  if (rule.keywords.length === 0 && !wholeFile && !settings) fail("no keywords: safebuild runs a rule's regex only near one of its keywords (add keywords: the literal text every match contains or sits next to)");
-  const keywords = rule.keywords.map((k) => Buffer.from(k, "utf8"));
+  const derKeys = rule.derKeys === true;
+  if (rule.keywords.length === 0 && !wholeFile && !settings && !derKeys) fail("no keywords: safebuild runs a rule's regex only near one of its keywords (add keywords: the literal text every match contains or sits next to)");
+  const keywords = derKeys ? [...DER_KEY_KEYWORDS] : rule.keywords.map((k) => Buffer.from(k, "utf8"));
   const wideKeywords = (rule.utf16Keywords ?? []).map((k) => Buffer.from(k, "utf16le"));
   for (const k of [...keywords, ...wideKeywords]) {
     if (k.length < MIN_KEYWORD_BYTES) fail(`keyword ${JSON.stringify(k.toString("utf8"))} is shorter than ${MIN_KEYWORD_BYTES} bytes: it would open a window at almost every byte`);
@@ -126,7 +128,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   const { groups, finder } = finderOf(id, rule.regex, trusted);
   const group = rule.secretGroup ?? (groups > 0 ? 1 : 0);
   if (!Number.isInteger(group) || group < 0 || group > groups) fail(`secretGroup ${group} but the regex has ${groups} group${groups === 1 ? "" : "s"}`);
-  const find = finder(group);
+  const find: Finder = derKeys ? findDerKeys : finder(group);
   const requires = rule.requires === undefined || rule.requires === "" ? undefined : Buffer.from(rule.requires, "utf8");
   const near = rule.near === undefined ? undefined : testerOf(id, "near", rule.near, trusted);
   const allow = (rule.allowRegexes ?? []).map((r) => testerOf(id, "an allow regex", r, trusted));
@@ -147,7 +149,7 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
       const lower = secret.toString("latin1").toLowerCase();
       if (stopwords.some((w) => lower.includes(w))) return true;
     }
-    return allow.some((test) => test(secret)) || (keyDigests.size > 0 && keyDigests.has(armouredKeyDigest(secret)));
+    return allow.some((test) => test(secret)) || (keyDigests.size > 0 && keyDigests.has((derKeys ? derKeyDigest : armouredKeyDigest)(secret)));
   };
 
   return {

@@ -23,6 +23,13 @@ export const PUBLIC_TEST_KEYS: Readonly<Record<string, string>> = {
   // added in GnuTLS 3.8.9
   "323a1e2a6917c0615aa5e0144ba9ea0b18553c671284f2b75ca5dde1308c477b": "GnuTLS self-test Ed25519",
   "803fc9d7eb40ea13dc82723b2d99780ac1e0335ba0b65d660e66994c613ed422": "GnuTLS self-test Ed448",
+  // OpenSSL's `openssl speed` RSA keys (apps/testrsa.h, unchanged since 2016), DER arrays in every
+  // `openssl` binary; the 512-bit one is too short for private-key-der and the 15360-bit one too long
+  "d5ad6f88cf914734f625ce2fb886c81e249e11a598554089f8bb4299d7ed681f": "OpenSSL speed test RSA 1024",
+  "c069f7ebcd214901cd196cdfd4f785ffe3d646506217f790aee51576eef363de": "OpenSSL speed test RSA 2048",
+  "54da0df6070851127a23e00c2836e3dd2c6b3b78f650ce690442a0243fde31bd": "OpenSSL speed test RSA 3072",
+  "bb6a6abd969e3ffb523c303fc951ee4ee56349d8f86f52d3386adae5cd4db004": "OpenSSL speed test RSA 4096",
+  "32620d7d2ae52c11db7cc95e333e585c2552abe20da6bd5169c010fedfa4c73e": "OpenSSL speed test RSA 7680",
   // mbedTLS 2.x (library/certs.c, compiled into libmbedx509 with MBEDTLS_CERTS_C): its test CA, server and client keys
   "c9af85bb77cb430f57ee1012b3af2aaebe8ae7263a618f19236a09b686e5b615": "mbedTLS test CA RSA",
   "1820853c99779f8e6b847a9ad7fceba765515f1e6ce991a96b7420d0299334fe": "mbedTLS test server RSA",
@@ -30,6 +37,10 @@ export const PUBLIC_TEST_KEYS: Readonly<Record<string, string>> = {
   "557e06381c7e6448cd0d98c664172f6c143dd93cbc0e0d54561bac06fe86c62d": "mbedTLS test CA EC",
   "916591fe3a480392ece0f0259cae9cdbc4178acd63863dfb5e8a135e5aa5fed3": "mbedTLS test server EC",
   "3cdedeaee08f4edb26b9637281566c7da73fa17c7b6a57246974beb6e92378a8": "mbedTLS test client EC",
+  // its client keys as certs.c's DER arrays (mbedtls_test_cli_key_*_der), found by private-key-der
+  // in Debian 12's libmbedx509.so.1 right after the server keys; their PEM strings differ from these
+  "77ffe88a785127deb761570bf12fe72fb52bb791e9e4fd5a821b92737d814ee5": "mbedTLS test client RSA (DER array)",
+  "d6a5d0b3c94857d0a42032fc9ccc3dc8056403d6c893298f99541972238986f8": "mbedTLS test client EC (DER array)",
 };
 
 /**

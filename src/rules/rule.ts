@@ -75,6 +75,12 @@ export interface RuleSpec {
    */
   readonly allowKeyDigests?: readonly string[] | undefined;
   /**
+   * Built-in only (no config or TOML field sets it): the rule finds private keys as binary DER
+   * (rules/der-private-key.ts): its keywords are the byte runs only a key's DER holds, each
+   * candidate is followed by DER's lengths and parsed by node, and `regex` is not run.
+   */
+  readonly derKeys?: boolean | undefined;
+  /**
    * Built-in only (no config or TOML field sets it): quiet in files a package manager's own
    * record lists as installed (a `*.dist-info/RECORD`), wherever they are, as under the allow paths.
    */

@@ -18,3 +18,10 @@ export const libgnutls = (): string | undefined => systemLibrary("libgnutls.so.3
 
 /** mbedTLS 2.x's libmbedx509, whose test certificates' keys (library/certs.c) are compiled in */
 export const libmbedx509 = (): string | undefined => systemLibrary("libmbedx509.so.1", "libmbedx509-1");
+
+/** The `openssl` command (scripts/ci-deps.sh installs it), whose `speed` test keys are compiled in. */
+export function opensslBinary(): string | undefined {
+  const found = ["/usr/bin/openssl", "/usr/local/bin/openssl"].find((p) => existsSync(p));
+  if (found === undefined && process.env["CI"] === "true") throw new Error("CI=true but openssl is missing: install openssl");
+  return found;
+}

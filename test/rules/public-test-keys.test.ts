@@ -4,7 +4,8 @@ import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
 import { compileRules } from "../../src/rules/compile-rules.js";
 import { armouredKeyDigest, PUBLIC_TEST_KEYS } from "../../src/rules/public-test-keys.js";
-import { libgnutls, libmbedx509 } from "../helpers/system-library.js";
+import { libgnutls, libmbedx509, opensslBinary } from "../helpers/system-library.js";
+import { findDerKeys } from "../../src/rules/der-private-key.js";
 import { findWhole } from "./find.js";
 
 /** A fresh key as PKCS#8 PEM, and the SHA-256 of its DER (node's crypto, not the code under test). */
@@ -46,9 +47,10 @@ describe("keys software publishes for its self-tests", () => {
     expect(armouredKeyDigest(Buffer.from(body.replace(/\//g, "\\/")))).toBe(published.digest);
   });
 
-  test("the built-in rule lists netty's probing key, GnuTLS's 12 self-test keys and mbedTLS's 6 test keys", () => {
-    expect(Object.keys(PUBLIC_TEST_KEYS)).toHaveLength(19);
+  test("the built-in rules list netty's probing key, GnuTLS's 12 self-test keys, OpenSSL's 5 speed-test keys and mbedTLS's 6 test keys (8 forms)", () => {
+    expect(Object.keys(PUBLIC_TEST_KEYS)).toHaveLength(26);
     expect(BUILTIN_RULES.find((r) => r.id === "private-key")?.allowKeyDigests).toEqual(Object.keys(PUBLIC_TEST_KEYS));
+    expect(BUILTIN_RULES.find((r) => r.id === "private-key-der")?.allowKeyDigests).toEqual(Object.keys(PUBLIC_TEST_KEYS));
   });
 
   // its keys, read from the real library
@@ -67,5 +69,26 @@ describe("keys software publishes for its self-tests", () => {
     const blocks = bytes.toString("latin1").match(/-----BEGIN [A-Z ]*PRIVATE KEY-----/g) ?? [];
     expect(blocks.length).toBeGreaterThanOrEqual(6);
     expect(findWhole(bytes).filter((f) => f.rule === "private-key")).toEqual([]);
+    // the same keys as certs.c's DER arrays (its client keys differ from their PEM strings)
+    expect(derKeysIn(bytes)).toBeGreaterThanOrEqual(6);
+    expect(findWhole(bytes).filter((f) => f.rule === "private-key-der")).toEqual([]);
+  });
+
+  // OpenSSL's `openssl speed` keys (apps/testrsa.h) are DER arrays in the binary
+  const openssl = opensslBinary();
+  test.skipIf(openssl === undefined)("this machine's openssl binary: its speed-test RSA keys are listed, so none is a finding", () => {
+    const bytes = readFileSync(openssl!);
+    expect(derKeysIn(bytes)).toBeGreaterThanOrEqual(5);
+    expect(findWhole(bytes).filter((f) => f.rule === "private-key-der")).toEqual([]);
   });
 });
+
+/** How many DER private keys the bytes hold, listed or not. */
+function derKeysIn(bytes: Buffer): number {
+  let n = 0;
+  findDerKeys(bytes, () => {
+    n += 1;
+    return true;
+  });
+  return n;
+}

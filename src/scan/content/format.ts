@@ -1,5 +1,5 @@
 import { isSkippableFrame } from "../layer/sniff-compression.js";
-import { INTEGER, OID, PKCS7_DATA, SEQUENCE } from "./der.js";
+import { INTEGER, OID, PKCS7_DATA, SEQUENCE } from "../../bytes/der.js";
 
 /** What the content stage can open, named as reports name the container of a finding. */
 export type ContentFormat =

@@ -2,7 +2,7 @@ import { createPrivateKey } from "node:crypto";
 import { memberPath } from "./content-report.js";
 import { emit, gathered, type Decoder, type DecoderContext } from "./decoder.js";
 import { CONTENT_LIMITS } from "./limits.js";
-import { children, CONTEXT_0, INTEGER, OCTET_STRING, OID, oidBytes, PKCS7_DATA, readTlv, SEQUENCE, type Tlv } from "./der.js";
+import { children, CONTEXT_0, INTEGER, OCTET_STRING, OID, oidBytes, PKCS7_DATA, readTlv, SEQUENCE, type Tlv } from "../../bytes/der.js";
 
 // PKCS#7 and PKCS#12 object identifiers (RFC 7292), as DER content bytes
 const KEY_BAG = oidBytes("2a864886f70d010c0a0101");

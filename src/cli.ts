@@ -264,7 +264,7 @@ function addCheckCommand(program: Program, ctx: CommandContext, done: Done): voi
     .option("--target <stage>", "check the stages this build target runs (as for build)")
     .option("--build-arg <K=V>", "a build-time variable, as for build (repeatable): ids and stages can come from ARGs", collect)
     .addOption(new Option("--format <format>", "text (a table on stdout) or json").choices(["text", "json"] as const).default("text" as const));
-  contextConfigOptions(check).action(async (context, options) => {
+  contextConfigOptions(ruleOptions(check)).action(async (context, options) => {
     const { checkCommand } = await import("./commands/check.js");
     const result = await checkCommand(
       {
@@ -273,6 +273,7 @@ function addCheckCommand(program: Program, ctx: CommandContext, done: Done): voi
         file: options.file,
         target: options.target,
         buildArgs: options.buildArg ?? [],
+        ...rulesOf(options),
         ...configOf(options),
         format: options.format,
       },

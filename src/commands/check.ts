@@ -12,6 +12,9 @@ import { providerContext } from "./provider-context.js";
 import { prechecks } from "./prechecks.js";
 import type { Prechecks } from "../precheck/run-prechecks.js";
 import { runConfig } from "./run-config.js";
+import { ruleSetOf } from "./rule-set.js";
+import type { LoadedConfig } from "../config/loaded-config.js";
+import type { NeedleTable } from "../scan/findings/needles.js";
 import type { CheckOptions, CommandContext } from "./context.js";
 
 /**
@@ -57,7 +60,8 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
         await write(ctx.io.err, `safebuild: ${printable(error.message)}\n`);
       }
     }
-    const checked = await prechecks({ context, buildArgs, target, dockerfile, secrets: resolved, policy: config?.scan, verbose: true }, ctx);
+    const settings = await settingNeedles(options, config, ctx);
+    const checked = await prechecks({ context, buildArgs, target, dockerfile, secrets: resolved, policy: config?.scan, settings, verbose: true }, ctx);
     const problems = checked.findings.filter((f) => f.severity === "error");
     for (const f of problems) await write(ctx.io.err, `safebuild: ${printable(f.message)}\n`);
     if (options.format === "json") await write(ctx.io.out, renderJson(refs, resolved, dockerfile, errors, checked));
@@ -77,6 +81,18 @@ export async function checkCommand(options: CheckOptions, ctx: CommandContext): 
   } finally {
     wipeSecrets(resolved);
   }
+}
+
+/**
+ * The settings rules (env-secret) alone, as build judges the Dockerfile's ENV, ARG defaults and
+ * LABELs with them before the builder; none with --no-rules. Rule files are loaded (and a rule
+ * that does not compile is exit 2) as build would.
+ */
+async function settingNeedles(options: CheckOptions, config: LoadedConfig | undefined, ctx: CommandContext): Promise<NeedleTable | undefined> {
+  const settingRules = ruleSetOf(options, config, ctx).filter((rule) => rule.settings === true);
+  if (settingRules.length === 0) return undefined;
+  const { buildNeedles } = await import("../scan/findings/needles.js");
+  return buildNeedles([], settingRules);
 }
 
 /** A Dockerfile given (flag or config) must exist; the default one may be absent (a secrets-only check). */

@@ -83,7 +83,7 @@ export interface ScanOptions extends ReportOptions, ConfigOptions, RuleOptions {
   readonly insecureRegistries?: readonly string[];
 }
 
-export interface CheckOptions extends ConfigOptions {
+export interface CheckOptions extends ConfigOptions, RuleOptions {
   readonly format: "text" | "json";
   readonly context: string;
   readonly secrets: readonly string[];

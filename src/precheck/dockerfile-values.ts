@@ -53,13 +53,18 @@ export function checkDockerfileValues(instructions: readonly Instruction[], dock
   return findings;
 }
 
-/** `NAME=value` pairs of an ENV, ARG or LABEL (and ENV's old `ENV NAME value` form), quotes around a value dropped. */
+/**
+ * `NAME=value` pairs of an ENV, ARG or LABEL (and ENV's old `ENV NAME value` form), quotes
+ * around a name (`LABEL "com.acme.token"=…`, as docker's docs write label keys) or a value dropped.
+ */
 function assignments(keyword: string, rest: string): [string, string][] {
   const words = rawWords(rest);
   if (keyword === "ENV" && words.length >= 2 && !(words[0] ?? "").includes("=")) return [[words[0] ?? "", unquoted(words.slice(1).join(" "))]];
   return words.flatMap((word) => {
-    const at = word.indexOf("=");
-    return at > 0 ? [[word.slice(0, at), unquoted(word.slice(at + 1))] as [string, string]] : [];
+    // a quoted name may hold `=`: the assignment's is the first after its closing quote
+    const quote = word[0] === '"' || word[0] === "'" ? word.indexOf(word[0], 1) : -1;
+    const at = word.indexOf("=", quote + 1);
+    return at > 0 ? [[unquoted(word.slice(0, at)), unquoted(word.slice(at + 1))] as [string, string]] : [];
   });
 }
 

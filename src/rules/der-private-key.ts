@@ -3,28 +3,21 @@ import { children, CONTEXT_0, INTEGER, OCTET_STRING, OID, readTlv, SEQUENCE, typ
 
 type KeyType = "pkcs8" | "pkcs1" | "sec1";
 
-/** Curve OIDs with their tag and length: P-256, P-384, P-521, secp256k1. */
-const CURVES = ["06082a8648ce3d030107", "06052b81040022", "06052b81040023", "06052b8104000a"];
-/** Ed25519, X25519, Ed448, X448: a PKCS#8 AlgorithmIdentifier of one OID, then the OCTET STRING. */
-const EDWARDS = ["2b6570", "2b656e", "2b6571", "2b656f"].map((oid) => `30050603${oid}04`);
-
 /**
- * Byte runs only a private key's DER holds, and how far before them the key can start:
- * RSA's public exponent 65537 followed by the private exponent (128 bytes or more: an
- * RSAPublicKey ends at the exponent, so no certificate has this); a named curve followed by the
- * OCTET STRING of a PKCS#8 key or the `[1]` public key of a SEC1 one (a certificate's curve is
- * followed by a BIT STRING); an Edwards or Montgomery curve's PKCS#8 algorithm.
+ * Byte runs a private key's DER holds, and how far before them the key can start: RSA's public
+ * exponent 65537 followed by another INTEGER (the private exponent: an RSAPublicKey ends at the
+ * exponent); a named curve's OID (in every EC key, and in EC certificates too, whose candidates
+ * the structure below turns down); the Edwards and Montgomery curves' PKCS#8 algorithm. Few on
+ * purpose: each keyword is a needle of the SIMD pass, 64 to a pass (docs/performance.md).
  */
 const MARKERS: readonly { readonly hex: string; readonly back: number }[] = [
-  // the private exponent's length in one byte (128-255: a 1024-bit key, or a 2048-bit one whose
-  // exponent came out a few bits short, 1 in 128) or two; back: an 8192-bit modulus (1,025 bytes
-  // and its header), the version, the SEQUENCE header
-  ...["02030100010281", "02030100010282"].map((hex) => ({ hex, back: 1100 })),
-  // back: the PKCS#8 header and algorithm
-  ...CURVES.map((curve) => ({ hex: `${curve}04`, back: 32 })),
-  // back: the SEC1 header, version and a P-521 key (66 bytes), its `[0]` header
-  ...CURVES.map((curve) => ({ hex: `${curve}a1`, back: 96 })),
-  ...EDWARDS.map((hex) => ({ hex, back: 8 })),
+  // back: an 8192-bit modulus (1,025 bytes and its header), the version, the SEQUENCE header
+  { hex: "020301000102", back: 1100 },
+  // P-256, P-384, P-521, secp256k1 with their tag and length; back: a SEC1 key's header, version
+  // and a P-521 key (66 bytes), its `[0]` header (a PKCS#8 key's algorithm is nearer)
+  ...["06082a8648ce3d030107", "06052b81040022", "06052b81040023", "06052b8104000a"].map((hex) => ({ hex, back: 96 })),
+  // Ed25519, X25519, Ed448, X448 (1.3.101.110-113) as PKCS#8 writes the algorithm
+  { hex: "300506032b65", back: 8 },
 ];
 
 /** The markers, as keywords of the rule (compile-rules.ts). */

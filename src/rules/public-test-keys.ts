@@ -24,7 +24,8 @@ export const PUBLIC_TEST_KEYS: Readonly<Record<string, string>> = {
   "323a1e2a6917c0615aa5e0144ba9ea0b18553c671284f2b75ca5dde1308c477b": "GnuTLS self-test Ed25519",
   "803fc9d7eb40ea13dc82723b2d99780ac1e0335ba0b65d660e66994c613ed422": "GnuTLS self-test Ed448",
   // OpenSSL's `openssl speed` RSA keys (apps/testrsa.h, unchanged since 2016), DER arrays in every
-  // `openssl` binary; the 512-bit one is too short for private-key-der and the 15360-bit one too long
+  // `openssl` binary; the 15360-bit one is too long for private-key-der
+  "171349923b709500bee59c838b58a8f8233feb55c62b6c660c31cf4ee284462f": "OpenSSL speed test RSA 512",
   "d5ad6f88cf914734f625ce2fb886c81e249e11a598554089f8bb4299d7ed681f": "OpenSSL speed test RSA 1024",
   "c069f7ebcd214901cd196cdfd4f785ffe3d646506217f790aee51576eef363de": "OpenSSL speed test RSA 2048",
   "54da0df6070851127a23e00c2836e3dd2c6b3b78f650ce690442a0243fde31bd": "OpenSSL speed test RSA 3072",

@@ -202,6 +202,14 @@ describe.runIf(hasEngine)(`build --format json|sarif: the checks before the buil
     expect(report.prechecks.findings.map((f) => [f.kind, f.severity, f.secret, f.dockerfile])).toEqual([["dockerfile-setting", "error", null, { path: "./Dockerfile", line: 3 }]]);
     const sarif = await runCli(["build", "--docker", DOCKER, "-t", image, "--format", "sarif", "."], { cwd: dir, secrets: [password] });
     expect(placed(JSON.parse(sarif.stdout.toString()) as Sarif)).toEqual([["secret-setting-in-dockerfile", "error", "Dockerfile", 3]]);
+    // `safebuild check` makes the same judgement before any build, and --no-rules there too turns it off
+    const check = await runCli(["check", "--format", "json", "."], { cwd: dir, secrets: [password] });
+    expect(check.code, check.stderr.toString()).toBe(2);
+    expect(check.stderr.toString()).toContain("./Dockerfile:3: ENV DB_PASSWORD assigns a literal value named like a secret (rule env-secret, Pw…");
+    const checked = JSON.parse(check.stdout.toString()) as { ok: boolean; findings: Report["prechecks"]["findings"] };
+    expect([checked.ok, checked.findings.map((f) => [f.kind, f.severity, f.secret, f.dockerfile])]).toEqual([false, [["dockerfile-setting", "error", null, { path: "./Dockerfile", line: 3 }]]]);
+    const unjudged = await runCli(["check", "--no-rules", "."], { cwd: dir, secrets: [password] });
+    expect(unjudged.code, unjudged.stderr.toString()).toBe(0);
     // without pattern rules nothing judges a name: the build runs (and a scan with no secret and no rules has nothing to look for)
     const plain = await runCli(["build", "--docker", DOCKER, "--no-rules", "--no-scan", "-t", image, "."], { cwd: dir, secrets: [password] });
     expect(plain.code, plain.stderr.toString()).toBe(0);

@@ -80,6 +80,8 @@ describe("build arguments and Dockerfile values", () => {
       "ARG NPM_TOKEN",
       `ENV SERVICE_TOKEN=${TOKEN}`,
       `ENV LEGACY_SECRET ${randomBytes(15).toString("base64url")}`,
+      // a quoted key (the label's name as docker documents it), and a quoted key that is a setting about the secret
+      `LABEL "com.acme.registry-password"="${randomBytes(15).toString("base64url")}" "com.acme.token-url"="https://auth.acme.io/token"`,
       "RUN true",
     ].join("\n");
     const r = await check(context({}, df), df, { rules: true });
@@ -91,6 +93,7 @@ describe("build arguments and Dockerfile values", () => {
       "note arg-name NPM_TOKEN@6 -",
       "error dockerfile-value Dockerfile@7 tok",
       "error dockerfile-setting Dockerfile@8 -",
+      "error dockerfile-setting Dockerfile@9 -",
     ]);
     const messages = r.findings.map((f) => f.message).join("\n");
     for (const value of [password, label, arg]) expect(messages).not.toContain(value.slice(2, -2));

@@ -3,7 +3,8 @@
 // dist's source maps. `node bench/profile-scan.mjs` after `npm run build`.
 //
 // env: BENCH_SIZE_MB (200 here: a profile needs no 1 GB), SAFEBUILD_DOCKER, PROFILE_TOP (25),
-//      PROFILE_SOURCE=tar|engine (tar: the saved tarball; engine: the image through the Engine API).
+//      PROFILE_SOURCE=tar|engine (tar: the saved tarball; engine: the image through the Engine API),
+//      PROFILE_ARGS (more scan flags, split on blanks: `--no-rules` to see what the rules cost).
 import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { SourceMap } from "node:module";
 import { join, relative } from "node:path";
@@ -22,7 +23,7 @@ const dir = join(work, "prof");
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 const ref = process.env.PROFILE_SOURCE === "engine" ? cfg.tag : cfg.tarPath;
-const args = ["--cpu-prof", "--cpu-prof-dir", dir, join(root, "dist", "cli.js"), "scan", ref, "--format", "json", ...secretArgs(cfg)];
+const args = ["--cpu-prof", "--cpu-prof-dir", dir, join(root, "dist", "cli.js"), "scan", ref, "--format", "json", ...secretArgs(cfg), ...(process.env.PROFILE_ARGS ?? "").split(/\s+/).filter(Boolean)];
 log(`node --cpu-prof dist/cli.js scan ${relative(root, ref)} --secret ×20`);
 const run = await measure(process.execPath, args, { rss: true, cwd: root, env: { ...process.env, SAFEBUILD_DOCKER: cfg.docker } });
 log(`exit ${run.code}, ${(run.ms / 1000).toFixed(2)} s, peak RSS ${run.rssKb === null ? "n/a" : `${(run.rssKb / 1024).toFixed(0)} MB`}`);

@@ -52,8 +52,23 @@ function describes(history: string, inst: Instruction, escape: string): boolean 
   const flags = leadingFlags(inst.rest, escape).length;
   const body = normalize(words.slice(flags).join(" "));
   if (body === "") return true;
+  // the builder records ENV and LABEL with their variables expanded: such a one is known by its names
+  if ((inst.keyword === "ENV" || inst.keyword === "LABEL") && body.includes("$")) return assignsNames(history, inst.keyword, words);
   // RUN: BuildKit prefixes the shell (`/bin/sh -c`) and, with build args in use, `|N K=V…`.
   return inst.keyword === "RUN" ? history.endsWith(body) || history.includes(` ${body}`) : history.endsWith(body) || history.includes(body);
 }
 
 const normalize = (text: string): string => text.replace(/\s+/g, " ").trim();
+
+/** Whether `history` is `KEYWORD A=… B=…` for the names the instruction's words assign, in order (`ENV A value`: A). */
+function assignsNames(history: string, keyword: string, words: readonly string[]): boolean {
+  const names = words[0]?.includes("=") === false ? [words[0]] : words.map((w) => w.slice(0, w.indexOf("="))).filter((n) => n.length > 0);
+  if (names.length === 0 || !history.startsWith(`${keyword} ${names[0]}=`)) return false;
+  let at = 0;
+  for (const name of names) {
+    at = history.indexOf(`${name}=`, at);
+    if (at === -1) return false;
+    at += name.length + 1;
+  }
+  return true;
+}

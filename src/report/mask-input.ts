@@ -14,6 +14,7 @@ export function maskReportInput(input: ReportInput, masker: Masker): ReportInput
     secret: f.secret === null ? null : mask(f.secret),
     path: mask(f.path),
     layer: f.layer === null ? null : { ...f.layer, createdBy: f.layer.createdBy === null ? null : mask(f.layer.createdBy) },
+    ...(f.createdBy === undefined ? {} : { createdBy: mask(f.createdBy) }),
   });
   // a context file may be named after a value; a message quotes paths and Dockerfile text
   const precheck = <T extends PrecheckFinding>(f: T): T => ({

@@ -216,6 +216,18 @@ describe.runIf(hasEngine)(`build --format json|sarif: the checks before the buil
     expect(imageExists(image)).toBe(true);
   });
 
+  test("built: a build argument the history records is a finding at the Dockerfile line of the RUN that recorded it, and an ENV's at its own line", async () => {
+    const apiToken = randomBytes(18).toString("base64url");
+    const dir = context({ Dockerfile: "FROM local/busybox:1\nARG API_TOKEN\nENV NODE_ENV=production\nRUN echo building > /built\nENV SERVICE_PASSWORD=${API_TOKEN}\n", ".dockerignore": "token.txt\n" });
+    const image = tag();
+    const run = await runCli(["build", "--docker", DOCKER, "--no-cache", "-t", image, "--build-arg", `API_TOKEN=${apiToken}`, "--format", "json", "."], { cwd: dir, secrets: [apiToken] });
+    expect(run.code, run.stderr.toString()).toBe(1);
+    const findings = (JSON.parse(run.stdout.toString()) as { findings: { rule: string | null; where: string; dockerfile?: { path: string; line: number } }[] }).findings;
+    const history = findings.filter((f) => f.where === "history").map((f) => [f.rule, f.dockerfile?.line ?? null]);
+    expect(history).toEqual(expect.arrayContaining([["env-secret", 4], ["env-secret", 5]]));
+    expect(`${run.stdout.toString()}${run.stderr.toString()}`).not.toContain(apiToken);
+  });
+
   test("built: a warning (a .env nothing copies), a note and an accepted finding ride along with the image's findings", async () => {
     const dir = context({
       Dockerfile: "FROM local/busybox:1\nARG DB_PASSWORD=none\nCOPY .env.test /app/\nRUN --mount=type=secret,id=tok test -s /run/secrets/tok\n",

@@ -32,6 +32,24 @@ describe("layerLines", () => {
     expect(layerLines(text, "other")("RUN /bin/sh -c make deps # buildkit")).toBe(4);
   });
 
+  // the history holds ENV and LABEL values expanded: an instruction with a variable is known by the names it assigns, in order
+  const EXPANDED = "FROM a\nARG TOKEN\nENV API_TOKEN=${TOKEN} MODE=prod\nENV HOME_DIR $HOME/app\nLABEL org.acme.key=${TOKEN}\nENV MODE=dev\nENV LEVEL=${L}-x\nENV LEVEL=${L}\n";
+  test.each([
+    ["ENV API_TOKEN=abc123 MODE=prod", 3],
+    ["ENV HOME_DIR=/root/app", 4],
+    ["LABEL org.acme.key=abc123", 5],
+    // without variables the text must match as before
+    ["ENV MODE=dev", 6],
+    ["ENV MODE=other", undefined],
+    // names in another order, or a name that only ends like one
+    ["ENV MODE=prod API_TOKEN=abc123", undefined],
+    ["ENV XAPI_TOKEN=abc123 MODE=prod", undefined],
+    // two instructions assign the same names: no line rather than a guess
+    ["ENV LEVEL=3", undefined],
+  ])("variables expanded: %j → %s", (createdBy, line) => {
+    expect(layerLines(EXPANDED, undefined)(createdBy)).toBe(line);
+  });
+
   test("two instructions with the same text: no line rather than a guess", () => {
     expect(layerLines("FROM a\nRUN make\nRUN make\n", undefined)("RUN /bin/sh -c make # buildkit")).toBeUndefined();
   });

@@ -30,6 +30,13 @@ export function layerRef(image: ScannedImage, index: number, needles: NeedleTabl
   };
 }
 
+/** A history finding's `created_by`, censored: what names its Dockerfile line (commands/dockerfile-lines.ts). */
+function historyEntry(image: ScannedImage, hit: ConfigHit, needles: NeedleTable): { createdBy?: string } {
+  const index = hit.where === "history" ? /^history\[(\d+)\]\.created_by$/.exec(hit.path)?.[1] : undefined;
+  const createdBy = index === undefined ? null : (image.config.history[Number(index)] ?? null);
+  return createdBy === null ? {} : { createdBy: censor(createdBy, needles) };
+}
+
 /**
  * A layer's hits in the order of its entries, then of the members and needles within one: gzip
  * files inflate beside the walk and report as they finish, so the order they came in differs
@@ -51,12 +58,13 @@ export function assembleFindings(image: ScannedImage, needles: NeedleTable, imag
   const extra = { ...(imageIndex === undefined ? {} : { image: imageIndex }), ...(platform === undefined ? {} : { platform }) };
   const fromConfig = (hit: ConfigHit): void => {
     const variant = needles.variants[hit.tag];
+    const entry = historyEntry(image, hit, needles);
     if (!variant) {
       const found = ruleFinding(needles, hit.tag, hit.where, hit.path);
-      if (found) add({ ...found, layer: null, deleted: false, ...extra });
+      if (found) add({ ...found, layer: null, deleted: false, ...extra, ...entry });
       return;
     }
-    add({ secret: variant.secretId, rule: null, where: hit.where, layer: null, path: hit.path, encoding: variant.encoding, deleted: false, ...extra });
+    add({ secret: variant.secretId, rule: null, where: hit.where, layer: null, path: hit.path, encoding: variant.encoding, deleted: false, ...extra, ...entry });
   };
   image.config.hits.forEach(fromConfig);
   // per finding key: the paths where its bytes are visible (its own, or its surviving hard links)

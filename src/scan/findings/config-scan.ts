@@ -15,6 +15,8 @@ export interface ImageConfig {
   readonly hits: readonly ConfigHit[];
   /** `created_by` of each history entry that made a layer (empty_layer entries skipped), in order */
   readonly layerHistory: readonly (string | null)[];
+  /** `created_by` of every history entry, as `history[N]` names them */
+  readonly history: readonly (string | null)[];
   readonly diffIds: readonly string[];
 }
 
@@ -77,6 +79,7 @@ export function scanConfig(raw: Buffer, needles: NeedleTable, label: string): Im
     seen.add(key);
     hits.push({ tag: hit.tag, where, path });
   }
-  const layerHistory = (parsed.data.history ?? []).filter((h) => h.empty_layer !== true).map((h) => h.created_by ?? null);
-  return { hits, layerHistory, diffIds: parsed.data.rootfs?.diff_ids ?? [] };
+  const history = parsed.data.history ?? [];
+  const layerHistory = history.filter((h) => h.empty_layer !== true).map((h) => h.created_by ?? null);
+  return { hits, layerHistory, history: history.map((h) => h.created_by ?? null), diffIds: parsed.data.rootfs?.diff_ids ?? [] };
 }

@@ -47,6 +47,11 @@ export interface Finding {
   readonly predicateType?: string;
   /** Set when the finding is in an artifact attached to the image outside it (a referrer). */
   readonly referrer?: ReferrerRef;
+  /**
+   * A history finding's entry (its `created_by`, given secrets censored): what names its
+   * Dockerfile line, as a layer's `createdBy` does; in no report.
+   */
+  readonly createdBy?: string;
   /** The Dockerfile instruction that made the layer, when known (CONTRACT.md Additions). */
   readonly dockerfile?: { readonly path: string; readonly line: number };
   /** Set when the match is inside a file of the layer (a decoded stream, an archive member): the format that held it. */

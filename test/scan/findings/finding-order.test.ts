@@ -11,7 +11,7 @@ const value = `sbtest-order-${randomBytes(12).toString("hex")}`;
 const other = `sbtest-order-${randomBytes(12).toString("hex")}`;
 const needles = buildNeedles([secret("a", value), secret("b", other)]);
 
-const imageOf = (layer: LayerScan): ScannedImage => ({ config: { hits: [], layerHistory: ["COPY . /"], diffIds: [layer.diffId] }, layers: [layer], blobDigests: [layer.digest] });
+const imageOf = (layer: LayerScan): ScannedImage => ({ config: { hits: [], layerHistory: ["COPY . /"], history: ["COPY . /"], diffIds: [layer.diffId] }, layers: [layer], blobDigests: [layer.digest] });
 
 describe("findings come in the layer's order, whatever order its files finished in", () => {
   test("the same report when the hits arrive in any order (gzip files inflate beside the walk)", async () => {

@@ -75,7 +75,8 @@ function base32(bytes: Uint8Array): string {
 
 /**
  * Base32 (`base32`, Python's b32encode; TOTP seeds are written so): whole, padded and not, and
- * at each of the five alignments of a 5-byte group the characters the value alone determines.
+ * at each of the five alignments of a 5-byte group the characters the value alone determines;
+ * each in lower case too (`.lower()`, Go's and Rust's lower-case alphabets, onion-style names).
  */
 export function base32Forms(value: Buffer): Buffer[] {
   const whole = base32(value);
@@ -85,6 +86,7 @@ export function base32Forms(value: Buffer): Buffer[] {
     const determined = Math.floor((part.length * 8) / 5);
     if (determined > 0) out.add(base32(part).slice(0, determined));
   }
+  for (const form of [...out]) out.add(form.toLowerCase());
   return [...out].map((s) => Buffer.from(s, "latin1"));
 }
 

@@ -26,7 +26,8 @@ export interface Coverage {
 export function coverage(source: Buffer, matcher: RangeMatcher, lengths: readonly number[], fragments?: Fragments): Coverage {
   const hits: Ranges = [];
   matcher.scan(source, (tag, start, end) => hits.push([start, end ?? start + lengths[tag]!]));
-  const stripped = stripControls(shownOnceMasked(source, hits));
+  const view = shownOnceMasked(source, hits);
+  const stripped = stripControls(view);
   const { map } = stripped;
   if (map) {
     matcher.scan(stripped.text, (tag, start, end) => hits.push([map[start]!, map[(end ?? start + lengths[tag]!) - 1]! + 1]));
@@ -34,20 +35,38 @@ export function coverage(source: Buffer, matcher: RangeMatcher, lengths: readonl
   // Pieces of a value are read as the terminal shows them, like the values themselves.
   const at = (i: number): number => (map === undefined ? i : i === stripped.text.length ? source.length : map[i]!);
   const shownTail = fragments?.scan(stripped.text, (start, end) => hits.push([at(start), at(end - 1) + 1]));
+  // A terminal hides a string sequence's text (a title, a device control string); a log viewer
+  // that ignores the sequence shows it: values and pieces there are masked too.
+  if (map && hasStringSequence(view)) {
+    const shown = stripControls(view, true);
+    const atShown = (i: number): number => (i === shown.text.length ? source.length : shown.map![i]!);
+    matcher.scan(shown.text, (tag, start, end) => hits.push([atShown(start), atShown((end ?? start + lengths[tag]!) - 1) + 1]));
+    fragments?.scan(shown.text, (start, end) => hits.push([atShown(start), atShown(end - 1) + 1]));
+  }
   const tail = shownTail === undefined ? { start: source.length, length: 0 } : { start: at(shownTail.start), length: shownTail.length };
   return { ranges: merge(hits), stripped, tail };
 }
 
 /**
- * A value holding an escape or a carriage return would, unmasked, swallow the bytes after it
- * into a sequence the terminal never draws once the mask replaces it; read the view as masked.
+ * The view is read as the output will be, every raw hit masked: a value holding an escape or a
+ * carriage return swallows, unmasked, the bytes after it into a sequence the terminal never draws
+ * once the mask replaces it; and a value right after an escape's first bytes (`ESC P`, `ESC [`)
+ * is part of that sequence until the mask ends it there, so the bytes after it show.
  */
 function shownOnceMasked(source: Buffer, hits: Ranges): Buffer {
-  const controlled = hits.filter(([s, e]) => source.subarray(s, e).some((b) => b === ESC || b === CR));
-  if (controlled.length === 0) return source;
+  if (hits.length === 0 || (source.indexOf(ESC) === -1 && source.indexOf(CR) === -1)) return source;
   const view = Buffer.from(source);
-  for (const [s, e] of controlled) view.fill(STAR, s, e);
+  for (const [s, e] of hits) view.fill(STAR, s, e);
   return view;
+}
+
+/** Whether an OSC, DCS, SOS, PM or APC sequence opens in `view`. */
+function hasStringSequence(view: Buffer): boolean {
+  for (let i = view.indexOf(ESC); i !== -1 && i + 1 < view.length; i = view.indexOf(ESC, i + 1)) {
+    const kind = view[i + 1];
+    if (kind === 0x5d || kind === 0x50 || kind === 0x58 || kind === 0x5e || kind === 0x5f) return true;
+  }
+  return false;
 }
 
 function merge(hits: Ranges): Ranges {

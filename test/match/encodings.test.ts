@@ -132,6 +132,7 @@ describe("UTF-16 and byte-order marks", () => {
     [["base64-twice"], token, Buffer.from(b64(b64(token)))],
     [["base64-twice"], token, Buffer.from(`.dockerconfigjson: ${b64(JSON.stringify({ auths: { "r.example": { auth: b64(`ci:${token}`) } } }))}`)],
     [["base32"], token, Buffer.from(`secret=${base32(token)}&issuer=x`)],
+    [["base32"], token, Buffer.from(`otpauth://totp/acme?secret=${base32(token).toLowerCase()}`)],
   ])("%s", (encodings, value, hay) => {
     expect(encodingsIn(value, hay)).toEqual(encodings);
   });

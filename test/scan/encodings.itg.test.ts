@@ -122,15 +122,17 @@ describe.runIf(hasEngine)("encodings written by a real build", () => {
     expect(run.stdout + run.stderr).not.toContain(token);
   }, 240_000);
 
-  test("bytes as code writes them (octal escapes, BitConverter's dashes, an array without blanks), by a real build: each found", async () => {
+  test("bytes as code writes them (octal escapes, BitConverter's dashes, an array without blanks) and base32 in lower case, by a real build: each found", async () => {
     const token = `sbtest-enc-${randomBytes(20).toString("base64url")}`;
     const dir = mkdtempSync(join(work, "ctx-"));
     writeFileSync(join(work, "codetok"), token);
+    const lowerBase32 = execFileSync("python3", ["-c", "import base64,sys;print(base64.b32encode(sys.argv[1].encode()).decode().lower().rstrip('='))", token]).toString();
+    writeFileSync(join(dir, "otpauth.txt"), `otpauth://totp/acme:ci?secret=${lowerBase32.trim()}&issuer=acme\n`);
     writeFileSync(
       join(dir, "Dockerfile"),
       [
         "FROM local/busybox:1",
-        "RUN mkdir /app",
+        "COPY otpauth.txt /app/",
         `RUN --mount=type=secret,id=codetok,required=true hexdump -v -e '/1 "\\\\%03o"' /run/secrets/codetok > /app/octal.sh`,
         `RUN --mount=type=secret,id=codetok,required=true hexdump -v -e '/1 "%02X-"' /run/secrets/codetok > /app/dashed.txt`,
         `RUN --mount=type=secret,id=codetok,required=true (printf 'char k[]={'; hexdump -v -e '/1 "0x%02x,"' /run/secrets/codetok; printf '};') > /app/key.h`,
@@ -139,11 +141,12 @@ describe.runIf(hasEngine)("encodings written by a real build", () => {
     );
     const tag = `sbtest-encodings-${randomBytes(5).toString("hex")}`;
     tags.push(tag);
-    // built by the engine itself, then scanned; --no-cache: BuildKit reuses a RUN whose secret changed
+    // built by the engine itself: the context holds the base32 form, which safebuild build would refuse
+    // to send; --no-cache: BuildKit reuses a RUN whose secret changed
     execFileSync(DOCKER, ["build", "-q", "--no-cache", "--secret", `id=codetok,src=${join(work, "codetok")}`, "-t", tag, dir], { env: { ...process.env, DOCKER_BUILDKIT: "1" }, stdio: "ignore" });
     const run = await runCli(["scan", tag, "--no-rules", "--secret", `codetok=${join(work, "codetok")}`, "--format", "json"], { secrets: [token] });
     const report = JSON.parse(run.stdout) as { findings: Finding[] };
-    expect(report.findings.map((f) => `${f.path} ${f.encoding}`).sort()).toEqual(["app/dashed.txt hex-dump", "app/key.h hex-dump", "app/octal.sh hex-dump"]);
+    expect(report.findings.map((f) => `${f.path} ${f.encoding}`).sort()).toEqual(["app/dashed.txt hex-dump", "app/key.h hex-dump", "app/octal.sh hex-dump", "app/otpauth.txt base32"]);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout + run.stderr).not.toContain(token);
   }, 240_000);

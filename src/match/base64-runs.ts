@@ -1,3 +1,4 @@
+import { readTlv, SEQUENCE } from "../bytes/der.js";
 /** 1: a base64 character of either alphabet; 2, 4, 8 more: a capital, a small letter, a digit */
 const CLASS = new Uint8Array(256);
 for (const c of "+/-_") CLASS[c.charCodeAt(0)] = 1;
@@ -39,8 +40,9 @@ export function decodedRuns(bytes: Buffer): DecodedRun[] {
     const run = bytes.subarray(from, end);
     if (end - from >= MIN_RUN && mixed(run)) {
       const text = Buffer.from(run.toString("latin1"), "base64");
-      // the rules find tokens in text: a hash's or a key's bytes are left alone
-      if (isText(text)) runs.push({ text, from });
+      // the rules find tokens in text: a hash's bytes are left alone; a DER structure's are a
+      // key's as an app's config holds it (`privateKey: MIIE…`), for private-key-der
+      if (isText(text) || isDerStructure(text)) runs.push({ text, from });
       else text.fill(0);
     }
     // the next probe 28 bytes on from the run's end: a line that long after it still holds one
@@ -90,6 +92,11 @@ function isText(bytes: Buffer): boolean {
     if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d) || b > 0x7e) other++;
   }
   return other * 16 <= bytes.length;
+}
+
+/** Bytes that are one DER SEQUENCE, whole: what a private key (or a certificate) decodes to. */
+function isDerStructure(bytes: Buffer): boolean {
+  return bytes[0] === SEQUENCE && readTlv(bytes, 0)?.end === bytes.length;
 }
 
 /** Capitals, small letters and digits among a run's characters. */

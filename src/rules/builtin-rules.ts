@@ -90,6 +90,17 @@ const RULES: readonly RuleSpec[] = [
     allowKeyDigests: Object.keys(PUBLIC_TEST_KEYS),
   },
   {
+    id: "openvpn-static-key",
+    title: "OpenVPN static key (`ta.key`, `tls-auth`/`tls-crypt` keys, `<tls-auth>` blocks in a .ovpn)",
+    severity: "critical",
+    // 21 bytes: the Wu-Manber pass's, not the SIMD pass's (its 64-keyword passes are full)
+    keywords: ["OpenVPN Static key V1"],
+    regex: "-----BEGIN OpenVPN Static key V1-----\\r?\\n((?:[0-9a-f]{32}\\r?\\n){16})-----END OpenVPN Static key V1-----",
+    entropy: 3.0,
+    before: 16,
+    after: 640,
+  },
+  {
     id: "putty-private-key",
     title: "PuTTY private key file (.ppk)",
     severity: "critical",
@@ -164,6 +175,8 @@ const RULES: readonly RuleSpec[] = [
     // (der-private-key.ts); this regex is not run: it is what every key starts with
     derKeys: true,
     keywords: [],
+    // a key's DER in base64 without PEM armour, as a JSON or YAML value (`privateKey: MIIE…`)
+    base64Files: true,
     regex: "\\x30[\\x00-\\xff]{1,4}\\x02\\x01[\\x00\\x01]",
     before: DER_KEY_BEFORE,
     after: DER_KEY_AFTER,
@@ -458,17 +471,20 @@ const RULES: readonly RuleSpec[] = [
   },
   {
     id: "twilio-credential",
-    title: "Twilio auth token or API key secret, with an account or API key SID (`AC…`, `SK…`) nearby",
+    title: "Twilio auth token or API key secret, after a credential's name or an account or API key SID (`AC…`, `SK…`), with such a SID nearby",
     severity: "high",
-    // Twilio's secrets carry no prefix (32 hex, 32 letters and digits): the service's name and a
-    // SID beside them are what make 32 characters one
-    keywords: ["twilio", "TWILIO"],
-    regex: "(?:^|[^A-Za-z0-9/+_-])([0-9a-f]{32}|[A-Za-z0-9]{32})(?:[^A-Za-z0-9/+_-]|$)",
+    // Twilio's secrets carry no prefix (32 hex, 32 letters and digits): the service's name (in
+    // any case: `twilio`, `Twilio`, `TWILIO`), a SID near and a credential's name or the SID
+    // right before it are what make 32 characters one
+    keywords: ["wilio", "WILIO"],
+    regex: `(?:(?:${["token", "secret", "auth", "pass", "key"].map((w) => [...w].map((c) => `[${c.toUpperCase()}${c}]`).join("")).join("|")})[A-Za-z0-9_.-]{0,24}["']?[ \\t]{0,4}[:=,][ \\t]{0,4}["']?|(?:AC|SK)[0-9a-f]{32}["']?[ \\t]{0,4}[:,][ \\t]{0,4}["']?)([0-9a-f]{32}|[A-Za-z0-9]{32})(?:[^A-Za-z0-9/+_-]|$)`,
     near: "(?:^|[^A-Za-z0-9])(?:AC|SK)[0-9a-f]{32}(?:[^A-Za-z0-9]|$)",
     entropy: 3.2,
     before: 512,
     after: 512,
     stopwords: PLACEHOLDER_WORDS,
+    // an API key secret has capitals, small letters and digits; an identifier or a word run lacks some
+    allowRegexes: ["^[A-Za-z]+$", "^[a-z0-9]*[g-z][a-z0-9]*$", "^[A-Z0-9]+$"],
   },
   {
     id: "shopify-token",
@@ -870,6 +886,30 @@ const RULES: readonly RuleSpec[] = [
     paths: ["(?:^|/)\\.vault-token$"],
     entropy: 3.0,
     stopwords: PLACEHOLDER_WORDS,
+  },
+  {
+    id: "rails-master-key",
+    title: "A Rails master key (`config/master.key`, `config/credentials/ENV.key`: it decrypts the app's credentials.yml.enc)",
+    severity: "critical",
+    keywords: [],
+    wholeFile: true,
+    fileNames: ["*.key"],
+    // `rails credentials:edit` writes 32 hex characters (AES-128-GCM's key), a line break at most
+    regex: "^\\s*([0-9a-f]{32})\\s*$",
+    paths: ["(?:^|/)config/master\\.key$", "(?:^|/)config/credentials/[^/]+\\.key$"],
+    entropy: 3.0,
+  },
+  {
+    id: "wireguard-private-key",
+    title: "A WireGuard private key in a tunnel's config (`PrivateKey = …` under `[Interface]`)",
+    severity: "critical",
+    keywords: [],
+    wholeFile: true,
+    fileNames: ["*.conf"],
+    // a Curve25519 key in base64: 43 characters and `=`
+    regex: "(?:^|\\n)[ \\t]*PrivateKey[ \\t]*=[ \\t]*([A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=)[ \\t]*(?:\\r?\\n|$)",
+    paths: ["(?:^|/)wireguard/[^/]+\\.conf$", "(?:^|/)wg[0-9]*\\.conf$"],
+    entropy: 3.5,
   },
   {
     id: "gradle-properties-secret",

@@ -3,7 +3,7 @@ import { usageError } from "../errors.js";
 import { MAX_KEYWORD_BYTES, type WindowRule } from "../match/keyword-windows.js";
 import { shannonEntropy } from "./entropy.js";
 import { hasTokenChecksum } from "./token-checksum.js";
-import { armouredKeyDigest } from "./public-test-keys.js";
+import { armouredKeyDigest, isArmouredKeyStructure } from "./public-test-keys.js";
 import { DER_KEY_KEYWORDS, derKeyDigest, findDerKeys } from "./der-private-key.js";
 import { namesASetting } from "./setting-name.js";
 import type { RuleOrigin, Severity } from "./rule.js";
@@ -145,7 +145,8 @@ export function compileRule({ rule, from }: RuleOrigin, trusted = false): Compil
   const keyDigests = new Set(rule.allowKeyDigests ?? []);
   const allowed = (secret: Buffer): boolean => {
     if (entropy !== undefined && shannonEntropy(secret) < entropy) return true;
-    if (stopwords.length > 0) {
+    // an armoured key whose body is a key's structure is no placeholder, whatever its base64 spells
+    if (stopwords.length > 0 && !(keyDigests.size > 0 && !derKeys && isArmouredKeyStructure(secret))) {
       const lower = secret.toString("latin1").toLowerCase();
       if (stopwords.some((w) => lower.includes(w))) return true;
     }

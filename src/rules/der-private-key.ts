@@ -13,9 +13,11 @@ type KeyType = "pkcs8" | "pkcs1" | "sec1";
 const MARKERS: readonly { readonly hex: string; readonly back: number }[] = [
   // back: an 8192-bit modulus (1,025 bytes and its header), the version, the SEQUENCE header
   { hex: "020301000102", back: 1100 },
-  // P-256, P-384, P-521, secp256k1 with their tag and length; back: a SEC1 key's header, version
-  // and a P-521 key (66 bytes), its `[0]` header (a PKCS#8 key's algorithm is nearer)
-  ...["06082a8648ce3d030107", "06052b81040022", "06052b81040023", "06052b8104000a"].map((hex) => ({ hex, back: 96 })),
+  // EC keys by the arcs of their OIDs: ANSI X9.62's (id-ecPublicKey in every PKCS#8 EC key, the
+  // P-192/P-256 curves, explicit prime-field parameters), SECG's (P-224, P-384, P-521,
+  // secp256k1), brainpool's, SM2's. Back: a SEC1 key's header, version and a P-521 key (66
+  // bytes), its `[0]` header and, with explicit parameters, their SEQUENCE and version
+  ...["2a8648ce3d", "2b810400", "2b24030302080101", "2a811ccf5501822d"].map((hex) => ({ hex, back: 128 })),
   // Ed25519, X25519, Ed448, X448 (1.3.101.110-113) as PKCS#8 writes the algorithm
   { hex: "300506032b65", back: 8 },
 ];
@@ -32,29 +34,37 @@ const smallInteger = (buf: Buffer, t: Tlv, value: number): boolean => t.tag === 
 /** The DER structure a SEQUENCE at `at` is, judged by its fields: PKCS#8, PKCS#1 RSA or SEC1 EC; null for anything else. */
 function keyTypeAt(buf: Buffer, seq: Tlv): KeyType | null {
   const fields = children(buf, seq);
-  if (fields === null || fields.length < 3) return null;
+  return fields === null ? null : typeOfFields(buf, fields);
+}
+
+function typeOfFields(buf: Buffer, fields: readonly Tlv[]): KeyType | null {
+  if (fields.length < 3) return null;
   const [version, second, third] = fields as [Tlv, Tlv, Tlv];
   // PrivateKeyInfo / OneAsymmetricKey (RFC 5958): version 0 or 1, an algorithm, the key, then attributes or a public key
   if ((smallInteger(buf, version, 0) || smallInteger(buf, version, 1)) && second.tag === SEQUENCE && readTlv(buf, second.start, second.end)?.tag === OID && third.tag === OCTET_STRING && fields.length <= 5) return "pkcs8";
-  // RSAPrivateKey (RFC 8017): version 0 and eight integers
-  if (smallInteger(buf, version, 0) && fields.length === 9 && fields.every(isInteger)) return "pkcs1";
+  // RSAPrivateKey (RFC 8017): version 0 and eight integers; version 1 (more than two primes) and their SEQUENCE
+  const numbers = fields.slice(0, 9).every(isInteger);
+  if (smallInteger(buf, version, 0) && fields.length === 9 && numbers) return "pkcs1";
+  if (smallInteger(buf, version, 1) && fields.length === 10 && numbers && fields[9]!.tag === SEQUENCE) return "pkcs1";
   // ECPrivateKey (RFC 5915): version 1, the key, then [0] parameters and/or [1] public key
   if (smallInteger(buf, version, 1) && second.tag === OCTET_STRING && fields.slice(2).every((f) => f.tag === CONTEXT_0 || f.tag === CONTEXT_0 + 1) && fields.length <= 4) return "sec1";
   return null;
 }
 
-/** Bytes a key ends with that are its numbers (or public point): 32 random bytes hold about 30 distinct values. */
+/** The last bytes of a key's own material looked at: 32 random bytes hold about 30 distinct values. */
 const TAIL = 32;
-const MIN_DISTINCT = 20;
+const MIN_DISTINCT_SHARE = 0.6;
 
 /**
- * Whether a key's last 32 bytes look like key material: any 32 bytes are an X25519 or Ed25519
- * key, so a PKCS#8 prefix that code holds as a constant (pyca/cryptography's `pkcs8_prefix`)
- * followed by whatever the file has next parses as one.
+ * Whether a key's own bytes (PKCS#8's and SEC1's private key, PKCS#1's last number) look like
+ * key material: any 32 bytes are an X25519 or Ed25519 key, so a PKCS#8 prefix that code holds
+ * as a constant (pyca/cryptography's `pkcs8_prefix`) followed by whatever the file has next
+ * parses as one. Not the structure's last bytes: attributes after the key may be text.
  */
-function endsInKeyMaterial(der: Buffer): boolean {
-  const seen = new Set(der.subarray(der.length - TAIL));
-  return seen.size >= MIN_DISTINCT;
+function holdsKeyMaterial(buf: Buffer, fields: readonly Tlv[], type: KeyType): boolean {
+  const own = type === "pkcs8" ? fields[2]! : type === "sec1" ? fields[1]! : fields[8]!;
+  const material = buf.subarray(Math.max(own.start, own.end - TAIL), own.end);
+  return new Set(material).size >= MIN_DISTINCT_SHARE * material.length;
 }
 
 /** Whether node's own parser takes the bytes as a private key of that structure: the last word on a candidate. */
@@ -67,15 +77,33 @@ function parsesAsKey(der: Buffer, type: KeyType): boolean {
   }
 }
 
+/**
+ * A OneAsymmetricKey (version 1, a `[1]` public key after the private one: BouncyCastle, ring)
+ * as version 0 without its attributes and public key, which OpenSSL 3.0 (node 20) parses.
+ */
+function asVersion0(buf: Buffer, fields: readonly Tlv[]): Buffer {
+  const body = Buffer.concat([Buffer.from([0x02, 0x01, 0x00]), buf.subarray(fields[1]!.at, fields[1]!.end), buf.subarray(fields[2]!.at, fields[2]!.end)]);
+  const length = body.length < 0x80 ? [body.length] : body.length < 0x100 ? [0x81, body.length] : [0x82, body.length >> 8, body.length & 0xff];
+  return Buffer.concat([Buffer.from([SEQUENCE, ...length]), body]);
+}
+
+/** Whether the SEQUENCE is a private key: its fields' shape, its own bytes, then node's parser. */
+function isKey(buf: Buffer, seq: Tlv): KeyType | null {
+  const fields = children(buf, seq);
+  const type = fields === null ? null : typeOfFields(buf, fields);
+  if (type === null || !holdsKeyMaterial(buf, fields!, type)) return null;
+  if (parsesAsKey(buf.subarray(seq.at, seq.end), type)) return type;
+  return type === "pkcs8" && smallInteger(buf, fields![0]!, 1) && parsesAsKey(asVersion0(buf, fields!), type) ? type : null;
+}
+
 /** A key's DER around a marker at `marker`: the SEQUENCE that starts within `back` bytes before it and holds it. */
 function keyAround(buf: Buffer, marker: number, back: number): { start: number; end: number; type: KeyType } | null {
   for (let at = marker - 1; at >= Math.max(0, marker - back); at--) {
     if (buf[at] !== SEQUENCE) continue;
     const seq = readTlv(buf, at);
     if (seq === null || seq.end <= marker) continue;
-    const type = keyTypeAt(buf, seq);
-    const der = buf.subarray(at, seq.end);
-    if (type !== null && endsInKeyMaterial(der) && parsesAsKey(der, type)) return { start: at, end: seq.end, type };
+    const type = isKey(buf, seq);
+    if (type !== null) return { start: at, end: seq.end, type };
   }
   return null;
 }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { readTlv, SEQUENCE } from "../bytes/der.js";
 
 /**
  * Private keys that software publishes in its own code, for a self-test, by the SHA-256 of their
@@ -49,11 +50,26 @@ export const PUBLIC_TEST_KEYS: Readonly<Record<string, string>> = {
  * indentation, `\n` escapes at any depth, XML character references. JSON's `\/` keeps its `/`, System.Text.Json's `\u002B` is `+`.
  */
 export function armouredKeyDigest(body: Uint8Array): string {
+  return createHash("sha256").update(armouredKeyBytes(body)).digest("hex");
+}
+
+/** An armoured key's body decoded, whatever wraps its lines (line breaks, `\\n` escapes, XML references). */
+function armouredKeyBytes(body: Uint8Array): Buffer {
   const base64 = Buffer.from(body)
     .toString("latin1")
     .replace(/\\+u002[Bb]/g, "+")
     .replace(/\\+u003[Dd]/g, "=")
     .replace(/\\+[rnt]|&#(?:1[03]|x[AaDd]);/g, "")
     .replace(/[^A-Za-z0-9+/=]/g, "");
-  return createHash("sha256").update(Buffer.from(base64, "base64")).digest("hex");
+  return Buffer.from(base64, "base64");
+}
+
+/**
+ * Whether an armoured key's body decodes to a key's structure (one DER SEQUENCE, whole; an
+ * OpenSSH key's `openssh-key-v1`): no placeholder does, so a word its random base64 happens to
+ * spell (`dUmMy`, 1 key in a few thousand) does not make it one.
+ */
+export function isArmouredKeyStructure(body: Uint8Array): boolean {
+  const bytes = armouredKeyBytes(body);
+  return (bytes[0] === SEQUENCE && readTlv(bytes, 0)?.end === bytes.length) || bytes.subarray(0, 15).toString("latin1") === "openssh-key-v1\0";
 }

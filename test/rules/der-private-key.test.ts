@@ -24,7 +24,40 @@ const keys: [string, () => Buffer][] = [
   ["Ed25519", () => der(generateKeyPairSync("ed25519").privateKey, "pkcs8")],
   ["X25519", () => der(generateKeyPairSync("x25519").privateKey, "pkcs8")],
   ["Ed448", () => der(generateKeyPairSync("ed448").privateKey, "pkcs8")],
+  // curves by their OIDs' arcs: brainpool's, ANSI X9.62's P-192, SECG's P-224
+  ["brainpoolP256r1 SEC1", () => der(ec("brainpoolP256r1").privateKey, "sec1")],
+  ["brainpoolP384r1 PKCS#8", () => der(ec("brainpoolP384r1").privateKey, "pkcs8")],
+  ["P-192 SEC1", () => der(ec("prime192v1").privateKey, "sec1")],
+  ["P-224 PKCS#8", () => der(ec("secp224r1").privateKey, "pkcs8")],
+  // OneAsymmetricKey (RFC 5958): version 1 with the public key after the private one (BouncyCastle, ring), which node 20 does not parse itself
+  ["Ed25519 v2 with its public key", () => oneAsymmetricKey(generateKeyPairSync("ed25519"))],
+  // attributes after the key (a friendlyName in BMPString): the key's own bytes are judged, not the text after them
+  ["P-256 PKCS#8 with a friendlyName attribute", () => withAttribute(der(ec("P-256").privateKey, "pkcs8"), "server certificate key")],
 ];
+
+/** An Ed25519 key as version 1 with `[1]` its public key (RFC 8410's example's shape). */
+function oneAsymmetricKey({ privateKey, publicKey }: Pair): Buffer {
+  const v1 = der(privateKey, "pkcs8");
+  const pub = (publicKey.export({ type: "spki", format: "der" }) as Buffer).subarray(-32);
+  const body = Buffer.concat([Buffer.from("020101", "hex"), v1.subarray(5, v1.length), Buffer.from("812100", "hex"), pub]);
+  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
+}
+
+/** A PKCS#8 key with `[0]` attributes holding a friendlyName (PKCS#9) in BMPString after its key. */
+function withAttribute(pkcs8: Buffer, name: string): Buffer {
+  const text = Buffer.from(name, "utf16le").swap16();
+  const bmp = Buffer.concat([Buffer.from([0x1e, text.length]), text]);
+  const set = Buffer.concat([Buffer.from([0x31, bmp.length]), bmp]);
+  const oid = Buffer.from("06092a864886f70d010914", "hex");
+  const attr = Buffer.concat([Buffer.from([0x30, oid.length + set.length]), oid, set]);
+  const attrs = Buffer.concat([Buffer.from([0xa0, attr.length]), attr]);
+  const inner = readLength(pkcs8);
+  const body = Buffer.concat([pkcs8.subarray(inner.header), attrs]);
+  const length = body.length < 0x80 ? [body.length] : body.length < 0x100 ? [0x81, body.length] : [0x82, body.length >> 8, body.length & 0xff];
+  return Buffer.concat([Buffer.from([0x30, ...length]), body]);
+}
+
+const readLength = (seq: Buffer): { header: number } => ({ header: seq[1]! < 0x80 ? 2 : 2 + (seq[1]! & 0x7f) });
 
 const ids = (found: { rule: string }[]): string[] => found.map((f) => f.rule).filter((r) => r === "private-key-der");
 

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
@@ -51,6 +51,17 @@ describe("keys software publishes for its self-tests", () => {
     expect(Object.keys(PUBLIC_TEST_KEYS)).toHaveLength(27);
     expect(BUILTIN_RULES.find((r) => r.id === "private-key")?.allowKeyDigests).toEqual(Object.keys(PUBLIC_TEST_KEYS));
     expect(BUILTIN_RULES.find((r) => r.id === "private-key-der")?.allowKeyDigests).toEqual(Object.keys(PUBLIC_TEST_KEYS));
+  });
+
+  test("a real key's base64 that spells a placeholder word is still a key (its body is a key's structure); random bytes spelling it are not", () => {
+    const { pem } = freshKey();
+    const body = pem.split("\n")[3]!;
+    const word = body.slice(10, 17).toLowerCase();
+    const rule = BUILTIN_RULES.find((r) => r.id === "private-key")!;
+    const spelled = compileRules([{ rule: { ...rule, stopwords: [...(rule.stopwords ?? []), word] }, from: "test" }], () => true);
+    expect(findWhole(pem, spelled).map((f) => f.rule)).toEqual(["private-key"]);
+    const random = pem.replace(/^(?!-----)(.*)$/gm, (line) => (line.includes(body) ? line : Buffer.from(randomBytes(Math.floor((line.length * 3) / 4))).toString("base64").slice(0, line.length)));
+    expect(findWhole(random, spelled).map((f) => f.rule)).toEqual([]);
   });
 
   // its keys, read from the real library

@@ -96,7 +96,13 @@ export const token = {
   slackWorkflow: () => `https://hooks.slack.com/workflows/T${pick(UPPER32, 10)}/A${pick(UPPER32, 10)}/${pick("0123456789", 18)}/${alnum(32)}`,
   gitlabOauth: () => `gloas-${randomBytes(32).toString("hex")}`,
   gitlabAgent: () => `glagent-${alnum(50)}`,
-  pemBody: (bytes = 1190) => randomBytes(bytes).toString("base64").replace(/.{64}/g, "$&\n").trimEnd(),
+  // random bytes are no key's structure: a body spelling a placeholder word (`dUmMy`, 1 in a few thousand) would be dropped as one
+  pemBody: (bytes = 1190): string => {
+    for (;;) {
+      const body = randomBytes(bytes).toString("base64").replace(/.{64}/g, "$&\n").trimEnd();
+      if (!/example|sample|dummy|placeholder|xxxxxxxx|changeme|redacted/i.test(body.replace(/\n/g, ""))) return body;
+    }
+  },
 };
 
 export const pem = (label = "RSA PRIVATE KEY", body = token.pemBody()): string => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;

@@ -30,11 +30,12 @@ export function readTlv(buf: Buffer, at: number, limit = buf.length): Tlv | null
 }
 
 /** The elements inside a constructed one, in order; null when one of them does not parse. */
-export function children(buf: Buffer, parent: Tlv): Tlv[] | null {
+export function children(buf: Buffer, parent: Tlv, max = Infinity): Tlv[] | null {
   const out: Tlv[] = [];
   for (let at = parent.start; at < parent.end; ) {
     const child = readTlv(buf, at, parent.end);
-    if (child === null) return null;
+    // more than `max`: null too (a caller that knows its structure's size bounds its work)
+    if (child === null || out.length === max) return null;
     out.push(child);
     at = child.end;
   }

@@ -22,18 +22,29 @@ const MARKERS: readonly { readonly hex: string; readonly back: number }[] = [
   { hex: "300506032b65", back: 8 },
 ];
 
+const RSA_MARKER = 0;
+
 /** The markers, as keywords of the rule (compile-rules.ts). */
 export const DER_KEY_KEYWORDS: readonly Buffer[] = MARKERS.map((m) => Buffer.from(m.hex, "hex"));
 /** How far a key reaches after a marker: an 8192-bit RSA key's private exponent and primes. */
 export const DER_KEY_AFTER = 4096;
 export const DER_KEY_BEFORE = Math.max(...MARKERS.map((m) => m.back)) + 32;
 
+/** A key has 10 fields at most (a three-prime RSA key): more, and it is none, whatever it holds. */
+const MAX_FIELDS = 10;
+/**
+ * Per window at most (a window is 64 KiB at most): markers looked at and candidates handed to
+ * node's parser. A file of keys has a few per key; more is crafted, and the scan's time stays bounded.
+ */
+const MAX_MARKERS = 1024;
+const MAX_PARSES = 1024;
+
 const isInteger = (t: Tlv): boolean => t.tag === INTEGER && t.end > t.start;
 const smallInteger = (buf: Buffer, t: Tlv, value: number): boolean => t.tag === INTEGER && t.end === t.start + 1 && buf[t.start] === value;
 
 /** The DER structure a SEQUENCE at `at` is, judged by its fields: PKCS#8, PKCS#1 RSA or SEC1 EC; null for anything else. */
 function keyTypeAt(buf: Buffer, seq: Tlv): KeyType | null {
-  const fields = children(buf, seq);
+  const fields = children(buf, seq, MAX_FIELDS);
   return fields === null ? null : typeOfFields(buf, fields);
 }
 
@@ -87,22 +98,40 @@ function asVersion0(buf: Buffer, fields: readonly Tlv[]): Buffer {
   return Buffer.concat([Buffer.from([SEQUENCE, ...length]), body]);
 }
 
+/** What one window may still spend (MAX_PARSES). */
+interface Budget {
+  parses: number;
+}
+
 /** Whether the SEQUENCE is a private key: its fields' shape, its own bytes, then node's parser. */
-function isKey(buf: Buffer, seq: Tlv): KeyType | null {
-  const fields = children(buf, seq);
+function isKey(buf: Buffer, seq: Tlv, budget: Budget): KeyType | null {
+  const fields = children(buf, seq, MAX_FIELDS);
   const type = fields === null ? null : typeOfFields(buf, fields);
-  if (type === null || !holdsKeyMaterial(buf, fields!, type)) return null;
+  if (type === null || !holdsKeyMaterial(buf, fields!, type) || budget.parses <= 0) return null;
+  budget.parses -= 1;
   if (parsesAsKey(buf.subarray(seq.at, seq.end), type)) return type;
   return type === "pkcs8" && smallInteger(buf, fields![0]!, 1) && parsesAsKey(asVersion0(buf, fields!), type) ? type : null;
 }
 
+/**
+ * Whether an RSAPrivateKey can start at `at` with its modulus ending at `marker` (where the
+ * exponent is): the header, version 0 or 1 and the modulus' INTEGER, checked before any walk of
+ * its fields, so the 1,100 bytes looked back over cost a few reads each.
+ */
+function rsaStartsAt(buf: Buffer, at: number, marker: number): boolean {
+  const seq = readTlv(buf, at);
+  if (seq === null) return false;
+  const s = seq.start;
+  return buf[s] === INTEGER && buf[s + 1] === 1 && buf[s + 2]! <= 1 && readTlv(buf, s + 3)?.end === marker;
+}
+
 /** A key's DER around a marker at `marker`: the SEQUENCE that starts within `back` bytes before it and holds it. */
-function keyAround(buf: Buffer, marker: number, back: number): { start: number; end: number; type: KeyType } | null {
+function keyAround(buf: Buffer, marker: number, back: number, rsa: boolean, budget: Budget): { start: number; end: number; type: KeyType } | null {
   for (let at = marker - 1; at >= Math.max(0, marker - back); at--) {
-    if (buf[at] !== SEQUENCE) continue;
+    if (buf[at] !== SEQUENCE || (rsa && !rsaStartsAt(buf, at, marker))) continue;
     const seq = readTlv(buf, at);
     if (seq === null || seq.end <= marker) continue;
-    const type = isKey(buf, seq);
+    const type = isKey(buf, seq, budget);
     if (type !== null) return { start: at, end: seq.end, type };
   }
   return null;
@@ -114,7 +143,7 @@ function wrapperOf(buf: Buffer, start: number, end: number): { start: number; en
     if (buf[at] !== SEQUENCE) continue;
     const seq = readTlv(buf, at);
     if (seq === null || seq.end < end) continue;
-    const fields = children(buf, seq);
+    const fields = children(buf, seq, MAX_FIELDS);
     const key = fields?.[2];
     if (key !== undefined && key.tag === OCTET_STRING && key.start === start && key.end === end && keyTypeAt(buf, seq) === "pkcs8") return { start: at, end: seq.end };
   }
@@ -129,9 +158,12 @@ function wrapperOf(buf: Buffer, start: number, end: number): { start: number; en
  */
 export function findDerKeys(window: Buffer, each: (start: number, end: number) => boolean): void {
   const seen = new Set<number>();
+  const budget: Budget = { parses: MAX_PARSES };
+  let markers = 0;
   for (const [i, marker] of DER_KEY_KEYWORDS.entries()) {
-    for (let at = window.indexOf(marker); at !== -1; at = window.indexOf(marker, at + 1)) {
-      const key = keyAround(window, at, MARKERS[i]!.back);
+    for (let at = window.indexOf(marker); at !== -1 && markers < MAX_MARKERS; at = window.indexOf(marker, at + 1)) {
+      markers += 1;
+      const key = keyAround(window, at, MARKERS[i]!.back, i === RSA_MARKER, budget);
       if (key === null) continue;
       const outer = key.type === "pkcs8" ? null : wrapperOf(window, key.start, key.end);
       const { start, end } = outer ?? key;

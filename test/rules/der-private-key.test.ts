@@ -2,6 +2,7 @@ import { createHash, generateKeyPairSync, randomBytes, randomInt, type KeyObject
 import { describe, expect, test } from "vitest";
 import { BUILTIN_RULES } from "../../src/rules/builtin-rules.js";
 import { compileRules } from "../../src/rules/compile-rules.js";
+import { findDerKeys } from "../../src/rules/der-private-key.js";
 import { builtins, findStream, findWhole } from "./find.js";
 
 type Pair = { privateKey: KeyObject; publicKey: KeyObject };
@@ -79,6 +80,13 @@ describe("private-key-der: private keys as binary DER", () => {
       const pieces = [0, ...cuts].map((from, i) => file.subarray(from, cuts[i] ?? file.length));
       expect(ids(findStream(pieces).rules)).toEqual(["private-key-der"]);
     }
+  });
+
+  test("a file of 300 keys back to back (a key dump): every one found, within one window's bounds", () => {
+    const dump = Array.from({ length: 300 }, () => der(ec("P-256").privateKey, "sec1"));
+    const found: number[] = [];
+    findDerKeys(Buffer.concat(dump), (start) => (found.push(start), true));
+    expect(found).toHaveLength(300);
   });
 
   test("the PKCS#8 wrapping of an RSA key is one finding, at the wrapper (not a second at the PKCS#1 inside)", () => {

@@ -15,7 +15,7 @@ const CR = 0x0d;
 const MAX_ESCAPE = 4096;
 
 /** OSC, DCS, SOS, PM, APC: a string ended by BEL or ESC \\. */
-const isStringKind = (kind: number): boolean => kind === 0x5d || kind === 0x50 || kind === 0x58 || kind === 0x5e || kind === 0x5f;
+export const isStringKind = (kind: number): boolean => kind === 0x5d || kind === 0x50 || kind === 0x58 || kind === 0x5e || kind === 0x5f;
 
 /**
  * Index just past the escape sequence at `i` (ESC), or -1 when `buf` ends inside it. With

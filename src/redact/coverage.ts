@@ -1,5 +1,5 @@
 import type { RangeMatcher } from "../match/matcher.js";
-import { stripControls, type Stripped } from "./ansi.js";
+import { isStringKind, stripControls, type Stripped } from "./ansi.js";
 import type { FragmentTail, Fragments } from "./fragments.js";
 
 const ESC = 0x1b;
@@ -63,8 +63,7 @@ function shownOnceMasked(source: Buffer, hits: Ranges): Buffer {
 /** Whether an OSC, DCS, SOS, PM or APC sequence opens in `view`. */
 function hasStringSequence(view: Buffer): boolean {
   for (let i = view.indexOf(ESC); i !== -1 && i + 1 < view.length; i = view.indexOf(ESC, i + 1)) {
-    const kind = view[i + 1];
-    if (kind === 0x5d || kind === 0x50 || kind === 0x58 || kind === 0x5e || kind === 0x5f) return true;
+    if (isStringKind(view[i + 1]!)) return true;
   }
   return false;
 }

@@ -42,12 +42,7 @@ const MAX_PARSES = 1024;
 const isInteger = (t: Tlv): boolean => t.tag === INTEGER && t.end > t.start;
 const smallInteger = (buf: Buffer, t: Tlv, value: number): boolean => t.tag === INTEGER && t.end === t.start + 1 && buf[t.start] === value;
 
-/** The DER structure a SEQUENCE at `at` is, judged by its fields: PKCS#8, PKCS#1 RSA or SEC1 EC; null for anything else. */
-function keyTypeAt(buf: Buffer, seq: Tlv): KeyType | null {
-  const fields = children(buf, seq, MAX_FIELDS);
-  return fields === null ? null : typeOfFields(buf, fields);
-}
-
+/** The DER structure a SEQUENCE's fields make: PKCS#8, PKCS#1 RSA or SEC1 EC; null for anything else. */
 function typeOfFields(buf: Buffer, fields: readonly Tlv[]): KeyType | null {
   if (fields.length < 3) return null;
   const [version, second, third] = fields as [Tlv, Tlv, Tlv];
@@ -145,7 +140,7 @@ function wrapperOf(buf: Buffer, start: number, end: number): { start: number; en
     if (seq === null || seq.end < end) continue;
     const fields = children(buf, seq, MAX_FIELDS);
     const key = fields?.[2];
-    if (key !== undefined && key.tag === OCTET_STRING && key.start === start && key.end === end && keyTypeAt(buf, seq) === "pkcs8") return { start: at, end: seq.end };
+    if (key !== undefined && key.tag === OCTET_STRING && key.start === start && key.end === end && typeOfFields(buf, fields!) === "pkcs8") return { start: at, end: seq.end };
   }
   return null;
 }
